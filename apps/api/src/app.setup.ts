@@ -1,0 +1,45 @@
+import { INestApplication, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express, { NextFunction, Request, Response } from 'express';
+import { AppConfig } from '@app/config';
+import { AppModule } from './app.module';
+import { ProblemException } from './common/problem';
+import { ProblemFilter } from './common/problem.filter';
+import { createValidationPipe } from './common/validation';
+
+/** Express's body parser reports its errors with a `type` such as `entity.parse.failed`. */
+function bodyParserErrors(err: unknown, _req: Request, _res: Response, next: NextFunction): void {
+  const e = err as { type?: string; message?: string };
+  if (e?.type === 'entity.parse.failed') {
+    return next(new ProblemException(400, 'malformed_json', `the request body is not valid JSON: ${e.message}`));
+  }
+  if (e?.type === 'entity.too.large') {
+    return next(new ProblemException(413, 'payload_too_large', 'the request body is larger than 1 MB'));
+  }
+  next(err);
+}
+
+/**
+ * Creates the HTTP application with everything about its edge that is not a route: body
+ * parsing, validation, error bodies, OpenAPI docs. Used by main.ts and by the e2e tests, so the
+ * tests exercise the real configuration.
+ */
+export async function createApiApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, ...(logger !== undefined ? { logger } : {}) });
+  app.use(express.json({ limit: '1mb', strict: true }), bodyParserErrors);
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemFilter());
+  const doc = new DocumentBuilder()
+    .setTitle('DPN orchestration API')
+    .setDescription(
+      'Admin, node and member APIs of a Distributed Production Network. Errors are RFC 9457 problem documents ' +
+        '(application/problem+json) with a machine-readable `code` and, for 400s, `errors` per field.',
+    )
+    .setVersion('0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The coordinator token (ADMIN_TOKEN)' }, 'coordinator')
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/openapi.json' });
+  app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
+  return app;
+}

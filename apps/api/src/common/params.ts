@@ -1,0 +1,31 @@
+import { createParamDecorator, ExecutionContext, Param, ParseUUIDPipe } from '@nestjs/common';
+import type { Request } from 'express';
+import { ProblemException } from './problem';
+
+/** A `:id` path parameter that must be a UUID (400 naming the field otherwise). */
+export const UuidParam = (name = 'id') =>
+  Param(
+    name,
+    new ParseUUIDPipe({
+      exceptionFactory: () =>
+        new ProblemException(400, 'validation_failed', `${name} must be a UUID`, [
+          { field: name, code: 'isUuid', message: `${name} must be a UUID` },
+        ]),
+    }),
+  );
+
+/**
+ * The optional `Idempotency-Key` request header (1–255 visible ASCII characters). Retrying a
+ * request with the same key returns the first result instead of doing the work twice.
+ */
+export const IdempotencyKey = createParamDecorator((_: unknown, ctx: ExecutionContext): string | undefined => {
+  const raw = ctx.switchToHttp().getRequest<Request>().headers['idempotency-key'];
+  if (raw === undefined) return undefined;
+  const key = Array.isArray(raw) ? raw[0] : raw;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new ProblemException(400, 'validation_failed', 'Idempotency-Key must be 1-255 visible ASCII characters', [
+      { field: 'Idempotency-Key', code: 'invalidHeader', message: 'must be 1-255 visible ASCII characters' },
+    ]);
+  }
+  return key;
+});

@@ -1,0 +1,83 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ServiceError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { ProblemBody, ProblemException } from './problem';
+
+const CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable_entity',
+  429: 'too_many_requests',
+  503: 'service_unavailable',
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/**
+ * Turns every error into an RFC 9457 problem response (application/problem+json). Known errors
+ * keep their status and code; Temporal being unreachable is a 503; anything else is a generic 500
+ * whose details are logged with a request id, never sent to the client.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<Response>();
+    const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+    const body = this.toProblem(exception, requestId);
+    body.instance = req.originalUrl;
+    if (body.status >= 500) {
+      this.logger.error(
+        `${req.method} ${req.originalUrl} -> ${body.status} [${requestId}]: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`,
+      );
+    }
+    if (body.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="dpn-admin"');
+    res.status(body.status).type('application/problem+json').json(body);
+  }
+
+  private toProblem(e: unknown, requestId: string): ProblemBody {
+    const make = (status: number, code: string, detail: string, extra: Partial<ProblemBody> = {}): ProblemBody => ({
+      type: `https://dpn.dev/problems/${code.replace(/_/g, '-')}`,
+      title: TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error'),
+      status,
+      code,
+      detail,
+      ...extra,
+    });
+    if (e instanceof ProblemException) {
+      return make(e.status, e.code, e.detail, e.errors ? { errors: e.errors } : {});
+    }
+    if (e instanceof HttpException) {
+      const status = e.getStatus();
+      const resp = e.getResponse();
+      const message = typeof resp === 'string' ? resp : ((resp as { message?: unknown }).message ?? e.message);
+      return make(status, CODES[status] ?? `http_${status}`, Array.isArray(message) ? message.join('; ') : String(message));
+    }
+    if (e instanceof ServiceError || (e instanceof Error && e.name === 'TransportError')) {
+      return make(HttpStatus.SERVICE_UNAVAILABLE, 'temporal_unavailable', 'the workflow engine (Temporal) is unreachable; try again shortly', {
+        requestId,
+      });
+    }
+    return make(500, 'internal_error', `an unexpected error occurred; quote request id ${requestId} when reporting it`, { requestId });
+  }
+}

@@ -1,0 +1,4 @@
+import { ProjectActivities } from './project.activities';
+
+/** Every activity provider the worker registers. Add a class here when a capability adds one. */
+export const ACTIVITY_CLASSES = [ProjectActivities] as const;

@@ -1,0 +1,23 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '@app/config';
+import { dataSourceOptions } from './data-source.options';
+import { ProjectsRepository } from './projects/projects.repository';
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        ...dataSourceOptions(config.databaseUrl),
+        // Let the process start while PostgreSQL is still coming up; /health reports it.
+        retryAttempts: 10,
+        retryDelay: 1000,
+      }),
+    }),
+  ],
+  providers: [ProjectsRepository],
+  exports: [ProjectsRepository],
+})
+export class DbModule {}

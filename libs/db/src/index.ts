@@ -1,0 +1,5 @@
+export * from './entities';
+export * from './data-source.options';
+export * from './db.module';
+export * from './projects/projects.repository';
+export { runMigrations } from './migrate';

@@ -1,0 +1,4 @@
+/** Every migration, in order. `npm run migration:generate -- <Name>` adds a file; list it here. */
+import { Init1795252725560 } from './1795252725560-Init';
+
+export const MIGRATIONS: Function[] = [Init1795252725560];

@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import type { ProjectPhase, ProjectStatus, RecordProjectTransitionInput } from '@app/contracts';
+import { ProjectEntity } from '../entities/project.entity';
+import { ProjectEventEntity } from '../entities/project-event.entity';
+
+export interface NewProject {
+  id: string;
+  name: string;
+  description: string | null;
+  workflowId: string;
+  createdBy: string;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+}
+
+export interface ProjectListFilter {
+  phase?: ProjectPhase;
+  status?: ProjectStatus;
+  limit: number;
+  offset: number;
+}
+
+/** Postgres error code for unique_violation. */
+const UNIQUE_VIOLATION = '23505';
+
+export function isUniqueViolation(err: unknown): boolean {
+  return err instanceof QueryFailedError && (err.driverError as { code?: string } | undefined)?.code === UNIQUE_VIOLATION;
+}
+
+@Injectable()
+export class ProjectsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Inserts a new project in phase `rnd`. Throws a unique violation on a reused idempotency key. */
+  async create(p: NewProject): Promise<ProjectEntity> {
+    const repo = this.dataSource.getRepository(ProjectEntity);
+    await repo.insert({ ...p, phase: 'rnd', status: 'active', lastSeq: 0 });
+    return repo.findOneByOrFail({ id: p.id });
+  }
+
+  findById(id: string): Promise<ProjectEntity | null> {
+    return this.dataSource.getRepository(ProjectEntity).findOneBy({ id });
+  }
+
+  findByIdempotencyKey(key: string): Promise<ProjectEntity | null> {
+    return this.dataSource.getRepository(ProjectEntity).findOneBy({ idempotencyKey: key });
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.dataSource.getRepository(ProjectEntity).delete({ id });
+  }
+
+  async list(f: ProjectListFilter): Promise<{ items: ProjectEntity[]; total: number }> {
+    const where: Partial<Pick<ProjectEntity, 'phase' | 'status'>> = {};
+    if (f.phase) where.phase = f.phase;
+    if (f.status) where.status = f.status;
+    const [items, total] = await this.dataSource.getRepository(ProjectEntity).findAndCount({
+      where,
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: f.limit,
+      skip: f.offset,
+    });
+    return { items, total };
+  }
+
+  events(projectId: string): Promise<ProjectEventEntity[]> {
+    return this.dataSource.getRepository(ProjectEventEntity).find({ where: { projectId }, order: { seq: 'ASC' } });
+  }
+
+  /**
+   * Applies one workflow transition to the read model, idempotently: the event is inserted once
+   * per (project, seq), and the project row only moves forward (last_seq < seq). The row is
+   * created if missing, so the projection can always be rebuilt from the workflow alone.
+   */
+  async applyTransition(input: RecordProjectTransitionInput): Promise<{ applied: boolean }> {
+    const t = input.transition;
+    return this.dataSource.transaction(async (m: EntityManager) => {
+      await m.query(
+        `INSERT INTO production_projects (id, name, phase, status, workflow_id, last_seq, created_by)
+         VALUES ($1, $2, 'rnd', 'active', $3, 0, $4)
+         ON CONFLICT (id) DO NOTHING`,
+        [input.projectId, input.name, input.workflowId, t.actor],
+      );
+      const inserted: unknown[] = await m.query(
+        `INSERT INTO project_events (project_id, seq, kind, from_phase, to_phase, status, actor, note, occurred_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT ON CONSTRAINT uq_project_events_project_seq DO NOTHING
+         RETURNING id`,
+        [input.projectId, t.seq, t.kind, t.fromPhase, t.toPhase, t.status, t.actor, t.note, t.at],
+      );
+      await m.query(
+        `UPDATE production_projects SET phase = $2, status = $3, last_seq = $4, updated_at = now()
+         WHERE id = $1 AND last_seq < $4`,
+        [input.projectId, t.toPhase, t.status, t.seq],
+      );
+      return { applied: inserted.length > 0 };
+    });
+  }
+}

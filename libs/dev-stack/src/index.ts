@@ -1,0 +1,4 @@
+export * from './postgres';
+export * from './temporal';
+export * from './mail-catcher';
+export * from './wait';

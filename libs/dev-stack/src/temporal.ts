@@ -1,0 +1,67 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MISSING_TEMPORAL_HINT, temporalCliExecutable } from '@app/temporal';
+import { waitForTemporal } from './wait';
+
+export interface TemporalDevServerHandle {
+  address: string;
+  uiUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the Temporal CLI dev server (`temporal server start-dev`) with its web UI, keeping its
+ * state in a SQLite file under `dataDir`, so workflows survive a restart. Logs go to
+ * `dataDir/temporal.log`.
+ */
+export async function startTemporalDevServer(opts: {
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+}): Promise<TemporalDevServerHandle> {
+  const exe = temporalCliExecutable();
+  if (exe.type !== 'existing-path') throw new Error(MISSING_TEMPORAL_HINT);
+  await mkdir(opts.dataDir, { recursive: true });
+  const log = createWriteStream(join(opts.dataDir, 'temporal.log'), { flags: 'a' });
+  const child: ChildProcess = spawn(
+    exe.path,
+    [
+      'server', 'start-dev',
+      '--db-filename', join(opts.dataDir, 'temporal.db'),
+      '--ip', '127.0.0.1',
+      '--port', String(opts.port),
+      '--ui-port', String(opts.uiPort),
+      '--namespace', opts.namespace,
+      '--log-level', 'warn',
+      '--log-format', 'json',
+    ],
+    // Own process group: Ctrl-C reaches the dev script, which stops the server last, in order.
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const address = `127.0.0.1:${opts.port}`;
+  await Promise.race([
+    waitForTemporal(address),
+    exited.then((code) => {
+      throw new Error(`temporal dev server exited with code ${code}; see ${join(opts.dataDir, 'temporal.log')}`);
+    }),
+  ]);
+  return {
+    address,
+    uiUrl: `http://localhost:${opts.uiPort}`,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      log.end();
+    },
+  };
+}

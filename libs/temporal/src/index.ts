@@ -1,0 +1,3 @@
+export * from './binaries';
+export * from './temporal-client.module';
+export * from './workflow-bundle';

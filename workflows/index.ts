@@ -1,0 +1,5 @@
+/**
+ * Entry point of the workflow bundle: every workflow the worker runs is exported here.
+ * Exported names are workflow types stored in histories: never rename them.
+ */
+export { productionProjectWorkflow } from './production-project/workflow';

@@ -1,0 +1,49 @@
+/**
+ * Pure rules of the production project process: which requests are acceptable in which state.
+ * Used by the workflow's update validators; unit-tested without Temporal.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import {
+  AdvancePhaseRequest,
+  CancelProjectRequest,
+  nextPhase,
+  ProjectLiveState,
+  ProjectRejection,
+  ProjectRejectionType,
+} from '../../libs/contracts/src/production-project';
+
+function reject(type: ProjectRejectionType, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+function assertOpen(state: ProjectLiveState, action: string): void {
+  if (state.status !== 'active') {
+    reject(ProjectRejection.NotActive, `project is ${state.status}; it cannot be ${action}`);
+  }
+  if (state.pendingRequest !== null) {
+    reject(
+      ProjectRejection.RequestPending,
+      `a ${state.pendingRequest} request is still being applied; try again when it has finished`,
+    );
+  }
+}
+
+export function validateAdvance(state: ProjectLiveState, req: AdvancePhaseRequest): void {
+  assertOpen(state, 'advanced');
+  if (req.fromPhase !== undefined && req.fromPhase !== state.phase) {
+    reject(
+      ProjectRejection.PhaseMismatch,
+      `project is in phase '${state.phase}', not '${req.fromPhase}'; it was not advanced`,
+    );
+  }
+  if (nextPhase(state.phase) === undefined) {
+    reject(ProjectRejection.NotActive, `project is already completed; it cannot be advanced`);
+  }
+}
+
+export function validateCancel(state: ProjectLiveState, req: CancelProjectRequest): void {
+  assertOpen(state, 'cancelled');
+  if (!req.reason || req.reason.trim() === '') {
+    throw ApplicationFailure.create({ type: 'InvalidArgument', message: 'reason is required', nonRetryable: true });
+  }
+}
