@@ -68,6 +68,8 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
       this.worker.shutdown();
     }
     await this.running;
-    await this.connection?.close();
+    const connection = this.connection;
+    this.connection = undefined;
+    await connection?.close();
   }
 }

@@ -21,6 +21,8 @@ export async function startTemporalDevServer(opts: {
   port: number;
   uiPort: number;
   namespace: string;
+  /** Keep state in memory only (tests). Default: a SQLite file in dataDir that survives restarts. */
+  inMemory?: boolean;
 }): Promise<TemporalDevServerHandle> {
   const exe = temporalCliExecutable();
   if (exe.type !== 'existing-path') throw new Error(MISSING_TEMPORAL_HINT);
@@ -30,7 +32,7 @@ export async function startTemporalDevServer(opts: {
     exe.path,
     [
       'server', 'start-dev',
-      '--db-filename', join(opts.dataDir, 'temporal.db'),
+      ...(opts.inMemory ? [] : ['--db-filename', join(opts.dataDir, 'temporal.db')]),
       '--ip', '127.0.0.1',
       '--port', String(opts.port),
       '--ui-port', String(opts.uiPort),

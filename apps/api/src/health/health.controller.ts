@@ -1,4 +1,5 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { TemporalHealthIndicator } from './temporal.health';
@@ -15,10 +16,18 @@ export class HealthController {
   @Get()
   @HealthCheck()
   @ApiOperation({ summary: 'PostgreSQL and Temporal, reported separately (503 when either is down)' })
-  check() {
-    return this.health.check([
-      () => this.db.pingCheck('postgres', { timeout: 3000 }),
-      () => this.temporal.check('temporal'),
-    ]);
+  async check(@Res() res: Response): Promise<void> {
+    try {
+      res.json(
+        await this.health.check([
+          () => this.db.pingCheck('postgres', { timeout: 3000 }),
+          () => this.temporal.check('temporal'),
+        ]),
+      );
+    } catch (err) {
+      // Terminus reports "down" as a 503 exception: answer with its report as is (not a problem document).
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      res.status(503).json(err.getResponse());
+    }
   }
 }

@@ -4,6 +4,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash, randomUUID } from 'node:crypto';
@@ -22,7 +23,10 @@ import { isUniqueViolation, ProjectEntity, ProjectsRepository } from '@app/db';
 import { ProblemException, Problems } from '../common/problem';
 import { AdvancePhaseDto, CancelProjectDto, CreateProjectDto, ListProjectsQuery } from './dto/project.dto';
 
-const LIVE_QUERY_TIMEOUT_MS = 3000;
+/** How long an HTTP request waits on Temporal before answering 503/504 instead of hanging. */
+const LIVE_QUERY_TIMEOUT_MS = 3_000;
+const START_TIMEOUT_MS = 10_000;
+const UPDATE_TIMEOUT_MS = 30_000;
 
 /** The 409 code of each typed workflow rejection. */
 const REJECTION_CODES: Record<string, string> = {
@@ -101,13 +105,15 @@ export class ProjectsService {
   private async startWorkflow(p: ProjectEntity): Promise<void> {
     const input: ProductionProjectInput = { projectId: p.id, name: p.name, createdBy: p.createdBy };
     try {
-      await this.temporal.workflow.start(PRODUCTION_PROJECT_WORKFLOW_TYPE, {
-        taskQueue: this.config.temporal.taskQueue,
-        workflowId: p.workflowId,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
+      await this.temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
+        this.temporal.workflow.start(PRODUCTION_PROJECT_WORKFLOW_TYPE, {
+          taskQueue: this.config.temporal.taskQueue,
+          workflowId: p.workflowId,
+          args: [input],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      );
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return; // it ran before and has finished
       throw err;
@@ -158,8 +164,15 @@ export class ProjectsService {
 
   private async update(project: ProjectEntity, action: string, run: () => Promise<ProjectLiveState>): Promise<ProjectLiveState> {
     try {
-      return await run();
+      return await this.temporal.withDeadline(Date.now() + UPDATE_TIMEOUT_MS, run);
     } catch (err) {
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+        throw new ProblemException(
+          504,
+          'workflow_timeout',
+          `project ${project.id}: the workflow did not confirm in time; retry with the same Idempotency-Key to get the outcome without acting twice`,
+        );
+      }
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         const code = err.cause.type ? REJECTION_CODES[err.cause.type] : undefined;
         if (code) throw Problems.conflict(code, `project ${project.id}: ${err.cause.message}`);

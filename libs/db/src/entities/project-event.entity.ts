@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Relation, Unique } from 'typeorm';
 import type { ProjectPhase, ProjectStatus, ProjectTransition } from '@app/contracts';
 import { ProjectEntity } from './project.entity';
 
@@ -14,7 +14,7 @@ export class ProjectEventEntity {
 
   @ManyToOne(() => ProjectEntity, (p) => p.events, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'project_id', foreignKeyConstraintName: 'fk_project_events_project' })
-  project?: ProjectEntity;
+  project?: Relation<ProjectEntity>; // Relation<>: no eager reference in decorator metadata (circular import)
 
   @Column({ type: 'int' })
   seq!: number;

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryColumn, Relation, UpdateDateColumn } from 'typeorm';
 import type { ProjectPhase, ProjectStatus } from '@app/contracts';
 import { ProjectEventEntity } from './project-event.entity';
 
@@ -49,5 +49,5 @@ export class ProjectEntity {
   updatedAt!: Date;
 
   @OneToMany(() => ProjectEventEntity, (e) => e.project)
-  events?: ProjectEventEntity[];
+  events?: Relation<ProjectEventEntity[]>;
 }

@@ -17,16 +17,17 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 
 export class CreateProjectDto {
   @ApiProperty({ example: 'Community greenhouse, Lindenau', maxLength: 200 })
+  // class-validator checks the decorator nearest the property first: the type comes first.
   @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
   @MaxLength(200)
+  @IsNotEmpty()
+  @IsString()
   name!: string;
 
   @ApiPropertyOptional({ example: 'Design, prototype and build out an automated greenhouse node.', maxLength: 5000 })
   @IsOptional()
-  @IsString()
   @MaxLength(5000)
+  @IsString()
   description?: string;
 }
 
@@ -41,17 +42,17 @@ export class AdvancePhaseDto {
 
   @ApiPropertyOptional({ example: 'Design review passed', maxLength: 1000 })
   @IsOptional()
-  @IsString()
   @MaxLength(1000)
+  @IsString()
   note?: string;
 }
 
 export class CancelProjectDto {
   @ApiProperty({ example: 'Funding fell through', maxLength: 1000 })
   @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
   @MaxLength(1000)
+  @IsNotEmpty()
+  @IsString()
   reason!: string;
 }
 
@@ -69,16 +70,16 @@ export class ListProjectsQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(1)
   @Max(100)
+  @Min(1)
+  @IsInt()
   limit?: number;
 
   @ApiPropertyOptional({ minimum: 0, default: 0 })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
   @Min(0)
+  @IsInt()
   offset?: number;
 }
 

@@ -1,0 +1,118 @@
+/**
+ * Per-file helpers for integration and e2e tests, on top of the servers that
+ * test/support/global-setup.mjs started: a fresh migrated database per file, and the real API and
+ * worker booted in-process on their own task queue.
+ */
+import { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Client as TemporalClient } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
+import { Client as PgClient } from 'pg';
+import { AppConfig, loadConfig } from '@app/config';
+import { runMigrations } from '@app/db';
+import { createApiApp } from '../../apps/api/src/app.setup';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+
+// Keep the workers' INFO chatter (bundle stats, state changes) out of the test output.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  /* already installed by an earlier test file in this process */
+}
+
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
+
+function env(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run these tests through jest's e2e project (global setup)`);
+  return v;
+}
+
+export const suffix = () => randomBytes(5).toString('hex');
+
+export interface TestDatabase {
+  url: string;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  drop(): Promise<void>;
+}
+
+/** A new database on the shared test server, with every migration applied. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const serverUrl = new URL(env('DPN_TEST_PG_URL'));
+  const name = `dpn_test_${suffix()}`;
+  const admin = new PgClient({ connectionString: serverUrl.toString().replace(/\/[^/]*$/, '/postgres') });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = serverUrl.toString().replace(/\/[^/]*$/, `/${name}`);
+  await runMigrations(url);
+  const client = new PgClient({ connectionString: url });
+  await client.connect();
+  return {
+    url,
+    query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+    drop: async () => {
+      await client.end();
+      const a = new PgClient({ connectionString: serverUrl.toString().replace(/\/[^/]*$/, '/postgres') });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+export interface TestSystem {
+  config: AppConfig;
+  api: INestApplication;
+  worker?: INestApplicationContext;
+  temporal: TemporalClient;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real API (and, unless `worker: false`, the real worker) in this process against the
+ * given database and the shared Temporal dev server, on a task queue of their own.
+ */
+export async function startSystem(opts: { databaseUrl: string; temporalAddress?: string; worker?: boolean }): Promise<TestSystem> {
+  const config = loadConfig(
+    {
+      NODE_ENV: 'test',
+      DATABASE_URL: opts.databaseUrl,
+      TEMPORAL_ADDRESS: opts.temporalAddress ?? env('DPN_TEST_TEMPORAL_ADDRESS'),
+      TEMPORAL_TASK_QUEUE: `e2e-${suffix()}`,
+      ADMIN_TOKEN,
+    },
+    { requireAdminToken: true },
+  );
+  const worker = opts.worker === false ? undefined : await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: false });
+  const api = await createApiApp(config, false);
+  await api.init();
+  const system: TestSystem = {
+    config,
+    api,
+    worker,
+    temporal: api.get(TemporalClient),
+    close: async () => {
+      await api.close();
+      await system.worker?.close(); // the current worker: a test may have restarted it
+    },
+  };
+  return system;
+}
+
+/** Polls `fn` until it returns a truthy value or the deadline passes. */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
