@@ -6,7 +6,6 @@
 import { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client as TemporalClient } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { AppConfig, loadConfig } from '@app/config';
@@ -14,12 +13,9 @@ import { runMigrations } from '@app/db';
 import { createApiApp } from '../../apps/api/src/app.setup';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 
-// Keep the workers' INFO chatter (bundle stats, state changes) out of the test output.
-try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-} catch {
-  /* already installed by an earlier test file in this process */
-}
+import { quietTemporalRuntime } from './temporal';
+
+quietTemporalRuntime();
 
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 

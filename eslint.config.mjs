@@ -1,0 +1,52 @@
+// Lint rules that guard the architecture, after money-transfer-project-template-ts's .eslintrc.js:
+// workflow code must stay deterministic and sandbox-safe, and no promise may float.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const NODE_BUILTINS = [
+  'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises', 'http', 'http2', 'https',
+  'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'tools/**', '.data/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unsafe-function-type': 'off',
+    },
+  },
+  {
+    // The workflow sandbox (and the pure contracts it imports): no Node, no Nest, no I/O libraries.
+    files: ['workflows/**/*.ts', 'libs/contracts/**/*.ts', 'test/replay/fixtures/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: NODE_BUILTINS.flatMap((name) => [
+            { name, message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.', allowTypeImports: true },
+            { name: `node:${name}`, message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.', allowTypeImports: true },
+          ]),
+          patterns: [
+            {
+              group: ['@nestjs/*', 'typeorm', 'pg', 'nodemailer', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@app/*'],
+              message: 'Workflow code may import only @temporalio/workflow, files inside workflows/ and pure contracts (relative paths); other modules by `import type` only.',
+              allowTypeImports: true,
+            },
+            {
+              group: ['**/apps/**'],
+              message: 'Import activity classes by `import type` only.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

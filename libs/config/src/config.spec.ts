@@ -1,0 +1,51 @@
+import { ConfigError, loadConfig } from './config';
+
+const base = { DATABASE_URL: 'postgres://u:p@localhost:5432/dpn' };
+
+describe('loadConfig', () => {
+  it('fills conventional defaults', () => {
+    const c = loadConfig(base);
+    expect(c).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      publicUrl: 'http://localhost:3000',
+      temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'dpn' },
+      smtpUrl: 'smtp://localhost:1025',
+      logFormat: 'text',
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads every knob', () => {
+    const c = loadConfig({
+      ...base,
+      NODE_ENV: 'production',
+      PORT: '8080',
+      PUBLIC_URL: 'https://dpn.example.org/',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_NAMESPACE: 'dpn',
+      TEMPORAL_TASK_QUEUE: 'dpn-main',
+      SMTP_URL: 'smtps://u:p@mail.example.org:465',
+      ADMIN_TOKEN: 'a'.repeat(32),
+    });
+    expect(c).toMatchObject({ port: 8080, publicUrl: 'https://dpn.example.org', logFormat: 'json', adminToken: 'a'.repeat(32) });
+    expect(c.temporal).toEqual({ address: 'temporal:7233', namespace: 'dpn', taskQueue: 'dpn-main' });
+  });
+
+  it.each([
+    [{ DATABASE_URL: 'localhost:5432' }, 'invalid configuration: DATABASE_URL: must be a URL like postgres://user:password@host:5432/database'],
+    [{ DATABASE_URL: 'postgres://localhost' }, 'invalid configuration: DATABASE_URL: must be a URL like postgres://user:password@host:5432/database'],
+    [{}, 'invalid configuration: DATABASE_URL: is required'],
+    [{ ...base, PORT: '70000' }, 'invalid configuration: PORT: Too big: expected number to be <=65535'],
+    [{ ...base, TEMPORAL_ADDRESS: 'http://temporal:7233' }, 'invalid configuration: TEMPORAL_ADDRESS: must be host:port, for example localhost:7233'],
+    [{ ...base, SMTP_URL: 'mailpit:1025' }, 'invalid configuration: SMTP_URL: must be a URL like smtp://host:1025 or smtps://user:pass@host:465'],
+  ])('stops with one clear line for %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(new ConfigError(message));
+  });
+
+  it('treats empty values as unset, and can require the coordinator token', () => {
+    expect(loadConfig({ ...base, PORT: '' }).port).toBe(3000);
+    expect(() => loadConfig(base, { requireAdminToken: true })).toThrow('ADMIN_TOKEN: is required');
+    expect(() => loadConfig({ ...base, ADMIN_TOKEN: 'short' })).toThrow('ADMIN_TOKEN: must be at least 16 characters');
+  });
+});

@@ -1,0 +1,191 @@
+/**
+ * productionProjectWorkflow on the time-skipping test server. Activities are stubs typed against
+ * the real activity class; the real ones are exercised by the e2e tests.
+ */
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import type { ProjectActivities } from '../../apps/worker/src/activities/project.activities';
+import {
+  advancePhaseUpdate,
+  cancelProjectUpdate,
+  getProjectStatusQuery,
+  ProjectRejection,
+  RecordProjectTransitionInput,
+} from '@app/contracts';
+import { WORKFLOWS_ENTRY } from '@app/temporal';
+import { productionProjectWorkflow } from '../../workflows';
+import { createTimeSkippingEnv } from '../support/temporal';
+
+type Activities = { [K in keyof ProjectActivities]: ProjectActivities[K] };
+
+describe('productionProjectWorkflow', () => {
+  let env: TestWorkflowEnvironment;
+  let bundle: WorkflowBundleWithSourceMap;
+
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: new DefaultLogger('WARN') });
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  /** Runs `fn` with a worker whose projection activity records what it was given. */
+  async function withWorker<T>(fn: (ctx: { taskQueue: string; recorded: RecordProjectTransitionInput[] }) => Promise<T>, activities?: Partial<Activities>): Promise<T> {
+    const taskQueue = `wf-${randomUUID()}`;
+    const recorded: RecordProjectTransitionInput[] = [];
+    const acts: Activities = {
+      recordProjectTransition: async (input) => {
+        recorded.push(input);
+      },
+      ...activities,
+    };
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
+    return worker.runUntil(fn({ taskQueue, recorded }));
+  }
+
+  const start = (taskQueue: string) => {
+    const projectId = randomUUID();
+    return env.client.workflow.start(productionProjectWorkflow, {
+      taskQueue,
+      workflowId: `project-${projectId}`,
+      args: [{ projectId, name: 'Test project', createdBy: 'coordinator' }],
+    });
+  };
+
+  it('walks rnd → prototyping → node-buildout → upgrade → completed, projecting each step once', async () => {
+    await withWorker(async ({ taskQueue, recorded }) => {
+      const handle = await start(taskQueue);
+      const phases = [];
+      for (let i = 0; i < 4; i++) {
+        phases.push((await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator', note: `step ${i}` }] })).phase);
+      }
+      expect(phases).toEqual(['prototyping', 'node-buildout', 'upgrade', 'completed']);
+      const result = await handle.result();
+      expect(result.status).toBe('completed');
+      expect(result.transitions.map((t) => t.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(recorded.map((r) => `${r.transition.seq}:${r.transition.kind}:${r.transition.toPhase}`)).toEqual([
+        '1:started:rnd',
+        '2:advanced:prototyping',
+        '3:advanced:node-buildout',
+        '4:advanced:upgrade',
+        '5:completed:completed',
+      ]);
+      expect(recorded[1].transition).toMatchObject({ actor: 'coordinator', note: 'step 0', fromPhase: 'rnd' });
+    });
+  });
+
+  it('waits for the coordinator for as long as it takes (a phase can last months)', async () => {
+    await withWorker(async ({ taskQueue }) => {
+      const handle = await start(taskQueue);
+      await env.sleep('120 days');
+      expect(await handle.query(getProjectStatusQuery)).toMatchObject({ phase: 'rnd', status: 'active' });
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      expect((await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] })).phase).toBe('prototyping');
+    });
+  });
+
+  async function rejection(p: Promise<unknown>): Promise<ApplicationFailure> {
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (err as WorkflowUpdateFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    return cause as ApplicationFailure;
+  }
+
+  it('rejects advancing a completed project with a typed failure and a clear message', async () => {
+    await withWorker(async ({ taskQueue }) => {
+      const handle = await start(taskQueue);
+      // A completed workflow cannot take updates at all; reject at the last phase boundary instead:
+      for (let i = 0; i < 3; i++) await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c' }] });
+      const mismatch = await rejection(handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c', fromPhase: 'rnd' }] }));
+      expect(mismatch.type).toBe(ProjectRejection.PhaseMismatch);
+      expect(mismatch.message).toBe("project is in phase 'upgrade', not 'rnd'; it was not advanced");
+      await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c', fromPhase: 'upgrade' }] });
+      await expect(handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c' }] })).rejects.toThrow();
+    });
+  });
+
+  it('cancels through the update: records who and why, then refuses further changes', async () => {
+    await withWorker(async ({ taskQueue, recorded }) => {
+      const handle = await start(taskQueue);
+      await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c' }] });
+      const state = await handle.executeUpdate(cancelProjectUpdate, { args: [{ actor: 'coordinator', reason: 'Funding fell through' }] });
+      expect(state).toMatchObject({ phase: 'prototyping', status: 'cancelled' });
+      expect(await handle.result()).toMatchObject({ status: 'cancelled' });
+      expect(recorded.at(-1)?.transition).toMatchObject({ kind: 'cancelled', actor: 'coordinator', note: 'Funding fell through', status: 'cancelled' });
+    });
+  });
+
+  it('refuses a cancel without a reason, and an advance while another request is being applied', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    await withWorker(
+      async ({ taskQueue }) => {
+        const handle = await start(taskQueue);
+        const noReason = await rejection(handle.executeUpdate(cancelProjectUpdate, { args: [{ actor: 'c', reason: ' ' }] }));
+        expect(noReason.type).toBe('InvalidArgument');
+        const first = handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c' }] });
+        // The projection of the first advance is held open; a second request must be refused, not queued.
+        await new Promise((r) => setTimeout(r, 500));
+        const second = await rejection(handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c' }] }));
+        expect(second.type).toBe(ProjectRejection.RequestPending);
+        release();
+        expect((await first).phase).toBe('prototyping');
+      },
+      {
+        recordProjectTransition: async () => {
+          calls += 1;
+          if (calls === 2) await gate;
+        },
+      },
+    );
+  });
+
+  it('keeps going when the projection fails for a while (PostgreSQL down): the activity is retried', async () => {
+    let attempts = 0;
+    await withWorker(
+      async ({ taskQueue }) => {
+        const handle = await start(taskQueue);
+        const state = await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c' }] });
+        expect(state.phase).toBe('prototyping');
+        expect(attempts).toBeGreaterThanOrEqual(4);
+      },
+      {
+        recordProjectTransition: async () => {
+          attempts += 1;
+          if (attempts <= 3) throw new Error('connection refused');
+        },
+      },
+    );
+  });
+
+  it('applies an update retried with the same update id once', async () => {
+    await withWorker(async ({ taskQueue, recorded }) => {
+      const handle = await start(taskQueue);
+      const a = await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c' }], updateId: 'same' });
+      const b = await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c' }], updateId: 'same' });
+      expect(a.phase).toBe('prototyping');
+      expect(b.phase).toBe('prototyping');
+      expect(recorded).toHaveLength(2);
+    });
+  });
+
+  it('records a cancellation requested through Temporal itself', async () => {
+    await withWorker(async ({ taskQueue, recorded }) => {
+      const handle = await start(taskQueue);
+      await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c' }] });
+      await handle.cancel();
+      await expect(handle.result()).rejects.toThrow();
+      expect((await handle.describe()).status.name).toBe('CANCELLED');
+      expect(recorded.at(-1)?.transition).toMatchObject({ kind: 'cancelled', actor: 'temporal', toPhase: 'prototyping' });
+    });
+  });
+});
