@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { MISSING_TEMPORAL_HINT, temporalCliExecutable } from '@app/temporal';
 import { waitForTemporal } from './wait';
 
@@ -25,8 +26,8 @@ export async function startTemporalDevServer(opts: {
   inMemory?: boolean;
 }): Promise<TemporalDevServerHandle> {
   const exe = temporalCliExecutable();
-  if (exe.type !== 'existing-path') throw new Error(MISSING_TEMPORAL_HINT);
   await mkdir(opts.dataDir, { recursive: true });
+  if (exe.type !== 'existing-path') return startWithSdkDownload(opts);
   const log = createWriteStream(join(opts.dataDir, 'temporal.log'), { flags: 'a' });
   const child: ChildProcess = spawn(
     exe.path,
@@ -68,4 +69,28 @@ export async function startTemporalDevServer(opts: {
       log.end();
     },
   };
+}
+
+/**
+ * Fallback when no local binary exists (no pip at install time): let the SDK download the CLI
+ * (needs internet). Fails with one line that says what to install.
+ */
+async function startWithSdkDownload(opts: { dataDir: string; port: number; uiPort: number; namespace: string; inMemory?: boolean }): Promise<TemporalDevServerHandle> {
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'cached-download' },
+        ip: '127.0.0.1',
+        port: opts.port,
+        ui: true,
+        uiPort: opts.uiPort,
+        namespace: opts.namespace,
+        ...(opts.inMemory ? {} : { dbFilename: join(opts.dataDir, 'temporal.db') }),
+      },
+    });
+  } catch (err) {
+    throw new Error(`${MISSING_TEMPORAL_HINT} (download failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+  }
+  return { address: `127.0.0.1:${opts.port}`, uiUrl: `http://localhost:${opts.uiPort}`, stop: () => env.teardown() };
 }
