@@ -68,27 +68,21 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
     });
   }
 
+  /** Hands a request to the main loop; resolves with the state once the loop has applied it. */
+  async function handOver(kind: 'advance' | 'cancel', accept: () => void): Promise<ProjectLiveState> {
+    state.pendingRequest = kind;
+    accept();
+    await condition(() => state.pendingRequest === null);
+    return state;
+  }
+
   setHandler(getProjectStatusQuery, () => state);
-  setHandler(
-    advancePhaseUpdate,
-    async (req) => {
-      state.pendingRequest = 'advance';
-      advance = req;
-      await condition(() => state.pendingRequest === null);
-      return state;
-    },
-    { validator: (req) => validateAdvance(state, req) },
-  );
-  setHandler(
-    cancelProjectUpdate,
-    async (req) => {
-      state.pendingRequest = 'cancel';
-      cancel = req;
-      await condition(() => state.pendingRequest === null);
-      return state;
-    },
-    { validator: (req) => validateCancel(state, req) },
-  );
+  setHandler(advancePhaseUpdate, (req) => handOver('advance', () => (advance = req)), {
+    validator: (req) => validateAdvance(state, req),
+  });
+  setHandler(cancelProjectUpdate, (req) => handOver('cancel', () => (cancel = req)), {
+    validator: (req) => validateCancel(state, req),
+  });
 
   try {
     await record({
