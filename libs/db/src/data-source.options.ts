@@ -14,6 +14,8 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
+    // gen_random_uuid() is built into PostgreSQL 13+: no uuid-ossp extension needed.
+    uuidExtension: 'pgcrypto',
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,

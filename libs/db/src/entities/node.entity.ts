@@ -1,0 +1,60 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Relation, UpdateDateColumn } from 'typeorm';
+import { LocationEntity } from './location.entity';
+import { MemberEntity } from './member.entity';
+
+export const AUTOMATION_LEVELS = ['manual', 'conventional', 'computer-aided', 'automated'] as const;
+export type AutomationLevel = (typeof AUTOMATION_LEVELS)[number];
+export const NODE_STATUSES = ['active', 'suspended'] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
+/** One atomic function a node performs, with how much of it per period. */
+export interface NodeCapability {
+  /** e.g. woodworking, cnc-milling, 3d-printing, greenhouse, assembly, transport */
+  function: string;
+  capacity: number;
+  /** e.g. parts/week, m2, machine-hours/week, kg/week */
+  unit: string;
+}
+
+/** A workshop, machine or greenhouse that performs work for the network. */
+@Entity({ name: 'nodes' })
+export class NodeEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ type: 'varchar', length: 200 }) name!: string;
+
+  @Index('ix_nodes_owner')
+  @Column({ name: 'owner_member_id', type: 'uuid' })
+  ownerMemberId!: string;
+  @ManyToOne(() => MemberEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'owner_member_id', foreignKeyConstraintName: 'fk_nodes_owner' })
+  owner?: Relation<MemberEntity>;
+
+  @Index('ix_nodes_location')
+  @Column({ name: 'location_id', type: 'uuid', nullable: true })
+  locationId!: string | null;
+  @ManyToOne(() => LocationEntity, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'location_id', foreignKeyConstraintName: 'fk_nodes_location' })
+  location?: Relation<LocationEntity> | null;
+
+  @Index('ix_nodes_automation_level')
+  @Column({ name: 'automation_level', type: 'varchar', length: 16 })
+  automationLevel!: AutomationLevel;
+
+  /** Queried with jsonb containment (`@>`); the GIN index is hand-written in the migration. */
+  @Index('ix_nodes_capabilities', { synchronize: false })
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  capabilities!: NodeCapability[];
+
+  @Column({ name: 'webhook_url', type: 'text' }) webhookUrl!: string;
+  /** Standard Webhooks secret (`whsec_` + base64 of 32 random bytes). Never returned after creation. */
+  @Column({ name: 'webhook_secret', type: 'text', select: false }) webhookSecret!: string;
+  /** The secret before the last rotation, still signed with until it expires. */
+  @Column({ name: 'previous_webhook_secret', type: 'text', nullable: true, select: false }) previousWebhookSecret!: string | null;
+  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true }) previousSecretExpiresAt!: Date | null;
+
+  @Index('ix_nodes_status')
+  @Column({ type: 'varchar', length: 16, default: 'active' })
+  status!: NodeStatus;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+}
