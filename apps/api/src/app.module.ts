@@ -2,8 +2,14 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DbModule } from '@app/db';
 import { TemporalClientModule } from '@app/temporal';
+import { AssetsModule } from './assets/assets.module';
 import { HealthModule } from './health/health.module';
+import { LedgerModule } from './ledger/ledger.module';
+import { LocationsModule } from './locations/locations.module';
+import { MembersModule } from './members/members.module';
+import { NodesModule } from './nodes/nodes.module';
 import { ProjectsModule } from './projects/projects.module';
+import { PublicModule } from './public/public.module';
 
 /** The HTTP application: one module per capability. */
 @Module({})
@@ -11,7 +17,19 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DbModule, TemporalClientModule, HealthModule, ProjectsModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DbModule,
+        TemporalClientModule,
+        HealthModule,
+        ProjectsModule,
+        MembersModule,
+        LocationsModule,
+        NodesModule,
+        AssetsModule,
+        LedgerModule,
+        PublicModule,
+      ],
     };
   }
 }

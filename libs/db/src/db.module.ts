@@ -2,6 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@app/config';
 import { dataSourceOptions } from './data-source.options';
+import { LedgerService } from './ledger/ledger.service';
+import { OwnershipService } from './ownership/ownership.service';
 import { ProjectsRepository } from './projects/projects.repository';
 
 @Global()
@@ -17,7 +19,7 @@ import { ProjectsRepository } from './projects/projects.repository';
       }),
     }),
   ],
-  providers: [ProjectsRepository],
-  exports: [ProjectsRepository],
+  providers: [ProjectsRepository, LedgerService, OwnershipService],
+  exports: [ProjectsRepository, LedgerService, OwnershipService],
 })
 export class DbModule {}

@@ -3,3 +3,6 @@ export * from './data-source.options';
 export * from './db.module';
 export * from './projects/projects.repository';
 export { runMigrations } from './migrate';
+export * from './hash';
+export * from './ledger/ledger.service';
+export * from './ownership/ownership.service';

@@ -15,12 +15,18 @@ export const UuidParam = (name = 'id') =>
   );
 
 /**
- * The optional `Idempotency-Key` request header (1–255 visible ASCII characters). Retrying a
- * request with the same key returns the first result instead of doing the work twice.
+ * The `Idempotency-Key` request header (1–255 visible ASCII characters): optional, or required with
+ * `@IdempotencyKey('required')`. Retrying a request with the same key returns the first result
+ * instead of doing the work twice.
  */
-export const IdempotencyKey = createParamDecorator((_: unknown, ctx: ExecutionContext): string | undefined => {
+export const IdempotencyKey = createParamDecorator((mode: 'required' | undefined, ctx: ExecutionContext): string | undefined => {
   const raw = ctx.switchToHttp().getRequest<Request>().headers['idempotency-key'];
-  if (raw === undefined) return undefined;
+  if (raw === undefined) {
+    if (mode !== 'required') return undefined;
+    throw new ProblemException(400, 'validation_failed', 'Idempotency-Key header is required: money and ownership move once per key', [
+      { field: 'Idempotency-Key', code: 'isRequired', message: 'header is required' },
+    ]);
+  }
   const key = Array.isArray(raw) ? raw[0] : raw;
   if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
     throw new ProblemException(400, 'validation_failed', 'Idempotency-Key must be 1-255 visible ASCII characters', [

@@ -2,7 +2,12 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { ServiceError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { IdempotencyConflictError, RecordNotFoundError } from '@app/db';
+import { LedgerError, ShareError } from '@app/domain';
 import { ProblemBody, ProblemException } from './problem';
+
+/** Domain rule violations that are conflicts with the current state (409); the rest are bad input (400). */
+const CONFLICT_CODES = new Set(['insufficient_parts', 'insufficient_funds', 'currency_mismatch']);
 
 const CODES: Record<number, string> = {
   400: 'bad_request',
@@ -68,6 +73,11 @@ export class ProblemFilter implements ExceptionFilter {
     if (e instanceof ProblemException) {
       return make(e.status, e.code, e.detail, e.errors ? { errors: e.errors } : {});
     }
+    if (e instanceof ShareError || e instanceof LedgerError) {
+      return make(CONFLICT_CODES.has(e.code) ? 409 : 400, e.code, e.message);
+    }
+    if (e instanceof IdempotencyConflictError) return make(409, 'idempotency_key_reused', e.message);
+    if (e instanceof RecordNotFoundError) return make(404, 'not_found', e.message);
     if (e instanceof HttpException) {
       const status = e.getStatus();
       const resp = e.getResponse();

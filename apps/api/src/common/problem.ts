@@ -40,6 +40,9 @@ export class ProblemException extends Error {
 export const Problems = {
   notFound: (what: string, id: string) => new ProblemException(HttpStatus.NOT_FOUND, 'not_found', `${what} ${id} does not exist`),
   conflict: (code: string, detail: string) => new ProblemException(HttpStatus.CONFLICT, code, detail),
+  /** A 400 about one field that a decorator cannot check (it depends on other fields or records). */
+  badRequest: (field: string, message: string) =>
+    new ProblemException(HttpStatus.BAD_REQUEST, 'validation_failed', message, [{ field, code: 'invalid', message }]),
   temporalUnavailable: (detail = 'the workflow engine (Temporal) is unreachable; try again shortly') =>
     new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, 'temporal_unavailable', detail),
 };

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import {
   ALL_PROJECT_PHASES,
   ProjectLiveState,
@@ -9,6 +9,7 @@ import {
   ProjectTransition,
 } from '@app/contracts';
 import type { ProjectEntity, ProjectEventEntity } from '@app/db';
+import { PageQuery } from '../../common/dto';
 
 const STATUSES: ProjectStatus[] = ['active', 'completed', 'cancelled'];
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -56,7 +57,7 @@ export class CancelProjectDto {
   reason!: string;
 }
 
-export class ListProjectsQuery {
+export class ListProjectsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ALL_PROJECT_PHASES })
   @IsOptional()
   @IsIn(ALL_PROJECT_PHASES)
@@ -66,21 +67,6 @@ export class ListProjectsQuery {
   @IsOptional()
   @IsIn(STATUSES)
   status?: ProjectStatus;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @Max(100)
-  @Min(1)
-  @IsInt()
-  limit?: number;
-
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(0)
-  @IsInt()
-  offset?: number;
 }
 
 // ---- responses -----------------------------------------------------------------------------

@@ -1,0 +1,64 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { LedgerEntryEntity, LedgerService, LedgerTransactionEntity, MemberEntity, PostingResult, ProjectEntity } from '@app/db';
+import { AccountKind, movement } from '@app/domain';
+import { Problems } from '../common/problem';
+import { AccountRefDto, DepositDto, TransferDto, WithdrawalDto } from './ledger.dto';
+import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway';
+
+/** The admin API's use of the ledger: deposits, withdrawals and transfers between owners' accounts. */
+@Injectable()
+export class LedgerApiService {
+  constructor(
+    private readonly ledger: LedgerService,
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
+  ) {}
+
+  private async assertOwner(ref: { kind: AccountKind; ownerId: string }): Promise<void> {
+    const entity = ref.kind === 'project' ? ProjectEntity : MemberEntity;
+    if (!(await this.ds.getRepository(entity).existsBy({ id: ref.ownerId }))) {
+      throw Problems.notFound(ref.kind === 'project' ? 'project' : 'member', ref.ownerId);
+    }
+  }
+
+  async deposit(dto: DepositDto, key: string): Promise<PostingResult> {
+    await this.assertOwner({ kind: 'member', ownerId: dto.memberId });
+    const { reference } = await this.gateway.confirmDeposit(dto);
+    const external = await this.ledger.account('external', null, dto.currency);
+    const member = await this.ledger.account('member', dto.memberId, dto.currency);
+    return this.ledger.post({ idempotencyKey: `deposit:${key}`, kind: 'deposit', currency: dto.currency, entries: movement(external.id, member.id, dto.amount), externalReference: reference });
+  }
+
+  async withdraw(dto: WithdrawalDto, key: string): Promise<PostingResult> {
+    await this.assertOwner({ kind: 'member', ownerId: dto.memberId });
+    const external = await this.ledger.account('external', null, dto.currency);
+    const member = await this.ledger.account('member', dto.memberId, dto.currency);
+    const posted = await this.ledger.post({
+      idempotencyKey: `withdrawal:${key}`,
+      kind: 'withdrawal',
+      currency: dto.currency,
+      entries: movement(member.id, external.id, dto.amount),
+      externalReference: dto.reference ?? null,
+    });
+    if (!posted.replayed) await this.gateway.payOut(dto);
+    return posted;
+  }
+
+  async transfer(dto: TransferDto, key: string): Promise<PostingResult> {
+    const same = (a: AccountRefDto, b: AccountRefDto) => a.kind === b.kind && a.ownerId === b.ownerId;
+    if (same(dto.from, dto.to)) throw Problems.badRequest('to', 'from and to are the same account');
+    await this.assertOwner(dto.from);
+    await this.assertOwner(dto.to);
+    const from = await this.ledger.account(dto.from.kind, dto.from.ownerId, dto.currency);
+    const to = await this.ledger.account(dto.to.kind, dto.to.ownerId, dto.currency);
+    return this.ledger.post({ idempotencyKey: `transfer:${key}`, kind: 'transfer', currency: dto.currency, entries: movement(from.id, to.id, dto.amount), memo: dto.memo ?? null });
+  }
+
+  async transaction(id: string): Promise<{ transaction: LedgerTransactionEntity; entries: LedgerEntryEntity[] }> {
+    const transaction = await this.ds.getRepository(LedgerTransactionEntity).findOneBy({ id });
+    if (!transaction) throw Problems.notFound('ledger transaction', id);
+    return { transaction, entries: await this.ds.getRepository(LedgerEntryEntity).find({ where: { transactionId: id }, order: { id: 'ASC' } }) };
+  }
+}

@@ -1,0 +1,48 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { LOCATION_KINDS, LocationEntity, LocationKind } from '@app/db';
+import { PageQuery } from '../common/dto';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class CreateLocationDto {
+  @ApiProperty({ example: 'Plagwitz industrial park' })
+  @Transform(trim)
+  @MaxLength(200)
+  @IsNotEmpty()
+  @IsString()
+  name!: string;
+
+  @ApiProperty({ enum: LOCATION_KINDS })
+  @IsIn(LOCATION_KINDS)
+  kind!: LocationKind;
+
+  @ApiProperty({ example: 'Karl-Heine-Str. 99, 04229 Leipzig' })
+  @Transform(trim)
+  @MaxLength(1000)
+  @IsNotEmpty()
+  @IsString()
+  address!: string;
+}
+
+export class UpdateLocationDto extends PartialType(CreateLocationDto) {}
+
+export class ListLocationsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: LOCATION_KINDS })
+  @IsOptional()
+  @IsIn(LOCATION_KINDS)
+  kind?: LocationKind;
+}
+
+export class LocationDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: LOCATION_KINDS }) kind!: LocationKind;
+  @ApiProperty() address!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+
+  static from(l: LocationEntity): LocationDto {
+    return { id: l.id, name: l.name, kind: l.kind, address: l.address, createdAt: l.createdAt.toISOString() };
+  }
+}

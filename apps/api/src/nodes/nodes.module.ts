@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { NodesController } from './nodes.controller';
+import { NodesService } from './nodes.service';
+
+/** Nodes: workshops, machines and greenhouses, their capabilities and webhook endpoints. */
+@Module({ controllers: [NodesController], providers: [NodesService], exports: [NodesService] })
+export class NodesModule {}

@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AccountKind, AccountState, assertPostable, Currency, EntryDraft } from '@app/domain';
+import { LedgerAccountEntity, LedgerEntryEntity, LedgerTransactionEntity, NETWORK_OWNER_ID } from '../entities/ledger.entity';
+import { IdempotencyConflictError, RecordNotFoundError, requestHash } from '../hash';
+
+export interface PostingRequest {
+  idempotencyKey: string;
+  /** deposit, withdrawal, transfer, share-sale, ... */
+  kind: string;
+  currency: Currency;
+  entries: EntryDraft[];
+  memo?: string | null;
+  externalReference?: string | null;
+}
+
+export interface PostingResult {
+  transaction: LedgerTransactionEntity;
+  entries: LedgerEntryEntity[];
+  /** True when the key had been posted before: the first result is returned, nothing moved. */
+  replayed: boolean;
+}
+
+/**
+ * The double-entry ledger. Every posting is one database transaction that
+ *   1. claims its idempotency key (a concurrent request with the same key waits, then replays),
+ *   2. locks the accounts it touches in a fixed order (no deadlocks between postings),
+ *   3. derives their balances from the entries and checks the rules (balanced, same currency,
+ *      no non-external account below zero),
+ *   4. writes the entries.
+ * Used by the API and, later, by activities (funding holds, captures, payouts).
+ */
+@Injectable()
+export class LedgerService {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /** The account of an owner for a kind and currency, created on first use. */
+  async account(kind: AccountKind, ownerId: string | null, currency: Currency, m: EntityManager = this.ds.manager): Promise<LedgerAccountEntity> {
+    const owner = ownerId ?? NETWORK_OWNER_ID;
+    await m.query(
+      `INSERT INTO ledger_accounts (kind, owner_id, currency) VALUES ($1, $2, $3)
+       ON CONFLICT (kind, owner_id, currency) DO NOTHING`,
+      [kind, owner, currency],
+    );
+    return m.findOneByOrFail(LedgerAccountEntity, { kind, ownerId: owner, currency });
+  }
+
+  /** Posts within the caller's transaction when `m` is given (to move money and records together). */
+  post(req: PostingRequest, m?: EntityManager): Promise<PostingResult> {
+    return m ? this.postIn(m, req) : this.ds.transaction((tx) => this.postIn(tx, req));
+  }
+
+  private async postIn(m: EntityManager, req: PostingRequest): Promise<PostingResult> {
+    const hash = requestHash({ kind: req.kind, currency: req.currency, entries: req.entries, memo: req.memo ?? null, ref: req.externalReference ?? null });
+    const claimed: Array<{ id: string }> = await m.query(
+      `INSERT INTO ledger_transactions (idempotency_key, request_hash, kind, currency, memo, external_reference)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING id`,
+      [req.idempotencyKey, hash, req.kind, req.currency, req.memo ?? null, req.externalReference ?? null],
+    );
+    if (claimed.length === 0) {
+      const existing = await m.findOneByOrFail(LedgerTransactionEntity, { idempotencyKey: req.idempotencyKey });
+      if (existing.requestHash !== hash) throw new IdempotencyConflictError(req.idempotencyKey);
+      return { transaction: existing, entries: await m.findBy(LedgerEntryEntity, { transactionId: existing.id }), replayed: true };
+    }
+    const transactionId = claimed[0].id;
+    const ids = [...new Set(req.entries.map((e) => e.accountId))].sort();
+    const locked: Array<{ id: string; kind: AccountKind; currency: Currency }> = await m.query(
+      `SELECT id, kind, currency FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [ids],
+    );
+    const missing = ids.find((id) => !locked.some((a) => a.id === id));
+    if (missing) throw new RecordNotFoundError('ledger account', missing);
+    const sums: Array<{ account_id: string; balance: string }> = await m.query(
+      `SELECT account_id, SUM(amount)::text AS balance FROM ledger_entries WHERE account_id = ANY($1::uuid[]) GROUP BY account_id`,
+      [ids],
+    );
+    const accounts = new Map<string, AccountState>(
+      locked.map((a) => [a.id, { ...a, balance: BigInt(sums.find((s) => s.account_id === a.id)?.balance ?? '0') }]),
+    );
+    assertPostable(req.entries, accounts, req.currency);
+    const entries = req.entries.map((e) => m.create(LedgerEntryEntity, { transactionId, accountId: e.accountId, amount: e.amount }));
+    await m.save(entries);
+    return { transaction: await m.findOneByOrFail(LedgerTransactionEntity, { id: transactionId }), entries, replayed: false };
+  }
+
+  /** Balance of one account, derived from its entries. */
+  async balance(accountId: string, m: EntityManager = this.ds.manager): Promise<bigint> {
+    const [row] = await m.query(`SELECT COALESCE(SUM(amount), 0)::text AS balance FROM ledger_entries WHERE account_id = $1`, [accountId]);
+    return BigInt(row.balance);
+  }
+
+  /** Accounts of an owner (or of the network) with their balances. */
+  async accountsWithBalances(filter: { ownerId?: string; kind?: AccountKind }): Promise<Array<LedgerAccountEntity & { balance: bigint }>> {
+    const rows: Array<{ id: string; kind: AccountKind; owner_id: string; currency: string; created_at: Date; balance: string }> = await this.ds.query(
+      `SELECT a.id, a.kind, a.owner_id, a.currency, a.created_at, COALESCE(SUM(e.amount), 0)::text AS balance
+         FROM ledger_accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id
+        WHERE ($1::uuid IS NULL OR a.owner_id = $1) AND ($2::text IS NULL OR a.kind = $2)
+        GROUP BY a.id ORDER BY a.kind, a.currency, a.id`,
+      [filter.ownerId ?? null, filter.kind ?? null],
+    );
+    return rows.map((r) => Object.assign(new LedgerAccountEntity(), { id: r.id, kind: r.kind, ownerId: r.owner_id, currency: r.currency, createdAt: r.created_at, balance: BigInt(r.balance) }));
+  }
+
+  /** Sum of every entry per currency: zero in a sound ledger (checked by tests and /health later). */
+  async trialBalance(): Promise<Record<string, bigint>> {
+    const rows: Array<{ currency: string; total: string }> = await this.ds.query(
+      `SELECT a.currency, SUM(e.amount)::text AS total FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id GROUP BY a.currency`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.currency, BigInt(r.total)]));
+  }
+}

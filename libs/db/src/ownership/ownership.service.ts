@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { assertWhole, Currency, movement, ShareLine, transferParts } from '@app/domain';
+import { AssetEntity, AssetShareEntity, ShareTransferEntity } from '../entities/asset.entity';
+import { MemberEntity } from '../entities/member.entity';
+import { IdempotencyConflictError, RecordNotFoundError, requestHash } from '../hash';
+import { LedgerService } from '../ledger/ledger.service';
+
+export interface ShareTransferRequest {
+  idempotencyKey: string;
+  assetId: string;
+  fromMemberId: string;
+  toMemberId: string;
+  parts: bigint;
+  /** What the buyer pays the seller, in minor units; 0 for a gift. */
+  price: bigint;
+  currency: Currency;
+}
+
+const toLine = (s: AssetShareEntity): ShareLine => ({ memberId: s.memberId, parts: s.parts, outputParts: s.outputParts });
+
+/**
+ * Who owns which undivided fraction of an asset. Every change locks the asset row, so changes to
+ * one asset are serialised, and checks that the table is still exactly one whole before it commits.
+ */
+@Injectable()
+export class OwnershipService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  async table(assetId: string, m: EntityManager = this.ds.manager): Promise<AssetShareEntity[]> {
+    return m.find(AssetShareEntity, { where: { assetId }, order: { parts: 'DESC', memberId: 'ASC' } });
+  }
+
+  private async lockAsset(m: EntityManager, assetId: string): Promise<AssetEntity> {
+    const asset = await m.findOne(AssetEntity, { where: { id: assetId }, lock: { mode: 'pessimistic_write' } });
+    if (!asset) throw new RecordNotFoundError('asset', assetId);
+    return asset;
+  }
+
+  private async assertMembers(m: EntityManager, ids: string[]): Promise<void> {
+    const found = await m.findBy(MemberEntity, ids.map((id) => ({ id })));
+    const missing = ids.find((id) => !found.some((f) => f.id === id));
+    if (missing) throw new RecordNotFoundError('member', missing);
+  }
+
+  /** Replaces the whole table (registration of existing co-ownership; the funding issue creates it from pledges). */
+  async replaceTable(assetId: string, lines: ShareLine[], m?: EntityManager): Promise<AssetShareEntity[]> {
+    const run = async (tx: EntityManager) => {
+      const asset = await this.lockAsset(tx, assetId);
+      assertWhole(lines, asset.totalParts);
+      await this.assertMembers(tx, lines.map((l) => l.memberId));
+      await tx.delete(AssetShareEntity, { assetId });
+      await tx.insert(AssetShareEntity, lines.map((l) => ({ assetId, ...l })));
+      return this.table(assetId, tx);
+    };
+    return m ? run(m) : this.ds.transaction(run);
+  }
+
+  /**
+   * Sells `parts` of the seller's fraction to the buyer at `price`: the ownership table and the
+   * money (buyer's member account → seller's member account) move in one database transaction, or
+   * neither does. Idempotent by key: a retry returns the first transfer.
+   */
+  async transfer(req: ShareTransferRequest): Promise<{ transfer: ShareTransferEntity; replayed: boolean }> {
+    const hash = requestHash({ ...req, idempotencyKey: undefined });
+    return this.ds.transaction(async (m) => {
+      // Same-key requests queue here, so exactly one of them executes.
+      await m.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`share-transfer:${req.idempotencyKey}`]);
+      const existing = await m.findOneBy(ShareTransferEntity, { idempotencyKey: req.idempotencyKey });
+      if (existing) {
+        if (existing.requestHash !== hash) throw new IdempotencyConflictError(req.idempotencyKey);
+        return { transfer: existing, replayed: true };
+      }
+      const asset = await this.lockAsset(m, req.assetId);
+      await this.assertMembers(m, [req.fromMemberId, req.toMemberId]);
+      const before = (await this.table(req.assetId, m)).map(toLine);
+      const after = transferParts(before, req.fromMemberId, req.toMemberId, req.parts);
+      assertWhole(after, asset.totalParts);
+      const sellerBefore = before.find((l) => l.memberId === req.fromMemberId)!;
+      const sellerAfter = after.find((l) => l.memberId === req.fromMemberId);
+      const outputParts = sellerBefore.outputParts - (sellerAfter?.outputParts ?? 0n);
+
+      let ledgerTransactionId: string | null = null;
+      if (req.price > 0n) {
+        const buyer = await this.ledger.account('member', req.toMemberId, req.currency, m);
+        const seller = await this.ledger.account('member', req.fromMemberId, req.currency, m);
+        const posted = await this.ledger.post(
+          {
+            idempotencyKey: `share-transfer:${req.idempotencyKey}`,
+            kind: 'share-sale',
+            currency: req.currency,
+            entries: movement(buyer.id, seller.id, req.price),
+            memo: `${req.parts}/${asset.totalParts} parts of asset ${asset.identifier}`,
+          },
+          m,
+        );
+        ledgerTransactionId = posted.transaction.id;
+      }
+      await m.delete(AssetShareEntity, { assetId: req.assetId });
+      await m.insert(AssetShareEntity, after.map((l) => ({ assetId: req.assetId, ...l })));
+      const transfer = m.create(ShareTransferEntity, {
+        idempotencyKey: req.idempotencyKey,
+        requestHash: hash,
+        assetId: req.assetId,
+        fromMemberId: req.fromMemberId,
+        toMemberId: req.toMemberId,
+        parts: req.parts,
+        outputParts,
+        price: req.price,
+        currency: req.currency,
+        ledgerTransactionId,
+      });
+      await m.save(transfer);
+      return { transfer, replayed: false };
+    });
+  }
+}
