@@ -16,7 +16,7 @@ export function isCurrency(v: unknown): v is Currency {
 }
 
 /** Largest amount accepted in one posting: below PostgreSQL's bigint and far above any real sum. */
-export const MAX_AMOUNT = 10n ** 15n;
+export const MAX_AMOUNT = 10n ** 17n;
 
 /** Minor units from a JSON value: a string of digits, or a safe integer. Undefined when invalid. */
 export function parseMinorUnits(v: unknown): bigint | undefined {
