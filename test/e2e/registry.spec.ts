@@ -212,9 +212,17 @@ describe('registry, co-ownership and ledger over HTTP', () => {
     it('never lets a member account go negative; transfers fund a project and show on its public page', async () => {
       const [m1, m2] = [await member('Funder One'), await member('Funder Two')];
       await deposit(m1.id, '1000').expect(201);
-      const short = await http.post('/admin/ledger/withdrawals').set(auth).set('Idempotency-Key', key()).send({ memberId: m1.id, amount: '1001', currency: 'EUR' }).expect(409);
+      const shortKey = key('wd');
+      const withdraw1001 = () => http.post('/admin/ledger/withdrawals').set(auth).set('Idempotency-Key', shortKey).send({ memberId: m1.id, amount: '1001', currency: 'EUR' });
+      const short = await withdraw1001().expect(409);
       expect(short.body).toMatchObject({ code: 'insufficient_funds' });
       expect(short.body.detail).toContain('holds 1000 and cannot pay 1001');
+      // The refusal is recorded against the key: a retry gets the same answer, even though the
+      // money would now be there.
+      await deposit(m1.id, '5').expect(201);
+      const retried = await withdraw1001().expect(409);
+      expect(retried.body.detail).toContain('refused before; use a new key');
+      await http.post('/admin/ledger/withdrawals').set(auth).set('Idempotency-Key', key()).send({ memberId: m1.id, amount: '5', currency: 'EUR' }).expect(201);
       await http.post('/admin/ledger/withdrawals').set(auth).set('Idempotency-Key', key()).send({ memberId: m1.id, amount: '400', currency: 'EUR' }).expect(201);
       expect(await balance(m1.id)).toBe('600');
 

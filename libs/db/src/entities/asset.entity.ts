@@ -87,5 +87,9 @@ export class ShareTransferEntity {
   @Column({ type: 'bigint', transformer: bigintColumn }) price!: bigint;
   @Column({ type: 'char', length: 3 }) currency!: string;
   @Column({ name: 'ledger_transaction_id', type: 'uuid', nullable: true }) ledgerTransactionId!: string | null;
+  /** `done`, or `rejected` with the reason, replayed to a retry with the same key. */
+  @Column({ type: 'varchar', length: 16, default: 'done' }) status!: 'done' | 'rejected';
+  @Column({ name: 'error_code', type: 'varchar', length: 32, nullable: true }) errorCode!: string | null;
+  @Column({ name: 'error_message', type: 'text', nullable: true }) errorMessage!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

@@ -32,6 +32,13 @@ export class LedgerTransactionEntity {
   @Column({ type: 'varchar', length: 32 }) kind!: string;
   @Column({ type: 'char', length: 3 }) currency!: string;
   @Column({ type: 'text', nullable: true }) memo!: string | null;
+  /**
+   * `posted`, or `rejected` when a rule refused it (insufficient funds...): the refusal is kept so
+   * that a retry with the same key gets the same answer instead of a different outcome later.
+   */
+  @Column({ type: 'varchar', length: 16, default: 'posted' }) status!: 'posted' | 'rejected';
+  @Column({ name: 'error_code', type: 'varchar', length: 32, nullable: true }) errorCode!: string | null;
+  @Column({ name: 'error_message', type: 'text', nullable: true }) errorMessage!: string | null;
   /** Reference at the payment provider for deposits and withdrawals (the seam for one). */
   @Column({ name: 'external_reference', type: 'varchar', length: 200, nullable: true }) externalReference!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

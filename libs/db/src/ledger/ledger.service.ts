@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AccountKind, AccountState, assertPostable, Currency, EntryDraft } from '@app/domain';
+import { AccountKind, AccountState, assertPostable, Currency, EntryDraft, LedgerError } from '@app/domain';
 import { LedgerAccountEntity, LedgerEntryEntity, LedgerTransactionEntity, NETWORK_OWNER_ID } from '../entities/ledger.entity';
 import { IdempotencyConflictError, RecordNotFoundError, requestHash } from '../hash';
 
@@ -31,6 +31,14 @@ export interface PostingResult {
  *   4. writes the entries.
  * Used by the API and, later, by activities (funding holds, captures, payouts).
  */
+/** The refusal stored for a key, thrown again to a retry. */
+export function replayedRejection(code: string | null, message: string | null): LedgerError {
+  return new LedgerError(
+    (code ?? 'unbalanced') as LedgerError['code'],
+    `${message ?? 'refused'} (this Idempotency-Key was refused before; use a new key to try again)`,
+  );
+}
+
 @Injectable()
 export class LedgerService {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
@@ -46,12 +54,19 @@ export class LedgerService {
     return m.findOneByOrFail(LedgerAccountEntity, { kind, ownerId: owner, currency });
   }
 
-  /** Posts within the caller's transaction when `m` is given (to move money and records together). */
-  post(req: PostingRequest, m?: EntityManager): Promise<PostingResult> {
-    return m ? this.postIn(m, req) : this.ds.transaction((tx) => this.postIn(tx, req));
+  /**
+   * Posts the transaction. Without `m` it runs in its own database transaction; a refusal by the
+   * ledger's rules (insufficient funds...) is recorded against the key and committed before it is
+   * thrown, so a retry with the same key gets the same refusal. With `m` it joins the caller's
+   * transaction (to move money and records together) and throws refusals for the caller to handle.
+   */
+  async post(req: PostingRequest, m?: EntityManager): Promise<PostingResult> {
+    const outcome = m ? await this.postIn(m, req) : await this.ds.transaction((tx) => this.postIn(tx, req));
+    if (outcome instanceof LedgerError) throw outcome;
+    return outcome;
   }
 
-  private async postIn(m: EntityManager, req: PostingRequest): Promise<PostingResult> {
+  private async postIn(m: EntityManager, req: PostingRequest): Promise<PostingResult | LedgerError> {
     const hash = requestHash({ kind: req.kind, currency: req.currency, entries: req.entries, memo: req.memo ?? null, ref: req.externalReference ?? null });
     const claimed: Array<{ id: string }> = await m.query(
       `INSERT INTO ledger_transactions (idempotency_key, request_hash, kind, currency, memo, external_reference)
@@ -61,8 +76,10 @@ export class LedgerService {
       [req.idempotencyKey, hash, req.kind, req.currency, req.memo ?? null, req.externalReference ?? null],
     );
     if (claimed.length === 0) {
+      // A concurrent request with this key waited on the insert above until the first one committed.
       const existing = await m.findOneByOrFail(LedgerTransactionEntity, { idempotencyKey: req.idempotencyKey });
       if (existing.requestHash !== hash) throw new IdempotencyConflictError(req.idempotencyKey);
+      if (existing.status === 'rejected') return replayedRejection(existing.errorCode, existing.errorMessage);
       return { transaction: existing, entries: await m.findBy(LedgerEntryEntity, { transactionId: existing.id }), replayed: true };
     }
     const transactionId = claimed[0].id;
@@ -80,7 +97,13 @@ export class LedgerService {
     const accounts = new Map<string, AccountState>(
       locked.map((a) => [a.id, { ...a, balance: BigInt(sums.find((s) => s.account_id === a.id)?.balance ?? '0') }]),
     );
-    assertPostable(req.entries, accounts, req.currency);
+    try {
+      assertPostable(req.entries, accounts, req.currency);
+    } catch (err) {
+      if (!(err instanceof LedgerError)) throw err;
+      await m.update(LedgerTransactionEntity, { id: transactionId }, { status: 'rejected', errorCode: err.code, errorMessage: err.message });
+      return err;
+    }
     const entries = req.entries.map((e) => m.create(LedgerEntryEntity, { transactionId, accountId: e.accountId, amount: e.amount }));
     await m.save(entries);
     return { transaction: await m.findOneByOrFail(LedgerTransactionEntity, { id: transactionId }), entries, replayed: false };

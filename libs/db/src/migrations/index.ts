@@ -1,5 +1,6 @@
 /** Every migration, in order. `npm run migration:generate -- <Name>` adds a file; list it here. */
 import { Init1795252725560 } from './1795252725560-Init';
 import { Registry1795255602236 } from './1795255602236-Registry';
+import { IdempotentRejections1795255955512 } from './1795255955512-IdempotentRejections';
 
-export const MIGRATIONS: Function[] = [Init1795252725560, Registry1795255602236];
+export const MIGRATIONS: Function[] = [Init1795252725560, Registry1795255602236, IdempotentRejections1795255955512];

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { assertWhole, Currency, movement, ShareLine, transferParts } from '@app/domain';
+import { assertWhole, Currency, LedgerError, movement, ShareError, ShareLine, transferParts } from '@app/domain';
 import { AssetEntity, AssetShareEntity, ShareTransferEntity } from '../entities/asset.entity';
 import { MemberEntity } from '../entities/member.entity';
 import { IdempotencyConflictError, RecordNotFoundError, requestHash } from '../hash';
-import { LedgerService } from '../ledger/ledger.service';
+import { LedgerService, replayedRejection } from '../ledger/ledger.service';
 
 export interface ShareTransferRequest {
   idempotencyKey: string;
@@ -63,59 +63,97 @@ export class OwnershipService {
   /**
    * Sells `parts` of the seller's fraction to the buyer at `price`: the ownership table and the
    * money (buyer's member account → seller's member account) move in one database transaction, or
-   * neither does. Idempotent by key: a retry returns the first transfer.
+   * neither does. Idempotent by key: a retry returns the first transfer, or the first refusal
+   * (not enough parts, not enough money), which is recorded against the key.
    */
   async transfer(req: ShareTransferRequest): Promise<{ transfer: ShareTransferEntity; replayed: boolean }> {
     const hash = requestHash({ ...req, idempotencyKey: undefined });
-    return this.ds.transaction(async (m) => {
+    const outcome = await this.ds.transaction(async (m) => {
       // Same-key requests queue here, so exactly one of them executes.
       await m.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`share-transfer:${req.idempotencyKey}`]);
       const existing = await m.findOneBy(ShareTransferEntity, { idempotencyKey: req.idempotencyKey });
       if (existing) {
         if (existing.requestHash !== hash) throw new IdempotencyConflictError(req.idempotencyKey);
+        if (existing.status === 'rejected') return storedRejection(existing.errorCode, existing.errorMessage);
         return { transfer: existing, replayed: true };
       }
-      const asset = await this.lockAsset(m, req.assetId);
-      await this.assertMembers(m, [req.fromMemberId, req.toMemberId]);
-      const before = (await this.table(req.assetId, m)).map(toLine);
-      const after = transferParts(before, req.fromMemberId, req.toMemberId, req.parts);
-      assertWhole(after, asset.totalParts);
-      const sellerBefore = before.find((l) => l.memberId === req.fromMemberId)!;
-      const sellerAfter = after.find((l) => l.memberId === req.fromMemberId);
-      const outputParts = sellerBefore.outputParts - (sellerAfter?.outputParts ?? 0n);
-
-      let ledgerTransactionId: string | null = null;
-      if (req.price > 0n) {
-        const buyer = await this.ledger.account('member', req.toMemberId, req.currency, m);
-        const seller = await this.ledger.account('member', req.fromMemberId, req.currency, m);
-        const posted = await this.ledger.post(
-          {
-            idempotencyKey: `share-transfer:${req.idempotencyKey}`,
-            kind: 'share-sale',
-            currency: req.currency,
-            entries: movement(buyer.id, seller.id, req.price),
-            memo: `${req.parts}/${asset.totalParts} parts of asset ${asset.identifier}`,
-          },
-          m,
-        );
-        ledgerTransactionId = posted.transaction.id;
+      try {
+        // A savepoint: a refusal undoes the partial work but keeps the record of the refusal below.
+        return await m.transaction((sp) => this.execute(sp, req, hash));
+      } catch (err) {
+        if (!(err instanceof ShareError || err instanceof LedgerError)) throw err;
+        await m.insert(ShareTransferEntity, {
+          idempotencyKey: req.idempotencyKey,
+          requestHash: hash,
+          assetId: req.assetId,
+          fromMemberId: req.fromMemberId,
+          toMemberId: req.toMemberId,
+          parts: req.parts,
+          outputParts: 0n,
+          price: req.price,
+          currency: req.currency,
+          ledgerTransactionId: null,
+          status: 'rejected',
+          errorCode: err.code,
+          errorMessage: err.message,
+        });
+        return err;
       }
-      await m.delete(AssetShareEntity, { assetId: req.assetId });
-      await m.insert(AssetShareEntity, after.map((l) => ({ assetId: req.assetId, ...l })));
-      const transfer = m.create(ShareTransferEntity, {
-        idempotencyKey: req.idempotencyKey,
-        requestHash: hash,
-        assetId: req.assetId,
-        fromMemberId: req.fromMemberId,
-        toMemberId: req.toMemberId,
-        parts: req.parts,
-        outputParts,
-        price: req.price,
-        currency: req.currency,
-        ledgerTransactionId,
-      });
-      await m.save(transfer);
-      return { transfer, replayed: false };
     });
+    if (outcome instanceof Error) throw outcome;
+    return outcome;
   }
+
+  private async execute(m: EntityManager, req: ShareTransferRequest, hash: string): Promise<{ transfer: ShareTransferEntity; replayed: boolean }> {
+    const asset = await this.lockAsset(m, req.assetId);
+    await this.assertMembers(m, [req.fromMemberId, req.toMemberId]);
+    const before = (await this.table(req.assetId, m)).map(toLine);
+    const after = transferParts(before, req.fromMemberId, req.toMemberId, req.parts);
+    assertWhole(after, asset.totalParts);
+    const sellerBefore = before.find((l) => l.memberId === req.fromMemberId)!;
+    const sellerAfter = after.find((l) => l.memberId === req.fromMemberId);
+    const outputParts = sellerBefore.outputParts - (sellerAfter?.outputParts ?? 0n);
+
+    let ledgerTransactionId: string | null = null;
+    if (req.price > 0n) {
+      const buyer = await this.ledger.account('member', req.toMemberId, req.currency, m);
+      const seller = await this.ledger.account('member', req.fromMemberId, req.currency, m);
+      const posted = await this.ledger.post(
+        {
+          idempotencyKey: `share-transfer:${req.idempotencyKey}`,
+          kind: 'share-sale',
+          currency: req.currency,
+          entries: movement(buyer.id, seller.id, req.price),
+          memo: `${req.parts}/${asset.totalParts} parts of asset ${asset.identifier}`,
+        },
+        m,
+      );
+      ledgerTransactionId = posted.transaction.id;
+    }
+    await m.delete(AssetShareEntity, { assetId: req.assetId });
+    await m.insert(AssetShareEntity, after.map((l) => ({ assetId: req.assetId, ...l })));
+    const transfer = m.create(ShareTransferEntity, {
+      idempotencyKey: req.idempotencyKey,
+      requestHash: hash,
+      assetId: req.assetId,
+      fromMemberId: req.fromMemberId,
+      toMemberId: req.toMemberId,
+      parts: req.parts,
+      outputParts,
+      price: req.price,
+      currency: req.currency,
+      ledgerTransactionId,
+      status: 'done',
+    });
+    await m.save(transfer);
+    return { transfer, replayed: false };
+  }
+}
+
+const LEDGER_CODES = new Set<string>(['insufficient_funds', 'currency_mismatch', 'unbalanced', 'empty', 'zero_amount', 'duplicate_account']);
+
+/** The refusal stored for a key, thrown again to a retry. */
+function storedRejection(code: string | null, message: string | null): ShareError | LedgerError {
+  if (code && LEDGER_CODES.has(code)) return replayedRejection(code, message);
+  return new ShareError((code ?? 'invalid_parts') as ShareError['code'], `${message ?? 'refused'} (this Idempotency-Key was refused before; use a new key to try again)`);
 }
