@@ -3,8 +3,7 @@
  * Idempotency-Key, against the real API and PostgreSQL: afterwards every balance and every
  * fraction must be exactly what the accepted requests add up to, nothing lost or counted twice.
  */
-import request from 'supertest';
-import { ADMIN_TOKEN, createTestDatabase, startSystem, TestDatabase, TestSystem } from '../support/stack';
+import { ADMIN_TOKEN, useTestSystem } from '../support/stack';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const MEMBERS = 6;
@@ -22,27 +21,15 @@ function rng(seed: number) {
 }
 
 describe('concurrent postings and share sales', () => {
-  let db: TestDatabase;
-  let sys: TestSystem;
-  let http: ReturnType<typeof request>;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    sys = await startSystem({ databaseUrl: db.url, worker: false });
-    http = request(sys.api.getHttpServer());
-  });
-  afterAll(async () => {
-    await sys?.close();
-    await db?.drop();
-  });
+  const t = useTestSystem({ worker: false });
 
   it('end with exact balances and fractions: each key executed once, the books at zero', async () => {
     const members: string[] = [];
     for (let i = 0; i < MEMBERS; i++) {
-      members.push((await http.post('/admin/members').set(auth).send({ name: `M${i}`, email: `m${i}@conc.example` }).expect(201)).body.id);
-      await http.post('/admin/ledger/deposits').set(auth).set('Idempotency-Key', `seed-${i}`).send({ memberId: members[i], amount: START_BALANCE.toString(), currency: 'EUR' }).expect(201);
+      members.push((await t.http.post('/admin/members').set(auth).send({ name: `M${i}`, email: `m${i}@conc.example` }).expect(201)).body.id);
+      await t.http.post('/admin/ledger/deposits').set(auth).set('Idempotency-Key', `seed-${i}`).send({ memberId: members[i], amount: START_BALANCE.toString(), currency: 'EUR' }).expect(201);
     }
-    const asset = await http
+    const asset = await t.http
       .post('/admin/assets')
       .set(auth)
       .send({ name: 'Shared press', kind: 'press', identifier: 'CONC-1', totalParts: TOTAL_PARTS.toString(), owners: members.map((m) => ({ memberId: m, parts: (TOTAL_PARTS / BigInt(MEMBERS)).toString() })) })
@@ -57,12 +44,12 @@ describe('concurrent postings and share sales', () => {
     });
     const send = (op: Op) =>
       op.kind === 'transfer'
-        ? http
+        ? t.http
             .post('/admin/ledger/transfers')
             .set(auth)
             .set('Idempotency-Key', op.key)
             .send({ from: { kind: 'member', ownerId: members[op.from] }, to: { kind: 'member', ownerId: members[op.to] }, amount: op.amount.toString(), currency: 'EUR' })
-        : http
+        : t.http
             .post(`/admin/assets/${asset.body.id}/ownership/transfers`)
             .set(auth)
             .set('Idempotency-Key', op.key)
@@ -99,11 +86,11 @@ describe('concurrent postings and share sales', () => {
     }
 
     for (let i = 0; i < MEMBERS; i++) {
-      const accounts = await http.get('/admin/ledger/accounts').query({ ownerId: members[i], kind: 'member' }).set(auth).expect(200);
+      const accounts = await t.http.get('/admin/ledger/accounts').query({ ownerId: members[i], kind: 'member' }).set(auth).expect(200);
       expect(BigInt(accounts.body[0].balance)).toBe(expectedMoney[i]);
       expect(expectedMoney[i] >= 0n).toBe(true);
     }
-    const detail = await http.get(`/admin/assets/${asset.body.id}`).set(auth).expect(200);
+    const detail = await t.http.get(`/admin/assets/${asset.body.id}`).set(auth).expect(200);
     const parts = new Map<string, bigint>(detail.body.owners.map((o: { memberId: string; parts: string }) => [o.memberId, BigInt(o.parts)]));
     members.forEach((m, i) => expect(parts.get(m) ?? 0n).toBe(expectedParts[i]));
     const sums = detail.body.owners.reduce(
@@ -112,12 +99,12 @@ describe('concurrent postings and share sales', () => {
     );
     expect(sums).toEqual({ p: TOTAL_PARTS, o: TOTAL_PARTS });
 
-    const [{ count: txCount }] = await db.query<{ count: string }>("SELECT COUNT(*)::text AS count FROM ledger_transactions WHERE status = 'posted' AND kind IN ('transfer', 'share-sale')");
+    const [{ count: txCount }] = await t.db.query<{ count: string }>("SELECT COUNT(*)::text AS count FROM ledger_transactions WHERE status = 'posted' AND kind IN ('transfer', 'share-sale')");
     const paidSales = accepted.filter((o) => o.kind === 'sale').length;
     expect(Number(txCount)).toBe(accepted.length); // every accepted transfer or paid sale posted exactly once
-    const [{ count: saleCount }] = await db.query<{ count: string }>("SELECT COUNT(*)::text AS count FROM share_transfers WHERE status = 'done'");
+    const [{ count: saleCount }] = await t.db.query<{ count: string }>("SELECT COUNT(*)::text AS count FROM share_transfers WHERE status = 'done'");
     expect(Number(saleCount)).toBe(paidSales);
-    const trial = await http.get('/admin/ledger/trial-balance').set(auth).expect(200);
+    const trial = await t.http.get('/admin/ledger/trial-balance').set(auth).expect(200);
     expect(trial.body).toEqual({ EUR: '0' });
   });
 });

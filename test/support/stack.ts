@@ -5,6 +5,7 @@
  */
 import { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import request from 'supertest';
 import { Client as TemporalClient } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
@@ -111,4 +112,22 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * The usual frame of an e2e file: a fresh database and the system booted once for the file
+ * (beforeAll), both torn down after it. Read the fields inside tests, not at module load.
+ */
+export function useTestSystem(opts: { worker?: boolean } = {}): { db: TestDatabase; sys: TestSystem; http: ReturnType<typeof request> } {
+  const ctx = {} as { db: TestDatabase; sys: TestSystem; http: ReturnType<typeof request> };
+  beforeAll(async () => {
+    ctx.db = await createTestDatabase();
+    ctx.sys = await startSystem({ databaseUrl: ctx.db.url, ...opts });
+    ctx.http = request(ctx.sys.api.getHttpServer());
+  });
+  afterAll(async () => {
+    await ctx.sys?.close();
+    await ctx.db?.drop();
+  });
+  return ctx;
 }

@@ -18,6 +18,18 @@ export interface ShareTransferRequest {
   currency: Currency;
 }
 
+/** The columns of a share_transfers row that come straight from the request. */
+const transferRecord = (req: ShareTransferRequest, requestHash: string) => ({
+  idempotencyKey: req.idempotencyKey,
+  requestHash,
+  assetId: req.assetId,
+  fromMemberId: req.fromMemberId,
+  toMemberId: req.toMemberId,
+  parts: req.parts,
+  price: req.price,
+  currency: req.currency,
+});
+
 const toLine = (s: AssetShareEntity): ShareLine => ({ memberId: s.memberId, parts: s.parts, outputParts: s.outputParts });
 
 /**
@@ -83,15 +95,8 @@ export class OwnershipService {
       } catch (err) {
         if (!(err instanceof ShareError || err instanceof LedgerError)) throw err;
         await m.insert(ShareTransferEntity, {
-          idempotencyKey: req.idempotencyKey,
-          requestHash: hash,
-          assetId: req.assetId,
-          fromMemberId: req.fromMemberId,
-          toMemberId: req.toMemberId,
-          parts: req.parts,
+          ...transferRecord(req, hash),
           outputParts: 0n,
-          price: req.price,
-          currency: req.currency,
           ledgerTransactionId: null,
           status: 'rejected',
           errorCode: err.code,
@@ -132,19 +137,7 @@ export class OwnershipService {
     }
     await m.delete(AssetShareEntity, { assetId: req.assetId });
     await m.insert(AssetShareEntity, after.map((l) => ({ assetId: req.assetId, ...l })));
-    const transfer = m.create(ShareTransferEntity, {
-      idempotencyKey: req.idempotencyKey,
-      requestHash: hash,
-      assetId: req.assetId,
-      fromMemberId: req.fromMemberId,
-      toMemberId: req.toMemberId,
-      parts: req.parts,
-      outputParts,
-      price: req.price,
-      currency: req.currency,
-      ledgerTransactionId,
-      status: 'done',
-    });
+    const transfer = m.create(ShareTransferEntity, { ...transferRecord(req, hash), outputParts, ledgerTransactionId, status: 'done' });
     await m.save(transfer);
     return { transfer, replayed: false };
   }
