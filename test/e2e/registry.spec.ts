@@ -75,6 +75,14 @@ describe('registry, co-ownership and ledger over HTTP', () => {
       expect(Date.parse(rotated.body.previousSecretExpiresAt)).toBeGreaterThan(Date.now());
       const [row] = await t.db.query<{ previous_webhook_secret: string }>('SELECT previous_webhook_secret FROM nodes WHERE id = $1', [created.body.id]);
       expect(row.previous_webhook_secret).toBe(created.body.webhookSecret);
+
+      const patched = await t.http.patch(`/admin/nodes/${created.body.id}`).set(auth).send({ status: 'suspended', automationLevel: 'automated' }).expect(200);
+      expect(patched.body).toMatchObject({ status: 'suspended', automationLevel: 'automated', capabilities: body.capabilities });
+      expect(patched.body).not.toHaveProperty('webhookSecret');
+      const [after] = await t.db.query<{ webhook_secret: string }>('SELECT webhook_secret FROM nodes WHERE id = $1', [created.body.id]);
+      expect(after.webhook_secret).toBe(rotated.body.webhookSecret); // an edit never touches the secret
+      const ownerless = await t.http.patch(`/admin/nodes/${created.body.id}`).set(auth).send({ ownerMemberId: owner.id }).expect(400);
+      expect(ownerless.body.errors).toEqual([expect.objectContaining({ field: 'ownerMemberId', code: 'unknownField' })]);
     });
 
     it('refuses webhook URLs that are not t.http(s), bad capabilities, and unknown owners', async () => {
