@@ -81,6 +81,10 @@ describe('registry, co-ownership and ledger over HTTP', () => {
       expect(patched.body).not.toHaveProperty('webhookSecret');
       const [after] = await t.db.query<{ webhook_secret: string }>('SELECT webhook_secret FROM nodes WHERE id = $1', [created.body.id]);
       expect(after.webhook_secret).toBe(rotated.body.webhookSecret); // an edit never touches the secret
+      const nulled = await t.http.patch(`/admin/nodes/${created.body.id}`).set(auth).send({ webhookUrl: null, locationId: null }).expect(400);
+      expect(nulled.body.errors).toEqual([expect.objectContaining({ field: 'webhookUrl', code: 'notNull' })]);
+      const cleared = await t.http.patch(`/admin/nodes/${created.body.id}`).set(auth).send({ locationId: null }).expect(200);
+      expect(cleared.body.locationId).toBeNull();
       const ownerless = await t.http.patch(`/admin/nodes/${created.body.id}`).set(auth).send({ ownerMemberId: owner.id }).expect(400);
       expect(ownerless.body.errors).toEqual([expect.objectContaining({ field: 'ownerMemberId', code: 'unknownField' })]);
     });
@@ -185,6 +189,11 @@ describe('registry, co-ownership and ledger over HTTP', () => {
       expect(await balance(m.id)).toBe('12500');
       const other = await deposit(m.id, '99', k).expect(409);
       expect(other.body.code).toBe('idempotency_key_reused');
+      // One namespace for keys: the same key on another money endpoint is a conflict, not a second movement.
+      const elsewhere = await t.http.post('/admin/ledger/withdrawals').set(auth).set('Idempotency-Key', k).send({ memberId: m.id, amount: '12500', currency: 'EUR' }).expect(409);
+      expect(elsewhere.body.code).toBe('idempotency_key_reused');
+      const tx = await t.http.get(`/admin/ledger/transactions/${a.body.id}`).set(auth).expect(200);
+      expect(tx.body).toMatchObject({ kind: 'deposit', status: 'posted', errorCode: null });
       const big = await deposit(m.id, '9007199254740993').expect(201); // 2^53 + 1: kept exact
       expect(big.body.entries.map((e: { amount: string }) => e.amount)).toContain('9007199254740993');
       const trial = await t.http.get('/admin/ledger/trial-balance').set(auth).expect(200);

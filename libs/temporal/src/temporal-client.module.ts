@@ -31,3 +31,11 @@ class TemporalConnectionCloser implements OnApplicationShutdown {
   exports: [Client],
 })
 export class TemporalClientModule {}
+
+/**
+ * Asks the Temporal frontend for its system info within `timeoutMs`; throws when it cannot answer.
+ * (Not `connection.ensureConnected()`: a lazy connection caches its first failure for good.)
+ */
+export async function pingTemporal(client: Client, timeoutMs = 3000): Promise<void> {
+  await client.withDeadline(Date.now() + timeoutMs, () => client.workflowService.getSystemInfo({}));
+}

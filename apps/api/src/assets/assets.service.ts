@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { AssetEntity, AssetMovementEntity, AssetShareEntity, LocationEntity, NodeEntity, OwnershipService, ShareTransferEntity } from '@app/db';
 import { ShareLine } from '@app/domain';
-import { Page, pageOf } from '../common/dto';
+import { Page, pageOf, rejectNulls } from '../common/dto';
 import { Problems } from '../common/problem';
 import { uniqueOr409 } from '../common/unique';
 import { CreateAssetDto, ListAssetsQuery, MovementDto, OwnerLineDto, ShareTransferDto, UpdateAssetDto } from './assets.dto';
@@ -55,7 +55,7 @@ export class AssetsService {
   async update(id: string, dto: UpdateAssetDto): Promise<AssetEntity> {
     const asset = await this.get(id);
     if (dto.nodeId && !(await this.ds.getRepository(NodeEntity).existsBy({ id: dto.nodeId }))) throw Problems.notFound('node', dto.nodeId);
-    return this.repo.save(this.repo.merge(asset, dto));
+    return this.repo.save(this.repo.merge(asset, rejectNulls(dto, ['nodeId'])));
   }
 
   async list(q: ListAssetsQuery): Promise<Page<AssetEntity>> {

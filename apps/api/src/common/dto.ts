@@ -2,6 +2,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min, registerDecorator, ValidationOptions } from 'class-validator';
+import { ProblemException } from './problem';
 import { CURRENCY_CODES, MAX_AMOUNT, parseMinorUnits } from '@app/domain';
 
 /** `limit` and `offset` of every list endpoint. */
@@ -55,3 +56,15 @@ export function IsIntegerAmount(opts: { min: bigint; max?: bigint }, validation?
 
 export const CURRENCY_DOC = { enum: CURRENCY_CODES, example: 'EUR', description: 'ISO 4217 code' };
 export const AMOUNT_DOC = { type: String, example: '12500', description: 'Integer minor units (12500 = 125.00 EUR), as a string' };
+
+/**
+ * `@IsOptional()` lets `null` through as "absent"; in a PATCH body `null` means "clear this", which
+ * only some fields allow. Refuses `null` for every other field with a 400 naming it.
+ */
+export function rejectNulls<T extends object>(dto: T, nullable: ReadonlyArray<keyof T> = []): T {
+  const bad = Object.entries(dto).filter(([k, v]) => v === null && !nullable.includes(k as keyof T)).map(([k]) => k);
+  if (bad.length) {
+    throw new ProblemException(400, 'validation_failed', `${bad.join(', ')} cannot be null`, bad.map((field) => ({ field, code: 'notNull', message: `${field} cannot be null` })));
+  }
+  return dto;
+}

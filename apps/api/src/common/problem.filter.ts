@@ -2,12 +2,24 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { ServiceError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { QueryFailedError } from 'typeorm';
 import { IdempotencyConflictError, RecordNotFoundError } from '@app/db';
 import { LedgerError, ShareError } from '@app/domain';
 import { ProblemBody, ProblemException } from './problem';
 
 /** Domain rule violations that are conflicts with the current state (409); the rest are bad input (400). */
 const CONFLICT_CODES = new Set(['insufficient_parts', 'insufficient_funds', 'currency_mismatch']);
+/** The request field a domain rule is about, for the `errors` list of a 400. */
+const RULE_FIELDS: Record<string, string> = {
+  not_whole: 'owners',
+  duplicate_owner: 'owners',
+  negative: 'owners',
+  invalid_parts: 'parts',
+  same_member: 'toMemberId',
+  duplicate_account: 'to',
+};
+/** PostgreSQL deadlock_detected and serialization_failure: safe to retry with the same key. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
 
 const CODES: Record<number, string> = {
   400: 'bad_request',
@@ -74,7 +86,12 @@ export class ProblemFilter implements ExceptionFilter {
       return make(e.status, e.code, e.detail, e.errors ? { errors: e.errors } : {});
     }
     if (e instanceof ShareError || e instanceof LedgerError) {
-      return make(CONFLICT_CODES.has(e.code) ? 409 : 400, e.code, e.message);
+      if (CONFLICT_CODES.has(e.code)) return make(409, e.code, e.message);
+      const field = RULE_FIELDS[e.code];
+      return make(400, e.code, e.message, field ? { errors: [{ field, code: e.code, message: e.message }] } : {});
+    }
+    if (e instanceof QueryFailedError && RETRYABLE_SQLSTATES.has((e.driverError as { code?: string } | undefined)?.code ?? '')) {
+      return make(503, 'retry', 'the request collided with a concurrent one; retry it (with the same Idempotency-Key)', { requestId });
     }
     if (e instanceof IdempotencyConflictError) return make(409, 'idempotency_key_reused', e.message);
     if (e instanceof RecordNotFoundError) return make(404, 'not_found', e.message);

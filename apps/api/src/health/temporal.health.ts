@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { Client } from '@temporalio/client';
 import { AppConfig } from '@app/config';
+import { pingTemporal } from '@app/temporal';
 
 /** Temporal is healthy when its frontend answers a system-info call within 3 seconds. */
 @Injectable()
@@ -16,7 +17,7 @@ export class TemporalHealthIndicator {
     const indicator = this.health.check(key);
     const { address, namespace } = this.config.temporal;
     try {
-      await this.client.withDeadline(Date.now() + 3000, () => this.client.workflowService.getSystemInfo({}));
+      await pingTemporal(this.client);
       return indicator.up({ address, namespace });
     } catch (err) {
       return indicator.down({ address, namespace, message: err instanceof Error ? err.message : String(err) });

@@ -7,7 +7,11 @@ import { Problems } from '../common/problem';
 import { AccountRefDto, DepositDto, TransferDto, WithdrawalDto } from './ledger.dto';
 import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway';
 
-/** The admin API's use of the ledger: deposits, withdrawals and transfers between owners' accounts. */
+/**
+ * The admin API's use of the ledger: deposits, withdrawals and transfers between owners' accounts.
+ * Idempotency keys share one namespace across these endpoints and share sales: a key used for a
+ * deposit and then for a transfer is a 409, not a second movement.
+ */
 @Injectable()
 export class LedgerApiService {
   constructor(
@@ -25,10 +29,10 @@ export class LedgerApiService {
 
   async deposit(dto: DepositDto, key: string): Promise<PostingResult> {
     await this.assertOwner({ kind: 'member', ownerId: dto.memberId });
-    const { reference } = await this.gateway.confirmDeposit(dto);
+    const { reference } = await this.gateway.confirmDeposit({ ...dto, idempotencyKey: key });
     const external = await this.ledger.account('external', null, dto.currency);
     const member = await this.ledger.account('member', dto.memberId, dto.currency);
-    return this.ledger.post({ idempotencyKey: `deposit:${key}`, kind: 'deposit', currency: dto.currency, entries: movement(external.id, member.id, dto.amount), externalReference: reference });
+    return this.ledger.post({ idempotencyKey: key, kind: 'deposit', currency: dto.currency, entries: movement(external.id, member.id, dto.amount), externalReference: reference });
   }
 
   async withdraw(dto: WithdrawalDto, key: string): Promise<PostingResult> {
@@ -36,13 +40,14 @@ export class LedgerApiService {
     const external = await this.ledger.account('external', null, dto.currency);
     const member = await this.ledger.account('member', dto.memberId, dto.currency);
     const posted = await this.ledger.post({
-      idempotencyKey: `withdrawal:${key}`,
+      idempotencyKey: key,
       kind: 'withdrawal',
       currency: dto.currency,
       entries: movement(member.id, external.id, dto.amount),
       externalReference: dto.reference ?? null,
     });
-    if (!posted.replayed) await this.gateway.payOut(dto);
+    // Also on a replay: the first attempt may have died after the posting, before the payout.
+    await this.gateway.payOut({ ...dto, idempotencyKey: key });
     return posted;
   }
 
@@ -53,7 +58,7 @@ export class LedgerApiService {
     await this.assertOwner(dto.to);
     const from = await this.ledger.account(dto.from.kind, dto.from.ownerId, dto.currency);
     const to = await this.ledger.account(dto.to.kind, dto.to.ownerId, dto.currency);
-    return this.ledger.post({ idempotencyKey: `transfer:${key}`, kind: 'transfer', currency: dto.currency, entries: movement(from.id, to.id, dto.amount), memo: dto.memo ?? null });
+    return this.ledger.post({ idempotencyKey: key, kind: 'transfer', currency: dto.currency, entries: movement(from.id, to.id, dto.amount), memo: dto.memo ?? null });
   }
 
   async transaction(id: string): Promise<{ transaction: LedgerTransactionEntity; entries: LedgerEntryEntity[] }> {

@@ -85,6 +85,9 @@ export class TransactionDto {
   @ApiProperty(CURRENCY_DOC) currency!: string;
   @ApiProperty({ nullable: true, type: String }) memo!: string | null;
   @ApiProperty({ nullable: true, type: String }) externalReference!: string | null;
+  @ApiProperty({ enum: ['posted', 'rejected'], description: 'rejected: refused by a rule (kept so its key replays the refusal); it has no entries' })
+  status!: 'posted' | 'rejected';
+  @ApiProperty({ nullable: true, type: String, example: 'insufficient_funds' }) errorCode!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: [EntryDto] }) entries!: EntryDto[];
 
@@ -95,6 +98,8 @@ export class TransactionDto {
       currency: t.currency,
       memo: t.memo,
       externalReference: t.externalReference,
+      status: t.status,
+      errorCode: t.errorCode,
       createdAt: t.createdAt.toISOString(),
       entries: entries.map((e) => ({ accountId: e.accountId, amount: e.amount.toString() })),
     };

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { LocationEntity } from '@app/db';
-import { Page, pageOf } from '../common/dto';
+import { Page, pageOf, rejectNulls } from '../common/dto';
 import { Problems } from '../common/problem';
 import { CreateLocationDto, ListLocationsQuery, UpdateLocationDto } from './locations.dto';
 
@@ -21,7 +21,7 @@ export class LocationsService {
     return l;
   }
   async update(id: string, dto: UpdateLocationDto) {
-    return this.repo.save(this.repo.merge(await this.get(id), dto));
+    return this.repo.save(this.repo.merge(await this.get(id), rejectNulls(dto)));
   }
   async list(q: ListLocationsQuery): Promise<Page<LocationEntity>> {
     const { limit, offset } = pageOf(q);

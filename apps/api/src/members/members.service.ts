@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { MemberEntity } from '@app/db';
-import { Page, pageOf } from '../common/dto';
+import { Page, pageOf, rejectNulls } from '../common/dto';
 import { Problems } from '../common/problem';
 import { uniqueOr409 } from '../common/unique';
 import { CreateMemberDto, ListMembersQuery, UpdateMemberDto } from './members.dto';
@@ -30,7 +30,7 @@ export class MembersService {
 
   async update(id: string, dto: UpdateMemberDto): Promise<MemberEntity> {
     const m = await this.get(id);
-    return uniqueOr409(() => this.repo.save(this.repo.merge(m, dto)), 'email_taken', `a member with email ${dto.email} already exists`);
+    return uniqueOr409(() => this.repo.save(this.repo.merge(m, rejectNulls(dto))), 'email_taken', `a member with email ${dto.email} already exists`);
   }
 
   async list(q: ListMembersQuery): Promise<Page<MemberEntity>> {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
 import { LocationEntity, MemberEntity, NodeEntity } from '@app/db';
-import { Page, pageOf } from '../common/dto';
+import { Page, pageOf, rejectNulls } from '../common/dto';
 import { Problems } from '../common/problem';
 import { CreateNodeDto, ListNodesQuery, UpdateNodeDto } from './nodes.dto';
 
@@ -45,7 +45,7 @@ export class NodesService {
   async update(id: string, dto: UpdateNodeDto): Promise<NodeEntity> {
     const node = await this.get(id);
     await this.assertRefs(undefined, dto.locationId);
-    await this.repo.save(this.repo.merge(node, dto));
+    await this.repo.save(this.repo.merge(node, rejectNulls(dto, ['locationId'])));
     return this.get(id);
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   Client,
+  isGrpcDeadlineError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -20,6 +21,7 @@ import {
   projectWorkflowId,
 } from '@app/contracts';
 import { isUniqueViolation, ProjectEntity, ProjectsRepository } from '@app/db';
+import { pingTemporal } from '@app/temporal';
 import { ProblemException, Problems } from '../common/problem';
 import { AdvancePhaseDto, CancelProjectDto, CreateProjectDto, ListProjectsQuery } from './dto/project.dto';
 
@@ -61,6 +63,8 @@ export class ProjectsService {
       const existing = await this.projects.findByIdempotencyKey(idempotencyKey);
       if (existing) return this.replay(existing, hash);
     }
+    // Fail fast and unambiguously while Temporal is unreachable: nothing is written then.
+    await this.ensureTemporal();
     const id = randomUUID();
     let project: ProjectEntity;
     try {
@@ -84,7 +88,13 @@ export class ProjectsService {
     try {
       await this.startWorkflow(project);
     } catch (err) {
-      await this.projects.delete(id);
+      // A deadline is ambiguous: the server may have started the workflow after all. Keep the row
+      // when the client can retry with its key (the replay starts the workflow if it is missing);
+      // otherwise remove it: if the workflow did start, its first activity writes the row back.
+      if (!(idempotencyKey && isGrpcDeadlineError(err))) await this.projects.delete(id);
+      if (isGrpcDeadlineError(err)) {
+        throw new ProblemException(504, 'workflow_timeout', `project ${id}: Temporal did not confirm the start in time; retry with the same Idempotency-Key`);
+      }
       throw err;
     }
     return { project, replayed: false };
@@ -100,6 +110,14 @@ export class ProjectsService {
     // The first attempt may have died between the insert and the start: make sure it runs.
     if (existing.lastSeq === 0) await this.startWorkflow(existing);
     return { project: existing, replayed: true };
+  }
+
+  private async ensureTemporal(): Promise<void> {
+    try {
+      await pingTemporal(this.temporal);
+    } catch {
+      throw Problems.temporalUnavailable();
+    }
   }
 
   private async startWorkflow(p: ProjectEntity): Promise<void> {

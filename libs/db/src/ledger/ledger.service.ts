@@ -80,7 +80,7 @@ export class LedgerService {
       const existing = await m.findOneByOrFail(LedgerTransactionEntity, { idempotencyKey: req.idempotencyKey });
       if (existing.requestHash !== hash) throw new IdempotencyConflictError(req.idempotencyKey);
       if (existing.status === 'rejected') return replayedRejection(existing.errorCode, existing.errorMessage);
-      return { transaction: existing, entries: await m.findBy(LedgerEntryEntity, { transactionId: existing.id }), replayed: true };
+      return { transaction: existing, entries: await m.find(LedgerEntryEntity, { where: { transactionId: existing.id }, order: { id: 'ASC' } }), replayed: true };
     }
     const transactionId = claimed[0].id;
     const ids = [...new Set(req.entries.map((e) => e.accountId))].sort();

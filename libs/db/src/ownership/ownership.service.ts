@@ -82,7 +82,7 @@ export class OwnershipService {
     const hash = requestHash({ ...req, idempotencyKey: undefined });
     const outcome = await this.ds.transaction(async (m) => {
       // Same-key requests queue here, so exactly one of them executes.
-      await m.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`share-transfer:${req.idempotencyKey}`]);
+      await m.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [req.idempotencyKey]);
       const existing = await m.findOneBy(ShareTransferEntity, { idempotencyKey: req.idempotencyKey });
       if (existing) {
         if (existing.requestHash !== hash) throw new IdempotencyConflictError(req.idempotencyKey);
@@ -121,11 +121,16 @@ export class OwnershipService {
 
     let ledgerTransactionId: string | null = null;
     if (req.price > 0n) {
+      // Accounts created in id order: two first-time sales in opposite directions cannot deadlock.
+      const [first, second] = [req.toMemberId, req.fromMemberId].sort();
+      await this.ledger.account('member', first, req.currency, m);
+      await this.ledger.account('member', second, req.currency, m);
       const buyer = await this.ledger.account('member', req.toMemberId, req.currency, m);
       const seller = await this.ledger.account('member', req.fromMemberId, req.currency, m);
       const posted = await this.ledger.post(
         {
-          idempotencyKey: `share-transfer:${req.idempotencyKey}`,
+          // The same key as the sale: one namespace with the ledger endpoints (a reuse is a 409).
+          idempotencyKey: req.idempotencyKey,
           kind: 'share-sale',
           currency: req.currency,
           entries: movement(buyer.id, seller.id, req.price),
