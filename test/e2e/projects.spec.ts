@@ -84,6 +84,12 @@ describe('production projects over HTTP', () => {
     expect(retry.body.phase).toBe('prototyping');
     const events = await db.query('SELECT seq FROM project_events WHERE project_id = $1', [body.id]);
     expect(events).toHaveLength(2);
+    const reused = await http.post(`/admin/projects/${body.id}/phases/advance`).set(auth).set('Idempotency-Key', 'adv-1').send({ note: 'another request' }).expect(409);
+    expect(reused.body.code).toBe('idempotency_key_reused');
+    // A retry after the project has moved on still gets the first answer, not a new evaluation.
+    await http.post(`/admin/projects/${body.id}/cancel`).set(auth).send({ reason: 'stop' }).expect(200);
+    const late = await http.post(`/admin/projects/${body.id}/phases/advance`).set(auth).set('Idempotency-Key', 'adv-1').send({}).expect(200);
+    expect(late.body.phase).toBe('prototyping');
   });
 
   it('cancels a project: then advancing or cancelling again is a 409', async () => {

@@ -22,6 +22,7 @@ import {
 } from '@app/contracts';
 import { isUniqueViolation, ProjectEntity, ProjectsRepository } from '@app/db';
 import { pingTemporal } from '@app/temporal';
+import { IdempotencyService } from '../common/idempotency.service';
 import { ProblemException, Problems } from '../common/problem';
 import { AdvancePhaseDto, CancelProjectDto, CreateProjectDto, ListProjectsQuery } from './dto/project.dto';
 
@@ -49,6 +50,7 @@ export class ProjectsService {
     private readonly projects: ProjectsRepository,
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly keys: IdempotencyService,
   ) {}
 
   /**
@@ -161,23 +163,27 @@ export class ProjectsService {
   }
 
   async advance(id: string, dto: AdvancePhaseDto, actor: string, idempotencyKey?: string): Promise<ProjectLiveState> {
-    const project = await this.mustBeActive(id, 'advanced');
-    return this.update(project, 'advanced', () =>
-      this.temporal.workflow.getHandle(project.workflowId).executeUpdate(advancePhaseUpdate, {
-        args: [{ actor, fromPhase: dto.fromPhase, note: dto.note }],
-        updateId: idempotencyKey ? `advance:${idempotencyKey}` : undefined,
-      }),
-    );
+    return this.keys.once(idempotencyKey, `project-advance:${id}`, dto, async () => {
+      const project = await this.mustBeActive(id, 'advanced');
+      return this.update(project, 'advanced', () =>
+        this.temporal.workflow.getHandle(project.workflowId).executeUpdate(advancePhaseUpdate, {
+          args: [{ actor, fromPhase: dto.fromPhase, note: dto.note }],
+          updateId: idempotencyKey ? `advance:${idempotencyKey}` : undefined,
+        }),
+      );
+    });
   }
 
   async cancel(id: string, dto: CancelProjectDto, actor: string, idempotencyKey?: string): Promise<ProjectLiveState> {
-    const project = await this.mustBeActive(id, 'cancelled');
-    return this.update(project, 'cancelled', () =>
-      this.temporal.workflow.getHandle(project.workflowId).executeUpdate(cancelProjectUpdate, {
-        args: [{ actor, reason: dto.reason }],
-        updateId: idempotencyKey ? `cancel:${idempotencyKey}` : undefined,
-      }),
-    );
+    return this.keys.once(idempotencyKey, `project-cancel:${id}`, dto, async () => {
+      const project = await this.mustBeActive(id, 'cancelled');
+      return this.update(project, 'cancelled', () =>
+        this.temporal.workflow.getHandle(project.workflowId).executeUpdate(cancelProjectUpdate, {
+          args: [{ actor, reason: dto.reason }],
+          updateId: idempotencyKey ? `cancel:${idempotencyKey}` : undefined,
+        }),
+      );
+    });
   }
 
   private async update(project: ProjectEntity, action: string, run: () => Promise<ProjectLiveState>): Promise<ProjectLiveState> {

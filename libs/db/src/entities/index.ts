@@ -5,13 +5,14 @@ import { MemberEntity } from './member.entity';
 import { NodeEntity } from './node.entity';
 import { ProjectEntity } from './project.entity';
 import { ProjectEventEntity } from './project-event.entity';
+import { RequestKeyEntity } from './request-key.entity';
 
 export * from './asset.entity';
 export * from './ledger.entity';
 export * from './location.entity';
 export * from './member.entity';
 export * from './node.entity';
-export { ProjectEntity, ProjectEventEntity };
+export { ProjectEntity, ProjectEventEntity, RequestKeyEntity };
 export const ENTITIES = [
   ProjectEntity,
   ProjectEventEntity,
@@ -25,4 +26,5 @@ export const ENTITIES = [
   LedgerAccountEntity,
   LedgerTransactionEntity,
   LedgerEntryEntity,
+  RequestKeyEntity,
 ];

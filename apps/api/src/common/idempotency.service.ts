@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { RequestKeyEntity, requestHash } from '@app/db';
+import { ProblemException, Problems } from './problem';
+
+/**
+ * Idempotency-Key handling for requests whose effect lives outside this database (Temporal
+ * updates). The first request under a key runs; its answer (result, or 4xx problem) is stored; a
+ * retry gets the same answer; the same key with another request is a 409. Two concurrent first
+ * requests both run `fn`, which must itself be idempotent under the key (Temporal update ids are).
+ */
+@Injectable()
+export class IdempotencyService {
+  private readonly repo: Repository<RequestKeyEntity>;
+  constructor(@InjectDataSource() ds: DataSource) {
+    this.repo = ds.getRepository(RequestKeyEntity);
+  }
+
+  async once<T>(key: string | undefined, scope: string, request: unknown, fn: () => Promise<T>): Promise<T> {
+    if (!key) return fn();
+    const hash = requestHash({ scope, request });
+    await this.repo.query(`INSERT INTO request_keys (key, scope, request_hash) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`, [key, scope, hash]);
+    const row = await this.repo.findOneByOrFail({ key });
+    if (row.requestHash !== hash) {
+      throw Problems.conflict('idempotency_key_reused', 'this Idempotency-Key was already used with a different request; use a new key for a new request');
+    }
+    if (row.responseStatus !== null) {
+      if (row.responseStatus < 300) return row.responseBody as T;
+      const body = row.responseBody as { code: string; detail: string };
+      throw new ProblemException(row.responseStatus, body.code, `${body.detail} (the answer first given to this Idempotency-Key)`);
+    }
+    try {
+      const result = await fn();
+      await this.repo.update({ key }, { responseStatus: 200, responseBody: result as object });
+      return result;
+    } catch (err) {
+      if (err instanceof ProblemException && err.status >= 400 && err.status < 500) {
+        await this.repo.update({ key }, { responseStatus: err.status, responseBody: { code: err.code, detail: err.detail } });
+      }
+      throw err;
+    }
+  }
+}
