@@ -213,7 +213,7 @@ export class ShareTransferResultDto {
   @ApiProperty(AMOUNT_DOC) price!: string;
   @ApiProperty(CURRENCY_DOC) currency!: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) ledgerTransactionId!: string | null;
-  @ApiProperty({ type: [ShareDto] }) owners!: ShareDto[];
+  @ApiProperty({ type: [ShareDto], description: 'The ownership table as it stands now (on a replay: including any later changes)' }) owners!: ShareDto[];
 
   static from(t: ShareTransferEntity, owners: ShareDto[]): ShareTransferResultDto {
     return {
