@@ -22,8 +22,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const BIN_DIR = path.join(ROOT, 'tools', 'bin');
-const WHEEL_DIR = path.join(ROOT, 'tools', 'wheels');
+const TOOLS_DIR = process.env.DPN_TOOLS_DIR ? path.resolve(process.env.DPN_TOOLS_DIR) : path.join(ROOT, 'tools');
+const BIN_DIR = path.join(TOOLS_DIR, 'bin');
+const WHEEL_DIR = path.join(TOOLS_DIR, 'wheels');
 
 /** Pinned versions: bump them here (and nowhere else) to upgrade the tools. */
 const TOOLS = [
