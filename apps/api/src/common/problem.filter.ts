@@ -75,7 +75,7 @@ export class ProblemFilter implements ExceptionFilter {
 
   private toProblem(e: unknown, requestId: string): ProblemBody {
     const make = (status: number, code: string, detail: string, extra: Partial<ProblemBody> = {}): ProblemBody => ({
-      type: `https://dpn.dev/problems/${code.replace(/_/g, '-')}`,
+      type: `urn:dpn:problem:${code}`,
       title: TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error'),
       status,
       code,
