@@ -1,11 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDateString, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { AssetEntity, AssetMovementEntity, AssetShareEntity, ShareTransferEntity } from '@app/db';
 import { CURRENCY_CODES, Currency, fractionText } from '@app/domain';
-import { AMOUNT_DOC, CURRENCY_DOC, IsIntegerAmount, PageQuery, ToBigInt } from '../common/dto';
+import { AMOUNT_DOC, CURRENCY_DOC, IsIntegerAmount, PageQuery, ToBigInt, Trim } from '../common/dto';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const PARTS_DOC = { type: String, example: '250000', description: 'Integer parts of the asset (a string of digits)' };
 
 export class OwnerLineDto {
@@ -27,7 +26,7 @@ export class OwnerLineDto {
 
 export class CreateAssetDto {
   @ApiProperty({ example: 'Greenhouse A' })
-  @Transform(trim)
+  @Trim()
   @MaxLength(200)
   @IsNotEmpty()
   @IsString()
@@ -40,7 +39,7 @@ export class CreateAssetDto {
   kind!: string;
 
   @ApiProperty({ example: 'GH-2026-0001', description: 'Unique: serial number or inventory tag' })
-  @Transform(trim)
+  @Trim()
   @MaxLength(100)
   @IsNotEmpty()
   @IsString()
@@ -75,7 +74,7 @@ export class CreateAssetDto {
 export class UpdateAssetDto {
   @ApiPropertyOptional()
   @IsOptional()
-  @Transform(trim)
+  @Trim()
   @MaxLength(200)
   @IsNotEmpty()
   @IsString()

@@ -32,6 +32,9 @@ export interface Page<T> {
 
 export const pageOf = (q: PageQuery) => ({ limit: q.limit ?? 20, offset: q.offset ?? 0 });
 
+/** Trims surrounding whitespace from a string value before it is validated. */
+export const Trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
+
 /** Turns a JSON string of digits (or a safe integer) into a bigint; leaves anything else for the validator to reject. */
 export const ToBigInt = () => Transform(({ value }) => parseMinorUnits(value) ?? value);
 

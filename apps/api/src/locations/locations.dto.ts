@@ -1,14 +1,12 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { LOCATION_KINDS, LocationEntity, LocationKind } from '@app/db';
-import { PageQuery } from '../common/dto';
+import { PageQuery, Trim } from '../common/dto';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateLocationDto {
   @ApiProperty({ example: 'Plagwitz industrial park' })
-  @Transform(trim)
+  @Trim()
   @MaxLength(200)
   @IsNotEmpty()
   @IsString()
@@ -19,7 +17,7 @@ export class CreateLocationDto {
   kind!: LocationKind;
 
   @ApiProperty({ example: 'Karl-Heine-Str. 99, 04229 Leipzig' })
-  @Transform(trim)
+  @Trim()
   @MaxLength(1000)
   @IsNotEmpty()
   @IsString()

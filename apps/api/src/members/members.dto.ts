@@ -2,14 +2,13 @@ import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { MEMBER_STATUSES, MemberEntity, MemberStatus } from '@app/db';
-import { PageQuery } from '../common/dto';
+import { PageQuery, Trim } from '../common/dto';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const lower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 
 export class CreateMemberDto {
   @ApiProperty({ example: 'Lindenau Woodworks' })
-  @Transform(trim)
+  @Trim()
   @MaxLength(200)
   @IsNotEmpty()
   @IsString()

@@ -1,10 +1,9 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsPositive, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, ValidateNested } from 'class-validator';
 import { AUTOMATION_LEVELS, AutomationLevel, NODE_STATUSES, NodeCapability, NodeEntity, NodeStatus } from '@app/db';
-import { PageQuery } from '../common/dto';
+import { PageQuery, Trim } from '../common/dto';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 export class CapabilityDto implements NodeCapability {
@@ -30,7 +29,7 @@ const WEBHOOK_URL = { protocols: ['http', 'https'], require_protocol: true, requ
 
 export class CreateNodeDto {
   @ApiProperty({ example: 'Lindenau CNC shop' })
-  @Transform(trim)
+  @Trim()
   @MaxLength(200)
   @IsNotEmpty()
   @IsString()

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import {
   ALL_PROJECT_PHASES,
@@ -9,17 +8,16 @@ import {
   ProjectTransition,
 } from '@app/contracts';
 import type { ProjectEntity, ProjectEventEntity } from '@app/db';
-import { PageQuery } from '../../common/dto';
+import { PageQuery, Trim } from '../../common/dto';
 
 const STATUSES: ProjectStatus[] = ['active', 'completed', 'cancelled'];
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 // ---- requests ------------------------------------------------------------------------------
 
 export class CreateProjectDto {
   @ApiProperty({ example: 'Community greenhouse, Lindenau', maxLength: 200 })
   // class-validator checks the decorator nearest the property first: the type comes first.
-  @Transform(trim)
+  @Trim()
   @MaxLength(200)
   @IsNotEmpty()
   @IsString()
@@ -50,7 +48,7 @@ export class AdvancePhaseDto {
 
 export class CancelProjectDto {
   @ApiProperty({ example: 'Funding fell through', maxLength: 1000 })
-  @Transform(trim)
+  @Trim()
   @MaxLength(1000)
   @IsNotEmpty()
   @IsString()
