@@ -122,18 +122,18 @@ export class OwnershipService {
     let ledgerTransactionId: string | null = null;
     if (req.price > 0n) {
       // Accounts created in id order: two first-time sales in opposite directions cannot deadlock.
-      const [first, second] = [req.toMemberId, req.fromMemberId].sort();
-      await this.ledger.account('member', first, req.currency, m);
-      await this.ledger.account('member', second, req.currency, m);
-      const buyer = await this.ledger.account('member', req.toMemberId, req.currency, m);
-      const seller = await this.ledger.account('member', req.fromMemberId, req.currency, m);
+      const accounts = new Map<string, string>();
+      for (const memberId of [req.toMemberId, req.fromMemberId].sort()) {
+        accounts.set(memberId, (await this.ledger.account('member', memberId, req.currency, m)).id);
+      }
+      const [buyer, seller] = [accounts.get(req.toMemberId)!, accounts.get(req.fromMemberId)!];
       const posted = await this.ledger.post(
         {
           // The same key as the sale: one namespace with the ledger endpoints (a reuse is a 409).
           idempotencyKey: req.idempotencyKey,
           kind: 'share-sale',
           currency: req.currency,
-          entries: movement(buyer.id, seller.id, req.price),
+          entries: movement(buyer, seller, req.price),
           memo: `${req.parts}/${asset.totalParts} parts of asset ${asset.identifier}`,
         },
         m,
