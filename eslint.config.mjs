@@ -23,8 +23,8 @@ export default tseslint.config(
     },
   },
   {
-    // The workflow sandbox (and the pure contracts it imports): no Node, no Nest, no I/O libraries.
-    files: ['workflows/**/*.ts', 'libs/contracts/**/*.ts', 'test/replay/fixtures/**/*.ts'],
+    // The workflow sandbox (and the pure contracts and domain rules it imports): no Node, no Nest, no I/O libraries.
+    files: ['workflows/**/*.ts', 'libs/contracts/**/*.ts', 'libs/domain/**/*.ts', 'test/replay/fixtures/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

@@ -14,8 +14,9 @@ if [[ ! -f "$FILE" ]]; then
   exit 1
 fi
 
-# The api service requires ADMIN_TOKEN (${ADMIN_TOKEN:?...}); give validation a dummy value.
+# The services require ADMIN_TOKEN and LINK_SECRET (${X:?...}); give validation dummy values.
 export ADMIN_TOKEN="${ADMIN_TOKEN:-check-compose-dummy-token}"
+export LINK_SECRET="${LINK_SECRET:-check-compose-dummy-link-secret-0123456789}"
 
 compose=()
 tool=""

@@ -36,13 +36,14 @@ const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
 const children: Array<{ name: string; proc: ChildProcess }> = [];
 let shuttingDown = false;
 
-async function adminToken(): Promise<string> {
-  if (env.ADMIN_TOKEN) return env.ADMIN_TOKEN;
-  const file = join(DATA_DIR, 'admin-token');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const token = randomBytes(24).toString('base64url');
-  await writeFile(file, `${token}\n`, { mode: 0o600 });
-  return token;
+/** A secret from the environment, else generated once and kept in .data/<file> (mode 600). */
+async function secret(name: 'ADMIN_TOKEN' | 'LINK_SECRET', file: string, bytes: number): Promise<string> {
+  if (env[name]) return env[name];
+  const path = join(DATA_DIR, file);
+  if (existsSync(path)) return (await readFile(path, 'utf8')).trim();
+  const value = randomBytes(bytes).toString('base64url');
+  await writeFile(path, `${value}\n`, { mode: 0o600 });
+  return value;
 }
 
 /** Starts a Node process of ours, prefixing its output lines with its name. */
@@ -161,9 +162,10 @@ async function main(): Promise<void> {
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     SMTP_URL: smtpUrl,
-    ADMIN_TOKEN: await adminToken(),
+    ADMIN_TOKEN: await secret('ADMIN_TOKEN', 'admin-token', 24),
+    LINK_SECRET: await secret('LINK_SECRET', 'link-secret', 32),
   };
-  const config = loadConfig(childEnv, { requireAdminToken: true });
+  const config = loadConfig(childEnv, { requireAdminToken: true, requireLinkSecret: true });
 
   const applied = await runMigrations(config.databaseUrl);
   say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');

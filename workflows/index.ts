@@ -3,3 +3,4 @@
  * Exported names are workflow types stored in histories: never rename them.
  */
 export { productionProjectWorkflow } from './production-project/workflow';
+export { memberDecisionWorkflow } from './decision/workflow';

@@ -7,10 +7,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
+import type { DecisionActivities } from '../../apps/worker/src/activities/decision.activities';
 import type { ProjectActivities } from '../../apps/worker/src/activities/project.activities';
 import {
   advancePhaseUpdate,
+  answerDecisionUpdate,
   cancelProjectUpdate,
+  DecisionOutcome,
+  decisionWorkflowId,
+  ProductionProjectInput,
   getProjectStatusQuery,
   ProjectRejection,
   RecordProjectTransitionInput,
@@ -19,7 +24,7 @@ import { WORKFLOWS_ENTRY } from '@app/temporal';
 import { productionProjectWorkflow } from '../../workflows';
 import { createTimeSkippingEnv } from '../support/temporal';
 
-type Activities = { [K in keyof ProjectActivities]: ProjectActivities[K] };
+type Activities = { [K in keyof ProjectActivities]: ProjectActivities[K] } & { [K in keyof DecisionActivities]: DecisionActivities[K] };
 
 describe('productionProjectWorkflow', () => {
   let env: TestWorkflowEnvironment;
@@ -34,27 +39,45 @@ describe('productionProjectWorkflow', () => {
   });
 
   /** Runs `fn` with a worker whose projection activity records what it was given. */
-  async function withWorker<T>(fn: (ctx: { taskQueue: string; recorded: RecordProjectTransitionInput[] }) => Promise<T>, activities?: Partial<Activities>): Promise<T> {
+  /**
+   * Runs `fn` with a worker whose projection activity records what it was given. The decision
+   * activities (a members gate runs memberDecisionWorkflow as a child) record closed decisions.
+   */
+  async function withWorker<T>(
+    fn: (ctx: { taskQueue: string; recorded: RecordProjectTransitionInput[]; decisions: DecisionOutcome[] }) => Promise<T>,
+    activities?: Partial<Activities>,
+  ): Promise<T> {
     const taskQueue = `wf-${randomUUID()}`;
     const recorded: RecordProjectTransitionInput[] = [];
+    const decisions: DecisionOutcome[] = [];
     const acts: Activities = {
       recordProjectTransition: async (input) => {
         recorded.push(input);
       },
+      resolveGateVoters: async () => [],
+      openDecision: async () => undefined,
+      recordDecisionAnswer: async () => undefined,
+      closeDecision: async ({ outcome }) => {
+        decisions.push(outcome);
+      },
+      sendDecisionMail: async () => 'sent',
       ...activities,
     };
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
-    return worker.runUntil(fn({ taskQueue, recorded }));
+    return worker.runUntil(fn({ taskQueue, recorded, decisions }));
   }
 
-  const start = (taskQueue: string) => {
+  const start = (taskQueue: string, over: Partial<ProductionProjectInput> = {}) => {
     const projectId = randomUUID();
     return env.client.workflow.start(productionProjectWorkflow, {
       taskQueue,
       workflowId: `project-${projectId}`,
-      args: [{ projectId, name: 'Test project', createdBy: 'coordinator' }],
+      args: [{ projectId, name: 'Test project', createdBy: 'coordinator', ...over }],
     });
   };
+
+  const membersGate: ProductionProjectInput['gate'] = { mode: 'members', voters: 'owners', assetId: randomUUID(), rule: { kind: 'majority' }, votingHours: 72 };
+  const threeOwners = { resolveGateVoters: async () => ['m-a', 'm-b', 'm-c'] };
 
   it('walks rnd → prototyping → node-buildout → upgrade → completed, projecting each step once', async () => {
     await withWorker(async ({ taskQueue, recorded }) => {
@@ -186,6 +209,69 @@ describe('productionProjectWorkflow', () => {
       await expect(handle.result()).rejects.toThrow();
       expect((await handle.describe()).status.name).toBe('CANCELLED');
       expect(recorded.at(-1)?.transition).toMatchObject({ kind: 'cancelled', actor: 'temporal', toPhase: 'prototyping' });
+    });
+  });
+
+  describe('members gate', () => {
+    const vote = (decisionId: string, memberId: string, optionId: string) =>
+      env.client.workflow.getHandle(decisionWorkflowId(decisionId)).executeUpdate(answerDecisionUpdate, { args: [{ memberId, optionId, via: 'api' }] });
+
+    it("an advance opens a members' vote; the project moves on when they approve", async () => {
+      await withWorker(async ({ taskQueue, recorded }) => {
+        const handle = await start(taskQueue, { gate: membersGate });
+        const opened = await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator', note: 'design done' }] });
+        expect(opened.phase).toBe('rnd');
+        expect(opened.gateVote).toMatchObject({ fromPhase: 'rnd', toPhase: 'prototyping', voters: 3, status: 'open' });
+        const decisionId = opened.gateVote!.decisionId;
+        // While the vote is open the coordinator cannot push the project on alone.
+        expect((await rejection(handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] }))).type).toBe(ProjectRejection.VoteOpen);
+        await vote(decisionId, 'm-a', 'approve');
+        await vote(decisionId, 'm-c', 'approve');
+        await env.sleep('1 minute');
+        const state = await handle.query(getProjectStatusQuery);
+        expect(state).toMatchObject({ phase: 'prototyping', gateVote: { status: 'approved' } });
+        expect(recorded.map((r) => `${r.transition.kind}:${r.transition.toPhase}`)).toEqual(['started:rnd', 'vote-opened:rnd', 'advanced:prototyping']);
+        expect(recorded[2].transition.actor).toBe(`members-vote:${decisionId}`);
+      }, threeOwners);
+    });
+
+    it('stays in its phase when the vote is not approved by the deadline, and can vote again', async () => {
+      await withWorker(async ({ taskQueue, recorded }) => {
+        const handle = await start(taskQueue, { gate: membersGate });
+        const first = (await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] })).gateVote!;
+        await vote(first.decisionId, 'm-b', 'reject');
+        await env.sleep('73 hours'); // past the 72 h deadline: 1 reject of 1 vote cast
+        const state = await handle.query(getProjectStatusQuery);
+        expect(state).toMatchObject({ phase: 'rnd', gateVote: { status: 'not-approved' } });
+        expect(recorded.at(-1)?.transition).toMatchObject({ kind: 'vote-failed', toPhase: 'rnd' });
+        const second = await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] });
+        expect(second.gateVote!.decisionId).not.toBe(first.decisionId);
+        expect(second.gateVote!.status).toBe('open');
+      }, threeOwners);
+    });
+
+    it('refuses to open a vote nobody can take part in', async () => {
+      await withWorker(async ({ taskQueue }) => {
+        const handle = await start(taskQueue, { gate: membersGate });
+        const refused = await rejection(handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] }));
+        expect(refused.type).toBe(ProjectRejection.NoVoters);
+        expect(refused.message).toBe('the asset has no active member owners to vote on this gate');
+        expect(await handle.query(getProjectStatusQuery)).toMatchObject({ phase: 'rnd', pendingRequest: null });
+      });
+    });
+
+    it('cancelling the project withdraws the open vote', async () => {
+      await withWorker(async ({ taskQueue, recorded, decisions }) => {
+        const handle = await start(taskQueue, { gate: membersGate });
+        const { gateVote } = await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] });
+        await vote(gateVote!.decisionId, 'm-a', 'approve');
+        const state = await handle.executeUpdate(cancelProjectUpdate, { args: [{ actor: 'coordinator', reason: 'stop' }] });
+        expect(state).toMatchObject({ status: 'cancelled', gateVote: { status: 'cancelled' } });
+        expect(decisions).toEqual([expect.objectContaining({ status: 'cancelled', answered: 1 })]);
+        expect(recorded.at(-1)?.transition).toMatchObject({ kind: 'cancelled' });
+        const child = await env.client.workflow.getHandle(decisionWorkflowId(gateVote!.decisionId)).describe();
+        expect(child.status.name).toBe('CANCELLED');
+      }, threeOwners);
     });
   });
 });

@@ -39,6 +39,12 @@ export function validateAdvance(state: ProjectLiveState, req: AdvancePhaseReques
   if (nextPhase(state.phase) === undefined) {
     reject(ProjectRejection.NotActive, `project is already completed; it cannot be advanced`);
   }
+  if (state.gateVote?.status === 'open') {
+    reject(
+      ProjectRejection.VoteOpen,
+      `the members are voting on this gate (decision ${state.gateVote.decisionId}, until ${state.gateVote.deadline}); the project moves on if they approve`,
+    );
+  }
 }
 
 export function validateCancel(state: ProjectLiveState, req: CancelProjectRequest): void {

@@ -3,6 +3,7 @@ import { AppConfig, ConfigModule } from '@app/config';
 import { DbModule } from '@app/db';
 import { TemporalClientModule } from '@app/temporal';
 import { AssetsModule } from './assets/assets.module';
+import { DecisionsModule } from './decisions/decisions.module';
 import { HealthModule } from './health/health.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { LocationsModule } from './locations/locations.module';
@@ -29,6 +30,7 @@ export class AppModule {
         AssetsModule,
         LedgerModule,
         PublicModule,
+        DecisionsModule,
       ],
     };
   }

@@ -28,6 +28,8 @@ function bodyParserErrors(err: unknown, _req: Request, _res: Response, next: Nex
 export async function createApiApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, ...(logger !== undefined ? { logger } : {}) });
   app.use(express.json({ limit: '1mb', strict: true }), bodyParserErrors);
+  // The decision page's form posts (the only HTML form): urlencoded there, nowhere else.
+  app.use('/decide', express.urlencoded({ extended: false, limit: '16kb' }), bodyParserErrors);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   const doc = new DocumentBuilder()
@@ -38,6 +40,7 @@ export async function createApiApp(config: AppConfig, logger?: LoggerService | f
     )
     .setVersion('0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The coordinator token (ADMIN_TOKEN)' }, 'coordinator')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A member token (dpn_mbr_…) the coordinator issued' }, 'member')
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/openapi.json' });
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);

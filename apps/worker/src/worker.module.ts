@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DbModule } from '@app/db';
+import { MailModule } from '@app/mail';
 import { ACTIVITY_CLASSES } from './activities';
 import { TemporalWorkerService } from './temporal-worker.service';
 
@@ -9,7 +10,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DbModule],
+      imports: [ConfigModule.forRoot(config), DbModule, MailModule],
       providers: [...ACTIVITY_CLASSES, TemporalWorkerService],
     };
   }

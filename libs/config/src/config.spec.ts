@@ -47,5 +47,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, PORT: '' }).port).toBe(3000);
     expect(() => loadConfig(base, { requireAdminToken: true })).toThrow('ADMIN_TOKEN: is required');
     expect(() => loadConfig({ ...base, ADMIN_TOKEN: 'short' })).toThrow('ADMIN_TOKEN: must be at least 16 characters');
+    expect(() => loadConfig(base, { requireLinkSecret: true })).toThrow('LINK_SECRET: is required');
+    expect(() => loadConfig({ ...base, LINK_SECRET: 'x'.repeat(31) })).toThrow('LINK_SECRET: must be at least 32 characters');
   });
 });

@@ -42,6 +42,7 @@ const EnvSchema = z.object({
   SMTP_URL: smtpUrl.default('smtp://localhost:1025'),
   MAIL_FROM: z.string().min(3).default('DPN <no-reply@dpn.localhost>'),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  LINK_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
   LOG_FORMAT: z.enum(['text', 'json']).optional(),
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });
@@ -63,11 +64,13 @@ export class AppConfig {
   readonly mailFrom!: string;
   /** Undefined only in processes that do not serve the admin API (the worker). */
   readonly adminToken?: string;
+  /** Signs the members' decision links (HMAC). Required by the API and the worker. */
+  readonly linkSecret?: string;
   readonly logFormat!: 'text' | 'json';
   readonly workflowBundlePath?: string;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { requireAdminToken?: boolean } = {}): AppConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { requireAdminToken?: boolean; requireLinkSecret?: boolean } = {}): AppConfig {
   // Treat empty strings as unset, as shells and compose files produce them.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(cleaned);
@@ -81,6 +84,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { require
   if (opts.requireAdminToken && !e.ADMIN_TOKEN) {
     throw new ConfigError('invalid configuration: ADMIN_TOKEN: is required (the coordinator token, 16+ characters)');
   }
+  if (opts.requireLinkSecret && !e.LINK_SECRET) {
+    throw new ConfigError('invalid configuration: LINK_SECRET: is required (signs the links in decision emails, 32+ characters)');
+  }
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
@@ -90,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { require
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     adminToken: e.ADMIN_TOKEN,
+    linkSecret: e.LINK_SECRET,
     logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'text'),
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
   }) as AppConfig;

@@ -1,1 +1,2 @@
 export * from './production-project';
+export * from './decision';

@@ -5,6 +5,7 @@
  * `@temporalio/workflow` (for message definitions) and other pure files. No Node, no Nest, no I/O.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { DecisionRule } from './decision';
 
 /** The phases a production project walks through, in order (DESIGN.md "Production project"). */
 export const PROJECT_PHASES = ['rnd', 'prototyping', 'node-buildout', 'upgrade'] as const;
@@ -31,18 +32,49 @@ export function projectWorkflowId(projectId: string): string {
   return `project-${projectId}`;
 }
 
+/**
+ * Who passes a phase gate. `coordinator`: the coordinator's advance request moves the project on.
+ * `members`: the advance request opens a members' vote instead (a `memberDecisionWorkflow` child);
+ * the project moves on only if the vote approves. Voters are the project's funders (members who
+ * paid into the project's account) or the owners of `assetId`, as they stand when the vote opens.
+ */
+export type ProjectGate =
+  | { mode: 'coordinator' }
+  | {
+      mode: 'members';
+      voters: 'funders' | 'owners';
+      /** Required when voters are `owners`. */
+      assetId?: string;
+      rule: Exclude<DecisionRule, { kind: 'each' }>;
+      /** How long a vote stays open. */
+      votingHours: number;
+    };
+
 export interface ProductionProjectInput {
   projectId: string;
   name: string;
   /** Who created the project (for the audit trail). */
   createdBy: string;
+  /** Absent in histories from before gates existed: the coordinator gate. */
+  gate?: ProjectGate;
+}
+
+/** A members' vote on a phase gate, while it is open and after it closed. */
+export interface GateVote {
+  decisionId: string;
+  fromPhase: WorkingPhase;
+  toPhase: ProjectPhase;
+  deadline: string;
+  voters: number;
+  status: 'open' | 'approved' | 'not-approved' | 'cancelled';
+  reason: string | null;
 }
 
 /** One entry of the project's timeline, as the workflow records it. */
 export interface ProjectTransition {
   /** 1-based, strictly increasing per project: the idempotency key of the projection write. */
   seq: number;
-  kind: 'started' | 'advanced' | 'completed' | 'cancelled';
+  kind: 'started' | 'advanced' | 'completed' | 'cancelled' | 'vote-opened' | 'vote-failed';
   fromPhase: ProjectPhase | null;
   toPhase: ProjectPhase;
   status: ProjectStatus;
@@ -60,6 +92,8 @@ export interface ProjectLiveState {
   /** Set while an advance or cancel request is being applied. */
   pendingRequest: 'advance' | 'cancel' | null;
   transitions: ProjectTransition[];
+  /** The latest members' vote on a gate (members gate only); absent before the first one. */
+  gateVote?: GateVote;
 }
 
 export interface AdvancePhaseRequest {
@@ -80,6 +114,8 @@ export const ProjectRejection = {
   NotActive: 'ProjectNotActive',
   PhaseMismatch: 'ProjectPhaseMismatch',
   RequestPending: 'ProjectRequestPending',
+  VoteOpen: 'ProjectVoteOpen',
+  NoVoters: 'ProjectNoVoters',
 } as const;
 export type ProjectRejectionType = (typeof ProjectRejection)[keyof typeof ProjectRejection];
 
@@ -97,4 +133,17 @@ export interface RecordProjectTransitionInput {
   name: string;
   workflowId: string;
   transition: ProjectTransition;
+}
+
+export const PROJECT_GATE_DECISION = {
+  kind: 'phase-gate',
+  approve: 'approve',
+  reject: 'reject',
+} as const;
+
+/** Input of the `resolveGateVoters` activity: the active members who vote on a gate. */
+export interface ResolveGateVotersInput {
+  projectId: string;
+  voters: 'funders' | 'owners';
+  assetId?: string;
 }

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@app/config';
 import { dataSourceOptions } from './data-source.options';
+import { DecisionsRepository } from './decisions/decisions.repository';
 import { LedgerService } from './ledger/ledger.service';
 import { OwnershipService } from './ownership/ownership.service';
 import { ProjectsRepository } from './projects/projects.repository';
@@ -19,7 +20,7 @@ import { ProjectsRepository } from './projects/projects.repository';
       }),
     }),
   ],
-  providers: [ProjectsRepository, LedgerService, OwnershipService],
-  exports: [ProjectsRepository, LedgerService, OwnershipService],
+  providers: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository],
+  exports: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository],
 })
 export class DbModule {}

@@ -6,3 +6,4 @@ export { runMigrations } from './migrate';
 export * from './hash';
 export * from './ledger/ledger.service';
 export * from './ownership/ownership.service';
+export * from './decisions/decisions.repository';

@@ -1,3 +1,4 @@
 export * from './money';
 export * from './shares';
 export * from './ledger';
+export * from './decisions';

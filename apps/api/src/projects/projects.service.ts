@@ -16,6 +16,7 @@ import {
   getProjectStatusQuery,
   PRODUCTION_PROJECT_WORKFLOW_TYPE,
   ProductionProjectInput,
+  ProjectGate,
   ProjectLiveState,
   ProjectRejection,
   projectWorkflowId,
@@ -36,10 +37,15 @@ const REJECTION_CODES: Record<string, string> = {
   [ProjectRejection.NotActive]: 'project_not_active',
   [ProjectRejection.PhaseMismatch]: 'project_phase_mismatch',
   [ProjectRejection.RequestPending]: 'project_request_pending',
+  [ProjectRejection.VoteOpen]: 'gate_vote_open',
+  [ProjectRejection.NoVoters]: 'gate_no_voters',
 };
 
 function requestHash(dto: CreateProjectDto): string {
-  return createHash('sha256').update(JSON.stringify([dto.name, dto.description ?? null])).digest('hex');
+  // The gate joins the hash only when given, so keys stored before gates existed still match.
+  const parts: unknown[] = [dto.name, dto.description ?? null];
+  if (dto.gate) parts.push(dto.gate.toGate());
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
 @Injectable()
@@ -65,6 +71,12 @@ export class ProjectsService {
       const existing = await this.projects.findByIdempotencyKey(idempotencyKey);
       if (existing) return this.replay(existing, hash);
     }
+    const gate: ProjectGate = dto.gate?.toGate() ?? { mode: 'coordinator' };
+    if (gate.mode === 'members' && gate.assetId && !(await this.projects.assetExists(gate.assetId))) {
+      throw new ProblemException(422, 'unknown_asset', `gate.assetId ${gate.assetId} is not a registered asset`, [
+        { field: 'gate.assetId', code: 'unknown_asset', message: 'no asset has this id' },
+      ]);
+    }
     // Fail fast and unambiguously while Temporal is unreachable: nothing is written then.
     await this.ensureTemporal();
     const id = randomUUID();
@@ -78,6 +90,7 @@ export class ProjectsService {
         createdBy: actor,
         idempotencyKey: idempotencyKey ?? null,
         requestHash: idempotencyKey ? hash : null,
+        gate,
       });
     } catch (err) {
       if (idempotencyKey && isUniqueViolation(err)) {
@@ -123,7 +136,7 @@ export class ProjectsService {
   }
 
   private async startWorkflow(p: ProjectEntity): Promise<void> {
-    const input: ProductionProjectInput = { projectId: p.id, name: p.name, createdBy: p.createdBy };
+    const input: ProductionProjectInput = { projectId: p.id, name: p.name, createdBy: p.createdBy, gate: p.gate };
     try {
       await this.temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
         this.temporal.workflow.start(PRODUCTION_PROJECT_WORKFLOW_TYPE, {

@@ -1,4 +1,5 @@
+import { DecisionActivities } from './decision.activities';
 import { ProjectActivities } from './project.activities';
 
 /** Every activity provider the worker registers. Add a class here when a capability adds one. */
-export const ACTIVITY_CLASSES = [ProjectActivities] as const;
+export const ACTIVITY_CLASSES = [ProjectActivities, DecisionActivities] as const;

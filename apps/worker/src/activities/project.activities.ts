@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { log } from '@temporalio/activity';
-import type { RecordProjectTransitionInput } from '@app/contracts';
+import type { RecordProjectTransitionInput, ResolveGateVotersInput } from '@app/contracts';
 import { ProjectsRepository } from '@app/db';
 
 /**
@@ -21,5 +21,10 @@ export class ProjectActivities {
       toPhase: input.transition.toPhase,
       duplicate: !applied,
     });
+  }
+
+  /** The active members who vote on a gate, as they stand now (funders or asset owners). */
+  async resolveGateVoters(input: ResolveGateVotersInput): Promise<string[]> {
+    return this.projects.gateVoters(input.projectId, input.voters, input.assetId);
   }
 }

@@ -1,13 +1,19 @@
 import { AssetEntity, AssetMovementEntity, AssetShareEntity, ShareTransferEntity } from './asset.entity';
+import { DecisionEntity, DecisionVoterEntity } from './decision.entity';
 import { LedgerAccountEntity, LedgerEntryEntity, LedgerTransactionEntity } from './ledger.entity';
 import { LocationEntity } from './location.entity';
+import { MailOutboxEntity } from './mail-outbox.entity';
 import { MemberEntity } from './member.entity';
+import { MemberTokenEntity } from './member-token.entity';
 import { NodeEntity } from './node.entity';
 import { ProjectEntity } from './project.entity';
 import { ProjectEventEntity } from './project-event.entity';
 import { RequestKeyEntity } from './request-key.entity';
 
 export * from './asset.entity';
+export * from './decision.entity';
+export * from './mail-outbox.entity';
+export * from './member-token.entity';
 export * from './ledger.entity';
 export * from './location.entity';
 export * from './member.entity';
@@ -27,4 +33,8 @@ export const ENTITIES = [
   LedgerTransactionEntity,
   LedgerEntryEntity,
   RequestKeyEntity,
+  MemberTokenEntity,
+  DecisionEntity,
+  DecisionVoterEntity,
+  MailOutboxEntity,
 ];

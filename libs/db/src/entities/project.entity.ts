@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryColumn, Relation, UpdateDateColumn } from 'typeorm';
-import type { ProjectPhase, ProjectStatus } from '@app/contracts';
+import type { ProjectGate, ProjectPhase, ProjectStatus } from '@app/contracts';
 import { ProjectEventEntity } from './project-event.entity';
 
 /**
@@ -27,6 +27,10 @@ export class ProjectEntity {
 
   @Column({ name: 'workflow_id', type: 'varchar', length: 100, unique: true })
   workflowId!: string;
+
+  /** Who may pass a phase gate: the coordinator alone, or a members' vote (see ProjectGate). */
+  @Column({ type: 'jsonb', default: () => `'{"mode":"coordinator"}'::jsonb` })
+  gate!: ProjectGate;
 
   /** Sequence number of the last transition applied: projection writes only move it forward. */
   @Column({ name: 'last_seq', type: 'int', default: 0 })

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import type { ProjectPhase, ProjectStatus, RecordProjectTransitionInput } from '@app/contracts';
+import type { ProjectGate, ProjectPhase, ProjectStatus, RecordProjectTransitionInput } from '@app/contracts';
 import { ProjectEntity } from '../entities/project.entity';
 import { ProjectEventEntity } from '../entities/project-event.entity';
 
@@ -13,6 +13,7 @@ export interface NewProject {
   createdBy: string;
   idempotencyKey: string | null;
   requestHash: string | null;
+  gate: ProjectGate;
 }
 
 export interface ProjectListFilter {
@@ -38,6 +39,37 @@ export class ProjectsRepository {
     const repo = this.dataSource.getRepository(ProjectEntity);
     await repo.insert({ ...p, phase: 'rnd', status: 'active', lastSeq: 0 });
     return repo.findOneByOrFail({ id: p.id });
+  }
+
+  /**
+   * The active members who vote on a phase gate, in id order: the project's funders (members who
+   * paid into one of the project's ledger accounts) or the owners (parts > 0) of an asset.
+   */
+  async gateVoters(projectId: string, voters: 'funders' | 'owners', assetId?: string): Promise<string[]> {
+    const rows: Array<{ member_id: string }> =
+      voters === 'owners'
+        ? await this.dataSource.query(
+            `SELECT s.member_id FROM asset_shares s JOIN members m ON m.id = s.member_id AND m.status = 'active'
+              WHERE s.asset_id = $1 AND s.parts > 0 ORDER BY s.member_id`,
+            [assetId],
+          )
+        : await this.dataSource.query(
+            `SELECT DISTINCT src.owner_id AS member_id
+               FROM ledger_accounts a
+               JOIN ledger_entries e ON e.account_id = a.id AND e.amount > 0
+               JOIN ledger_entries o ON o.transaction_id = e.transaction_id AND o.amount < 0
+               JOIN ledger_accounts src ON src.id = o.account_id AND src.kind = 'member'
+               JOIN members m ON m.id = src.owner_id AND m.status = 'active'
+              WHERE a.kind = 'project' AND a.owner_id = $1
+              ORDER BY 1`,
+            [projectId],
+          );
+    return rows.map((r) => r.member_id);
+  }
+
+  async assetExists(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM assets WHERE id = $1', [id]);
+    return rows.length > 0;
   }
 
   findById(id: string): Promise<ProjectEntity | null> {

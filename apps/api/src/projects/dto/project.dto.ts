@@ -1,7 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import {
   ALL_PROJECT_PHASES,
+  GateVote,
+  ProjectGate,
   ProjectLiveState,
   ProjectPhase,
   ProjectStatus,
@@ -13,6 +16,60 @@ import { PageQuery, Trim } from '../../common/dto';
 const STATUSES: ProjectStatus[] = ['active', 'completed', 'cancelled'];
 
 // ---- requests ------------------------------------------------------------------------------
+
+const GATE_RULES = ['majority', 'quorum', 'unanimity'] as const;
+const VOTERS = ['funders', 'owners'] as const;
+
+/** Who passes the project's phase gates. */
+export class ProjectGateDto {
+  @ApiProperty({
+    enum: ['coordinator', 'members'],
+    description: "`coordinator`: the coordinator's advance request moves the project on. `members`: it opens a members' vote instead, and the project moves on if they approve.",
+  })
+  @IsIn(['coordinator', 'members'])
+  mode!: 'coordinator' | 'members';
+
+  @ApiPropertyOptional({ enum: VOTERS, description: "Members gate: who votes. `funders`: members who paid into the project's account; `owners`: the owners of `assetId`." })
+  @ValidateIf((g: ProjectGateDto) => g.mode === 'members')
+  @IsIn(VOTERS)
+  voters?: 'funders' | 'owners';
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Required when voters are `owners`.' })
+  @ValidateIf((g: ProjectGateDto) => g.mode === 'members' && g.voters === 'owners')
+  @IsUUID()
+  assetId?: string;
+
+  @ApiPropertyOptional({ enum: GATE_RULES, default: 'majority', description: 'majority of votes cast; quorum (majority once enough voted); unanimity' })
+  @IsOptional()
+  @IsIn(GATE_RULES)
+  rule?: (typeof GATE_RULES)[number];
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, description: 'Required with rule `quorum`: the share of voters (%) who must vote.' })
+  @ValidateIf((g: ProjectGateDto) => g.rule === 'quorum')
+  @Max(100)
+  @Min(1)
+  @IsInt()
+  quorumPercent?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 2160, default: 168, description: 'How long a vote stays open, in hours (default a week).' })
+  @IsOptional()
+  @Max(2160)
+  @Min(1)
+  @IsInt()
+  votingHours?: number;
+
+  toGate(): ProjectGate {
+    if (this.mode === 'coordinator') return { mode: 'coordinator' };
+    const rule = this.rule === 'quorum' ? { kind: 'quorum' as const, quorumPercent: this.quorumPercent! } : { kind: this.rule ?? 'majority' };
+    return {
+      mode: 'members',
+      voters: this.voters!,
+      ...(this.voters === 'owners' ? { assetId: this.assetId } : {}),
+      rule,
+      votingHours: this.votingHours ?? 168,
+    };
+  }
+}
 
 export class CreateProjectDto {
   @ApiProperty({ example: 'Community greenhouse, Lindenau', maxLength: 200 })
@@ -28,6 +85,12 @@ export class CreateProjectDto {
   @MaxLength(5000)
   @IsString()
   description?: string;
+
+  @ApiPropertyOptional({ type: ProjectGateDto, description: 'Who passes phase gates; the coordinator when absent.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ProjectGateDto)
+  gate?: ProjectGateDto;
 }
 
 export class AdvancePhaseDto {
@@ -76,6 +139,8 @@ export class ProjectDto {
   @ApiProperty({ enum: ALL_PROJECT_PHASES }) phase!: ProjectPhase;
   @ApiProperty({ enum: STATUSES }) status!: ProjectStatus;
   @ApiProperty({ example: 'project-6f1c…' }) workflowId!: string;
+  @ApiProperty({ description: 'Who passes phase gates (see ProjectGateDto).', example: { mode: 'members', voters: 'owners', assetId: '…', rule: { kind: 'majority' }, votingHours: 168 } })
+  gate!: ProjectGate;
   @ApiProperty() createdBy!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
@@ -88,6 +153,7 @@ export class ProjectDto {
       phase: p.phase,
       status: p.status,
       workflowId: p.workflowId,
+      gate: p.gate,
       createdBy: p.createdBy,
       createdAt: p.createdAt.toISOString(),
       updatedAt: p.updatedAt.toISOString(),
@@ -97,7 +163,7 @@ export class ProjectDto {
 
 export class ProjectEventDto {
   @ApiProperty() seq!: number;
-  @ApiProperty({ enum: ['started', 'advanced', 'completed', 'cancelled'] }) kind!: ProjectTransition['kind'];
+  @ApiProperty({ enum: ['started', 'advanced', 'completed', 'cancelled', 'vote-opened', 'vote-failed'] }) kind!: ProjectTransition['kind'];
   @ApiProperty({ enum: ALL_PROJECT_PHASES, nullable: true }) fromPhase!: ProjectPhase | null;
   @ApiProperty({ enum: ALL_PROJECT_PHASES }) toPhase!: ProjectPhase;
   @ApiProperty({ enum: STATUSES }) status!: ProjectStatus;
@@ -125,9 +191,20 @@ export class ProjectLiveStateDto implements Omit<ProjectLiveState, 'transitions'
   @ApiProperty({ enum: ['advance', 'cancel'], nullable: true, description: 'A request the workflow is applying right now.' })
   pendingRequest!: 'advance' | 'cancel' | null;
   @ApiProperty({ description: 'Number of transitions the workflow has made.' }) transitionCount!: number;
+  @ApiPropertyOptional({
+    description: "The latest members' vote on a gate (members gate): open, approved, not-approved or cancelled, with its decision id and deadline.",
+    example: { decisionId: '…', fromPhase: 'rnd', toPhase: 'prototyping', deadline: '2026-11-28T10:00:00.000Z', voters: 3, status: 'open', reason: null },
+  })
+  gateVote?: GateVote;
 
   static from(s: ProjectLiveState): ProjectLiveStateDto {
-    return { phase: s.phase, status: s.status, pendingRequest: s.pendingRequest, transitionCount: s.transitions.length };
+    return {
+      phase: s.phase,
+      status: s.status,
+      pendingRequest: s.pendingRequest,
+      transitionCount: s.transitions.length,
+      ...(s.gateVote ? { gateVote: s.gateVote } : {}),
+    };
   }
 }
 

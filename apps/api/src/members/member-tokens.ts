@@ -1,0 +1,109 @@
+import { Body, Controller, Delete, Get, HttpCode, Injectable, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { createHash, randomBytes } from 'node:crypto';
+import { DataSource, IsNull } from 'typeorm';
+import { MemberTokenEntity } from '@app/db';
+import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { Trim } from '../common/dto';
+import { UuidParam } from '../common/params';
+import { Problems } from '../common/problem';
+import { MembersService } from './members.service';
+
+/** Member API tokens look like `dpn_mbr_<43 base64url characters>` (32 random bytes). */
+export const MEMBER_TOKEN_PREFIX = 'dpn_mbr_';
+export const hashMemberToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export class CreateMemberTokenDto {
+  @ApiProperty({ example: 'phone', maxLength: 100, description: 'What the token is for, to recognise it later.' })
+  @Trim()
+  @MaxLength(100)
+  @IsNotEmpty()
+  @IsString()
+  name!: string;
+}
+
+export class MemberTokenDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) lastUsedAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) revokedAt!: string | null;
+
+  static from(t: MemberTokenEntity): MemberTokenDto {
+    return {
+      id: t.id,
+      name: t.name,
+      createdAt: t.createdAt.toISOString(),
+      lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+      revokedAt: t.revokedAt?.toISOString() ?? null,
+    };
+  }
+}
+
+export class IssuedMemberTokenDto extends MemberTokenDto {
+  @ApiProperty({ example: 'dpn_mbr_…', description: 'Shown only now: give it to the member. Only its hash is stored.' })
+  token!: string;
+}
+
+@Injectable()
+export class MemberTokensService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly members: MembersService,
+  ) {}
+
+  async issue(memberId: string, name: string): Promise<IssuedMemberTokenDto> {
+    await this.members.get(memberId); // 404 for an unknown member
+    const token = MEMBER_TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const repo = this.ds.getRepository(MemberTokenEntity);
+    const saved = await repo.save(repo.create({ memberId, name, tokenHash: hashMemberToken(token), lastUsedAt: null, revokedAt: null }));
+    return { ...MemberTokenDto.from(saved), token };
+  }
+
+  async list(memberId: string): Promise<MemberTokenEntity[]> {
+    await this.members.get(memberId);
+    return this.ds.getRepository(MemberTokenEntity).find({ where: { memberId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Revokes a token; revoking it again changes nothing (idempotent). */
+  async revoke(memberId: string, tokenId: string): Promise<void> {
+    const repo = this.ds.getRepository(MemberTokenEntity);
+    const t = await repo.findOneBy({ id: tokenId, memberId });
+    if (!t) throw Problems.notFound('member token', tokenId);
+    await repo.update({ id: tokenId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+}
+
+@ApiTags('admin: members')
+@ApiBearerAuth('coordinator')
+@UseGuards(AdminTokenGuard)
+@Controller('admin/members/:id/tokens')
+export class MemberTokensController {
+  constructor(private readonly tokens: MemberTokensService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Issue a member API token (shown once) for the member API under /members/me' })
+  @ApiCreatedResponse({ type: IssuedMemberTokenDto })
+  @ApiNotFoundResponse()
+  issue(@UuidParam() id: string, @Body() dto: CreateMemberTokenDto): Promise<IssuedMemberTokenDto> {
+    return this.tokens.issue(id, dto.name);
+  }
+
+  @Get()
+  @ApiOperation({ summary: "A member's tokens (without the secrets)" })
+  @ApiOkResponse({ type: [MemberTokenDto] })
+  async list(@UuidParam() id: string): Promise<MemberTokenDto[]> {
+    return (await this.tokens.list(id)).map(MemberTokenDto.from);
+  }
+
+  @Delete(':tokenId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke a member token' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse()
+  async revoke(@UuidParam() id: string, @UuidParam('tokenId') tokenId: string): Promise<void> {
+    await this.tokens.revoke(id, tokenId);
+  }
+}

@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { ApplicationFailure, log } from '@temporalio/activity';
+import type { DecisionAnswer, DecisionOutcome, DecisionRequest, SendDecisionMailInput } from '@app/contracts';
+import { DecisionsRepository, MemberEntity } from '@app/db';
+import { DecisionLinks, Mailer, MailRejectedError, renderDecisionMail } from '@app/mail';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+/** Activities of member decisions: the read model and the emails. */
+@Injectable()
+export class DecisionActivities {
+  constructor(
+    private readonly decisions: DecisionsRepository,
+    private readonly mailer: Mailer,
+    private readonly links: DecisionLinks,
+    @InjectDataSource() private readonly ds: DataSource,
+  ) {}
+
+  /** Records the decision and the members asked. Idempotent on the decision id. */
+  async openDecision(req: DecisionRequest): Promise<void> {
+    await this.decisions.open(req);
+  }
+
+  async recordDecisionAnswer(input: { decisionId: string; answer: DecisionAnswer }): Promise<void> {
+    await this.decisions.recordAnswer(input.decisionId, input.answer);
+  }
+
+  async closeDecision(input: { decisionId: string; outcome: DecisionOutcome }): Promise<void> {
+    await this.decisions.close(input.decisionId, input.outcome);
+  }
+
+  /**
+   * Emails one member one message of a decision: the prompt, a reminder (skipped if they have
+   * answered meanwhile) or the outcome. Sent at most once per (decision, kind, round, member),
+   * however often Temporal retries this activity.
+   */
+  async sendDecisionMail(input: SendDecisionMailInput): Promise<'sent' | 'already-sent' | 'skipped'> {
+    const decision = await this.decisions.findById(input.decisionId);
+    const voter = await this.decisions.findVoter(input.decisionId, input.memberId);
+    const member = await this.ds.getRepository(MemberEntity).findOneBy({ id: input.memberId });
+    if (!decision || !voter || !member) {
+      throw ApplicationFailure.nonRetryable(`decision ${input.decisionId} or member ${input.memberId} not found`, 'DecisionMailTargetMissing');
+    }
+    if (input.kind === 'reminder' && voter.optionId !== null) return 'skipped';
+    const key = `decision:${decision.id}:${input.kind}${input.round ? `-${input.round}` : ''}:${member.id}`;
+    const mail = renderDecisionMail({
+      kind: input.kind,
+      memberName: member.name,
+      title: decision.title,
+      question: decision.question,
+      context: decision.context,
+      options: decision.options,
+      deadline: decision.deadline,
+      link: input.kind === 'outcome' ? undefined : this.links.url({ decisionId: decision.id, memberId: member.id }, decision.deadline),
+      outcome: decision.outcome,
+      ownAnswer: voter.optionId,
+    });
+    try {
+      const result = await this.mailer.sendOnce(key, { to: member.email, ...mail });
+      log.info('decision mail', { key, to: member.email, result: result.status });
+      return result.status;
+    } catch (err) {
+      if (err instanceof MailRejectedError) throw ApplicationFailure.nonRetryable(err.message, 'MailRejected');
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export * from './html';
+export * from './decision-links';
+export * from './mailer.service';
+export * from './mail.module';
+export * from './templates/decision-mail';
