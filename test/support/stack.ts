@@ -8,9 +8,13 @@ import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { Client as TemporalClient } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
 import { AppConfig, loadConfig } from '@app/config';
 import { runMigrations } from '@app/db';
+import { MailCatcherHandle, startMailCatcher } from '../../libs/dev-stack/src/mail-catcher';
 import { createApiApp } from '../../apps/api/src/app.setup';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 
@@ -19,6 +23,7 @@ import { quietTemporalRuntime } from './temporal';
 quietTemporalRuntime();
 
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
+export const LINK_SECRET = 'e2e-link-secret-0123456789abcdef0123456789';
 
 function env(name: string): string {
   const v = process.env[name];
@@ -71,7 +76,7 @@ export interface TestSystem {
  * Boots the real API (and, unless `worker: false`, the real worker) in this process against the
  * given database and the shared Temporal dev server, on a task queue of their own.
  */
-export async function startSystem(opts: { databaseUrl: string; temporalAddress?: string; worker?: boolean }): Promise<TestSystem> {
+export async function startSystem(opts: { databaseUrl: string; temporalAddress?: string; worker?: boolean; smtpUrl?: string }): Promise<TestSystem> {
   const config = loadConfig(
     {
       NODE_ENV: 'test',
@@ -79,8 +84,11 @@ export async function startSystem(opts: { databaseUrl: string; temporalAddress?:
       TEMPORAL_ADDRESS: opts.temporalAddress ?? env('DPN_TEST_TEMPORAL_ADDRESS'),
       TEMPORAL_TASK_QUEUE: `e2e-${suffix()}`,
       ADMIN_TOKEN,
+      LINK_SECRET,
+      // Nothing listens here unless a test starts a mail catcher: mail activities then just retry.
+      SMTP_URL: opts.smtpUrl ?? 'smtp://127.0.0.1:9',
     },
-    { requireAdminToken: true },
+    { requireAdminToken: true, requireLinkSecret: true },
   );
   const worker = opts.worker === false ? undefined : await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: false });
   const api = await createApiApp(config, false);
@@ -118,16 +126,29 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
  * The usual frame of an e2e file: a fresh database and the system booted once for the file
  * (beforeAll), both torn down after it. Read the fields inside tests, not at module load.
  */
-export function useTestSystem(opts: { worker?: boolean } = {}): { db: TestDatabase; sys: TestSystem; http: ReturnType<typeof request> } {
-  const ctx = {} as { db: TestDatabase; sys: TestSystem; http: ReturnType<typeof request> };
+export function useTestSystem(opts: { worker?: boolean; mail?: boolean } = {}): {
+  db: TestDatabase;
+  sys: TestSystem;
+  http: ReturnType<typeof request>;
+  /** The real SMTP server the system sends to (with `mail: true`). */
+  mail: MailCatcherHandle;
+} {
+  const ctx = {} as { db: TestDatabase; sys: TestSystem; http: ReturnType<typeof request>; mail: MailCatcherHandle };
+  let mailDir: string | undefined;
   beforeAll(async () => {
+    if (opts.mail) {
+      mailDir = await mkdtemp(join(tmpdir(), 'dpn-mail-'));
+      ctx.mail = await startMailCatcher({ storeDir: mailDir, smtpPort: 0, uiPort: 0 });
+    }
     ctx.db = await createTestDatabase();
-    ctx.sys = await startSystem({ databaseUrl: ctx.db.url, ...opts });
+    ctx.sys = await startSystem({ databaseUrl: ctx.db.url, worker: opts.worker, smtpUrl: ctx.mail?.smtpUrl });
     ctx.http = request(ctx.sys.api.getHttpServer());
   });
   afterAll(async () => {
     await ctx.sys?.close();
     await ctx.db?.drop();
+    await ctx.mail?.stop();
+    if (mailDir) await rm(mailDir, { recursive: true, force: true });
   });
   return ctx;
 }

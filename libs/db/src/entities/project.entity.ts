@@ -29,7 +29,7 @@ export class ProjectEntity {
   workflowId!: string;
 
   /** Who may pass a phase gate: the coordinator alone, or a members' vote (see ProjectGate). */
-  @Column({ type: 'jsonb', default: () => `'{"mode":"coordinator"}'::jsonb` })
+  @Column({ type: 'jsonb', default: { mode: 'coordinator' } })
   gate!: ProjectGate;
 
   /** Sequence number of the last transition applied: projection writes only move it forward. */

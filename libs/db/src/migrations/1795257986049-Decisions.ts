@@ -80,7 +80,7 @@ export class Decisions1795257986049 implements MigrationInterface {
         `);
         await queryRunner.query(`
             ALTER TABLE "production_projects"
-            ADD "gate" jsonb NOT NULL DEFAULT '{"mode":"coordinator"}'::jsonb
+            ADD "gate" jsonb NOT NULL DEFAULT '{"mode": "coordinator"}'::jsonb
         `);
         await queryRunner.query(`
             ALTER TABLE "decision_voters"

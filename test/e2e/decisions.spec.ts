@@ -1,0 +1,175 @@
+/**
+ * Member decisions end to end: a project whose gate is a members' vote, real PostgreSQL, the
+ * Temporal dev server, a real SMTP server receiving real mail. The test reads each member's link
+ * out of the received message, follows it over HTTP, answers, and sees the project move on.
+ */
+import jwt from 'jsonwebtoken';
+import { ADMIN_TOKEN, eventually, LINK_SECRET, useTestSystem } from '../support/stack';
+import type { CaughtMail } from '../../libs/dev-stack/src/mail-catcher';
+
+const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+let seq = 0;
+
+/** The decision link in a mail's text part. */
+export function linkIn(mail: CaughtMail): string {
+  const m = /https?:\/\/\S+\/decide\/[\w.-]+/.exec(mail.text);
+  if (!m) throw new Error(`no decision link in "${mail.subject}"`);
+  return m[0];
+}
+
+describe('member decisions: email prompts, the decision page and the member API', () => {
+  const t = useTestSystem({ mail: true });
+
+  const member = async (name: string) =>
+    (await t.http.post('/admin/members').set(auth).send({ name, email: `${name.toLowerCase()}-${seq++}@example.org` }).expect(201)).body as { id: string; email: string };
+  const token = async (memberId: string) =>
+    (await t.http.post(`/admin/members/${memberId}/tokens`).set(auth).send({ name: 'e2e' }).expect(201)).body.token as string;
+  const mailTo = (email: string, subject: RegExp) =>
+    eventually(async () => (await t.mail.messages()).find((m) => m.envelopeTo.includes(email) && subject.test(m.subject)), 20_000);
+  /** The path part of a link: supertest talks to the in-process server, not to PUBLIC_URL. */
+  const path = (link: string) => new URL(link).pathname;
+
+  async function gatedProject(owners: Array<{ id: string }>) {
+    const asset = await t.http
+      .post('/admin/assets')
+      .set(auth)
+      .send({ name: 'Greenhouse', kind: 'greenhouse', identifier: `GH-${seq++}`, totalParts: String(owners.length), owners: owners.map((o) => ({ memberId: o.id, parts: '1' })) })
+      .expect(201);
+    const project = await t.http
+      .post('/admin/projects')
+      .set(auth)
+      .send({ name: `Gated ${seq++}`, gate: { mode: 'members', voters: 'owners', assetId: asset.body.id, votingHours: 72 } })
+      .expect(201);
+    expect(project.body.gate).toEqual({ mode: 'members', voters: 'owners', assetId: asset.body.id, rule: { kind: 'majority' }, votingHours: 72 });
+    return project.body.id as string;
+  }
+
+  it('asks the owners by email, takes answers from the link and the API, and moves the project on', async () => {
+    const [ada, ben, cy] = [await member('Ada'), await member('Ben'), await member('Cy')];
+    const projectId = await gatedProject([ada, ben, cy]);
+
+    const opened = await t.http.post(`/admin/projects/${projectId}/phases/advance`).set(auth).send({ note: 'Designs are done' }).expect(200);
+    expect(opened.body).toMatchObject({ phase: 'rnd', gateVote: { status: 'open', toPhase: 'prototyping', voters: 3 } });
+    const decisionId = opened.body.gateVote.decisionId as string;
+    const again = await t.http.post(`/admin/projects/${projectId}/phases/advance`).set(auth).send({}).expect(409);
+    expect(again.body.code).toBe('gate_vote_open');
+
+    // Each owner gets a prompt with a link of their own.
+    const [adaMail, benMail, cyMail] = await Promise.all([ada, ben, cy].map((m) => mailTo(m.email, /^Vote: /)));
+    expect(adaMail.text).toContain('Designs are done');
+    expect(adaMail.html).toContain('Answer now');
+    const adaLink = linkIn(adaMail);
+    expect(new Set([adaLink, linkIn(benMail), linkIn(cyMail)]).size).toBe(3);
+
+    // Ada follows her link: the page shows the question; a GET changes nothing.
+    const page = await t.http.get(path(adaLink)).expect(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.text).toContain('Approve: move to prototyping');
+    expect(page.text).toContain('Designs are done');
+    // She answers; post/redirect/get lands on a confirmation.
+    const posted = await t.http.post(path(adaLink)).type('form').send({ option: 'approve' }).expect(303);
+    const confirmation = await t.http.get(`${path(adaLink)}?answered=1`).expect(200);
+    expect(posted.headers.location).toMatch(/\?answered=1$/);
+    expect(confirmation.text).toContain('your answer is recorded');
+    // The used link now says so; a different answer through it is refused.
+    expect((await t.http.get(path(adaLink)).expect(200)).text).toContain('This link has been used');
+    expect((await t.http.post(path(adaLink)).type('form').send({ option: 'reject' }).expect(409)).text).toContain('you already answered');
+
+    // Ben uses the member API instead.
+    const benToken = await token(ben.id);
+    const pending = await t.http.get('/members/me/decisions').set('Authorization', `Bearer ${benToken}`).expect(200);
+    expect(pending.body.items).toEqual([expect.objectContaining({ id: decisionId, status: 'open', myAnswer: null, kind: 'phase-gate' })]);
+    const bad = await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Authorization', `Bearer ${benToken}`).send({ option: 'maybe' }).expect(400);
+    expect(bad.body).toMatchObject({ code: 'validation_failed', errors: [expect.objectContaining({ field: 'option' })] });
+    const answered = await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Authorization', `Bearer ${benToken}`).send({ option: 'approve', comment: 'Go' }).expect(200);
+    expect(answered.body.myAnswer).toMatchObject({ option: 'approve', comment: 'Go' });
+    // Two of three approve: the outcome is certain, the vote closes and the project moves on.
+    const project = await eventually(async () => {
+      const r = await t.http.get(`/admin/projects/${projectId}`).set(auth).expect(200);
+      return r.body.phase === 'prototyping' ? r.body : undefined;
+    });
+    expect(project.timeline.map((e: { kind: string }) => e.kind)).toEqual(['started', 'vote-opened', 'advanced']);
+    expect(project.live.gateVote).toMatchObject({ status: 'approved' });
+    // A repeat of Ben's answer is harmless; Cy is too late; nothing is pending any more.
+    await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Authorization', `Bearer ${benToken}`).send({ option: 'approve' }).expect(200);
+    const cyToken = await token(cy.id);
+    const late = await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Authorization', `Bearer ${cyToken}`).send({ option: 'reject' }).expect(409);
+    expect(late.body.code).toBe('decision_closed');
+    expect((await t.http.get('/members/me/decisions').set('Authorization', `Bearer ${cyToken}`).expect(200)).body.items).toEqual([]);
+    expect((await t.http.get(path(linkIn(cyMail))).expect(410)).text).toContain('This decision has closed');
+    // Everyone asked gets the result.
+    const result = await mailTo(cy.email, /^Result: /);
+    expect(result.text).toContain('Decided: Approve: move to prototyping');
+    expect(result.text).toContain('You did not answer.');
+  });
+
+  it('explains tampered, expired and foreign links with a page, not a stack trace', async () => {
+    const [dee] = [await member('Dee')];
+    const projectId = await gatedProject([dee]);
+    const opened = await t.http.post(`/admin/projects/${projectId}/phases/advance`).set(auth).send({}).expect(200);
+    const link = linkIn(await mailTo(dee.email, /^Vote: /));
+    const tokenPart = path(link).split('/').pop()!;
+
+    const [head, payload, sig] = tokenPart.split('.');
+    const tampered = `${head}.${payload}.${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`;
+    const bad = await t.http.get(`/decide/${tampered}`).expect(400);
+    expect(bad.text).toContain('This link is not valid');
+    // Another decision id in the payload, signed with a different key: invalid too.
+    const forged = jwt.sign({ dec: opened.body.gateVote.decisionId }, 'not-the-secret-not-the-secret-not-the', { subject: dee.id, audience: 'dpn:decision', issuer: 'dpn' });
+    expect((await t.http.post(`/decide/${forged}`).type('form').send({ option: 'approve' }).expect(400)).text).toContain('This link is not valid');
+    expect((await t.http.get('/decide/garbage').expect(400)).text).toContain('This link is not valid');
+
+    const expired = jwt.sign({ dec: opened.body.gateVote.decisionId, exp: Math.floor(Date.now() / 1000) - 60 }, LINK_SECRET, {
+      subject: dee.id,
+      audience: 'dpn:decision',
+      issuer: 'dpn',
+    });
+    const gone = await t.http.get(`/decide/${expired}`).expect(410);
+    expect(gone.text).toContain('This link has expired');
+    expect(gone.text).toContain('Vote: should');
+    // Nothing was answered by any of this.
+    const me = await t.http.get('/members/me/decisions').set('Authorization', `Bearer ${await token(dee.id)}`).expect(200);
+    expect(me.body.items).toEqual([expect.objectContaining({ myAnswer: null, status: 'open' })]);
+  });
+
+  it('member tokens: required, revocable, and refused for suspended members', async () => {
+    const eve = await member('Eve');
+    await t.http.get('/members/me/decisions').expect(401);
+    await t.http.get('/members/me/decisions').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(401);
+    const issued = await t.http.post(`/admin/members/${eve.id}/tokens`).set(auth).send({ name: 'laptop' }).expect(201);
+    expect(issued.body.token).toMatch(/^dpn_mbr_[\w-]{43}$/);
+    const bearer = `Bearer ${issued.body.token}`;
+    expect((await t.http.get('/members/me').set('Authorization', bearer).expect(200)).body).toMatchObject({ id: eve.id, status: 'active' });
+    const listed = await t.http.get(`/admin/members/${eve.id}/tokens`).set(auth).expect(200);
+    expect(listed.body).toEqual([expect.objectContaining({ id: issued.body.id, name: 'laptop', revokedAt: null })]);
+    expect(JSON.stringify(listed.body)).not.toContain(issued.body.token);
+
+    await t.http.patch(`/admin/members/${eve.id}`).set(auth).send({ status: 'suspended' }).expect(200);
+    expect((await t.http.get('/members/me').set('Authorization', bearer).expect(403)).body.code).toBe('member_suspended');
+    await t.http.patch(`/admin/members/${eve.id}`).set(auth).send({ status: 'active' }).expect(200);
+    await t.http.delete(`/admin/members/${eve.id}/tokens/${issued.body.id}`).set(auth).expect(204);
+    await t.http.delete(`/admin/members/${eve.id}/tokens/${issued.body.id}`).set(auth).expect(204);
+    await t.http.get('/members/me').set('Authorization', bearer).expect(401);
+  });
+
+  it('refuses a members gate without voters or with an unknown asset', async () => {
+    const noVoters = await t.http.post('/admin/projects').set(auth).send({ name: 'X', gate: { mode: 'members' } }).expect(400);
+    expect(noVoters.body.errors).toEqual([expect.objectContaining({ field: 'gate.voters' })]);
+    const noAsset = await t.http.post('/admin/projects').set(auth).send({ name: 'X', gate: { mode: 'members', voters: 'owners' } }).expect(400);
+    expect(noAsset.body.errors).toEqual([expect.objectContaining({ field: 'gate.assetId' })]);
+    const quorum = await t.http.post('/admin/projects').set(auth).send({ name: 'X', gate: { mode: 'members', voters: 'funders', rule: 'quorum' } }).expect(400);
+    expect(quorum.body.errors).toEqual([expect.objectContaining({ field: 'gate.quorumPercent' })]);
+    const unknown = await t.http
+      .post('/admin/projects')
+      .set(auth)
+      .send({ name: 'X', gate: { mode: 'members', voters: 'owners', assetId: '7f1c4c8e-8c1e-4d1e-9a7b-2f0a4d3b9c11' } })
+      .expect(422);
+    expect(unknown.body.code).toBe('unknown_asset');
+    // Funders gate on a project nobody has paid into: the advance is refused, nothing changes.
+    const p = await t.http.post('/admin/projects').set(auth).send({ name: 'Unfunded', gate: { mode: 'members', voters: 'funders' } }).expect(201);
+    const refused = await t.http.post(`/admin/projects/${p.body.id}/phases/advance`).set(auth).send({}).expect(409);
+    expect(refused.body.code).toBe('gate_no_voters');
+  });
+});
