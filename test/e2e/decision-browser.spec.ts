@@ -1,0 +1,77 @@
+/**
+ * One decision flow in a real headless browser: Debian's Chromium driven by playwright-core
+ * (executable path given, no browser download). The member opens the link from the real email,
+ * picks an option with the mouse, sends the form and sees the confirmation; the project moves on.
+ */
+import { AddressInfo } from 'node:net';
+import { Browser, chromium } from 'playwright-core';
+import { chromiumPath } from '../support/chromium';
+import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
+
+const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+const executablePath = chromiumPath();
+if (!executablePath && process.env.CI) throw new Error('Chromium is required under CI: scripts/ensure-chromium.sh installs it');
+if (!executablePath) {
+  process.stderr.write('decision-browser.spec: Chromium not found, skipped (sudo apt-get install chromium, or set CHROMIUM_PATH)\n');
+}
+
+(executablePath ? describe : describe.skip)('the decision page in a real browser', () => {
+  const t = useTestSystem({ mail: true });
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    await t.sys.api.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.sys.api.getHttpServer().address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('a member opens the emailed link, chooses, sends, and the project moves on', async () => {
+    const mina = (await t.http.post('/admin/members').set(auth).send({ name: 'Mina Jansen', email: 'mina@example.org' }).expect(201)).body;
+    const asset = await t.http
+      .post('/admin/assets')
+      .set(auth)
+      .send({ name: 'Fab lab laser', kind: 'laser-cutter', identifier: 'LC-1', totalParts: '1', owners: [{ memberId: mina.id, parts: '1' }] })
+      .expect(201);
+    const project = await t.http
+      .post('/admin/projects')
+      .set(auth)
+      .send({ name: 'Laser kits', gate: { mode: 'members', voters: 'owners', assetId: asset.body.id } })
+      .expect(201);
+    await t.http.post(`/admin/projects/${project.body.id}/phases/advance`).set(auth).send({ note: 'Prototype brief ready' }).expect(200);
+
+    const mail = await eventually(async () => (await t.mail.messages()).find((m) => m.envelopeTo.includes('mina@example.org')), 20_000);
+    // The link in the HTML part, as a mail client shows it; pointed at this test's server.
+    const href = /href="([^"]*\/decide\/[^"]+)"/.exec(mail.html ?? '')?.[1];
+    expect(href).toBeDefined();
+    const url = base + new URL(href!.replace(/&amp;/g, '&')).pathname;
+
+    const page = await browser.newPage();
+    try {
+      await page.goto(url);
+      await page.getByRole('heading', { name: /Vote: should "Laser kits" move from rnd to prototyping/ }).waitFor();
+      expect(await page.textContent('main')).toContain('Prototype brief ready');
+      // Sending without a choice is stopped by the browser (required radio): nothing is posted.
+      await page.getByRole('button', { name: 'Send my answer' }).click();
+      expect(page.url()).toBe(url);
+      await page.getByLabel('Approve: move to prototyping').check();
+      await page.getByLabel('Comment (optional)').fill('Looks good to me');
+      await Promise.all([page.waitForURL(/\?answered=1$/), page.getByRole('button', { name: 'Send my answer' }).click()]);
+      await page.getByRole('status').filter({ hasText: 'your answer is recorded' }).waitFor();
+      expect(await page.textContent('main')).toContain('Your answer: Approve: move to prototyping');
+    } finally {
+      await page.close();
+    }
+
+    const moved = await eventually(async () => {
+      const r = await t.http.get(`/admin/projects/${project.body.id}`).set(auth).expect(200);
+      return r.body.phase === 'prototyping' ? r.body : undefined;
+    });
+    expect(moved.live.gateVote).toMatchObject({ status: 'approved' });
+    const vote = await t.http.get(`/members/me/decisions?status=all`).set('Authorization', `Bearer ${(await t.http.post(`/admin/members/${mina.id}/tokens`).set(auth).send({ name: 'x' })).body.token}`);
+    expect(vote.body.items[0].myAnswer).toMatchObject({ option: 'approve', comment: 'Looks good to me' });
+  });
+});
