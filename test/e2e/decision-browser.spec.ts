@@ -52,7 +52,7 @@ if (!executablePath) {
     const page = await browser.newPage();
     try {
       await page.goto(url);
-      await page.getByRole('heading', { name: /Vote: should "Laser kits" move from rnd to prototyping/ }).waitFor();
+      await page.getByRole('heading', { name: /Should "Laser kits" move from rnd to prototyping/ }).waitFor();
       expect(await page.textContent('main')).toContain('Prototype brief ready');
       // Sending without a choice is stopped by the browser (required radio): nothing is posted.
       await page.getByRole('button', { name: 'Send my answer' }).click();

@@ -55,7 +55,7 @@ describe('member decisions: email prompts, the decision page and the member API'
     expect(again.body.code).toBe('gate_vote_open');
 
     // Each owner gets a prompt with a link of their own.
-    const [adaMail, benMail, cyMail] = await Promise.all([ada, ben, cy].map((m) => mailTo(m.email, /^Vote: /)));
+    const [adaMail, benMail, cyMail] = await Promise.all([ada, ben, cy].map((m) => mailTo(m.email, /^Decision needed: /)));
     expect(adaMail.text).toContain('Designs are done');
     expect(adaMail.html).toContain('Answer now');
     const adaLink = linkIn(adaMail);
@@ -109,7 +109,7 @@ describe('member decisions: email prompts, the decision page and the member API'
     const [dee] = [await member('Dee')];
     const projectId = await gatedProject([dee]);
     const opened = await t.http.post(`/admin/projects/${projectId}/phases/advance`).set(auth).send({}).expect(200);
-    const link = linkIn(await mailTo(dee.email, /^Vote: /));
+    const link = linkIn(await mailTo(dee.email, /^Decision needed: /));
     const tokenPart = path(link).split('/').pop()!;
 
     const [head, payload, sig] = tokenPart.split('.');
@@ -128,7 +128,7 @@ describe('member decisions: email prompts, the decision page and the member API'
     });
     const gone = await t.http.get(`/decide/${expired}`).expect(410);
     expect(gone.text).toContain('This link has expired');
-    expect(gone.text).toContain('Vote: should');
+    expect(gone.text).toContain('Should');
     // Nothing was answered by any of this.
     const me = await t.http.get('/members/me/decisions').set('Authorization', `Bearer ${await token(dee.id)}`).expect(200);
     expect(me.body.items).toEqual([expect.objectContaining({ myAnswer: null, status: 'open' })]);

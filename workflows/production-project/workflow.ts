@@ -118,7 +118,7 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
       decisionId,
       kind: PROJECT_GATE_DECISION.kind,
       subject: { type: 'project', id: input.projectId },
-      title: `Vote: should "${input.name}" move from ${from} to ${to}?`,
+      title: `Should "${input.name}" move from ${from} to ${to}?`,
       question: `The coordinator asks the ${gate.voters === 'owners' ? "asset's owners" : "project's funders"} to approve moving "${input.name}" from the ${from} phase to ${to}.`,
       context: [
         { label: 'Project', value: input.name },

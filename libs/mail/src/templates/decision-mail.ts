@@ -71,7 +71,7 @@ export function renderDecisionMail(d: DecisionMailData): RenderedMail {
   const reminder = d.kind === 'reminder';
   const options = d.options.map((o) => `  - ${o.label}`).join('\n');
   return {
-    subject: `${reminder ? 'Reminder: ' : ''}${d.title}`,
+    subject: `${reminder ? 'Reminder, decision needed: ' : 'Decision needed: '}${d.title}`,
     text:
       `Hello ${d.memberName},\n\n` +
       (reminder ? `You have not answered yet; the decision closes ${deadline}.\n\n` : '') +
