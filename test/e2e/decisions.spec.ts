@@ -99,6 +99,14 @@ describe('member decisions: email prompts, the decision page and the member API'
     expect(late.body.code).toBe('decision_closed');
     expect((await t.http.get('/members/me/decisions').set('Authorization', `Bearer ${cyToken}`).expect(200)).body.items).toEqual([]);
     expect((await t.http.get(path(linkIn(cyMail))).expect(410)).text).toContain('This decision has closed');
+    // The coordinator sees who answered what, and how.
+    const admin = await t.http.get(`/admin/decisions/${decisionId}`).set(auth).expect(200);
+    expect(admin.body).toMatchObject({ status: 'decided', outcome: { optionId: 'approve', tally: { approve: 2, reject: 0 } } });
+    expect(admin.body.voters.map((v: { name: string; option: string | null; via: string | null }) => [v.name, v.option, v.via]).sort()).toEqual([
+      ['Ada', 'approve', 'link'],
+      ['Ben', 'approve', 'api'],
+      ['Cy', null, null],
+    ]);
     // Everyone asked gets the result.
     const result = await mailTo(cy.email, /^Result: /);
     expect(result.text).toContain('Decided: Approve: move to prototyping');

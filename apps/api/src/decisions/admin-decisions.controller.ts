@@ -1,0 +1,73 @@
+import { Controller, Get, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In } from 'typeorm';
+import type { DecisionOutcome, DecisionStatus } from '@app/contracts';
+import { DecisionsRepository, MemberEntity } from '@app/db';
+import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { UuidParam } from '../common/params';
+import { Problems } from '../common/problem';
+
+class VoterDto {
+  @ApiProperty({ format: 'uuid' }) memberId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'null: not answered yet' }) option!: string | null;
+  @ApiProperty({ nullable: true, type: String }) comment!: string | null;
+  @ApiProperty({ nullable: true, enum: ['link', 'api'] }) via!: 'link' | 'api' | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) answeredAt!: string | null;
+}
+
+class AdminDecisionDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() workflowId!: string;
+  @ApiProperty() kind!: string;
+  @ApiProperty() subject!: { type: string; id: string };
+  @ApiProperty() title!: string;
+  @ApiProperty() rule!: unknown;
+  @ApiProperty({ format: 'date-time' }) deadline!: string;
+  @ApiProperty() status!: DecisionStatus;
+  @ApiProperty({ nullable: true }) outcome!: DecisionOutcome | null;
+  @ApiProperty({ description: 'Who was asked and who has answered: what the decision is waiting on.', type: [VoterDto] }) voters!: VoterDto[];
+}
+
+@ApiTags('admin: decisions')
+@ApiBearerAuth('coordinator')
+@UseGuards(AdminTokenGuard)
+@Controller('admin/decisions')
+export class AdminDecisionsController {
+  constructor(
+    private readonly decisions: DecisionsRepository,
+    @InjectDataSource() private readonly ds: DataSource,
+  ) {}
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A decision with every member asked and their answer (the coordinator sees who is still to answer)' })
+  @ApiOkResponse({ type: AdminDecisionDto })
+  @ApiNotFoundResponse()
+  async get(@UuidParam() id: string): Promise<AdminDecisionDto> {
+    const d = await this.decisions.findById(id);
+    if (!d) throw Problems.notFound('decision', id);
+    const voters = await this.decisions.voters(id);
+    const members = await this.ds.getRepository(MemberEntity).findBy({ id: In(voters.map((v) => v.memberId)) });
+    const names = new Map(members.map((m) => [m.id, m.name]));
+    return {
+      id: d.id,
+      workflowId: d.workflowId,
+      kind: d.kind,
+      subject: { type: d.subjectType, id: d.subjectId },
+      title: d.title,
+      rule: d.rule,
+      deadline: d.deadline.toISOString(),
+      status: d.status,
+      outcome: d.outcome,
+      voters: voters.map((v) => ({
+        memberId: v.memberId,
+        name: names.get(v.memberId) ?? '',
+        option: v.optionId,
+        comment: v.comment,
+        via: v.via,
+        answeredAt: v.answeredAt?.toISOString() ?? null,
+      })),
+    };
+  }
+}
