@@ -55,7 +55,9 @@ if (!executablePath) {
       await page.getByRole('heading', { name: /Should "Laser kits" move from rnd to prototyping/ }).waitFor();
       expect(await page.textContent('main')).toContain('Prototype brief ready');
       // Sending without a choice is stopped by the browser (required radio): nothing is posted.
+      expect(await page.$eval('form', (f) => (f as unknown as { checkValidity(): boolean }).checkValidity())).toBe(false);
       await page.getByRole('button', { name: 'Send my answer' }).click();
+      await page.waitForTimeout(300);
       expect(page.url()).toBe(url);
       await page.getByLabel('Approve: move to prototyping').check();
       await page.getByLabel('Comment (optional)').fill('Looks good to me');

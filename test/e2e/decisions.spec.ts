@@ -111,6 +111,10 @@ describe('member decisions: email prompts, the decision page and the member API'
     const result = await mailTo(cy.email, /^Result: /);
     expect(result.text).toContain('Decided: Approve: move to prototyping');
     expect(result.text).toContain('You did not answer.');
+    // Members see the tally, not how each other member voted.
+    const closedForBen = await t.http.get(`/members/me/decisions/${decisionId}`).set('Authorization', `Bearer ${benToken}`).expect(200);
+    expect(closedForBen.body.outcome).toMatchObject({ status: 'decided', tally: { approve: 2, reject: 0 } });
+    expect(closedForBen.body.outcome.perMember).toBeUndefined();
   });
 
   it('explains tampered, expired and foreign links with a page, not a stack trace', async () => {
@@ -128,6 +132,11 @@ describe('member decisions: email prompts, the decision page and the member API'
     const forged = jwt.sign({ dec: opened.body.gateVote.decisionId }, 'not-the-secret-not-the-secret-not-the', { subject: dee.id, audience: 'dpn:decision', issuer: 'dpn' });
     expect((await t.http.post(`/decide/${forged}`).type('form').send({ option: 'approve' }).expect(400)).text).toContain('This link is not valid');
     expect((await t.http.get('/decide/garbage').expect(400)).text).toContain('This link is not valid');
+    // Correctly signed, but for a member who was not asked: nothing to see, nothing to answer.
+    const outsider = await member('Outsider');
+    const foreign = jwt.sign({ dec: opened.body.gateVote.decisionId }, LINK_SECRET, { subject: outsider.id, audience: 'dpn:decision', issuer: 'dpn', expiresIn: 3600 });
+    expect((await t.http.get(`/decide/${foreign}`).expect(404)).text).toContain('Decision not found');
+    await t.http.post(`/decide/${foreign}`).type('form').send({ option: 'approve' }).expect(404);
 
     const expired = jwt.sign({ dec: opened.body.gateVote.decisionId, exp: Math.floor(Date.now() / 1000) - 60 }, LINK_SECRET, {
       subject: dee.id,

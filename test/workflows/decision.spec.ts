@@ -178,11 +178,44 @@ describe('memberDecisionWorkflow', () => {
         DecisionRejection.AlreadyAnswered,
       );
       expect(answers).toEqual(['m-a:reject']);
-      await h.cancel();
+      await h.terminate(); // leave nothing running for the next test (it would hold the server's clock)
     });
   });
 
-  it('records a withdrawal when its parent cancels it', async () => {
+  it('closes on time even while the mail server is down (emails never hold up a decision)', async () => {
+    const taskQueue = `wf-${randomUUID()}`;
+    const closed: DecisionOutcome[] = [];
+    let mailAttempts = 0;
+    const acts: Activities = {
+      openDecision: async () => undefined,
+      recordDecisionAnswer: async () => undefined,
+      closeDecision: async ({ outcome }) => {
+        closed.push(outcome);
+      },
+      sendDecisionMail: async () => {
+        mailAttempts += 1;
+        throw new Error('connect ECONNREFUSED 127.0.0.1:25'); // retried with backoff for 12 hours
+      },
+    };
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
+    await worker.runUntil(async () => {
+      const req = await request({ deadline: new Date((await env.currentTimeMs()) + 3 * HOUR).toISOString(), remindBeforeMs: [HOUR] });
+      const h = await start(taskQueue, req);
+      await answer(h, 'm-a', 'approve');
+      await env.sleep(3 * HOUR + 1000);
+      // The outcome is recorded at the deadline, while prompts and reminders are still retrying.
+      expect(closed).toHaveLength(1);
+      expect(Date.parse(closed[0].closedAt) - Date.parse(req.deadline)).toBeLessThan(60_000);
+      expect(closed[0]).toMatchObject({ status: 'decided', optionId: 'approve', answered: 1 });
+      expect((await h.query(getDecisionQuery)).status).toBe('decided');
+      // A late answer is refused by the closed decision, however the mail is doing.
+      expect(await rejection(answer(h, 'm-b', 'reject'))).toBe(DecisionRejection.Closed);
+      expect(mailAttempts).toBeGreaterThan(3);
+      await h.terminate();
+    });
+  });
+
+  it('records a withdrawal when it is cancelled', async () => {
     await withWorker(async ({ taskQueue, closed }) => {
       const h = await start(taskQueue, await request());
       await answer(h, 'm-a', 'approve');

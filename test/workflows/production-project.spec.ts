@@ -273,5 +273,18 @@ describe('productionProjectWorkflow', () => {
         expect(child.status.name).toBe('CANCELLED');
       }, threeOwners);
     });
+
+    it('cancelling the project through Temporal also withdraws the open vote before it ends', async () => {
+      await withWorker(async ({ taskQueue, recorded, decisions }) => {
+        const handle = await start(taskQueue, { gate: membersGate });
+        const { gateVote } = await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] });
+        await handle.cancel();
+        await expect(handle.result()).rejects.toThrow();
+        expect(decisions).toEqual([expect.objectContaining({ decisionId: gateVote!.decisionId, status: 'cancelled' })]);
+        expect(recorded.at(-1)?.transition).toMatchObject({ kind: 'cancelled', actor: 'temporal' });
+        const child = await env.client.workflow.getHandle(decisionWorkflowId(gateVote!.decisionId)).describe();
+        expect(child.status.name).toBe('CANCELLED');
+      }, threeOwners);
+    });
   });
 });

@@ -95,6 +95,8 @@ export async function memberDecisionWorkflow(req: DecisionRequest): Promise<Deci
     {
       validator: (a: AnswerDecisionRequest) => {
         if (outcome) throw ApplicationFailure.nonRetryable(`the decision is closed (${outcome.status})`, DecisionRejection.Closed);
+        // The deadline holds even if this answer and the deadline timer arrive together.
+        if (Date.now() >= deadline) throw ApplicationFailure.nonRetryable('the deadline has passed', DecisionRejection.Closed);
         if (!req.voterIds.includes(a.memberId)) {
           throw ApplicationFailure.nonRetryable('this member was not asked in this decision', DecisionRejection.NotAsked);
         }
@@ -116,10 +118,12 @@ export async function memberDecisionWorkflow(req: DecisionRequest): Promise<Deci
   const mail = (kind: SendDecisionMailInput['kind'], memberIds: string[], round?: number) =>
     Promise.allSettled(memberIds.map((memberId) => sendDecisionMail({ decisionId: req.decisionId, memberId, kind, round })));
 
+  // Emails go out in the background: answers, an early close and the deadline never wait for a
+  // slow SMTP server. They are awaited only before the outcome mail, so it comes last.
+  const mailing: Array<Promise<unknown>> = [];
   try {
     await openDecision(req);
-    // Prompts go out in the background: answers (and an early close) do not wait for a slow SMTP.
-    const prompts = mail('prompt', req.voterIds);
+    mailing.push(mail('prompt', req.voterIds));
 
     const reminders = [...new Set(req.remindBeforeMs)].filter((ms) => ms > 0).sort((a, b) => b - a);
     let round = 0;
@@ -128,7 +132,7 @@ export async function memberDecisionWorkflow(req: DecisionRequest): Promise<Deci
       if (wait <= 0) continue; // too late for this one
       if (await condition(certain, wait)) break;
       round += 1;
-      await mail('reminder', req.voterIds.filter((m) => !answers[m]), round);
+      mailing.push(mail('reminder', req.voterIds.filter((m) => !answers[m]), round));
     }
     const remaining = deadline - Date.now();
     if (remaining > 0) await condition(certain, remaining);
@@ -136,8 +140,8 @@ export async function memberDecisionWorkflow(req: DecisionRequest): Promise<Deci
     // Closing is synchronous from here on: the validator refuses every later answer.
     const evaluation = evaluate(ballots(), Date.now() >= deadline) ?? evaluate(ballots(), true)!;
     outcome = toOutcome(req, answers, evaluation);
-    await prompts;
     await closeDecision({ decisionId: req.decisionId, outcome });
+    await Promise.all(mailing);
     await mail('outcome', req.voterIds);
   } catch (err) {
     if (isCancellation(err)) {

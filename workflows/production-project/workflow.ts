@@ -252,17 +252,23 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
     }
   } catch (err) {
     if (isCancellation(err)) {
-      // Cancelled from outside (Temporal UI or CLI): record it, then let the cancellation stand.
-      await CancellationScope.nonCancellable(() =>
-        record({
+      // Cancelled from outside (Temporal UI or CLI): the open vote (if any) was cancelled with
+      // this scope; wait until it has recorded its withdrawal, record ours, then let it stand.
+      await CancellationScope.nonCancellable(async () => {
+        if (state.gateVote?.status === 'open') {
+          await condition(() => voteOutcome !== undefined);
+          state.gateVote.status = 'cancelled';
+          state.gateVote.reason = 'the project was cancelled';
+        }
+        await record({
           kind: 'cancelled',
           fromPhase: state.phase,
           toPhase: state.phase,
           status: 'cancelled',
           actor: 'temporal',
           note: 'workflow cancelled through Temporal',
-        }),
-      );
+        });
+      });
     }
     throw err;
   }

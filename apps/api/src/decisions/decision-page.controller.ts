@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Logger, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { MemberEntity } from '@app/db';
@@ -18,6 +18,8 @@ import { DecisionsService } from './decisions.service';
 @ApiExcludeController()
 @Controller('decide')
 export class DecisionPageController {
+  private readonly logger = new Logger(DecisionPageController.name);
+
   constructor(
     private readonly links: DecisionLinks,
     private readonly decisions: DecisionsService,
@@ -45,11 +47,16 @@ export class DecisionPageController {
     try {
       await this.decisions.answer({ decisionId: decision.id, member, optionId: option, comment, via: 'link' });
     } catch (err) {
-      if (!(err instanceof ProblemException)) throw err;
+      if (!(err instanceof ProblemException)) {
+        // A page, not a JSON stack: the member can simply try again (the answer is idempotent).
+        this.logger.error(`answering ${decision.id} for ${member.id} failed: ${err instanceof Error ? err.stack : String(err)}`);
+        return send(res, 503, problemPage('Your answer could not be recorded yet', 'Something went wrong on our side. Please send your answer again in a minute.'));
+      }
       const fresh = await this.open(token, res, { quiet: true });
       if (err.code === 'validation_failed' && fresh) return send(res, 400, formPage(fresh.decision, member.name, 'That is not one of the options; choose one of these.'));
       if (err.code === 'already_answered' && fresh) return send(res, 409, answeredPage(fresh.decision, fresh.voter, false));
       if (err.code === 'decision_closed' && fresh) return send(res, 410, closedPage(fresh.decision, 'closed'));
+      if (err.status >= 500) return send(res, err.status, problemPage('Your answer could not be recorded yet', 'The system is busy or partly down. Please send your answer again in a minute.'));
       return send(res, err.status, problemPage('Your answer could not be recorded', err.detail));
     }
     res.redirect(303, `${token}?answered=1`);
@@ -69,7 +76,8 @@ export class DecisionPageController {
     let found;
     try {
       found = member ? await this.decisions.forMember(link.decisionId, member.id) : null;
-    } catch {
+    } catch (err) {
+      if (!(err instanceof ProblemException && err.status === 404)) throw err;
       found = null;
     }
     if (!member || !found) return fail(404, 'Decision not found', 'This decision no longer exists.');

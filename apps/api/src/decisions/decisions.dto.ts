@@ -57,7 +57,11 @@ export class MemberDecisionDto {
   @ApiProperty({ format: 'date-time' }) deadline!: string;
   @ApiProperty({ enum: STATUSES }) status!: DecisionStatus;
   @ApiProperty({ type: MyAnswerDto, nullable: true }) myAnswer!: MyAnswerDto | null;
-  @ApiProperty({ nullable: true, description: 'Once closed: status, winning option, reason and tally.' }) outcome!: DecisionOutcome | null;
+  @ApiProperty({
+    nullable: true,
+    description: "Once closed: status, winning option, reason and tally. Who voted what is not shown to members (the coordinator sees it at /admin/decisions/:id).",
+  })
+  outcome!: Omit<DecisionOutcome, 'perMember'> | null;
 
   static from(d: DecisionEntity, v: DecisionVoterEntity): MemberDecisionDto {
     return {
@@ -72,7 +76,7 @@ export class MemberDecisionDto {
       deadline: d.deadline.toISOString(),
       status: d.status,
       myAnswer: v.optionId ? { option: v.optionId, comment: v.comment, answeredAt: v.answeredAt!.toISOString() } : null,
-      outcome: d.outcome,
+      outcome: publicOutcome(d.outcome),
     };
   }
 }
@@ -89,4 +93,12 @@ export class MeDto {
   @ApiProperty() name!: string;
   @ApiProperty() email!: string;
   @ApiProperty({ enum: ['active', 'suspended'] }) status!: string;
+}
+
+/** The outcome without `perMember`: a member sees the tally, not how each other member voted. */
+export function publicOutcome(o: DecisionOutcome | null): Omit<DecisionOutcome, 'perMember'> | null {
+  if (!o) return null;
+  const rest: Partial<DecisionOutcome> = { ...o };
+  delete rest.perMember;
+  return rest as Omit<DecisionOutcome, 'perMember'>;
 }

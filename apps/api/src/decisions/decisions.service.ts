@@ -43,7 +43,7 @@ export class DecisionsService {
       ]);
     }
     if (voter.optionId !== null && voter.optionId !== cmd.optionId) throw alreadyAnswered(voter.optionId);
-    if (decision.status !== 'open' && voter.optionId === null) throw closed(decision);
+    if ((decision.status !== 'open' || decision.deadline.getTime() <= Date.now()) && voter.optionId === null) throw closed(decision);
 
     let view: DecisionView;
     try {
@@ -67,6 +67,8 @@ export class DecisionsService {
             throw Problems.badRequest('option', err.cause.message);
         }
       }
+      // Any other failed update (e.g. the decision was withdrawn while answering): it is closed.
+      if (err instanceof WorkflowUpdateFailedError) return this.afterClose(decision, cmd);
       if (err instanceof WorkflowNotFoundError || isCompleted(err)) return this.afterClose(decision, cmd);
       if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
         throw new ProblemException(504, 'workflow_timeout', 'the decision did not confirm in time; send the same answer again to get its outcome');

@@ -16,6 +16,8 @@ export class MailOutboxEntity {
   /** The Message-ID header, derived from the key: the same on every attempt. */
   @Column({ name: 'message_id', type: 'varchar', length: 200 }) messageId!: string;
   @Column({ type: 'int', default: 0 }) attempts!: number;
+  /** Set while an attempt is sending: another attempt waits until it is stale (a lease). */
+  @Column({ name: 'claimed_at', type: 'timestamptz', nullable: true }) claimedAt!: Date | null;
   @Column({ name: 'smtp_response', type: 'text', nullable: true }) smtpResponse!: string | null;
   @Column({ name: 'last_error', type: 'text', nullable: true }) lastError!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

@@ -3,6 +3,6 @@ import { Init1795252725560 } from './1795252725560-Init';
 import { Registry1795255602236 } from './1795255602236-Registry';
 import { IdempotentRejections1795255955512 } from './1795255955512-IdempotentRejections';
 import { RequestKeys1795256650728 } from './1795256650728-RequestKeys';
-import { Decisions1795257986049 } from './1795257986049-Decisions';
+import { Decisions1795258864620 } from './1795258864620-Decisions';
 
-export const MIGRATIONS: Function[] = [Init1795252725560, Registry1795255602236, IdempotentRejections1795255955512, RequestKeys1795256650728, Decisions1795257986049];
+export const MIGRATIONS: Function[] = [Init1795252725560, Registry1795255602236, IdempotentRejections1795255955512, RequestKeys1795256650728, Decisions1795258864620];

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
-export class Decisions1795257986049 implements MigrationInterface {
-    name = 'Decisions1795257986049'
+export class Decisions1795258864620 implements MigrationInterface {
+    name = 'Decisions1795258864620'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`
@@ -55,6 +55,7 @@ export class Decisions1795257986049 implements MigrationInterface {
                 "status" character varying(16) NOT NULL,
                 "message_id" character varying(200) NOT NULL,
                 "attempts" integer NOT NULL DEFAULT '0',
+                "claimed_at" TIMESTAMP WITH TIME ZONE,
                 "smtp_response" text,
                 "last_error" text,
                 "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
@@ -80,7 +81,7 @@ export class Decisions1795257986049 implements MigrationInterface {
         `);
         await queryRunner.query(`
             ALTER TABLE "production_projects"
-            ADD "gate" jsonb NOT NULL DEFAULT '{"mode": "coordinator"}'::jsonb
+            ADD "gate" jsonb NOT NULL DEFAULT '{"mode":"coordinator"}'
         `);
         await queryRunner.query(`
             ALTER TABLE "decision_voters"
