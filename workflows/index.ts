@@ -4,3 +4,4 @@
  */
 export { productionProjectWorkflow } from './production-project/workflow';
 export { memberDecisionWorkflow } from './decision/workflow';
+export { fundingRoundWorkflow } from './funding-round/workflow';

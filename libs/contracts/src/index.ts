@@ -1,2 +1,3 @@
 export * from './production-project';
 export * from './decision';
+export * from './funding-round';

@@ -2,3 +2,4 @@ export * from './money';
 export * from './shares';
 export * from './ledger';
 export * from './decisions';
+export * from './funding';

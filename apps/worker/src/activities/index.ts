@@ -1,5 +1,6 @@
 import { DecisionActivities } from './decision.activities';
+import { FundingActivities } from './funding.activities';
 import { ProjectActivities } from './project.activities';
 
 /** Every activity provider the worker registers. Add a class here when a capability adds one. */
-export const ACTIVITY_CLASSES = [ProjectActivities, DecisionActivities] as const;
+export const ACTIVITY_CLASSES = [ProjectActivities, DecisionActivities, FundingActivities] as const;

@@ -1,5 +1,6 @@
 import { AssetEntity, AssetMovementEntity, AssetShareEntity, ShareTransferEntity } from './asset.entity';
 import { DecisionEntity, DecisionVoterEntity } from './decision.entity';
+import { FundingPledgeEntity, FundingRoundEntity } from './funding-round.entity';
 import { LedgerAccountEntity, LedgerEntryEntity, LedgerTransactionEntity } from './ledger.entity';
 import { LocationEntity } from './location.entity';
 import { MailOutboxEntity } from './mail-outbox.entity';
@@ -12,6 +13,7 @@ import { RequestKeyEntity } from './request-key.entity';
 
 export * from './asset.entity';
 export * from './decision.entity';
+export * from './funding-round.entity';
 export * from './mail-outbox.entity';
 export * from './member-token.entity';
 export * from './ledger.entity';
@@ -37,4 +39,6 @@ export const ENTITIES = [
   DecisionEntity,
   DecisionVoterEntity,
   MailOutboxEntity,
+  FundingRoundEntity,
+  FundingPledgeEntity,
 ];

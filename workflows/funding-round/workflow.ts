@@ -1,0 +1,303 @@
+/**
+ * fundingRoundWorkflow: one funding round, all or nothing.
+ *
+ * Open: members pledge through the `pledge` update (raise, lower or withdraw until it closes);
+ * each change moves money between the member's account and the round's escrow account (a hold),
+ * under a ledger key unique to that change, so a retried activity moves nothing twice.
+ * Close (at the deadline, or when the goal is reached if the round says so):
+ *  - goal met: every hold is captured into the round's account (one key per member: captured
+ *    exactly once, even across worker restarts); the payout waits for approval (the coordinator,
+ *    or a members' vote of the backers); approved → the money goes to the project's account and,
+ *    for a round that buys an asset, its ownership table is created from what each put in;
+ *    not approved → every backer is refunded.
+ *  - goal not met: every hold is released.
+ * The coordinator can cancel an open round (holds released) or one awaiting payout (refunds).
+ *
+ * The function name is stored in histories: never rename it.
+ */
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  proxyActivities,
+  setHandler,
+  startChild,
+  uuid4,
+} from '@temporalio/workflow';
+import type { FundingActivities } from '../../apps/worker/src/activities/funding.activities';
+import { decisionWorkflowId, DecisionOutcome } from '../../libs/contracts/src/decision';
+import {
+  approvePayoutUpdate,
+  cancelRoundUpdate,
+  FundingRoundInput,
+  getRoundQuery,
+  PledgeRequest,
+  pledgeUpdate,
+  RoundRejection,
+  RoundStatus,
+  RoundView,
+  SendRoundMailInput,
+} from '../../libs/contracts/src/funding-round';
+import { memberDecisionWorkflow } from '../decision/workflow';
+
+const { moveHold } = proxyActivities<FundingActivities>({
+  startToCloseTimeout: '30 seconds',
+  // A pledge waits for its hold: a few quick retries, then the member hears it failed.
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [RoundRejection.InsufficientFunds] },
+});
+
+const { recordRound, captureHold, releaseHold, refundCapture, payOut, assignRoundOwnership, roundAudience } = proxyActivities<FundingActivities>({
+  startToCloseTimeout: '30 seconds',
+  // Money already promised must move: retry with backoff, without a limit.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const { sendRoundMail } = proxyActivities<FundingActivities>({
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '12 hours',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['MailRejected'] },
+});
+
+const FINAL: RoundStatus[] = ['funded', 'failed', 'cancelled'];
+
+export async function fundingRoundWorkflow(input: FundingRoundInput): Promise<RoundView> {
+  const goal = BigInt(input.goal);
+  const minPledge = BigInt(input.minPledge);
+  const deadline = Date.parse(input.deadline);
+  const pledges: Record<string, bigint> = {};
+  const seqs: Record<string, number> = {};
+  const busy = new Set<string>();
+  let status: RoundStatus = 'open';
+  let reason: string | null = null;
+  let cancel: { actor: string; reason: string } | undefined;
+  let payoutApprovedBy: string | undefined;
+  let payoutDecisionId: string | null = null;
+
+  const total = () => Object.values(pledges).reduce((a, b) => a + b, 0n);
+  const backers = () => Object.keys(pledges).sort();
+  const view = (): RoundView => ({
+    roundId: input.roundId,
+    projectId: input.projectId,
+    status,
+    goal: input.goal,
+    currency: input.currency,
+    total: String(total()),
+    backers: backers().length,
+    deadline: input.deadline,
+    minPledge: input.minPledge,
+    closeWhenGoalMet: input.closeWhenGoalMet,
+    pledges: backers().map((memberId) => ({ memberId, amount: String(pledges[memberId]) })),
+    payoutDecisionId,
+    outcomeReason: reason,
+  });
+  const record = () =>
+    recordRound({ roundId: input.roundId, status, total: String(total()), backers: backers().length, pledges: view().pledges, reason });
+  const mail = (kind: SendRoundMailInput['kind'], memberIds: string[]) =>
+    Promise.allSettled(memberIds.map((memberId) => sendRoundMail({ roundId: input.roundId, memberId, kind })));
+
+  /** Moves one member's hold to `target`; throws a typed failure the API turns into a 4xx. */
+  async function setPledge(memberId: string, target: bigint): Promise<void> {
+    const delta = target - (pledges[memberId] ?? 0n);
+    if (delta === 0n) return;
+    seqs[memberId] = (seqs[memberId] ?? 0) + 1;
+    try {
+      await moveHold({ roundId: input.roundId, memberId, currency: input.currency, delta: String(delta), seq: seqs[memberId] });
+    } catch (err) {
+      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === RoundRejection.InsufficientFunds) {
+        throw ApplicationFailure.nonRetryable(err.cause.message, RoundRejection.InsufficientFunds);
+      }
+      throw ApplicationFailure.nonRetryable('the hold could not be placed; try again', 'RoundHoldFailed');
+    }
+    if (target === 0n) delete pledges[memberId];
+    else pledges[memberId] = target;
+  }
+
+  setHandler(getRoundQuery, view);
+  setHandler(
+    pledgeUpdate,
+    async (req: PledgeRequest) => {
+      // One change per member at a time; different members pledge concurrently.
+      await condition(() => !busy.has(req.memberId));
+      busy.add(req.memberId);
+      try {
+        if (status !== 'open') throw ApplicationFailure.nonRetryable(`the round is ${status}`, RoundRejection.NotOpen);
+        await setPledge(req.memberId, BigInt(req.amount));
+      } finally {
+        busy.delete(req.memberId);
+      }
+      return view();
+    },
+    {
+      validator: (req: PledgeRequest) => {
+        if (status !== 'open' || Date.now() >= deadline) throw ApplicationFailure.nonRetryable(`the round is ${status === 'open' ? 'past its deadline' : status}`, RoundRejection.NotOpen);
+        if (!/^(0|[1-9]\d{0,17})$/.test(req.amount)) throw ApplicationFailure.nonRetryable('amount must be a whole number of minor units', RoundRejection.InvalidAmount);
+        const amount = BigInt(req.amount);
+        if (amount !== 0n && amount < minPledge) {
+          throw ApplicationFailure.nonRetryable(`the minimum pledge is ${input.minPledge} minor units`, RoundRejection.BelowMinimum);
+        }
+        if (input.operator && req.memberId === input.operator.memberId && amount < BigInt(input.operator.upfront)) {
+          throw ApplicationFailure.nonRetryable(`the operator's pledge cannot go below the up-front ${input.operator.upfront}`, RoundRejection.BelowMinimum);
+        }
+      },
+    },
+  );
+  setHandler(
+    approvePayoutUpdate,
+    async ({ actor }) => {
+      payoutApprovedBy = actor;
+      await condition(() => FINAL.includes(status));
+      return view();
+    },
+    {
+      validator: (_req: { actor: string }) => {
+        if (status !== 'awaiting-payout' || input.payoutApproval !== 'coordinator' || payoutApprovedBy) {
+          throw ApplicationFailure.nonRetryable(
+            input.payoutApproval === 'members' ? "this round's payout is approved by the backers' vote" : `the round is ${status}, not awaiting payout`,
+            RoundRejection.NotAwaitingPayout,
+          );
+        }
+      },
+    },
+  );
+  setHandler(
+    cancelRoundUpdate,
+    async (req) => {
+      cancel = req;
+      await condition(() => FINAL.includes(status));
+      return view();
+    },
+    {
+      validator: (req) => {
+        if (!['open', 'awaiting-payout'].includes(status) || cancel) throw ApplicationFailure.nonRetryable(`the round is ${status}; it cannot be cancelled`, RoundRejection.NotOpen);
+        if (!req.reason?.trim()) throw ApplicationFailure.create({ type: 'InvalidArgument', message: 'reason is required', nonRetryable: true });
+      },
+    },
+  );
+
+  await record();
+  const audience = await roundAudience({ roundId: input.roundId });
+  const mailing: Array<Promise<unknown>> = [mail('opened', audience)];
+  if (input.operator) {
+    try {
+      await setPledge(input.operator.memberId, BigInt(input.operator.upfront));
+    } catch (err) {
+      status = 'cancelled';
+      reason = `the operator's up-front share could not be held: ${err instanceof Error ? err.message : String(err)}`;
+      await record();
+      return view();
+    }
+  }
+
+  // Open until the deadline, the goal (if the round closes on it) or a cancellation.
+  const closeNow = () => cancel !== undefined || (input.closeWhenGoalMet && total() >= goal);
+  for (const before of [...new Set(input.remindBeforeMs)].filter((ms) => ms > 0).sort((a, b) => b - a)) {
+    const wait = deadline - before - Date.now();
+    if (wait <= 0) continue;
+    if (await condition(closeNow, wait)) break;
+    mailing.push(mail('reminder', audience.filter((m) => pledges[m] === undefined)));
+  }
+  const remaining = deadline - Date.now();
+  if (remaining > 0) await condition(closeNow, remaining);
+
+  // Closing: no new pledge is accepted; those in flight finish first.
+  status = 'closing';
+  await condition(() => busy.size === 0);
+  const funded = !cancel && total() >= goal;
+  const final = backers().map((memberId) => ({ memberId, amount: pledges[memberId] }));
+
+  if (!funded) {
+    status = 'releasing';
+    await record();
+    for (const p of final) await releaseHold({ roundId: input.roundId, memberId: p.memberId, currency: input.currency, amount: String(p.amount) });
+    status = cancel ? 'cancelled' : 'failed';
+    reason = cancel ? `cancelled by ${cancel.actor}: ${cancel.reason}` : `the goal of ${input.goal} was not reached by the deadline (${total()} pledged)`;
+    await record();
+    mailing.push(mail(cancel ? 'cancelled' : 'failed', final.map((p) => p.memberId)));
+  } else {
+    status = 'capturing';
+    await record();
+    for (const p of final) await captureHold({ roundId: input.roundId, memberId: p.memberId, currency: input.currency, amount: String(p.amount) });
+    status = 'awaiting-payout';
+    await record();
+
+    let approved: boolean;
+    if (input.payoutApproval === 'members') {
+      const decisionId = uuid4();
+      payoutDecisionId = decisionId;
+      const voteScope = new CancellationScope();
+      const vote = await voteScope.run(() => startChild(memberDecisionWorkflow, {
+        workflowId: decisionWorkflowId(decisionId),
+        args: [
+          {
+            decisionId,
+            kind: 'round-payout',
+            subject: { type: 'funding-round', id: input.roundId },
+            title: `Release the funds of "${input.projectName}"?`,
+            question: `The round for "${input.projectName}" reached its goal. Release the ${String(total())} (${input.currency} minor units) collected to the project?`,
+            context: [
+              { label: 'Project', value: input.projectName },
+              { label: 'Collected', value: `${String(total())} ${input.currency} minor units from ${final.length} backers` },
+            ],
+            options: [
+              { id: 'approve', label: 'Release the funds to the project' },
+              { id: 'reject', label: 'Refund every backer' },
+            ],
+            voterIds: final.map((p) => p.memberId),
+            deadline: new Date(Date.now() + 7 * 24 * 3_600_000).toISOString(),
+            remindBeforeMs: [2 * 24 * 3_600_000],
+            rule: { kind: 'majority' },
+            fallbackOptionId: null,
+            requestedBy: 'funding-round',
+          },
+        ],
+      }));
+      let outcome: DecisionOutcome | undefined;
+      let voteDone = false;
+      void vote
+        .result()
+        .then((o) => (outcome = o), () => undefined)
+        .then(() => (voteDone = true));
+      // Cancelling the round meanwhile withdraws the vote (it records that) and refunds everyone.
+      await condition(() => voteDone || cancel !== undefined);
+      if (!voteDone) {
+        voteScope.cancel();
+        await condition(() => voteDone);
+      }
+      approved = !cancel && outcome?.status === 'decided' && outcome.optionId === 'approve';
+      reason = outcome ? `backers' vote: ${outcome.reason}` : null;
+    } else {
+      await condition(() => payoutApprovedBy !== undefined || cancel !== undefined);
+      approved = !cancel;
+    }
+
+    if (approved) {
+      status = 'paying-out';
+      await payOut({ roundId: input.roundId, projectId: input.projectId, currency: input.currency, amount: String(total()) });
+      if (input.assetId) {
+        await assignRoundOwnership({
+          roundId: input.roundId,
+          assetId: input.assetId,
+          contributions: final.map((p) => ({ memberId: p.memberId, amount: String(p.amount) })),
+          operator: input.operator ? { memberId: input.operator.memberId, outputBonusPercent: input.operator.outputBonusPercent } : null,
+        });
+      }
+      status = 'funded';
+      reason = payoutApprovedBy ? `payout approved by ${payoutApprovedBy}` : reason;
+      await record();
+      mailing.push(mail('funded', final.map((p) => p.memberId)));
+    } else {
+      status = 'releasing';
+      await record();
+      for (const p of final) await refundCapture({ roundId: input.roundId, memberId: p.memberId, currency: input.currency, amount: String(p.amount) });
+      status = cancel ? 'cancelled' : 'failed';
+      reason = cancel ? `cancelled by ${cancel.actor}: ${cancel.reason}` : `the payout was not approved (${reason ?? 'no decision'})`;
+      await record();
+      mailing.push(mail(cancel ? 'cancelled' : 'failed', final.map((p) => p.memberId)));
+    }
+  }
+  await Promise.all(mailing);
+  await condition(allHandlersFinished);
+  return view();
+}
