@@ -4,6 +4,7 @@ import { DbModule } from '@app/db';
 import { TemporalClientModule } from '@app/temporal';
 import { AssetsModule } from './assets/assets.module';
 import { DecisionsModule } from './decisions/decisions.module';
+import { FundingModule } from './funding/funding.module';
 import { HealthModule } from './health/health.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { LocationsModule } from './locations/locations.module';
@@ -31,6 +32,7 @@ export class AppModule {
         LedgerModule,
         PublicModule,
         DecisionsModule,
+        FundingModule,
       ],
     };
   }

@@ -1,0 +1,117 @@
+import { Body, Controller, Get, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { MemberEntity } from '@app/db';
+import { AdminTokenGuard, COORDINATOR_ACTOR } from '../auth/admin-token.guard';
+import { CurrentMember, MemberTokenGuard } from '../auth/member-token.guard';
+import { IdempotencyKey, UuidParam } from '../common/params';
+import { CancelRoundDto, CreateRoundDto, MemberRoundDto, PledgeDto, RoundDto, RoundPublicDto } from './funding.dto';
+import { FundingService } from './funding.service';
+
+@ApiTags('admin: funding rounds')
+@ApiBearerAuth('coordinator')
+@UseGuards(AdminTokenGuard)
+@Controller('admin')
+export class FundingAdminController {
+  constructor(private readonly funding: FundingService) {}
+
+  @Post('projects/:id/rounds')
+  @ApiOperation({ summary: 'Open a funding round for a project (all or nothing, by its deadline)' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key opens the same round once' })
+  @ApiCreatedResponse({ type: RoundDto })
+  @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: 'project not active, or the key was used for another request' })
+  async open(@UuidParam() id: string, @Body() dto: CreateRoundDto, @IdempotencyKey() key: string | undefined, @Res({ passthrough: true }) res: Response): Promise<RoundDto> {
+    const { round, replayed } = await this.funding.open(id, dto, COORDINATOR_ACTOR, key);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    res.setHeader('Location', `/admin/rounds/${round.id}`);
+    return RoundDto.from(round, [], null);
+  }
+
+  @Get('projects/:id/rounds')
+  @ApiOperation({ summary: "A project's funding rounds (from the database)" })
+  @ApiOkResponse({ type: [RoundDto] })
+  async list(@UuidParam() id: string): Promise<RoundDto[]> {
+    const rounds = await this.funding.listForProject(id);
+    return Promise.all(rounds.map(async (r) => RoundDto.from(r, await this.funding.pledges(r.id), null)));
+  }
+
+  @Get('rounds/:id')
+  @ApiOperation({ summary: 'A round with every pledge; live from its workflow when it runs' })
+  @ApiOkResponse({ type: RoundDto })
+  @ApiNotFoundResponse()
+  async get(@UuidParam() id: string): Promise<RoundDto> {
+    const r = await this.funding.find(id);
+    return RoundDto.from(r, await this.funding.pledges(id), await this.funding.live(r));
+  }
+
+  @Post('rounds/:id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a round: open → every hold released; awaiting payout → every capture refunded' })
+  @ApiOkResponse({ type: RoundDto })
+  @ApiConflictResponse({ description: 'round_closed' })
+  async cancel(@UuidParam() id: string, @Body() dto: CancelRoundDto): Promise<RoundDto> {
+    const view = await this.funding.cancel(id, COORDINATOR_ACTOR, dto.reason);
+    return RoundDto.from(await this.funding.find(id), [], view);
+  }
+
+  @Post('rounds/:id/payout/approve')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Release a funded round's money to the project (rounds approved by the coordinator)" })
+  @ApiOkResponse({ type: RoundDto })
+  @ApiConflictResponse({ description: 'round_not_awaiting_payout' })
+  async approve(@UuidParam() id: string): Promise<RoundDto> {
+    const view = await this.funding.approvePayout(id, COORDINATOR_ACTOR);
+    return RoundDto.from(await this.funding.find(id), [], view);
+  }
+}
+
+@ApiTags('member')
+@ApiBearerAuth('member')
+@UseGuards(MemberTokenGuard)
+@Controller('members/me/rounds')
+export class MemberRoundsController {
+  constructor(private readonly funding: FundingService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Open funding rounds, with your pledge in each' })
+  @ApiOkResponse({ type: [MemberRoundDto] })
+  async list(@CurrentMember() m: MemberEntity): Promise<MemberRoundDto[]> {
+    return (await this.funding.openRoundsFor(m.id)).map(({ round, pledge }) => ({ ...RoundPublicDto.fromRecord(round), myPledge: pledge === null ? null : String(pledge) }));
+  }
+
+  @Post(':id/pledge')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Set your pledge (raise, lower, or 0 to withdraw) while the round is open; the money is held until it closes' })
+  @ApiOkResponse({ type: MemberRoundDto })
+  @ApiConflictResponse({ description: 'round_closed, insufficient_funds' })
+  async pledge(@CurrentMember() m: MemberEntity, @UuidParam() id: string, @Body() dto: PledgeDto): Promise<MemberRoundDto> {
+    const view = await this.funding.pledge(id, m, dto.amount);
+    return { ...RoundPublicDto.fromView(view), myPledge: view.pledges.find((p) => p.memberId === m.id)?.amount ?? null };
+  }
+}
+
+@ApiTags('public')
+@Controller('public/rounds')
+export class PublicRoundsController {
+  constructor(private readonly funding: FundingService) {}
+
+  @Get(':id')
+  @ApiOperation({ summary: "A round's live total, number of backers and deadline (no token needed)" })
+  @ApiOkResponse({ type: RoundPublicDto })
+  @ApiNotFoundResponse()
+  async get(@UuidParam() id: string): Promise<RoundPublicDto> {
+    const r = await this.funding.find(id);
+    const live = await this.funding.live(r);
+    return live ? RoundPublicDto.fromView(live) : RoundPublicDto.fromRecord(r);
+  }
+}

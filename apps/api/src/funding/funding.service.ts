@@ -1,0 +1,216 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@app/config';
+import {
+  approvePayoutUpdate,
+  cancelRoundUpdate,
+  FUNDING_ROUND_WORKFLOW_TYPE,
+  FundingRoundInput,
+  fundingRoundWorkflowId,
+  getRoundQuery,
+  pledgeUpdate,
+  RoundRejection,
+  RoundView,
+} from '@app/contracts';
+import { AssetEntity, FundingPledgeEntity, FundingRoundEntity, MemberEntity, ProjectEntity, requestHash } from '@app/db';
+import { pingTemporal } from '@app/temporal';
+import { ProblemException, Problems } from '../common/problem';
+import { CreateRoundDto } from './funding.dto';
+
+const QUERY_TIMEOUT_MS = 3_000;
+const UPDATE_TIMEOUT_MS = 30_000;
+const DAY = 24 * 3_600_000;
+
+/** The 4xx of each typed refusal of the round workflow. */
+const REFUSALS: Record<string, (msg: string) => ProblemException> = {
+  [RoundRejection.NotOpen]: (m) => Problems.conflict('round_closed', m),
+  [RoundRejection.NotAwaitingPayout]: (m) => Problems.conflict('round_not_awaiting_payout', m),
+  [RoundRejection.InsufficientFunds]: (m) => Problems.conflict('insufficient_funds', m),
+  [RoundRejection.BelowMinimum]: (m) => Problems.badRequest('amount', m),
+  [RoundRejection.InvalidAmount]: (m) => Problems.badRequest('amount', m),
+  InvalidArgument: (m) => Problems.badRequest('reason', m),
+  RoundHoldFailed: (m) => new ProblemException(503, 'retry', m),
+};
+
+/** A UUID derived from the Idempotency-Key: the same key always names the same round. */
+function uuidFromKey(key: string): string {
+  const h = createHash('sha256').update(`funding-round:${key}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+@Injectable()
+export class FundingService {
+  private readonly logger = new Logger(FundingService.name);
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(Client) private readonly temporal: Client,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Opens a round: the row, then its workflow. With an Idempotency-Key the round id is derived
+   * from the key, so a retry (even a concurrent one) opens the same round once.
+   */
+  async open(projectId: string, dto: CreateRoundDto, actor: string, key?: string): Promise<{ round: FundingRoundEntity; replayed: boolean }> {
+    const project = await this.ds.getRepository(ProjectEntity).findOneBy({ id: projectId });
+    if (!project) throw Problems.notFound('project', projectId);
+    const hash = requestHash({ projectId, dto: { ...dto, goal: String(dto.goal), minPledge: String(dto.minPledge ?? 1n), operator: dto.operator ? { ...dto.operator, upfront: String(dto.operator.upfront) } : null } });
+    const id = key ? uuidFromKey(key) : randomUUID();
+    const existing = await this.ds.getRepository(FundingRoundEntity).findOneBy({ id });
+    if (existing) {
+      if (existing.requestHash !== hash) throw Problems.conflict('idempotency_key_reused', 'this Idempotency-Key was already used with a different request body');
+      await this.start(existing, project);
+      return { round: existing, replayed: true };
+    }
+    if (project.status !== 'active') throw Problems.conflict('project_not_active', `project ${projectId} is ${project.status}; it cannot raise funds`);
+    await this.check(dto);
+    try {
+      await pingTemporal(this.temporal);
+    } catch {
+      throw Problems.temporalUnavailable();
+    }
+    await this.ds.query(
+      `INSERT INTO funding_rounds (id, project_id, asset_id, workflow_id, goal, currency, min_pledge, deadline, close_when_goal_met,
+                                   payout_approval, operator, documents, status, created_by, idempotency_key, request_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $14, $15) ON CONFLICT (id) DO NOTHING`,
+      [
+        id,
+        projectId,
+        dto.assetId ?? null,
+        fundingRoundWorkflowId(id),
+        String(dto.goal),
+        dto.currency,
+        String(dto.minPledge ?? 1n),
+        new Date(dto.deadline),
+        dto.closeWhenGoalMet ?? false,
+        dto.payoutApproval ?? 'coordinator',
+        dto.operator ? JSON.stringify({ memberId: dto.operator.memberId, upfront: String(dto.operator.upfront), outputBonusPercent: dto.operator.outputBonusPercent }) : null,
+        JSON.stringify(dto.documents ?? []),
+        actor,
+        key ?? null,
+        hash,
+      ],
+    );
+    const round = await this.ds.getRepository(FundingRoundEntity).findOneByOrFail({ id });
+    if (round.requestHash !== hash) throw Problems.conflict('idempotency_key_reused', 'this Idempotency-Key was already used with a different request body');
+    await this.start(round, project);
+    return { round, replayed: false };
+  }
+
+  private async check(dto: CreateRoundDto): Promise<void> {
+    const deadline = Date.parse(dto.deadline);
+    if (deadline < Date.now() + 5 * 60_000 || deadline > Date.now() + 366 * DAY) {
+      throw Problems.badRequest('deadline', 'deadline must be at least 5 minutes and at most a year ahead');
+    }
+    const min = dto.minPledge ?? 1n;
+    if (min > dto.goal) throw Problems.badRequest('minPledge', 'minPledge cannot be larger than the goal');
+    if (dto.assetId && !(await this.ds.getRepository(AssetEntity).existsBy({ id: dto.assetId }))) {
+      throw new ProblemException(422, 'unknown_asset', `asset ${dto.assetId} is not registered`, [{ field: 'assetId', code: 'unknown_asset', message: 'no asset has this id' }]);
+    }
+    if (dto.operator) {
+      const op = await this.ds.getRepository(MemberEntity).findOneBy({ id: dto.operator.memberId });
+      if (!op || op.status !== 'active') {
+        throw new ProblemException(422, 'unknown_member', `operator ${dto.operator.memberId} is not an active member`, [{ field: 'operator.memberId', code: 'unknown_member', message: 'not an active member' }]);
+      }
+      if (dto.operator.upfront < min || dto.operator.upfront > dto.goal) throw Problems.badRequest('operator.upfront', 'the up-front share must be between minPledge and the goal');
+    }
+  }
+
+  private async start(r: FundingRoundEntity, project: ProjectEntity): Promise<void> {
+    const input: FundingRoundInput = {
+      roundId: r.id,
+      projectId: r.projectId,
+      projectName: project.name,
+      assetId: r.assetId,
+      goal: String(r.goal),
+      currency: r.currency,
+      minPledge: String(r.minPledge),
+      deadline: r.deadline.toISOString(),
+      closeWhenGoalMet: r.closeWhenGoalMet,
+      payoutApproval: r.payoutApproval,
+      operator: r.operator,
+      documents: r.documents,
+      remindBeforeMs: [3 * DAY, DAY],
+      createdBy: r.createdBy,
+    };
+    try {
+      await this.temporal.workflow.start(FUNDING_ROUND_WORKFLOW_TYPE, {
+        taskQueue: this.config.temporal.taskQueue,
+        workflowId: r.workflowId,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
+  async find(id: string): Promise<FundingRoundEntity> {
+    const r = await this.ds.getRepository(FundingRoundEntity).findOneBy({ id });
+    if (!r) throw Problems.notFound('funding round', id);
+    return r;
+  }
+
+  pledges(roundId: string): Promise<FundingPledgeEntity[]> {
+    return this.ds.getRepository(FundingPledgeEntity).find({ where: { roundId }, order: { memberId: 'ASC' } });
+  }
+
+  listForProject(projectId: string): Promise<FundingRoundEntity[]> {
+    return this.ds.getRepository(FundingRoundEntity).find({ where: { projectId }, order: { createdAt: 'DESC', id: 'ASC' } });
+  }
+
+  /** The live state from the workflow's query, or null (closed long ago, or Temporal unreachable). */
+  async live(r: FundingRoundEntity): Promise<RoundView | null> {
+    try {
+      return await this.temporal.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => this.temporal.workflow.getHandle(r.workflowId).query(getRoundQuery));
+    } catch (err) {
+      this.logger.warn(`live state of ${r.workflowId} unavailable: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
+    }
+  }
+
+  async pledge(roundId: string, member: MemberEntity, amount: bigint): Promise<RoundView> {
+    const r = await this.find(roundId);
+    return this.update(r, () => this.temporal.workflow.getHandle(r.workflowId).executeUpdate(pledgeUpdate, { args: [{ memberId: member.id, amount: String(amount) }] }));
+  }
+
+  async cancel(roundId: string, actor: string, reason: string): Promise<RoundView> {
+    const r = await this.find(roundId);
+    return this.update(r, () => this.temporal.workflow.getHandle(r.workflowId).executeUpdate(cancelRoundUpdate, { args: [{ actor, reason }], updateId: 'cancel' }));
+  }
+
+  async approvePayout(roundId: string, actor: string): Promise<RoundView> {
+    const r = await this.find(roundId);
+    return this.update(r, () => this.temporal.workflow.getHandle(r.workflowId).executeUpdate(approvePayoutUpdate, { args: [{ actor }], updateId: 'approve-payout' }));
+  }
+
+  /** Open rounds (and the member's pledge in each), nearest deadline first. */
+  async openRoundsFor(memberId: string): Promise<Array<{ round: FundingRoundEntity; pledge: bigint | null }>> {
+    const rounds = await this.ds.getRepository(FundingRoundEntity).find({ where: { status: 'open' }, order: { deadline: 'ASC', id: 'ASC' } });
+    const mine = await this.ds.getRepository(FundingPledgeEntity).findBy({ memberId });
+    return rounds.map((round) => ({ round, pledge: mine.find((p) => p.roundId === round.id)?.amount ?? null }));
+  }
+
+  private async update(r: FundingRoundEntity, run: () => Promise<RoundView>): Promise<RoundView> {
+    try {
+      return await this.temporal.withDeadline(Date.now() + UPDATE_TIMEOUT_MS, run);
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type && REFUSALS[err.cause.type]) {
+        throw REFUSALS[err.cause.type](err.cause.message);
+      }
+      if (err instanceof WorkflowNotFoundError || (err instanceof Error && /already completed/i.test(err.message))) {
+        throw Problems.conflict('round_closed', `round ${r.id} has ended (${r.status})`);
+      }
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+        throw new ProblemException(504, 'workflow_timeout', `round ${r.id}: no confirmation in time; send the same request again (it is idempotent)`);
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Funding rounds end to end: the real API and worker, the real ledger in PostgreSQL, the Temporal
+ * dev server and a real SMTP server. Many concurrent pledges cross the goal at once; the worker is
+ * stopped while the round captures and started again; every hold is captured exactly once.
+ */
+import { NestFactory } from '@nestjs/core';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
+
+const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+const BACKERS = 24;
+const START = 5_000n;
+
+describe('funding rounds over HTTP with the real ledger', () => {
+  const t = useTestSystem({ mail: true });
+  let seq = 0;
+
+  async function member(name: string, deposit = START) {
+    const m = (await t.http.post('/admin/members').set(auth).send({ name, email: `${name.toLowerCase().replace(/\W/g, '')}-${seq++}@example.org` }).expect(201)).body;
+    if (deposit > 0n) {
+      await t.http.post('/admin/ledger/deposits').set(auth).set('Idempotency-Key', `seed-${m.id}`).send({ memberId: m.id, amount: String(deposit), currency: 'EUR' }).expect(201);
+    }
+    const token = (await t.http.post(`/admin/members/${m.id}/tokens`).set(auth).send({ name: 'e2e' }).expect(201)).body.token as string;
+    return { id: m.id as string, email: m.email as string, bearer: `Bearer ${token}` };
+  }
+  const balance = async (kind: string, ownerId: string) => {
+    const rows = await t.db.query<{ balance: string }>(
+      `SELECT COALESCE(SUM(e.amount), 0)::text AS balance FROM ledger_accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id
+        WHERE a.kind = $1 AND a.owner_id = $2 AND a.currency = 'EUR'`,
+      [kind, ownerId],
+    );
+    return BigInt(rows[0]?.balance ?? '0');
+  };
+  const roundStatus = async (id: string) => (await t.db.query<{ status: string }>('SELECT status FROM funding_rounds WHERE id = $1', [id]))[0]?.status;
+  const inMinutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString();
+
+  it('concurrent pledges cross the goal at once; a worker restart mid-capture captures each hold exactly once; the payout and the ownership follow', async () => {
+    const members = await Promise.all(Array.from({ length: BACKERS }, (_, i) => member(`Backer ${i}`)));
+    const project = (await t.http.post('/admin/projects').set(auth).send({ name: 'Shared CNC router' }).expect(201)).body;
+    const asset = (
+      await t.http
+        .post('/admin/assets')
+        .set(auth)
+        .send({ name: 'CNC router', kind: 'cnc-router', identifier: `CNC-${seq++}`, totalParts: '1000', owners: [{ memberId: members[0].id, parts: '1000' }] })
+        .expect(201)
+    ).body;
+    const goal = 20n * 1_000n; // 20 of the 24 backers' pledges reach it
+    const opened = await t.http
+      .post(`/admin/projects/${project.id}/rounds`)
+      .set(auth)
+      .set('Idempotency-Key', `round-${project.id}`)
+      .send({ assetId: asset.id, goal: String(goal), currency: 'EUR', minPledge: '100', deadline: inMinutes(30), closeWhenGoalMet: true })
+      .expect(201);
+    const roundId = opened.body.roundId as string;
+    // The same key again: the same round, not a second one.
+    const again = await t.http
+      .post(`/admin/projects/${project.id}/rounds`)
+      .set(auth)
+      .set('Idempotency-Key', `round-${project.id}`)
+      .send({ assetId: asset.id, goal: String(goal), currency: 'EUR', minPledge: '100', deadline: opened.body.deadline, closeWhenGoalMet: true })
+      .expect(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.roundId).toBe(roundId);
+    const reused = await t.http
+      .post(`/admin/projects/${project.id}/rounds`)
+      .set(auth)
+      .set('Idempotency-Key', `round-${project.id}`)
+      .send({ goal: '1', currency: 'EUR', deadline: opened.body.deadline })
+      .expect(409);
+    expect(reused.body.code).toBe('idempotency_key_reused');
+
+    // Everyone pledges 1 000 at the same moment; a few pledges land after the goal closed the round.
+    const results = await Promise.all(members.map((m) => t.http.post(`/members/me/rounds/${roundId}/pledge`).set('Authorization', m.bearer).send({ amount: '1000' })));
+    const accepted = members.filter((_, i) => results[i].status === 200);
+    const refused = results.filter((r) => r.status !== 200);
+    expect(accepted.length).toBeGreaterThanOrEqual(20);
+    for (const r of refused) expect(r.body.code).toBe('round_closed');
+
+    // Stop the worker while the round captures, then start a new one.
+    await eventually(async () => ['capturing', 'awaiting-payout'].includes((await roundStatus(roundId)) ?? ''), 20_000);
+    const capturedAtStop = (await t.db.query(`SELECT 1 FROM ledger_transactions WHERE idempotency_key LIKE $1`, [`round:${roundId}:capture:%`])).length;
+    await t.sys.worker?.close();
+    t.sys.worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.sys.config), { logger: false });
+    process.stdout.write(`funding e2e: worker restarted with ${capturedAtStop} of ${accepted.length} holds captured\n`);
+
+    await eventually(async () => (await roundStatus(roundId)) === 'awaiting-payout', 20_000);
+    const total = BigInt(accepted.length) * 1_000n;
+    const pub = await t.http.get(`/public/rounds/${roundId}`).expect(200);
+    expect(pub.body).toMatchObject({ status: 'awaiting-payout', total: String(total), backers: accepted.length, goal: String(goal) });
+    expect(pub.body.pledges).toBeUndefined(); // who gave what is not public
+
+    const captures = await t.db.query<{ idempotency_key: string }>(`SELECT idempotency_key FROM ledger_transactions WHERE idempotency_key LIKE $1 AND status = 'posted'`, [`round:${roundId}:capture:%`]);
+    expect(captures).toHaveLength(accepted.length); // each hold captured exactly once
+    expect(await balance('escrow', roundId)).toBe(0n);
+    expect(await balance('round', roundId)).toBe(total);
+
+    const paid = await t.http.post(`/admin/rounds/${roundId}/payout/approve`).set(auth).send({}).expect(200);
+    expect(paid.body.status).toBe('funded');
+    expect(await balance('project', project.id)).toBe(total);
+    for (const m of accepted) expect(await balance('member', m.id)).toBe(START - 1_000n);
+    for (const m of members.filter((x) => !accepted.includes(x))) expect(await balance('member', m.id)).toBe(START);
+    expect((await t.http.get('/admin/ledger/trial-balance').set(auth).expect(200)).body).toEqual({ EUR: '0' });
+
+    // Equal contributions: the 1 000 parts split as evenly as whole parts allow, summing to one whole.
+    const owners = (await t.http.get(`/public/assets/${asset.id}/ownership`).expect(200)).body.owners as Array<{ parts: string }>;
+    expect(owners).toHaveLength(accepted.length);
+    expect(owners.reduce((a, o) => a + BigInt(o.parts), 0n)).toBe(1000n);
+    expect(new Set(owners.map((o) => o.parts)).size).toBeLessThanOrEqual(2);
+
+    // Backers hear the result by email.
+    await eventually(async () => (await t.mail.messages()).find((m) => m.envelopeTo.includes(accepted[0].email) && m.subject.startsWith('Funded:')), 20_000);
+  });
+
+  it('cancelling an open round releases every hold; bad pledges and bad rounds get clear 4xx answers', async () => {
+    const [ann, bob] = [await member('Ann'), await member('Bob', 300n)];
+    const project = (await t.http.post('/admin/projects').set(auth).send({ name: 'Seed drill' }).expect(201)).body;
+    const r = await t.http
+      .post(`/admin/projects/${project.id}/rounds`)
+      .set(auth)
+      .send({ goal: '100000', currency: 'EUR', minPledge: '200', deadline: inMinutes(6) })
+      .expect(201);
+    const roundId = r.body.roundId as string;
+
+    const pledge = (m: { bearer: string }, amount: unknown) => t.http.post(`/members/me/rounds/${roundId}/pledge`).set('Authorization', m.bearer).send({ amount });
+    expect((await pledge(ann, '150').expect(400)).body.code).toBe('validation_failed');
+    expect((await pledge(ann, '1.5').expect(400)).body.errors[0].field).toBe('amount');
+    expect((await pledge(bob, '400').expect(409)).body.code).toBe('insufficient_funds'); // Bob has 300
+    expect(await balance('member', bob.id)).toBe(300n);
+    await t.http.post(`/members/me/rounds/${roundId}/pledge`).send({ amount: '500' }).expect(401);
+    await pledge(ann, '2000').expect(200);
+    await pledge(ann, '2000').expect(200); // the same pledge again changes nothing
+    expect(await balance('member', ann.id)).toBe(START - 2_000n);
+    const mine = await t.http.get('/members/me/rounds').set('Authorization', ann.bearer).expect(200);
+    expect(mine.body.find((x: { roundId: string }) => x.roundId === roundId)).toMatchObject({ myPledge: '2000' });
+
+    const cancelled = await t.http.post(`/admin/rounds/${roundId}/cancel`).set(auth).send({ reason: 'Supplier went bankrupt' }).expect(200);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', reason: 'cancelled by coordinator: Supplier went bankrupt' });
+    expect(await balance('member', ann.id)).toBe(START);
+    expect(await balance('escrow', roundId)).toBe(0n);
+    expect((await pledge(ann, '1000').expect(409)).body.code).toBe('round_closed');
+
+    // Bad rounds are refused before anything starts.
+    const bad = await t.http.post(`/admin/projects/${project.id}/rounds`).set(auth).send({ goal: '0', currency: 'XXX', deadline: 'soon' }).expect(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['currency', 'deadline', 'goal']);
+    const past = await t.http.post(`/admin/projects/${project.id}/rounds`).set(auth).send({ goal: '100', currency: 'EUR', deadline: new Date(Date.now() - 1000).toISOString() }).expect(400);
+    expect(past.body.errors[0].field).toBe('deadline');
+    await t.http.post('/admin/projects/7f1c4c8e-8c1e-4d1e-9a7b-2f0a4d3b9c11/rounds').set(auth).send({ goal: '100', currency: 'EUR', deadline: inMinutes(10) }).expect(404);
+  });
+});
