@@ -100,6 +100,8 @@ describe('funding rounds over HTTP with the real ledger', () => {
     for (const m of accepted) expect(await balance('member', m.id)).toBe(START - 1_000n);
     for (const m of members.filter((x) => !accepted.includes(x))) expect(await balance('member', m.id)).toBe(START);
     expect((await t.http.get('/admin/ledger/trial-balance').set(auth).expect(200)).body).toEqual({ EUR: '0' });
+    const funding = await t.http.get(`/public/projects/${project.id}/funding`).expect(200);
+    expect(funding.body.totals).toEqual([{ currency: 'EUR', raised: String(total), contributors: accepted.length }]);
 
     // Equal contributions: the 1 000 parts split as evenly as whole parts allow, summing to one whole.
     const owners = (await t.http.get(`/public/assets/${asset.id}/ownership`).expect(200)).body.owners as Array<{ parts: string }>;

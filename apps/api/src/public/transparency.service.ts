@@ -40,10 +40,15 @@ export class TransparencyService {
     const rows: Array<{ currency: string; raised: string; contributors: string }> = await this.ds.query(
       `SELECT a.currency,
               COALESCE((SELECT SUM(e.amount) FROM ledger_entries e WHERE e.account_id = a.id), 0)::text AS raised,
-              (SELECT COUNT(DISTINCT src.owner_id) FROM ledger_entries e
-                 JOIN ledger_entries o ON o.transaction_id = e.transaction_id AND o.amount < 0
-                 JOIN ledger_accounts src ON src.id = o.account_id AND src.kind = 'member'
-                WHERE e.account_id = a.id AND e.amount > 0)::text AS contributors
+              (SELECT COUNT(*) FROM (
+                 SELECT src.owner_id FROM ledger_entries e
+                   JOIN ledger_entries o ON o.transaction_id = e.transaction_id AND o.amount < 0
+                   JOIN ledger_accounts src ON src.id = o.account_id AND src.kind = 'member'
+                  WHERE e.account_id = a.id AND e.amount > 0
+                 UNION
+                 SELECT p.member_id FROM funding_pledges p
+                   JOIN funding_rounds r ON r.id = p.round_id AND r.status = 'funded' AND r.project_id = a.owner_id AND r.currency = a.currency
+               ) c)::text AS contributors
          FROM ledger_accounts a WHERE a.kind = 'project' AND a.owner_id = $1 ORDER BY a.currency`,
       [projectId],
     );

@@ -43,7 +43,8 @@ export class ProjectsRepository {
 
   /**
    * The active members who vote on a phase gate, in id order: the project's funders (members who
-   * paid into one of the project's ledger accounts) or the owners (parts > 0) of an asset.
+   * paid into one of the project's ledger accounts, or backed one of its funded rounds) or the
+   * owners (parts > 0) of an asset.
    */
   async gateVoters(projectId: string, voters: 'funders' | 'owners', assetId?: string): Promise<string[]> {
     const rows: Array<{ member_id: string }> =
@@ -54,13 +55,17 @@ export class ProjectsRepository {
             [assetId],
           )
         : await this.dataSource.query(
-            `SELECT DISTINCT src.owner_id AS member_id
-               FROM ledger_accounts a
-               JOIN ledger_entries e ON e.account_id = a.id AND e.amount > 0
-               JOIN ledger_entries o ON o.transaction_id = e.transaction_id AND o.amount < 0
-               JOIN ledger_accounts src ON src.id = o.account_id AND src.kind = 'member'
-               JOIN members m ON m.id = src.owner_id AND m.status = 'active'
-              WHERE a.kind = 'project' AND a.owner_id = $1
+            `SELECT member_id FROM (
+                 SELECT src.owner_id AS member_id
+                   FROM ledger_accounts a
+                   JOIN ledger_entries e ON e.account_id = a.id AND e.amount > 0
+                   JOIN ledger_entries o ON o.transaction_id = e.transaction_id AND o.amount < 0
+                   JOIN ledger_accounts src ON src.id = o.account_id AND src.kind = 'member'
+                  WHERE a.kind = 'project' AND a.owner_id = $1
+                 UNION
+                 SELECT p.member_id FROM funding_pledges p
+                   JOIN funding_rounds r ON r.id = p.round_id AND r.status = 'funded' AND r.project_id = $1
+               ) f JOIN members m ON m.id = f.member_id AND m.status = 'active'
               ORDER BY 1`,
             [projectId],
           );
