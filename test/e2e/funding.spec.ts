@@ -4,6 +4,7 @@
  * stopped while the round captures and started again; every hold is captured exactly once.
  */
 import { NestFactory } from '@nestjs/core';
+import { Client as PgClient } from 'pg';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
 
@@ -69,6 +70,14 @@ describe('funding rounds over HTTP with the real ledger', () => {
       .expect(409);
     expect(reused.body.code).toBe('idempotency_key_reused');
 
+    // Hold a lock on the round's account, so the capture step stalls at its first posting: the
+    // worker can then be stopped in the middle of capturing, deterministically.
+    await t.db.query(`INSERT INTO ledger_accounts (kind, owner_id, currency) VALUES ('round', $1, 'EUR') ON CONFLICT DO NOTHING`, [roundId]);
+    const locker = new PgClient({ connectionString: t.db.url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query(`SELECT id FROM ledger_accounts WHERE kind = 'round' AND owner_id = $1 FOR UPDATE`, [roundId]);
+
     // Everyone pledges 1 000 at the same moment; a few pledges land after the goal closed the round.
     const results = await Promise.all(members.map((m) => t.http.post(`/members/me/rounds/${roundId}/pledge`).set('Authorization', m.bearer).send({ amount: '1000' })));
     const accepted = members.filter((_, i) => results[i].status === 200);
@@ -76,12 +85,17 @@ describe('funding rounds over HTTP with the real ledger', () => {
     expect(accepted.length).toBeGreaterThanOrEqual(20);
     for (const r of refused) expect(r.body.code).toBe('round_closed');
 
-    // Stop the worker while the round captures, then start a new one.
-    await eventually(async () => ['capturing', 'awaiting-payout'].includes((await roundStatus(roundId)) ?? ''), 20_000);
+    // Capturing has begun (and is stuck on the lock): stop the worker, let the one capture in
+    // flight finish, then start a new worker.
+    await eventually(async () => (await roundStatus(roundId)) === 'capturing', 20_000);
+    const stopping = t.sys.worker!.close();
+    await new Promise((r) => setTimeout(r, 300));
+    await locker.query('COMMIT');
+    await locker.end();
+    await stopping;
     const capturedAtStop = (await t.db.query(`SELECT 1 FROM ledger_transactions WHERE idempotency_key LIKE $1`, [`round:${roundId}:capture:%`])).length;
-    await t.sys.worker?.close();
+    expect(capturedAtStop).toBeLessThan(accepted.length); // stopped in the middle of capturing
     t.sys.worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.sys.config), { logger: false });
-    process.stdout.write(`funding e2e: worker restarted with ${capturedAtStop} of ${accepted.length} holds captured\n`);
 
     await eventually(async () => (await roundStatus(roundId)) === 'awaiting-payout', 20_000);
     const total = BigInt(accepted.length) * 1_000n;
@@ -90,7 +104,8 @@ describe('funding rounds over HTTP with the real ledger', () => {
     expect(pub.body.pledges).toBeUndefined(); // who gave what is not public
 
     const captures = await t.db.query<{ idempotency_key: string }>(`SELECT idempotency_key FROM ledger_transactions WHERE idempotency_key LIKE $1 AND status = 'posted'`, [`round:${roundId}:capture:%`]);
-    expect(captures).toHaveLength(accepted.length); // each hold captured exactly once
+    expect(captures).toHaveLength(accepted.length); // one capture per backer, none lost to the restart
+    // Nothing moved twice: escrow empty, the round holds exactly the pledges.
     expect(await balance('escrow', roundId)).toBe(0n);
     expect(await balance('round', roundId)).toBe(total);
 
@@ -140,6 +155,14 @@ describe('funding rounds over HTTP with the real ledger', () => {
     expect(await balance('member', ann.id)).toBe(START);
     expect(await balance('escrow', roundId)).toBe(0n);
     expect((await pledge(ann, '1000').expect(409)).body.code).toBe('round_closed');
+
+    // A round cancelled through Temporal itself (UI, CLI) gives every pledge back too.
+    const r2 = (await t.http.post(`/admin/projects/${project.id}/rounds`).set(auth).send({ goal: '100000', currency: 'EUR', deadline: inMinutes(10) }).expect(201)).body.roundId;
+    await t.http.post(`/members/me/rounds/${r2}/pledge`).set('Authorization', ann.bearer).send({ amount: '1500' }).expect(200);
+    await t.sys.temporal.workflow.getHandle(`round-${r2}`).cancel();
+    await eventually(async () => (await roundStatus(r2)) === 'cancelled');
+    expect(await balance('member', ann.id)).toBe(START);
+    expect(await balance('escrow', r2)).toBe(0n);
 
     // Bad rounds are refused before anything starts.
     const bad = await t.http.post(`/admin/projects/${project.id}/rounds`).set(auth).send({ goal: '0', currency: 'XXX', deadline: 'soon' }).expect(400);

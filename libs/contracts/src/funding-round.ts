@@ -39,6 +39,7 @@ export interface FundingRoundInput {
 }
 
 export type RoundStatus =
+  | 'opening'
   | 'open'
   | 'closing'
   | 'capturing'

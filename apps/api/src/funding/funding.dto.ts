@@ -124,7 +124,7 @@ export class CancelRoundDto {
   reason!: string;
 }
 
-const STATUSES: RoundStatus[] = ['open', 'closing', 'capturing', 'awaiting-payout', 'paying-out', 'funded', 'releasing', 'failed', 'cancelled'];
+const STATUSES: RoundStatus[] = ['opening', 'open', 'closing', 'capturing', 'awaiting-payout', 'paying-out', 'funded', 'releasing', 'failed', 'cancelled'];
 
 export class RoundPublicDto {
   @ApiProperty({ format: 'uuid' }) roundId!: string;

@@ -14,6 +14,7 @@ import {
   getRoundQuery,
   pledgeUpdate,
   RoundRejection,
+  RoundStatus,
   RoundView,
 } from '@app/contracts';
 import { AssetEntity, FundingPledgeEntity, FundingRoundEntity, MemberEntity, ProjectEntity, requestHash } from '@app/db';
@@ -24,6 +25,7 @@ import { CreateRoundDto } from './funding.dto';
 const QUERY_TIMEOUT_MS = 3_000;
 const UPDATE_TIMEOUT_MS = 30_000;
 const DAY = 24 * 3_600_000;
+const FINAL_STATUSES: RoundStatus[] = ['funded', 'failed', 'cancelled'];
 
 /** The 4xx of each typed refusal of the round workflow. */
 const REFUSALS: Record<string, (msg: string) => ProblemException> = {
@@ -64,7 +66,8 @@ export class FundingService {
     const existing = await this.ds.getRepository(FundingRoundEntity).findOneBy({ id });
     if (existing) {
       if (existing.requestHash !== hash) throw Problems.conflict('idempotency_key_reused', 'this Idempotency-Key was already used with a different request body');
-      await this.start(existing, project);
+      // The first attempt may have died before starting the workflow; a finished round never restarts.
+      if (!FINAL_STATUSES.includes(existing.status)) await this.start(existing, project);
       return { round: existing, replayed: true };
     }
     if (project.status !== 'active') throw Problems.conflict('project_not_active', `project ${projectId} is ${project.status}; it cannot raise funds`);
@@ -98,7 +101,13 @@ export class FundingService {
     );
     const round = await this.ds.getRepository(FundingRoundEntity).findOneByOrFail({ id });
     if (round.requestHash !== hash) throw Problems.conflict('idempotency_key_reused', 'this Idempotency-Key was already used with a different request body');
-    await this.start(round, project);
+    try {
+      await this.start(round, project);
+    } catch (err) {
+      // Without a key the client cannot retry this round: leave no row without a workflow.
+      if (!key) await this.ds.getRepository(FundingRoundEntity).delete({ id, status: 'open' });
+      throw err;
+    }
     return { round, replayed: false };
   }
 
