@@ -147,6 +147,9 @@ describe('funding rounds over HTTP with the real ledger', () => {
     await pledge(ann, '2000').expect(200);
     await pledge(ann, '2000').expect(200); // the same pledge again changes nothing
     expect(await balance('member', ann.id)).toBe(START - 2_000n);
+    const adminView = await t.http.get(`/admin/rounds/${roundId}`).set(auth).expect(200);
+    expect(adminView.body).toMatchObject({ status: 'open', source: 'live', pledges: [{ memberId: ann.id, amount: '2000' }] });
+    expect((await t.http.get(`/admin/projects/${project.id}/rounds`).set(auth).expect(200)).body.map((x: { roundId: string }) => x.roundId)).toContain(roundId);
     const mine = await t.http.get('/members/me/rounds').set('Authorization', ann.bearer).expect(200);
     expect(mine.body.find((x: { roundId: string }) => x.roundId === roundId)).toMatchObject({ myPledge: '2000' });
 
@@ -170,5 +173,12 @@ describe('funding rounds over HTTP with the real ledger', () => {
     const past = await t.http.post(`/admin/projects/${project.id}/rounds`).set(auth).send({ goal: '100', currency: 'EUR', deadline: new Date(Date.now() - 1000).toISOString() }).expect(400);
     expect(past.body.errors[0].field).toBe('deadline');
     await t.http.post('/admin/projects/7f1c4c8e-8c1e-4d1e-9a7b-2f0a4d3b9c11/rounds').set(auth).send({ goal: '100', currency: 'EUR', deadline: inMinutes(10) }).expect(404);
+    const coarse = await t.http
+      .post('/admin/assets')
+      .set(auth)
+      .send({ name: 'Press', kind: 'press', identifier: `P-${seq++}`, totalParts: '10', owners: [{ memberId: ann.id, parts: '10' }] })
+      .expect(201);
+    const tooCoarse = await t.http.post(`/admin/projects/${project.id}/rounds`).set(auth).send({ assetId: coarse.body.id, goal: '100000', currency: 'EUR', minPledge: '100', deadline: inMinutes(10) }).expect(422);
+    expect(tooCoarse.body).toMatchObject({ code: 'asset_parts_too_coarse', errors: [{ field: 'minPledge' }] });
   });
 });

@@ -118,8 +118,17 @@ export class FundingService {
     }
     const min = dto.minPledge ?? 1n;
     if (min > dto.goal) throw Problems.badRequest('minPledge', 'minPledge cannot be larger than the goal');
-    if (dto.assetId && !(await this.ds.getRepository(AssetEntity).existsBy({ id: dto.assetId }))) {
-      throw new ProblemException(422, 'unknown_asset', `asset ${dto.assetId} is not registered`, [{ field: 'assetId', code: 'unknown_asset', message: 'no asset has this id' }]);
+    if (dto.assetId) {
+      const asset = await this.ds.getRepository(AssetEntity).findOneBy({ id: dto.assetId });
+      if (!asset) {
+        throw new ProblemException(422, 'unknown_asset', `asset ${dto.assetId} is not registered`, [{ field: 'assetId', code: 'unknown_asset', message: 'no asset has this id' }]);
+      }
+      // Every pledge of the minimum must be worth at least one part of the asset at the goal.
+      if (asset.totalParts * min < dto.goal) {
+        throw new ProblemException(422, 'asset_parts_too_coarse', `asset ${asset.id} has ${asset.totalParts} parts: a pledge of ${min} would not earn a whole part; raise minPledge or the asset's totalParts`, [
+          { field: 'minPledge', code: 'asset_parts_too_coarse', message: `must be at least ${(dto.goal + asset.totalParts - 1n) / asset.totalParts} for this asset` },
+        ]);
+      }
     }
     if (dto.operator) {
       const op = await this.ds.getRepository(MemberEntity).findOneBy({ id: dto.operator.memberId });
