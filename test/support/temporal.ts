@@ -1,6 +1,8 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
-import { MISSING_TEMPORAL_HINT, temporalTestServerExecutable } from '@app/temporal';
+import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { MISSING_TEMPORAL_HINT, temporalTestServerExecutable, WORKFLOWS_ENTRY } from '@app/temporal';
 
 /**
  * Keeps the SDK's INFO/WARN chatter (bundle stats, expected retries and nondeterminism reports)
@@ -31,3 +33,39 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
     throw new Error(`${MISSING_TEMPORAL_HINT} (download failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
   }
 }
+
+/**
+ * The usual frame of a workflow test file: one time-skipping server and one workflow bundle for
+ * the file (beforeAll), torn down after it. Read the fields inside tests, not at module load.
+ */
+export function useTimeSkipping(): { env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap } {
+  const ctx = {} as { env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap };
+  beforeAll(async () => {
+    ctx.env = await createTimeSkippingEnv();
+    ctx.bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: new DefaultLogger('WARN') });
+  });
+  afterAll(async () => {
+    await ctx.env?.teardown();
+  });
+  return ctx;
+}
+
+/** The typed failure an update was refused with (fails the test if it was not refused). */
+export async function updateRefusal(p: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}
+
+/** Stubs of the decision activities for workflows that start a decision as a child. */
+export const quietDecisionActivities = {
+  openDecision: async () => undefined,
+  recordDecisionAnswer: async () => undefined,
+  closeDecision: async () => undefined,
+  sendDecisionMail: async () => 'sent' as const,
+};

@@ -3,10 +3,8 @@
  * those who have not answered, early closing, fallbacks, refusals and withdrawal. Activities are
  * stubs typed against the real class (the e2e tests run the real ones with real SMTP).
  */
-import { WorkflowFailedError, WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WorkflowFailedError, WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { DecisionActivities } from '../../apps/worker/src/activities/decision.activities';
 import {
@@ -18,9 +16,8 @@ import {
   getDecisionQuery,
   SendDecisionMailInput,
 } from '@app/contracts';
-import { WORKFLOWS_ENTRY } from '@app/temporal';
 import { memberDecisionWorkflow } from '../../workflows';
-import { createTimeSkippingEnv } from '../support/temporal';
+import { updateRefusal, useTimeSkipping } from '../support/temporal';
 
 type Activities = { [K in keyof DecisionActivities]: DecisionActivities[K] };
 const HOUR = 3_600_000;
@@ -32,16 +29,8 @@ interface Sent extends SendDecisionMailInput {
 }
 
 describe('memberDecisionWorkflow', () => {
-  let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: new DefaultLogger('WARN') });
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const ts = useTimeSkipping();
+  const rejection = async (p: Promise<unknown>) => (await updateRefusal(p)).type;
 
   const request = async (over: Partial<DecisionRequest> = {}): Promise<DecisionRequest> => ({
     decisionId: randomUUID(),
@@ -55,7 +44,7 @@ describe('memberDecisionWorkflow', () => {
       { id: 'reject', label: 'Reject' },
     ],
     voterIds: ['m-a', 'm-b', 'm-c'],
-    deadline: new Date((await env.currentTimeMs()) + 7 * DAY).toISOString(),
+    deadline: new Date((await ts.env.currentTimeMs()) + 7 * DAY).toISOString(),
     remindBeforeMs: [2 * DAY, 2 * HOUR],
     rule: { kind: 'majority' },
     fallbackOptionId: null,
@@ -68,7 +57,7 @@ describe('memberDecisionWorkflow', () => {
     const sent: Sent[] = [];
     const closed: DecisionOutcome[] = [];
     const answers: string[] = [];
-    const t0 = await env.currentTimeMs();
+    const t0 = await ts.env.currentTimeMs();
     const acts: Activities = {
       openDecision: async () => undefined,
       recordDecisionAnswer: async ({ answer }) => {
@@ -78,36 +67,25 @@ describe('memberDecisionWorkflow', () => {
         closed.push(outcome);
       },
       sendDecisionMail: async (input) => {
-        sent.push({ ...input, day: ((await env.currentTimeMs()) - t0) / DAY });
+        sent.push({ ...input, day: ((await ts.env.currentTimeMs()) - t0) / DAY });
         return 'sent';
       },
     };
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
+    const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: acts });
     return worker.runUntil(fn({ taskQueue, sent, closed, answers }));
   }
 
   const start = (taskQueue: string, req: DecisionRequest) =>
-    env.client.workflow.start(memberDecisionWorkflow, { taskQueue, workflowId: decisionWorkflowId(req.decisionId), args: [req] });
+    ts.env.client.workflow.start(memberDecisionWorkflow, { taskQueue, workflowId: decisionWorkflowId(req.decisionId), args: [req] });
 
   const answer = (h: WorkflowHandle, memberId: string, optionId: string) =>
     h.executeUpdate(answerDecisionUpdate, { args: [{ memberId, optionId, via: 'api' }], updateId: `answer:${memberId}` });
-
-  async function rejection(p: Promise<unknown>): Promise<string | undefined> {
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    const cause = (err as WorkflowUpdateFailedError).cause;
-    expect(cause).toBeInstanceOf(ApplicationFailure);
-    return (cause as ApplicationFailure).type ?? undefined;
-  }
 
   it('reminds only those who have not answered, at each reminder time, and decides by the votes cast at the deadline', async () => {
     await withWorker(async ({ taskQueue, sent, closed }) => {
       const h = await start(taskQueue, await request());
       await answer(h, 'm-a', 'approve');
-      await env.sleep(5 * DAY + HOUR); // past the first reminder (deadline - 2 days)
+      await ts.env.sleep(5 * DAY + HOUR); // past the first reminder (deadline - 2 days)
       await answer(h, 'm-b', 'reject');
       const outcome = await h.result(); // the server skips to the deadline
 
@@ -197,12 +175,12 @@ describe('memberDecisionWorkflow', () => {
         throw new Error('connect ECONNREFUSED 127.0.0.1:25'); // retried with backoff for 12 hours
       },
     };
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
+    const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: acts });
     await worker.runUntil(async () => {
-      const req = await request({ deadline: new Date((await env.currentTimeMs()) + 3 * HOUR).toISOString(), remindBeforeMs: [HOUR] });
+      const req = await request({ deadline: new Date((await ts.env.currentTimeMs()) + 3 * HOUR).toISOString(), remindBeforeMs: [HOUR] });
       const h = await start(taskQueue, req);
       await answer(h, 'm-a', 'approve');
-      await env.sleep(3 * HOUR + 1000);
+      await ts.env.sleep(3 * HOUR + 1000);
       // The outcome is recorded at the deadline, while prompts and reminders are still retrying.
       expect(closed).toHaveLength(1);
       expect(Date.parse(closed[0].closedAt) - Date.parse(req.deadline)).toBeLessThan(60_000);

@@ -3,10 +3,8 @@
  * activities are stubs typed against the real class, over a tiny in-memory ledger that applies
  * each key once (the e2e test runs the real ledger in PostgreSQL).
  */
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { DecisionActivities } from '../../apps/worker/src/activities/decision.activities';
 import type { FundingActivities } from '../../apps/worker/src/activities/funding.activities';
@@ -21,9 +19,8 @@ import {
   pledgeUpdate,
   RoundRejection,
 } from '@app/contracts';
-import { WORKFLOWS_ENTRY } from '@app/temporal';
 import { fundingRoundWorkflow } from '../../workflows';
-import { createTimeSkippingEnv } from '../support/temporal';
+import { quietDecisionActivities, updateRefusal, useTimeSkipping } from '../support/temporal';
 
 type Activities = { [K in keyof FundingActivities]: FundingActivities[K] } & { [K in keyof DecisionActivities]: DecisionActivities[K] };
 const DAY = 24 * 3_600_000;
@@ -49,16 +46,8 @@ class FakeLedger {
 }
 
 describe('fundingRoundWorkflow', () => {
-  let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: new DefaultLogger('WARN') });
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const ts = useTimeSkipping();
+  const rejection = async (p: Promise<unknown>) => (await updateRefusal(p)).type;
 
   const input = async (over: Partial<FundingRoundInput> = {}): Promise<FundingRoundInput> => ({
     roundId: randomUUID(),
@@ -68,7 +57,7 @@ describe('fundingRoundWorkflow', () => {
     goal: '10000',
     currency: 'EUR',
     minPledge: '500',
-    deadline: new Date((await env.currentTimeMs()) + 30 * DAY).toISOString(),
+    deadline: new Date((await ts.env.currentTimeMs()) + 30 * DAY).toISOString(),
     closeWhenGoalMet: false,
     payoutApproval: 'coordinator',
     operator: null,
@@ -106,26 +95,14 @@ describe('fundingRoundWorkflow', () => {
         mails.push(`${kind}:${memberId}`);
         return 'sent';
       },
-      openDecision: async () => undefined,
-      recordDecisionAnswer: async () => undefined,
-      closeDecision: async () => undefined,
-      sendDecisionMail: async () => 'sent',
+      ...quietDecisionActivities,
     };
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
+    const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: acts });
     return worker.runUntil(fn({ taskQueue, ledger, mails, owners }));
   }
 
   const start = (taskQueue: string, i: FundingRoundInput) =>
-    env.client.workflow.start(fundingRoundWorkflow, { taskQueue, workflowId: fundingRoundWorkflowId(i.roundId), args: [i] });
-
-  async function rejection(p: Promise<unknown>): Promise<string | undefined> {
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    return ((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type ?? undefined;
-  }
+    ts.env.client.workflow.start(fundingRoundWorkflow, { taskQueue, workflowId: fundingRoundWorkflowId(i.roundId), args: [i] });
 
   const funds = { a: 10_000n, b: 10_000n, c: 10_000n };
 
@@ -143,7 +120,7 @@ describe('fundingRoundWorkflow', () => {
       expect(ledger.get('escrow')).toBe(10_000n);
       expect(ledger.get('member:b')).toBe(5_000n);
 
-      await env.sleep(30 * DAY + 1000); // the deadline passes: goal met, captured, awaiting payout
+      await ts.env.sleep(30 * DAY + 1000); // the deadline passes: goal met, captured, awaiting payout
       expect(await h.query(getRoundQuery)).toMatchObject({ status: 'awaiting-payout' });
       expect(ledger.get('escrow')).toBe(0n);
       expect(ledger.get('round')).toBe(10_000n);
@@ -179,7 +156,7 @@ describe('fundingRoundWorkflow', () => {
     await withWorker(funds, async ({ taskQueue, ledger, mails }) => {
       const h = await start(taskQueue, await input());
       await h.executeUpdate(pledgeUpdate, { args: [{ memberId: 'a', amount: '4000' }] });
-      await env.sleep(27 * DAY + 1000); // the reminder, 3 days before, goes to those who have not pledged
+      await ts.env.sleep(27 * DAY + 1000); // the reminder, 3 days before, goes to those who have not pledged
       expect(mails.filter((m) => m.startsWith('reminder:')).sort()).toEqual(['reminder:b', 'reminder:c']);
       const end = await h.result();
       expect(end).toMatchObject({ status: 'failed', total: '4000' });
@@ -209,7 +186,7 @@ describe('fundingRoundWorkflow', () => {
       const h = await start(taskQueue, await input({ closeWhenGoalMet: true, goal: '6000' }));
       await h.executeUpdate(pledgeUpdate, { args: [{ memberId: 'a', amount: '3000' }] });
       await h.executeUpdate(pledgeUpdate, { args: [{ memberId: 'b', amount: '3000' }] });
-      await env.sleep('1 minute');
+      await ts.env.sleep('1 minute');
       expect((await h.query(getRoundQuery)).status).toBe('awaiting-payout');
       await h.executeUpdate(approvePayoutUpdate, { args: [{ actor: 'coordinator' }] });
       expect((await h.result()).status).toBe('funded');
@@ -226,7 +203,7 @@ describe('fundingRoundWorkflow', () => {
 
       const met = await start(taskQueue, await input({ goal: '1000', closeWhenGoalMet: true }));
       await met.executeUpdate(pledgeUpdate, { args: [{ memberId: 'b', amount: '1000' }] });
-      await env.sleep('1 minute');
+      await ts.env.sleep('1 minute');
       expect((await met.query(getRoundQuery)).status).toBe('awaiting-payout');
       await met.executeUpdate(cancelRoundUpdate, { args: [{ actor: 'coordinator', reason: 'supplier gone' }] });
       expect(ledger.get('member:b')).toBe(10_000n);
@@ -243,12 +220,12 @@ describe('fundingRoundWorkflow', () => {
       const h = await start(taskQueue, await input({ goal: '2000', closeWhenGoalMet: true, payoutApproval: 'members' }));
       await h.executeUpdate(pledgeUpdate, { args: [{ memberId: 'a', amount: '1000' }] });
       await h.executeUpdate(pledgeUpdate, { args: [{ memberId: 'b', amount: '1000' }] });
-      await env.sleep('1 minute');
+      await ts.env.sleep('1 minute');
       const waiting = await h.query(getRoundQuery);
       expect(waiting).toMatchObject({ status: 'awaiting-payout' });
       expect(await rejection(h.executeUpdate(approvePayoutUpdate, { args: [{ actor: 'coordinator' }] }))).toBe(RoundRejection.NotAwaitingPayout);
       expect(await rejection(h.executeUpdate(cancelRoundUpdate, { args: [{ actor: 'coordinator', reason: 'x' }] }))).toBe(RoundRejection.NotOpen);
-      const vote = env.client.workflow.getHandle(decisionWorkflowId(waiting.payoutDecisionId!));
+      const vote = ts.env.client.workflow.getHandle(decisionWorkflowId(waiting.payoutDecisionId!));
       await vote.executeUpdate(answerDecisionUpdate, { args: [{ memberId: 'a', optionId: 'approve', via: 'api' }] });
       await vote.executeUpdate(answerDecisionUpdate, { args: [{ memberId: 'b', optionId: 'approve', via: 'api' }] });
       expect((await h.result()).status).toBe('funded');
@@ -266,10 +243,10 @@ describe('fundingRoundWorkflow', () => {
         h.executeUpdate(pledgeUpdate, { args: [{ memberId: 'c', amount: '2000' }] }),
         h.executeUpdate(pledgeUpdate, { args: [{ memberId: 'b', amount: '0' }] }),
       ]);
-      await env.sleep('1 hour');
+      await ts.env.sleep('1 hour');
       expect(await h.query(getRoundQuery)).toMatchObject({ status: 'open', total: '5000' });
       await h.executeUpdate(pledgeUpdate, { args: [{ memberId: 'b', amount: '1000' }] });
-      await env.sleep('1 minute');
+      await ts.env.sleep('1 minute');
       expect((await h.query(getRoundQuery)).status).toBe('awaiting-payout');
       await h.executeUpdate(approvePayoutUpdate, { args: [{ actor: 'coordinator' }] });
       expect((await h.result()).status).toBe('funded');
@@ -283,14 +260,14 @@ describe('fundingRoundWorkflow', () => {
       // Let the "round opened" mails finish first: the time-skipping test server sometimes stalls
       // when a cancel meets activities still in flight (the e2e test cancels with them in flight
       // on the real dev server).
-      await env.sleep('1 minute');
+      await ts.env.sleep('1 minute');
       await open.cancel();
       await expect(open.result()).rejects.toThrow();
       expect(ledger.get('member:a')).toBe(10_000n);
 
       const captured = await start(taskQueue, await input({ goal: '1000', closeWhenGoalMet: true }));
       await captured.executeUpdate(pledgeUpdate, { args: [{ memberId: 'b', amount: '1000' }] });
-      await env.sleep('1 minute');
+      await ts.env.sleep('1 minute');
       expect((await captured.query(getRoundQuery)).status).toBe('awaiting-payout');
       await captured.cancel();
       await expect(captured.result()).rejects.toThrow();
@@ -303,11 +280,11 @@ describe('fundingRoundWorkflow', () => {
   it('an operator puts in a share up front and keeps it in the round', async () => {
     await withWorker(funds, async ({ taskQueue, ledger, owners }) => {
       const h = await start(taskQueue, await input({ goal: '5000', closeWhenGoalMet: true, assetId: 'asset-2', operator: { memberId: 'c', upfront: '1000', outputBonusPercent: 20 } }));
-      await env.sleep('1 minute');
+      await ts.env.sleep('1 minute');
       expect(await h.query(getRoundQuery)).toMatchObject({ total: '1000', backers: 1 });
       expect(await rejection(h.executeUpdate(pledgeUpdate, { args: [{ memberId: 'c', amount: '0' }] }))).toBe(RoundRejection.BelowMinimum);
       await h.executeUpdate(pledgeUpdate, { args: [{ memberId: 'a', amount: '4000' }] });
-      await env.sleep('1 minute');
+      await ts.env.sleep('1 minute');
       await h.executeUpdate(approvePayoutUpdate, { args: [{ actor: 'coordinator' }] });
       await h.result();
       expect(ledger.get('member:c')).toBe(9000n);

@@ -2,10 +2,7 @@
  * productionProjectWorkflow on the time-skipping test server. Activities are stubs typed against
  * the real activity class; the real ones are exercised by the e2e tests.
  */
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { DecisionActivities } from '../../apps/worker/src/activities/decision.activities';
 import type { ProjectActivities } from '../../apps/worker/src/activities/project.activities';
@@ -20,23 +17,14 @@ import {
   ProjectRejection,
   RecordProjectTransitionInput,
 } from '@app/contracts';
-import { WORKFLOWS_ENTRY } from '@app/temporal';
 import { productionProjectWorkflow } from '../../workflows';
-import { createTimeSkippingEnv } from '../support/temporal';
+import { updateRefusal, useTimeSkipping } from '../support/temporal';
 
 type Activities = { [K in keyof ProjectActivities]: ProjectActivities[K] } & { [K in keyof DecisionActivities]: DecisionActivities[K] };
 
 describe('productionProjectWorkflow', () => {
-  let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: new DefaultLogger('WARN') });
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const ts = useTimeSkipping();
+  const rejection = updateRefusal;
 
   /** Runs `fn` with a worker whose projection activity records what it was given. */
   /**
@@ -63,13 +51,13 @@ describe('productionProjectWorkflow', () => {
       sendDecisionMail: async () => 'sent',
       ...activities,
     };
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
+    const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: acts });
     return worker.runUntil(fn({ taskQueue, recorded, decisions }));
   }
 
   const start = (taskQueue: string, over: Partial<ProductionProjectInput> = {}) => {
     const projectId = randomUUID();
-    return env.client.workflow.start(productionProjectWorkflow, {
+    return ts.env.client.workflow.start(productionProjectWorkflow, {
       taskQueue,
       workflowId: `project-${projectId}`,
       args: [{ projectId, name: 'Test project', createdBy: 'coordinator', ...over }],
@@ -104,23 +92,12 @@ describe('productionProjectWorkflow', () => {
   it('waits for the coordinator for as long as it takes (a phase can last months)', async () => {
     await withWorker(async ({ taskQueue }) => {
       const handle = await start(taskQueue);
-      await env.sleep('120 days');
+      await ts.env.sleep('120 days');
       expect(await handle.query(getProjectStatusQuery)).toMatchObject({ phase: 'rnd', status: 'active' });
       expect((await handle.describe()).status.name).toBe('RUNNING');
       expect((await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] })).phase).toBe('prototyping');
     });
   });
-
-  async function rejection(p: Promise<unknown>): Promise<ApplicationFailure> {
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    const cause = (err as WorkflowUpdateFailedError).cause;
-    expect(cause).toBeInstanceOf(ApplicationFailure);
-    return cause as ApplicationFailure;
-  }
 
   it('rejects advancing a completed project with a typed failure and a clear message', async () => {
     await withWorker(async ({ taskQueue }) => {
@@ -214,7 +191,7 @@ describe('productionProjectWorkflow', () => {
 
   describe('members gate', () => {
     const vote = (decisionId: string, memberId: string, optionId: string) =>
-      env.client.workflow.getHandle(decisionWorkflowId(decisionId)).executeUpdate(answerDecisionUpdate, { args: [{ memberId, optionId, via: 'api' }] });
+      ts.env.client.workflow.getHandle(decisionWorkflowId(decisionId)).executeUpdate(answerDecisionUpdate, { args: [{ memberId, optionId, via: 'api' }] });
 
     it("an advance opens a members' vote; the project moves on when they approve", async () => {
       await withWorker(async ({ taskQueue, recorded }) => {
@@ -227,7 +204,7 @@ describe('productionProjectWorkflow', () => {
         expect((await rejection(handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] }))).type).toBe(ProjectRejection.VoteOpen);
         await vote(decisionId, 'm-a', 'approve');
         await vote(decisionId, 'm-c', 'approve');
-        await env.sleep('1 minute');
+        await ts.env.sleep('1 minute');
         const state = await handle.query(getProjectStatusQuery);
         expect(state).toMatchObject({ phase: 'prototyping', gateVote: { status: 'approved' } });
         expect(recorded.map((r) => `${r.transition.kind}:${r.transition.toPhase}`)).toEqual(['started:rnd', 'vote-opened:rnd', 'advanced:prototyping']);
@@ -240,7 +217,7 @@ describe('productionProjectWorkflow', () => {
         const handle = await start(taskQueue, { gate: membersGate });
         const first = (await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] })).gateVote!;
         await vote(first.decisionId, 'm-b', 'reject');
-        await env.sleep('73 hours'); // past the 72 h deadline: 1 reject of 1 vote cast
+        await ts.env.sleep('73 hours'); // past the 72 h deadline: 1 reject of 1 vote cast
         const state = await handle.query(getProjectStatusQuery);
         expect(state).toMatchObject({ phase: 'rnd', gateVote: { status: 'not-approved' } });
         expect(recorded.at(-1)?.transition).toMatchObject({ kind: 'vote-failed', toPhase: 'rnd' });
@@ -269,7 +246,7 @@ describe('productionProjectWorkflow', () => {
         expect(state).toMatchObject({ status: 'cancelled', gateVote: { status: 'cancelled' } });
         expect(decisions).toEqual([expect.objectContaining({ status: 'cancelled', answered: 1 })]);
         expect(recorded.at(-1)?.transition).toMatchObject({ kind: 'cancelled' });
-        const child = await env.client.workflow.getHandle(decisionWorkflowId(gateVote!.decisionId)).describe();
+        const child = await ts.env.client.workflow.getHandle(decisionWorkflowId(gateVote!.decisionId)).describe();
         expect(child.status.name).toBe('CANCELLED');
       }, threeOwners);
     });
@@ -282,7 +259,7 @@ describe('productionProjectWorkflow', () => {
         await expect(handle.result()).rejects.toThrow();
         expect(decisions).toEqual([expect.objectContaining({ decisionId: gateVote!.decisionId, status: 'cancelled' })]);
         expect(recorded.at(-1)?.transition).toMatchObject({ kind: 'cancelled', actor: 'temporal' });
-        const child = await env.client.workflow.getHandle(decisionWorkflowId(gateVote!.decisionId)).describe();
+        const child = await ts.env.client.workflow.getHandle(decisionWorkflowId(gateVote!.decisionId)).describe();
         expect(child.status.name).toBe('CANCELLED');
       }, threeOwners);
     });

@@ -36,20 +36,11 @@ import {
   SendDecisionMailInput,
 } from '../../libs/contracts/src/decision';
 import { evaluate, Evaluation, tally } from '../../libs/domain/src/decisions';
+import { MAIL, MUST_LAND } from '../shared/activity-options';
 
-const { openDecision, recordDecisionAnswer, closeDecision } = proxyActivities<DecisionActivities>({
-  startToCloseTimeout: '30 seconds',
-  // Read-model writes must land eventually: retry with backoff, without a limit on attempts.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-const { sendDecisionMail } = proxyActivities<DecisionActivities>({
-  startToCloseTimeout: '1 minute',
-  // An SMTP outage is retried for half a day; an address the server refuses is not retried
-  // (MailRejected). Either way the decision goes on: a mail failure never blocks the vote.
-  scheduleToCloseTimeout: '12 hours',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['MailRejected'] },
-});
+const { openDecision, recordDecisionAnswer, closeDecision } = proxyActivities<DecisionActivities>(MUST_LAND);
+// A mail failure never blocks the vote.
+const { sendDecisionMail } = proxyActivities<DecisionActivities>(MAIL);
 
 export async function memberDecisionWorkflow(req: DecisionRequest): Promise<DecisionOutcome> {
   const answers: Record<string, DecisionAnswer> = {};

@@ -42,6 +42,7 @@ import {
   SendRoundMailInput,
 } from '../../libs/contracts/src/funding-round';
 import { memberDecisionWorkflow } from '../decision/workflow';
+import { MAIL, MUST_LAND } from '../shared/activity-options';
 
 const { moveHold } = proxyActivities<FundingActivities>({
   startToCloseTimeout: '30 seconds',
@@ -50,17 +51,9 @@ const { moveHold } = proxyActivities<FundingActivities>({
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: [RoundRejection.InsufficientFunds] },
 });
 
-const { recordRound, captureHold, releaseHold, refundCapture, payOut, assignRoundOwnership, roundAudience } = proxyActivities<FundingActivities>({
-  startToCloseTimeout: '30 seconds',
-  // Money already promised must move: retry with backoff, without a limit.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-const { sendRoundMail } = proxyActivities<FundingActivities>({
-  startToCloseTimeout: '1 minute',
-  scheduleToCloseTimeout: '12 hours',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['MailRejected'] },
-});
+// Money already promised must move: retried without a limit.
+const { recordRound, captureHold, releaseHold, refundCapture, payOut, assignRoundOwnership, roundAudience } = proxyActivities<FundingActivities>(MUST_LAND);
+const { sendRoundMail } = proxyActivities<FundingActivities>(MAIL);
 
 const FINAL: RoundStatus[] = ['funded', 'failed', 'cancelled'];
 

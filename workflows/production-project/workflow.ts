@@ -41,13 +41,11 @@ import {
   WorkingPhase,
 } from '../../libs/contracts/src/production-project';
 import { memberDecisionWorkflow } from '../decision/workflow';
+import { MUST_LAND } from '../shared/activity-options';
 import { validateAdvance, validateCancel } from './rules';
 
-const { recordProjectTransition, resolveGateVoters } = proxyActivities<ProjectActivities>({
-  startToCloseTimeout: '30 seconds',
-  // A projection write must eventually land: retry with backoff, without a limit on attempts.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+// A projection write must eventually land: retried with backoff, without a limit on attempts.
+const { recordProjectTransition, resolveGateVoters } = proxyActivities<ProjectActivities>(MUST_LAND);
 
 export async function productionProjectWorkflow(input: ProductionProjectInput): Promise<ProjectLiveState> {
   const state: ProjectLiveState = {
