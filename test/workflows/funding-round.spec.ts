@@ -277,6 +277,20 @@ describe('fundingRoundWorkflow', () => {
     });
   });
 
+  it('one member’s concurrent changes are applied one at a time, even when they queued while the round opened', async () => {
+    await withWorker(funds, async ({ taskQueue, ledger }) => {
+      const h = await start(taskQueue, await input({ operator: { memberId: 'c', upfront: '1000', outputBonusPercent: 0 } }));
+      // Sent at once, right after the start: they wait for the operator's share, then for each other.
+      const changes = await Promise.all(['1000', '2500', '1500', '3000'].map((amount) => h.executeUpdate(pledgeUpdate, { args: [{ memberId: 'a', amount }] })));
+      expect(changes).toHaveLength(4);
+      const view = await h.query(getRoundQuery);
+      const a = view.pledges.find((p) => p.memberId === 'a')!;
+      expect(ledger.get('escrow')).toBe(BigInt(view.total)); // the holds are exactly what the round shows
+      expect(ledger.get('member:a')).toBe(10_000n - BigInt(a.amount));
+      await h.terminate();
+    });
+  });
+
   it('an operator puts in a share up front and keeps it in the round', async () => {
     await withWorker(funds, async ({ taskQueue, ledger, owners }) => {
       const h = await start(taskQueue, await input({ goal: '5000', closeWhenGoalMet: true, assetId: 'asset-2', operator: { memberId: 'c', upfront: '1000', outputBonusPercent: 20 } }));

@@ -120,8 +120,9 @@ export async function fundingRoundWorkflow(input: FundingRoundInput): Promise<Ro
     async (req: PledgeRequest) => {
       // Pledges made while the round opens wait for the operator's share to be in first.
       await condition(() => status !== 'opening');
-      // One change per member at a time; different members pledge concurrently.
-      await condition(() => !busy.has(req.memberId));
+      // One change per member at a time; different members pledge concurrently. Several waiters
+      // can wake in the same activation: each checks again before it takes the member's turn.
+      while (busy.has(req.memberId)) await condition(() => !busy.has(req.memberId));
       busy.add(req.memberId);
       try {
         if (status !== 'open') throw ApplicationFailure.nonRetryable(`the round is ${status}`, RoundRejection.NotOpen);
