@@ -2,8 +2,9 @@ import { Body, Controller, Get, HttpCode, Patch, Post, Query, UseGuards } from '
 import { ApiBearerAuth, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { NodeEntity } from '@app/db';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { PageQuery } from '../common/dto';
 import { UuidParam } from '../common/params';
-import { CreateNodeDto, ListNodesQuery, NodeDto, NodeWithSecretDto, UpdateNodeDto } from './nodes.dto';
+import { CreateNodeDto, ListNodesQuery, NodeDto, NodeWithSecretDto, PingResultDto, UpdateNodeDto, WebhookAttemptDto, WebhookAttemptPageDto } from './nodes.dto';
 import { NodesService } from './nodes.service';
 
 const withSecret = ({ node, secret }: { node: NodeEntity; secret: string }): NodeWithSecretDto => ({ ...NodeDto.from(node), webhookSecret: secret });
@@ -50,5 +51,23 @@ export class NodesController {
   @ApiOkResponse({ type: NodeWithSecretDto })
   async rotate(@UuidParam() id: string): Promise<NodeWithSecretDto> {
     return withSecret(await this.nodes.rotateSecret(id));
+  }
+
+  @Post(':id/ping')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Send the node a signed node.ping webhook now (one attempt) and report how it answered; a 2xx re-enables an endpoint disabled by a 410',
+  })
+  @ApiOkResponse({ type: PingResultDto })
+  ping(@UuidParam() id: string): Promise<PingResultDto> {
+    return this.nodes.ping(id);
+  }
+
+  @Get(':id/webhook-attempts')
+  @ApiOperation({ summary: 'Every delivery attempt to this node, newest first: status, latency, error' })
+  @ApiOkResponse({ type: WebhookAttemptPageDto })
+  async attempts(@UuidParam() id: string, @Query() q: PageQuery): Promise<WebhookAttemptPageDto> {
+    const page = await this.nodes.attempts(id, q);
+    return { ...page, items: page.items.map(WebhookAttemptDto.from) };
   }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsPositive, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, ValidateNested } from 'class-validator';
-import { AUTOMATION_LEVELS, AutomationLevel, NODE_STATUSES, NodeCapability, NodeEntity, NodeStatus } from '@app/db';
+import { AUTOMATION_LEVELS, AutomationLevel, NODE_STATUSES, NodeCapability, NodeEntity, NodeStatus, WebhookAttemptEntity } from '@app/db';
 import { PageQuery, Trim } from '../common/dto';
 
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -110,6 +110,10 @@ export class NodeDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'Set when the endpoint answered 410 Gone: nothing is sent until a ping succeeds or the URL changes' })
+  webhookDisabledAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) webhookDisabledReason!: string | null;
+
   static from(n: NodeEntity): NodeDto {
     return {
       id: n.id,
@@ -121,6 +125,8 @@ export class NodeDto {
       webhookUrl: n.webhookUrl,
       status: n.status,
       previousSecretExpiresAt: n.previousSecretExpiresAt?.toISOString() ?? null,
+      webhookDisabledAt: n.webhookDisabledAt?.toISOString() ?? null,
+      webhookDisabledReason: n.webhookDisabledReason,
       createdAt: n.createdAt.toISOString(),
       updatedAt: n.updatedAt.toISOString(),
     };
@@ -131,4 +137,35 @@ export class NodeDto {
 export class NodeWithSecretDto extends NodeDto {
   @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'Standard Webhooks signing secret. Shown once: store it now.' })
   webhookSecret!: string;
+}
+
+export class PingResultDto {
+  @ApiProperty({ example: 'evt_…', description: 'The webhook-id of the ping' }) eventId!: string;
+  @ApiProperty({ enum: ['delivered', 'retry', 'rejected', 'gone', 'blocked'] }) outcome!: string;
+  @ApiProperty({ nullable: true, type: Number }) statusCode!: number | null;
+  @ApiProperty() latencyMs!: number;
+  @ApiProperty({ nullable: true, type: String }) error!: string | null;
+}
+
+export class WebhookAttemptDto {
+  @ApiProperty() eventId!: string;
+  @ApiProperty({ example: 'node.ping' }) eventType!: string;
+  @ApiProperty() attempt!: number;
+  @ApiProperty() url!: string;
+  @ApiProperty({ nullable: true, type: Number }) statusCode!: number | null;
+  @ApiProperty() latencyMs!: number;
+  @ApiProperty({ enum: ['delivered', 'retry', 'rejected', 'gone', 'blocked'] }) outcome!: string;
+  @ApiProperty({ nullable: true, type: String }) error!: string | null;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+
+  static from(a: WebhookAttemptEntity): WebhookAttemptDto {
+    return { eventId: a.eventId, eventType: a.eventType, attempt: a.attempt, url: a.url, statusCode: a.statusCode, latencyMs: a.latencyMs, outcome: a.outcome, error: a.error, at: a.createdAt.toISOString() };
+  }
+}
+
+export class WebhookAttemptPageDto {
+  @ApiProperty({ type: [WebhookAttemptDto] }) items!: WebhookAttemptDto[];
+  @ApiProperty() total!: number;
+  @ApiProperty() limit!: number;
+  @ApiProperty() offset!: number;
 }

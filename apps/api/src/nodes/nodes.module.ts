@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { NodesLibModule } from '@app/nodes';
 import { NodesController } from './nodes.controller';
 import { NodesService } from './nodes.service';
 
 /** Nodes: workshops, machines and greenhouses, their capabilities and webhook endpoints. */
-@Module({ controllers: [NodesController], providers: [NodesService], exports: [NodesService] })
+@Module({ imports: [NodesLibModule], controllers: [NodesController], providers: [NodesService], exports: [NodesService] })
 export class NodesModule {}

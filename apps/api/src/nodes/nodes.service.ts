@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
-import { LocationEntity, MemberEntity, NodeEntity } from '@app/db';
-import { Page, pageOf, rejectNulls } from '../common/dto';
+import { LocationEntity, MemberEntity, NodeEntity, WebhookAttemptEntity } from '@app/db';
+import { WebhookSender } from '@app/nodes';
+import { Page, pageOf, PageQuery, rejectNulls } from '../common/dto';
 import { Problems } from '../common/problem';
-import { CreateNodeDto, ListNodesQuery, UpdateNodeDto } from './nodes.dto';
+import { CreateNodeDto, ListNodesQuery, PingResultDto, UpdateNodeDto } from './nodes.dto';
 
 /** How long the previous secret keeps signing after a rotation, so receivers can switch over. */
 export const SECRET_ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -16,7 +17,10 @@ export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64'
 @Injectable()
 export class NodesService {
   private readonly repo: Repository<NodeEntity>;
-  constructor(@InjectDataSource() private readonly ds: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly webhooks: WebhookSender,
+  ) {
     this.repo = ds.getRepository(NodeEntity);
   }
 
@@ -45,8 +49,26 @@ export class NodesService {
   async update(id: string, dto: UpdateNodeDto): Promise<NodeEntity> {
     const node = await this.get(id);
     await this.assertRefs(undefined, dto.locationId);
-    await this.repo.save(this.repo.merge(node, rejectNulls(dto, ['locationId'])));
+    const changes: Partial<NodeEntity> = { ...rejectNulls(dto, ['locationId']) };
+    // A new URL is a fresh start for an endpoint disabled by a 410.
+    if (dto.webhookUrl !== undefined && dto.webhookUrl !== node.webhookUrl) Object.assign(changes, { webhookDisabledAt: null, webhookDisabledReason: null });
+    await this.repo.save(this.repo.merge(node, changes));
     return this.get(id);
+  }
+
+  /** Sends a signed `node.ping` (one attempt, now): does the endpoint verify and answer? */
+  async ping(id: string): Promise<PingResultDto> {
+    await this.get(id);
+    const eventId = `evt_${randomUUID().replace(/-/g, '')}`;
+    const r = await this.webhooks.deliver(id, { id: eventId, type: 'node.ping', data: { nodeId: id } });
+    return { eventId, outcome: r.outcome, statusCode: r.statusCode, latencyMs: r.latencyMs, error: r.error };
+  }
+
+  async attempts(id: string, q: PageQuery): Promise<Page<WebhookAttemptEntity>> {
+    await this.get(id);
+    const { limit, offset } = pageOf(q);
+    const [items, total] = await this.ds.getRepository(WebhookAttemptEntity).findAndCount({ where: { nodeId: id }, order: { createdAt: 'DESC', id: 'DESC' }, take: limit, skip: offset });
+    return { items, total, limit, offset };
   }
 
   /** A new secret, shown once; the old one keeps signing (alongside) for SECRET_ROTATION_GRACE_MS. */

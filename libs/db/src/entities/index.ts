@@ -10,12 +10,14 @@ import { NodeEntity } from './node.entity';
 import { ProjectEntity } from './project.entity';
 import { ProjectEventEntity } from './project-event.entity';
 import { RequestKeyEntity } from './request-key.entity';
+import { WebhookAttemptEntity } from './webhook-attempt.entity';
 
 export * from './asset.entity';
 export * from './decision.entity';
 export * from './funding-round.entity';
 export * from './mail-outbox.entity';
 export * from './member-token.entity';
+export * from './webhook-attempt.entity';
 export * from './ledger.entity';
 export * from './location.entity';
 export * from './member.entity';
@@ -41,4 +43,5 @@ export const ENTITIES = [
   MailOutboxEntity,
   FundingRoundEntity,
   FundingPledgeEntity,
+  WebhookAttemptEntity,
 ];

@@ -51,6 +51,9 @@ export class NodeEntity {
   /** The secret before the last rotation, still signed with until it expires. */
   @Column({ name: 'previous_webhook_secret', type: 'text', nullable: true, select: false }) previousWebhookSecret!: string | null;
   @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true }) previousSecretExpiresAt!: Date | null;
+  /** Set when the endpoint answered 410 Gone: nothing is sent until a ping succeeds or the URL changes. */
+  @Column({ name: 'webhook_disabled_at', type: 'timestamptz', nullable: true }) webhookDisabledAt!: Date | null;
+  @Column({ name: 'webhook_disabled_reason', type: 'text', nullable: true }) webhookDisabledReason!: string | null;
 
   @Index('ix_nodes_status')
   @Column({ type: 'varchar', length: 16, default: 'active' })

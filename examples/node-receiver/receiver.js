@@ -1,0 +1,89 @@
+/**
+ * A reference webhook receiver for a DPN node: copy it, run it, build on it.
+ *
+ *   npm install standardwebhooks
+ *   WEBHOOK_SECRET=whsec_… PORT=8080 node receiver.js
+ *
+ * It does what every node's endpoint must do:
+ *   1. read the raw body (the signature covers the exact bytes; never re-serialise JSON first);
+ *   2. verify `webhook-id`, `webhook-timestamp` and `webhook-signature` (Standard Webhooks, with
+ *      the `standardwebhooks` library: HMAC-SHA256, constant-time compare, ±5 minutes of clock
+ *      skew). During a secret rotation DPN signs with both secrets: set WEBHOOK_PREVIOUS_SECRET
+ *      too, or just switch WEBHOOK_SECRET to the new one;
+ *   3. drop duplicates by `webhook-id` (DPN sends the same id on every retry of one event);
+ *   4. answer fast: 2xx = received. 5xx, 408 and 429 make DPN retry (honouring Retry-After);
+ *      another 4xx is final; 410 Gone tells DPN to stop sending until its coordinator pings again.
+ *
+ * Events: `node.ping` (answer 200: your endpoint works). Job events (`job.offered`, ...) arrive
+ * with job dispatch; this receiver logs them and answers 202.
+ */
+'use strict';
+const http = require('node:http');
+const { Webhook } = require('standardwebhooks');
+
+const MAX_BODY = 1024 * 1024;
+
+/**
+ * @param {{ secrets: string[], onEvent?: (event: { id: string, type: string, timestamp: string, data: unknown }) => number | void, log?: (line: string) => void }} opts
+ * @returns {http.Server}
+ */
+function createReceiver(opts) {
+  const verifiers = opts.secrets.filter(Boolean).map((s) => new Webhook(s));
+  const seen = new Set();
+  const log = opts.log ?? ((line) => process.stdout.write(`${line}\n`));
+  return http.createServer((req, res) => {
+    const send = (status, body) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== 'POST') return send(405, { error: 'POST only' });
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > MAX_BODY) req.destroy();
+      else chunks.push(c);
+    });
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const headers = {
+        'webhook-id': String(req.headers['webhook-id'] ?? ''),
+        'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
+        'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
+      };
+      let payload;
+      let lastError;
+      for (const v of verifiers) {
+        try {
+          payload = v.verify(raw, headers);
+          break;
+        } catch (err) {
+          lastError = err;
+        }
+      }
+      if (!payload) {
+        log(`refused ${headers['webhook-id'] || '(no id)'}: ${lastError ? lastError.message : 'no secret configured'}`);
+        return send(401, { error: 'signature verification failed' });
+      }
+      const id = headers['webhook-id'];
+      if (seen.has(id)) return send(200, { received: true, duplicate: true });
+      seen.add(id);
+      const event = { id, type: payload.type, timestamp: payload.timestamp, data: payload.data };
+      log(`received ${event.type} ${id}`);
+      const status = opts.onEvent ? opts.onEvent(event) : undefined;
+      send(typeof status === 'number' ? status : event.type === 'node.ping' ? 200 : 202, { received: true });
+    });
+  });
+}
+
+module.exports = { createReceiver };
+
+if (require.main === module) {
+  const secrets = [process.env.WEBHOOK_SECRET, process.env.WEBHOOK_PREVIOUS_SECRET].filter(Boolean);
+  if (secrets.length === 0) {
+    process.stderr.write('set WEBHOOK_SECRET to the node secret DPN showed when the node was registered (whsec_…)\n');
+    process.exit(1);
+  }
+  const port = Number(process.env.PORT ?? 8080);
+  createReceiver({ secrets }).listen(port, () => process.stdout.write(`DPN node receiver on http://localhost:${port}/\n`));
+}

@@ -1,0 +1,3 @@
+export * from './webhook-signature';
+export * from './webhook-sender.service';
+export * from './nodes.module';
