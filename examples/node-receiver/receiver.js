@@ -11,11 +11,11 @@
  *      skew). During a secret rotation DPN signs with both secrets: set WEBHOOK_PREVIOUS_SECRET
  *      too, or just switch WEBHOOK_SECRET to the new one;
  *   3. drop duplicates by `webhook-id` (DPN sends the same id on every retry of one event);
- *   4. answer fast: 2xx = received. 5xx, 408 and 429 make DPN retry (honouring Retry-After);
+ *   4. answer fast: 2xx = received. 5xx, 408 and 429 mean "try again later" (honour Retry-After);
  *      another 4xx is final; 410 Gone tells DPN to stop sending until its coordinator pings again.
  *
- * Events: `node.ping` (answer 200: your endpoint works). Job events (`job.offered`, ...) arrive
- * with job dispatch; this receiver logs them and answers 202.
+ * Events: `node.ping` (answer 200: your endpoint works). Job events (`job.offered`, ...) come with
+ * job dispatch; this receiver logs any other event and answers 202.
  */
 'use strict';
 const http = require('node:http');
