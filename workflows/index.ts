@@ -5,3 +5,4 @@
 export { productionProjectWorkflow } from './production-project/workflow';
 export { memberDecisionWorkflow } from './decision/workflow';
 export { fundingRoundWorkflow } from './funding-round/workflow';
+export { jobWorkflow } from './job/workflow';

@@ -138,7 +138,7 @@ describe('memberDecisionWorkflow', () => {
       expect(outcome.status).toBe('defaulted');
       expect(outcome.perMember).toEqual([
         { memberId: 'm-a', optionId: 'approve', defaulted: true },
-        { memberId: 'm-b', optionId: 'reject', defaulted: false },
+        { memberId: 'm-b', optionId: 'reject', defaulted: false, comment: null },
         { memberId: 'm-c', optionId: 'approve', defaulted: true },
       ]);
     });

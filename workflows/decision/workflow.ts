@@ -162,7 +162,7 @@ function toOutcome(req: DecisionRequest, answers: Record<string, DecisionAnswer>
     answered: given.length,
     perMember: req.voterIds.map((memberId) => {
       const a = answers[memberId];
-      if (a) return { memberId, optionId: a.optionId, defaulted: false };
+      if (a) return { memberId, optionId: a.optionId, defaulted: false, comment: a.comment };
       // Only "each" applies the fallback per member; a vote applies it to the whole decision.
       return each && fallback ? { memberId, optionId: fallback, defaulted: true } : { memberId, optionId: null, defaulted: false };
     }),

@@ -5,6 +5,7 @@ import { TemporalClientModule } from '@app/temporal';
 import { AssetsModule } from './assets/assets.module';
 import { DecisionsModule } from './decisions/decisions.module';
 import { FundingModule } from './funding/funding.module';
+import { JobsModule } from './jobs/jobs.module';
 import { HealthModule } from './health/health.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { LocationsModule } from './locations/locations.module';
@@ -33,6 +34,7 @@ export class AppModule {
         PublicModule,
         DecisionsModule,
         FundingModule,
+        JobsModule,
       ],
     };
   }

@@ -41,6 +41,7 @@ export async function createApiApp(config: AppConfig, logger?: LoggerService | f
     .setVersion('0.2.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The coordinator token (ADMIN_TOKEN)' }, 'coordinator')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A member token (dpn_mbr_…) the coordinator issued' }, 'member')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A node token (dpn_node_…) the coordinator issued' }, 'node')
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/openapi.json' });
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);

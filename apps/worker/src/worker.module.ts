@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DbModule } from '@app/db';
 import { MailModule } from '@app/mail';
+import { NodesLibModule } from '@app/nodes';
+import { TemporalClientModule } from '@app/temporal';
 import { ACTIVITY_CLASSES } from './activities';
 import { TemporalWorkerService } from './temporal-worker.service';
 
@@ -10,7 +12,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DbModule, MailModule],
+      imports: [ConfigModule.forRoot(config), DbModule, MailModule, NodesLibModule, TemporalClientModule],
       providers: [...ACTIVITY_CLASSES, TemporalWorkerService],
     };
   }

@@ -41,6 +41,7 @@ const EnvSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('dpn'),
   SMTP_URL: smtpUrl.default('smtp://localhost:1025'),
   MAIL_FROM: z.string().min(3).default('DPN <no-reply@dpn.localhost>'),
+  COORDINATOR_EMAIL: z.string().email().default('coordinator@dpn.localhost'),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
   LOG_FORMAT: z.enum(['text', 'json']).optional(),
@@ -62,6 +63,8 @@ export class AppConfig {
   readonly temporal!: { address: string; namespace: string; taskQueue: string };
   readonly smtpUrl!: string;
   readonly mailFrom!: string;
+  /** Where escalations go (no node left for a job, a job overdue, a delivery unconfirmed). */
+  readonly coordinatorEmail!: string;
   /** Undefined only in processes that do not serve the admin API (the worker). */
   readonly adminToken?: string;
   /** Signs the members' decision links (HMAC). Required by the API and the worker. */
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { require
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    coordinatorEmail: e.COORDINATOR_EMAIL,
     adminToken: e.ADMIN_TOKEN,
     linkSecret: e.LINK_SECRET,
     logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'text'),

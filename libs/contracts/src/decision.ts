@@ -91,8 +91,8 @@ export interface DecisionOutcome {
   tally: Record<string, number>;
   asked: number;
   answered: number;
-  /** Per member: the answer given, or the fallback applied (`defaulted: true`), or null. */
-  perMember: Array<{ memberId: string; optionId: string | null; defaulted: boolean }>;
+  /** Per member: the answer given (with its comment), or the fallback applied (`defaulted: true`), or null. */
+  perMember: Array<{ memberId: string; optionId: string | null; defaulted: boolean; comment?: string | null }>;
   closedAt: string;
 }
 

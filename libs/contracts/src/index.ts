@@ -1,3 +1,4 @@
 export * from './production-project';
 export * from './decision';
 export * from './funding-round';
+export * from './job';

@@ -2,10 +2,10 @@ import { Body, Controller, Delete, Get, HttpCode, Injectable, Post, UseGuards } 
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
 import { MemberTokenEntity } from '@app/db';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { hashToken, newToken } from '../auth/token-hash';
 import { Trim } from '../common/dto';
 import { UuidParam } from '../common/params';
 import { Problems } from '../common/problem';
@@ -13,7 +13,7 @@ import { MembersService } from './members.service';
 
 /** Member API tokens look like `dpn_mbr_<43 base64url characters>` (32 random bytes). */
 export const MEMBER_TOKEN_PREFIX = 'dpn_mbr_';
-export const hashMemberToken = (token: string) => createHash('sha256').update(token).digest('hex');
+export const hashMemberToken = hashToken;
 
 export class CreateMemberTokenDto {
   @ApiProperty({ example: 'phone', maxLength: 100, description: 'What the token is for, to recognise it later.' })
@@ -56,7 +56,7 @@ export class MemberTokensService {
 
   async issue(memberId: string, name: string): Promise<IssuedMemberTokenDto> {
     await this.members.get(memberId); // 404 for an unknown member
-    const token = MEMBER_TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const token = newToken(MEMBER_TOKEN_PREFIX);
     const repo = this.ds.getRepository(MemberTokenEntity);
     const saved = await repo.save(repo.create({ memberId, name, tokenHash: hashMemberToken(token), lastUsedAt: null, revokedAt: null }));
     return { ...MemberTokenDto.from(saved), token };

@@ -10,6 +10,8 @@ import { NodeEntity } from './node.entity';
 import { ProjectEntity } from './project.entity';
 import { ProjectEventEntity } from './project-event.entity';
 import { RequestKeyEntity } from './request-key.entity';
+import { JobEntity } from './job.entity';
+import { NodeTokenEntity } from './node-token.entity';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
 
 export * from './asset.entity';
@@ -18,6 +20,8 @@ export * from './funding-round.entity';
 export * from './mail-outbox.entity';
 export * from './member-token.entity';
 export * from './webhook-attempt.entity';
+export * from './job.entity';
+export * from './node-token.entity';
 export * from './ledger.entity';
 export * from './location.entity';
 export * from './member.entity';
@@ -44,4 +48,6 @@ export const ENTITIES = [
   FundingRoundEntity,
   FundingPledgeEntity,
   WebhookAttemptEntity,
+  JobEntity,
+  NodeTokenEntity,
 ];

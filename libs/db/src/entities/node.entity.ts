@@ -54,6 +54,10 @@ export class NodeEntity {
   /** Set when the endpoint answered 410 Gone: nothing is sent until a ping succeeds or the URL changes. */
   @Column({ name: 'webhook_disabled_at', type: 'timestamptz', nullable: true }) webhookDisabledAt!: Date | null;
   @Column({ name: 'webhook_disabled_reason', type: 'text', nullable: true }) webhookDisabledReason!: string | null;
+  /** Work-in-progress limit: jobs accepted and not yet delivered. At the limit, no new offers. */
+  @Column({ name: 'wip_limit', type: 'int', default: 2 }) wipLimit!: number;
+  /** Offers in a row the node let expire; at 3 it is suspended and its operator told. */
+  @Column({ name: 'expired_offers_in_row', type: 'int', default: 0 }) expiredOffersInRow!: number;
 
   @Index('ix_nodes_status')
   @Column({ type: 'varchar', length: 16, default: 'active' })

@@ -1,0 +1,142 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { DataSource, IsNull } from 'typeorm';
+import { NodeEntity, NodeTokenEntity } from '@app/db';
+import { AdminTokenGuard, COORDINATOR_ACTOR } from '../auth/admin-token.guard';
+import { CurrentNode, NODE_TOKEN_PREFIX, NodeTokenGuard } from '../auth/node-token.guard';
+import { hashToken, newToken } from '../auth/token-hash';
+import { Trim } from '../common/dto';
+import { UuidParam } from '../common/params';
+import { Problems } from '../common/problem';
+import { AcceptOfferDto, CancelJobDto, CompleteDto, CounterOfferDto, CreateJobDto, JobDto, ListJobsQuery, ProgressDto, RejectOfferDto } from './jobs.dto';
+import { JobsService } from './jobs.service';
+
+class JobPageDto {
+  @ApiProperty({ type: [JobDto] }) items!: JobDto[];
+  @ApiProperty() total!: number;
+  @ApiProperty() limit!: number;
+  @ApiProperty() offset!: number;
+}
+
+class CreateNodeTokenDto {
+  @ApiProperty({ example: 'workshop server' }) @Trim() @MaxLength(100) @IsNotEmpty() @IsString() name!: string;
+}
+
+@ApiTags('admin: jobs')
+@ApiBearerAuth('coordinator')
+@UseGuards(AdminTokenGuard)
+@Controller('admin')
+export class JobsAdminController {
+  constructor(
+    private readonly jobs: JobsService,
+    @InjectDataSource() private readonly ds: DataSource,
+  ) {}
+
+  @Post('jobs')
+  @ApiOperation({ summary: 'Create a job against a real demand; its workflow offers it to the best free node' })
+  @ApiCreatedResponse({ type: JobDto })
+  async create(@Body() dto: CreateJobDto): Promise<JobDto> {
+    return JobDto.from(await this.jobs.create(dto, COORDINATOR_ACTOR));
+  }
+
+  @Get('jobs')
+  @ApiOkResponse({ type: JobPageDto })
+  async list(@Query() q: ListJobsQuery): Promise<JobPageDto> {
+    const page = await this.jobs.list(q);
+    return { ...page, items: page.items.map((j) => JobDto.from(j)) };
+  }
+
+  @Get('jobs/:id')
+  @ApiOperation({ summary: 'A job: offers, node, progress, runs with yield, lead times (live from its workflow when it runs)' })
+  @ApiOkResponse({ type: JobDto })
+  async get(@UuidParam() id: string): Promise<JobDto> {
+    const j = await this.jobs.find(id);
+    return JobDto.from(j, await this.jobs.live(j));
+  }
+
+  @Post('jobs/:id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a job: the node holding it (or offered it) gets job.cancelled' })
+  @ApiOkResponse({ type: JobDto })
+  async cancel(@UuidParam() id: string, @Body() dto: CancelJobDto): Promise<JobDto> {
+    const view = await this.jobs.cancel(id, COORDINATOR_ACTOR, dto.reason);
+    return JobDto.from(await this.jobs.find(id), view);
+  }
+
+  @Post('nodes/:id/tokens')
+  @ApiOperation({ summary: 'Issue a node API token (shown once) for /nodes/me/*' })
+  async issueToken(@UuidParam() id: string, @Body() dto: CreateNodeTokenDto): Promise<{ id: string; name: string; token: string }> {
+    if (!(await this.ds.getRepository(NodeEntity).existsBy({ id }))) throw Problems.notFound('node', id);
+    const token = newToken(NODE_TOKEN_PREFIX);
+    const saved = await this.ds.getRepository(NodeTokenEntity).save({ nodeId: id, name: dto.name, tokenHash: hashToken(token), revokedAt: null });
+    return { id: saved.id, name: saved.name, token };
+  }
+
+  @Delete('nodes/:id/tokens/:tokenId')
+  @HttpCode(204)
+  async revokeToken(@UuidParam() id: string, @UuidParam('tokenId') tokenId: string): Promise<void> {
+    const repo = this.ds.getRepository(NodeTokenEntity);
+    if (!(await repo.existsBy({ id: tokenId, nodeId: id }))) throw Problems.notFound('node token', tokenId);
+    await repo.update({ id: tokenId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+}
+
+/** The node API: a node answers offers and reports its work with its own token. */
+@ApiTags('node')
+@ApiBearerAuth('node')
+@UseGuards(NodeTokenGuard)
+@Controller('nodes/me/jobs')
+export class NodeJobsController {
+  constructor(private readonly jobs: JobsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Jobs offered to this node now, and the ones it holds' })
+  @ApiOkResponse({ type: JobPageDto })
+  async list(@CurrentNode() node: NodeEntity, @Query() q: ListJobsQuery): Promise<JobPageDto> {
+    const page = await this.jobs.list(q, { nodeId: node.id });
+    return { ...page, items: page.items.map((j) => JobDto.from(j)) };
+  }
+
+  @Post(':id/accept')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Accept the offer (a repeat is harmless)' })
+  @ApiConflictResponse({ description: 'job_not_offered, job_not_yours' })
+  async accept(@CurrentNode() node: NodeEntity, @UuidParam() id: string, @Body() dto: AcceptOfferDto): Promise<JobDto> {
+    return this.after(id, await this.jobs.answer(id, { kind: 'accept', nodeId: node.id, offerId: dto.offerId }));
+  }
+
+  @Post(':id/reject')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reject the offer, with a reason; it goes to the next node' })
+  async reject(@CurrentNode() node: NodeEntity, @UuidParam() id: string, @Body() dto: RejectOfferDto): Promise<JobDto> {
+    return this.after(id, await this.jobs.answer(id, { kind: 'reject', nodeId: node.id, offerId: dto.offerId, reason: dto.reason }));
+  }
+
+  @Post(':id/counter')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Counter-offer: a later date and/or part of the quantity; taken or refused by the job’s rules' })
+  async counter(@CurrentNode() node: NodeEntity, @UuidParam() id: string, @Body() dto: CounterOfferDto): Promise<JobDto> {
+    return this.after(id, await this.jobs.answer(id, { kind: 'counter', nodeId: node.id, offerId: dto.offerId, dueAt: dto.dueAt, quantity: dto.quantity, note: dto.note }));
+  }
+
+  @Post(':id/progress')
+  @HttpCode(200)
+  @ApiConflictResponse({ description: 'job_not_accepted, job_not_yours' })
+  async progress(@CurrentNode() node: NodeEntity, @UuidParam() id: string, @Body() dto: ProgressDto): Promise<JobDto> {
+    return this.after(id, await this.jobs.progress(id, node.id, dto));
+  }
+
+  @Post(':id/complete')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Report the job done: quantity made and scrapped; a delivery to the recipient follows' })
+  @ApiConflictResponse({ description: 'job_not_accepted (complete before accept), job_not_yours' })
+  async complete(@CurrentNode() node: NodeEntity, @UuidParam() id: string, @Body() dto: CompleteDto): Promise<JobDto> {
+    return this.after(id, await this.jobs.complete(id, node.id, dto));
+  }
+
+  private async after(id: string, view: Awaited<ReturnType<JobsService['answer']>>): Promise<JobDto> {
+    return JobDto.from(await this.jobs.find(id), view);
+  }
+}

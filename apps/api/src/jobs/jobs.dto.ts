@@ -1,0 +1,152 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsDateString, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import type { JobOffer, JobStatus, JobView } from '@app/contracts';
+import type { JobEntity } from '@app/db';
+import { PageQuery, Trim } from '../common/dto';
+
+const STATUSES: JobStatus[] = ['searching', 'offered', 'waiting-for-capacity', 'no-node', 'accepted', 'in-progress', 'delivered', 'confirmed', 'cancelled'];
+
+class RecipientDto {
+  @ApiProperty({ enum: ['member', 'node'] }) @IsIn(['member', 'node']) type!: 'member' | 'node';
+  @ApiProperty({ format: 'uuid' }) @IsUUID() id!: string;
+}
+
+class DemandDto {
+  @ApiProperty({ enum: ['project'], description: 'The real demand this job serves (orders come with quarterly output orders)' })
+  @IsIn(['project'])
+  type!: 'project';
+  @ApiProperty({ format: 'uuid' }) @IsUUID() id!: string;
+}
+
+export class CreateJobDto {
+  @ApiProperty({ example: 'cnc-milling', description: 'The capability a node needs (see node capabilities)' })
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'capability must be lower-case letters, digits and dashes' })
+  @IsString()
+  capability!: string;
+
+  @ApiProperty({ example: 40 }) @Max(1_000_000) @Min(1) @IsInt() quantity!: number;
+
+  @ApiProperty({ example: 'parts' }) @Trim() @MaxLength(32) @IsNotEmpty() @IsString() unit!: string;
+
+  @ApiProperty({ example: 'https://designs.example.org/bracket-v2.step' })
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  specUrl!: string;
+
+  @ApiProperty({ format: 'date-time' }) @IsDateString({ strict: true }) dueAt!: string;
+
+  @ApiProperty({ type: RecipientDto }) @ValidateNested() @Type(() => RecipientDto) recipient!: RecipientDto;
+
+  @ApiProperty({ type: DemandDto }) @ValidateNested() @Type(() => DemandDto) demand!: DemandDto;
+
+  @ApiPropertyOptional({ default: 1440, minimum: 1, maximum: 20160, description: 'Minutes a node has to answer an offer' })
+  @IsOptional()
+  @Max(20160)
+  @Min(1)
+  @IsInt()
+  offerTimeoutMinutes?: number;
+
+  @ApiPropertyOptional({ default: 72, minimum: 0, maximum: 2160, description: 'A counter-offer may be this many hours later than dueAt' })
+  @IsOptional()
+  @Max(2160)
+  @Min(0)
+  @IsInt()
+  maxDelayHours?: number;
+
+  @ApiPropertyOptional({ default: false, description: 'Take a counter-offer for part of the quantity (the rest is offered on as a job of its own)' })
+  @IsOptional()
+  @IsBoolean()
+  allowPartial?: boolean;
+
+  @ApiPropertyOptional({ default: 168, minimum: 1, maximum: 2160, description: 'Hours the recipient has to confirm a delivery' })
+  @IsOptional()
+  @Max(2160)
+  @Min(1)
+  @IsInt()
+  confirmWithinHours?: number;
+}
+
+export class ListJobsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: JobStatus;
+}
+
+export class CancelJobDto {
+  @ApiProperty() @Trim() @MaxLength(1000) @IsNotEmpty() @IsString() reason!: string;
+}
+
+export class RejectOfferDto {
+  @ApiProperty({ example: 'No capacity until March' }) @Trim() @MaxLength(1000) @IsNotEmpty() @IsString() reason!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() offerId?: string;
+}
+
+export class AcceptOfferDto {
+  @ApiPropertyOptional({ description: 'The offer being answered (from job.offered); guards against answering a stale one' })
+  @IsOptional()
+  @IsString()
+  offerId?: string;
+}
+
+export class CounterOfferDto extends AcceptOfferDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'A later due date the node can meet' }) @IsOptional() @IsDateString({ strict: true }) dueAt?: string;
+  @ApiPropertyOptional({ description: 'Part of the quantity the node can make' }) @IsOptional() @Min(1) @IsInt() quantity?: number;
+  @ApiPropertyOptional() @IsOptional() @MaxLength(1000) @IsString() note?: string;
+}
+
+export class ProgressDto {
+  @ApiProperty({ minimum: 0, maximum: 100 }) @Max(100) @Min(0) @IsInt() percent!: number;
+  @ApiPropertyOptional() @IsOptional() @MaxLength(1000) @IsString() note?: string;
+}
+
+export class CompleteDto {
+  @ApiProperty({ minimum: 1 }) @Min(1) @IsInt() made!: number;
+  @ApiProperty({ minimum: 0 }) @Min(0) @IsInt() scrapped!: number;
+}
+
+export class JobDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: STATUSES }) status!: JobStatus;
+  @ApiProperty() capability!: string;
+  @ApiProperty() quantity!: number;
+  @ApiProperty() unit!: string;
+  @ApiProperty() specUrl!: string;
+  @ApiProperty({ format: 'date-time' }) dueAt!: string;
+  @ApiProperty() recipient!: { type: string; id: string };
+  @ApiProperty() demand!: { type: string; id: string };
+  @ApiProperty({ nullable: true, type: String }) nodeId!: string | null;
+  @ApiProperty({ description: 'Every offer: node, when, answer' }) offers!: JobOffer[];
+  @ApiProperty({ description: 'Each production run: made, scrapped, confirmation' }) runs!: JobView['runs'];
+  @ApiProperty({ nullable: true }) progress!: JobView['progress'];
+  @ApiProperty({ description: 'Made and scrapped over all runs' }) yield!: { made: number; scrapped: number };
+  @ApiProperty({ description: 'Milestones for lead times: offered → accepted → completed → confirmed' })
+  leadTimes!: { firstOfferedAt: string | null; acceptedAt: string | null; completedAt: string | null; confirmedAt: string | null };
+  @ApiProperty({ nullable: true, type: String }) parentJobId!: string | null;
+  @ApiProperty() workflowId!: string;
+
+  static from(j: JobEntity, live?: JobView | null): JobDto {
+    const runs = live?.runs ?? j.runs;
+    return {
+      id: j.id,
+      status: live?.status ?? j.status,
+      capability: j.capability,
+      quantity: live?.quantity ?? j.quantity,
+      unit: j.unit,
+      specUrl: j.specUrl,
+      dueAt: live?.dueAt ?? j.dueAt.toISOString(),
+      recipient: { type: j.recipientType, id: j.recipientId },
+      demand: { type: j.demandType, id: j.demandId },
+      nodeId: live ? live.nodeId : j.nodeId,
+      offers: live?.offers ?? j.offers,
+      runs,
+      progress: live?.progress ?? j.progress,
+      yield: { made: runs.reduce((a, r) => a + r.made, 0), scrapped: runs.reduce((a, r) => a + r.scrapped, 0) },
+      leadTimes: {
+        firstOfferedAt: j.firstOfferedAt?.toISOString() ?? null,
+        acceptedAt: j.acceptedAt?.toISOString() ?? null,
+        completedAt: j.completedAt?.toISOString() ?? null,
+        confirmedAt: j.confirmedAt?.toISOString() ?? null,
+      },
+      parentJobId: j.parentJobId,
+      workflowId: j.workflowId,
+    };
+  }
+}

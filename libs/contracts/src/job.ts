@@ -1,0 +1,137 @@
+/**
+ * Contracts of job dispatch: the network cannot command a node, it offers work and the node
+ * accepts it or not. A job exists only against a real demand (a project task or an order).
+ *
+ * Runs inside the workflow sandbox too: only `@temporalio/workflow` and pure code.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+export interface JobInput {
+  jobId: string;
+  capability: string;
+  quantity: number;
+  unit: string;
+  specUrl: string;
+  /** ISO-8601: when the goods are due at the recipient. */
+  dueAt: string;
+  /** Who receives the goods: a member, or a node (its owner confirms). `confirmerId` is that member. */
+  recipient: { type: 'member' | 'node'; id: string; confirmerId: string };
+  demand: { type: 'project' | 'order'; id: string };
+  /** The recipient's location: nodes there are preferred. */
+  locationId: string | null;
+  /** How long a node has to answer an offer. */
+  offerTimeoutMs: number;
+  /** A counter-offer with a later date is taken if it is at most this much later than `dueAt`. */
+  maxDelayMs: number;
+  /** A counter-offer for part of the quantity is taken (the rest is offered on) if true. */
+  allowPartial: boolean;
+  /** How long the recipient has to confirm a delivery. */
+  confirmWithinMs: number;
+  createdBy: string;
+}
+
+export type JobStatus =
+  | 'searching'
+  | 'offered'
+  | 'waiting-for-capacity'
+  | 'no-node'
+  | 'accepted'
+  | 'in-progress'
+  | 'delivered'
+  | 'confirmed'
+  | 'cancelled';
+
+export interface JobOffer {
+  offerId: string;
+  nodeId: string;
+  offeredAt: string;
+  answer: 'accepted' | 'rejected' | 'expired' | 'countered' | 'undeliverable' | 'withdrawn' | null;
+  reason: string | null;
+  answeredAt: string | null;
+}
+
+export interface JobView {
+  jobId: string;
+  status: JobStatus;
+  nodeId: string | null;
+  quantity: number;
+  dueAt: string;
+  offers: JobOffer[];
+  progress: { percent: number; note: string | null } | null;
+  /** Per completed run (the first, then each rework). */
+  runs: Array<{ made: number; scrapped: number; completedAt: string; confirmation: 'confirmed' | 'rejected' | 'unanswered' | null; reason: string | null }>;
+  /** Jobs split off for the rest of a partial counter-offer. */
+  remainderJobIds: string[];
+  escalations: string[];
+}
+
+export type NodeAnswer =
+  | { kind: 'accept'; nodeId: string; offerId?: string }
+  | { kind: 'reject'; nodeId: string; offerId?: string; reason: string }
+  | { kind: 'counter'; nodeId: string; offerId?: string; dueAt?: string; quantity?: number; note?: string };
+
+export interface ProgressReport {
+  nodeId: string;
+  percent: number;
+  note?: string;
+}
+
+export interface CompletionReport {
+  nodeId: string;
+  made: number;
+  scrapped: number;
+}
+
+export const JobRejection = {
+  NotOffered: 'JobNotOffered',
+  NotYours: 'JobNotYours',
+  NotAccepted: 'JobNotAccepted',
+  Closed: 'JobClosed',
+  InvalidCounter: 'JobInvalidCounter',
+  InvalidReport: 'JobInvalidReport',
+} as const;
+
+export function jobWorkflowId(jobId: string): string {
+  return `job-${jobId}`;
+}
+
+export const JOB_WORKFLOW_TYPE = 'jobWorkflow';
+
+// Message definitions. The string names are stored in histories: never change them.
+export const answerOfferUpdate = defineUpdate<JobView, [NodeAnswer]>('answerOffer');
+export const reportProgressUpdate = defineUpdate<JobView, [ProgressReport]>('reportProgress');
+export const completeJobUpdate = defineUpdate<JobView, [CompletionReport]>('completeJob');
+export const cancelJobUpdate = defineUpdate<JobView, [{ actor: string; reason: string }]>('cancelJob');
+/** Sent to waiting jobs when a node frees a slot: pull, not push. */
+export const capacityFreedSignal = defineSignal<[{ nodeId: string }]>('capacityFreed');
+export const getJobQuery = defineQuery<JobView>('getJob');
+
+/** Input of the activity that picks the node to offer a job to next. */
+export interface PickNodeInput {
+  jobId: string;
+  capability: string;
+  locationId: string | null;
+  exclude: string[];
+}
+export type PickNodeResult = { kind: 'node'; nodeId: string } | { kind: 'all-busy' } | { kind: 'none' };
+
+export interface SendJobEventInput {
+  nodeId: string;
+  /** The `webhook-id`: the same for every retry of this event. */
+  eventId: string;
+  type: 'job.offered' | 'job.cancelled' | 'job.reminder' | 'job.rework' | 'delivery.confirmed' | 'delivery.rejected' | 'offer.withdrawn';
+  data: Record<string, unknown>;
+}
+
+export interface RecordJobInput {
+  jobId: string;
+  view: JobView;
+}
+
+export interface NotifyInput {
+  /** The email's business key (sent once). */
+  key: string;
+  to: { coordinator: true } | { memberId: string };
+  subject: string;
+  text: string;
+}
