@@ -14,8 +14,10 @@
  *   4. answer fast: 2xx = received. 5xx, 408 and 429 mean "try again later" (honour Retry-After);
  *      another 4xx is final; 410 Gone tells DPN to stop sending until its coordinator pings again.
  *
- * Events: `node.ping` (answer 200: your endpoint works). Job events (`job.offered`, ...) come with
- * job dispatch; this receiver logs any other event and answers 202.
+ * Events: `node.ping` (answer 200: your endpoint works), `job.offered` (answer 202, then accept or
+ * reject through the node API: set DPN_URL and NODE_TOKEN, and ANSWER_OFFERS=accept|reject),
+ * `job.reminder`, `job.cancelled`, `offer.withdrawn`, `delivery.confirmed`, `delivery.rejected`.
+ * The node API: POST {DPN_URL}/nodes/me/jobs/:jobId/accept | reject | counter | progress | complete.
  */
 'use strict';
 const http = require('node:http');
@@ -24,7 +26,12 @@ const { Webhook } = require('standardwebhooks');
 const MAX_BODY = 1024 * 1024;
 
 /**
- * @param {{ secrets: string[], onEvent?: (event: { id: string, type: string, timestamp: string, data: unknown }) => number | void, log?: (line: string) => void }} opts
+ * @param {{
+ *   secrets: string[],
+ *   onEvent?: (event: { id: string, type: string, timestamp: string, data: any }) => number | void,
+ *   answerOffers?: { apiUrl: string, token: string, decide: (event: { data: any }) => 'accept' | 'reject' | null },
+ *   log?: (line: string) => void,
+ * }} opts
  * @returns {http.Server}
  */
 function createReceiver(opts) {
@@ -72,8 +79,28 @@ function createReceiver(opts) {
       log(`received ${event.type} ${id}`);
       const status = opts.onEvent ? opts.onEvent(event) : undefined;
       send(typeof status === 'number' ? status : event.type === 'node.ping' ? 200 : 202, { received: true });
+      // Answer an offer after acknowledging the webhook (never make DPN wait for a decision).
+      if (event.type === 'job.offered' && opts.answerOffers) {
+        const answer = opts.answerOffers.decide(event);
+        if (answer) void answerOffer(opts.answerOffers, event, answer, log);
+      }
     });
   });
+}
+
+/** Calls the node API to accept or reject an offer. */
+async function answerOffer(api, event, answer, log) {
+  const body = answer === 'accept' ? { offerId: event.data.offerId } : { offerId: event.data.offerId, reason: 'declined by this node' };
+  try {
+    const res = await fetch(`${api.apiUrl}/nodes/me/jobs/${event.data.jobId}/${answer}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${api.token}` },
+      body: JSON.stringify(body),
+    });
+    log(`${answer} ${event.data.jobId}: HTTP ${res.status}`);
+  } catch (err) {
+    log(`${answer} ${event.data.jobId} failed: ${err.message}`);
+  }
 }
 
 module.exports = { createReceiver };
@@ -85,5 +112,10 @@ if (require.main === module) {
     process.exit(1);
   }
   const port = Number(process.env.PORT ?? 8080);
-  createReceiver({ secrets }).listen(port, () => process.stdout.write(`DPN node receiver on http://localhost:${port}/\n`));
+  const answer = process.env.ANSWER_OFFERS;
+  const answerOffers =
+    process.env.DPN_URL && process.env.NODE_TOKEN && (answer === 'accept' || answer === 'reject')
+      ? { apiUrl: process.env.DPN_URL.replace(/\/$/, ''), token: process.env.NODE_TOKEN, decide: () => answer }
+      : undefined;
+  createReceiver({ secrets, answerOffers }).listen(port, () => process.stdout.write(`DPN node receiver on http://localhost:${port}/\n`));
 }

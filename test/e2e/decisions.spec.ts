@@ -5,17 +5,11 @@
  */
 import jwt from 'jsonwebtoken';
 import { ADMIN_TOKEN, eventually, LINK_SECRET, useTestSystem } from '../support/stack';
-import type { CaughtMail } from '../../libs/dev-stack/src/mail-catcher';
+import { linkIn } from '../support/mail';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 let seq = 0;
 
-/** The decision link in a mail's text part. */
-export function linkIn(mail: CaughtMail): string {
-  const m = /https?:\/\/\S+\/decide\/[\w.-]+/.exec(mail.text);
-  if (!m) throw new Error(`no decision link in "${mail.subject}"`);
-  return m[0];
-}
 
 describe('member decisions: email prompts, the decision page and the member API', () => {
   const t = useTestSystem({ mail: true });

@@ -39,12 +39,12 @@ export class CreateJobDto {
 
   @ApiProperty({ type: DemandDto }) @ValidateNested() @Type(() => DemandDto) demand!: DemandDto;
 
-  @ApiPropertyOptional({ default: 1440, minimum: 1, maximum: 20160, description: 'Minutes a node has to answer an offer' })
+  @ApiPropertyOptional({ default: 86400, minimum: 5, maximum: 1209600, description: 'Seconds a node has to answer an offer (default a day)' })
   @IsOptional()
-  @Max(20160)
-  @Min(1)
+  @Max(1_209_600)
+  @Min(5)
   @IsInt()
-  offerTimeoutMinutes?: number;
+  offerTimeoutSeconds?: number;
 
   @ApiPropertyOptional({ default: 72, minimum: 0, maximum: 2160, description: 'A counter-offer may be this many hours later than dueAt' })
   @IsOptional()

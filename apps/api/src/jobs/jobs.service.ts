@@ -97,7 +97,7 @@ export class JobsService {
       recipient: { type: dto.recipient.type, id: dto.recipient.id, confirmerId },
       demand: dto.demand,
       locationId,
-      offerTimeoutMs: (dto.offerTimeoutMinutes ?? 1440) * 60_000,
+      offerTimeoutMs: (dto.offerTimeoutSeconds ?? 86_400) * 1000,
       maxDelayMs: (dto.maxDelayHours ?? 72) * HOUR,
       allowPartial: dto.allowPartial ?? false,
       confirmWithinMs: (dto.confirmWithinHours ?? 168) * HOUR,
@@ -133,9 +133,12 @@ export class JobsService {
     if (q.status) qb.andWhere('j.status = :status', { status: q.status });
     if (filter.nodeId) {
       // A node sees the jobs it holds and the ones offered to it right now.
-      qb.andWhere(`(j.node_id = :nodeId OR (j.status = 'offered' AND j.offers -> (jsonb_array_length(j.offers) - 1) ->> 'nodeId' = :nodeId))`, { nodeId: filter.nodeId });
+      qb.andWhere(`(j.nodeId = :nodeId OR (j.status = 'offered' AND j.offers -> (jsonb_array_length(j.offers) - 1) ->> 'nodeId' = :nodeIdText))`, {
+        nodeId: filter.nodeId,
+        nodeIdText: filter.nodeId,
+      });
     }
-    const [items, total] = await qb.orderBy('j.due_at', 'ASC').addOrderBy('j.id', 'ASC').take(limit).skip(offset).getManyAndCount();
+    const [items, total] = await qb.orderBy('j.dueAt', 'ASC').addOrderBy('j.id', 'ASC').take(limit).skip(offset).getManyAndCount();
     return { items, total, limit, offset };
   }
 

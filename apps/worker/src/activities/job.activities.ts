@@ -77,9 +77,9 @@ export class JobActivities {
     const accepted = view.offers.find((o) => o.answer === 'accepted' || (o.answer === 'countered' && o.reason?.startsWith('taken')));
     const lastRun = view.runs.at(-1);
     await this.ds.query(
-      `UPDATE jobs SET status = $2, node_id = $3, quantity = $4, due_at = $5, offers = $6, runs = $7, progress = $8,
-              first_offered_at = COALESCE(first_offered_at, $9), accepted_at = COALESCE(accepted_at, $10), completed_at = $11,
-              confirmed_at = CASE WHEN $2 = 'confirmed' THEN COALESCE(confirmed_at, now()) ELSE confirmed_at END, updated_at = now()
+      `UPDATE jobs SET status = $2::varchar, node_id = $3, quantity = $4, due_at = $5, offers = $6, runs = $7, progress = $8,
+              first_offered_at = COALESCE(first_offered_at, $9::timestamptz), accepted_at = COALESCE(accepted_at, $10::timestamptz), completed_at = $11::timestamptz,
+              confirmed_at = CASE WHEN $2::varchar = 'confirmed' THEN COALESCE(confirmed_at, now()) ELSE confirmed_at END, updated_at = now()
         WHERE id = $1`,
       [
         jobId,
@@ -103,7 +103,8 @@ export class JobActivities {
       await this.ds.query(`UPDATE nodes SET expired_offers_in_row = 0 WHERE id = $1`, [input.nodeId]);
       return;
     }
-    const [row] = await this.ds.query(
+    // For an UPDATE, TypeORM's query() answers [rows, affected].
+    const [[row]] = await this.ds.query(
       `UPDATE nodes SET expired_offers_in_row = expired_offers_in_row + 1,
               status = CASE WHEN expired_offers_in_row + 1 >= $2 THEN 'suspended' ELSE status END
         WHERE id = $1 RETURNING expired_offers_in_row, status, owner_member_id, name`,
