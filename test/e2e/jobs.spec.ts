@@ -104,7 +104,7 @@ describe('job dispatch to nodes over signed webhooks', () => {
         .expect(201)
     ).body.id as string;
   const status = async (id: string) => (await t.http.get(`/admin/jobs/${id}`).set(auth).expect(200)).body;
-  const nodeCall = (token: string, path: string, body: unknown) => t.http.post(`/nodes/me/jobs/${path}`).set('Authorization', `Bearer ${token}`).send(body);
+  const nodeCall = (token: string, path: string, body: object) => t.http.post(`/nodes/me/jobs/${path}`).set('Authorization', `Bearer ${token}`).send(body);
 
   it('offers to the most automated node first; a rejection moves on; the accepting node delivers; the recipient confirms from the email', async () => {
     suite = 'a';
