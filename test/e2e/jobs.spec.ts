@@ -203,16 +203,24 @@ describe('job dispatch to nodes over signed webhooks', () => {
       const j = await status(id);
       return j.status === 'confirmed' ? j : undefined;
     }, 20_000);
-    expect(end.yield).toEqual({ made: 40, scrapped: 4 });
+    // The rejected run's parts count as scrap.
+    expect(end.yield).toEqual({ made: 20, scrapped: 24 });
   });
 
-  it('suspends a node that lets three offers in a row expire, and tells its operator', async () => {
+  it('counts a node’s expired offers in a row once each, suspends it at three, and starts again when reactivated', async () => {
     suite = 'd';
     const silent = await node('Sleepy', 'automated', 'silent');
     const activities = t.sys.worker!.get(JobActivities);
-    for (let i = 0; i < 3; i++) await activities.recordOfferOutcome({ nodeId: silent.id, answered: false });
+    const expire = (offerId: string) => activities.recordOfferOutcome({ nodeId: silent.id, offerId, answered: false });
+    expect((await expire('job-1:1')).expiredInRow).toBe(1);
+    expect((await expire('job-1:1')).expiredInRow).toBe(1); // a retried activity counts an expiry once
+    expect((await expire('job-2:1')).suspended).toBe(false);
+    const third = await expire('job-3:1');
+    expect(third).toMatchObject({ suspended: true, expiredInRow: 3, ownerMemberId: silent.owner.id });
     expect((await t.http.get(`/admin/nodes/${silent.id}`).set(auth).expect(200)).body.status).toBe('suspended');
-    await eventually(async () => (await t.mail.messages()).find((m) => m.envelopeTo.includes(silent.owner.email) && /was suspended/.test(m.subject)));
+    // Reactivated by the coordinator, it starts from zero again.
+    await t.http.patch(`/admin/nodes/${silent.id}`).set(auth).send({ status: 'active' }).expect(200);
+    expect((await expire('job-4:1')).expiredInRow).toBe(1);
   });
 
   it('refuses jobs without a real demand, and bad input', async () => {

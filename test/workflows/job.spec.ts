@@ -39,6 +39,8 @@ interface World {
   remainders: Array<{ jobId: string; quantity: number }>;
   decisions: string[];
   failDelivery?: (e: SendJobEventInput) => boolean;
+  /** Held deliveries: the stub waits for this before it answers. */
+  hold?: Promise<void>;
 }
 
 describe('jobWorkflow', () => {
@@ -75,11 +77,13 @@ describe('jobWorkflow', () => {
       },
       sendJobEvent: async (e) => {
         w.events.push(e);
+        if (w.hold && e.type === 'job.offered') await w.hold;
         return w.failDelivery?.(e) ? 'failed' : 'delivered';
       },
       recordJob: async () => undefined,
       recordOfferOutcome: async ({ nodeId, answered }) => {
         w.expiries[nodeId] = answered ? 0 : (w.expiries[nodeId] ?? 0) + 1;
+        return { suspended: w.expiries[nodeId] === 3, expiredInRow: w.expiries[nodeId], ownerMemberId: `owner-${nodeId}`, nodeName: nodeId };
       },
       notify: async ({ key }) => {
         w.emails.push(key);
@@ -163,7 +167,7 @@ describe('jobWorkflow', () => {
   });
 
   it('takes a counter-offer within the rules (later date, part of the quantity: the rest becomes its own job) and refuses one beyond them', async () => {
-    await withWorker({ nodes: ['n-1', 'n-2'] }, async ({ taskQueue, w }) => {
+    await withWorker({ nodes: ['n-1', 'n-2', 'n-3'] }, async ({ taskQueue, w }) => {
       const i = await input({ maxDelayMs: DAY });
       const h = await start(taskQueue, i);
       await until(h, (v) => v.status === 'offered');
@@ -177,7 +181,9 @@ describe('jobWorkflow', () => {
       expect(taken).toMatchObject({ status: 'accepted', nodeId: 'n-2', quantity: 6, dueAt: later });
       expect(w.remainders).toEqual([{ jobId: taken.remainderJobIds[0], quantity: 4 }]);
       const rest = ts.env.client.workflow.getHandle(jobWorkflowId(taken.remainderJobIds[0]));
-      expect((await until(rest, (v) => v.status === 'offered')).quantity).toBe(4);
+      const restView = await until(rest, (v) => v.status === 'offered');
+      // The rest goes to a node that neither refused the job nor makes its first part.
+      expect(restView).toMatchObject({ quantity: 4, offers: [{ nodeId: 'n-3' }] });
       await rest.executeUpdate(cancelJobUpdate, { args: [{ actor: 'coordinator', reason: 'test over' }] });
       await h.executeUpdate(cancelJobUpdate, { args: [{ actor: 'coordinator', reason: 'test over' }] });
       await rest.result();
@@ -246,8 +252,52 @@ describe('jobWorkflow', () => {
       await h.executeUpdate(answerOfferUpdate, { args: [{ kind: 'accept', nodeId: 'n-2' }] });
       const cancelled = await h.executeUpdate(cancelJobUpdate, { args: [{ actor: 'coordinator', reason: 'project stopped' }] });
       expect(cancelled.status).toBe('cancelled');
-      expect(w.events.at(-1)).toMatchObject({ type: 'job.cancelled', nodeId: 'n-2' });
       await h.result();
+      expect(w.events.at(-1)).toMatchObject({ type: 'job.cancelled', nodeId: 'n-2' });
+    });
+  });
+
+  it('an answer that comes while the offer webhook is still being retried counts; it never carries over to the next offer', async () => {
+    let release!: () => void;
+    const hold = new Promise<void>((r) => (release = r));
+    await withWorker({ nodes: ['slow', 'n-2'], hold, failDelivery: (e) => e.nodeId === 'slow' }, async ({ taskQueue }) => {
+      const h = await start(taskQueue, await input());
+      await until(h, (v) => v.status === 'offered');
+      // The node saw the offer in its list before the webhook got through, and rejects it.
+      await h.executeUpdate(answerOfferUpdate, { args: [{ kind: 'reject', nodeId: 'slow', reason: 'busy' }] });
+      release(); // the webhook now fails for good: the rejection stays with its own offer
+      const v = await until(h, (x) => x.offers.length === 2);
+      expect(v.offers.map((o) => [o.nodeId, o.answer])).toEqual([
+        ['slow', 'rejected'],
+        ['n-2', null],
+      ]);
+      expect(v.nodeId).toBeNull();
+      await h.executeUpdate(cancelJobUpdate, { args: [{ actor: 'coordinator', reason: 'test over' }] });
+      await h.result();
+    });
+  });
+
+  it('a cancel that races an answer or a completion never leaves the job hanging', async () => {
+    await withWorker({ nodes: ['n-1'] }, async ({ taskQueue }) => {
+      const a = await start(taskQueue, await input());
+      await until(a, (v) => v.status === 'offered');
+      await Promise.allSettled([
+        a.executeUpdate(answerOfferUpdate, { args: [{ kind: 'accept', nodeId: 'n-1' }] }),
+        a.executeUpdate(cancelJobUpdate, { args: [{ actor: 'coordinator', reason: 'race' }] }),
+      ]);
+      expect((await a.result()).status).toBe('cancelled');
+
+      const b = await start(taskQueue, await input());
+      await until(b, (v) => v.status === 'offered');
+      await b.executeUpdate(answerOfferUpdate, { args: [{ kind: 'accept', nodeId: 'n-1' }] });
+      const [, completed] = await Promise.allSettled([
+        b.executeUpdate(cancelJobUpdate, { args: [{ actor: 'coordinator', reason: 'race' }] }),
+        b.executeUpdate(completeJobUpdate, { args: [{ nodeId: 'n-1', made: 10, scrapped: 0 }] }),
+      ]);
+      const end = await b.result();
+      // Either the completion came first (then the cancel won over the delivery) or it was refused.
+      expect(end.status).toBe('cancelled');
+      if (completed.status === 'rejected') expect(String(completed.reason)).toMatch(/update|cancel/i);
     });
   });
 });

@@ -48,9 +48,11 @@ import {
   SendJobEventInput,
 } from '../../libs/contracts/src/job';
 import { memberDecisionWorkflow } from '../decision/workflow';
-import { MUST_LAND } from '../shared/activity-options';
+import { MAIL, MUST_LAND } from '../shared/activity-options';
 
-const { pickNode, recordJob, recordOfferOutcome, notify, announceCapacity, createRemainderJob } = proxyActivities<JobActivities>(MUST_LAND);
+const { pickNode, recordJob, recordOfferOutcome, announceCapacity, createRemainderJob } = proxyActivities<JobActivities>(MUST_LAND);
+// Escalation emails: never block or fail the job.
+const { notify } = proxyActivities<JobActivities>(MAIL);
 
 /**
  * A webhook is retried (5xx, 408, 429 with Retry-After, network errors) for more than a day, with
@@ -79,25 +81,33 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
     remainderJobIds: [],
     escalations: [],
   };
-  const tried = new Set<string>();
+  // Nodes not to offer this job to (again): those that declined, let it expire, or (for the rest of
+  // a partial counter-offer) the node that is making the first part.
+  const tried = new Set<string>(input.excludeNodeIds ?? []);
   let currentOffer: JobOffer | null = null;
+  /** Webhooks nobody waits for (withdrawals, reminders, outcomes): awaited before the end. */
+  const background: Array<Promise<unknown>> = [];
+  let recordSeq = 0;
   let answer: NodeAnswer | undefined;
   let completion: CompletionReport | undefined;
   let cancel: { actor: string; reason: string } | undefined;
   let freed = 0;
 
   const now = () => new Date().toISOString();
+  /** Projects the view; `seq` keeps a slower write from overwriting a newer one. */
+  const record = () => recordJob({ jobId: input.jobId, seq: ++recordSeq, view });
   const set = async (status: JobStatus) => {
     view.status = status;
-    await recordJob({ jobId: input.jobId, view });
+    await record();
   };
   const event = (nodeId: string, type: SendJobEventInput['type'], suffix: string, data: Record<string, unknown> = {}) =>
     sendJobEvent({ nodeId, eventId: `evt_${input.jobId.replace(/-/g, '')}_${suffix}`, type, data: { jobId: input.jobId, ...data } }).catch(() => 'failed' as const);
-  const escalate = async (what: string, text: string) => {
+  const escalate = (what: string, text: string) => {
     if (view.escalations.includes(what)) return;
     view.escalations.push(what);
-    await notify({ key: `job:${input.jobId}:${what}`, to: { coordinator: true }, subject: `Job ${input.capability} × ${view.quantity}: ${what}`, text });
+    background.push(notify({ key: `job:${input.jobId}:${what}`, to: { coordinator: true }, subject: `Job ${input.capability} × ${view.quantity}: ${what}`, text }).catch(() => undefined));
   };
+  const later = (nodeId: string, type: SendJobEventInput['type'], suffix: string, data: Record<string, unknown> = {}) => void background.push(event(nodeId, type, suffix, data));
 
   setHandler(getJobQuery, () => view);
   setHandler(
@@ -106,13 +116,13 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
       // The same acceptance sent twice is harmless: the first one has already been applied.
       if (a.kind === 'accept' && view.nodeId === a.nodeId && view.status !== 'offered') return view;
       answer = a;
-      await condition(() => answer === undefined);
+      await condition(() => answer !== a);
       return view;
     },
     {
       validator: (a: NodeAnswer) => {
         if (a.kind === 'accept' && view.nodeId === a.nodeId && ['accepted', 'in-progress'].includes(view.status)) return;
-        if (view.status !== 'offered' || !currentOffer || answer) {
+        if (view.status !== 'offered' || !currentOffer || answer || cancel) {
           throw fail(view.nodeId && view.nodeId !== a.nodeId ? JobRejection.NotYours : JobRejection.NotOffered, `the job is ${view.status}, not waiting for an answer from this node`);
         }
         if (currentOffer.nodeId !== a.nodeId) throw fail(JobRejection.NotYours, 'the job is offered to another node');
@@ -128,6 +138,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
     },
   );
   const assigned = (nodeId: string) => {
+    if (cancel) throw fail(JobRejection.Closed, 'the job is being cancelled');
     if (view.nodeId !== nodeId) throw fail(view.nodeId ? JobRejection.NotYours : JobRejection.NotAccepted, view.nodeId ? 'the job is assigned to another node' : 'the job has not been accepted yet');
     if (!['accepted', 'in-progress'].includes(view.status)) throw fail(view.status === 'offered' ? JobRejection.NotAccepted : JobRejection.Closed, `the job is ${view.status}`);
   };
@@ -135,7 +146,8 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
     reportProgressUpdate,
     async (r) => {
       view.progress = { percent: r.percent, note: r.note ?? null };
-      await set('in-progress');
+      if (view.status === 'accepted') view.status = 'in-progress';
+      await record();
       return view;
     },
     {
@@ -151,7 +163,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
       const last = view.runs.at(-1);
       if (view.status !== 'accepted' && view.status !== 'in-progress' && last && last.made === r.made && last.scrapped === r.scrapped) return view; // a repeat
       completion = r;
-      await condition(() => completion === undefined);
+      await condition(() => completion === undefined || view.status === 'cancelled');
       return view;
     },
     {
@@ -189,44 +201,57 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
     view.offers.push(offer);
     currentOffer = offer;
     await set('offered');
-    const answerBy = new Date(Date.now() + input.offerTimeoutMs).toISOString();
-    const sent = await event(nodeId, 'job.offered', `offer${n}`, {
-      offerId: offer.offerId,
-      capability: input.capability,
-      quantity: view.quantity,
-      unit: input.unit,
-      specUrl: input.specUrl,
-      dueAt: view.dueAt,
-      answerBy,
-      rework,
-    });
+    const answerBy = Date.now() + input.offerTimeoutMs;
     const close = async (result: JobOffer['answer'], reason: string | null) => {
       offer.answer = result;
       offer.reason = reason;
       offer.answeredAt = now();
       currentOffer = null;
-      await recordJob({ jobId: input.jobId, view });
+      await record();
     };
-    if (sent === 'failed') {
-      tried.add(nodeId);
-      await close('undeliverable', 'the offer could not be delivered to the node');
-      return false;
-    }
-    const answered = await condition(() => answer !== undefined || cancel !== undefined, input.offerTimeoutMs);
-    if (cancel) {
-      await close('withdrawn', 'the job was cancelled');
-      return false;
-    }
-    if (!answered) {
-      tried.add(nodeId);
-      await close('expired', `no answer by ${answerBy}`);
-      await recordOfferOutcome({ nodeId, answered: false });
-      await event(nodeId, 'offer.withdrawn', `offer${n}-expired`, { offerId: offer.offerId, reason: 'expired' });
-      return false;
-    }
-    const a = answer!;
-    await recordOfferOutcome({ nodeId, answered: true });
     try {
+      // The answer window starts now, while the webhook may still be retried (a node may answer
+      // from its list of offers before the webhook gets through).
+      let sent: 'delivered' | 'failed' | undefined;
+      void event(nodeId, 'job.offered', `offer${n}`, {
+        offerId: offer.offerId,
+        capability: input.capability,
+        quantity: view.quantity,
+        unit: input.unit,
+        specUrl: input.specUrl,
+        dueAt: view.dueAt,
+        answerBy: new Date(answerBy).toISOString(),
+        rework,
+      }).then((r) => (sent = r));
+      const answered = await condition(() => answer !== undefined || cancel !== undefined || sent === 'failed', input.offerTimeoutMs);
+      if (cancel) {
+        await close('withdrawn', 'the job was cancelled');
+        return false;
+      }
+      if (!answer && sent === 'failed') {
+        tried.add(nodeId);
+        await close('undeliverable', 'the offer could not be delivered to the node');
+        return false;
+      }
+      if (!answered) {
+        tried.add(nodeId);
+        await close('expired', `no answer by ${new Date(answerBy).toISOString()}`);
+        const outcome = await recordOfferOutcome({ nodeId, offerId: offer.offerId, answered: false });
+        later(nodeId, 'offer.withdrawn', `offer${n}-expired`, { offerId: offer.offerId, reason: 'expired' });
+        if (outcome.suspended) {
+          background.push(
+            notify({
+              key: `node:${nodeId}:suspended:${offer.offerId}`,
+              to: { memberId: outcome.ownerMemberId },
+              subject: `Your node "${outcome.nodeName}" was suspended`,
+              text: `Your node let ${outcome.expiredInRow} job offers in a row expire without an answer, so it receives no more offers. Ask the coordinator to reactivate it when it is staffed again.`,
+            }).catch(() => undefined),
+          );
+        }
+        return false;
+      }
+      const a = answer!;
+      await recordOfferOutcome({ nodeId, offerId: offer.offerId, answered: true });
       if (a.kind === 'reject') {
         tried.add(nodeId);
         await close('rejected', a.reason);
@@ -237,19 +262,19 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
         if (lateBy > input.maxDelayMs || (a.quantity !== undefined && !input.allowPartial)) {
           tried.add(nodeId);
           await close('countered', a.quantity !== undefined && !input.allowPartial ? 'refused: this job is not split' : `refused: more than ${input.maxDelayMs / HOUR} h after the due date`);
-          await event(nodeId, 'offer.withdrawn', `offer${n}-counter-refused`, { offerId: offer.offerId, reason: offer.reason });
+          later(nodeId, 'offer.withdrawn', `offer${n}-counter-refused`, { offerId: offer.offerId, reason: offer.reason });
           return false;
         }
         if (a.dueAt) view.dueAt = a.dueAt;
         if (a.quantity !== undefined) {
-          // The node makes part; the rest becomes a job of its own, offered on (not to this node first).
+          // The node makes part; the rest becomes a job of its own, offered to other nodes.
           const restId = uuid4();
           const rest = view.quantity - a.quantity;
           view.quantity = a.quantity;
           await createRemainderJob({ parentJobId: input.jobId, jobId: restId, quantity: rest });
           await startChild(jobWorkflow, {
             workflowId: `job-${restId}`,
-            args: [{ ...input, jobId: restId, quantity: rest }],
+            args: [{ ...input, jobId: restId, quantity: rest, excludeNodeIds: [...tried, nodeId] }],
             parentClosePolicy: ParentClosePolicy.ABANDON,
           });
           view.remainderJobIds.push(restId);
@@ -262,28 +287,32 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
       await set('accepted');
       return true;
     } finally {
+      // Whatever happened, the answer (if any) belongs to this offer only: never to the next one.
       answer = undefined;
     }
   }
 
   /** Offers the job until a node takes it; false when it was cancelled first. */
   async function dispatch(preferred: string | null): Promise<boolean> {
+    if (cancel) return false;
     if (preferred && (await offerTo(preferred, true))) return true;
     for (;;) {
       if (cancel) return false;
+      const seen = freed; // before picking: a slot freed meanwhile must not be missed
       const pick = await pickNode({ jobId: input.jobId, capability: input.capability, locationId: input.locationId, exclude: [...tried] });
       if (pick.kind === 'node') {
         if (await offerTo(pick.nodeId, false)) return true;
         continue;
       }
-      const seen = freed;
       if (pick.kind === 'all-busy') {
         await set('waiting-for-capacity');
-        await condition(() => cancel !== undefined || freed > seen, 15 * 60_000);
+        // Woken by a node that frees a slot; the hourly look is only a safety net.
+        await condition(() => cancel !== undefined || freed > seen, HOUR);
       } else {
         await set('no-node');
-        await escalate('no node left', `No node is left to offer this job to (${input.capability} × ${view.quantity} ${input.unit}, due ${view.dueAt}). ${tried.size} node(s) declined or did not answer. Register a capable node or change the job.`);
-        await condition(() => cancel !== undefined || freed > seen, HOUR);
+        escalate('no node left', `No node is left to offer this job to (${input.capability} × ${view.quantity} ${input.unit}, due ${view.dueAt}). ${tried.size} node(s) declined or did not answer. Register a capable node or change the job.`);
+        // A day later, nodes that declined get another chance (their capacity may have changed).
+        if (!(await condition(() => cancel !== undefined || freed > seen, DAY))) tried.clear();
       }
     }
   }
@@ -293,11 +322,14 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
     const done = () => completion !== undefined || cancel !== undefined;
     const remindIn = Date.parse(view.dueAt) - DAY - Date.now();
     if (remindIn > 0 && !(await condition(done, remindIn))) {
-      await event(view.nodeId!, 'job.reminder', `reminder${view.runs.length}`, { dueAt: view.dueAt, progress: view.progress });
+      later(view.nodeId!, 'job.reminder', `reminder${view.runs.length}`, { dueAt: view.dueAt, progress: view.progress });
     }
     const dueIn = Date.parse(view.dueAt) - Date.now();
-    if (dueIn > 0 && !(await condition(done, dueIn))) {
-      await escalate(`overdue-${view.runs.length}`, `The job (${input.capability} × ${view.quantity}) at node ${view.nodeId} was due ${view.dueAt} and is not complete (progress: ${view.progress?.percent ?? 0}%).`);
+    // Late (or rework that starts after the due date): the coordinator is told.
+    if (dueIn <= 0 || !(await condition(done, dueIn))) {
+      if (!done()) {
+        escalate(`overdue-${view.runs.length}`, `The job (${input.capability} × ${view.quantity}) at node ${view.nodeId} was due ${view.dueAt} and is not complete (progress: ${view.progress?.percent ?? 0}%).`);
+      }
     }
     await condition(done);
     return completion;
@@ -305,7 +337,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
 
   let confirmScope: CancellationScope;
   try {
-    await recordJob({ jobId: input.jobId, view });
+    await record();
     let preferred: string | null = null;
     for (;;) {
       if (!(await dispatch(preferred))) break;
@@ -366,42 +398,43 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
       if (mine?.optionId === 'confirm') {
         run.confirmation = 'confirmed';
         await set('confirmed');
-        await event(view.nodeId!, 'delivery.confirmed', `confirmed${view.runs.length}`, { made: run.made });
+        later(view.nodeId!, 'delivery.confirmed', `confirmed${view.runs.length}`, { made: run.made });
         break;
       }
       if (mine?.optionId === 'reject') {
         run.confirmation = 'rejected';
         run.reason = mine.comment ?? null;
         // Rework: the same node gets the job again first; its output counts as scrap.
-        await event(view.nodeId!, 'delivery.rejected', `rejected${view.runs.length}`, { reason: run.reason });
+        later(view.nodeId!, 'delivery.rejected', `rejected${view.runs.length}`, { reason: run.reason });
         preferred = view.nodeId;
         view.nodeId = null;
         view.progress = null;
         continue;
       }
       run.confirmation = 'unanswered';
-      await recordJob({ jobId: input.jobId, view });
-      await escalate(`delivery-unconfirmed-${view.runs.length}`, `The recipient has not confirmed the delivery of job ${input.jobId} (${run.made} ${input.unit}) in time. Please settle it with them.`);
+      await record();
+      escalate(`delivery-unconfirmed-${view.runs.length}`, `The recipient has not confirmed the delivery of job ${input.jobId} (${run.made} ${input.unit}) in time. Please settle it with them.`);
       break;
     }
     if (cancel) {
       // Tell the node that holds the job, or the one whose offer was withdrawn.
       const last = view.offers.at(-1);
       const nodeId = view.nodeId ?? (last?.answer === 'withdrawn' ? last.nodeId : undefined);
-      if (nodeId) await event(nodeId, 'job.cancelled', 'cancelled', { reason: cancel.reason });
-      if (view.nodeId) await announceCapacity({ nodeId: view.nodeId });
+      if (nodeId) later(nodeId, 'job.cancelled', 'cancelled', { reason: cancel.reason });
       await set('cancelled');
+      if (view.nodeId) await announceCapacity({ nodeId: view.nodeId });
     }
   } catch (err) {
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(async () => {
         const nodeId = view.nodeId ?? (view.status === 'offered' ? view.offers.at(-1)?.nodeId : undefined);
-        if (nodeId) await event(nodeId, 'job.cancelled', 'cancelled', { reason: 'cancelled through Temporal' });
         await set('cancelled');
+        if (nodeId) await event(nodeId, 'job.cancelled', 'cancelled', { reason: 'cancelled through Temporal' });
       });
     }
     throw err;
   }
+  await Promise.all(background);
   await condition(allHandlersFinished);
   return view;
 }

@@ -28,6 +28,8 @@ export interface JobInput {
   /** How long the recipient has to confirm a delivery. */
   confirmWithinMs: number;
   createdBy: string;
+  /** Nodes never to offer this job to (the rest of a partial counter-offer skips its first maker). */
+  excludeNodeIds?: string[];
 }
 
 export type JobStatus =
@@ -125,7 +127,24 @@ export interface SendJobEventInput {
 
 export interface RecordJobInput {
   jobId: string;
+  /** Increases with every write of one job: an older write never overwrites a newer one. */
+  seq: number;
   view: JobView;
+}
+
+export interface OfferOutcomeInput {
+  nodeId: string;
+  /** Makes the count idempotent: a retried activity counts an expiry once. */
+  offerId: string;
+  answered: boolean;
+}
+
+export interface OfferOutcomeResult {
+  /** Suspended by this expiry. */
+  suspended: boolean;
+  expiredInRow: number;
+  ownerMemberId: string;
+  nodeName: string;
 }
 
 export interface NotifyInput {

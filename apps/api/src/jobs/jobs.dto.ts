@@ -116,7 +116,7 @@ export class JobDto {
   @ApiProperty({ description: 'Every offer: node, when, answer' }) offers!: JobOffer[];
   @ApiProperty({ description: 'Each production run: made, scrapped, confirmation' }) runs!: JobView['runs'];
   @ApiProperty({ nullable: true }) progress!: JobView['progress'];
-  @ApiProperty({ description: 'Made and scrapped over all runs' }) yield!: { made: number; scrapped: number };
+  @ApiProperty({ description: 'Made (not rejected) and scrapped (in production, plus rejected deliveries) over all runs' }) yield!: { made: number; scrapped: number };
   @ApiProperty({ description: 'Milestones for lead times: offered → accepted → completed → confirmed' })
   leadTimes!: { firstOfferedAt: string | null; acceptedAt: string | null; completedAt: string | null; confirmedAt: string | null };
   @ApiProperty({ nullable: true, type: String }) parentJobId!: string | null;
@@ -138,7 +138,11 @@ export class JobDto {
       offers: live?.offers ?? j.offers,
       runs,
       progress: live?.progress ?? j.progress,
-      yield: { made: runs.reduce((a, r) => a + r.made, 0), scrapped: runs.reduce((a, r) => a + r.scrapped, 0) },
+      // A rejected delivery's parts count as scrap: made is what the recipient accepted (or still may).
+      yield: {
+        made: runs.filter((r) => r.confirmation !== 'rejected').reduce((a, r) => a + r.made, 0),
+        scrapped: runs.reduce((a, r) => a + r.scrapped + (r.confirmation === 'rejected' ? r.made : 0), 0),
+      },
       leadTimes: {
         firstOfferedAt: j.firstOfferedAt?.toISOString() ?? null,
         acceptedAt: j.acceptedAt?.toISOString() ?? null,

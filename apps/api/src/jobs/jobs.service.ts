@@ -146,8 +146,10 @@ export class JobsService {
     return this.update(id, (h) => h.executeUpdate(cancelJobUpdate, { args: [{ actor, reason }], updateId: 'cancel' }));
   }
 
+  /** With an offerId the answer is deduplicated by Temporal: a retried request is applied once. */
   answer(id: string, a: NodeAnswer): Promise<JobView> {
-    return this.update(id, (h) => h.executeUpdate(answerOfferUpdate, { args: [a] }));
+    const updateId = a.offerId ? `answer:${a.offerId}:${a.kind}:${a.nodeId}` : undefined;
+    return this.update(id, (h) => h.executeUpdate(answerOfferUpdate, { args: [a], updateId }));
   }
 
   progress(id: string, nodeId: string, dto: ProgressDto): Promise<JobView> {

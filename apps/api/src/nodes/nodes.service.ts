@@ -50,6 +50,8 @@ export class NodesService {
     const node = await this.get(id);
     await this.assertRefs(undefined, dto.locationId);
     const changes: Partial<NodeEntity> = { ...rejectNulls(dto, ['locationId']) };
+    // Reactivated by the coordinator: the count of expired offers starts again.
+    if (dto.status === 'active' && node.status !== 'active') Object.assign(changes, { expiredOffersInRow: 0, lastExpiredOfferId: null });
     // A new URL is a fresh start for an endpoint disabled by a 410.
     if (dto.webhookUrl !== undefined && dto.webhookUrl !== node.webhookUrl) Object.assign(changes, { webhookDisabledAt: null, webhookDisabledReason: null });
     await this.repo.save(this.repo.merge(node, changes));

@@ -4,7 +4,17 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
-import { capacityFreedSignal, jobWorkflowId, NotifyInput, PickNodeInput, PickNodeResult, RecordJobInput, SendJobEventInput } from '@app/contracts';
+import {
+  capacityFreedSignal,
+  jobWorkflowId,
+  NotifyInput,
+  OfferOutcomeInput,
+  OfferOutcomeResult,
+  PickNodeInput,
+  PickNodeResult,
+  RecordJobInput,
+  SendJobEventInput,
+} from '@app/contracts';
 import { JobEntity, MemberEntity, NodeEntity } from '@app/db';
 import { Mailer, MailRejectedError } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
@@ -27,19 +37,23 @@ export class JobActivities {
   /**
    * The node to offer a job to next: active, endpoint enabled, with the capability, not tried
    * before; under its work-in-progress limit; higher automation first, then the recipient's
-   * location, then the least busy. `all-busy` when every capable node is at its limit.
+   * location, then the least busy. `all-busy` when every capable node is at its limit (jobs held
+   * plus offers open).
    */
   async pickNode(input: PickNodeInput): Promise<PickNodeResult> {
+    // Work in progress: jobs a node holds, and jobs offered to it right now.
+    const wip = `(SELECT COUNT(*) FROM jobs j WHERE j.node_id = n.id AND j.status IN ('accepted', 'in-progress')
+                  OR (j.status = 'offered' AND j.id <> $4::uuid AND j.offers -> (jsonb_array_length(j.offers) - 1) ->> 'nodeId' = n.id::text))`;
     const rows: Array<{ id: string; busy: boolean }> = await this.ds.query(
-      `SELECT n.id, (SELECT COUNT(*) FROM jobs j WHERE j.node_id = n.id AND j.status IN ('accepted', 'in-progress')) >= n.wip_limit AS busy
+      `SELECT n.id, ${wip} >= n.wip_limit AS busy
          FROM nodes n
         WHERE n.status = 'active' AND n.webhook_disabled_at IS NULL
           AND n.capabilities @> $1::jsonb AND NOT (n.id = ANY($2::uuid[]))
         ORDER BY ${AUTOMATION_RANK} DESC,
                  (n.location_id IS NOT DISTINCT FROM $3::uuid) DESC,
-                 (SELECT COUNT(*) FROM jobs j WHERE j.node_id = n.id AND j.status IN ('accepted', 'in-progress')) ASC,
+                 ${wip} ASC,
                  n.id ASC`,
-      [JSON.stringify([{ function: input.capability }]), input.exclude, input.locationId],
+      [JSON.stringify([{ function: input.capability }]), input.exclude, input.locationId, input.jobId],
     );
     if (rows.length === 0) return { kind: 'none' };
     const free = rows.find((r) => !r.busy);
@@ -73,14 +87,15 @@ export class JobActivities {
   }
 
   /** Projects the job's state (status, node, offers, runs) and its lead-time milestones. */
-  async recordJob({ jobId, view }: RecordJobInput): Promise<void> {
+  async recordJob({ jobId, seq, view }: RecordJobInput): Promise<void> {
     const accepted = view.offers.find((o) => o.answer === 'accepted' || (o.answer === 'countered' && o.reason?.startsWith('taken')));
     const lastRun = view.runs.at(-1);
     await this.ds.query(
       `UPDATE jobs SET status = $2::varchar, node_id = $3, quantity = $4, due_at = $5, offers = $6, runs = $7, progress = $8,
               first_offered_at = COALESCE(first_offered_at, $9::timestamptz), accepted_at = COALESCE(accepted_at, $10::timestamptz), completed_at = $11::timestamptz,
-              confirmed_at = CASE WHEN $2::varchar = 'confirmed' THEN COALESCE(confirmed_at, now()) ELSE confirmed_at END, updated_at = now()
-        WHERE id = $1`,
+              confirmed_at = CASE WHEN $2::varchar = 'confirmed' THEN COALESCE(confirmed_at, now()) ELSE confirmed_at END,
+              record_seq = $12, updated_at = now()
+        WHERE id = $1 AND record_seq < $12`,
       [
         jobId,
         view.status,
@@ -93,31 +108,37 @@ export class JobActivities {
         view.offers[0]?.offeredAt ?? null,
         accepted?.answeredAt ?? null,
         lastRun?.completedAt ?? null,
+        seq,
       ],
     );
   }
 
-  /** Counts offers a node let expire in a row; suspends it at the limit and tells its operator. */
-  async recordOfferOutcome(input: { nodeId: string; answered: boolean }): Promise<void> {
-    if (input.answered) {
-      await this.ds.query(`UPDATE nodes SET expired_offers_in_row = 0 WHERE id = $1`, [input.nodeId]);
-      return;
-    }
+  /**
+   * Counts offers a node let expire in a row (once per offer, however often retried) and suspends
+   * it at the limit; an answer resets the count. The workflow emails the operator on suspension.
+   */
+  async recordOfferOutcome(input: OfferOutcomeInput): Promise<OfferOutcomeResult> {
     // For an UPDATE, TypeORM's query() answers [rows, affected].
-    const [[row]] = await this.ds.query(
-      `UPDATE nodes SET expired_offers_in_row = expired_offers_in_row + 1,
-              status = CASE WHEN expired_offers_in_row + 1 >= $2 THEN 'suspended' ELSE status END
-        WHERE id = $1 RETURNING expired_offers_in_row, status, owner_member_id, name`,
-      [input.nodeId, EXPIRED_OFFERS_BEFORE_SUSPENSION],
-    );
-    if (row?.status === 'suspended' && row.expired_offers_in_row === EXPIRED_OFFERS_BEFORE_SUSPENSION) {
-      await this.notify({
-        key: `node:${input.nodeId}:suspended:${row.expired_offers_in_row}`,
-        to: { memberId: row.owner_member_id },
-        subject: `Your node "${row.name}" was suspended`,
-        text: `Your node let ${EXPIRED_OFFERS_BEFORE_SUSPENSION} job offers in a row expire without an answer, so it receives no more offers. Ask the coordinator to reactivate it when it is staffed again.`,
-      });
-    }
+    const [rows] = input.answered
+      ? await this.ds.query(
+          `UPDATE nodes SET expired_offers_in_row = 0, last_expired_offer_id = NULL WHERE id = $1
+           RETURNING expired_offers_in_row, status, owner_member_id, name`,
+          [input.nodeId],
+        )
+      : await this.ds.query(
+          `UPDATE nodes SET expired_offers_in_row = expired_offers_in_row + CASE WHEN last_expired_offer_id IS DISTINCT FROM $2 THEN 1 ELSE 0 END,
+                  last_expired_offer_id = $2,
+                  status = CASE WHEN expired_offers_in_row + 1 >= $3 AND last_expired_offer_id IS DISTINCT FROM $2 THEN 'suspended' ELSE status END
+            WHERE id = $1 RETURNING expired_offers_in_row, status, owner_member_id, name`,
+          [input.nodeId, input.offerId, EXPIRED_OFFERS_BEFORE_SUSPENSION],
+        );
+    const row = (rows as Array<{ expired_offers_in_row: number; status: string; owner_member_id: string; name: string }>)[0];
+    return {
+      suspended: !input.answered && row.status === 'suspended' && row.expired_offers_in_row === EXPIRED_OFFERS_BEFORE_SUSPENSION,
+      expiredInRow: row.expired_offers_in_row,
+      ownerMemberId: row.owner_member_id,
+      nodeName: row.name,
+    };
   }
 
   /** Emails the coordinator or a member, once per key. */

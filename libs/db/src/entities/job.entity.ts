@@ -33,6 +33,8 @@ export class JobEntity {
   @Column({ name: 'accepted_at', type: 'timestamptz', nullable: true }) acceptedAt!: Date | null;
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true }) completedAt!: Date | null;
   @Column({ name: 'confirmed_at', type: 'timestamptz', nullable: true }) confirmedAt!: Date | null;
+  /** The workflow's write sequence: projection writes only move forward. */
+  @Column({ name: 'record_seq', type: 'int', default: 0 }) recordSeq!: number;
   @Column({ name: 'created_by', type: 'varchar', length: 100 }) createdBy!: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;

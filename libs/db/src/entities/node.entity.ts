@@ -58,6 +58,7 @@ export class NodeEntity {
   @Column({ name: 'wip_limit', type: 'int', default: 2 }) wipLimit!: number;
   /** Offers in a row the node let expire; at 3 it is suspended and its operator told. */
   @Column({ name: 'expired_offers_in_row', type: 'int', default: 0 }) expiredOffersInRow!: number;
+  @Column({ name: 'last_expired_offer_id', type: 'varchar', length: 100, nullable: true }) lastExpiredOfferId!: string | null;
 
   @Index('ix_nodes_status')
   @Column({ type: 'varchar', length: 16, default: 'active' })

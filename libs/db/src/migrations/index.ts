@@ -6,6 +6,6 @@ import { RequestKeys1795256650728 } from './1795256650728-RequestKeys';
 import { Decisions1795258864620 } from './1795258864620-Decisions';
 import { FundingRounds1795260591784 } from './1795260591784-FundingRounds';
 import { WebhookAttempts1795262632489 } from './1795262632489-WebhookAttempts';
-import { Jobs1795263170081 } from './1795263170081-Jobs';
+import { Jobs1795264249801 } from './1795264249801-Jobs';
 
-export const MIGRATIONS: Function[] = [Init1795252725560, Registry1795255602236, IdempotentRejections1795255955512, RequestKeys1795256650728, Decisions1795258864620, FundingRounds1795260591784, WebhookAttempts1795262632489, Jobs1795263170081];
+export const MIGRATIONS: Function[] = [Init1795252725560, Registry1795255602236, IdempotentRejections1795255955512, RequestKeys1795256650728, Decisions1795258864620, FundingRounds1795260591784, WebhookAttempts1795262632489, Jobs1795264249801];

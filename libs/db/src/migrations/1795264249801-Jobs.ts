@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
-export class Jobs1795263170081 implements MigrationInterface {
-    name = 'Jobs1795263170081'
+export class Jobs1795264249801 implements MigrationInterface {
+    name = 'Jobs1795264249801'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`
@@ -27,6 +27,7 @@ export class Jobs1795263170081 implements MigrationInterface {
                 "accepted_at" TIMESTAMP WITH TIME ZONE,
                 "completed_at" TIMESTAMP WITH TIME ZONE,
                 "confirmed_at" TIMESTAMP WITH TIME ZONE,
+                "record_seq" integer NOT NULL DEFAULT '0',
                 "created_by" character varying(100) NOT NULL,
                 "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
                 "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
@@ -67,6 +68,10 @@ export class Jobs1795263170081 implements MigrationInterface {
             ADD "expired_offers_in_row" integer NOT NULL DEFAULT '0'
         `);
         await queryRunner.query(`
+            ALTER TABLE "nodes"
+            ADD "last_expired_offer_id" character varying(100)
+        `);
+        await queryRunner.query(`
             ALTER TABLE "node_tokens"
             ADD CONSTRAINT "fk_node_tokens_node" FOREIGN KEY ("node_id") REFERENCES "nodes"("id") ON DELETE CASCADE ON UPDATE NO ACTION
         `);
@@ -75,6 +80,9 @@ export class Jobs1795263170081 implements MigrationInterface {
     public async down(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`
             ALTER TABLE "node_tokens" DROP CONSTRAINT "fk_node_tokens_node"
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "nodes" DROP COLUMN "last_expired_offer_id"
         `);
         await queryRunner.query(`
             ALTER TABLE "nodes" DROP COLUMN "expired_offers_in_row"
