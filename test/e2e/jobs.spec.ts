@@ -162,6 +162,9 @@ describe('job dispatch to nodes over signed webhooks', () => {
       [2, 'retry', 500],
       [1, 'retry', 500],
     ]);
+    // The node's operator sees the same through the node API.
+    const own = await t.http.get('/nodes/me/webhook-attempts').set('Authorization', `Bearer ${flaky.token}`).expect(200);
+    expect(own.body.items.map((a: { statusCode: number }) => a.statusCode)).toEqual([202, 500, 500]);
   });
 
   it('re-offers after a silent node lets the offer expire; a rejected delivery goes back to the same node for rework', async () => {

@@ -7,11 +7,13 @@ import { NodeEntity, NodeTokenEntity } from '@app/db';
 import { AdminTokenGuard, COORDINATOR_ACTOR } from '../auth/admin-token.guard';
 import { CurrentNode, NODE_TOKEN_PREFIX, NodeTokenGuard } from '../auth/node-token.guard';
 import { hashToken, newToken } from '../auth/token-hash';
-import { Trim } from '../common/dto';
+import { PageQuery, Trim } from '../common/dto';
 import { UuidParam } from '../common/params';
 import { Problems } from '../common/problem';
 import { AcceptOfferDto, CancelJobDto, CompleteDto, CounterOfferDto, CreateJobDto, JobDto, ListJobsQuery, ProgressDto, RejectOfferDto } from './jobs.dto';
 import { JobsService } from './jobs.service';
+import { WebhookAttemptDto, WebhookAttemptPageDto } from '../nodes/nodes.dto';
+import { NodesService } from '../nodes/nodes.service';
 
 class JobPageDto {
   @ApiProperty({ type: [JobDto] }) items!: JobDto[];
@@ -138,5 +140,22 @@ export class NodeJobsController {
 
   private async after(id: string, view: Awaited<ReturnType<JobsService['answer']>>): Promise<JobDto> {
     return JobDto.from(await this.jobs.find(id), view);
+  }
+}
+
+/** What a node's operator needs to debug their endpoint: every delivery attempt to it. */
+@ApiTags('node')
+@ApiBearerAuth('node')
+@UseGuards(NodeTokenGuard)
+@Controller('nodes/me/webhook-attempts')
+export class NodeAttemptsController {
+  constructor(private readonly nodes: NodesService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every webhook delivery attempt to this node, newest first: event, status, latency, error' })
+  @ApiOkResponse({ type: WebhookAttemptPageDto })
+  async list(@CurrentNode() node: NodeEntity, @Query() q: PageQuery): Promise<WebhookAttemptPageDto> {
+    const page = await this.nodes.attempts(node.id, q);
+    return { ...page, items: page.items.map(WebhookAttemptDto.from) };
   }
 }
