@@ -6,3 +6,4 @@ export { productionProjectWorkflow } from './production-project/workflow';
 export { memberDecisionWorkflow } from './decision/workflow';
 export { fundingRoundWorkflow } from './funding-round/workflow';
 export { jobWorkflow } from './job/workflow';
+export { outputOrderCycleWorkflow } from './output-orders/workflow';

@@ -299,7 +299,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
     for (;;) {
       if (cancel) return false;
       const seen = freed; // before picking: a slot freed meanwhile must not be missed
-      const pick = await pickNode({ jobId: input.jobId, capability: input.capability, locationId: input.locationId, exclude: [...tried] });
+      const pick = await pickNode({ jobId: input.jobId, capability: input.capability, locationId: input.locationId, exclude: [...tried], only: input.onlyNodeIds });
       if (pick.kind === 'node') {
         if (await offerTo(pick.nodeId, false)) return true;
         continue;

@@ -6,6 +6,7 @@ import { AssetsModule } from './assets/assets.module';
 import { DecisionsModule } from './decisions/decisions.module';
 import { FundingModule } from './funding/funding.module';
 import { JobsModule } from './jobs/jobs.module';
+import { OrdersModule } from './orders/orders.module';
 import { HealthModule } from './health/health.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { LocationsModule } from './locations/locations.module';
@@ -35,6 +36,7 @@ export class AppModule {
         DecisionsModule,
         FundingModule,
         JobsModule,
+        OrdersModule,
       ],
     };
   }

@@ -2,3 +2,4 @@ export * from './production-project';
 export * from './decision';
 export * from './funding-round';
 export * from './job';
+export * from './output-orders';

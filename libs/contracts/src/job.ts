@@ -30,6 +30,8 @@ export interface JobInput {
   createdBy: string;
   /** Nodes never to offer this job to (the rest of a partial counter-offer skips its first maker). */
   excludeNodeIds?: string[];
+  /** Only these nodes may be offered the job (an asset's own output goes to the asset's node). */
+  onlyNodeIds?: string[];
 }
 
 export type JobStatus =
@@ -114,6 +116,7 @@ export interface PickNodeInput {
   capability: string;
   locationId: string | null;
   exclude: string[];
+  only?: string[];
 }
 export type PickNodeResult = { kind: 'node'; nodeId: string } | { kind: 'all-busy' } | { kind: 'none' };
 
@@ -121,7 +124,7 @@ export interface SendJobEventInput {
   nodeId: string;
   /** The `webhook-id`: the same for every retry of this event. */
   eventId: string;
-  type: 'job.offered' | 'job.cancelled' | 'job.reminder' | 'job.rework' | 'delivery.confirmed' | 'delivery.rejected' | 'offer.withdrawn';
+  type: 'job.offered' | 'job.cancelled' | 'job.reminder' | 'job.rework' | 'delivery.confirmed' | 'delivery.rejected' | 'offer.withdrawn' | 'plan.published';
   data: Record<string, unknown>;
 }
 

@@ -3,3 +3,5 @@ export * from './shares';
 export * from './ledger';
 export * from './decisions';
 export * from './funding';
+export * from './allocation';
+export * from './quarters';

@@ -49,11 +49,12 @@ export class JobActivities {
          FROM nodes n
         WHERE n.status = 'active' AND n.webhook_disabled_at IS NULL
           AND n.capabilities @> $1::jsonb AND NOT (n.id = ANY($2::uuid[]))
+          AND ($5::uuid[] IS NULL OR n.id = ANY($5::uuid[]))
         ORDER BY ${AUTOMATION_RANK} DESC,
                  (n.location_id IS NOT DISTINCT FROM $3::uuid) DESC,
                  ${wip} ASC,
                  n.id ASC`,
-      [JSON.stringify([{ function: input.capability }]), input.exclude, input.locationId, input.jobId],
+      [JSON.stringify([{ function: input.capability }]), input.exclude, input.locationId, input.jobId, input.only ?? null],
     );
     if (rows.length === 0) return { kind: 'none' };
     const free = rows.find((r) => !r.busy);

@@ -1,4 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Relation, UpdateDateColumn } from 'typeorm';
+import type { CatalogueProduct } from '@app/contracts';
 import { bigintColumn } from './columns';
 import { LocationEntity } from './location.entity';
 import { MemberEntity } from './member.entity';
@@ -26,6 +27,11 @@ export class AssetEntity {
 
   @Column({ type: 'boolean', default: false }) portable!: boolean;
   @Column({ name: 'total_parts', type: 'bigint', transformer: bigintColumn }) totalParts!: bigint;
+  /** Producing assets: IANA time zone of order windows, capacity per quarter and its unit, catalogue. */
+  @Column({ name: 'time_zone', type: 'varchar', length: 64, default: 'UTC' }) timeZone!: string;
+  @Column({ name: 'quarterly_capacity', type: 'int', nullable: true }) quarterlyCapacity!: number | null;
+  @Column({ name: 'capacity_unit', type: 'varchar', length: 32, nullable: true }) capacityUnit!: string | null;
+  @Column({ name: 'output_catalogue', type: 'jsonb', default: () => "'[]'" }) outputCatalogue!: CatalogueProduct[];
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -12,6 +12,7 @@ import { ProjectEventEntity } from './project-event.entity';
 import { RequestKeyEntity } from './request-key.entity';
 import { JobEntity } from './job.entity';
 import { NodeTokenEntity } from './node-token.entity';
+import { OutputPlanEntity } from './output-plan.entity';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
 
 export * from './asset.entity';
@@ -22,6 +23,7 @@ export * from './member-token.entity';
 export * from './webhook-attempt.entity';
 export * from './job.entity';
 export * from './node-token.entity';
+export * from './output-plan.entity';
 export * from './ledger.entity';
 export * from './location.entity';
 export * from './member.entity';
@@ -50,4 +52,5 @@ export const ENTITIES = [
   WebhookAttemptEntity,
   JobEntity,
   NodeTokenEntity,
+  OutputPlanEntity,
 ];

@@ -1,0 +1,48 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Trim } from '../common/dto';
+
+export class CatalogueProductDto {
+  @ApiProperty({ example: 'tomatoes' }) @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'id must be lower-case letters, digits and dashes' }) @IsString() id!: string;
+  @ApiProperty({ example: 'Tomatoes' }) @Trim() @MaxLength(100) @IsNotEmpty() @IsString() name!: string;
+  @ApiProperty({ example: 'crate' }) @Trim() @MaxLength(32) @IsNotEmpty() @IsString() unit!: string;
+  @ApiProperty({ example: 2, description: 'Capacity one unit takes, in the asset’s capacity unit' }) @Max(1_000_000) @Min(1) @IsInt() capacityPerUnit!: number;
+  @ApiProperty({ example: 70, description: 'Days from the quarter’s start until it is ready' }) @Max(366) @Min(0) @IsInt() leadTimeDays!: number;
+  @ApiProperty({ example: 'greenhouse', description: 'The node capability that produces it' })
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'capability must be lower-case letters, digits and dashes' })
+  @IsString()
+  capability!: string;
+}
+
+export class CatalogueDto {
+  @ApiProperty({ example: 'Europe/Berlin', description: 'IANA time zone: order windows open and close in it' }) @IsString() timeZone!: string;
+  @ApiProperty({ example: 400, description: 'Capacity per quarter (e.g. m² of beds)' }) @Max(100_000_000) @Min(1) @IsInt() quarterlyCapacity!: number;
+  @ApiProperty({ example: 'm2' }) @Trim() @MaxLength(32) @IsNotEmpty() @IsString() capacityUnit!: string;
+  @ApiProperty({ type: [CatalogueProductDto] })
+  @ArrayMaxSize(100)
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => CatalogueProductDto)
+  @IsArray()
+  products!: CatalogueProductDto[];
+}
+
+export class OrderLineDto {
+  @ApiProperty({ example: 'tomatoes' }) @IsString() productId!: string;
+  @ApiProperty({ example: 30 }) @Max(1_000_000) @Min(0) @IsInt() quantity!: number;
+}
+
+export class PlaceOrderDto {
+  @ApiProperty({ type: [OrderLineDto], description: 'Your whole order for the open quarter (it replaces an earlier one)' })
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => OrderLineDto)
+  @IsArray()
+  lines!: OrderLineDto[];
+
+  @ApiPropertyOptional({ default: false, description: 'Keep this order for later quarters when you do not order again' })
+  @IsOptional()
+  @IsBoolean()
+  standing?: boolean;
+}

@@ -1,0 +1,124 @@
+/**
+ * Contracts of quarterly output orders: the co-owners of a producing asset (an automated
+ * greenhouse) order ahead, quarter by quarter, what it should produce for them.
+ *
+ * Runs inside the workflow sandbox too: only `@temporalio/workflow` and pure code.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+
+/** One product of an asset's output catalogue. */
+export interface CatalogueProduct {
+  /** Stable id, e.g. `tomatoes`. */
+  id: string;
+  name: string;
+  /** The unit an owner orders in, e.g. `crate`. */
+  unit: string;
+  /** Capacity one unit takes (in the asset's capacity unit, e.g. m² of bed for a quarter). */
+  capacityPerUnit: number;
+  /** Days from the quarter's start until it is ready (harvest, completion): the jobs' due date. */
+  leadTimeDays: number;
+  /** The node capability that produces it (the asset's node must have it), e.g. `greenhouse`. */
+  capability: string;
+}
+
+export interface OrderLine {
+  productId: string;
+  quantity: number;
+}
+
+export interface OwnerOrder {
+  memberId: string;
+  lines: OrderLine[];
+  /** Keep this order for later quarters when the owner does not order again. */
+  standing: boolean;
+  placedAt: string;
+}
+
+/** `2027-Q1` */
+export type QuarterId = string;
+
+export interface OrderCycleInput {
+  assetId: string;
+  quarter: QuarterId;
+  /** Orders that stand for later quarters, by member (carried across continue-as-new). */
+  standingOrders: Record<string, OwnerOrder>;
+  /** How many quarters this workflow run has already done (for the history limit tests). */
+  quartersDone: number;
+}
+
+export interface QuarterWindow {
+  quarter: QuarterId;
+  /** ISO instants, computed in the asset's time zone. */
+  opensAt: string;
+  closesAt: string;
+  startsAt: string;
+  timeZone: string;
+}
+
+export interface PlanLine {
+  memberId: string;
+  productId: string;
+  requested: number;
+  granted: number;
+}
+
+export interface QuarterPlan {
+  quarter: QuarterId;
+  capacity: number;
+  /** Capacity granted per owner (capacity units). */
+  capacityByOwner: Record<string, number>;
+  lines: PlanLine[];
+  /** Capacity left unused (requests below capacity, or a unit too big to fit the remainder). */
+  spare: number;
+}
+
+export interface OrderCycleView {
+  assetId: string;
+  quarter: QuarterId;
+  status: 'waiting' | 'open' | 'allocating' | 'dispatched';
+  window: QuarterWindow | null;
+  owners: Array<{ memberId: string; weight: string }>;
+  orders: OwnerOrder[];
+  plan: QuarterPlan | null;
+}
+
+export interface PlaceOrderRequest {
+  memberId: string;
+  lines: OrderLine[];
+  standing: boolean;
+}
+
+export const OrderRejection = {
+  WindowClosed: 'OrderWindowClosed',
+  NotOwner: 'OrderNotOwner',
+  UnknownProduct: 'OrderUnknownProduct',
+  InvalidQuantity: 'OrderInvalidQuantity',
+} as const;
+
+export function orderCycleWorkflowId(assetId: string): string {
+  return `asset-${assetId}-orders`;
+}
+
+export const ORDER_CYCLE_WORKFLOW_TYPE = 'outputOrderCycleWorkflow';
+
+// Message definitions. The string names are stored in histories: never change them.
+export const placeOrderUpdate = defineUpdate<OrderCycleView, [PlaceOrderRequest]>('placeOrder');
+export const getOrderCycleQuery = defineQuery<OrderCycleView>('getOrderCycle');
+
+/** What the cycle needs to know about the asset when a quarter's window opens. */
+export interface OpenQuarterResult {
+  window: QuarterWindow;
+  catalogue: CatalogueProduct[];
+  capacity: number;
+  capacityUnit: string;
+  nodeId: string | null;
+  owners: Array<{ memberId: string; weight: string }>;
+}
+
+/** The quarter after `q`: `2026-Q4` → `2027-Q1`. */
+export function nextQuarter(q: QuarterId): QuarterId {
+  const m = /^(\d{4})-Q([1-4])$/.exec(q);
+  if (!m) throw new Error(`not a quarter: ${q}`);
+  const [y, n] = [Number(m[1]), Number(m[2])];
+  return n === 4 ? `${y + 1}-Q1` : `${y}-Q${n + 1}`;
+}

@@ -1,0 +1,126 @@
+/**
+ * Quarterly output orders over HTTP with the real worker and Temporal dev server: the catalogue,
+ * the cycle's start, the member API's checks and the plans views. (Whole quarters run on the
+ * time-skipping server in test/workflows/output-orders.spec.ts: windows here are weeks away.)
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { nextOpenQuarter, quarterWindow } from '@app/domain';
+import { OrderActivities } from '../../apps/worker/src/activities/order.activities';
+import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
+
+const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+
+describe('quarterly output orders over HTTP', () => {
+  const t = useTestSystem();
+  let seq = 0;
+  const member = async (name: string) => {
+    const m = (await t.http.post('/admin/members').set(auth).send({ name, email: `${name.toLowerCase()}-${seq++}@example.org` }).expect(201)).body;
+    const token = (await t.http.post(`/admin/members/${m.id}/tokens`).set(auth).send({ name: 'e2e' }).expect(201)).body.token;
+    return { id: m.id as string, bearer: `Bearer ${token}` };
+  };
+
+  it('sets a catalogue, starts the cycle once, checks who may order what, and shows the plans', async () => {
+    const [ann, ben, outsider] = [await member('Ann'), await member('Ben'), await member('Out')];
+    const asset = (
+      await t.http
+        .post('/admin/assets')
+        .set(auth)
+        .send({ name: 'Greenhouse', kind: 'greenhouse', identifier: `GH-${seq++}`, totalParts: '10', owners: [{ memberId: ann.id, parts: '6' }, { memberId: ben.id, parts: '4' }] })
+        .expect(201)
+    ).body;
+    const noCatalogue = await t.http.post(`/admin/assets/${asset.id}/order-cycle`).set(auth).send({}).expect(409);
+    expect(noCatalogue.body.code).toBe('no_catalogue');
+
+    const product = { id: 'tomatoes', name: 'Tomatoes', unit: 'crate', capacityPerUnit: 2, leadTimeDays: 70, capability: 'greenhouse' };
+    const badZone = await t.http.put(`/admin/assets/${asset.id}/catalogue`).set(auth).send({ timeZone: 'Europe/Berln', quarterlyCapacity: 100, capacityUnit: 'm2', products: [product] }).expect(400);
+    expect(badZone.body.errors[0].field).toBe('timeZone');
+    const badProduct = await t.http.put(`/admin/assets/${asset.id}/catalogue`).set(auth).send({ timeZone: 'UTC', quarterlyCapacity: 100, capacityUnit: 'm2', products: [{ ...product, capacityPerUnit: 0 }] }).expect(400);
+    expect(badProduct.body.errors[0].field).toBe('products.0.capacityPerUnit');
+    await t.http.put(`/admin/assets/${asset.id}/catalogue`).set(auth).send({ timeZone: 'Europe/Berlin', quarterlyCapacity: 100, capacityUnit: 'm2', products: [product] }).expect(200);
+
+    const started = await t.http.post(`/admin/assets/${asset.id}/order-cycle`).set(auth).send({}).expect(200);
+    const quarter = nextOpenQuarter(new Date(), 'Europe/Berlin');
+    expect(started.body).toEqual({ workflowId: `asset-${asset.id}-orders`, firstQuarter: quarter });
+    await t.http.post(`/admin/assets/${asset.id}/order-cycle`).set(auth).send({}).expect(200); // once: the same cycle
+
+    const view = await eventually(async () => {
+      const r = await t.http.get(`/members/me/assets/${asset.id}/orders`).set('Authorization', ann.bearer);
+      return r.status === 200 && r.body.window ? r.body : undefined;
+    });
+    const w = quarterWindow(quarter, 'Europe/Berlin');
+    expect(view.window).toMatchObject({ quarter, opensAt: w.opensAt.toISOString(), closesAt: w.closesAt.toISOString(), timeZone: 'Europe/Berlin' });
+
+    // Only co-owners; only catalogue products; only whole quantities.
+    expect((await t.http.get(`/members/me/assets/${asset.id}/orders`).set('Authorization', outsider.bearer).expect(403)).body.code).toBe('not_an_owner');
+    const negative = await t.http.post(`/members/me/assets/${asset.id}/orders`).set('Authorization', ann.bearer).send({ lines: [{ productId: 'tomatoes', quantity: -2 }] }).expect(400);
+    expect(negative.body.errors[0].field).toBe('lines.0.quantity');
+    const order = await t.http.post(`/members/me/assets/${asset.id}/orders`).set('Authorization', ann.bearer).send({ lines: [{ productId: 'tomatoes', quantity: 10 }], standing: true });
+    if (view.status === 'open') {
+      // Run while a window is open: the order is taken, an unknown product is not.
+      expect(order.status).toBe(200);
+      expect(order.body.myOrder).toMatchObject({ standing: true, lines: [{ productId: 'tomatoes', quantity: 10 }] });
+      const unknown = await t.http.post(`/members/me/assets/${asset.id}/orders`).set('Authorization', ann.bearer).send({ lines: [{ productId: 'melons', quantity: 1 }] }).expect(400);
+      expect(unknown.body.detail).toContain('unknown product melons');
+    } else {
+      // Run before the window opens (the usual case): a clear 409 saying when it opens.
+      expect(order.status).toBe(409);
+      expect(order.body).toMatchObject({ code: 'order_window_closed' });
+      expect(order.body.detail).toContain('not open yet');
+    }
+
+    // Plans: public (product totals) and for owners (lines); nothing planned yet.
+    const pub = await t.http.get(`/public/assets/${asset.id}/plans`).expect(200);
+    expect(pub.body).toMatchObject({ assetId: asset.id, timeZone: 'Europe/Berlin', capacityUnit: 'm2' });
+    expect(Array.isArray(pub.body.quarters)).toBe(true);
+    await t.http.get(`/members/me/assets/${asset.id}/plans`).set('Authorization', ben.bearer).expect(200);
+    await t.http.get(`/members/me/assets/${asset.id}/plans`).set('Authorization', outsider.bearer).expect(403);
+    await t.sys.temporal.workflow.getHandle(`asset-${asset.id}-orders`).terminate('test over');
+  });
+
+  it('turns a quarter plan into production jobs for the asset’s own node, delivered to each owner', async () => {
+    const [ann, op] = [await member('Anna'), await member('Olaf')];
+    const node = (name: string, automationLevel: string) =>
+      t.http
+        .post('/admin/nodes')
+        .set(auth)
+        .send({ name, ownerMemberId: op.id, automationLevel, capabilities: [{ function: 'greenhouse-x', capacity: 100, unit: 'm2' }], webhookUrl: 'http://127.0.0.1:9/hook' })
+        .expect(201);
+    const own = (await node('Own greenhouse node', 'conventional')).body;
+    await node('Other, more automated', 'automated'); // capable too, but not this asset's node
+    const asset = (
+      await t.http
+        .post('/admin/assets')
+        .set(auth)
+        .send({ name: 'Greenhouse B', kind: 'greenhouse', identifier: `GH-${seq++}`, nodeId: own.id, totalParts: '1', owners: [{ memberId: ann.id, parts: '1' }] })
+        .expect(201)
+    ).body;
+    await t.http
+      .put(`/admin/assets/${asset.id}/catalogue`)
+      .set(auth)
+      .send({ timeZone: 'UTC', quarterlyCapacity: 10, capacityUnit: 'm2', products: [{ id: 'herbs', name: 'Herbs', unit: 'box', capacityPerUnit: 1, leadTimeDays: 20, capability: 'greenhouse-x' }] })
+      .expect(200);
+    const orders = t.sys.worker!.get(OrderActivities);
+    const w = await orders.quarterWindowFor({ assetId: asset.id, quarter: '2031-Q1' });
+    await orders.openQuarter({ assetId: asset.id, quarter: '2031-Q1', window: w });
+    const lines = [{ memberId: ann.id, productId: 'herbs', requested: 8, granted: 8 }];
+    const planId = await orders.recordPlan({ assetId: asset.id, quarter: '2031-Q1', plan: { quarter: '2031-Q1', capacity: 10, capacityByOwner: { [ann.id]: 8 }, lines, spare: 2 }, orders: [] });
+    // Run as an activity would (the activity context, no workflow around it).
+    const dispatch = () => new MockActivityEnvironment().run(() => orders.dispatchOrderJobs({ assetId: asset.id, quarter: '2031-Q1', planId, nodeId: own.id, startsAt: w.startsAt, lines }));
+    expect(await dispatch()).toBe(1);
+    expect(await dispatch()).toBe(0); // idempotent: a retried activity starts no second job
+
+    const job = await eventually(async () => {
+      const r = await t.http.get('/admin/jobs').set(auth).expect(200);
+      const j = r.body.items.find((x: { demand: { id: string } }) => x.demand.id === planId);
+      return j && j.offers.length > 0 ? j : undefined;
+    }, 20_000);
+    expect(job).toMatchObject({ capability: 'greenhouse-x', quantity: 8, unit: 'box', recipient: { type: 'member', id: ann.id }, demand: { type: 'order', id: planId } });
+    expect(job.dueAt).toBe(new Date(Date.parse(w.startsAt) + 20 * 86_400_000).toISOString());
+    expect(job.offers[0].nodeId).toBe(own.id); // only the asset's own node
+    const pub = await t.http.get(`/public/assets/${asset.id}/plans`).expect(200);
+    expect(pub.body.quarters[0]).toMatchObject({ quarter: '2031-Q1', products: { herbs: 8 }, spare: 2 });
+    expect(pub.body.quarters[0].inProgress).toEqual([expect.objectContaining({ quantity: 8 })]);
+    expect(pub.body.quarters[0].lines).toBeUndefined(); // who gets what is for owners only
+    await t.http.post(`/admin/jobs/${job.id}/cancel`).set(auth).send({ reason: 'test over' }).expect(200);
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * outputOrderCycleWorkflow: one per producing asset, for years, one quarter per run.
+ *
+ * For its quarter it waits until the order window opens (in the asset's own time zone), emails
+ * every co-owner, takes orders (the `placeOrder` update, validated against the catalogue),
+ * reminds those who have not ordered two days before the close, closes the window, allocates the
+ * quarter's capacity by output shares (`libs/domain/src/allocation.ts`), records the plan, sends
+ * it to the asset's node (recording that it was sent), dispatches a production job per owner and
+ * product (delivered to, and confirmed by, that owner), then continues as new with the next
+ * quarter, so its history stays small forever. Standing orders travel across runs.
+ *
+ * The function name is stored in histories: never rename it.
+ */
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
+import type { OrderActivities } from '../../apps/worker/src/activities/order.activities';
+import {
+  CatalogueProduct,
+  getOrderCycleQuery,
+  nextQuarter,
+  OrderCycleInput,
+  OrderCycleView,
+  OrderRejection,
+  OwnerOrder,
+  PlaceOrderRequest,
+  placeOrderUpdate,
+  PlanLine,
+  QuarterPlan,
+} from '../../libs/contracts/src/output-orders';
+import { allocateCapacity } from '../../libs/domain/src/allocation';
+import { MAIL, MUST_LAND } from '../shared/activity-options';
+
+const { quarterWindowFor, openQuarter, recordOrders, recordPlan, dispatchOrderJobs } = proxyActivities<OrderActivities>(MUST_LAND);
+const { sendOrderMail } = proxyActivities<OrderActivities>(MAIL);
+// The plan to the node: retried for a day (with the same event id); the cycle goes on either way.
+const { sendPlanToNode } = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '1 day',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour' },
+});
+
+const DAY = 86_400_000;
+const fail = (type: string, message: string) => ApplicationFailure.nonRetryable(message, type);
+
+export async function outputOrderCycleWorkflow(input: OrderCycleInput): Promise<void> {
+  const view: OrderCycleView = { assetId: input.assetId, quarter: input.quarter, status: 'waiting', window: null, owners: [], orders: [], plan: null };
+  const orders: Record<string, OwnerOrder> = {};
+  let catalogue: CatalogueProduct[] = [];
+  let closesAt = Number.POSITIVE_INFINITY;
+
+  setHandler(getOrderCycleQuery, () => view);
+  setHandler(
+    placeOrderUpdate,
+    async (req: PlaceOrderRequest) => {
+      orders[req.memberId] = { memberId: req.memberId, lines: req.lines.filter((l) => l.quantity > 0), standing: req.standing, placedAt: new Date().toISOString() };
+      view.orders = Object.values(orders);
+      await recordOrders({ assetId: input.assetId, quarter: input.quarter, orders: view.orders });
+      return view;
+    },
+    {
+      validator: (req: PlaceOrderRequest) => {
+        if (view.status !== 'open' || Date.now() >= closesAt) {
+          throw fail(OrderRejection.WindowClosed, view.window ? `the order window for ${input.quarter} is ${view.status === 'waiting' ? `not open yet (opens ${view.window.opensAt})` : 'closed'}` : 'the order window is not open');
+        }
+        if (!view.owners.some((o) => o.memberId === req.memberId)) throw fail(OrderRejection.NotOwner, 'only co-owners of the asset order its output');
+        const seen = new Set<string>();
+        for (const l of req.lines) {
+          if (!catalogue.some((p) => p.id === l.productId)) throw fail(OrderRejection.UnknownProduct, `unknown product ${l.productId}; the catalogue has ${catalogue.map((p) => p.id).join(', ')}`);
+          if (seen.has(l.productId)) throw fail(OrderRejection.InvalidQuantity, `product ${l.productId} appears twice`);
+          seen.add(l.productId);
+          if (!Number.isInteger(l.quantity) || l.quantity < 0 || l.quantity > 1_000_000) throw fail(OrderRejection.InvalidQuantity, `quantity of ${l.productId} must be a whole number from 0 to 1000000`);
+        }
+      },
+    },
+  );
+
+  // 1. Wait for the window (computed in the asset's time zone by an activity: deterministic here).
+  const window = await quarterWindowFor({ assetId: input.assetId, quarter: input.quarter });
+  view.window = window;
+  const opensIn = Date.parse(window.opensAt) - Date.now();
+  if (opensIn > 0) await sleep(opensIn);
+
+  // 2. Open it: owners as they stand now, the catalogue, a prompt to every owner.
+  const opened = await openQuarter({ assetId: input.assetId, quarter: input.quarter, window });
+  catalogue = opened.catalogue;
+  view.owners = opened.owners;
+  closesAt = Date.parse(window.closesAt);
+  view.status = 'open';
+  const mailing: Array<Promise<unknown>> = [];
+  const mail = (kind: 'opened' | 'reminder', memberIds: string[]) =>
+    mailing.push(Promise.allSettled(memberIds.map((memberId) => sendOrderMail({ assetId: input.assetId, quarter: input.quarter, memberId, kind }))));
+  mail('opened', opened.owners.map((o) => o.memberId));
+
+  // 3. Remind those who have not ordered, two days before the close; then close.
+  const remindIn = closesAt - 2 * DAY - Date.now();
+  if (remindIn > 0) {
+    await sleep(remindIn);
+    mail('reminder', opened.owners.map((o) => o.memberId).filter((m) => !orders[m]));
+  }
+  const closeIn = closesAt - Date.now();
+  if (closeIn > 0) await sleep(closeIn);
+  view.status = 'allocating';
+  await condition(allHandlersFinished);
+
+  // 4. Allocate: this quarter's order, else the standing order, else nothing.
+  const effective: Record<string, OwnerOrder | undefined> = {};
+  for (const o of opened.owners) effective[o.memberId] = orders[o.memberId] ?? input.standingOrders[o.memberId];
+  const plan = allocate(opened.capacity, opened.owners, effective, catalogue, input.quarter);
+  view.plan = plan;
+  view.orders = Object.values(orders);
+  const planId = await recordPlan({ assetId: input.assetId, quarter: input.quarter, plan, orders: Object.values(effective).filter((o): o is OwnerOrder => !!o) });
+
+  // 5. Tell the node its plan (recorded as sent), and dispatch the production jobs.
+  if (opened.nodeId) await sendPlanToNode({ assetId: input.assetId, quarter: input.quarter, planId, nodeId: opened.nodeId, plan }).catch(() => undefined);
+  await dispatchOrderJobs({ assetId: input.assetId, quarter: input.quarter, planId, nodeId: opened.nodeId, startsAt: window.startsAt, lines: plan.lines.filter((l) => l.granted > 0) });
+  view.status = 'dispatched';
+  await Promise.all(mailing);
+
+  // 6. Next quarter, as a new run. A standing order stays until the owner orders again.
+  const standing = { ...input.standingOrders };
+  for (const o of Object.values(orders)) {
+    if (o.standing) standing[o.memberId] = o;
+    else delete standing[o.memberId];
+  }
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof outputOrderCycleWorkflow>({ assetId: input.assetId, quarter: nextQuarter(input.quarter), standingOrders: standing, quartersDone: input.quartersDone + 1 });
+}
+
+/** Capacity by output share, then each owner's lines filled in order in whole product units. */
+export function allocate(
+  capacity: number,
+  owners: Array<{ memberId: string; weight: string }>,
+  orders: Record<string, OwnerOrder | undefined>,
+  catalogue: CatalogueProduct[],
+  quarter: string,
+): QuarterPlan {
+  const cpu = (id: string) => catalogue.find((p) => p.id === id)?.capacityPerUnit ?? 0;
+  const requests: Record<string, number> = {};
+  for (const o of owners) requests[o.memberId] = (orders[o.memberId]?.lines ?? []).reduce((a, l) => a + l.quantity * cpu(l.productId), 0);
+  const byOwner = allocateCapacity(capacity, owners.map((o) => ({ memberId: o.memberId, weight: BigInt(o.weight) })), requests);
+  const lines: PlanLine[] = [];
+  let used = 0;
+  for (const o of owners) {
+    let left = byOwner[o.memberId] ?? 0;
+    for (const l of orders[o.memberId]?.lines ?? []) {
+      const c = cpu(l.productId);
+      const granted = c > 0 ? Math.min(l.quantity, Math.floor(left / c)) : 0;
+      left -= granted * c;
+      used += granted * c;
+      lines.push({ memberId: o.memberId, productId: l.productId, requested: l.quantity, granted });
+    }
+  }
+  return { quarter, capacity, capacityByOwner: byOwner, lines, spare: capacity - used };
+}
