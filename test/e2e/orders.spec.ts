@@ -28,6 +28,11 @@ describe('quarterly output orders over HTTP', () => {
         .send({ name: 'Greenhouse', kind: 'greenhouse', identifier: `GH-${seq++}`, totalParts: '10', owners: [{ memberId: ann.id, parts: '6' }, { memberId: ben.id, parts: '4' }] })
         .expect(201)
     ).body;
+    const gh = await t.http
+      .post('/admin/nodes')
+      .set(auth)
+      .send({ name: 'GH node', ownerMemberId: ann.id, automationLevel: 'automated', capabilities: [{ function: 'greenhouse', capacity: 100, unit: 'm2' }], webhookUrl: 'http://127.0.0.1:9/hook' })
+      .expect(201);
     const noCatalogue = await t.http.post(`/admin/assets/${asset.id}/order-cycle`).set(auth).send({}).expect(409);
     expect(noCatalogue.body.code).toBe('no_catalogue');
 
@@ -37,10 +42,12 @@ describe('quarterly output orders over HTTP', () => {
     const badProduct = await t.http.put(`/admin/assets/${asset.id}/catalogue`).set(auth).send({ timeZone: 'UTC', quarterlyCapacity: 100, capacityUnit: 'm2', products: [{ ...product, capacityPerUnit: 0 }] }).expect(400);
     expect(badProduct.body.errors[0].field).toBe('products.0.capacityPerUnit');
     await t.http.put(`/admin/assets/${asset.id}/catalogue`).set(auth).send({ timeZone: 'Europe/Berlin', quarterlyCapacity: 100, capacityUnit: 'm2', products: [product] }).expect(200);
+    expect((await t.http.post(`/admin/assets/${asset.id}/order-cycle`).set(auth).send({}).expect(409)).body.code).toBe('no_node');
+    await t.http.patch(`/admin/assets/${asset.id}`).set(auth).send({ nodeId: gh.body.id }).expect(200);
 
     const started = await t.http.post(`/admin/assets/${asset.id}/order-cycle`).set(auth).send({}).expect(200);
     const quarter = nextOpenQuarter(new Date(), 'Europe/Berlin');
-    expect(started.body).toEqual({ workflowId: `asset-${asset.id}-orders`, firstQuarter: quarter });
+    expect(started.body).toEqual({ workflowId: `asset-${asset.id}-orders`, quarter });
     await t.http.post(`/admin/assets/${asset.id}/order-cycle`).set(auth).send({}).expect(200); // once: the same cycle
 
     const view = await eventually(async () => {
@@ -105,7 +112,8 @@ describe('quarterly output orders over HTTP', () => {
     const lines = [{ memberId: ann.id, productId: 'herbs', requested: 8, granted: 8 }];
     const planId = await orders.recordPlan({ assetId: asset.id, quarter: '2031-Q1', plan: { quarter: '2031-Q1', capacity: 10, capacityByOwner: { [ann.id]: 8 }, lines, spare: 2 }, orders: [] });
     // Run as an activity would (the activity context, no workflow around it).
-    const dispatch = () => new MockActivityEnvironment().run(() => orders.dispatchOrderJobs({ assetId: asset.id, quarter: '2031-Q1', planId, nodeId: own.id, startsAt: w.startsAt, lines }));
+    const catalogue = [{ id: 'herbs', name: 'Herbs', unit: 'box', capacityPerUnit: 1, leadTimeDays: 20, capability: 'greenhouse-x' }];
+    const dispatch = () => new MockActivityEnvironment().run(() => orders.dispatchOrderJobs({ assetId: asset.id, quarter: '2031-Q1', planId, nodeId: own.id, window: w, catalogue, lines }));
     expect(await dispatch()).toBe(1);
     expect(await dispatch()).toBe(0); // idempotent: a retried activity starts no second job
 
@@ -115,11 +123,11 @@ describe('quarterly output orders over HTTP', () => {
       return j && j.offers.length > 0 ? j : undefined;
     }, 20_000);
     expect(job).toMatchObject({ capability: 'greenhouse-x', quantity: 8, unit: 'box', recipient: { type: 'member', id: ann.id }, demand: { type: 'order', id: planId } });
-    expect(job.dueAt).toBe(new Date(Date.parse(w.startsAt) + 20 * 86_400_000).toISOString());
+    expect(job.dueAt).toBe(new Date(Date.parse(w.startsAt) + 20 * 86_400_000).toISOString()); // UTC: no DST
     expect(job.offers[0].nodeId).toBe(own.id); // only the asset's own node
     const pub = await t.http.get(`/public/assets/${asset.id}/plans`).expect(200);
     expect(pub.body.quarters[0]).toMatchObject({ quarter: '2031-Q1', products: { herbs: 8 }, spare: 2 });
-    expect(pub.body.quarters[0].inProgress).toEqual([expect.objectContaining({ quantity: 8 })]);
+    expect(pub.body.quarters[0].inProgress).toEqual([expect.objectContaining({ product: 'herbs', quantity: 8 })]);
     expect(pub.body.quarters[0].lines).toBeUndefined(); // who gets what is for owners only
     await t.http.post(`/admin/jobs/${job.id}/cancel`).set(auth).send({ reason: 'test over' }).expect(200);
   });

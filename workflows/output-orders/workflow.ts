@@ -31,11 +31,9 @@ import {
   OwnerOrder,
   PlaceOrderRequest,
   placeOrderUpdate,
-  PlanLine,
-  QuarterPlan,
 } from '../../libs/contracts/src/output-orders';
-import { allocateCapacity } from '../../libs/domain/src/allocation';
 import { MAIL, MUST_LAND } from '../shared/activity-options';
+import { allocate } from './allocate';
 
 const { quarterWindowFor, openQuarter, recordOrders, recordPlan, dispatchOrderJobs } = proxyActivities<OrderActivities>(MUST_LAND);
 const { sendOrderMail } = proxyActivities<OrderActivities>(MAIL);
@@ -50,7 +48,17 @@ const DAY = 86_400_000;
 const fail = (type: string, message: string) => ApplicationFailure.nonRetryable(message, type);
 
 export async function outputOrderCycleWorkflow(input: OrderCycleInput): Promise<void> {
-  const view: OrderCycleView = { assetId: input.assetId, quarter: input.quarter, status: 'waiting', window: null, owners: [], orders: [], plan: null };
+  const view: OrderCycleView = {
+    assetId: input.assetId,
+    quarter: input.quarter,
+    status: 'waiting',
+    window: null,
+    owners: [],
+    orders: [],
+    standingOrders: Object.values(input.standingOrders),
+    plan: null,
+  };
+  let ordersSeq = 0;
   const orders: Record<string, OwnerOrder> = {};
   let catalogue: CatalogueProduct[] = [];
   let closesAt = Number.POSITIVE_INFINITY;
@@ -61,7 +69,7 @@ export async function outputOrderCycleWorkflow(input: OrderCycleInput): Promise<
     async (req: PlaceOrderRequest) => {
       orders[req.memberId] = { memberId: req.memberId, lines: req.lines.filter((l) => l.quantity > 0), standing: req.standing, placedAt: new Date().toISOString() };
       view.orders = Object.values(orders);
-      await recordOrders({ assetId: input.assetId, quarter: input.quarter, orders: view.orders });
+      await recordOrders({ assetId: input.assetId, quarter: input.quarter, seq: ++ordersSeq, orders: view.orders });
       return view;
     },
     {
@@ -102,7 +110,8 @@ export async function outputOrderCycleWorkflow(input: OrderCycleInput): Promise<
   const remindIn = closesAt - 2 * DAY - Date.now();
   if (remindIn > 0) {
     await sleep(remindIn);
-    mail('reminder', opened.owners.map((o) => o.memberId).filter((m) => !orders[m]));
+    // Owners with a standing order have ordered, in effect: only the others are reminded.
+    mail('reminder', opened.owners.map((o) => o.memberId).filter((m) => !orders[m] && !input.standingOrders[m]));
   }
   const closeIn = closesAt - Date.now();
   if (closeIn > 0) await sleep(closeIn);
@@ -119,7 +128,7 @@ export async function outputOrderCycleWorkflow(input: OrderCycleInput): Promise<
 
   // 5. Tell the node its plan (recorded as sent), and dispatch the production jobs.
   if (opened.nodeId) await sendPlanToNode({ assetId: input.assetId, quarter: input.quarter, planId, nodeId: opened.nodeId, plan }).catch(() => undefined);
-  await dispatchOrderJobs({ assetId: input.assetId, quarter: input.quarter, planId, nodeId: opened.nodeId, startsAt: window.startsAt, lines: plan.lines.filter((l) => l.granted > 0) });
+  await dispatchOrderJobs({ assetId: input.assetId, quarter: input.quarter, planId, nodeId: opened.nodeId, window, catalogue, lines: plan.lines.filter((l) => l.granted > 0) });
   view.status = 'dispatched';
   await Promise.all(mailing);
 
@@ -131,31 +140,4 @@ export async function outputOrderCycleWorkflow(input: OrderCycleInput): Promise<
   }
   await condition(allHandlersFinished);
   await continueAsNew<typeof outputOrderCycleWorkflow>({ assetId: input.assetId, quarter: nextQuarter(input.quarter), standingOrders: standing, quartersDone: input.quartersDone + 1 });
-}
-
-/** Capacity by output share, then each owner's lines filled in order in whole product units. */
-export function allocate(
-  capacity: number,
-  owners: Array<{ memberId: string; weight: string }>,
-  orders: Record<string, OwnerOrder | undefined>,
-  catalogue: CatalogueProduct[],
-  quarter: string,
-): QuarterPlan {
-  const cpu = (id: string) => catalogue.find((p) => p.id === id)?.capacityPerUnit ?? 0;
-  const requests: Record<string, number> = {};
-  for (const o of owners) requests[o.memberId] = (orders[o.memberId]?.lines ?? []).reduce((a, l) => a + l.quantity * cpu(l.productId), 0);
-  const byOwner = allocateCapacity(capacity, owners.map((o) => ({ memberId: o.memberId, weight: BigInt(o.weight) })), requests);
-  const lines: PlanLine[] = [];
-  let used = 0;
-  for (const o of owners) {
-    let left = byOwner[o.memberId] ?? 0;
-    for (const l of orders[o.memberId]?.lines ?? []) {
-      const c = cpu(l.productId);
-      const granted = c > 0 ? Math.min(l.quantity, Math.floor(left / c)) : 0;
-      left -= granted * c;
-      used += granted * c;
-      lines.push({ memberId: o.memberId, productId: l.productId, requested: l.quantity, granted });
-    }
-  }
-  return { quarter, capacity, capacityByOwner: byOwner, lines, spare: capacity - used };
 }

@@ -65,10 +65,10 @@ export interface PlanLine {
 export interface QuarterPlan {
   quarter: QuarterId;
   capacity: number;
-  /** Capacity granted per owner (capacity units). */
+  /** Capacity used per owner (capacity units). */
   capacityByOwner: Record<string, number>;
   lines: PlanLine[];
-  /** Capacity left unused (requests below capacity, or a unit too big to fit the remainder). */
+  /** Capacity no remaining request can use (all requests met, or every unmet unit is too big). */
   spare: number;
 }
 
@@ -79,6 +79,8 @@ export interface OrderCycleView {
   window: QuarterWindow | null;
   owners: Array<{ memberId: string; weight: string }>;
   orders: OwnerOrder[];
+  /** Orders standing from earlier quarters: they apply to owners who do not order this quarter. */
+  standingOrders: OwnerOrder[];
   plan: QuarterPlan | null;
 }
 
@@ -121,4 +123,11 @@ export function nextQuarter(q: QuarterId): QuarterId {
   if (!m) throw new Error(`not a quarter: ${q}`);
   const [y, n] = [Number(m[1]), Number(m[2])];
   return n === 4 ? `${y + 1}-Q1` : `${y}-Q${n + 1}`;
+}
+
+/** When a quarter's order window opens and closes, in the asset's time zone. */
+export interface OrderWindowRule {
+  openDaysBefore: number;
+  closeDaysBefore: number;
+  closeHour: number;
 }

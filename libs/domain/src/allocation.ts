@@ -50,16 +50,8 @@ export function allocateCapacity(capacity: number, owners: OwnerShare[], request
       grant[o.memberId] += add;
       moved += add;
     }
+    // largestRemainder hands out all of `left`, so someone short gets at least one unit: progress.
     left -= moved;
-    if (moved === 0) {
-      // Every share rounded to 0: give single units by weight order (deterministic) until done.
-      const order = [...short].sort((a, b) => (a.weight !== b.weight ? (b.weight > a.weight ? 1 : -1) : a.memberId < b.memberId ? -1 : 1));
-      for (const o of order) {
-        if (left === 0) break;
-        grant[o.memberId] += 1;
-        left -= 1;
-      }
-    }
   }
   return grant;
 }

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { OrderCycleView } from '@app/contracts';
 import { MemberEntity } from '@app/db';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { CurrentMember, MemberTokenGuard } from '../auth/member-token.guard';
@@ -7,6 +8,13 @@ import { UuidParam } from '../common/params';
 import { ProblemException } from '../common/problem';
 import { CatalogueDto, PlaceOrderDto } from './orders.dto';
 import { OrdersService } from './orders.service';
+
+/** A member's view of the cycle: this quarter's order, or the standing one that will apply. */
+function mine(v: OrderCycleView, memberId: string) {
+  const order = v.orders.find((o) => o.memberId === memberId) ?? null;
+  const standing = v.standingOrders.find((o) => o.memberId === memberId) ?? null;
+  return { assetId: v.assetId, quarter: v.quarter, status: v.status, window: v.window, myOrder: order, standingOrder: standing, effectiveOrder: order ?? standing };
+}
 
 @ApiTags('admin: output orders')
 @ApiBearerAuth('coordinator')
@@ -49,7 +57,7 @@ export class MemberOrdersController {
   async view(@CurrentMember() m: MemberEntity, @UuidParam() id: string) {
     if (!(await this.orders.isOwner(id, m.id))) throw new ProblemException(403, 'not_an_owner', 'only co-owners of the asset order its output');
     const v = await this.orders.view(id);
-    return { assetId: v.assetId, quarter: v.quarter, status: v.status, window: v.window, myOrder: v.orders.find((o) => o.memberId === m.id) ?? null };
+    return mine(v, m.id);
   }
 
   @Post('orders')
@@ -58,8 +66,7 @@ export class MemberOrdersController {
   @ApiOkResponse()
   @ApiConflictResponse({ description: 'order_window_closed' })
   async order(@CurrentMember() m: MemberEntity, @UuidParam() id: string, @Body() dto: PlaceOrderDto) {
-    const v = await this.orders.order(id, m, dto);
-    return { assetId: v.assetId, quarter: v.quarter, status: v.status, window: v.window, myOrder: v.orders.find((o) => o.memberId === m.id) ?? null };
+    return mine(await this.orders.order(id, m, dto), m.id);
   }
 
   @Get('plans')

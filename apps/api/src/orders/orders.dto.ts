@@ -15,10 +15,22 @@ export class CatalogueProductDto {
   capability!: string;
 }
 
+export class OrderWindowDto {
+  @ApiProperty({ example: 28, description: 'The window opens at 00:00 local time this many days before the quarter' }) @Max(120) @Min(1) @IsInt() openDaysBefore!: number;
+  @ApiProperty({ example: 7, description: 'It closes this many days before the quarter...' }) @Max(119) @Min(0) @IsInt() closeDaysBefore!: number;
+  @ApiProperty({ example: 18, description: '...at this hour, local time' }) @Max(23) @Min(0) @IsInt() closeHour!: number;
+}
+
 export class CatalogueDto {
   @ApiProperty({ example: 'Europe/Berlin', description: 'IANA time zone: order windows open and close in it' }) @IsString() timeZone!: string;
   @ApiProperty({ example: 400, description: 'Capacity per quarter (e.g. m² of beds)' }) @Max(100_000_000) @Min(1) @IsInt() quarterlyCapacity!: number;
   @ApiProperty({ example: 'm2' }) @Trim() @MaxLength(32) @IsNotEmpty() @IsString() capacityUnit!: string;
+  @ApiPropertyOptional({ type: OrderWindowDto, description: 'Default: opens 28 days before the quarter, closes 7 days before at 18:00 local time' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => OrderWindowDto)
+  orderWindow?: OrderWindowDto;
+
   @ApiProperty({ type: [CatalogueProductDto] })
   @ArrayMaxSize(100)
   @ArrayMinSize(1)

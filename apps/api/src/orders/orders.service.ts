@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, isGrpcDeadlineError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
 import { getOrderCycleQuery, ORDER_CYCLE_WORKFLOW_TYPE, OrderCycleInput, orderCycleWorkflowId, OrderCycleView, OrderRejection, placeOrderUpdate } from '@app/contracts';
 import { AssetEntity, JobEntity, MemberEntity, OutputPlanEntity } from '@app/db';
-import { isTimeZone, nextOpenQuarter } from '@app/domain';
+import { DEFAULT_WINDOW, isTimeZone, nextOpenQuarter } from '@app/domain';
 import { ProblemException, Problems } from '../common/problem';
 import { CatalogueDto, PlaceOrderDto } from './orders.dto';
 
@@ -36,27 +36,40 @@ export class OrdersService {
     if (!isTimeZone(dto.timeZone)) throw Problems.badRequest('timeZone', `${dto.timeZone} is not an IANA time zone (e.g. Europe/Berlin)`);
     const ids = dto.products.map((p) => p.id);
     if (new Set(ids).size !== ids.length) throw Problems.badRequest('products', 'product ids must be unique');
-    await this.ds.getRepository(AssetEntity).update({ id: a.id }, { timeZone: dto.timeZone, quarterlyCapacity: dto.quarterlyCapacity, capacityUnit: dto.capacityUnit, outputCatalogue: dto.products });
+    if (dto.orderWindow && dto.orderWindow.closeDaysBefore >= dto.orderWindow.openDaysBefore) throw Problems.badRequest('orderWindow', 'the window must close after it opens (closeDaysBefore < openDaysBefore)');
+    await this.ds.getRepository(AssetEntity).update(
+      { id: a.id },
+      { timeZone: dto.timeZone, quarterlyCapacity: dto.quarterlyCapacity, capacityUnit: dto.capacityUnit, outputCatalogue: dto.products, orderWindow: dto.orderWindow ? { ...dto.orderWindow } : null },
+    );
     return this.asset(id);
   }
 
-  /** Starts the asset's order cycle (once): the first quarter is the next one whose window is still open. */
-  async startCycle(id: string): Promise<{ workflowId: string; firstQuarter: string }> {
+  /**
+   * Starts the asset's order cycle (once): the first quarter is the next one whose window is
+   * still open. A cycle already running is left alone (its current quarter is answered); one
+   * started again after it ended picks up the standing orders of its last plan.
+   */
+  async startCycle(id: string): Promise<{ workflowId: string; quarter: string }> {
     const a = await this.asset(id);
     if (!a.outputCatalogue.length || !a.quarterlyCapacity) throw Problems.conflict('no_catalogue', `asset ${id} has no output catalogue yet: PUT /admin/assets/${id}/catalogue first`);
-    const quarter = nextOpenQuarter(new Date(), a.timeZone);
-    const input: OrderCycleInput = { assetId: a.id, quarter, standingOrders: {}, quartersDone: 0 };
+    if (!a.nodeId) throw Problems.conflict('no_node', `asset ${id} has no node to produce its output: set the asset's nodeId first`);
+    const quarter = nextOpenQuarter(new Date(), a.timeZone, a.orderWindow ?? DEFAULT_WINDOW);
+    const last = await this.ds.getRepository(OutputPlanEntity).findOne({ where: { assetId: a.id, status: 'planned' }, order: { quarter: 'DESC' } });
+    const standingOrders = Object.fromEntries((last?.orders ?? []).filter((o) => o.standing).map((o) => [o.memberId, o]));
+    const input: OrderCycleInput = { assetId: a.id, quarter, standingOrders, quartersDone: 0 };
+    const handle = await this.temporal.workflow.start(ORDER_CYCLE_WORKFLOW_TYPE, {
+      taskQueue: this.config.temporal.taskQueue,
+      workflowId: orderCycleWorkflowId(a.id),
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    let current = quarter;
     try {
-      await this.temporal.workflow.start(ORDER_CYCLE_WORKFLOW_TYPE, {
-        taskQueue: this.config.temporal.taskQueue,
-        workflowId: orderCycleWorkflowId(a.id),
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      current = (await this.temporal.withDeadline(Date.now() + 3000, () => handle.query(getOrderCycleQuery))).quarter;
+    } catch {
+      /* the quarter we asked for */
     }
-    return { workflowId: orderCycleWorkflowId(a.id), firstQuarter: quarter };
+    return { workflowId: orderCycleWorkflowId(a.id), quarter: current };
   }
 
   async view(assetId: string): Promise<OrderCycleView> {
@@ -65,6 +78,7 @@ export class OrdersService {
       return await this.temporal.withDeadline(Date.now() + 3000, () => this.temporal.workflow.getHandle(orderCycleWorkflowId(assetId)).query(getOrderCycleQuery));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw Problems.conflict('no_order_cycle', `asset ${assetId} has no order cycle running`);
+      if (isGrpcDeadlineError(err)) throw Problems.temporalUnavailable();
       throw err;
     }
   }
@@ -78,6 +92,9 @@ export class OrdersService {
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type && REFUSALS[err.cause.type]) throw REFUSALS[err.cause.type](err.cause.message);
       if (err instanceof WorkflowNotFoundError) throw Problems.conflict('no_order_cycle', `asset ${assetId} has no order cycle running`);
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err)) {
+        throw new ProblemException(503, 'retry', 'the order may still be pending: send the same order again in a moment (the last order counts)');
+      }
       throw err;
     }
   }
@@ -115,7 +132,7 @@ export class OrdersService {
           ...(withOwners ? { lines: p.plan?.lines ?? [] } : {}),
           inProgress: open
             .filter((j) => j.demandId === p.id)
-            .map((j) => ({ jobId: j.id, product: j.capability, quantity: j.quantity, unit: j.unit, status: j.status, dueAt: j.dueAt.toISOString(), ...(withOwners ? { for: j.recipientId } : {}) })),
+            .map((j) => ({ jobId: j.id, product: j.productId ?? j.capability, quantity: j.quantity, unit: j.unit, status: j.status, dueAt: j.dueAt.toISOString(), ...(withOwners ? { for: j.recipientId } : {}) })),
         };
       }),
     };

@@ -5,9 +5,9 @@ import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
-import { JOB_WORKFLOW_TYPE, JobInput, jobWorkflowId, OpenQuarterResult, OwnerOrder, PlanLine, QuarterPlan, QuarterWindow } from '@app/contracts';
+import { CatalogueProduct, JOB_WORKFLOW_TYPE, JobInput, jobWorkflowId, OpenQuarterResult, OwnerOrder, PlanLine, QuarterPlan, QuarterWindow } from '@app/contracts';
 import { AssetEntity, MemberEntity, OutputPlanEntity } from '@app/db';
-import { quarterWindow } from '@app/domain';
+import { DEFAULT_WINDOW, quarterWindow, zonedTime } from '@app/domain';
 import { formatDeadline, Mailer, MailRejectedError } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
 
@@ -39,7 +39,7 @@ export class OrderActivities {
   /** The quarter's order window in the asset's time zone (Intl, so not in the workflow sandbox). */
   async quarterWindowFor(input: { assetId: string; quarter: string }): Promise<QuarterWindow> {
     const a = await this.asset(input.assetId);
-    const w = quarterWindow(input.quarter, a.timeZone);
+    const w = quarterWindow(input.quarter, a.timeZone, a.orderWindow ?? DEFAULT_WINDOW);
     return { quarter: input.quarter, opensAt: w.opensAt.toISOString(), closesAt: w.closesAt.toISOString(), startsAt: w.startsAt.toISOString(), timeZone: a.timeZone };
   }
 
@@ -66,8 +66,14 @@ export class OrderActivities {
     };
   }
 
-  async recordOrders(input: { assetId: string; quarter: string; orders: OwnerOrder[] }): Promise<void> {
-    await this.ds.query(`UPDATE output_plans SET orders = $3, updated_at = now() WHERE asset_id = $1 AND quarter = $2`, [input.assetId, input.quarter, JSON.stringify(input.orders)]);
+  /** The orders so far; `seq` keeps a slower write from overwriting a newer one. */
+  async recordOrders(input: { assetId: string; quarter: string; seq: number; orders: OwnerOrder[] }): Promise<void> {
+    await this.ds.query(`UPDATE output_plans SET orders = $3, orders_seq = $4, updated_at = now() WHERE asset_id = $1 AND quarter = $2 AND orders_seq < $4`, [
+      input.assetId,
+      input.quarter,
+      JSON.stringify(input.orders),
+      input.seq,
+    ]);
   }
 
   /** Records the quarter's plan; answers the plan's id. Idempotent. */
@@ -101,25 +107,34 @@ export class OrderActivities {
    * asset's node; due when the product is ready (quarter start + lead time). Idempotent: job ids
    * derive from the plan line.
    */
-  async dispatchOrderJobs(input: { assetId: string; quarter: string; planId: string; nodeId: string | null; startsAt: string; lines: PlanLine[] }): Promise<number> {
-    const a = await this.asset(input.assetId);
+  async dispatchOrderJobs(input: { assetId: string; quarter: string; planId: string; nodeId: string | null; window: QuarterWindow; catalogue: CatalogueProduct[]; lines: PlanLine[] }): Promise<number> {
+    // Without its own node the asset's output cannot be made: the coordinator must assign one.
+    if (!input.nodeId) {
+      log.warn('asset has no node: no jobs dispatched', { assetId: input.assetId, quarter: input.quarter });
+      return 0;
+    }
     let started = 0;
+    const spec = `${this.config.publicUrl}/public/assets/${input.assetId}/plans`;
     for (const line of input.lines) {
-      const product = a.outputCatalogue.find((p) => p.id === line.productId);
+      // The catalogue as it was when the window opened (a later edit does not change this quarter).
+      const product = input.catalogue.find((p) => p.id === line.productId);
       if (!product) continue;
       const jobId = uuidFrom(`order-job:${input.planId}:${line.memberId}:${line.productId}`);
-      const dueAt = new Date(Date.parse(input.startsAt) + product.leadTimeDays * DAY);
+      // Ready `leadTimeDays` local calendar days after the quarter starts (correct across DST).
+      const start = new Date(Date.parse(input.window.startsAt) + 12 * 3_600_000);
+      const local = new Intl.DateTimeFormat('en-CA', { timeZone: input.window.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(start).split('-').map(Number);
+      const dueAt = zonedTime(input.window.timeZone, local[0], local[1], local[2] + product.leadTimeDays);
       await this.ds.query(
-        `INSERT INTO jobs (id, workflow_id, capability, quantity, unit, spec_url, due_at, recipient_type, recipient_id, demand_type, demand_id, status, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'member', $8, 'order', $9, 'searching', $10) ON CONFLICT (id) DO NOTHING`,
-        [jobId, jobWorkflowId(jobId), product.capability, line.granted, product.unit, `${this.config.publicUrl}/public/assets/${a.id}/plans#${input.quarter}`, dueAt, line.memberId, input.planId, `output-cycle:${input.quarter}`],
+        `INSERT INTO jobs (id, workflow_id, capability, product_id, quantity, unit, spec_url, due_at, recipient_type, recipient_id, demand_type, demand_id, status, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'member', $9, 'order', $10, 'searching', $11) ON CONFLICT (id) DO NOTHING`,
+        [jobId, jobWorkflowId(jobId), product.capability, product.id, line.granted, product.unit, spec, dueAt, line.memberId, input.planId, `output-cycle:${input.quarter}`],
       );
       const job: JobInput = {
         jobId,
         capability: product.capability,
         quantity: line.granted,
         unit: product.unit,
-        specUrl: `${this.config.publicUrl}/public/assets/${a.id}/plans#${input.quarter}`,
+        specUrl: spec,
         dueAt: dueAt.toISOString(),
         recipient: { type: 'member', id: line.memberId, confirmerId: line.memberId },
         demand: { type: 'order', id: input.planId },
@@ -129,7 +144,7 @@ export class OrderActivities {
         allowPartial: false,
         confirmWithinMs: 7 * DAY,
         createdBy: `output-cycle:${input.quarter}`,
-        onlyNodeIds: input.nodeId ? [input.nodeId] : undefined,
+        onlyNodeIds: [input.nodeId],
       };
       try {
         await this.temporal.workflow.start(JOB_WORKFLOW_TYPE, { taskQueue: this.config.temporal.taskQueue, workflowId: jobWorkflowId(jobId), args: [job] });
@@ -138,7 +153,7 @@ export class OrderActivities {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
     }
-    log.info('order jobs dispatched', { assetId: a.id, quarter: input.quarter, started });
+    log.info('order jobs dispatched', { assetId: input.assetId, quarter: input.quarter, started });
     return started;
   }
 

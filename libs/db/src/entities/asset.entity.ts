@@ -1,5 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Relation, UpdateDateColumn } from 'typeorm';
-import type { CatalogueProduct } from '@app/contracts';
+import type { CatalogueProduct, OrderWindowRule } from '@app/contracts';
 import { bigintColumn } from './columns';
 import { LocationEntity } from './location.entity';
 import { MemberEntity } from './member.entity';
@@ -32,6 +32,8 @@ export class AssetEntity {
   @Column({ name: 'quarterly_capacity', type: 'int', nullable: true }) quarterlyCapacity!: number | null;
   @Column({ name: 'capacity_unit', type: 'varchar', length: 32, nullable: true }) capacityUnit!: string | null;
   @Column({ name: 'output_catalogue', type: 'jsonb', default: () => "'[]'" }) outputCatalogue!: CatalogueProduct[];
+  /** When order windows open and close (days before the quarter, local hour); the default when null. */
+  @Column({ name: 'order_window', type: 'jsonb', nullable: true }) orderWindow!: OrderWindowRule | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -11,6 +11,8 @@ export class JobEntity {
   @PrimaryColumn('uuid') id!: string;
   @Column({ name: 'workflow_id', type: 'varchar', length: 100, unique: true }) workflowId!: string;
   @Column({ type: 'varchar', length: 64 }) capability!: string;
+  /** For output-order jobs: the catalogue product made. */
+  @Column({ name: 'product_id', type: 'varchar', length: 64, nullable: true }) productId!: string | null;
   @Column({ type: 'int' }) quantity!: number;
   @Column({ type: 'varchar', length: 32 }) unit!: string;
   @Column({ name: 'spec_url', type: 'text' }) specUrl!: string;

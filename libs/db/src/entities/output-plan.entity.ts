@@ -13,6 +13,7 @@ export class OutputPlanEntity {
   @Column({ name: 'window_closes_at', type: 'timestamptz' }) windowClosesAt!: Date;
   @Column({ name: 'starts_at', type: 'timestamptz' }) startsAt!: Date;
   @Column({ type: 'jsonb', default: () => "'[]'" }) orders!: OwnerOrder[];
+  @Column({ name: 'orders_seq', type: 'int', default: 0 }) ordersSeq!: number;
   @Column({ type: 'jsonb', nullable: true }) plan!: QuarterPlan | null;
   @Column({ name: 'plan_sent_at', type: 'timestamptz', nullable: true }) planSentAt!: Date | null;
   @Column({ name: 'plan_send_result', type: 'text', nullable: true }) planSendResult!: string | null;

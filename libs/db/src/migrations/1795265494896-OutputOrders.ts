@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
-export class OutputOrders1795265140190 implements MigrationInterface {
-    name = 'OutputOrders1795265140190'
+export class OutputOrders1795265494896 implements MigrationInterface {
+    name = 'OutputOrders1795265494896'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`
@@ -14,6 +14,7 @@ export class OutputOrders1795265140190 implements MigrationInterface {
                 "window_closes_at" TIMESTAMP WITH TIME ZONE NOT NULL,
                 "starts_at" TIMESTAMP WITH TIME ZONE NOT NULL,
                 "orders" jsonb NOT NULL DEFAULT '[]',
+                "orders_seq" integer NOT NULL DEFAULT '0',
                 "plan" jsonb,
                 "plan_sent_at" TIMESTAMP WITH TIME ZONE,
                 "plan_send_result" text,
@@ -39,9 +40,23 @@ export class OutputOrders1795265140190 implements MigrationInterface {
             ALTER TABLE "assets"
             ADD "output_catalogue" jsonb NOT NULL DEFAULT '[]'
         `);
+        await queryRunner.query(`
+            ALTER TABLE "assets"
+            ADD "order_window" jsonb
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "jobs"
+            ADD "product_id" character varying(64)
+        `);
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query(`
+            ALTER TABLE "jobs" DROP COLUMN "product_id"
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "assets" DROP COLUMN "order_window"
+        `);
         await queryRunner.query(`
             ALTER TABLE "assets" DROP COLUMN "output_catalogue"
         `);
