@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
 import {
@@ -17,7 +17,7 @@ import {
   RoundStatus,
   RoundView,
 } from '@app/contracts';
-import { AssetEntity, FundingPledgeEntity, FundingRoundEntity, MemberEntity, ProjectEntity, requestHash } from '@app/db';
+import { AssetEntity, FundingPledgeEntity, FundingRoundEntity, MemberEntity, ProjectEntity, requestHash, uuidFromKey } from '@app/db';
 import { pingTemporal } from '@app/temporal';
 import { ProblemException, Problems } from '../common/problem';
 import { CreateRoundDto } from './funding.dto';
@@ -38,12 +38,6 @@ const REFUSALS: Record<string, (msg: string) => ProblemException> = {
   RoundHoldFailed: (m) => new ProblemException(503, 'retry', m),
 };
 
-/** A UUID derived from the Idempotency-Key: the same key always names the same round. */
-function uuidFromKey(key: string): string {
-  const h = createHash('sha256').update(`funding-round:${key}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
 @Injectable()
 export class FundingService {
   private readonly logger = new Logger(FundingService.name);
@@ -62,7 +56,7 @@ export class FundingService {
     const project = await this.ds.getRepository(ProjectEntity).findOneBy({ id: projectId });
     if (!project) throw Problems.notFound('project', projectId);
     const hash = requestHash({ projectId, dto: { ...dto, goal: String(dto.goal), minPledge: String(dto.minPledge ?? 1n), operator: dto.operator ? { ...dto.operator, upfront: String(dto.operator.upfront) } : null } });
-    const id = key ? uuidFromKey(key) : randomUUID();
+    const id = key ? uuidFromKey(`funding-round:${key}`) : randomUUID(); // the same key names the same round
     const existing = await this.ds.getRepository(FundingRoundEntity).findOneBy({ id });
     if (existing) {
       if (existing.requestHash !== hash) throw Problems.conflict('idempotency_key_reused', 'this Idempotency-Key was already used with a different request body');

@@ -2,22 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
 import { CatalogueProduct, JOB_WORKFLOW_TYPE, JobInput, jobWorkflowId, OpenQuarterResult, OwnerOrder, PlanLine, QuarterPlan, QuarterWindow } from '@app/contracts';
-import { AssetEntity, MemberEntity, OutputPlanEntity } from '@app/db';
+import { AssetEntity, MemberEntity, OutputPlanEntity, uuidFromKey } from '@app/db';
 import { DEFAULT_WINDOW, quarterWindow, zonedTime } from '@app/domain';
 import { formatDeadline, Mailer, MailRejectedError } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
 
 const DAY = 86_400_000;
-
-/** A UUID derived from a business key: the same plan line always makes the same job. */
-function uuidFrom(key: string): string {
-  const h = createHash('sha256').update(key).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 /** Activities of the quarterly output cycle of a producing asset. */
 @Injectable()
@@ -119,7 +112,7 @@ export class OrderActivities {
       // The catalogue as it was when the window opened (a later edit does not change this quarter).
       const product = input.catalogue.find((p) => p.id === line.productId);
       if (!product) continue;
-      const jobId = uuidFrom(`order-job:${input.planId}:${line.memberId}:${line.productId}`);
+      const jobId = uuidFromKey(`order-job:${input.planId}:${line.memberId}:${line.productId}`);
       // Ready `leadTimeDays` local calendar days after the quarter starts (correct across DST).
       const start = new Date(Date.parse(input.window.startsAt) + 12 * 3_600_000);
       const local = new Intl.DateTimeFormat('en-CA', { timeZone: input.window.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(start).split('-').map(Number);
