@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { DecisionAnswer, DecisionOutcome, DecisionRequest, SendDecisionMailInput } from '@app/contracts';
 import { DecisionsRepository, MemberEntity } from '@app/db';
-import { DecisionLinks, Mailer, MailRejectedError, renderDecisionMail } from '@app/mail';
+import { DecisionLinks, Mailer, renderDecisionMail } from '@app/mail';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { sendMailOnce } from './send-mail';
 
 /** Activities of member decisions: the read model and the emails. */
 @Injectable()
@@ -55,13 +56,8 @@ export class DecisionActivities {
       outcome: decision.outcome,
       ownAnswer: voter.optionId,
     });
-    try {
-      const result = await this.mailer.sendOnce(key, { to: member.email, ...mail });
-      log.info('decision mail', { key, to: member.email, result: result.status });
-      return result.status;
-    } catch (err) {
-      if (err instanceof MailRejectedError) throw ApplicationFailure.nonRetryable(err.message, 'MailRejected');
-      throw err;
-    }
+    const result = await sendMailOnce(this.mailer, key, { to: member.email, ...mail });
+    log.info('decision mail', { key, to: member.email, result: result.status });
+    return result.status;
   }
 }

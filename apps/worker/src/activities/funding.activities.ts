@@ -14,7 +14,8 @@ import {
 } from '@app/contracts';
 import { AssetEntity, FundingPledgeEntity, FundingRoundEntity, LedgerService, MemberEntity, OwnershipService, ProjectEntity } from '@app/db';
 import { AccountKind, Currency, formatMoney, fundedShareTable, LedgerError, movement } from '@app/domain';
-import { Mailer, MailRejectedError, renderRoundMail } from '@app/mail';
+import { Mailer, renderRoundMail } from '@app/mail';
+import { sendMailOnce } from './send-mail';
 
 /**
  * Activities of funding rounds: every money movement is one ledger posting under a key that names
@@ -139,12 +140,7 @@ export class FundingActivities {
       publicUrl: `${this.config.publicUrl}/public/rounds/${round.id}`,
       pledged: pledge ? formatMoney(pledge.amount, currency) : null,
     });
-    try {
-      return (await this.mailer.sendOnce(`round:${round.id}:${input.kind}:${member.id}`, { to: member.email, ...mail })).status;
-    } catch (err) {
-      if (err instanceof MailRejectedError) throw ApplicationFailure.nonRetryable(err.message, 'MailRejected');
-      throw err;
-    }
+    return (await sendMailOnce(this.mailer, `round:${round.id}:${input.kind}:${member.id}`, { to: member.email, ...mail })).status;
   }
 
   private async move(input: CaptureInput, step: string, from: [AccountKind, string], to: [AccountKind, string]): Promise<void> {

@@ -16,8 +16,9 @@ import {
   SendJobEventInput,
 } from '@app/contracts';
 import { JobEntity, MemberEntity, NodeEntity } from '@app/db';
-import { Mailer, MailRejectedError } from '@app/mail';
+import { escapeHtml, Mailer } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
+import { sendMailOnce } from './send-mail';
 
 /** Offers a node may let expire in a row before it is suspended (partner networks take silent shops offline). */
 export const EXPIRED_OFFERS_BEFORE_SUSPENSION = 3;
@@ -150,12 +151,7 @@ export class JobActivities {
       if (!m) return;
       to = m.email;
     }
-    try {
-      await this.mailer.sendOnce(input.key, { to, subject: input.subject, text: input.text, html: `<p>${input.text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</p>` });
-    } catch (err) {
-      if (err instanceof MailRejectedError) throw ApplicationFailure.nonRetryable(err.message, 'MailRejected');
-      throw err;
-    }
+    await sendMailOnce(this.mailer, input.key, { to, subject: input.subject, text: input.text, html: `<p>${escapeHtml(input.text)}</p>` });
   }
 
   /** A node freed a slot: every job waiting for capacity that it could do is told (pull, not push). */

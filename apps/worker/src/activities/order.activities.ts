@@ -7,8 +7,9 @@ import { AppConfig } from '@app/config';
 import { CatalogueProduct, JOB_WORKFLOW_TYPE, JobInput, jobWorkflowId, OpenQuarterResult, OwnerOrder, PlanLine, QuarterPlan, QuarterWindow } from '@app/contracts';
 import { AssetEntity, MemberEntity, OutputPlanEntity, uuidFromKey } from '@app/db';
 import { DEFAULT_WINDOW, quarterWindow, zonedTime } from '@app/domain';
-import { formatDeadline, Mailer, MailRejectedError } from '@app/mail';
+import { escapeHtml, formatDeadline, Mailer } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
+import { sendMailOnce } from './send-mail';
 
 const DAY = 86_400_000;
 
@@ -166,11 +167,11 @@ export class OrderActivities {
       `Products:\n${products}\n\n` +
       `Order with your member token: POST ${this.config.publicUrl}/members/me/assets/${a.id}/orders {"lines":[{"productId":"…","quantity":…}],"standing":true|false}\n` +
       `("standing": keep this order for later quarters when you do not order again).\n`;
-    try {
-      await this.mailer.sendOnce(`order:${a.id}:${input.quarter}:${input.kind}:${m.id}`, { to: m.email, subject, text, html: `<pre style="font-family: system-ui, sans-serif; white-space: pre-wrap">${text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</pre>` });
-    } catch (err) {
-      if (err instanceof MailRejectedError) throw ApplicationFailure.nonRetryable(err.message, 'MailRejected');
-      throw err;
-    }
+    await sendMailOnce(this.mailer, `order:${a.id}:${input.quarter}:${input.kind}:${m.id}`, {
+      to: m.email,
+      subject,
+      text,
+      html: `<pre style="font-family: system-ui, sans-serif; white-space: pre-wrap">${escapeHtml(text)}</pre>`,
+    });
   }
 }
