@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { answerDecisionUpdate, DecisionRejection, DecisionView } from '@app/contracts';
 import { DecisionEntity, DecisionsRepository, DecisionVoterEntity, MemberEntity } from '@app/db';
 import { ProblemException, Problems } from '../common/problem';
+import { isWorkflowClosed } from '../common/workflow-calls';
 
 const UPDATE_TIMEOUT_MS = 30_000;
 
@@ -69,7 +70,7 @@ export class DecisionsService {
       }
       // Any other failed update (e.g. the decision was withdrawn while answering): it is closed.
       if (err instanceof WorkflowUpdateFailedError) return this.afterClose(decision, cmd);
-      if (err instanceof WorkflowNotFoundError || isCompleted(err)) return this.afterClose(decision, cmd);
+      if (isWorkflowClosed(err)) return this.afterClose(decision, cmd);
       if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
         throw new ProblemException(504, 'workflow_timeout', 'the decision did not confirm in time; send the same answer again to get its outcome');
       }
@@ -105,10 +106,6 @@ export class DecisionsService {
     if (voter?.optionId) throw alreadyAnswered(voter.optionId);
     throw closed(fresh);
   }
-}
-
-function isCompleted(err: unknown): boolean {
-  return err instanceof Error && /workflow execution already completed/i.test(err.message);
 }
 
 function alreadyAnswered(optionId: string): ProblemException {

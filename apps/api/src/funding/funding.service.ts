@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
@@ -20,6 +19,7 @@ import {
 import { AssetEntity, FundingPledgeEntity, FundingRoundEntity, MemberEntity, ProjectEntity, requestHash, uuidFromKey } from '@app/db';
 import { pingTemporal } from '@app/temporal';
 import { ProblemException, Problems } from '../common/problem';
+import { queryLive, updateProblem } from '../common/workflow-calls';
 import { CreateRoundDto } from './funding.dto';
 
 const QUERY_TIMEOUT_MS = 3_000;
@@ -178,13 +178,8 @@ export class FundingService {
   }
 
   /** The live state from the workflow's query, or null (closed long ago, or Temporal unreachable). */
-  async live(r: FundingRoundEntity): Promise<RoundView | null> {
-    try {
-      return await this.temporal.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => this.temporal.workflow.getHandle(r.workflowId).query(getRoundQuery));
-    } catch (err) {
-      this.logger.warn(`live state of ${r.workflowId} unavailable: ${err instanceof Error ? err.message : String(err)}`);
-      return null;
-    }
+  live(r: FundingRoundEntity): Promise<RoundView | null> {
+    return queryLive(this.temporal, r.workflowId, getRoundQuery, this.logger, QUERY_TIMEOUT_MS);
   }
 
   async pledge(roundId: string, member: MemberEntity, amount: bigint): Promise<RoundView> {
@@ -213,16 +208,11 @@ export class FundingService {
     try {
       return await this.temporal.withDeadline(Date.now() + UPDATE_TIMEOUT_MS, run);
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type && REFUSALS[err.cause.type]) {
-        throw REFUSALS[err.cause.type](err.cause.message);
-      }
-      if (err instanceof WorkflowNotFoundError || (err instanceof Error && /already completed/i.test(err.message))) {
-        throw Problems.conflict('round_closed', `round ${r.id} has ended (${r.status})`);
-      }
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-        throw new ProblemException(504, 'workflow_timeout', `round ${r.id}: no confirmation in time; send the same request again (it is idempotent)`);
-      }
-      throw err;
+      throw updateProblem(err, {
+        refusals: REFUSALS,
+        closed: () => Problems.conflict('round_closed', `round ${r.id} has ended (${r.status})`),
+        timeout: `round ${r.id}: no confirmation in time; send the same request again (it is idempotent)`,
+      });
     }
   }
 }

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
@@ -22,6 +21,7 @@ import { JobEntity, MemberEntity, NodeEntity, ProjectEntity } from '@app/db';
 import { pingTemporal } from '@app/temporal';
 import { Page, pageOf } from '../common/dto';
 import { ProblemException, Problems } from '../common/problem';
+import { queryLive, updateProblem } from '../common/workflow-calls';
 import { CompleteDto, CreateJobDto, ListJobsQuery, ProgressDto } from './jobs.dto';
 
 const HOUR = 3_600_000;
@@ -118,13 +118,8 @@ export class JobsService {
     return j;
   }
 
-  async live(j: JobEntity): Promise<JobView | null> {
-    try {
-      return await this.temporal.withDeadline(Date.now() + 3000, () => this.temporal.workflow.getHandle(j.workflowId).query(getJobQuery));
-    } catch (err) {
-      this.logger.warn(`live state of ${j.workflowId} unavailable: ${err instanceof Error ? err.message : String(err)}`);
-      return null;
-    }
+  live(j: JobEntity): Promise<JobView | null> {
+    return queryLive(this.temporal, j.workflowId, getJobQuery, this.logger);
   }
 
   async list(q: ListJobsQuery, filter: { nodeId?: string } = {}): Promise<Page<JobEntity>> {
@@ -165,16 +160,11 @@ export class JobsService {
     try {
       return await this.temporal.withDeadline(Date.now() + 30_000, () => run(this.temporal.workflow.getHandle(j.workflowId)));
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type && REFUSALS[err.cause.type]) {
-        throw REFUSALS[err.cause.type](err.cause.message);
-      }
-      if (err instanceof WorkflowNotFoundError || (err instanceof Error && /already completed/i.test(err.message))) {
-        throw Problems.conflict('job_closed', `job ${id} has ended (${j.status})`);
-      }
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-        throw new ProblemException(504, 'workflow_timeout', `job ${id}: no confirmation in time; send the same request again (it is harmless)`);
-      }
-      throw err;
+      throw updateProblem(err, {
+        refusals: REFUSALS,
+        closed: () => Problems.conflict('job_closed', `job ${id} has ended (${j.status})`),
+        timeout: `job ${id}: no confirmation in time; send the same request again (it is harmless)`,
+      });
     }
   }
 }
