@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AssetEntity, ProjectEntity } from '@app/db';
+import { AssetEntity, PROJECT_FUNDERS_SQL, ProjectEntity } from '@app/db';
 import { fractionText } from '@app/domain';
 import { Problems } from '../common/problem';
 import { PublicFundingDto, PublicOwnershipDto } from './public.dto';
@@ -40,15 +40,7 @@ export class TransparencyService {
     const rows: Array<{ currency: string; raised: string; contributors: string }> = await this.ds.query(
       `SELECT a.currency,
               COALESCE((SELECT SUM(e.amount) FROM ledger_entries e WHERE e.account_id = a.id), 0)::text AS raised,
-              (SELECT COUNT(*) FROM (
-                 SELECT src.owner_id FROM ledger_entries e
-                   JOIN ledger_entries o ON o.transaction_id = e.transaction_id AND o.amount < 0
-                   JOIN ledger_accounts src ON src.id = o.account_id AND src.kind = 'member'
-                  WHERE e.account_id = a.id AND e.amount > 0
-                 UNION
-                 SELECT p.member_id FROM funding_pledges p
-                   JOIN funding_rounds r ON r.id = p.round_id AND r.status = 'funded' AND r.project_id = a.owner_id AND r.currency = a.currency
-               ) c)::text AS contributors
+              (SELECT COUNT(DISTINCT f.member_id) FROM (${PROJECT_FUNDERS_SQL}) f WHERE f.currency = a.currency)::text AS contributors
          FROM ledger_accounts a WHERE a.kind = 'project' AND a.owner_id = $1 ORDER BY a.currency`,
       [projectId],
     );

@@ -5,6 +5,23 @@ import type { ProjectGate, ProjectPhase, ProjectStatus, RecordProjectTransitionI
 import { ProjectEntity } from '../entities/project.entity';
 import { ProjectEventEntity } from '../entities/project-event.entity';
 
+/**
+ * Who funded project $1, one row per member and currency: members who paid into one of its ledger
+ * accounts, and the backers of its funded rounds. The one definition of a funder (gate votes,
+ * public funding totals).
+ */
+export const PROJECT_FUNDERS_SQL = `
+  SELECT src.owner_id AS member_id, a.currency
+    FROM ledger_accounts a
+    JOIN ledger_entries e ON e.account_id = a.id AND e.amount > 0
+    JOIN ledger_entries o ON o.transaction_id = e.transaction_id AND o.amount < 0
+    JOIN ledger_accounts src ON src.id = o.account_id AND src.kind = 'member'
+   WHERE a.kind = 'project' AND a.owner_id = $1
+  UNION
+  SELECT p.member_id, r.currency
+    FROM funding_pledges p
+    JOIN funding_rounds r ON r.id = p.round_id AND r.status = 'funded' AND r.project_id = $1`;
+
 export interface NewProject {
   id: string;
   name: string;
@@ -55,17 +72,8 @@ export class ProjectsRepository {
             [assetId],
           )
         : await this.dataSource.query(
-            `SELECT member_id FROM (
-                 SELECT src.owner_id AS member_id
-                   FROM ledger_accounts a
-                   JOIN ledger_entries e ON e.account_id = a.id AND e.amount > 0
-                   JOIN ledger_entries o ON o.transaction_id = e.transaction_id AND o.amount < 0
-                   JOIN ledger_accounts src ON src.id = o.account_id AND src.kind = 'member'
-                  WHERE a.kind = 'project' AND a.owner_id = $1
-                 UNION
-                 SELECT p.member_id FROM funding_pledges p
-                   JOIN funding_rounds r ON r.id = p.round_id AND r.status = 'funded' AND r.project_id = $1
-               ) f JOIN members m ON m.id = f.member_id AND m.status = 'active'
+            `SELECT DISTINCT f.member_id FROM (${PROJECT_FUNDERS_SQL}) f
+               JOIN members m ON m.id = f.member_id AND m.status = 'active'
               ORDER BY 1`,
             [projectId],
           );
