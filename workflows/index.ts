@@ -7,3 +7,4 @@ export { memberDecisionWorkflow } from './decision/workflow';
 export { fundingRoundWorkflow } from './funding-round/workflow';
 export { jobWorkflow } from './job/workflow';
 export { outputOrderCycleWorkflow } from './output-orders/workflow';
+export { projectPhaseWorkflow } from './project-phase/workflow';

@@ -175,6 +175,9 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
         if (!Number.isInteger(r.made) || !Number.isInteger(r.scrapped) || r.made < 1 || r.scrapped < 0) {
           throw fail(JobRejection.InvalidReport, 'made must be a whole number of at least 1, scrapped a whole number of at least 0');
         }
+        if (input.deliverable?.documentsRequired && !r.documents?.length) {
+          throw fail(JobRejection.DocumentsRequired, `this job delivers a ${input.deliverable.kind}: attach at least one document (title, url) to complete it`);
+        }
       },
     },
   );
@@ -222,6 +225,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
         dueAt: view.dueAt,
         answerBy: new Date(answerBy).toISOString(),
         rework,
+        ...(input.deliverable ? { deliverable: { kind: input.deliverable.kind, licence: input.deliverable.licence } } : {}),
       }).then((r) => (sent = r));
       const answered = await condition(() => answer !== undefined || cancel !== undefined || sent === 'failed', input.offerTimeoutMs);
       if (cancel) {
@@ -343,7 +347,14 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
       if (!(await dispatch(preferred))) break;
       const report = await production();
       if (!report) break;
-      view.runs.push({ made: report.made, scrapped: report.scrapped, completedAt: now(), confirmation: null, reason: null });
+      view.runs.push({
+        made: report.made,
+        scrapped: report.scrapped,
+        completedAt: now(),
+        confirmation: null,
+        reason: null,
+        ...(report.documents?.length ? { documents: report.documents } : {}),
+      });
       completion = undefined;
       await set('delivered');
       await announceCapacity({ nodeId: view.nodeId! });
@@ -366,6 +377,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
                 { label: 'Job', value: input.jobId },
                 { label: 'Quantity', value: `${report.made} ${input.unit} (${report.scrapped} scrapped in production)` },
                 { label: 'Specification', value: input.specUrl },
+                ...(report.documents ?? []).map((d) => ({ label: `Document: ${d.title}`, value: d.url })),
               ],
               options: [
                 { id: 'confirm', label: 'Received, quality as specified' },

@@ -10,6 +10,8 @@ import {
   ProjectLiveState,
   ProjectRejection,
   ProjectRejectionType,
+  StartPhaseRequest,
+  WorkingPhase,
 } from '../../libs/contracts/src/production-project';
 
 function reject(type: ProjectRejectionType, message: string): never {
@@ -39,11 +41,34 @@ export function validateAdvance(state: ProjectLiveState, req: AdvancePhaseReques
   if (nextPhase(state.phase) === undefined) {
     reject(ProjectRejection.NotActive, `project is already completed; it cannot be advanced`);
   }
+  assertPhaseNotRunning(state);
   if (state.gateVote?.status === 'open') {
     reject(
       ProjectRejection.VoteOpen,
       `the members are voting on this gate (decision ${state.gateVote.decisionId}, until ${state.gateVote.deadline}); the project moves on if they approve`,
     );
+  }
+}
+
+/** The work of the current phase, if it is running: the project cannot move on meanwhile. */
+function assertPhaseNotRunning(state: ProjectLiveState): void {
+  const summary = state.phases?.[state.phase as WorkingPhase];
+  if (summary?.status === 'running') {
+    reject(ProjectRejection.PhaseRunning, `the ${state.phase} work is still running (${summary.workflowId}); wait until it is done, or cancel the project`);
+  }
+}
+
+export function validateStartPhase(state: ProjectLiveState, req: StartPhaseRequest): void {
+  assertOpen(state, 'worked on');
+  if (req.phase !== state.phase) {
+    reject(ProjectRejection.PhaseMismatch, `project is in phase '${state.phase}', not '${req.phase}'; only the current phase can be started`);
+  }
+  assertPhaseNotRunning(state);
+  if (state.phases?.[req.phase]?.status === 'done') {
+    reject(ProjectRejection.PhaseDone, `the ${req.phase} work is already done; advance the project through its gate`);
+  }
+  if (state.gateVote?.status === 'open') {
+    reject(ProjectRejection.VoteOpen, `the members are voting on this gate (decision ${state.gateVote.decisionId}); the phase cannot be restarted meanwhile`);
   }
 }
 

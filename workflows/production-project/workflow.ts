@@ -1,11 +1,16 @@
 /**
  * productionProjectWorkflow: one durable process per production project.
  *
- * Walks the phases rnd → prototyping → node-buildout → upgrade → completed. In this version each
- * phase waits for the coordinator's `advancePhase` update; the phase work itself (funding rounds,
- * jobs, gates) plugs in at `runPhase` later. Every transition is written to PostgreSQL by the
- * `recordProjectTransition` activity (the read model), keyed by (projectId, seq) so retries are
- * harmless.
+ * Walks the phases rnd → prototyping → node-buildout → upgrade → completed. The coordinator's
+ * `startPhase` update runs the current phase's plan as a `projectPhaseWorkflow` child (its round,
+ * its jobs, its checks); `advancePhase` passes the gate once the phase is done (the coordinator's
+ * word, or a members' vote). Advancing from a phase whose work did not run to the end records it
+ * as skipped: a network that already has what a phase builds moves on without it. Every
+ * transition is written to PostgreSQL by the `recordProjectTransition` activity (the read model),
+ * keyed by (projectId, seq) so retries are harmless.
+ *
+ * Versioning: everything the phase work added is reached only through the `startPhase` update,
+ * which histories from before it never contain, so they replay command for command.
  *
  * Sandbox rules: imports only @temporalio/workflow, files inside workflows/ and pure contracts;
  * activities by `import type`. The function name is stored in histories: never rename it.
@@ -23,6 +28,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ProjectActivities } from '../../apps/worker/src/activities/project.activities';
+import { PhaseView, phaseWorkflowId } from '../../libs/contracts/src/project-phase';
 import { DecisionOutcome, DecisionRequest, decisionWorkflowId } from '../../libs/contracts/src/decision';
 import {
   AdvancePhaseRequest,
@@ -38,11 +44,14 @@ import {
   ProjectPhase,
   ProjectRejection,
   ProjectTransition,
+  StartPhaseRequest,
+  startPhaseUpdate,
   WorkingPhase,
 } from '../../libs/contracts/src/production-project';
 import { memberDecisionWorkflow } from '../decision/workflow';
+import { projectPhaseWorkflow } from '../project-phase/workflow';
 import { MUST_LAND } from '../shared/activity-options';
-import { validateAdvance, validateCancel } from './rules';
+import { validateAdvance, validateCancel, validateStartPhase } from './rules';
 
 // A projection write must eventually land: retried with backoff, without a limit on attempts.
 const { recordProjectTransition, resolveGateVoters } = proxyActivities<ProjectActivities>(MUST_LAND);
@@ -57,6 +66,10 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
   };
   let advance: AdvancePhaseRequest | undefined;
   let cancel: CancelProjectRequest | undefined;
+  let start: StartPhaseRequest | undefined;
+  /** The running phase's scope (cancelling it cancels the phase and its children) and its end. */
+  let phaseScope: CancellationScope | undefined;
+  let phaseEnd: { view: PhaseView | null; error: string | null } | undefined;
   /** Why the request being handed over was refused (thrown back to its caller). */
   let refusal: ApplicationFailure | undefined;
   /** The open gate vote's scope (cancelling it withdraws the vote) and its outcome once closed. */
@@ -82,7 +95,7 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
   }
 
   /** Hands a request to the main loop; resolves with the state once the loop has applied it. */
-  async function handOver(kind: 'advance' | 'cancel', accept: () => void): Promise<ProjectLiveState> {
+  async function handOver(kind: NonNullable<ProjectLiveState['pendingRequest']>, accept: () => void): Promise<ProjectLiveState> {
     state.pendingRequest = kind;
     accept();
     await condition(() => state.pendingRequest === null);
@@ -169,7 +182,7 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
     const actor = `members-vote:${vote.decisionId}`;
     if (approved) {
       await record({
-        kind: vote.toPhase === 'completed' ? 'completed' : 'advanced',
+        kind: vote.toPhase === 'completed' ? 'completed' : movedOnKind(vote.fromPhase),
         fromPhase: vote.fromPhase,
         toPhase: vote.toPhase,
         status: vote.toPhase === 'completed' ? 'completed' : 'active',
@@ -188,6 +201,70 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
     }
   }
 
+  /** Moving on from a phase whose work ran to the end is an advance; otherwise the phase was skipped. */
+  function movedOnKind(from: WorkingPhase): 'advanced' | 'skipped' {
+    return state.phases?.[from]?.status === 'done' ? 'advanced' : 'skipped';
+  }
+
+  /** Starts the current phase's work as a child workflow (one run per attempt). */
+  async function startPhase(req: StartPhaseRequest): Promise<void> {
+    const phase = req.phase;
+    const attempt = (state.phases?.[phase]?.attempt ?? 0) + 1;
+    const workflowId = phaseWorkflowId(input.projectId, phase, attempt);
+    phaseEnd = undefined;
+    const scope = new CancellationScope();
+    const child = await scope.run(() =>
+      startChild(projectPhaseWorkflow, {
+        workflowId,
+        args: [{ projectId: input.projectId, projectName: input.name, phase, attempt, plan: req.plan, carried: req.carried, startedBy: req.actor }],
+      }),
+    );
+    phaseScope = scope;
+    state.phases = { ...state.phases, [phase]: { attempt, workflowId, status: 'running', startedAt: new Date().toISOString(), endedAt: null, reason: null } };
+    void child.result().then(
+      (view) => (phaseEnd = { view, error: null }),
+      (err: unknown) => (phaseEnd = { view: null, error: isCancellation(err) ? 'cancelled' : `the phase workflow did not finish: ${String(err)}` }),
+    );
+    await record({
+      kind: 'phase-started',
+      fromPhase: phase,
+      toPhase: phase,
+      status: 'active',
+      actor: req.actor,
+      note: `${phase} work started (attempt ${attempt}, ${workflowId})`,
+    });
+  }
+
+  /** Applies the end of the phase's work: done, failed (the coordinator may restart or skip it). */
+  async function applyPhaseEnd(end: NonNullable<typeof phaseEnd>): Promise<void> {
+    const phase = state.phase as WorkingPhase;
+    const summary = state.phases![phase]!;
+    phaseScope = undefined;
+    summary.endedAt = new Date().toISOString();
+    summary.status = end.view?.status === 'done' ? 'done' : end.error === 'cancelled' ? 'cancelled' : 'failed';
+    summary.reason = end.view?.reason ?? end.error;
+    await record({
+      kind: summary.status === 'done' ? 'phase-done' : 'phase-failed',
+      fromPhase: phase,
+      toPhase: phase,
+      status: 'active',
+      actor: `phase:${summary.workflowId}`,
+      note: summary.status === 'done' ? `${phase} work done; the gate is next` : `${phase} work ${summary.status}: ${summary.reason}`,
+    });
+  }
+
+  /** Cancels the running phase (its round and jobs compensate) and waits until it has ended. */
+  async function cancelPhase(): Promise<void> {
+    const summary = state.phases?.[state.phase as WorkingPhase];
+    if (summary?.status !== 'running') return;
+    phaseScope?.cancel();
+    await condition(() => phaseEnd !== undefined);
+    summary.status = 'cancelled';
+    summary.endedAt = new Date().toISOString();
+    summary.reason = 'the project was cancelled';
+    phaseScope = undefined;
+  }
+
   /** Withdraws an open gate vote (the decision records `cancelled`) and waits until it has. */
   async function withdrawGateVote(): Promise<void> {
     if (state.gateVote?.status !== 'open' || !voteScope) return;
@@ -204,6 +281,9 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
   setHandler(cancelProjectUpdate, (req) => handOver('cancel', () => (cancel = req)), {
     validator: (req) => validateCancel(state, req),
   });
+  setHandler(startPhaseUpdate, (req) => handOver('start-phase', () => (start = req)), {
+    validator: (req) => validateStartPhase(state, req),
+  });
 
   try {
     await record({
@@ -215,9 +295,17 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
       note: null,
     });
     while (state.status === 'active') {
-      await condition(() => advance !== undefined || cancel !== undefined || (voteOutcome !== undefined && state.gateVote?.status === 'open'));
+      await condition(
+        () =>
+          advance !== undefined ||
+          cancel !== undefined ||
+          start !== undefined ||
+          (voteOutcome !== undefined && state.gateVote?.status === 'open') ||
+          (phaseEnd !== undefined && phaseScope !== undefined),
+      );
       if (cancel) {
         await withdrawGateVote();
+        await cancelPhase();
         await record({
           kind: 'cancelled',
           fromPhase: state.phase,
@@ -228,12 +316,14 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
         });
       } else if (advance) {
         const to = nextPhase(state.phase);
+        // The gate of the phase being left (from its plan), else the project's.
+        const gate = advance.gate ?? input.gate;
         // validateAdvance guarantees a next phase exists; the guard keeps the types honest.
-        if (to !== undefined && input.gate?.mode === 'members') {
-          await openGateVote(input.gate, advance, to);
+        if (to !== undefined && gate?.mode === 'members') {
+          await openGateVote(gate, advance, to);
         } else if (to !== undefined) {
           await record({
-            kind: to === 'completed' ? 'completed' : 'advanced',
+            kind: to === 'completed' ? 'completed' : movedOnKind(state.phase as WorkingPhase),
             fromPhase: state.phase,
             toPhase: to,
             status: to === 'completed' ? 'completed' : 'active',
@@ -241,11 +331,16 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
             note: advance.note ?? null,
           });
         }
+      } else if (start) {
+        await startPhase(start);
+      } else if (phaseEnd !== undefined && phaseScope !== undefined) {
+        await applyPhaseEnd(phaseEnd);
       } else if (voteOutcome !== undefined) {
         await applyGateVote(voteOutcome);
       }
       advance = undefined;
       cancel = undefined;
+      start = undefined;
       state.pendingRequest = null;
     }
   } catch (err) {
@@ -253,6 +348,14 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
       // Cancelled from outside (Temporal UI or CLI): the open vote (if any) was cancelled with
       // this scope; wait until it has recorded its withdrawal, record ours, then let it stand.
       await CancellationScope.nonCancellable(async () => {
+        // The running phase was cancelled with this scope: wait until it has compensated.
+        const summary = state.phases?.[state.phase as WorkingPhase];
+        if (summary?.status === 'running') {
+          await condition(() => phaseEnd !== undefined);
+          summary.status = 'cancelled';
+          summary.endedAt = new Date().toISOString();
+          summary.reason = 'the project was cancelled';
+        }
         if (state.gateVote?.status === 'open') {
           await condition(() => voteOutcome !== undefined);
           state.gateVote.status = 'cancelled';

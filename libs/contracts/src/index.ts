@@ -3,3 +3,4 @@ export * from './decision';
 export * from './funding-round';
 export * from './job';
 export * from './output-orders';
+export * from './project-phase';

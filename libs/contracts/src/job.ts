@@ -32,6 +32,16 @@ export interface JobInput {
   excludeNodeIds?: string[];
   /** Only these nodes may be offered the job (an asset's own output goes to the asset's node). */
   onlyNodeIds?: string[];
+  /** A job whose output is documents (a design, a test report): completing it requires at least one. */
+  deliverable?: { kind: string; licence: string | null; documentsRequired: boolean };
+}
+
+/** A document a node delivers with its work (a design, a test report). */
+export interface DeliveredDocument {
+  title: string;
+  url: string;
+  /** e.g. `sha256:<hex>` */
+  contentHash?: string;
 }
 
 export type JobStatus =
@@ -63,7 +73,15 @@ export interface JobView {
   offers: JobOffer[];
   progress: { percent: number; note: string | null } | null;
   /** Per completed run (the first, then each rework). */
-  runs: Array<{ made: number; scrapped: number; completedAt: string; confirmation: 'confirmed' | 'rejected' | 'unanswered' | null; reason: string | null }>;
+  runs: Array<{
+    made: number;
+    scrapped: number;
+    completedAt: string;
+    confirmation: 'confirmed' | 'rejected' | 'unanswered' | null;
+    reason: string | null;
+    /** What the node delivered with this run (absent in histories from before documents). */
+    documents?: DeliveredDocument[];
+  }>;
   /** Jobs split off for the rest of a partial counter-offer. */
   remainderJobIds: string[];
   escalations: string[];
@@ -84,6 +102,7 @@ export interface CompletionReport {
   nodeId: string;
   made: number;
   scrapped: number;
+  documents?: DeliveredDocument[];
 }
 
 export const JobRejection = {
@@ -93,6 +112,7 @@ export const JobRejection = {
   Closed: 'JobClosed',
   InvalidCounter: 'JobInvalidCounter',
   InvalidReport: 'JobInvalidReport',
+  DocumentsRequired: 'JobDocumentsRequired',
 } as const;
 
 export function jobWorkflowId(jobId: string): string {

@@ -6,6 +6,7 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { DecisionRule } from './decision';
+import type { PhasePlan } from './project-phase';
 
 /** The phases a production project walks through, in order (DESIGN.md "Production project"). */
 export const PROJECT_PHASES = ['rnd', 'prototyping', 'node-buildout', 'upgrade'] as const;
@@ -74,7 +75,18 @@ export interface GateVote {
 export interface ProjectTransition {
   /** 1-based, strictly increasing per project: the idempotency key of the projection write. */
   seq: number;
-  kind: 'started' | 'advanced' | 'completed' | 'cancelled' | 'vote-opened' | 'vote-failed';
+  kind:
+    | 'started'
+    | 'advanced'
+    /** Moved on from a phase whose work was never run to the end (the network already had it). */
+    | 'skipped'
+    | 'completed'
+    | 'cancelled'
+    | 'vote-opened'
+    | 'vote-failed'
+    | 'phase-started'
+    | 'phase-done'
+    | 'phase-failed';
   fromPhase: ProjectPhase | null;
   toPhase: ProjectPhase;
   status: ProjectStatus;
@@ -90,10 +102,31 @@ export interface ProjectLiveState {
   phase: ProjectPhase;
   status: ProjectStatus;
   /** Set while an advance or cancel request is being applied. */
-  pendingRequest: 'advance' | 'cancel' | null;
+  pendingRequest: 'advance' | 'cancel' | 'start-phase' | null;
   transitions: ProjectTransition[];
   /** The latest members' vote on a gate (members gate only); absent before the first one. */
   gateVote?: GateVote;
+  /** The work of each phase that was started (a `projectPhaseWorkflow` child per attempt). */
+  phases?: Partial<Record<WorkingPhase, PhaseSummary>>;
+}
+
+/** The project's record of one phase's work (its latest attempt). */
+export interface PhaseSummary {
+  attempt: number;
+  workflowId: string;
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  startedAt: string;
+  endedAt: string | null;
+  reason: string | null;
+}
+
+export interface StartPhaseRequest {
+  actor: string;
+  /** The phase the caller starts: it must be the project's current phase. */
+  phase: WorkingPhase;
+  plan: PhasePlan;
+  /** What earlier attempts of this phase already finished (read by the API from the database). */
+  carried: { fundedRoundId: string | null; doneTaskKeys: string[] };
 }
 
 export interface AdvancePhaseRequest {
@@ -102,6 +135,8 @@ export interface AdvancePhaseRequest {
   /** Optional guard: the phase the caller believes the project is in. A mismatch is rejected. */
   fromPhase?: ProjectPhase;
   note?: string;
+  /** The gate of the phase being left, from its plan; absent: the project's gate. */
+  gate?: ProjectGate;
 }
 
 export interface CancelProjectRequest {
@@ -116,12 +151,15 @@ export const ProjectRejection = {
   RequestPending: 'ProjectRequestPending',
   VoteOpen: 'ProjectVoteOpen',
   NoVoters: 'ProjectNoVoters',
+  PhaseRunning: 'ProjectPhaseRunning',
+  PhaseDone: 'ProjectPhaseDone',
 } as const;
 export type ProjectRejectionType = (typeof ProjectRejection)[keyof typeof ProjectRejection];
 
 // Message definitions. The string names are stored in histories: never change them.
 export const advancePhaseUpdate = defineUpdate<ProjectLiveState, [AdvancePhaseRequest]>('advancePhase');
 export const cancelProjectUpdate = defineUpdate<ProjectLiveState, [CancelProjectRequest]>('cancelProject');
+export const startPhaseUpdate = defineUpdate<ProjectLiveState, [StartPhaseRequest]>('startPhase');
 export const getProjectStatusQuery = defineQuery<ProjectLiveState>('getProjectStatus');
 
 /** The workflow type name, stored in history: never rename the function it names. */

@@ -5,3 +5,4 @@ export * from './decisions';
 export * from './funding';
 export * from './allocation';
 export * from './quarters';
+export * from './phase-plans';

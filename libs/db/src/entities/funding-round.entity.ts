@@ -17,6 +17,8 @@ export class FundingRoundEntity {
   @JoinColumn({ name: 'project_id', foreignKeyConstraintName: 'fk_funding_rounds_project' })
   project?: Relation<ProjectEntity>;
   @Column({ name: 'asset_id', type: 'uuid', nullable: true }) assetId!: string | null;
+  /** For a phase budget: the phase whose work it funds. */
+  @Column({ type: 'varchar', length: 16, nullable: true }) phase!: string | null;
   @Column({ name: 'workflow_id', type: 'varchar', length: 100, unique: true }) workflowId!: string;
   @Column({ type: 'bigint', transformer: bigintColumn }) goal!: bigint;
   @Column({ type: 'char', length: 3 }) currency!: string;

@@ -14,6 +14,7 @@ import { JobEntity } from './job.entity';
 import { NodeTokenEntity } from './node-token.entity';
 import { OutputPlanEntity } from './output-plan.entity';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
+import { ProjectOutputEntity, ProjectPhaseEntity, ProjectPhaseEventEntity, ProjectPhasePlanEntity } from './project-phase.entity';
 
 export * from './asset.entity';
 export * from './decision.entity';
@@ -28,6 +29,7 @@ export * from './ledger.entity';
 export * from './location.entity';
 export * from './member.entity';
 export * from './node.entity';
+export * from './project-phase.entity';
 export { ProjectEntity, ProjectEventEntity, RequestKeyEntity };
 export const ENTITIES = [
   ProjectEntity,
@@ -53,4 +55,8 @@ export const ENTITIES = [
   JobEntity,
   NodeTokenEntity,
   OutputPlanEntity,
+  ProjectPhasePlanEntity,
+  ProjectPhaseEntity,
+  ProjectPhaseEventEntity,
+  ProjectOutputEntity,
 ];

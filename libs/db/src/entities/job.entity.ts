@@ -22,6 +22,9 @@ export class JobEntity {
   @Column({ name: 'demand_type', type: 'varchar', length: 16 }) demandType!: 'project' | 'order';
   @Column({ name: 'demand_id', type: 'uuid' }) demandId!: string;
   @Column({ name: 'parent_job_id', type: 'uuid', nullable: true }) parentJobId!: string | null;
+  /** For project jobs dispatched by a phase: the phase and the plan's task key. */
+  @Column({ type: 'varchar', length: 16, nullable: true }) phase!: string | null;
+  @Column({ name: 'task_key', type: 'varchar', length: 64, nullable: true }) taskKey!: string | null;
   @Index('ix_jobs_status')
   @Column({ type: 'varchar', length: 24 })
   status!: JobStatus;

@@ -2,8 +2,9 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { LocationEntity } from './location.entity';
 import { MemberEntity } from './member.entity';
 
-export const AUTOMATION_LEVELS = ['manual', 'conventional', 'computer-aided', 'automated'] as const;
-export type AutomationLevel = (typeof AUTOMATION_LEVELS)[number];
+import { AUTOMATION_LEVELS, AutomationLevel } from '@app/contracts';
+
+export { AUTOMATION_LEVELS, type AutomationLevel };
 export const NODE_STATUSES = ['active', 'suspended'] as const;
 export type NodeStatus = (typeof NODE_STATUSES)[number];
 

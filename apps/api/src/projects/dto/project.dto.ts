@@ -188,14 +188,19 @@ export class ProjectEventDto {
 export class ProjectLiveStateDto implements Omit<ProjectLiveState, 'transitions' | 'projectId'> {
   @ApiProperty({ enum: ALL_PROJECT_PHASES }) phase!: ProjectPhase;
   @ApiProperty({ enum: STATUSES }) status!: ProjectStatus;
-  @ApiProperty({ enum: ['advance', 'cancel'], nullable: true, description: 'A request the workflow is applying right now.' })
-  pendingRequest!: 'advance' | 'cancel' | null;
+  @ApiProperty({ enum: ['advance', 'cancel', 'start-phase'], nullable: true, description: 'A request the workflow is applying right now.' })
+  pendingRequest!: ProjectLiveState['pendingRequest'];
   @ApiProperty({ description: 'Number of transitions the workflow has made.' }) transitionCount!: number;
   @ApiPropertyOptional({
     description: "The latest members' vote on a gate (members gate): open, approved, not-approved or cancelled, with its decision id and deadline.",
     example: { decisionId: '…', fromPhase: 'rnd', toPhase: 'prototyping', deadline: '2026-11-28T10:00:00.000Z', voters: 3, status: 'open', reason: null },
   })
   gateVote?: GateVote;
+  @ApiPropertyOptional({
+    description: 'The work of each phase started so far (its latest attempt), as the project workflow knows it.',
+    example: { rnd: { attempt: 1, workflowId: 'project-…-rnd-1', status: 'done', startedAt: '…', endedAt: '…', reason: null } },
+  })
+  phases?: ProjectLiveState['phases'];
 
   static from(s: ProjectLiveState): ProjectLiveStateDto {
     return {
@@ -204,6 +209,7 @@ export class ProjectLiveStateDto implements Omit<ProjectLiveState, 'transitions'
       pendingRequest: s.pendingRequest,
       transitionCount: s.transitions.length,
       ...(s.gateVote ? { gateVote: s.gateVote } : {}),
+      ...(s.phases ? { phases: s.phases } : {}),
     };
   }
 }
