@@ -126,7 +126,16 @@ export async function projectPhaseWorkflow(input: PhaseInput): Promise<PhaseView
   async function runTask(task: PhaseTask, state: PhaseTaskState): Promise<void> {
     const jobId = uuid4();
     const dueAt = new Date(Date.now() + task.dueInDays * DAY).toISOString();
-    const recipient = await createPhaseJob({ jobId, projectId: input.projectId, phase: input.phase, task, dueAt, createdBy: input.startedBy });
+    let recipient: Awaited<ReturnType<typeof createPhaseJob>>;
+    try {
+      recipient = await createPhaseJob({ jobId, projectId: input.projectId, phase: input.phase, task, dueAt, createdBy: input.startedBy });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      state.result = 'failed';
+      state.reason = `not dispatched: ${err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : String(err)}`;
+      await record('task-finished', `task ${task.key} failed: ${state.reason}`);
+      return;
+    }
     const jobInput: JobInput = {
       jobId,
       capability: task.capability,

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { PhasePlan, PhaseTask, PHASE_TASK_OUTPUTS, PROJECT_PHASES, TASK_OUTPUTS } from '@app/contracts';
+import { PROJECT_PHASES } from '../../contracts/src/production-project';
+import { PhasePlan, PhaseTask, PHASE_TASK_OUTPUTS, TASK_OUTPUTS } from '../../contracts/src/project-phase';
 import { checkPhasePlan, phasePosition } from './phase-plans';
 
 const task = (over: Partial<PhaseTask> = {}): PhaseTask => ({

@@ -3,7 +3,8 @@
  * tasks need a licence, which raise a node, and which lists belong to which phase. Pure; used by
  * the API before a plan is stored, unit-tested without a database.
  */
-import { AUTOMATION_LEVELS, PHASE_TASK_OUTPUTS, PhasePlan, PROJECT_PHASES, ProjectPhase, WorkingPhase } from '@app/contracts';
+import { PROJECT_PHASES, ProjectPhase, WorkingPhase } from '../../contracts/src/production-project';
+import { AUTOMATION_LEVELS, PHASE_TASK_OUTPUTS, PhasePlan } from '../../contracts/src/project-phase';
 
 export interface PlanProblem {
   field: string;

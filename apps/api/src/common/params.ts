@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext, Param, ParseUUIDPipe } from '@nestjs/common';
 import type { Request } from 'express';
+import { PROJECT_PHASES } from '@app/contracts';
 import { ProblemException } from './problem';
 
 /** A `:id` path parameter that must be a UUID (400 naming the field otherwise). */
@@ -35,3 +36,14 @@ export const IdempotencyKey = createParamDecorator((mode: 'required' | undefined
   }
   return key;
 });
+
+/** A `:phase` path parameter naming a working phase (400 naming the allowed values otherwise). */
+export const PhaseParam = () =>
+  Param('phase', {
+    transform(value: string) {
+      if ((PROJECT_PHASES as readonly string[]).includes(value)) return value;
+      throw new ProblemException(400, 'validation_failed', `phase must be one of ${PROJECT_PHASES.join(', ')}`, [
+        { field: 'phase', code: 'isIn', message: `phase must be one of ${PROJECT_PHASES.join(', ')}` },
+      ]);
+    },
+  });

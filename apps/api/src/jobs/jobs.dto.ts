@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDateString, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsDateString, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import type { JobOffer, JobStatus, JobView } from '@app/contracts';
 import type { JobEntity } from '@app/db';
 import { PageQuery, Trim } from '../common/dto';
@@ -97,9 +97,30 @@ export class ProgressDto {
   @ApiPropertyOptional() @IsOptional() @MaxLength(1000) @IsString() note?: string;
 }
 
+export class DeliveredDocumentDto {
+  @ApiProperty({ example: 'Seed rack, detail design rev B' }) @Trim() @MaxLength(200) @IsNotEmpty() @IsString() title!: string;
+  @ApiProperty({ example: 'https://designs.example.org/rack/rev-b.zip' })
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  url!: string;
+  @ApiPropertyOptional({ example: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' })
+  @IsOptional()
+  @Matches(/^sha256:[0-9a-f]{64}$/, { message: 'contentHash must be sha256:<64 lower-case hex digits>' })
+  contentHash?: string;
+}
+
 export class CompleteDto {
   @ApiProperty({ minimum: 1 }) @Min(1) @IsInt() made!: number;
   @ApiProperty({ minimum: 0 }) @Min(0) @IsInt() scrapped!: number;
+  @ApiPropertyOptional({
+    type: [DeliveredDocumentDto],
+    description: 'Documents delivered with the work: required for a job whose deliverable is a design or a test report (the offer says so); they become the project’s outputs once the recipient confirms.',
+  })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => DeliveredDocumentDto)
+  @IsArray()
+  documents?: DeliveredDocumentDto[];
 }
 
 export class JobDto {

@@ -32,6 +32,7 @@ const REFUSALS: Record<string, (m: string) => ProblemException> = {
   [JobRejection.Closed]: (m) => Problems.conflict('job_closed', m),
   [JobRejection.InvalidCounter]: (m) => Problems.badRequest('counter', m),
   [JobRejection.InvalidReport]: (m) => Problems.badRequest('report', m),
+  [JobRejection.DocumentsRequired]: (m) => new ProblemException(422, 'documents_required', m, [{ field: 'documents', code: 'documents_required', message: m }]),
   InvalidArgument: (m) => Problems.badRequest('reason', m),
 };
 
@@ -152,7 +153,7 @@ export class JobsService {
   }
 
   complete(id: string, nodeId: string, dto: CompleteDto): Promise<JobView> {
-    return this.update(id, (h) => h.executeUpdate(completeJobUpdate, { args: [{ nodeId, made: dto.made, scrapped: dto.scrapped }] }));
+    return this.update(id, (h) => h.executeUpdate(completeJobUpdate, { args: [{ nodeId, made: dto.made, scrapped: dto.scrapped, ...(dto.documents?.length ? { documents: dto.documents.map((d) => ({ title: d.title, url: d.url, ...(d.contentHash ? { contentHash: d.contentHash } : {}) })) } : {}) }] }));
   }
 
   private async update(id: string, run: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<JobView>): Promise<JobView> {

@@ -12,7 +12,10 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AdminTokenGuard, COORDINATOR_ACTOR } from '../auth/admin-token.guard';
-import { IdempotencyKey, UuidParam } from '../common/params';
+import type { WorkingPhase } from '@app/contracts';
+import { IdempotencyKey, PhaseParam, UuidParam } from '../common/params';
+import { SkipPhaseDto } from '../phases/phases.dto';
+import { PhasesService } from '../phases/phases.service';
 import {
   AdvancePhaseDto,
   CancelProjectDto,
@@ -38,7 +41,10 @@ const IDEMPOTENCY_HEADER = {
 @UseGuards(AdminTokenGuard)
 @Controller('admin/projects')
 export class ProjectsController {
-  constructor(private readonly projects: ProjectsService) {}
+  constructor(
+    private readonly projects: ProjectsService,
+    private readonly phases: PhasesService,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a production project and start its workflow' })
@@ -65,17 +71,46 @@ export class ProjectsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A project with its timeline and its live workflow state' })
+  @ApiOperation({
+    summary: "A project: each phase's state, round, jobs (nodes, lead times), outputs and who it waits for; its timeline; its live workflow state",
+    description: 'Everything but `live` comes from the database projection (it works while Temporal is down).',
+  })
   @ApiOkResponse({ type: ProjectDetailDto })
   @ApiNotFoundResponse()
   async get(@UuidParam() id: string): Promise<ProjectDetailDto> {
     const { project, timeline, live, liveError } = await this.projects.get(id);
+    const [phases, phaseEvents] = await Promise.all([this.phases.details(project, live), this.phases.phaseEvents(id)]);
+    const events = [
+      ...timeline.map((e) => ({ at: e.occurredAt.toISOString(), source: 'project' as const, phase: e.fromPhase ?? e.toPhase, attempt: null, kind: e.kind, actor: e.actor, note: e.note })),
+      ...phaseEvents.map((e) => ({ at: new Date(e.occurred_at).toISOString(), source: 'phase' as const, phase: e.phase, attempt: e.attempt, kind: e.kind, actor: null, note: e.note })),
+    ].sort((a, b) => a.at.localeCompare(b.at));
     return {
       ...ProjectDto.from(project),
+      phases,
+      blockedOn: phases.flatMap((p) => p.blockedOn.map((b) => ({ phase: p.phase, ...b }))),
       timeline: timeline.map(ProjectEventDto.from),
+      events,
       live: live ? ProjectLiveStateDto.from(live) : null,
       ...(liveError ? { liveError } : {}),
     };
+  }
+
+  @Post(':id/phases/:phase/skip')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Skip the current phase: the network already has what it builds (recorded with the reason). Passes the phase gate like an advance.',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOkResponse({ type: ProjectLiveStateDto })
+  @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: 'project_phase_mismatch (not the current phase), phase_running, gate_vote_open, project_not_active' })
+  async skip(
+    @UuidParam() id: string,
+    @PhaseParam() phase: WorkingPhase,
+    @Body() dto: SkipPhaseDto,
+    @IdempotencyKey() key: string | undefined,
+  ): Promise<ProjectLiveStateDto> {
+    return ProjectLiveStateDto.from(await this.projects.advance(id, { fromPhase: phase, note: `skipped: ${dto.reason}` }, COORDINATOR_ACTOR, key));
   }
 
   @Post(':id/phases/advance')

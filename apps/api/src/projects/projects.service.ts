@@ -20,6 +20,8 @@ import {
   ProjectLiveState,
   ProjectRejection,
   projectWorkflowId,
+  PROJECT_PHASES,
+  WorkingPhase,
 } from '@app/contracts';
 import { isUniqueViolation, ProjectEntity, ProjectsRepository } from '@app/db';
 import { pingTemporal } from '@app/temporal';
@@ -39,7 +41,10 @@ const REJECTION_CODES: Record<string, string> = {
   [ProjectRejection.RequestPending]: 'project_request_pending',
   [ProjectRejection.VoteOpen]: 'gate_vote_open',
   [ProjectRejection.NoVoters]: 'gate_no_voters',
+  [ProjectRejection.PhaseRunning]: 'phase_running',
 };
+
+const isWorkingPhase = (p: string): p is WorkingPhase => (PROJECT_PHASES as readonly string[]).includes(p);
 
 function requestHash(dto: CreateProjectDto): string {
   // The gate joins the hash only when given, so keys stored before gates existed still match.
@@ -178,9 +183,11 @@ export class ProjectsService {
   async advance(id: string, dto: AdvancePhaseDto, actor: string, idempotencyKey?: string): Promise<ProjectLiveState> {
     return this.keys.once(idempotencyKey, `project-advance:${id}`, dto, async () => {
       const project = await this.mustBeActive(id, 'advanced');
+      // The gate after this phase: its plan's, if the plan names one, else the project's.
+      const gate = isWorkingPhase(project.phase) ? ((await this.projects.phasePlan(id, project.phase))?.gate ?? undefined) : undefined;
       return this.update(project, 'advanced', () =>
         this.temporal.workflow.getHandle(project.workflowId).executeUpdate(advancePhaseUpdate, {
-          args: [{ actor, fromPhase: dto.fromPhase, note: dto.note }],
+          args: [{ actor, fromPhase: dto.fromPhase, note: dto.note, ...(gate ? { gate } : {}) }],
           updateId: idempotencyKey ? `advance:${idempotencyKey}` : undefined,
         }),
       );

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import type { ProjectGate, ProjectPhase, ProjectStatus, RecordProjectTransitionInput } from '@app/contracts';
+import type { PhasePlan, ProjectGate, ProjectPhase, ProjectStatus, RecordProjectTransitionInput, WorkingPhase } from '@app/contracts';
 import { ProjectEntity } from '../entities/project.entity';
 import { ProjectEventEntity } from '../entities/project-event.entity';
 
@@ -108,6 +108,12 @@ export class ProjectsRepository {
       skip: f.offset,
     });
     return { items, total };
+  }
+
+  /** The stored plan of one phase, or null. */
+  async phasePlan(projectId: string, phase: WorkingPhase): Promise<PhasePlan | null> {
+    const rows: Array<{ plan: PhasePlan }> = await this.dataSource.query(`SELECT plan FROM project_phase_plans WHERE project_id = $1 AND phase = $2`, [projectId, phase]);
+    return rows[0]?.plan ?? null;
   }
 
   events(projectId: string): Promise<ProjectEventEntity[]> {

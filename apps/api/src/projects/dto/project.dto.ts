@@ -9,7 +9,10 @@ import {
   ProjectPhase,
   ProjectStatus,
   ProjectTransition,
+  WorkingPhase,
 } from '@app/contracts';
+import type { Blocker } from '../../phases/blocked-on';
+import type { PhaseDetail } from '../../phases/phases.service';
 import type { ProjectEntity, ProjectEventEntity } from '@app/db';
 import { PageQuery, Trim } from '../../common/dto';
 
@@ -163,7 +166,8 @@ export class ProjectDto {
 
 export class ProjectEventDto {
   @ApiProperty() seq!: number;
-  @ApiProperty({ enum: ['started', 'advanced', 'completed', 'cancelled', 'vote-opened', 'vote-failed'] }) kind!: ProjectTransition['kind'];
+  @ApiProperty({ enum: ['started', 'advanced', 'skipped', 'completed', 'cancelled', 'vote-opened', 'vote-failed', 'phase-started', 'phase-done', 'phase-failed'] })
+  kind!: ProjectTransition['kind'];
   @ApiProperty({ enum: ALL_PROJECT_PHASES, nullable: true }) fromPhase!: ProjectPhase | null;
   @ApiProperty({ enum: ALL_PROJECT_PHASES }) toPhase!: ProjectPhase;
   @ApiProperty({ enum: STATUSES }) status!: ProjectStatus;
@@ -215,8 +219,21 @@ export class ProjectLiveStateDto implements Omit<ProjectLiveState, 'transitions'
 }
 
 export class ProjectDetailDto extends ProjectDto {
-  @ApiProperty({ type: [ProjectEventDto], description: 'The timeline, from the database projection.' })
+  @ApiProperty({
+    description: "Each phase: state (not-planned, planned, running, done, failed, cancelled, skipped), its round, its jobs with their nodes and lead times, its outputs (designs, test reports with their licence), node checks, upgrades, and who it waits for.",
+    isArray: true,
+    type: Object,
+  })
+  phases!: PhaseDetail[];
+
+  @ApiProperty({ description: 'Who the project waits for right now, across its phases: a member, the members of a decision, a node, or the coordinator.', isArray: true, type: Object })
+  blockedOn!: Array<Blocker & { phase: WorkingPhase }>;
+
+  @ApiProperty({ type: [ProjectEventDto], description: "The project's transitions (phases, gates), from the database projection." })
   timeline!: ProjectEventDto[];
+
+  @ApiProperty({ description: "One timeline of the project's transitions and of the work inside its phases (rounds, jobs, outputs, checks), oldest first, from the database projection.", isArray: true, type: Object })
+  events!: Array<{ at: string; source: 'project' | 'phase'; phase: string; attempt: number | null; kind: string; actor: string | null; note: string | null }>;
 
   @ApiProperty({ type: ProjectLiveStateDto, nullable: true, description: 'Live state from the workflow query; null when it could not be read.' })
   live!: ProjectLiveStateDto | null;

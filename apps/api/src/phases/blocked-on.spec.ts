@@ -1,0 +1,44 @@
+import { blockedOn, BlockedOnInput } from './blocked-on';
+
+const base: BlockedOnInput = { state: 'running', current: true, round: null, jobs: [], decisions: [], nodeChecks: [], gateVote: null };
+const offer = { offerId: 'j1:1', nodeId: 'n1', offeredAt: '2026-11-21T10:00:00.000Z', answer: null, reason: null, answeredAt: null };
+
+describe('blockedOn', () => {
+  it('says who acts at each stage of a running phase', () => {
+    const r = blockedOn({
+      ...base,
+      round: { id: 'r1', status: 'open', total: '500', goal: '1000', currency: 'EUR', deadline: '2026-12-01T00:00:00.000Z', payoutApproval: 'coordinator' },
+      jobs: [
+        { id: 'j1', taskKey: 'concept', status: 'offered', nodeId: null, offers: [offer], dueAt: '2026-12-10T00:00:00.000Z', offerTimeoutHours: 24 },
+        { id: 'j2', taskKey: 'detail', status: 'in-progress', nodeId: 'n2', offers: [], dueAt: '2026-12-10T00:00:00.000Z', offerTimeoutHours: 24 },
+        { id: 'j3', taskKey: 'report', status: 'delivered', nodeId: 'n3', offers: [], dueAt: '2026-12-10T00:00:00.000Z', offerTimeoutHours: 24 },
+        { id: 'j4', taskKey: 'done', status: 'confirmed', nodeId: 'n3', offers: [], dueAt: '2026-12-10T00:00:00.000Z', offerTimeoutHours: 24 },
+      ],
+      decisions: [{ id: 'd1', subjectType: 'delivery', subjectId: 'j3', deadline: '2026-12-12T00:00:00.000Z', pending: ['m9'] }],
+      nodeChecks: [{ nodeId: 'n7', status: 'pending', detail: null }, { nodeId: 'n8', status: 'verified', detail: 'ok' }],
+    });
+    expect(r.map((b) => [b.party, b.id, b.until])).toEqual([
+      ['members', null, '2026-12-01T00:00:00.000Z'],
+      ['node', 'n1', '2026-11-22T10:00:00.000Z'],
+      ['node', 'n2', '2026-12-10T00:00:00.000Z'],
+      ['member', 'm9', '2026-12-12T00:00:00.000Z'],
+      ['node', 'n7', null],
+    ]);
+    expect(r[3].decisionId).toBe('d1');
+  });
+
+  it('puts the payout on the coordinator or on the backers', () => {
+    const round = { id: 'r1', status: 'awaiting-payout' as const, total: '1000', goal: '1000', currency: 'EUR', deadline: 'x', payoutApproval: 'members' as const };
+    expect(blockedOn({ ...base, round, decisions: [{ id: 'd2', subjectType: 'funding-round', subjectId: 'r1', deadline: 'y', pending: ['a', 'b'] }] })[0]).toMatchObject({ party: 'members', decisionId: 'd2' });
+    expect(blockedOn({ ...base, round: { ...round, payoutApproval: 'coordinator' } })[0]).toMatchObject({ party: 'coordinator' });
+  });
+
+  it('after the work: the gate, on the coordinator or on the voting members; nothing for phases not current', () => {
+    expect(blockedOn({ ...base, state: 'done' })).toEqual([expect.objectContaining({ party: 'coordinator', what: expect.stringContaining('advance') })]);
+    const gateVote = { decisionId: 'd3', fromPhase: 'rnd' as const, toPhase: 'prototyping' as const, deadline: 'z', voters: 3, status: 'open' as const, reason: null };
+    expect(blockedOn({ ...base, state: 'done', gateVote })).toEqual([expect.objectContaining({ party: 'members', decisionId: 'd3' })]);
+    expect(blockedOn({ ...base, state: 'failed' })[0].what).toContain('restart');
+    expect(blockedOn({ ...base, current: false, state: 'planned' })).toEqual([]);
+    expect(blockedOn({ ...base, state: 'skipped' })).toEqual([]);
+  });
+});
