@@ -18,6 +18,10 @@
  * reject through the node API: set DPN_URL and NODE_TOKEN, and ANSWER_OFFERS=accept|reject),
  * `job.reminder`, `job.cancelled`, `offer.withdrawn`, `delivery.confirmed`, `delivery.rejected`.
  * The node API: POST {DPN_URL}/nodes/me/jobs/:jobId/accept | reject | counter | progress | complete.
+ *
+ * SIMULATE_WORK=<ms> (with ANSWER_OFFERS=accept) turns it into a simulated workshop for demos: after
+ * accepting it reports 50% progress, then completes the job that many ms later, attaching a
+ * document when the offer's `deliverable` is a design or a test report.
  */
 'use strict';
 const http = require('node:http');
@@ -30,6 +34,7 @@ const MAX_BODY = 1024 * 1024;
  *   secrets: string[],
  *   onEvent?: (event: { id: string, type: string, timestamp: string, data: any }) => number | void,
  *   answerOffers?: { apiUrl: string, token: string, decide: (event: { data: any }) => 'accept' | 'reject' | null },
+ *   simulateWork?: { afterMs: number, documentsBaseUrl?: string },
  *   log?: (line: string) => void,
  * }} opts
  * @returns {http.Server}
@@ -82,25 +87,49 @@ function createReceiver(opts) {
       // Answer an offer after acknowledging the webhook (never make DPN wait for a decision).
       if (event.type === 'job.offered' && opts.answerOffers) {
         const answer = opts.answerOffers.decide(event);
-        if (answer) void answerOffer(opts.answerOffers, event, answer, log);
+        if (answer) {
+          void answerOffer(opts.answerOffers, event, answer, log).then((ok) => {
+            if (ok && answer === 'accept' && opts.simulateWork) void simulateWork(opts.answerOffers, opts.simulateWork, event, log);
+          });
+        }
       }
     });
   });
 }
 
-/** Calls the node API to accept or reject an offer. */
-async function answerOffer(api, event, answer, log) {
-  const body = answer === 'accept' ? { offerId: event.data.offerId } : { offerId: event.data.offerId, reason: 'declined by this node' };
+/** POSTs to the node API; true on a 2xx. */
+async function call(api, jobId, action, body, log) {
   try {
-    const res = await fetch(`${api.apiUrl}/nodes/me/jobs/${event.data.jobId}/${answer}`, {
+    const res = await fetch(`${api.apiUrl}/nodes/me/jobs/${jobId}/${action}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${api.token}` },
       body: JSON.stringify(body),
     });
-    log(`${answer} ${event.data.jobId}: HTTP ${res.status}`);
+    log(`${action} ${jobId}: HTTP ${res.status}`);
+    return res.ok;
   } catch (err) {
-    log(`${answer} ${event.data.jobId} failed: ${err.message}`);
+    log(`${action} ${jobId} failed: ${err.message}`);
+    return false;
   }
+}
+
+/** Calls the node API to accept or reject an offer. */
+function answerOffer(api, event, answer, log) {
+  const body = answer === 'accept' ? { offerId: event.data.offerId } : { offerId: event.data.offerId, reason: 'declined by this node' };
+  return call(api, event.data.jobId, answer, body, log);
+}
+
+/** A simulated workshop: half-way progress, then the whole quantity made, with a document if one is due. */
+async function simulateWork(api, sim, event, log) {
+  const { jobId, quantity, deliverable } = event.data;
+  const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+  await wait(sim.afterMs / 2);
+  await call(api, jobId, 'progress', { percent: 50, note: 'half-way (simulated)' }, log);
+  await wait(sim.afterMs / 2);
+  const needsDocs = deliverable && (deliverable.kind === 'design' || deliverable.kind === 'test-report');
+  const base = (sim.documentsBaseUrl ?? 'https://docs.example.org/dpn').replace(/\/$/, '');
+  const documents = needsDocs ? [{ title: `${deliverable.kind === 'design' ? 'Design' : 'Test report'} for job ${jobId.slice(0, 8)}`, url: `${base}/${jobId}.pdf` }] : undefined;
+  await call(api, jobId, 'complete', { made: quantity, scrapped: 0, ...(documents ? { documents } : {}) }, log);
 }
 
 module.exports = { createReceiver };
@@ -117,5 +146,6 @@ if (require.main === module) {
     process.env.DPN_URL && process.env.NODE_TOKEN && (answer === 'accept' || answer === 'reject')
       ? { apiUrl: process.env.DPN_URL.replace(/\/$/, ''), token: process.env.NODE_TOKEN, decide: () => answer }
       : undefined;
-  createReceiver({ secrets, answerOffers }).listen(port, () => process.stdout.write(`DPN node receiver on http://localhost:${port}/\n`));
+  const simulateWork = answerOffers && process.env.SIMULATE_WORK ? { afterMs: Number(process.env.SIMULATE_WORK) } : undefined;
+  createReceiver({ secrets, answerOffers, simulateWork }).listen(port, () => process.stdout.write(`DPN node receiver on http://localhost:${port}/\n`));
 }

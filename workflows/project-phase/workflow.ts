@@ -250,6 +250,11 @@ export async function projectPhaseWorkflow(input: PhaseInput): Promise<PhaseView
       // gives its holds back, a job tells its node), record it, then let the cancellation stand.
       await CancellationScope.nonCancellable(async () => {
         await Promise.allSettled(work);
+        if (view.status === 'funding' && view.roundId) {
+          // The round compensated on its own cancellation (a child ends only once it has).
+          view.roundStatus = 'cancelled';
+          await record('round-closed', `round cancelled with the project: every hold was given back`);
+        }
         view.status = 'cancelled';
         view.reason = 'the project was cancelled';
         await record('phase-cancelled', 'the project was cancelled: its round gave every hold back, its jobs were withdrawn from their nodes');

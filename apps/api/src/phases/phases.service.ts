@@ -238,7 +238,9 @@ export class PhasesService {
       const attempt = attempts.find((a) => a.phase === phase);
       const skip = skips.find((s) => s.from_phase === phase);
       const round = rounds.find((r) => r.phase === phase && (r.id === attempt?.roundId || !attempt?.roundId));
-      const phaseJobs = jobs.filter((j) => j.phase === phase);
+      // In the plan's task order (jobs of one phase are created at the same moment).
+      const order = (key: string | null) => plan?.plan.tasks.findIndex((t) => t.key === key) ?? -1;
+      const phaseJobs = jobs.filter((j) => j.phase === phase).sort((a, b) => order(a.task_key) - order(b.task_key));
       const state: PhaseState = skip
         ? 'skipped'
         : attempt
