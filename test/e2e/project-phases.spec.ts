@@ -15,7 +15,7 @@ import request from 'supertest';
 import { DemoNetwork, DemoOptions, seedNetwork, simulateMembers, walkProject } from '../../scripts/demo-network';
 import { MailCatcherHandle, startMailCatcher } from '../../libs/dev-stack/src/mail-catcher';
 import { ADMIN_TOKEN, createTestDatabase, eventually, startSystem, suffix, TestDatabase, TestSystem } from '../support/stack';
-import { createTimeSkippingEnv } from '../support/temporal';
+import { createTimeSkippingEnv, recordHistoriesIfAsked } from '../support/temporal';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createReceiver } = require('../../examples/node-receiver/receiver.js') as {
@@ -163,6 +163,16 @@ describe('production projects running their phases (time-skipping server, real H
     expect(subjects.some((s) => s.startsWith('Decision needed: Delivery'))).toBe(true);
     expect(subjects.some((s) => /Decision needed: Should .* move from prototyping to node-buildout/.test(s))).toBe(true);
     expect((await http.get('/admin/ledger/trial-balance').set(auth).expect(200)).body).toEqual({ EUR: '0' });
+
+    const designJob = rnd.jobs[0].id;
+    await recordHistoriesIfAsked(sys.temporal, [
+      { workflowId: `project-${id}`, scenario: 'all-phases-worked_v0.3.0' },
+      { workflowId: `project-${id}-rnd-1`, scenario: 'rnd-funded-designs-delivered_v0.3.0' },
+      { workflowId: `project-${id}-prototyping-1`, scenario: 'prototyping-test-report_v0.3.0' },
+      { workflowId: `project-${id}-node-buildout-1`, scenario: 'node-buildout-webhook-verified_v0.3.0' },
+      { workflowId: `project-${id}-upgrade-1`, scenario: 'upgrade-applied_v0.3.0' },
+      { workflowId: `job-${designJob}`, scenario: 'design-with-documents-confirmed_v0.3.0' },
+    ]);
   }, 240_000);
 
   /** A node that takes offers and then does nothing, or one that never answers: both to be told of a cancellation. */
@@ -204,6 +214,11 @@ describe('production projects running their phases (time-skipping server, real H
     expect(await balance('escrow', round.id)).toBe(0n);
     expect(p.events.filter((e) => e.source === 'phase').map((e) => e.kind)).toEqual(['phase-started', 'round-opened', 'round-closed', 'phase-cancelled']);
     expect(p.blockedOn).toEqual([]);
+    await recordHistoriesIfAsked(sys.temporal, [
+      { workflowId: `project-${id}`, scenario: 'cancelled-mid-round_v0.3.0' },
+      { workflowId: `project-${id}-rnd-1`, scenario: 'cancelled-mid-round_v0.3.0' },
+      { workflowId: `round-${round.id}`, scenario: 'cancelled-with-its-phase_v0.3.0' },
+    ]);
   }, 60_000);
 
   it('cancelling a project while its jobs are offered and in production withdraws them from the nodes with job.cancelled', async () => {
@@ -235,6 +250,10 @@ describe('production projects running their phases (time-skipping server, real H
       const cancelled = await eventually(async () => n.events.find((e) => e.type === 'job.cancelled'), 20_000);
       expect(jobs.map((j) => j.id)).toContain(cancelled.data.jobId);
     }
+    await recordHistoriesIfAsked(sys.temporal, [
+      { workflowId: `project-${id}`, scenario: 'cancelled-mid-job_v0.3.0' },
+      { workflowId: `project-${id}-rnd-1`, scenario: 'cancelled-mid-job_v0.3.0' },
+    ]);
   }, 90_000);
 
   it('refuses bad plans with 422 and one error per field, and unknown phases with 400', async () => {

@@ -1,4 +1,7 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime, WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -69,3 +72,20 @@ export const quietDecisionActivities = {
   closeDecision: async () => undefined,
   sendDecisionMail: async () => 'sent' as const,
 };
+
+/**
+ * With DPN_RECORD_HISTORIES=1, saves the histories of the given workflows as replay files
+ * (test/replay/histories/<type>/<scenario>.json); otherwise does nothing. Run the test that
+ * produced them with the variable set to refresh the files after a deliberate change.
+ */
+export async function recordHistoriesIfAsked(client: Client, runs: Array<{ workflowId: string; scenario: string }>): Promise<void> {
+  if (!process.env.DPN_RECORD_HISTORIES) return;
+  for (const { workflowId, scenario } of runs) {
+    const handle = client.workflow.getHandle(workflowId);
+    const { type } = await handle.describe();
+    const history = await handle.fetchHistory();
+    const dir = join(__dirname, '..', 'replay', 'histories', type);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${scenario}.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 2) + '\n');
+  }
+}

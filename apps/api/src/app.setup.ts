@@ -38,7 +38,7 @@ export async function createApiApp(config: AppConfig, logger?: LoggerService | f
       'Admin, node and member APIs of a Distributed Production Network. Errors are RFC 9457 problem documents ' +
         '(application/problem+json) with a machine-readable `code` and, for 400s, `errors` per field.',
     )
-    .setVersion('0.2.0')
+    .setVersion('0.3.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The coordinator token (ADMIN_TOKEN)' }, 'coordinator')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A member token (dpn_mbr_…) the coordinator issued' }, 'member')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A node token (dpn_node_…) the coordinator issued' }, 'node')
