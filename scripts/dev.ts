@@ -187,9 +187,15 @@ async function main(): Promise<void> {
     '',
     `  try: curl -H "Authorization: Bearer ${config.adminToken}" -H 'content-type: application/json' \\`,
     `         -d '{"name":"Community greenhouse"}' ${config.publicUrl}/admin/projects`,
+    `  or load the demo network and project: npm run demo (or start with npm run dev -- --demo)`,
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
+  if (process.argv.includes('--demo')) {
+    // The demo runs beside the system; its end (or failure) leaves the system running.
+    const demo = spawn(process.execPath, [join(__dirname, 'demo.js')], { stdio: 'inherit', env: { ...env, ADMIN_TOKEN: config.adminToken, PORT: String(PORTS.api) } });
+    demo.on('exit', (code) => say(code === 0 ? 'the demo finished; the system keeps running' : `the demo stopped (exit ${code}); the system keeps running`));
+  }
 }
 
 main().catch(async (err: unknown) => {
