@@ -1,0 +1,212 @@
+/**
+ * Phase work on the time-skipping test server, through the project workflow: the paths the
+ * whole-project e2e test does not take (a budget not raised, a restart that keeps finished work,
+ * a node that never answers its ping, refusals). Activities are stubs typed against the real
+ * classes; the children (round, jobs, decisions) are the real workflows.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import type { DecisionActivities } from '../../apps/worker/src/activities/decision.activities';
+import type { FundingActivities } from '../../apps/worker/src/activities/funding.activities';
+import type { JobActivities } from '../../apps/worker/src/activities/job.activities';
+import type { PhaseActivities } from '../../apps/worker/src/activities/phase.activities';
+import type { ProjectActivities } from '../../apps/worker/src/activities/project.activities';
+import {
+  advancePhaseUpdate,
+  answerDecisionUpdate,
+  answerOfferUpdate,
+  cancelJobUpdate,
+  completeJobUpdate,
+  CreatePhaseJobInput,
+  CreatePhaseRoundInput,
+  decisionWorkflowId,
+  DecisionRequest,
+  getProjectStatusQuery,
+  jobWorkflowId,
+  PhasePlan,
+  PhaseTask,
+  ProjectRejection,
+  RecordPhaseInput,
+  RecordProjectTransitionInput,
+  startPhaseUpdate,
+} from '@app/contracts';
+import { productionProjectWorkflow } from '../../workflows';
+import { quietDecisionActivities, updateRefusal, useTimeSkipping } from '../support/temporal';
+
+type All = ProjectActivities & PhaseActivities & FundingActivities & JobActivities & DecisionActivities;
+type Activities = { [K in keyof All]: All[K] };
+
+const task = (key: string): PhaseTask => ({
+  key,
+  title: key,
+  capability: 'design',
+  quantity: 1,
+  unit: 'design',
+  specUrl: 'https://example.org/brief',
+  dueInDays: 7,
+  output: 'design',
+  licence: 'CERN-OHL-S-2.0',
+  recipient: { type: 'member', id: 'ana' },
+  upgrade: null,
+  offerTimeoutHours: 24,
+  confirmWithinHours: 48,
+});
+const plan = (over: Partial<PhasePlan> = {}): PhasePlan => ({ phase: 'rnd', summary: 's', tasks: [task('a'), task('b')], budget: null, gate: null, nodes: [], ...over });
+const none = { fundedRoundId: null, doneTaskKeys: [] };
+
+describe('projectPhaseWorkflow, run by the project', () => {
+  const ts = useTimeSkipping();
+
+  interface World {
+    transitions: RecordProjectTransitionInput[];
+    phases: RecordPhaseInput[];
+    jobs: string[];
+    decisions: DecisionRequest[];
+    rounds: string[];
+  }
+
+  async function withWorker<T>(fn: (ctx: { taskQueue: string; w: World }) => Promise<T>, over: Partial<Activities> = {}): Promise<T> {
+    const w: World = { transitions: [], phases: [], jobs: [], decisions: [], rounds: [] };
+    const taskQueue = `wf-${randomUUID()}`;
+    const acts: Activities = {
+      recordProjectTransition: async (i: RecordProjectTransitionInput) => void w.transitions.push(i),
+      resolveGateVoters: async () => [],
+      recordPhase: async (i: RecordPhaseInput) => void w.phases.push(i),
+      createPhaseRound: async (i: CreatePhaseRoundInput) => void w.rounds.push(i.roundId),
+      createPhaseJob: async (i: CreatePhaseJobInput) => {
+        w.jobs.push(i.task.key);
+        return { confirmerId: 'ana', locationId: null };
+      },
+      recordPhaseOutputs: async () => undefined,
+      verifyNodeWebhook: async () => 'answered',
+      applyNodeUpgrade: async () => undefined,
+      moveHold: async () => undefined,
+      captureHold: async () => undefined,
+      releaseHold: async () => undefined,
+      refundCapture: async () => undefined,
+      payOut: async () => undefined,
+      assignRoundOwnership: async () => undefined,
+      recordRound: async () => undefined,
+      roundAudience: async () => [],
+      sendRoundMail: async () => 'sent',
+      pickNode: async () => ({ kind: 'node', nodeId: 'studio' }),
+      sendJobEvent: async () => 'delivered',
+      recordJob: async () => undefined,
+      recordOfferOutcome: async () => ({ suspended: false, expiredInRow: 0, ownerMemberId: 'o', nodeName: 'n' }),
+      notify: async () => undefined,
+      announceCapacity: async () => 0,
+      createRemainderJob: async () => undefined,
+      ...quietDecisionActivities,
+      openDecision: async (req: DecisionRequest) => void w.decisions.push(req),
+      ...over,
+    };
+    const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: acts });
+    return worker.runUntil(fn({ taskQueue, w }));
+  }
+
+  const startProject = (taskQueue: string) => {
+    const projectId = randomUUID();
+    return ts.env.client.workflow.start(productionProjectWorkflow, { taskQueue, workflowId: `project-${projectId}`, args: [{ projectId, name: 'P', createdBy: 'coordinator' }] });
+  };
+  /** Polls until the running phase has ended, skipping `stepMs` of workflow time between looks. */
+  const phaseEnded = async (h: Awaited<ReturnType<typeof startProject>>, stepMs = 1_000) => {
+    for (let i = 0; i < 200; i++) {
+      const s = await h.query(getProjectStatusQuery);
+      const summary = s.phases?.[s.phase as 'rnd'];
+      if (summary && summary.status !== 'running') return summary;
+      await ts.env.sleep(stepMs);
+    }
+    throw new Error('the phase did not end');
+  };
+
+  /** Takes the job of task `key` through acceptance, completion (with a document) and confirmation. */
+  async function deliver(w: World, key: string) {
+    const idx = w.jobs.indexOf(key);
+    // Job ids are made in the workflow: read them from the phase's projection.
+    const jobId = w.phases.at(-1)!.view.tasks.find((t) => t.key === key)!.jobId!;
+    expect(idx).toBeGreaterThanOrEqual(0);
+    const job = ts.env.client.workflow.getHandle(jobWorkflowId(jobId));
+    await job.executeUpdate(answerOfferUpdate, { args: [{ kind: 'accept', nodeId: 'studio' }] });
+    await expect(job.executeUpdate(completeJobUpdate, { args: [{ nodeId: 'studio', made: 1, scrapped: 0 }] })).rejects.toThrow();
+    await job.executeUpdate(completeJobUpdate, { args: [{ nodeId: 'studio', made: 1, scrapped: 0, documents: [{ title: 'Design', url: `https://example.org/${key}.pdf` }] }] });
+    for (let i = 0; i < 50 && !w.decisions.some((d) => d.subject.id === jobId); i++) await new Promise((r) => setTimeout(r, 100));
+    const decision = w.decisions.find((d) => d.subject.id === jobId)!;
+    await ts.env.client.workflow.getHandle(decisionWorkflowId(decision.decisionId)).executeUpdate(answerDecisionUpdate, { args: [{ memberId: 'ana', optionId: 'confirm', via: 'api' }] });
+  }
+
+  it('fails the phase when its budget is not raised: nothing is dispatched; moving on then records a skip', async () => {
+    await withWorker(async ({ taskQueue, w }) => {
+      const h = await startProject(taskQueue);
+      const budget = { goal: '1000', currency: 'EUR', minPledge: '10', openForHours: 24, closeWhenGoalMet: true, payoutApproval: 'coordinator' as const, assetId: null, documents: [] };
+      await h.executeUpdate(startPhaseUpdate, { args: [{ actor: 'coordinator', phase: 'rnd', plan: plan({ budget }), carried: none }] });
+      const ended = await phaseEnded(h, 3_600_000); // the round closes at its deadline, a day of skipped time later
+      expect(w.rounds).toHaveLength(1);
+      expect(ended).toMatchObject({ status: 'failed', reason: expect.stringContaining('budget was not raised') });
+      expect(w.jobs).toEqual([]);
+      const s = await h.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator', note: 'designs bought elsewhere' }] });
+      expect(s.phase).toBe('prototyping');
+      expect(s.transitions.map((t) => t.kind)).toEqual(['started', 'phase-started', 'phase-failed', 'skipped']);
+      await h.terminate();
+    });
+  });
+
+  it('refuses what cannot be done while a phase runs, and a restart keeps the finished work', async () => {
+    await withWorker(async ({ taskQueue, w }) => {
+      const h = await startProject(taskQueue);
+      expect((await updateRefusal(h.executeUpdate(startPhaseUpdate, { args: [{ actor: 'c', phase: 'upgrade', plan: plan({ phase: 'upgrade' }), carried: none }] }))).type).toBe(ProjectRejection.PhaseMismatch);
+      await h.executeUpdate(startPhaseUpdate, { args: [{ actor: 'coordinator', phase: 'rnd', plan: plan(), carried: none }] });
+      expect((await updateRefusal(h.executeUpdate(startPhaseUpdate, { args: [{ actor: 'c', phase: 'rnd', plan: plan(), carried: none }] }))).type).toBe(ProjectRejection.PhaseRunning);
+      expect((await updateRefusal(h.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c' }] }))).type).toBe(ProjectRejection.PhaseRunning);
+
+      // Task a is delivered and confirmed; task b's job is cancelled: the attempt fails.
+      for (let i = 0; i < 50 && w.phases.at(-1)?.view.tasks.filter((t) => t.jobId).length !== 2; i++) await new Promise((r) => setTimeout(r, 100));
+      await deliver(w, 'a');
+      const jobB = w.phases.at(-1)!.view.tasks.find((t) => t.key === 'b')!.jobId!;
+      await ts.env.client.workflow.getHandle(jobWorkflowId(jobB)).executeUpdate(cancelJobUpdate, { args: [{ actor: 'coordinator', reason: 'wrong spec' }] });
+      const first = await phaseEnded(h);
+      expect(first).toMatchObject({ attempt: 1, status: 'failed', reason: expect.stringContaining('task b: the job was cancelled') });
+
+      // Restarted with a done (as the API reads it from the database): only b is dispatched again.
+      w.jobs.length = 0;
+      await h.executeUpdate(startPhaseUpdate, { args: [{ actor: 'coordinator', phase: 'rnd', plan: plan(), carried: { fundedRoundId: null, doneTaskKeys: ['a'] } }] });
+      for (let i = 0; i < 50 && w.jobs.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(w.jobs).toEqual(['b']);
+      await deliver(w, 'b');
+      const second = await phaseEnded(h);
+      expect(second).toMatchObject({ attempt: 2, status: 'done', workflowId: expect.stringMatching(/-rnd-2$/) });
+      const last = w.phases.at(-1)!.view;
+      expect(last.tasks.map((t) => [t.key, t.status, t.result])).toEqual([
+        ['a', 'carried', 'done'],
+        ['b', 'confirmed', 'done'],
+      ]);
+      expect(last.outputs.map((o) => o.url)).toEqual(['https://example.org/b.pdf']);
+      expect((await updateRefusal(h.executeUpdate(startPhaseUpdate, { args: [{ actor: 'c', phase: 'rnd', plan: plan(), carried: none }] }))).type).toBe(ProjectRejection.PhaseDone);
+      const s = await h.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] });
+      expect(s.transitions.at(-1)).toMatchObject({ kind: 'advanced', fromPhase: 'rnd', toPhase: 'prototyping' });
+      await h.terminate();
+    });
+  });
+
+  it('fails node-buildout when a node it adds cannot be verified, naming the node', async () => {
+    await withWorker(
+      async ({ taskQueue }) => {
+        const h = await startProject(taskQueue);
+        await h.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c', note: 'skip' }] });
+        await h.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c', note: 'skip' }] });
+        await h.executeUpdate(startPhaseUpdate, { args: [{ actor: 'c', phase: 'node-buildout', plan: plan({ phase: 'node-buildout', tasks: [], nodes: ['n-gone', 'n-ok'] }), carried: none }] });
+        const ended = await phaseEnded(h);
+        expect(ended.status).toBe('failed');
+        expect(ended.reason).toContain('node n-gone');
+        expect(ended.reason).not.toContain('n-ok');
+        await h.terminate();
+      },
+      {
+        verifyNodeWebhook: async ({ nodeId }: { nodeId: string }) => {
+          if (nodeId === 'n-gone') throw ApplicationFailure.nonRetryable('node n-gone is not registered', 'NodeNotFound');
+          return 'answered';
+        },
+      },
+    );
+  });
+});
