@@ -48,9 +48,9 @@ describe('production projects over HTTP', () => {
     expect(detail.body).toMatchObject({ phase: 'completed', status: 'completed' });
     expect(detail.body.timeline.map((e: { kind: string; toPhase: string }) => `${e.kind}:${e.toPhase}`)).toEqual([
       'started:rnd',
-      'advanced:prototyping',
-      'advanced:node-buildout',
-      'advanced:upgrade',
+      'skipped:prototyping',
+      'skipped:node-buildout',
+      'skipped:upgrade',
       'completed:completed',
     ]);
     expect(detail.body.timeline[1]).toMatchObject({ actor: 'coordinator', note: 'gate 0' });

@@ -80,9 +80,9 @@ describe('productionProjectWorkflow', () => {
       expect(result.transitions.map((t) => t.seq)).toEqual([1, 2, 3, 4, 5]);
       expect(recorded.map((r) => `${r.transition.seq}:${r.transition.kind}:${r.transition.toPhase}`)).toEqual([
         '1:started:rnd',
-        '2:advanced:prototyping',
-        '3:advanced:node-buildout',
-        '4:advanced:upgrade',
+        '2:skipped:prototyping',
+        '3:skipped:node-buildout',
+        '4:skipped:upgrade',
         '5:completed:completed',
       ]);
       expect(recorded[1].transition).toMatchObject({ actor: 'coordinator', note: 'step 0', fromPhase: 'rnd' });
@@ -207,7 +207,7 @@ describe('productionProjectWorkflow', () => {
         await ts.env.sleep('1 minute');
         const state = await handle.query(getProjectStatusQuery);
         expect(state).toMatchObject({ phase: 'prototyping', gateVote: { status: 'approved' } });
-        expect(recorded.map((r) => `${r.transition.kind}:${r.transition.toPhase}`)).toEqual(['started:rnd', 'vote-opened:rnd', 'advanced:prototyping']);
+        expect(recorded.map((r) => `${r.transition.kind}:${r.transition.toPhase}`)).toEqual(['started:rnd', 'vote-opened:rnd', 'skipped:prototyping']);
         expect(recorded[2].transition.actor).toBe(`members-vote:${decisionId}`);
       }, threeOwners);
     });

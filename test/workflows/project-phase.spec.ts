@@ -16,12 +16,14 @@ import {
   advancePhaseUpdate,
   answerDecisionUpdate,
   answerOfferUpdate,
+  cancelProjectUpdate,
   cancelJobUpdate,
   completeJobUpdate,
   CreatePhaseJobInput,
   CreatePhaseRoundInput,
   decisionWorkflowId,
   DecisionRequest,
+  getJobQuery,
   getProjectStatusQuery,
   jobWorkflowId,
   PhasePlan,
@@ -54,6 +56,17 @@ const task = (key: string): PhaseTask => ({
 });
 const plan = (over: Partial<PhasePlan> = {}): PhasePlan => ({ phase: 'rnd', summary: 's', tasks: [task('a'), task('b')], budget: null, gate: null, nodes: [], ...over });
 const none = { fundedRoundId: null, doneTaskKeys: [] };
+
+/** Polls `fn` (real time) until it returns something truthy. */
+async function waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe('projectPhaseWorkflow, run by the project', () => {
   const ts = useTimeSkipping();
@@ -120,18 +133,22 @@ describe('projectPhaseWorkflow, run by the project', () => {
     throw new Error('the phase did not end');
   };
 
+  /** The newest projection of an attempt (writes may land out of order; the real one keeps the highest seq). */
+  const latest = (w: World, attempt = 1) => w.phases.filter((p) => p.view.attempt === attempt).sort((a, b) => b.seq - a.seq)[0]?.view;
+
   /** Takes the job of task `key` through acceptance, completion (with a document) and confirmation. */
-  async function deliver(w: World, key: string) {
-    const idx = w.jobs.indexOf(key);
+  async function deliver(w: World, key: string, attempt = 1) {
     // Job ids are made in the workflow: read them from the phase's projection.
-    const jobId = w.phases.at(-1)!.view.tasks.find((t) => t.key === key)!.jobId!;
-    expect(idx).toBeGreaterThanOrEqual(0);
+    const jobId = await waitFor(`the job of ${key}`, () => latest(w, attempt)?.tasks.find((t) => t.key === key && t.jobId)?.jobId);
     const job = ts.env.client.workflow.getHandle(jobWorkflowId(jobId));
+    for (let i = 0; (await job.query(getJobQuery)).status !== 'offered'; i++) {
+      if (i > 300) throw new Error(`job ${key} was never offered`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await job.executeUpdate(answerOfferUpdate, { args: [{ kind: 'accept', nodeId: 'studio' }] });
     await expect(job.executeUpdate(completeJobUpdate, { args: [{ nodeId: 'studio', made: 1, scrapped: 0 }] })).rejects.toThrow();
     await job.executeUpdate(completeJobUpdate, { args: [{ nodeId: 'studio', made: 1, scrapped: 0, documents: [{ title: 'Design', url: `https://example.org/${key}.pdf` }] }] });
-    for (let i = 0; i < 50 && !w.decisions.some((d) => d.subject.id === jobId); i++) await new Promise((r) => setTimeout(r, 100));
-    const decision = w.decisions.find((d) => d.subject.id === jobId)!;
+    const decision = await waitFor('the delivery question', () => w.decisions.find((d) => d.subject.id === jobId));
     await ts.env.client.workflow.getHandle(decisionWorkflowId(decision.decisionId)).executeUpdate(answerDecisionUpdate, { args: [{ memberId: 'ana', optionId: 'confirm', via: 'api' }] });
   }
 
@@ -160,9 +177,8 @@ describe('projectPhaseWorkflow, run by the project', () => {
       expect((await updateRefusal(h.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c' }] }))).type).toBe(ProjectRejection.PhaseRunning);
 
       // Task a is delivered and confirmed; task b's job is cancelled: the attempt fails.
-      for (let i = 0; i < 50 && w.phases.at(-1)?.view.tasks.filter((t) => t.jobId).length !== 2; i++) await new Promise((r) => setTimeout(r, 100));
       await deliver(w, 'a');
-      const jobB = w.phases.at(-1)!.view.tasks.find((t) => t.key === 'b')!.jobId!;
+      const jobB = await waitFor('the job of b', () => latest(w)?.tasks.find((t) => t.key === 'b' && t.jobId)?.jobId);
       await ts.env.client.workflow.getHandle(jobWorkflowId(jobB)).executeUpdate(cancelJobUpdate, { args: [{ actor: 'coordinator', reason: 'wrong spec' }] });
       const first = await phaseEnded(h);
       expect(first).toMatchObject({ attempt: 1, status: 'failed', reason: expect.stringContaining('task b: the job was cancelled') });
@@ -170,12 +186,12 @@ describe('projectPhaseWorkflow, run by the project', () => {
       // Restarted with a done (as the API reads it from the database): only b is dispatched again.
       w.jobs.length = 0;
       await h.executeUpdate(startPhaseUpdate, { args: [{ actor: 'coordinator', phase: 'rnd', plan: plan(), carried: { fundedRoundId: null, doneTaskKeys: ['a'] } }] });
-      for (let i = 0; i < 50 && w.jobs.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      await waitFor('the restarted attempt to dispatch', () => w.jobs.length > 0);
       expect(w.jobs).toEqual(['b']);
-      await deliver(w, 'b');
+      await deliver(w, 'b', 2);
       const second = await phaseEnded(h);
       expect(second).toMatchObject({ attempt: 2, status: 'done', workflowId: expect.stringMatching(/-rnd-2$/) });
-      const last = w.phases.at(-1)!.view;
+      const last = latest(w, 2)!;
       expect(last.tasks.map((t) => [t.key, t.status, t.result])).toEqual([
         ['a', 'carried', 'done'],
         ['b', 'confirmed', 'done'],
@@ -186,6 +202,39 @@ describe('projectPhaseWorkflow, run by the project', () => {
       expect(s.transitions.at(-1)).toMatchObject({ kind: 'advanced', fromPhase: 'rnd', toPhase: 'prototyping' });
       await h.terminate();
     });
+  });
+
+  it('applies a cancel that arrives while the project is recording the end of a phase (it is neither lost nor doubled)', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let holding = false;
+    await withWorker(
+      async ({ taskQueue }) => {
+        const h = await startProject(taskQueue);
+        await h.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c', note: 'skip' }] });
+        await h.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c', note: 'skip' }] });
+        await h.executeUpdate(startPhaseUpdate, { args: [{ actor: 'c', phase: 'node-buildout', plan: plan({ phase: 'node-buildout', tasks: [], nodes: ['n-gone'] }), carried: none }] });
+        await waitFor('the phase end being recorded', () => holding);
+        // The project is busy with its own event, no request is pending: the cancel is accepted now.
+        const cancelled = h.executeUpdate(cancelProjectUpdate, { args: [{ actor: 'coordinator', reason: 'stop' }] });
+        await new Promise((r) => setTimeout(r, 300));
+        release();
+        expect((await cancelled).status).toBe('cancelled');
+        expect((await h.result()).status).toBe('cancelled');
+        expect((await h.query(getProjectStatusQuery)).transitions.map((t) => t.kind)).toEqual(['started', 'skipped', 'skipped', 'phase-started', 'phase-failed', 'cancelled']);
+      },
+      {
+        verifyNodeWebhook: async () => {
+          throw ApplicationFailure.nonRetryable('node n-gone is not registered', 'NodeNotFound');
+        },
+        recordProjectTransition: async (i: RecordProjectTransitionInput) => {
+          if (i.transition.kind === 'phase-failed') {
+            holding = true;
+            await held;
+          }
+        },
+      },
+    );
   });
 
   it('fails node-buildout when a node it adds cannot be verified, naming the node', async () => {

@@ -75,6 +75,8 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
   /** The open gate vote's scope (cancelling it withdraws the vote) and its outcome once closed. */
   let voteScope: CancellationScope | undefined;
   let voteOutcome: DecisionOutcome | { status: 'withdrawn'; reason: string } | undefined;
+  /** The note of the advance that opened the vote (a skip's reason), kept for the transition it leads to. */
+  let voteNote: string | undefined;
 
   /** Applies a transition to the workflow state (the source of truth), then projects it. */
   async function record(t: Omit<ProjectTransition, 'seq' | 'at'>): Promise<void> {
@@ -151,6 +153,7 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
       requestedBy: req.actor,
     };
     voteOutcome = undefined;
+    voteNote = req.note;
     const scope = new CancellationScope();
     const child = await scope.run(() =>
       startChild(memberDecisionWorkflow, { workflowId: decisionWorkflowId(decisionId), args: [request] }),
@@ -187,7 +190,7 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
         toPhase: vote.toPhase,
         status: vote.toPhase === 'completed' ? 'completed' : 'active',
         actor,
-        note: `approved by the members: ${outcome.reason}`,
+        note: `approved by the members: ${outcome.reason}${voteNote ? ` (the coordinator's note: ${voteNote})` : ''}`,
       });
     } else {
       await record({
@@ -335,12 +338,20 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
         await startPhase(start);
       } else if (phaseEnd !== undefined && phaseScope !== undefined) {
         await applyPhaseEnd(phaseEnd);
+        continue; // an internal event: a request accepted meanwhile is still waiting its turn
       } else if (voteOutcome !== undefined) {
         await applyGateVote(voteOutcome);
+        continue;
       }
       advance = undefined;
       cancel = undefined;
       start = undefined;
+      state.pendingRequest = null;
+    }
+    if (state.pendingRequest !== null) {
+      // Accepted while the last internal event ended the project: refuse it rather than drop it.
+      refusal = ApplicationFailure.nonRetryable(`project is ${state.status}; the ${state.pendingRequest} request was not applied`, ProjectRejection.NotActive);
+      advance = cancel = start = undefined;
       state.pendingRequest = null;
     }
   } catch (err) {

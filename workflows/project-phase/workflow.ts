@@ -48,7 +48,7 @@ import { MUST_LAND } from '../shared/activity-options';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-const { recordPhase, createPhaseRound, createPhaseJob, recordPhaseOutputs, applyNodeUpgrade } = proxyActivities<PhaseActivities>(MUST_LAND);
+const { recordPhase, createPhaseRound, createPhaseJob, recordPhaseOutputs, applyNodeUpgrade, discardPhaseRows } = proxyActivities<PhaseActivities>(MUST_LAND);
 /**
  * A node being wired may take days to answer its first signed ping: retried with backoff for a
  * week (each attempt is one webhook delivery, recorded in webhook_attempts), then the check fails.
@@ -78,6 +78,22 @@ export async function projectPhaseWorkflow(input: PhaseInput): Promise<PhaseView
     reason: null,
   };
   const events: PhaseEvent[] = [];
+  /** Every child's end: on cancellation each is awaited until it has compensated. */
+  const children: Array<Promise<unknown>> = [];
+  /** Rows created for a child that was never started (the phase was cancelled in between). */
+  const orphans = { roundIds: [] as string[], jobIds: [] as string[] };
+  /** True once this phase (not just one of its children) is being cancelled. */
+  const phaseCancelled = () => CancellationScope.current().consideredCancelled;
+  const follow = <T>(p: Promise<T>): Promise<T> => {
+    children.push(p.catch(() => undefined));
+    return p;
+  };
+  /** Creates the row a child needs, whole even if the phase is cancelled meanwhile. */
+  const createRow = <T>(kind: 'roundIds' | 'jobIds', id: string, create: () => Promise<T>): Promise<T> => {
+    orphans[kind].push(id);
+    return CancellationScope.nonCancellable(create);
+  };
+  const started = (kind: 'roundIds' | 'jobIds', id: string) => orphans[kind].splice(orphans[kind].indexOf(id), 1);
   let written = 0;
   let seq = 0;
   setHandler(getPhaseQuery, () => view);
@@ -94,7 +110,7 @@ export async function projectPhaseWorkflow(input: PhaseInput): Promise<PhaseView
     const budget = plan.budget!;
     const roundId = uuid4();
     const deadline = new Date(Date.now() + budget.openForHours * HOUR).toISOString();
-    await createPhaseRound({ roundId, projectId: input.projectId, phase: input.phase, budget, deadline, createdBy: input.startedBy });
+    await createRow('roundIds', roundId, () => createPhaseRound({ roundId, projectId: input.projectId, phase: input.phase, budget, deadline, createdBy: input.startedBy }));
     const roundInput: FundingRoundInput = {
       roundId,
       projectId: input.projectId,
@@ -112,10 +128,21 @@ export async function projectPhaseWorkflow(input: PhaseInput): Promise<PhaseView
       createdBy: input.startedBy,
     };
     const round = await startChild(fundingRoundWorkflow, { workflowId: fundingRoundWorkflowId(roundId), args: [roundInput] });
+    started('roundIds', roundId);
+    const ended = follow(round.result());
     view.roundId = roundId;
     view.roundStatus = 'open';
     await record('round-opened', `funding round ${roundId}: ${budget.goal} ${budget.currency} (minor units) until ${deadline}`);
-    const result: RoundView = await round.result();
+    let result: RoundView;
+    try {
+      result = await ended;
+    } catch (err) {
+      // The round alone was cancelled or terminated (e.g. from the Temporal UI): not raised.
+      if (phaseCancelled()) throw err;
+      view.roundStatus = 'cancelled';
+      await record('round-closed', `round ended without a result: ${err instanceof ChildWorkflowFailure ? (err.cause?.message ?? err.message) : String(err)}`);
+      return false;
+    }
     view.roundStatus = result.status;
     const funded = result.status === 'funded';
     await record('round-closed', `round ${result.status}: ${result.total} of ${result.goal} ${result.currency} from ${result.backers} backers${result.outcomeReason ? ` (${result.outcomeReason})` : ''}`);
@@ -128,7 +155,7 @@ export async function projectPhaseWorkflow(input: PhaseInput): Promise<PhaseView
     const dueAt = new Date(Date.now() + task.dueInDays * DAY).toISOString();
     let recipient: Awaited<ReturnType<typeof createPhaseJob>>;
     try {
-      recipient = await createPhaseJob({ jobId, projectId: input.projectId, phase: input.phase, task, dueAt, createdBy: input.startedBy });
+      recipient = await createRow('jobIds', jobId, () => createPhaseJob({ jobId, projectId: input.projectId, phase: input.phase, task, dueAt, createdBy: input.startedBy }));
     } catch (err) {
       if (isCancellation(err)) throw err;
       state.result = 'failed';
@@ -154,14 +181,17 @@ export async function projectPhaseWorkflow(input: PhaseInput): Promise<PhaseView
       deliverable: { kind: task.output, licence: task.licence, documentsRequired: task.output === 'design' || task.output === 'test-report' },
     };
     const job = await startChild(jobWorkflow, { workflowId: jobWorkflowId(jobId), args: [jobInput] });
+    started('jobIds', jobId);
+    const ended = follow(job.result());
     state.jobId = jobId;
     state.status = 'searching';
     await record('job-dispatched', `task ${task.key}: job ${jobId} (${task.capability} × ${task.quantity} ${task.unit}, due ${dueAt})`);
     let result: JobView;
     try {
-      result = await job.result();
+      result = await ended;
     } catch (err) {
-      if (isCancellation(err)) throw err;
+      if (phaseCancelled()) throw err;
+      // The job alone was cancelled or terminated outside the job API (e.g. the Temporal UI).
       state.status = 'cancelled';
       state.result = 'failed';
       state.reason = err instanceof ChildWorkflowFailure ? `the job ended without a result: ${err.cause?.message ?? err.message}` : String(err);
@@ -191,7 +221,16 @@ export async function projectPhaseWorkflow(input: PhaseInput): Promise<PhaseView
       view.outputs.push(...outputs);
     }
     if (task.upgrade) {
-      await applyNodeUpgrade({ projectId: input.projectId, jobId, upgrade: task.upgrade });
+      try {
+        await applyNodeUpgrade({ projectId: input.projectId, jobId, upgrade: task.upgrade });
+      } catch (err) {
+        if (phaseCancelled()) throw err;
+        view.upgrades.push({ nodeId: task.upgrade.nodeId, toLevel: task.upgrade.toLevel, applied: false });
+        state.result = 'failed';
+        state.reason = `the upgrade could not be applied: ${err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : String(err)}`;
+        await record('task-finished', `task ${task.key} failed: ${state.reason}`);
+        return;
+      }
       view.upgrades.push({ nodeId: task.upgrade.nodeId, toLevel: task.upgrade.toLevel, applied: true });
     }
     state.result = 'done';
@@ -249,15 +288,27 @@ export async function projectPhaseWorkflow(input: PhaseInput): Promise<PhaseView
       // The children were cancelled with this workflow: wait until each has compensated (a round
       // gives its holds back, a job tells its node), record it, then let the cancellation stand.
       await CancellationScope.nonCancellable(async () => {
-        await Promise.allSettled(work);
-        if (view.status === 'funding' && view.roundId) {
-          // The round compensated on its own cancellation (a child ends only once it has).
+        // A child ends only once it has compensated: a round released its holds, a job told its node.
+        await Promise.allSettled([...work, ...children]);
+        if (orphans.roundIds.length || orphans.jobIds.length) await discardPhaseRows(orphans);
+        const fundingCancelled = view.status === 'funding' && view.roundId !== null && view.roundStatus === 'open';
+        if (fundingCancelled) {
           view.roundStatus = 'cancelled';
-          await record('round-closed', `round cancelled with the project: every hold was given back`);
+          await record('round-closed', 'round cancelled with the project: every hold was given back');
         }
+        const withdrawn = view.tasks.filter((t) => t.jobId && t.result === null).length;
         view.status = 'cancelled';
         view.reason = 'the project was cancelled';
-        await record('phase-cancelled', 'the project was cancelled: its round gave every hold back, its jobs were withdrawn from their nodes');
+        await record(
+          'phase-cancelled',
+          [
+            'the project was cancelled',
+            fundingCancelled ? 'its round gave every hold back' : view.roundStatus === 'funded' ? "the round's money stays in the project account" : null,
+            withdrawn ? `${withdrawn} job(s) withdrawn from their nodes` : null,
+          ]
+            .filter(Boolean)
+            .join('; '),
+        );
       });
     }
     throw err;

@@ -38,6 +38,8 @@ describe('blockedOn', () => {
     const gateVote = { decisionId: 'd3', fromPhase: 'rnd' as const, toPhase: 'prototyping' as const, deadline: 'z', voters: 3, status: 'open' as const, reason: null };
     expect(blockedOn({ ...base, state: 'done', gateVote })).toEqual([expect.objectContaining({ party: 'members', decisionId: 'd3' })]);
     expect(blockedOn({ ...base, state: 'failed' })[0].what).toContain('restart');
+    // A vote opened by skipping a phase that never ran is the voters' move, not "start the phase".
+    expect(blockedOn({ ...base, state: 'planned', gateVote })).toEqual([expect.objectContaining({ party: 'members', decisionId: 'd3' })]);
     expect(blockedOn({ ...base, current: false, state: 'planned' })).toEqual([]);
     expect(blockedOn({ ...base, state: 'skipped' })).toEqual([]);
   });

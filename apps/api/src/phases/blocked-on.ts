@@ -30,13 +30,14 @@ export interface BlockedOnInput {
 export function blockedOn(i: BlockedOnInput): Blocker[] {
   const out: Blocker[] = [];
   if (i.state === 'skipped' || i.state === 'cancelled' || !i.current) return out;
+  // A gate vote is open (after the work, or on skipping it): the voters have the project's next step.
+  if (i.gateVote?.status === 'open') {
+    return [{ party: 'members', id: null, what: `vote on moving to ${i.gateVote.toPhase}`, until: i.gateVote.deadline, decisionId: i.gateVote.decisionId }];
+  }
   if (i.state === 'not-planned') return [{ party: 'coordinator', id: null, what: 'write the phase plan, or skip the phase', until: null }];
   if (i.state === 'planned') return [{ party: 'coordinator', id: null, what: 'start the phase', until: null }];
   if (i.state === 'failed') return [{ party: 'coordinator', id: null, what: 'restart the phase (finished work is kept), or skip it', until: null }];
   if (i.state === 'done') {
-    if (i.gateVote?.status === 'open') {
-      return [{ party: 'members', id: null, what: `vote on moving to ${i.gateVote.toPhase}`, until: i.gateVote.deadline, decisionId: i.gateVote.decisionId }];
-    }
     return [{ party: 'coordinator', id: null, what: 'pass the gate: advance the project', until: null }];
   }
   // running
@@ -65,7 +66,7 @@ export function blockedOn(i: BlockedOnInput): Blocker[] {
     } else if (j.status === 'waiting-for-capacity') {
       out.push({ party: 'node', id: null, what: `${task}: every capable node is at its work-in-progress limit`, until: null, jobId: j.id });
     } else if (j.status === 'no-node' || j.status === 'searching') {
-      out.push({ party: 'coordinator', id: null, what: j.status === 'no-node' ? `${task}: no capable node is left; register one or change the task` : `${task}: looking for a node`, until: null, jobId: j.id });
+      out.push({ party: 'coordinator', id: null, what: j.status === 'no-node' ? `${task}: no capable node is left; register one (offers resume within a day), or cancel the job and restart the phase with a changed plan` : `${task}: looking for a node`, until: null, jobId: j.id });
     }
   }
   for (const c of i.nodeChecks) {

@@ -150,6 +150,10 @@ export class PhasesService {
     plan.nodes.forEach((id, i) => {
       if (!nodes.has(id)) problems.push({ field: `nodes[${i}]`, code: 'unknown_node', message: `node ${id} is not registered: register it first (POST /admin/nodes)` });
     });
+    if (plan.gate?.mode === 'members' && plan.gate.assetId) {
+      const [asset]: unknown[] = await this.ds.query(`SELECT 1 FROM assets WHERE id = $1`, [plan.gate.assetId]);
+      if (!asset) problems.push({ field: 'gate.assetId', code: 'unknown_asset', message: `asset ${plan.gate.assetId} is not registered` });
+    }
     if (plan.budget?.assetId) {
       const [asset]: Array<{ total_parts: string }> = await this.ds.query(`SELECT total_parts FROM assets WHERE id = $1`, [plan.budget.assetId]);
       if (!asset) problems.push({ field: 'budget.assetId', code: 'unknown_asset', message: `asset ${plan.budget.assetId} is not registered` });
@@ -237,14 +241,21 @@ export class PhasesService {
       const plan = plans.find((p) => p.phase === phase);
       const attempt = attempts.find((a) => a.phase === phase);
       const skip = skips.find((s) => s.from_phase === phase);
-      const round = rounds.find((r) => r.phase === phase && (r.id === attempt?.roundId || !attempt?.roundId));
-      // In the plan's task order (jobs of one phase are created at the same moment).
+      // The latest attempt's round (a restart carries a funded one); none when it has no budget.
+      const round = attempt?.roundId ? rounds.find((r) => r.id === attempt.roundId) : undefined;
+      // The latest attempt's jobs, and the confirmed jobs of tasks an earlier attempt finished; in the plan's task order.
+      const mine = new Set(attempt?.view.tasks.map((t) => t.jobId).filter(Boolean));
+      const carried = new Set(attempt?.view.tasks.filter((t) => t.status === 'carried').map((t) => t.key));
       const order = (key: string | null) => plan?.plan.tasks.findIndex((t) => t.key === key) ?? -1;
-      const phaseJobs = jobs.filter((j) => j.phase === phase).sort((a, b) => order(a.task_key) - order(b.task_key));
+      const phaseJobs = jobs
+        .filter((j) => j.phase === phase && (mine.has(j.id) || (j.status === 'confirmed' && carried.has(j.task_key ?? ''))))
+        .sort((a, b) => order(a.task_key) - order(b.task_key));
+      // The project applies the end of a phase's work a moment after the phase wrote it: until then it is still running.
+      const stillRunning = live?.phases?.[phase]?.status === 'running';
       const state: PhaseState = skip
         ? 'skipped'
         : attempt
-          ? attempt.status === 'funding' || attempt.status === 'working'
+          ? attempt.status === 'funding' || attempt.status === 'working' || stillRunning
             ? 'running'
             : attempt.status
           : plan

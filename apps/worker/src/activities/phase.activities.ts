@@ -97,6 +97,19 @@ export class PhaseActivities {
     return { confirmerId: recipient.confirmer_id, locationId: recipient.location_id };
   }
 
+  /**
+   * Closes the rows of a round or job whose workflow was never started because the phase was
+   * cancelled between the row and the start: nothing is left open without a process behind it.
+   */
+  async discardPhaseRows(input: { roundIds: string[]; jobIds: string[] }): Promise<void> {
+    if (input.roundIds.length) {
+      await this.ds.query(`UPDATE funding_rounds SET status = 'cancelled', reason = 'cancelled with its phase before it opened', updated_at = now() WHERE id = ANY($1) AND status = 'open' AND total = 0`, [input.roundIds]);
+    }
+    if (input.jobIds.length) {
+      await this.ds.query(`UPDATE jobs SET status = 'cancelled', updated_at = now() WHERE id = ANY($1) AND status = 'searching' AND record_seq = 0`, [input.jobIds]);
+    }
+  }
+
   /** Attaches delivered documents to the project, once per (job, url). */
   async recordPhaseOutputs(input: RecordOutputsInput): Promise<void> {
     for (const o of input.outputs) {

@@ -7,7 +7,7 @@ export class ProjectPhasePlanEntity {
   @PrimaryColumn({ name: 'project_id', type: 'uuid' }) projectId!: string;
   @PrimaryColumn({ type: 'varchar', length: 16 }) phase!: WorkingPhase;
   @Column({ type: 'jsonb' }) plan!: PhasePlan;
-  /** Raised on every change: the start of a phase names the version it ran. */
+  /** Raised on every change (a client can tell whether the plan it read is still current). */
   @Column({ type: 'int', default: 1 }) version!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
