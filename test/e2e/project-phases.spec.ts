@@ -163,6 +163,12 @@ describe('production projects running their phases (time-skipping server, real H
     expect(subjects.some((s) => s.startsWith('Decision needed: Delivery'))).toBe(true);
     expect(subjects.some((s) => /Decision needed: Should .* move from prototyping to node-buildout/.test(s))).toBe(true);
     expect((await http.get('/admin/ledger/trial-balance').set(auth).expect(200)).body).toEqual({ EUR: '0' });
+    // The designs and the test report are public, with their licences (no token).
+    const pub = (await http.get(`/public/projects/${id}/outputs`).expect(200)).body;
+    expect(pub.outputs.map((x: { phase: string; kind: string; licence: string }) => [x.phase, x.kind, x.licence])).toEqual([
+      ...rnd.outputs.map((x) => ['rnd', 'design', x.licence]),
+      ['prototyping', 'test-report', 'CC-BY-4.0'],
+    ]);
 
     const designJob = rnd.jobs[0].id;
     await recordHistoriesIfAsked(sys.temporal, [

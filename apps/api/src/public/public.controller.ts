@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { UuidParam } from '../common/params';
-import { PublicFundingDto, PublicOwnershipDto } from './public.dto';
+import { PublicFundingDto, PublicOutputsDto, PublicOwnershipDto } from './public.dto';
 import { TransparencyService } from './transparency.service';
 
 /** Open to anyone, no token: the network's transparency pages. */
@@ -15,6 +15,13 @@ export class PublicController {
   @ApiOkResponse({ type: PublicOwnershipDto })
   ownership(@UuidParam() id: string): Promise<PublicOwnershipDto> {
     return this.transparency.ownership(id);
+  }
+
+  @Get('projects/:id/outputs')
+  @ApiOperation({ summary: "A project's outputs: the designs and test reports its phases delivered, with their licences (open hardware by default)" })
+  @ApiOkResponse({ type: PublicOutputsDto })
+  outputs(@UuidParam() id: string): Promise<PublicOutputsDto> {
+    return this.transparency.outputs(id);
   }
 
   @Get('projects/:id/funding')

@@ -30,3 +30,19 @@ export class PublicFundingDto {
   @ApiProperty() status!: string;
   @ApiProperty({ type: [FundingTotalDto] }) totals!: FundingTotalDto[];
 }
+
+export class PublicOutputDto {
+  @ApiProperty({ example: 'rnd' }) phase!: string;
+  @ApiProperty({ enum: ['design', 'test-report', 'goods', 'upgrade'] }) kind!: string;
+  @ApiProperty({ example: 'Seed rack, detail design rev B' }) title!: string;
+  @ApiProperty({ example: 'https://designs.example.org/rack/rev-b.zip' }) url!: string;
+  @ApiProperty({ nullable: true, type: String, example: 'sha256:9f86…' }) contentHash!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'CERN-OHL-S-2.0', description: 'SPDX identifier of the licence it is published under' }) licence!: string | null;
+  @ApiProperty({ format: 'date-time', description: 'When the recipient confirmed it' }) publishedAt!: string;
+}
+
+export class PublicOutputsDto {
+  @ApiProperty({ format: 'uuid' }) projectId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: [PublicOutputDto] }) outputs!: PublicOutputDto[];
+}

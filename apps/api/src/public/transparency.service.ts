@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AssetEntity, PROJECT_FUNDERS_SQL, ProjectEntity } from '@app/db';
+import { AssetEntity, PROJECT_FUNDERS_SQL, ProjectEntity, ProjectOutputEntity } from '@app/db';
 import { fractionText } from '@app/domain';
 import { Problems } from '../common/problem';
-import { PublicFundingDto, PublicOwnershipDto } from './public.dto';
+import { PublicFundingDto, PublicOutputsDto, PublicOwnershipDto } from './public.dto';
 
 @Injectable()
 export class TransparencyService {
@@ -31,6 +31,18 @@ export class TransparencyService {
         outputParts: r.output_parts,
         outputFraction: fractionText(BigInt(r.output_parts), asset.totalParts),
       })),
+    };
+  }
+
+  /** What a project produced: designs and test reports under their (open) licences, oldest first. */
+  async outputs(projectId: string): Promise<PublicOutputsDto> {
+    const project = await this.ds.getRepository(ProjectEntity).findOneBy({ id: projectId });
+    if (!project) throw Problems.notFound('project', projectId);
+    const rows = await this.ds.getRepository(ProjectOutputEntity).find({ where: { projectId }, order: { id: 'ASC' } });
+    return {
+      projectId,
+      name: project.name,
+      outputs: rows.map((o) => ({ phase: o.phase, kind: o.kind, title: o.title, url: o.url, contentHash: o.contentHash, licence: o.licence, publishedAt: o.createdAt.toISOString() })),
     };
   }
 
