@@ -46,6 +46,8 @@ import { jobWorkflow } from '../job/workflow';
 import { MUST_LAND } from '../shared/activity-options';
 
 const HOUR = 3_600_000;
+/** The message worth showing of an activity's or a child's failure: its cause's. */
+const causeOf = (err: unknown) => (err instanceof ActivityFailure || err instanceof ChildWorkflowFailure ? (err.cause?.message ?? err.message) : String(err));
 const DAY = 24 * HOUR;
 
 const { recordPhase, createPhaseRound, createPhaseJob, recordPhaseOutputs, applyNodeUpgrade, discardPhaseRows } = proxyActivities<PhaseActivities>(MUST_LAND);
@@ -140,7 +142,7 @@ export async function projectPhaseWorkflow(input: PhaseInput): Promise<PhaseView
       // The round alone was cancelled or terminated (e.g. from the Temporal UI): not raised.
       if (phaseCancelled()) throw err;
       view.roundStatus = 'cancelled';
-      await record('round-closed', `round ended without a result: ${err instanceof ChildWorkflowFailure ? (err.cause?.message ?? err.message) : String(err)}`);
+      await record('round-closed', `round ended without a result: ${causeOf(err)}`);
       return false;
     }
     view.roundStatus = result.status;
@@ -151,6 +153,11 @@ export async function projectPhaseWorkflow(input: PhaseInput): Promise<PhaseView
 
   /** Dispatches one task as a job and follows it to its end. */
   async function runTask(task: PhaseTask, state: PhaseTaskState): Promise<void> {
+    const failTask = (reason: string) => {
+      state.result = 'failed';
+      state.reason = reason;
+      return record('task-finished', `task ${task.key} failed: ${reason}`);
+    };
     const jobId = uuid4();
     const dueAt = new Date(Date.now() + task.dueInDays * DAY).toISOString();
     let recipient: Awaited<ReturnType<typeof createPhaseJob>>;
@@ -158,10 +165,7 @@ export async function projectPhaseWorkflow(input: PhaseInput): Promise<PhaseView
       recipient = await createRow('jobIds', jobId, () => createPhaseJob({ jobId, projectId: input.projectId, phase: input.phase, task, dueAt, createdBy: input.startedBy }));
     } catch (err) {
       if (isCancellation(err)) throw err;
-      state.result = 'failed';
-      state.reason = `not dispatched: ${err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : String(err)}`;
-      await record('task-finished', `task ${task.key} failed: ${state.reason}`);
-      return;
+      return failTask(`not dispatched: ${causeOf(err)}`);
     }
     const jobInput: JobInput = {
       jobId,
@@ -193,19 +197,13 @@ export async function projectPhaseWorkflow(input: PhaseInput): Promise<PhaseView
       if (phaseCancelled()) throw err;
       // The job alone was cancelled or terminated outside the job API (e.g. the Temporal UI).
       state.status = 'cancelled';
-      state.result = 'failed';
-      state.reason = err instanceof ChildWorkflowFailure ? `the job ended without a result: ${err.cause?.message ?? err.message}` : String(err);
-      await record('task-finished', `task ${task.key} failed: ${state.reason}`);
-      return;
+      return failTask(`the job ended without a result: ${causeOf(err)}`);
     }
     state.status = result.status;
     state.nodeId = result.nodeId;
     const run = result.runs.at(-1);
     if (result.status !== 'confirmed' || !run) {
-      state.result = 'failed';
-      state.reason = result.status === 'cancelled' ? 'the job was cancelled' : `the delivery was not confirmed (${run?.confirmation ?? result.status})`;
-      await record('task-finished', `task ${task.key} failed: ${state.reason}`);
-      return;
+      return failTask(result.status === 'cancelled' ? 'the job was cancelled' : `the delivery was not confirmed (${run?.confirmation ?? result.status})`);
     }
     const outputs: PhaseOutput[] = (run.documents ?? []).map((d) => ({
       taskKey: task.key,
@@ -226,10 +224,7 @@ export async function projectPhaseWorkflow(input: PhaseInput): Promise<PhaseView
       } catch (err) {
         if (phaseCancelled()) throw err;
         view.upgrades.push({ nodeId: task.upgrade.nodeId, toLevel: task.upgrade.toLevel, applied: false });
-        state.result = 'failed';
-        state.reason = `the upgrade could not be applied: ${err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : String(err)}`;
-        await record('task-finished', `task ${task.key} failed: ${state.reason}`);
-        return;
+        return failTask(`the upgrade could not be applied: ${causeOf(err)}`);
       }
       view.upgrades.push({ nodeId: task.upgrade.nodeId, toLevel: task.upgrade.toLevel, applied: true });
     }
@@ -248,7 +243,7 @@ export async function projectPhaseWorkflow(input: PhaseInput): Promise<PhaseView
     } catch (err) {
       if (isCancellation(err)) throw err;
       check.status = 'failed';
-      check.detail = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : String(err);
+      check.detail = causeOf(err);
       await record('node-unverified', `node ${check.nodeId} did not answer a signed ping: ${check.detail}`);
     }
   }
