@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ALL_PROJECT_PHASES, isProjectPhase, nextPhase, PROJECT_PHASES, projectWorkflowId, ProjectPhase } from './production-project';
+import { ALL_PROJECT_PHASES, isProjectPhase, isWorkingPhase, nextPhase, PROJECT_PHASES, projectWorkflowId, ProjectPhase } from './production-project';
 
 describe('project phases', () => {
   it('go rnd → prototyping → node-buildout → upgrade → completed, and stop there', () => {
@@ -26,6 +26,8 @@ describe('project phases', () => {
     fc.assert(fc.property(fc.string(), (s) => expect(isProjectPhase(s)).toBe((ALL_PROJECT_PHASES as readonly string[]).includes(s))));
     expect(PROJECT_PHASES.every(isProjectPhase)).toBe(true);
     expect(isProjectPhase(undefined)).toBe(false);
+    fc.assert(fc.property(fc.string(), (s) => expect(isWorkingPhase(s)).toBe((PROJECT_PHASES as readonly string[]).includes(s))));
+    expect(isWorkingPhase('completed')).toBe(false);
   });
 
   it('derive the workflow id from the project id, so one project runs one process', () => {

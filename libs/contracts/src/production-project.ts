@@ -24,6 +24,10 @@ export function nextPhase(phase: ProjectPhase): ProjectPhase | undefined {
   return i === PROJECT_PHASES.length - 1 ? 'completed' : PROJECT_PHASES[i + 1];
 }
 
+export function isWorkingPhase(value: unknown): value is WorkingPhase {
+  return typeof value === 'string' && (PROJECT_PHASES as readonly string[]).includes(value);
+}
+
 export function isProjectPhase(value: unknown): value is ProjectPhase {
   return typeof value === 'string' && (ALL_PROJECT_PHASES as readonly string[]).includes(value);
 }

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext, Param, ParseUUIDPipe } from '@nestjs/common';
 import type { Request } from 'express';
-import { PROJECT_PHASES } from '@app/contracts';
+import { isWorkingPhase, PROJECT_PHASES } from '@app/contracts';
 import { ProblemException } from './problem';
 
 /** A `:id` path parameter that must be a UUID (400 naming the field otherwise). */
@@ -41,7 +41,7 @@ export const IdempotencyKey = createParamDecorator((mode: 'required' | undefined
 export const PhaseParam = () =>
   Param('phase', {
     transform(value: string) {
-      if ((PROJECT_PHASES as readonly string[]).includes(value)) return value;
+      if (isWorkingPhase(value)) return value;
       throw new ProblemException(400, 'validation_failed', `phase must be one of ${PROJECT_PHASES.join(', ')}`, [
         { field: 'phase', code: 'isIn', message: `phase must be one of ${PROJECT_PHASES.join(', ')}` },
       ]);

@@ -9,7 +9,6 @@ import {
   PhasePlan,
   PhaseView,
   ProjectLiveState,
-  ProjectRejection,
   PROJECT_PHASES,
   RoundStatus,
   startPhaseUpdate,
@@ -21,20 +20,16 @@ import { pingTemporal } from '@app/temporal';
 import { IdempotencyService } from '../common/idempotency.service';
 import { FieldError, ProblemException, Problems } from '../common/problem';
 import { updateProblem } from '../common/workflow-calls';
+import { PROJECT_REFUSAL_CODES } from '../projects/project-refusals';
 import { Blocker, blockedOn, BlockedOnInput } from './blocked-on';
 import { PhasePlanDto } from './phases.dto';
 
 const UPDATE_TIMEOUT_MS = 30_000;
 
 /** The 409 of each typed refusal of the project workflow's startPhase update. */
-const REFUSALS: Record<string, (m: string) => ProblemException> = {
-  [ProjectRejection.NotActive]: (m) => Problems.conflict('project_not_active', m),
-  [ProjectRejection.PhaseMismatch]: (m) => Problems.conflict('project_phase_mismatch', m),
-  [ProjectRejection.RequestPending]: (m) => Problems.conflict('project_request_pending', m),
-  [ProjectRejection.PhaseRunning]: (m) => Problems.conflict('phase_running', m),
-  [ProjectRejection.PhaseDone]: (m) => Problems.conflict('phase_done', m),
-  [ProjectRejection.VoteOpen]: (m) => Problems.conflict('gate_vote_open', m),
-};
+const REFUSALS: Record<string, (m: string) => ProblemException> = Object.fromEntries(
+  Object.entries(PROJECT_REFUSAL_CODES).map(([type, code]) => [type, (m: string) => Problems.conflict(code, m)]),
+);
 
 export type PhaseState = BlockedOnInput['state'];
 

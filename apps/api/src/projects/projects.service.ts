@@ -18,33 +18,20 @@ import {
   ProductionProjectInput,
   ProjectGate,
   ProjectLiveState,
-  ProjectRejection,
+  isWorkingPhase,
   projectWorkflowId,
-  PROJECT_PHASES,
-  WorkingPhase,
 } from '@app/contracts';
 import { isUniqueViolation, ProjectEntity, ProjectsRepository } from '@app/db';
 import { pingTemporal } from '@app/temporal';
 import { IdempotencyService } from '../common/idempotency.service';
 import { ProblemException, Problems } from '../common/problem';
 import { AdvancePhaseDto, CancelProjectDto, CreateProjectDto, ListProjectsQuery } from './dto/project.dto';
+import { PROJECT_REFUSAL_CODES } from './project-refusals';
 
 /** How long an HTTP request waits on Temporal before answering 503/504 instead of hanging. */
 const LIVE_QUERY_TIMEOUT_MS = 3_000;
 const START_TIMEOUT_MS = 10_000;
 const UPDATE_TIMEOUT_MS = 30_000;
-
-/** The 409 code of each typed workflow rejection. */
-const REJECTION_CODES: Record<string, string> = {
-  [ProjectRejection.NotActive]: 'project_not_active',
-  [ProjectRejection.PhaseMismatch]: 'project_phase_mismatch',
-  [ProjectRejection.RequestPending]: 'project_request_pending',
-  [ProjectRejection.VoteOpen]: 'gate_vote_open',
-  [ProjectRejection.NoVoters]: 'gate_no_voters',
-  [ProjectRejection.PhaseRunning]: 'phase_running',
-};
-
-const isWorkingPhase = (p: string): p is WorkingPhase => (PROJECT_PHASES as readonly string[]).includes(p);
 
 function requestHash(dto: CreateProjectDto): string {
   // The gate joins the hash only when given, so keys stored before gates existed still match.
@@ -218,7 +205,7 @@ export class ProjectsService {
         );
       }
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        const code = err.cause.type ? REJECTION_CODES[err.cause.type] : undefined;
+        const code = err.cause.type ? PROJECT_REFUSAL_CODES[err.cause.type] : undefined;
         if (code) throw Problems.conflict(code, `project ${project.id}: ${err.cause.message}`);
         if (err.cause.type === 'InvalidArgument') throw new ProblemException(400, 'invalid_argument', err.cause.message);
       }
