@@ -14,6 +14,8 @@ import type { ProjectGate, WorkingPhase } from './production-project';
 /** A node's level of automation, lowest first (DESIGN.md "Node"). */
 export const AUTOMATION_LEVELS = ['manual', 'conventional', 'computer-aided', 'automated'] as const;
 export type AutomationLevel = (typeof AUTOMATION_LEVELS)[number];
+/** 0 for `manual` up to 3 for `automated`; -1 for an unknown level. */
+export const automationRank = (level: string): number => (AUTOMATION_LEVELS as readonly string[]).indexOf(level);
 
 /**
  * Licences a design output may carry: open hardware licences (CERN OHL v2, TAPR) first, then the

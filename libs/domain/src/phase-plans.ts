@@ -4,7 +4,7 @@
  * the API before a plan is stored, unit-tested without a database.
  */
 import { PROJECT_PHASES, ProjectPhase, WorkingPhase } from '../../contracts/src/production-project';
-import { AUTOMATION_LEVELS, PHASE_TASK_OUTPUTS, PhasePlan } from '../../contracts/src/project-phase';
+import { automationRank, PHASE_TASK_OUTPUTS, PhasePlan } from '../../contracts/src/project-phase';
 
 export interface PlanProblem {
   field: string;
@@ -39,7 +39,7 @@ export function checkPhasePlan(plan: PhasePlan): PlanProblem[] {
     } else if (t.upgrade) {
       add(`${f}.upgrade`, 'upgrade_not_applicable', 'only upgrade tasks raise a node');
     }
-    if (t.upgrade && AUTOMATION_LEVELS.indexOf(t.upgrade.toLevel) === 0) {
+    if (t.upgrade && automationRank(t.upgrade.toLevel) === 0) {
       add(`${f}.upgrade.toLevel`, 'not_an_upgrade', `${t.upgrade.toLevel} is the lowest level: nothing to upgrade to`);
     }
   });

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import {
-  AUTOMATION_LEVELS,
+  automationRank,
   JobOffer,
   JobStatus,
   PhasePlan,
@@ -138,7 +138,7 @@ export class PhasesService {
       if (t.recipient.type === 'member' && !members.has(t.recipient.id)) problems.push({ field: `tasks[${i}].recipient.id`, code: 'unknown_member', message: `member ${t.recipient.id} is not an active member` });
       if (t.recipient.type === 'node' && !nodes.has(t.recipient.id)) problems.push({ field: `tasks[${i}].recipient.id`, code: 'unknown_node', message: `node ${t.recipient.id} is not registered` });
       const node = t.upgrade ? nodes.get(t.upgrade.nodeId) : undefined;
-      if (t.upgrade && node && AUTOMATION_LEVELS.indexOf(t.upgrade.toLevel) <= AUTOMATION_LEVELS.indexOf(node.automation_level as (typeof AUTOMATION_LEVELS)[number])) {
+      if (t.upgrade && node && automationRank(t.upgrade.toLevel) <= automationRank(node.automation_level)) {
         problems.push({ field: `tasks[${i}].upgrade.toLevel`, code: 'not_an_upgrade', message: `node ${t.upgrade.nodeId} is already ${node.automation_level}` });
       }
     });

@@ -4,7 +4,7 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { DataSource } from 'typeorm';
 import {
   ApplyUpgradeInput,
-  AUTOMATION_LEVELS,
+  automationRank,
   CreatePhaseJobInput,
   CreatePhaseJobResult,
   CreatePhaseRoundInput,
@@ -149,8 +149,7 @@ export class PhaseActivities {
         [u.nodeId],
       );
       if (!node) throw ApplicationFailure.nonRetryable(`node ${u.nodeId} is not registered`, 'NodeNotFound');
-      const rank = (l: string) => AUTOMATION_LEVELS.indexOf(l as (typeof AUTOMATION_LEVELS)[number]);
-      const level = rank(u.toLevel) > rank(node.automation_level) ? u.toLevel : node.automation_level;
+      const level = automationRank(u.toLevel) > automationRank(node.automation_level) ? u.toLevel : node.automation_level;
       const capabilities = node.capabilities.map((c) => {
         const raised = u.capacities.find((x) => x.function === c.function);
         return raised && raised.capacity > c.capacity ? { ...c, capacity: raised.capacity } : c;
