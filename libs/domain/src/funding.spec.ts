@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { fundedShareTable, largestRemainder } from './funding';
+import { fundedShareTable, largestRemainder, smallestPledgeForWholePart } from './funding';
 import { assertWhole } from './shares';
 
 const contributions = fc
@@ -67,5 +67,17 @@ describe('funded ownership', () => {
       { memberId: 'm2', parts: 400n, outputParts: 320n },
       { memberId: 'op', parts: 200n, outputParts: 360n },
     ]);
+  });
+});
+
+describe('smallestPledgeForWholePart', () => {
+  it('is the least pledge p with totalParts × p ≥ goal (property)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: 10n ** 12n }), fc.bigInt({ min: 1n, max: 10n ** 7n }), (goal, parts) => {
+        const p = smallestPledgeForWholePart(goal, parts);
+        expect(parts * p >= goal).toBe(true);
+        expect(parts * (p - 1n) < goal).toBe(true);
+      }),
+    );
   });
 });

@@ -46,3 +46,12 @@ export function fundedShareTable(
     .map((memberId) => ({ memberId, parts: own.get(memberId) ?? 0n, outputParts: out.get(memberId) ?? 0n }))
     .filter((l) => l.parts > 0n || l.outputParts > 0n);
 }
+
+/**
+ * The smallest pledge that earns at least one whole part of an asset of `totalParts` parts when
+ * the round raises `goal`: a round whose minimum pledge is below it would leave a backer without
+ * a part (the API refuses such a round).
+ */
+export function smallestPledgeForWholePart(goal: bigint, totalParts: bigint): bigint {
+  return (goal + totalParts - 1n) / totalParts;
+}

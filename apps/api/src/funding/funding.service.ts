@@ -17,6 +17,7 @@ import {
   RoundView,
 } from '@app/contracts';
 import { AssetEntity, FundingPledgeEntity, FundingRoundEntity, MemberEntity, ProjectEntity, requestHash, uuidFromKey } from '@app/db';
+import { smallestPledgeForWholePart } from '@app/domain';
 import { pingTemporal } from '@app/temporal';
 import { ProblemException, Problems } from '../common/problem';
 import { queryLive, updateProblem } from '../common/workflow-calls';
@@ -118,9 +119,10 @@ export class FundingService {
         throw new ProblemException(422, 'unknown_asset', `asset ${dto.assetId} is not registered`, [{ field: 'assetId', code: 'unknown_asset', message: 'no asset has this id' }]);
       }
       // Every pledge of the minimum must be worth at least one part of the asset at the goal.
-      if (asset.totalParts * min < dto.goal) {
+      const smallest = smallestPledgeForWholePart(dto.goal, asset.totalParts);
+      if (min < smallest) {
         throw new ProblemException(422, 'asset_parts_too_coarse', `asset ${asset.id} has ${asset.totalParts} parts: a pledge of ${min} would not earn a whole part; raise minPledge or the asset's totalParts`, [
-          { field: 'minPledge', code: 'asset_parts_too_coarse', message: `must be at least ${(dto.goal + asset.totalParts - 1n) / asset.totalParts} for this asset` },
+          { field: 'minPledge', code: 'asset_parts_too_coarse', message: `must be at least ${smallest} for this asset` },
         ]);
       }
     }

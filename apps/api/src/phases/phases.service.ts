@@ -15,7 +15,7 @@ import {
   WorkingPhase,
 } from '@app/contracts';
 import { FundingRoundEntity, ProjectEntity, ProjectOutputEntity, ProjectPhaseEntity, ProjectPhasePlanEntity } from '@app/db';
-import { checkPhasePlan, phasePosition, PlanProblem } from '@app/domain';
+import { checkPhasePlan, phasePosition, PlanProblem, smallestPledgeForWholePart } from '@app/domain';
 import { pingTemporal } from '@app/temporal';
 import { IdempotencyService } from '../common/idempotency.service';
 import { FieldError, ProblemException, Problems } from '../common/problem';
@@ -152,7 +152,7 @@ export class PhasesService {
     if (plan.budget?.assetId) {
       const [asset]: Array<{ total_parts: string }> = await this.ds.query(`SELECT total_parts FROM assets WHERE id = $1`, [plan.budget.assetId]);
       if (!asset) problems.push({ field: 'budget.assetId', code: 'unknown_asset', message: `asset ${plan.budget.assetId} is not registered` });
-      else if (BigInt(asset.total_parts) * BigInt(plan.budget.minPledge) < BigInt(plan.budget.goal)) {
+      else if (BigInt(plan.budget.minPledge) < smallestPledgeForWholePart(BigInt(plan.budget.goal), BigInt(asset.total_parts))) {
         problems.push({ field: 'budget.minPledge', code: 'asset_parts_too_coarse', message: `a pledge of ${plan.budget.minPledge} would not earn a whole part of the asset's ${asset.total_parts}; raise minPledge` });
       }
     }
