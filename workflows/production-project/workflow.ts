@@ -256,11 +256,10 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
     });
   }
 
-  /** Cancels the running phase (its round and jobs compensate) and waits until it has ended. */
-  async function cancelPhase(): Promise<void> {
+  /** Waits until a cancelled running phase has ended (its round and jobs compensated), and notes it. */
+  async function settleCancelledPhase(): Promise<void> {
     const summary = state.phases?.[state.phase as WorkingPhase];
     if (summary?.status !== 'running') return;
-    phaseScope?.cancel();
     await condition(() => phaseEnd !== undefined);
     summary.status = 'cancelled';
     summary.endedAt = new Date().toISOString();
@@ -268,13 +267,20 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
     phaseScope = undefined;
   }
 
-  /** Withdraws an open gate vote (the decision records `cancelled`) and waits until it has. */
-  async function withdrawGateVote(): Promise<void> {
-    if (state.gateVote?.status !== 'open' || !voteScope) return;
-    voteScope.cancel();
+  /** Waits until a withdrawn open gate vote has recorded its withdrawal, and notes it. */
+  async function settleWithdrawnVote(): Promise<void> {
+    if (state.gateVote?.status !== 'open') return;
     await condition(() => voteOutcome !== undefined);
     state.gateVote.status = 'cancelled';
     state.gateVote.reason = 'the project was cancelled';
+  }
+
+  /** Withdraws an open gate vote and cancels the running phase (never both at once), and waits until they have ended. */
+  async function cancelWork(): Promise<void> {
+    if (state.gateVote?.status === 'open') voteScope?.cancel();
+    await settleWithdrawnVote();
+    if (state.phases?.[state.phase as WorkingPhase]?.status === 'running') phaseScope?.cancel();
+    await settleCancelledPhase();
   }
 
   setHandler(getProjectStatusQuery, () => state);
@@ -307,8 +313,7 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
           (phaseEnd !== undefined && phaseScope !== undefined),
       );
       if (cancel) {
-        await withdrawGateVote();
-        await cancelPhase();
+        await cancelWork();
         await record({
           kind: 'cancelled',
           fromPhase: state.phase,
@@ -359,19 +364,9 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
       // Cancelled from outside (Temporal UI or CLI): the open vote (if any) was cancelled with
       // this scope; wait until it has recorded its withdrawal, record ours, then let it stand.
       await CancellationScope.nonCancellable(async () => {
-        // The running phase was cancelled with this scope: wait until it has compensated.
-        const summary = state.phases?.[state.phase as WorkingPhase];
-        if (summary?.status === 'running') {
-          await condition(() => phaseEnd !== undefined);
-          summary.status = 'cancelled';
-          summary.endedAt = new Date().toISOString();
-          summary.reason = 'the project was cancelled';
-        }
-        if (state.gateVote?.status === 'open') {
-          await condition(() => voteOutcome !== undefined);
-          state.gateVote.status = 'cancelled';
-          state.gateVote.reason = 'the project was cancelled';
-        }
+        // The running phase and an open vote were cancelled with this scope: wait until they have ended.
+        await settleCancelledPhase();
+        await settleWithdrawnVote();
         await record({
           kind: 'cancelled',
           fromPhase: state.phase,
