@@ -7,3 +7,4 @@ export * from './hash';
 export * from './ledger/ledger.service';
 export * from './ownership/ownership.service';
 export * from './decisions/decisions.repository';
+export * from './row-inserts';

@@ -9,14 +9,13 @@ import {
   cancelRoundUpdate,
   FUNDING_ROUND_WORKFLOW_TYPE,
   FundingRoundInput,
-  fundingRoundWorkflowId,
   getRoundQuery,
   pledgeUpdate,
   RoundRejection,
   RoundStatus,
   RoundView,
 } from '@app/contracts';
-import { AssetEntity, FundingPledgeEntity, FundingRoundEntity, MemberEntity, ProjectEntity, requestHash, uuidFromKey } from '@app/db';
+import { AssetEntity, FundingPledgeEntity, FundingRoundEntity, insertRoundRow, MemberEntity, ProjectEntity, requestHash, uuidFromKey } from '@app/db';
 import { smallestPledgeForWholePart } from '@app/domain';
 import { pingTemporal } from '@app/temporal';
 import { ProblemException, Problems } from '../common/problem';
@@ -72,28 +71,22 @@ export class FundingService {
     } catch {
       throw Problems.temporalUnavailable();
     }
-    await this.ds.query(
-      `INSERT INTO funding_rounds (id, project_id, asset_id, workflow_id, goal, currency, min_pledge, deadline, close_when_goal_met,
-                                   payout_approval, operator, documents, status, created_by, idempotency_key, request_hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $14, $15) ON CONFLICT (id) DO NOTHING`,
-      [
-        id,
-        projectId,
-        dto.assetId ?? null,
-        fundingRoundWorkflowId(id),
-        String(dto.goal),
-        dto.currency,
-        String(dto.minPledge ?? 1n),
-        new Date(dto.deadline),
-        dto.closeWhenGoalMet ?? false,
-        dto.payoutApproval ?? 'coordinator',
-        dto.operator ? JSON.stringify({ memberId: dto.operator.memberId, upfront: String(dto.operator.upfront), outputBonusPercent: dto.operator.outputBonusPercent }) : null,
-        JSON.stringify(dto.documents ?? []),
-        actor,
-        key ?? null,
-        hash,
-      ],
-    );
+    await insertRoundRow(this.ds, {
+      id,
+      projectId,
+      assetId: dto.assetId ?? null,
+      goal: String(dto.goal),
+      currency: dto.currency,
+      minPledge: String(dto.minPledge ?? 1n),
+      deadline: new Date(dto.deadline),
+      closeWhenGoalMet: dto.closeWhenGoalMet ?? false,
+      payoutApproval: dto.payoutApproval ?? 'coordinator',
+      operator: dto.operator ? { memberId: dto.operator.memberId, upfront: String(dto.operator.upfront), outputBonusPercent: dto.operator.outputBonusPercent } : null,
+      documents: dto.documents ?? [],
+      createdBy: actor,
+      idempotencyKey: key ?? null,
+      requestHash: hash,
+    });
     const round = await this.ds.getRepository(FundingRoundEntity).findOneByOrFail({ id });
     if (round.requestHash !== hash) throw Problems.conflict('idempotency_key_reused', 'this Idempotency-Key was already used with a different request body');
     try {

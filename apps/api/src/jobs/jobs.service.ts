@@ -17,7 +17,7 @@ import {
   NodeAnswer,
   reportProgressUpdate,
 } from '@app/contracts';
-import { JobEntity, MemberEntity, NodeEntity, ProjectEntity } from '@app/db';
+import { insertJobRow, JobEntity, MemberEntity, NodeEntity, ProjectEntity } from '@app/db';
 import { pingTemporal } from '@app/temporal';
 import { Page, pageOf } from '../common/dto';
 import { ProblemException, Problems } from '../common/problem';
@@ -71,21 +71,15 @@ export class JobsService {
     }
     const id = randomUUID();
     const repo = this.ds.getRepository(JobEntity);
-    await repo.insert({
+    await insertJobRow(this.ds, {
       id,
-      workflowId: jobWorkflowId(id),
       capability: dto.capability,
       quantity: dto.quantity,
       unit: dto.unit,
       specUrl: dto.specUrl,
       dueAt: new Date(dto.dueAt),
-      recipientType: dto.recipient.type,
-      recipientId: dto.recipient.id,
-      demandType: dto.demand.type,
-      demandId: dto.demand.id,
-      parentJobId: null,
-      status: 'searching',
-      nodeId: null,
+      recipient: dto.recipient,
+      demand: dto.demand,
       createdBy: actor,
     });
     const input: JobInput = {

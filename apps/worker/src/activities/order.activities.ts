@@ -5,7 +5,7 @@ import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
 import { CatalogueProduct, JOB_WORKFLOW_TYPE, JobInput, jobWorkflowId, OpenQuarterResult, OwnerOrder, PlanLine, QuarterPlan, QuarterWindow } from '@app/contracts';
-import { AssetEntity, MemberEntity, OutputPlanEntity, uuidFromKey } from '@app/db';
+import { AssetEntity, insertJobRow, MemberEntity, OutputPlanEntity, uuidFromKey } from '@app/db';
 import { DEFAULT_WINDOW, quarterWindow, zonedTime } from '@app/domain';
 import { escapeHtml, formatDeadline, Mailer } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
@@ -118,11 +118,18 @@ export class OrderActivities {
       const start = new Date(Date.parse(input.window.startsAt) + 12 * 3_600_000);
       const local = new Intl.DateTimeFormat('en-CA', { timeZone: input.window.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(start).split('-').map(Number);
       const dueAt = zonedTime(input.window.timeZone, local[0], local[1], local[2] + product.leadTimeDays);
-      await this.ds.query(
-        `INSERT INTO jobs (id, workflow_id, capability, product_id, quantity, unit, spec_url, due_at, recipient_type, recipient_id, demand_type, demand_id, status, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'member', $9, 'order', $10, 'searching', $11) ON CONFLICT (id) DO NOTHING`,
-        [jobId, jobWorkflowId(jobId), product.capability, product.id, line.granted, product.unit, spec, dueAt, line.memberId, input.planId, `output-cycle:${input.quarter}`],
-      );
+      await insertJobRow(this.ds, {
+        id: jobId,
+        capability: product.capability,
+        productId: product.id,
+        quantity: line.granted,
+        unit: product.unit,
+        specUrl: spec,
+        dueAt,
+        recipient: { type: 'member', id: line.memberId },
+        demand: { type: 'order', id: input.planId },
+        createdBy: `output-cycle:${input.quarter}`,
+      });
       const job: JobInput = {
         jobId,
         capability: product.capability,

@@ -8,13 +8,11 @@ import {
   CreatePhaseJobInput,
   CreatePhaseJobResult,
   CreatePhaseRoundInput,
-  fundingRoundWorkflowId,
-  jobWorkflowId,
   RecordOutputsInput,
   RecordPhaseInput,
   VerifyNodeInput,
 } from '@app/contracts';
-import { NodeCapability } from '@app/db';
+import { insertJobRow, insertRoundRow, NodeCapability } from '@app/db';
 import { WebhookSender } from '@app/nodes';
 
 /**
@@ -55,26 +53,21 @@ export class PhaseActivities {
   /** The row of the phase's funding round (its workflow starts next, as the phase's child). */
   async createPhaseRound(input: CreatePhaseRoundInput): Promise<void> {
     const b = input.budget;
-    await this.ds.query(
-      `INSERT INTO funding_rounds (id, project_id, asset_id, phase, workflow_id, goal, currency, min_pledge, deadline, close_when_goal_met,
-                                   payout_approval, operator, documents, status, created_by, idempotency_key, request_hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, 'open', $13, NULL, NULL) ON CONFLICT (id) DO NOTHING`,
-      [
-        input.roundId,
-        input.projectId,
-        b.assetId,
-        input.phase,
-        fundingRoundWorkflowId(input.roundId),
-        b.goal,
-        b.currency,
-        b.minPledge,
-        input.deadline,
-        b.closeWhenGoalMet,
-        b.payoutApproval,
-        JSON.stringify(b.documents),
-        input.createdBy,
-      ],
-    );
+    await insertRoundRow(this.ds, {
+      id: input.roundId,
+      projectId: input.projectId,
+      assetId: b.assetId,
+      phase: input.phase,
+      goal: b.goal,
+      currency: b.currency,
+      minPledge: b.minPledge,
+      deadline: input.deadline,
+      closeWhenGoalMet: b.closeWhenGoalMet,
+      payoutApproval: b.payoutApproval,
+      operator: null,
+      documents: b.documents,
+      createdBy: input.createdBy,
+    });
   }
 
   /**
@@ -89,11 +82,19 @@ export class PhaseActivities {
         ? await this.ds.query(`SELECT id AS confirmer_id, NULL AS location_id FROM members WHERE id = $1`, [t.recipient.id])
         : await this.ds.query(`SELECT owner_member_id AS confirmer_id, location_id FROM nodes WHERE id = $1`, [t.recipient.id]);
     if (!recipient) throw ApplicationFailure.nonRetryable(`the recipient ${t.recipient.type} ${t.recipient.id} no longer exists`, 'RecipientNotFound');
-    await this.ds.query(
-      `INSERT INTO jobs (id, workflow_id, capability, quantity, unit, spec_url, due_at, recipient_type, recipient_id, demand_type, demand_id, phase, task_key, status, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'project', $10, $11, $12, 'searching', $13) ON CONFLICT (id) DO NOTHING`,
-      [input.jobId, jobWorkflowId(input.jobId), t.capability, t.quantity, t.unit, t.specUrl, input.dueAt, t.recipient.type, t.recipient.id, input.projectId, input.phase, t.key, input.createdBy],
-    );
+    await insertJobRow(this.ds, {
+      id: input.jobId,
+      capability: t.capability,
+      quantity: t.quantity,
+      unit: t.unit,
+      specUrl: t.specUrl,
+      dueAt: input.dueAt,
+      recipient: t.recipient,
+      demand: { type: 'project', id: input.projectId },
+      phase: input.phase,
+      taskKey: t.key,
+      createdBy: input.createdBy,
+    });
     return { confirmerId: recipient.confirmer_id, locationId: recipient.location_id };
   }
 
