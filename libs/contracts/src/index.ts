@@ -4,3 +4,4 @@ export * from './funding-round';
 export * from './job';
 export * from './output-orders';
 export * from './project-phase';
+export * from './failures';
