@@ -1,7 +1,8 @@
 /**
- * Mailer against a real PostgreSQL and real SMTP servers: a message is sent once per key however
- * often it is retried; an SMTP outage is a retryable error that sends nothing twice later; a
- * permanent refusal (5xx) is recorded and not retried.
+ * The mail outbox and its relay against a real PostgreSQL and real SMTP servers: a message is
+ * queued once per key however often it is attempted and sent once; an SMTP outage puts it back
+ * for a later attempt (nothing waits for it); a permanent refusal (5xx) is recorded and not
+ * retried; two relays never send the same row twice; a relay that died mid-send is taken over.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { AddressInfo } from 'node:net';
@@ -9,21 +10,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '@app/config';
+import { AppConfig, loadConfig } from '@app/config';
 import { dataSourceOptions } from '@app/db';
-import { Mailer, MailInFlightError, MailRejectedError } from '@app/mail';
+import { Mailer, MailOutbox, MailRelay, MailRelayOptions } from '@app/mail';
 import { MailCatcherHandle, startMailCatcher } from '../../libs/dev-stack/src/mail-catcher';
 import { createTestDatabase, TestDatabase } from '../support/stack';
 
-const mail = (to: string) => ({ to, subject: 'Decision needed: test', text: 'Hello', html: '<p>Hello</p>' });
+const mail = (key: string, to: string) => ({ key, to, subject: 'Decision needed: test', text: 'Hello', html: '<p>Hello</p>' });
 
-describe('Mailer (mail_outbox)', () => {
+describe('MailOutbox and MailRelay (mail_outbox)', () => {
   let db: TestDatabase;
   let ds: DataSource;
   let catcher: MailCatcherHandle;
   let dir: string;
-  const mailerFor = (smtpUrl: string) =>
-    new Mailer(loadConfig({ DATABASE_URL: db.url, SMTP_URL: smtpUrl, MAIL_FROM: 'DPN <no-reply@dpn.test>' }), ds);
+  const configFor = (smtpUrl: string): AppConfig => loadConfig({ DATABASE_URL: db.url, SMTP_URL: smtpUrl, MAIL_FROM: 'DPN <no-reply@dpn.test>' });
+  const outbox = () => new MailOutbox(ds, configFor(catcher.smtpUrl));
+  /** A relay over `smtpUrl`, driven by hand with drainOnce (never started). */
+  const relayFor = (smtpUrl: string, opts: Partial<MailRelayOptions> = {}) => {
+    const mailer = new Mailer(configFor(smtpUrl));
+    const relay = new MailRelay(ds, mailer, outbox(), Object.assign(new MailRelayOptions(), opts));
+    return { relay, close: () => mailer.onModuleDestroy() };
+  };
+  const row = async (key: string) =>
+    (await db.query<{ status: string; attempts: number; last_error: string | null; message_id: string; due_in_s: number }>(
+      `SELECT status, attempts, last_error, message_id, EXTRACT(EPOCH FROM next_attempt_at - now())::int AS due_in_s FROM mail_outbox WHERE key = $1`,
+      [key],
+    ))[0];
+  const received = async (to: string) => (await catcher.messages()).filter((m) => m.envelopeTo.includes(to));
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -38,38 +51,41 @@ describe('Mailer (mail_outbox)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('sends a key once, however often and however concurrently it is attempted', async () => {
-    const mailer = mailerFor(catcher.smtpUrl);
-    // Five attempts at once (an activity retried while the first attempt still runs): one sends.
-    const racing = await Promise.allSettled([1, 2, 3, 4, 5].map(() => mailer.sendOnce('test:once:a', mail('a@example.org'))));
-    const sent = racing.filter((r) => r.status === 'fulfilled' && r.value.status === 'sent');
-    expect(sent).toHaveLength(1);
-    for (const r of racing) {
-      if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(MailInFlightError);
-    }
-    const again = await Promise.all([1, 2].map(() => mailer.sendOnce('test:once:a', mail('a@example.org'))));
-    expect(again.map((r) => r.status)).toEqual(['already-sent', 'already-sent']);
-    const received = (await catcher.messages()).filter((m) => m.envelopeTo.includes('a@example.org'));
-    expect(received).toHaveLength(1);
-    const [row] = await db.query<{ status: string; message_id: string }>("SELECT status, message_id FROM mail_outbox WHERE key = 'test:once:a'");
-    expect(row).toMatchObject({ status: 'sent' });
-    expect(row.message_id).toMatch(/^<[0-9a-f]{32}@dpn\.test>$/);
-    mailer.onModuleDestroy();
+  it('queues a key once, however often and however concurrently it is attempted, and sends it once', async () => {
+    const results = await Promise.all([1, 2, 3, 4, 5].map(() => outbox().enqueue(mail('test:once:a', 'a@example.org'))));
+    expect(results.filter((r) => r === 'queued')).toHaveLength(1);
+    expect(results.filter((r) => r === 'already-queued')).toHaveLength(4);
+    const { relay, close } = relayFor(catcher.smtpUrl);
+    expect(await relay.drainOnce()).toBe(1);
+    expect(await relay.drainOnce()).toBe(0);
+    expect(await outbox().enqueue(mail('test:once:a', 'a@example.org'))).toBe('already-queued');
+    expect(await relay.drainOnce()).toBe(0);
+    expect(await received('a@example.org')).toHaveLength(1);
+    const r = await row('test:once:a');
+    expect(r.status).toBe('sent');
+    expect(r.message_id).toMatch(/^<[0-9a-f]{32}@dpn\.test>$/);
+    close();
   });
 
-  it('an SMTP outage is a retryable error; the retry after it sends the mail once', async () => {
-    const down = mailerFor('smtp://127.0.0.1:9'); // nothing listens on the discard port
-    await expect(down.sendOnce('test:outage:b', mail('b@example.org'))).rejects.not.toBeInstanceOf(MailRejectedError);
-    const [pending] = await db.query<{ status: string; last_error: string }>("SELECT status, last_error FROM mail_outbox WHERE key = 'test:outage:b'");
-    expect(pending.status).toBe('sending');
-    expect(pending.last_error).toMatch(/ECONNREFUSED|connect/i);
-    down.onModuleDestroy();
+  it('an SMTP outage puts the message back for a later attempt; it is sent once when SMTP is back', async () => {
+    await outbox().enqueue(mail('test:outage:b', 'b@example.org'));
+    const down = relayFor('smtp://127.0.0.1:9'); // nothing listens on the discard port
+    expect(await down.relay.drainOnce()).toBe(1);
+    let r = await row('test:outage:b');
+    expect(r.status).toBe('queued');
+    expect(r.attempts).toBe(1);
+    expect(r.last_error).toMatch(/ECONNREFUSED|connect/i);
+    expect(r.due_in_s).toBeGreaterThan(0); // backed off
+    expect(await down.relay.drainOnce()).toBe(0); // not due yet
+    down.close();
 
-    const up = mailerFor(catcher.smtpUrl);
-    expect((await up.sendOnce('test:outage:b', mail('b@example.org'))).status).toBe('sent');
-    expect((await up.sendOnce('test:outage:b', mail('b@example.org'))).status).toBe('already-sent');
-    expect((await catcher.messages()).filter((m) => m.envelopeTo.includes('b@example.org'))).toHaveLength(1);
-    up.onModuleDestroy();
+    await db.query(`UPDATE mail_outbox SET next_attempt_at = now() WHERE key = 'test:outage:b'`);
+    const up = relayFor(catcher.smtpUrl);
+    expect(await up.relay.drainOnce()).toBe(1);
+    r = await row('test:outage:b');
+    expect(r).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(await received('b@example.org')).toHaveLength(1);
+    up.close();
   });
 
   it('records a permanent refusal (5xx) and does not try that key again', async () => {
@@ -84,15 +100,70 @@ describe('Mailer (mail_outbox)', () => {
     });
     await new Promise<void>((r) => strict.listen(0, '127.0.0.1', r));
     const port = (strict.server.address() as AddressInfo).port;
+    const { relay, close } = relayFor(`smtp://127.0.0.1:${port}`);
     try {
-      const mailer = mailerFor(`smtp://127.0.0.1:${port}`);
-      await expect(mailer.sendOnce('test:gone:c', mail('gone@example.org'))).rejects.toBeInstanceOf(MailRejectedError);
-      await expect(mailer.sendOnce('test:gone:c', mail('gone@example.org'))).rejects.toThrow('was refused before');
-      const [row] = await db.query<{ status: string; attempts: number }>("SELECT status, attempts FROM mail_outbox WHERE key = 'test:gone:c'");
-      expect(row).toMatchObject({ status: 'rejected', attempts: 1 });
-      mailer.onModuleDestroy();
+      await outbox().enqueue(mail('test:gone:c', 'gone@example.org'));
+      expect(await relay.drainOnce()).toBe(1);
+      expect(await row('test:gone:c')).toMatchObject({ status: 'rejected', attempts: 1 });
+      await db.query(`UPDATE mail_outbox SET next_attempt_at = now() - interval '1 hour' WHERE key = 'test:gone:c'`);
+      expect(await relay.drainOnce()).toBe(0);
     } finally {
+      close();
       await new Promise<void>((r) => strict.close(() => r()));
     }
+  });
+
+  it('two relays draining at once send each message exactly once', async () => {
+    const keys = Array.from({ length: 60 }, (_, i) => `test:pair:${i}`);
+    expect(await outbox().enqueueMany(keys.map((k, i) => mail(k, `pair${i}@example.org`)))).toBe(60);
+    const a = relayFor(catcher.smtpUrl, { batchSize: 7 });
+    const b = relayFor(catcher.smtpUrl, { batchSize: 7 });
+    const drain = async (r: MailRelay) => {
+      let n = 0;
+      for (let k; (k = await r.drainOnce()) > 0; ) n += k;
+      return n;
+    };
+    const [na, nb] = await Promise.all([drain(a.relay), drain(b.relay)]);
+    expect(na + nb).toBe(60);
+    const msgs = (await catcher.messages()).filter((m) => m.envelopeTo.some((t) => t.startsWith('pair')));
+    expect(msgs).toHaveLength(60);
+    expect(new Set(msgs.map((m) => m.envelopeTo[0])).size).toBe(60);
+    a.close();
+    b.close();
+  });
+
+  it('takes over a stale claim (a relay died mid-send) and sends the message with the same Message-ID', async () => {
+    await outbox().enqueue(mail('test:stale:d', 'd@example.org'));
+    // A relay claimed it and died before marking it sent.
+    await db.query(`UPDATE mail_outbox SET status = 'sending', attempts = 1, claimed_at = now() - interval '10 minutes' WHERE key = 'test:stale:d'`);
+    const { relay, close } = relayFor(catcher.smtpUrl, { claimSeconds: 120 });
+    expect(await relay.drainOnce()).toBe(1);
+    expect(await row('test:stale:d')).toMatchObject({ status: 'sent', attempts: 2 });
+    close();
+    // A fresh claim is left alone.
+    await outbox().enqueue(mail('test:stale:e', 'e@example.org'));
+    await db.query(`UPDATE mail_outbox SET status = 'sending', claimed_at = now() WHERE key = 'test:stale:e'`);
+    const other = relayFor(catcher.smtpUrl, { claimSeconds: 120 });
+    expect(await other.relay.drainOnce()).toBe(0);
+    other.close();
+  });
+
+  it('gives up on a message it could not send within the retry window (failed, logged)', async () => {
+    await outbox().enqueue(mail('test:old:f', 'f@example.org'));
+    await db.query(`UPDATE mail_outbox SET created_at = now() - interval '13 hours' WHERE key = 'test:old:f'`);
+    const down = relayFor('smtp://127.0.0.1:9', { giveUpAfterMs: 12 * 3_600_000 });
+    expect(await down.relay.drainOnce()).toBe(1);
+    expect((await row('test:old:f')).status).toBe('failed');
+    down.close();
+  });
+
+  it('queues in the caller’s transaction: nothing is queued when the business change rolls back', async () => {
+    await ds
+      .transaction(async (m) => {
+        await outbox().enqueue(mail('test:tx:g', 'g@example.org'), m);
+        throw new Error('the business change failed');
+      })
+      .catch(() => undefined);
+    expect(await row('test:tx:g')).toBeUndefined();
   });
 });

@@ -70,7 +70,7 @@ export const quietDecisionActivities = {
   openDecision: async () => undefined,
   recordDecisionAnswer: async () => undefined,
   closeDecision: async () => undefined,
-  sendDecisionMail: async () => 'sent' as const,
+  sendDecisionMail: async () => 'queued' as const,
 };
 
 /**

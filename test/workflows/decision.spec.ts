@@ -68,7 +68,7 @@ describe('memberDecisionWorkflow', () => {
       },
       sendDecisionMail: async (input) => {
         sent.push({ ...input, day: ((await ts.env.currentTimeMs()) - t0) / DAY });
-        return 'sent';
+        return 'queued';
       },
     };
     const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: acts });

@@ -93,7 +93,7 @@ describe('fundingRoundWorkflow', () => {
       roundAudience: async () => Object.keys(funds).sort(),
       sendRoundMail: async ({ kind, memberId }) => {
         mails.push(`${kind}:${memberId}`);
-        return 'sent';
+        return 'queued';
       },
       ...quietDecisionActivities,
     };

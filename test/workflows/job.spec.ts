@@ -97,7 +97,7 @@ describe('jobWorkflow', () => {
       },
       recordDecisionAnswer: async () => undefined,
       closeDecision: async () => undefined,
-      sendDecisionMail: async () => 'sent',
+      sendDecisionMail: async () => 'queued' as const,
     };
     const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: acts });
     return worker.runUntil(fn({ taskQueue, w }));

@@ -48,7 +48,7 @@ describe('productionProjectWorkflow', () => {
       closeDecision: async ({ outcome }) => {
         decisions.push(outcome);
       },
-      sendDecisionMail: async () => 'sent',
+      sendDecisionMail: async () => 'queued' as const,
       ...activities,
     };
     const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: acts });

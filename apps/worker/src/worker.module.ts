@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DbModule } from '@app/db';
-import { MailModule } from '@app/mail';
+import { MailModule, MailRelayModule } from '@app/mail';
 import { NodesLibModule } from '@app/nodes';
 import { TemporalClientModule } from '@app/temporal';
 import { ACTIVITY_CLASSES } from './activities';
@@ -12,7 +12,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DbModule, MailModule, NodesLibModule, TemporalClientModule],
+      imports: [ConfigModule.forRoot(config), DbModule, MailModule, MailRelayModule, NodesLibModule, TemporalClientModule],
       providers: [...ACTIVITY_CLASSES, TemporalWorkerService],
     };
   }

@@ -1,10 +1,19 @@
 import { Module } from '@nestjs/common';
 import { DecisionLinks } from './decision-links';
-import { Mailer } from './mailer.service';
+import { MailRelay } from './mail-relay.service';
+import { Mailer, MailOutbox } from './mailer.service';
 
-/** Email and signed links: used by the worker (sending) and the API (checking links). */
+/** Email and signed links: queuing mail and checking links, for the API and the worker. */
 @Module({
-  providers: [Mailer, DecisionLinks],
-  exports: [Mailer, DecisionLinks],
+  providers: [MailOutbox, DecisionLinks],
+  exports: [MailOutbox, DecisionLinks],
 })
 export class MailModule {}
+
+/** The relay that sends the outbox over SMTP: imported by the worker only. */
+@Module({
+  imports: [MailModule],
+  providers: [Mailer, MailRelay],
+  exports: [Mailer, MailRelay],
+})
+export class MailRelayModule {}

@@ -1,10 +1,9 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import nodemailer, { Transporter } from 'nodemailer';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '@app/config';
-import { MailOutboxEntity } from '@app/db';
 
 export interface OutgoingMail {
   to: string;
@@ -13,96 +12,116 @@ export interface OutgoingMail {
   html: string;
 }
 
-export type SendResult = { status: 'sent'; messageId: string } | { status: 'already-sent'; messageId: string };
+/** A message under its business key (e.g. `decision:<id>:prompt:<member>`): queued once per key. */
+export interface KeyedMail extends OutgoingMail {
+  key: string;
+}
+
+export type EnqueueResult = 'queued' | 'already-queued';
 
 /** The SMTP server refused the message for good (a 5xx answer): retrying will not help. */
 export class MailRejectedError extends Error {
   override name = 'MailRejectedError';
 }
 
-/** Another attempt is sending this key right now: retry later (it will then be `already-sent`). */
-export class MailInFlightError extends Error {
-  override name = 'MailInFlightError';
+/** The domain of the sender address, used in Message-IDs. */
+function senderDomain(mailFrom: string): string {
+  return /@([^>\s]+)>?\s*$/.exec(mailFrom)?.[1] ?? 'dpn.localhost';
+}
+
+/** The Message-ID of a key: the same on every attempt, so a rare duplicate is folded by mail clients. */
+export function messageIdFor(key: string, mailFrom: string): string {
+  return `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@${senderDomain(mailFrom)}>`;
 }
 
 /**
- * How long a claim on a key holds. Longer than one SMTP exchange can take with the timeouts
- * below, so two attempts (a retry after an activity timeout) never send at the same time.
- */
-const CLAIM_SECONDS = 120;
-
-/**
- * Sends email through nodemailer over SMTP (`SMTP_URL`: the local catcher by default), once per
- * business key. The key is claimed in `mail_outbox` first (a short lease, so two attempts never
- * send at once); a retry that finds it `sent` sends nothing. The Message-ID is derived from the key, so in the one window left (SMTP accepted the
- * message, then the process died before marking it sent) a duplicate still carries the same
- * Message-ID and mail clients fold it.
+ * The mail outbox (`mail_outbox`): every email the system sends is first a row here, inserted
+ * once per business key. Queuing is a database write that never waits for SMTP, so an SMTP outage
+ * holds no business outcome (a decision closes, a job goes on); the worker's `MailRelay` sends
+ * the rows. Pass an `EntityManager` to queue in the caller's transaction (mail goes out only if
+ * the business change commits).
  */
 @Injectable()
-export class Mailer implements OnModuleDestroy {
-  private readonly logger = new Logger(Mailer.name);
-  private readonly transport: Transporter;
-  private readonly from: string;
-  private readonly domain: string;
+export class MailOutbox {
+  private readonly listeners = new Set<() => void>();
 
   constructor(
-    @Inject(AppConfig) config: AppConfig,
     @InjectDataSource() private readonly ds: DataSource,
-  ) {
-    // Bounded timeouts (nodemailer's default socket timeout is 10 minutes): one exchange fits the claim.
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  async enqueue(mail: KeyedMail, m?: EntityManager): Promise<EnqueueResult> {
+    return (await this.enqueueMany([mail], m)) === 1 ? 'queued' : 'already-queued';
+  }
+
+  /** Queues many messages in one statement per 500; returns how many keys were new. */
+  async enqueueMany(mails: KeyedMail[], m: EntityManager = this.ds.manager): Promise<number> {
+    let inserted = 0;
+    for (let i = 0; i < mails.length; i += 500) {
+      const chunk = mails.slice(i, i + 500);
+      const params: unknown[] = [];
+      const rows = chunk.map((mail) => {
+        params.push(mail.key, mail.to, mail.subject.slice(0, 300), messageIdFor(mail.key, this.config.mailFrom), mail.text, mail.html);
+        const n = params.length;
+        return `($${n - 5}, $${n - 4}, $${n - 3}, 'queued', $${n - 2}, $${n - 1}, $${n})`;
+      });
+      const result = (await m.query(
+        `INSERT INTO mail_outbox (key, recipient, subject, status, message_id, body_text, body_html)
+         VALUES ${rows.join(', ')}
+         ON CONFLICT (key) DO UPDATE
+           SET body_text = EXCLUDED.body_text, body_html = EXCLUDED.body_html, status = 'queued', next_attempt_at = now()
+           -- a row claimed by the mailer before the relay existed, never sent: it gets its body now
+           WHERE mail_outbox.body_text IS NULL AND mail_outbox.status = 'sending'
+         RETURNING key`,
+        params,
+      )) as unknown[];
+      inserted += result.length;
+    }
+    if (inserted > 0) for (const wake of this.listeners) wake();
+    return inserted;
+  }
+
+  /** Called when this process queued mail (the relay in the same process sends it at once). */
+  onQueued(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/** The SMTP side: one message over the configured server, with bounded timeouts. */
+@Injectable()
+export class Mailer implements OnModuleDestroy {
+  private readonly transport: Transporter;
+  readonly from: string;
+
+  constructor(@Inject(AppConfig) config: AppConfig) {
+    // Bounded timeouts (nodemailer's default socket timeout is 10 minutes); a small pool of
+    // connections so a relay sending thousands of messages does not reconnect for each.
     this.transport = nodemailer.createTransport(
-      { url: config.smtpUrl, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 60_000 } as Parameters<typeof nodemailer.createTransport>[0],
+      { url: config.smtpUrl, pool: true, maxConnections: 3, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 60_000 } as Parameters<typeof nodemailer.createTransport>[0],
       { from: config.mailFrom },
     );
     this.from = config.mailFrom;
-    this.domain = /@([^>\s]+)>?\s*$/.exec(config.mailFrom)?.[1] ?? 'dpn.localhost';
   }
 
-  async sendOnce(key: string, mail: OutgoingMail): Promise<SendResult> {
-    const messageId = `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@${this.domain}>`;
-    // Claim the key: a new row, or an unsent one whose previous claim was released or is stale.
-    const claimed = (await this.ds.query(
-      `INSERT INTO mail_outbox (key, recipient, subject, status, message_id, attempts, claimed_at)
-       VALUES ($1, $2, $3, 'sending', $4, 1, now())
-       ON CONFLICT (key) DO UPDATE SET attempts = mail_outbox.attempts + 1, claimed_at = now()
-         WHERE mail_outbox.status = 'sending'
-           AND (mail_outbox.claimed_at IS NULL OR mail_outbox.claimed_at < now() - make_interval(secs => $5))
-       RETURNING status`,
-      [key, mail.to, mail.subject.slice(0, 300), messageId, CLAIM_SECONDS],
-    )) as Array<{ status: MailOutboxEntity['status'] }>;
-    if (claimed.length === 0) {
-      const [row] = (await this.ds.query('SELECT status FROM mail_outbox WHERE key = $1', [key])) as Array<{ status: MailOutboxEntity['status'] }>;
-      if (row?.status === 'sent') return { status: 'already-sent', messageId };
-      if (row?.status === 'rejected') throw new MailRejectedError(`${mail.to} was refused before; not sending ${key} again`);
-      throw new MailInFlightError(`mail ${key} is being sent by another attempt`);
-    }
-    let info: { response?: string };
+  /** Sends one message; a 5xx refusal is a `MailRejectedError`, anything else is temporary. */
+  async send(mail: OutgoingMail & { key: string; messageId: string }): Promise<{ response: string | null }> {
     try {
-      info = (await this.transport.sendMail({
+      const info = (await this.transport.sendMail({
         from: this.from,
         to: mail.to,
         subject: mail.subject,
         text: mail.text,
         html: mail.html,
-        messageId,
-        headers: { 'X-DPN-Key': key },
+        messageId: mail.messageId,
+        headers: { 'X-DPN-Key': mail.key },
       })) as { response?: string };
+      return { response: info.response ?? null };
     } catch (err) {
       const code = (err as { responseCode?: number }).responseCode;
-      const permanent = typeof code === 'number' && code >= 500;
-      const message = err instanceof Error ? err.message : String(err);
-      // Nothing was sent: release the claim, so the retry can send at once.
-      await this.ds.query(`UPDATE mail_outbox SET status = $2, last_error = $3, claimed_at = NULL WHERE key = $1`, [key, permanent ? 'rejected' : 'sending', message]);
-      this.logger.warn(`mail ${key} to ${mail.to} failed${permanent ? ' for good' : ''}: ${message}`);
-      if (permanent) throw new MailRejectedError(message);
+      if (typeof code === 'number' && code >= 500) throw new MailRejectedError(err instanceof Error ? err.message : String(err));
       throw err;
     }
-    // Sent. If this update fails the claim stays held, so no retry sends again before it is stale.
-    await this.ds.query(`UPDATE mail_outbox SET status = 'sent', sent_at = now(), claimed_at = NULL, smtp_response = $2, last_error = NULL WHERE key = $1`, [
-      key,
-      info.response ?? null,
-    ]);
-    return { status: 'sent', messageId };
   }
 
   onModuleDestroy(): void {

@@ -2,17 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { DecisionAnswer, DecisionOutcome, DecisionRequest, SendDecisionMailInput } from '@app/contracts';
 import { DecisionsRepository, MemberEntity } from '@app/db';
-import { DecisionLinks, Mailer, renderDecisionMail } from '@app/mail';
+import { DecisionLinks, EnqueueResult, MailOutbox, renderDecisionMail } from '@app/mail';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { sendMailOnce } from './send-mail';
 
 /** Activities of member decisions: the read model and the emails. */
 @Injectable()
 export class DecisionActivities {
   constructor(
     private readonly decisions: DecisionsRepository,
-    private readonly mailer: Mailer,
+    private readonly outbox: MailOutbox,
     private readonly links: DecisionLinks,
     @InjectDataSource() private readonly ds: DataSource,
   ) {}
@@ -35,7 +34,7 @@ export class DecisionActivities {
    * answered meanwhile) or the outcome. Sent at most once per (decision, kind, round, member),
    * however often Temporal retries this activity.
    */
-  async sendDecisionMail(input: SendDecisionMailInput): Promise<'sent' | 'already-sent' | 'skipped'> {
+  async sendDecisionMail(input: SendDecisionMailInput): Promise<EnqueueResult | 'skipped'> {
     const decision = await this.decisions.findById(input.decisionId);
     const voter = await this.decisions.findVoter(input.decisionId, input.memberId);
     const member = await this.ds.getRepository(MemberEntity).findOneBy({ id: input.memberId });
@@ -56,8 +55,8 @@ export class DecisionActivities {
       outcome: decision.outcome,
       ownAnswer: voter.optionId,
     });
-    const result = await sendMailOnce(this.mailer, key, { to: member.email, ...mail });
-    log.info('decision mail', { key, to: member.email, result: result.status });
-    return result.status;
+    const result = await this.outbox.enqueue({ key, to: member.email, ...mail });
+    log.info('decision mail', { key, result });
+    return result;
   }
 }

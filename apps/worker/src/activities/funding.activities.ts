@@ -14,8 +14,7 @@ import {
 } from '@app/contracts';
 import { AssetEntity, FundingPledgeEntity, FundingRoundEntity, LedgerService, MemberEntity, OwnershipService, ProjectEntity } from '@app/db';
 import { AccountKind, Currency, formatMoney, fundedShareTable, LedgerError, movement } from '@app/domain';
-import { Mailer, renderRoundMail } from '@app/mail';
-import { sendMailOnce } from './send-mail';
+import { EnqueueResult, MailOutbox, renderRoundMail } from '@app/mail';
 
 /**
  * Activities of funding rounds: every money movement is one ledger posting under a key that names
@@ -28,7 +27,7 @@ export class FundingActivities {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly ledger: LedgerService,
     private readonly ownership: OwnershipService,
-    private readonly mailer: Mailer,
+    private readonly outbox: MailOutbox,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -122,7 +121,7 @@ export class FundingActivities {
     return rows.map((r) => r.id);
   }
 
-  async sendRoundMail(input: SendRoundMailInput): Promise<'sent' | 'already-sent'> {
+  async sendRoundMail(input: SendRoundMailInput): Promise<EnqueueResult> {
     const round = await this.ds.getRepository(FundingRoundEntity).findOneByOrFail({ id: input.roundId });
     const project = await this.ds.getRepository(ProjectEntity).findOneByOrFail({ id: round.projectId });
     const member = await this.ds.getRepository(MemberEntity).findOneByOrFail({ id: input.memberId });
@@ -140,7 +139,7 @@ export class FundingActivities {
       publicUrl: `${this.config.publicUrl}/public/rounds/${round.id}`,
       pledged: pledge ? formatMoney(pledge.amount, currency) : null,
     });
-    return (await sendMailOnce(this.mailer, `round:${round.id}:${input.kind}:${member.id}`, { to: member.email, ...mail })).status;
+    return this.outbox.enqueue({ key: `round:${round.id}:${input.kind}:${member.id}`, to: member.email, ...mail });
   }
 
   private async move(input: CaptureInput, step: string, from: [AccountKind, string], to: [AccountKind, string]): Promise<void> {

@@ -16,9 +16,8 @@ import {
   SendJobEventInput,
 } from '@app/contracts';
 import { JobEntity, MemberEntity, NodeEntity } from '@app/db';
-import { escapeHtml, Mailer } from '@app/mail';
+import { escapeHtml, MailOutbox } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
-import { sendMailOnce } from './send-mail';
 
 /** Offers a node may let expire in a row before it is suspended (partner networks take silent shops offline). */
 export const EXPIRED_OFFERS_BEFORE_SUSPENSION = 3;
@@ -30,7 +29,7 @@ export class JobActivities {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly webhooks: WebhookSender,
-    private readonly mailer: Mailer,
+    private readonly outbox: MailOutbox,
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
@@ -151,7 +150,7 @@ export class JobActivities {
       if (!m) return;
       to = m.email;
     }
-    await sendMailOnce(this.mailer, input.key, { to, subject: input.subject, text: input.text, html: `<p>${escapeHtml(input.text)}</p>` });
+    await this.outbox.enqueue({ key: input.key, to, subject: input.subject, text: input.text, html: `<p>${escapeHtml(input.text)}</p>` });
   }
 
   /** A node freed a slot: every job waiting for capacity that it could do is told (pull, not push). */

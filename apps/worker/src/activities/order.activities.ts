@@ -7,9 +7,8 @@ import { AppConfig } from '@app/config';
 import { CatalogueProduct, JOB_WORKFLOW_TYPE, JobInput, jobWorkflowId, OpenQuarterResult, OwnerOrder, PlanLine, QuarterPlan, QuarterWindow } from '@app/contracts';
 import { AssetEntity, insertJobRow, MemberEntity, OutputPlanEntity, uuidFromKey } from '@app/db';
 import { DEFAULT_WINDOW, quarterWindow, zonedTime } from '@app/domain';
-import { escapeHtml, formatDeadline, Mailer } from '@app/mail';
+import { escapeHtml, formatDeadline, MailOutbox } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
-import { sendMailOnce } from './send-mail';
 
 const DAY = 86_400_000;
 
@@ -18,7 +17,7 @@ const DAY = 86_400_000;
 export class OrderActivities {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
-    private readonly mailer: Mailer,
+    private readonly outbox: MailOutbox,
     private readonly webhooks: WebhookSender,
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
@@ -174,7 +173,8 @@ export class OrderActivities {
       `Products:\n${products}\n\n` +
       `Order with your member token: POST ${this.config.publicUrl}/members/me/assets/${a.id}/orders {"lines":[{"productId":"…","quantity":…}],"standing":true|false}\n` +
       `("standing": keep this order for later quarters when you do not order again).\n`;
-    await sendMailOnce(this.mailer, `order:${a.id}:${input.quarter}:${input.kind}:${m.id}`, {
+    await this.outbox.enqueue({
+      key: `order:${a.id}:${input.quarter}:${input.kind}:${m.id}`,
       to: m.email,
       subject,
       text,
