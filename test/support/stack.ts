@@ -76,7 +76,7 @@ export interface TestSystem {
  * Boots the real API (and, unless `worker: false`, the real worker) in this process against the
  * given database and the shared Temporal dev server, on a task queue of their own.
  */
-export async function startSystem(opts: { databaseUrl: string; temporalAddress?: string; worker?: boolean; smtpUrl?: string }): Promise<TestSystem> {
+export async function startSystem(opts: { databaseUrl: string; temporalAddress?: string; worker?: boolean; smtpUrl?: string; env?: Record<string, string> }): Promise<TestSystem> {
   const config = loadConfig(
     {
       NODE_ENV: 'test',
@@ -87,6 +87,7 @@ export async function startSystem(opts: { databaseUrl: string; temporalAddress?:
       LINK_SECRET,
       // Nothing listens here unless a test starts a mail catcher: mail activities then just retry.
       SMTP_URL: opts.smtpUrl ?? 'smtp://127.0.0.1:9',
+      ...opts.env,
     },
     { requireAdminToken: true, requireLinkSecret: true },
   );
@@ -126,7 +127,7 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
  * The usual frame of an e2e file: a fresh database and the system booted once for the file
  * (beforeAll), both torn down after it. Read the fields inside tests, not at module load.
  */
-export function useTestSystem(opts: { worker?: boolean; mail?: boolean } = {}): {
+export function useTestSystem(opts: { worker?: boolean; mail?: boolean; env?: Record<string, string> } = {}): {
   db: TestDatabase;
   sys: TestSystem;
   http: ReturnType<typeof request>;
@@ -141,7 +142,7 @@ export function useTestSystem(opts: { worker?: boolean; mail?: boolean } = {}): 
       ctx.mail = await startMailCatcher({ storeDir: mailDir, smtpPort: 0, uiPort: 0 });
     }
     ctx.db = await createTestDatabase();
-    ctx.sys = await startSystem({ databaseUrl: ctx.db.url, worker: opts.worker, smtpUrl: ctx.mail?.smtpUrl });
+    ctx.sys = await startSystem({ databaseUrl: ctx.db.url, worker: opts.worker, smtpUrl: ctx.mail?.smtpUrl, env: opts.env });
     ctx.http = request(ctx.sys.api.getHttpServer());
   });
   afterAll(async () => {

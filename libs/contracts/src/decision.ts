@@ -51,8 +51,14 @@ export interface DecisionRequest {
   /** Facts the member needs to decide, shown as a list on the page and in the email. */
   context: Array<{ label: string; value: string }>;
   options: DecisionOption[];
-  /** The members asked (ids), each once. */
+  /** The members asked (ids), each once. Empty when `audience` names them. */
   voterIds: string[];
+  /**
+   * The members asked, resolved in the database when the decision opens (so that thousands of ids
+   * never travel through workflow histories): the backers of a round (pledge above 0), the member
+   * owners of an asset, or the funders of a project.
+   */
+  audience?: { kind: 'round-backers'; roundId: string } | { kind: 'asset-owners'; assetId: string } | { kind: 'project-funders'; projectId: string };
   /** ISO-8601: no answer is taken after it. */
   deadline: string;
   /** Reminder offsets before the deadline in milliseconds, e.g. [2 days, 2 hours]. */

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@app/config';
 import { dataSourceOptions } from './data-source.options';
 import { DecisionsRepository } from './decisions/decisions.repository';
+import { FundingRepository } from './funding/funding.repository';
 import { LedgerService } from './ledger/ledger.service';
 import { OwnershipService } from './ownership/ownership.service';
 import { ProjectsRepository } from './projects/projects.repository';
@@ -20,7 +21,7 @@ import { ProjectsRepository } from './projects/projects.repository';
       }),
     }),
   ],
-  providers: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository],
-  exports: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository],
+  providers: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository, FundingRepository],
+  exports: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository, FundingRepository],
 })
 export class DbModule {}

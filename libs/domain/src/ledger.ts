@@ -5,11 +5,16 @@
  */
 import type { Currency } from './money';
 
-export const ACCOUNT_KINDS = ['member', 'project', 'organiser', 'escrow', 'round', 'external'] as const;
+/**
+ * `hold`: a member's money held for one funding round (owner: the member, scope: the round), so
+ * that pledges of different members never touch the same account; `escrow`: the round-wide hold
+ * account of rounds opened before per-member holds.
+ */
+export const ACCOUNT_KINDS = ['member', 'project', 'organiser', 'escrow', 'hold', 'round', 'external'] as const;
 export type AccountKind = (typeof ACCOUNT_KINDS)[number];
 
 /** Kinds whose balance may never go below zero. The external world is the only one that may. */
-export const NON_NEGATIVE_KINDS: readonly AccountKind[] = ['member', 'project', 'organiser', 'escrow', 'round'];
+export const NON_NEGATIVE_KINDS: readonly AccountKind[] = ['member', 'project', 'organiser', 'escrow', 'hold', 'round'];
 
 export interface EntryDraft {
   accountId: string;

@@ -8,7 +8,7 @@ import { LedgerError, ShareError } from '@app/domain';
 import { ProblemBody, ProblemException } from './problem';
 
 /** Domain rule violations that are conflicts with the current state (409); the rest are bad input (400). */
-const CONFLICT_CODES = new Set(['insufficient_parts', 'insufficient_funds', 'currency_mismatch']);
+const CONFLICT_CODES = new Set(['insufficient_parts', 'insufficient_funds', 'currency_mismatch', 'asset_being_funded']);
 /** The request field a domain rule is about, for the `errors` list of a 400. */
 const RULE_FIELDS: Record<string, string> = {
   not_whole: 'owners',

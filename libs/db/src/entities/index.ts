@@ -1,6 +1,6 @@
 import { AssetEntity, AssetMovementEntity, AssetShareEntity, ShareTransferEntity } from './asset.entity';
 import { DecisionEntity, DecisionVoterEntity } from './decision.entity';
-import { FundingPledgeEntity, FundingRoundEntity } from './funding-round.entity';
+import { FundingPledgeEntity, FundingRoundEntity, FundingRoundTallyEntity } from './funding-round.entity';
 import { LedgerAccountEntity, LedgerEntryEntity, LedgerTransactionEntity } from './ledger.entity';
 import { LocationEntity } from './location.entity';
 import { MailOutboxEntity } from './mail-outbox.entity';
@@ -51,6 +51,7 @@ export const ENTITIES = [
   MailOutboxEntity,
   FundingRoundEntity,
   FundingPledgeEntity,
+  FundingRoundTallyEntity,
   WebhookAttemptEntity,
   JobEntity,
   NodeTokenEntity,

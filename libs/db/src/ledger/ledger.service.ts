@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { AccountKind, AccountState, assertPostable, Currency, EntryDraft, LedgerError } from '@app/domain';
 import { LedgerAccountEntity, LedgerEntryEntity, LedgerTransactionEntity, NETWORK_OWNER_ID } from '../entities/ledger.entity';
 import { IdempotencyConflictError, RecordNotFoundError, requestHash } from '../hash';
@@ -25,11 +25,11 @@ export interface PostingResult {
 /**
  * The double-entry ledger. Every posting is one database transaction that
  *   1. claims its idempotency key (a concurrent request with the same key waits, then replays),
- *   2. locks the accounts it touches in a fixed order (no deadlocks between postings),
+ *   2. locks the accounts it pays from in a fixed order (no deadlocks between postings),
  *   3. derives their balances from the entries and checks the rules (balanced, same currency,
- *      no non-external account below zero),
+ *      no non-external account below zero; an account that only receives cannot break them),
  *   4. writes the entries.
- * Used by the API and, later, by activities (funding holds, captures, payouts).
+ * Used by the API and by activities (funding holds, captures, payouts).
  */
 /** The refusal stored for a key, thrown again to a retry. */
 export function replayedRejection(code: string | null, message: string | null): LedgerError {
@@ -43,15 +43,36 @@ export function replayedRejection(code: string | null, message: string | null): 
 export class LedgerService {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  /** The account of an owner for a kind and currency, created on first use. */
-  async account(kind: AccountKind, ownerId: string | null, currency: Currency, m: EntityManager = this.ds.manager): Promise<LedgerAccountEntity> {
+  /**
+   * The account of an owner for a kind and currency (and a scope: a hold's round), created on
+   * first use.
+   */
+  async account(kind: AccountKind, ownerId: string | null, currency: Currency, m: EntityManager = this.ds.manager, scopeId: string | null = null): Promise<LedgerAccountEntity> {
     const owner = ownerId ?? NETWORK_OWNER_ID;
+    const rows = (await m.query(
+      `INSERT INTO ledger_accounts (kind, owner_id, currency, scope_id) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (kind, owner_id, currency, scope_id) DO NOTHING
+       RETURNING id, kind, owner_id, currency, scope_id, created_at`,
+      [kind, owner, currency, scopeId],
+    )) as Array<{ id: string; created_at: Date }>;
+    if (rows.length === 1) return Object.assign(new LedgerAccountEntity(), { id: rows[0].id, kind, ownerId: owner, currency, scopeId, createdAt: rows[0].created_at });
+    return m.findOneByOrFail(LedgerAccountEntity, { kind, ownerId: owner, currency, scopeId: scopeId ?? IsNull() });
+  }
+
+  /** The accounts of many owners of one kind and currency (no scope), created on first use: owner id → account id. */
+  async accounts(kind: AccountKind, ownerIds: string[], currency: Currency, m: EntityManager = this.ds.manager): Promise<Map<string, string>> {
+    const owners = [...new Set(ownerIds)].sort();
     await m.query(
-      `INSERT INTO ledger_accounts (kind, owner_id, currency) VALUES ($1, $2, $3)
-       ON CONFLICT (kind, owner_id, currency) DO NOTHING`,
-      [kind, owner, currency],
+      `INSERT INTO ledger_accounts (kind, owner_id, currency) SELECT $1, o, $3 FROM unnest($2::uuid[]) AS o
+       ON CONFLICT (kind, owner_id, currency, scope_id) DO NOTHING`,
+      [kind, owners, currency],
     );
-    return m.findOneByOrFail(LedgerAccountEntity, { kind, ownerId: owner, currency });
+    const rows = (await m.query(`SELECT id, owner_id FROM ledger_accounts WHERE kind = $1 AND owner_id = ANY($2::uuid[]) AND currency = $3 AND scope_id IS NULL`, [
+      kind,
+      owners,
+      currency,
+    ])) as Array<{ id: string; owner_id: string }>;
+    return new Map(rows.map((r) => [r.owner_id, r.id]));
   }
 
   /**
@@ -83,19 +104,28 @@ export class LedgerService {
       return { transaction: existing, entries: await m.find(LedgerEntryEntity, { where: { transactionId: existing.id }, order: { id: 'ASC' } }), replayed: true };
     }
     const transactionId = claimed[0].id;
-    const ids = [...new Set(req.entries.map((e) => e.accountId))].sort();
-    const locked: Array<{ id: string; kind: AccountKind; currency: Currency }> = await m.query(
-      `SELECT id, kind, currency FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-      [ids],
+    // Only an account that pays (a negative entry) can break a rule: it alone is locked (in id
+    // order, so postings never deadlock) and has its balance summed. An account that only receives
+    // is neither locked nor summed: many postings into one account (a round's captures, a
+    // project's income) never queue behind each other, and its rule cannot break (balances are
+    // derived from committed entries, so a concurrent credit can only make a later check stricter).
+    const ids = [...new Set(req.entries.map((e) => e.accountId))];
+    const paying = [...new Set(req.entries.filter((e) => e.amount < 0n).map((e) => e.accountId))].sort();
+    const locked: Array<{ id: string; kind: AccountKind; currency: Currency }> = paying.length
+      ? await m.query(`SELECT id, kind, currency FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [paying])
+      : [];
+    const receiving: Array<{ id: string; kind: AccountKind; currency: Currency }> = await m.query(
+      `SELECT id, kind, currency FROM ledger_accounts WHERE id = ANY($1::uuid[])`,
+      [ids.filter((id) => !paying.includes(id))],
     );
-    const missing = ids.find((id) => !locked.some((a) => a.id === id));
+    const known = [...locked, ...receiving];
+    const missing = ids.find((id) => !known.some((a) => a.id === id));
     if (missing) throw new RecordNotFoundError('ledger account', missing);
-    const sums: Array<{ account_id: string; balance: string }> = await m.query(
-      `SELECT account_id, SUM(amount)::text AS balance FROM ledger_entries WHERE account_id = ANY($1::uuid[]) GROUP BY account_id`,
-      [ids],
-    );
+    const sums: Array<{ account_id: string; balance: string }> = paying.length
+      ? await m.query(`SELECT account_id, SUM(amount)::text AS balance FROM ledger_entries WHERE account_id = ANY($1::uuid[]) GROUP BY account_id`, [paying])
+      : [];
     const accounts = new Map<string, AccountState>(
-      locked.map((a) => [a.id, { ...a, balance: BigInt(sums.find((s) => s.account_id === a.id)?.balance ?? '0') }]),
+      known.map((a) => [a.id, { ...a, balance: BigInt(sums.find((s) => s.account_id === a.id)?.balance ?? '0') }]),
     );
     try {
       assertPostable(req.entries, accounts, req.currency);
