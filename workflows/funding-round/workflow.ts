@@ -8,8 +8,8 @@
  *  1. Open: the operator's up-front share is held first (pledges wait: the round is `opening`),
  *     then the round opens and every member is told (one activity queues the mail).
  *  2. Close at the deadline, at once when cancelled, or when a pledge meets the goal of a round
- *     that closes on it (the API closes it under the round row's lock and sends `goalReached`).
- *     Closing flips the round's status under that lock: pledges in flight land first, none after.
+ *     that closes on it (the API closes it under the round's gate and sends `goalReached`).
+ *     Closing flips the round's status under that gate: pledges in flight land first, none after.
  *  3. Goal met: the holds are captured into the round's account, a page at a time; the payout
  *     waits for approval (the coordinator, or a vote of the backers); approved → the money goes to
  *     the project's account and, for a round that buys an asset, the backers' ownership table is
@@ -245,7 +245,7 @@ async function roundWithPledgesInPostgres(input: FundingRoundInput): Promise<Rou
     const remaining = deadline - Date.now();
     if (remaining > 0) await condition(closeNow, remaining);
 
-    // Close for pledges under the round row's lock: those in flight land first, none after.
+    // Close for pledges under the round's gate: those in flight land first, none after.
     status = 'closing';
     const closed = await money(() => closeRound({ roundId: input.roundId, seq: ++seq }));
     tally = closed;

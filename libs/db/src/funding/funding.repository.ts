@@ -9,6 +9,9 @@ import { LedgerService } from '../ledger/ledger.service';
 /** Shards of a round's running total: concurrent pledges of different members rarely share one. */
 export const TALLY_SHARDS = 16;
 
+/** The round's gate: shared by each pledge, exclusive for the close (`pg_advisory_xact_lock*`). */
+const GATE = (shared: boolean) => `SELECT pg_advisory_xact_lock${shared ? '_shared' : ''}(hashtextextended('funding-round:' || $1, 0))`;
+
 /** Why a pledge was refused; the API maps each code to its problem document. */
 export type PledgeRefusalCode = 'not_found' | 'legacy_round' | 'not_open_yet' | 'closed' | 'below_minimum' | 'operator_floor' | 'insufficient_funds';
 
@@ -68,11 +71,15 @@ interface RoundLockRow {
 
 /**
  * Funding rounds whose pledges live in PostgreSQL ("database" pledge mode). Each pledge is one
- * transaction: the round row is read `FOR SHARE` (so the close, an `UPDATE` of that row, waits for
- * pledges in flight, and no pledge starts once it has closed), the member's pledge row is locked
- * (one member's changes are serialized), the difference moves between the member's account and
- * their own `hold` account for this round (no account shared between members), and one shard of
- * the round's running total moves. Nothing sums over all pledges on a pledge.
+ * transaction: it holds the round's gate shared (a transaction-scoped advisory lock, so pledges
+ * never wait for each other on it), then reads the round's status; closing takes the gate
+ * exclusively, so it waits for every pledge in flight, and every pledge after it reads the closed
+ * status. The member's pledge row is locked (one member's changes are serialized), the
+ * difference moves between the member's account and their own `hold` account for this round (no
+ * account shared between members), and one shard of the round's running total moves. Nothing sums
+ * over all pledges on a pledge. (A shared row lock on the round would do the same, but turns every
+ * concurrent pledge into a write of the round row: PostgreSQL records several share-lockers as a
+ * multixact in the row.)
  *
  * Settlement (capture, release, refund) runs in pages: one transaction and one ledger posting per
  * page, marking each pledge settled, so a retried page moves nothing twice and a crowd of 20,000
@@ -88,9 +95,11 @@ export class FundingRepository {
   /** Sets a member's whole pledge to `amount` ("my pledge is now X"); the same X again changes nothing. */
   async setPledge(roundId: string, memberId: string, amount: bigint, opts: { allowOpening?: boolean } = {}): Promise<PledgeOutcome> {
     return this.ds.transaction(async (m) => {
+      await m.query(GATE(true), [roundId]);
+      // Read after the gate is held: a close that committed before is seen, none can start meanwhile.
       const [round] = (await m.query(
         `SELECT status, goal::text, currency, min_pledge::text, deadline, operator, close_when_goal_met, pledge_mode, deadline <= now() AS past_deadline
-           FROM funding_rounds WHERE id = $1 FOR SHARE`,
+           FROM funding_rounds WHERE id = $1`,
         [roundId],
       )) as RoundLockRow[];
       if (!round) throw new PledgeRefusedError('not_found', `funding round ${roundId} does not exist`);
@@ -108,13 +117,18 @@ export class FundingRepository {
       }
       const base = { roundId, memberId, status: round.status, goal: BigInt(round.goal), currency: round.currency, deadline: round.deadline };
 
-      if (amount > 0n) {
+      const lockPledge = async () =>
+        ((await m.query(`SELECT amount::text, seq, hold_account_id FROM funding_pledges WHERE round_id = $1 AND member_id = $2 FOR UPDATE`, [roundId, memberId])) as Array<{
+          amount: string;
+          seq: number;
+          hold_account_id: string | null;
+        }>)[0];
+      let pledge = await lockPledge();
+      if (!pledge && amount > 0n) {
+        // A first pledge: the row (a concurrent first pledge of the same member may create it first).
         await m.query(`INSERT INTO funding_pledges (round_id, member_id, amount, seq) VALUES ($1, $2, 0, 0) ON CONFLICT DO NOTHING`, [roundId, memberId]);
+        pledge = await lockPledge();
       }
-      const [pledge] = (await m.query(
-        `SELECT amount::text, seq, hold_account_id FROM funding_pledges WHERE round_id = $1 AND member_id = $2 FOR UPDATE`,
-        [roundId, memberId],
-      )) as Array<{ amount: string; seq: number; hold_account_id: string | null }>;
       const before = BigInt(pledge?.amount ?? '0');
       const delta = amount - before;
       if (delta === 0n) {
@@ -165,12 +179,13 @@ export class FundingRepository {
 
   /**
    * Closes an open round whose goal is met (a round that closes on its goal): under the round
-   * row's lock, so that pledges in flight land first and the total it checks is exact. True when
+   * gate (exclusive), so that pledges in flight land first and the total it checks is exact. True when
    * this call closed it.
    */
   async closeOnGoal(roundId: string): Promise<boolean> {
     return this.ds.transaction(async (m) => {
-      const [round] = (await m.query(`SELECT status, goal::text, close_when_goal_met FROM funding_rounds WHERE id = $1 FOR UPDATE`, [roundId])) as Array<{
+      await m.query(GATE(false), [roundId]);
+      const [round] = (await m.query(`SELECT status, goal::text, close_when_goal_met FROM funding_rounds WHERE id = $1`, [roundId])) as Array<{
         status: RoundStatus;
         goal: string;
         close_when_goal_met: boolean;
@@ -190,6 +205,7 @@ export class FundingRepository {
    */
   async close(roundId: string, seq: number): Promise<RoundTally> {
     return this.ds.transaction(async (m) => {
+      await m.query(GATE(false), [roundId]);
       await m.query(
         `UPDATE funding_rounds SET status = 'closing', record_seq = GREATEST(record_seq, $2), updated_at = now() WHERE id = $1 AND status IN ('opening', 'open')`,
         [roundId, seq],
