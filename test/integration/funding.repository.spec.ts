@@ -153,6 +153,22 @@ describe('FundingRepository (pledges in PostgreSQL)', () => {
     await expect(funding.setPledge(r, ids[0], 2_000n)).rejects.toMatchObject({ code: 'closed' });
   });
 
+  it('a crowd that meets the goal exactly, all at once, still closes the round, once (the last commit sees the whole total)', async () => {
+    const ids = await members(80);
+    const r = await round({ goal: 80_000n, closeWhenGoalMet: true });
+    // As the API does it: the pledge's transaction, then (a raise in a round that closes on its goal) the close check.
+    const closed = await Promise.all(
+      ids.map(async (m) => {
+        const out = await funding.setPledge(r, m, 1_000n);
+        return out.mayCloseOnGoal ? funding.closeOnGoal(r) : false;
+      }),
+    );
+    expect(closed.filter(Boolean)).toHaveLength(1);
+    const [{ status }] = (await ds.query(`SELECT status FROM funding_rounds WHERE id = $1`, [r])) as Array<{ status: string }>;
+    expect(status).toBe('closing');
+    expect((await consistent(r)).total).toBe(80_000n);
+  });
+
   it('captures each hold once, even with two settlers racing and a retried page; refunds each once', async () => {
     const ids = await members(57);
     const r = await round();

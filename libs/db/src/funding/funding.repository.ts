@@ -39,7 +39,11 @@ export interface PledgeOutcome {
   /** The round's live total and backers, this pledge included. */
   total: bigint;
   backers: number;
-  /** The round closes when its goal is met, and this pledge may have met it. */
+  /**
+   * The round closes when its goal is met and this pledge raised the total: call `closeIfGoalMet`
+   * now that it has committed (two pledges committing together each see only their own share of
+   * the total inside their transaction; the later one sees both after its commit).
+   */
   mayCloseOnGoal: boolean;
 }
 
@@ -173,7 +177,7 @@ export class FundingRepository {
         [roundId, memberId, String(delta), backersDelta],
       );
       const tally = await this.liveTally(roundId, m);
-      return { ...base, changed: true, amount, ...tally, mayCloseOnGoal: round.close_when_goal_met && delta > 0n && tally.total >= BigInt(round.goal) };
+      return { ...base, changed: true, amount, ...tally, mayCloseOnGoal: round.close_when_goal_met && delta > 0n };
     });
   }
 
@@ -183,6 +187,9 @@ export class FundingRepository {
    * this call closed it.
    */
   async closeOnGoal(roundId: string): Promise<boolean> {
+    // Committed totals first (no lock): most pledges of a round that closes on its goal stop here.
+    const [g] = (await this.ds.query(`SELECT goal::text FROM funding_rounds WHERE id = $1`, [roundId])) as Array<{ goal: string }>;
+    if (!g || (await this.liveTally(roundId)).total < BigInt(g.goal)) return false;
     return this.ds.transaction(async (m) => {
       await m.query(GATE(false), [roundId]);
       const [round] = (await m.query(`SELECT status, goal::text, close_when_goal_met FROM funding_rounds WHERE id = $1`, [roundId])) as Array<{
