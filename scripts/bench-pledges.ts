@@ -7,7 +7,8 @@
  *  1. the ledger alone: `LedgerService.post` moving money from many members into one hot account
  *     (what every pledge does, without the pledge);
  *  2. pledges: BENCH_MEMBERS members change their pledge BENCH_CHANGES times, BENCH_CONCURRENCY at
- *     a time, through `POST /members/me/rounds/:id/pledge`;
+ *     a time: the pledge transaction alone (`FundingRepository.setPledge`), then the whole request
+ *     through `POST /members/me/rounds/:id/pledge`;
  *  3. a crowd: BENCH_CROWD backers pledge once into one round that closes on its goal; the round
  *     then captures, is paid out, and the escrow, the books and the round's history are checked.
  */
@@ -134,6 +135,13 @@ async function main(): Promise<void> {
     });
     const ledgerRate = (MEMBERS * CHANGES) / l.seconds;
     out.push(line('ledger into a hot account', MEMBERS * CHANGES, l.seconds, l.lat));
+
+    // 2a. The pledge transaction alone (FundingRepository, no HTTP): where the time goes.
+    const directRound = await openRound(10n ** 15n, false);
+    const d = await load(MEMBERS * CHANGES, C, async (i) => {
+      await funding.setPledge(directRound, members[i % MEMBERS].id, BigInt(1_000 + ((i * 37) % 500) + Math.floor(i / MEMBERS)));
+    });
+    out.push(line('pledge transactions (no HTTP)', MEMBERS * CHANGES, d.seconds, d.lat));
 
     // 2. Pledge changes through the API.
     const roundId = await openRound(10n ** 15n, false);

@@ -8,6 +8,7 @@ import { NestFactory } from '@nestjs/core';
 import { Client as PgClient } from 'pg';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
+import { recordHistoriesIfAsked } from '../support/temporal';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const BACKERS = 24;
@@ -136,6 +137,8 @@ describe('funding rounds over HTTP with the real ledger', () => {
 
     // Backers hear the result by email.
     await eventually(async () => (await t.mail.messages()).find((m) => m.envelopeTo.includes(accepted[0].email) && m.subject.startsWith('Funded:')), 20_000);
+    await t.sys.temporal.workflow.getHandle(`round-${roundId}`).result();
+    await recordHistoriesIfAsked(t.sys.temporal, [{ workflowId: `round-${roundId}`, scenario: 'closed-on-goal-worker-restart-paid-out_v0.4.0' }]);
   });
 
   it('cancelling an open round releases every hold; bad pledges and bad rounds get clear 4xx answers', async () => {
@@ -178,6 +181,10 @@ describe('funding rounds over HTTP with the real ledger', () => {
     await eventually(async () => (await roundStatus(r2)) === 'cancelled');
     expect(await balance('member', ann.id)).toBe(START);
     expect(await held(r2)).toBe(0n);
+    await recordHistoriesIfAsked(t.sys.temporal, [
+      { workflowId: `round-${roundId}`, scenario: 'cancelled-while-open_v0.4.0' },
+      { workflowId: `round-${r2}`, scenario: 'cancelled-through-temporal_v0.4.0' },
+    ]);
 
     // Bad rounds are refused before anything starts.
     const bad = await t.http.post(`/admin/projects/${project.id}/rounds`).set(auth).send({ goal: '0', currency: 'XXX', deadline: 'soon' }).expect(400);

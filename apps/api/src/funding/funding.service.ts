@@ -9,6 +9,7 @@ import {
   cancelRoundUpdate,
   FUNDING_ROUND_WORKFLOW_TYPE,
   FundingRoundInput,
+  fundingRoundWorkflowId,
   getRoundQuery,
   goalReachedSignal,
   PledgeResult,
@@ -261,19 +262,18 @@ export class FundingService {
    * them as workflow updates.
    */
   async pledge(roundId: string, member: MemberEntity, amount: bigint): Promise<PledgeResult> {
-    const r = await this.find(roundId);
-    if (r.pledgeMode === 'workflow') return this.legacyPledge(r, member, amount);
     let out;
     try {
       out = await this.funding.setPledge(roundId, member.id, amount);
     } catch (err) {
-      if (err instanceof PledgeRefusedError && err.code !== 'legacy_round') throw PLEDGE_REFUSALS[err.code](err.message);
-      throw err;
+      if (!(err instanceof PledgeRefusedError)) throw err;
+      if (err.code === 'legacy_round') return this.legacyPledge(await this.find(roundId), member, amount);
+      throw PLEDGE_REFUSALS[err.code](err.message);
     }
     let status = out.status;
     if (out.mayCloseOnGoal && (await this.funding.closeOnGoal(roundId))) {
       status = 'closing';
-      await this.signalGoalReached(r);
+      await this.signalGoalReached(roundId);
     }
     return {
       roundId,
@@ -289,12 +289,12 @@ export class FundingService {
   }
 
   /** The round is closed in the database already; the workflow would otherwise close at its deadline. */
-  private async signalGoalReached(r: FundingRoundEntity): Promise<void> {
+  private async signalGoalReached(roundId: string): Promise<void> {
     try {
-      await this.temporal.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => this.temporal.workflow.getHandle(r.workflowId).signal(goalReachedSignal));
+      await this.temporal.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => this.temporal.workflow.getHandle(fundingRoundWorkflowId(roundId)).signal(goalReachedSignal));
     } catch (err) {
       // No pledge is taken any more; the workflow closes at its deadline if this never arrives.
-      this.logger.warn(`round ${r.id} met its goal but its workflow was not told (it closes at the deadline): ${err instanceof Error ? err.message : String(err)}`);
+      this.logger.warn(`round ${roundId} met its goal but its workflow was not told (it closes at the deadline): ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
