@@ -121,12 +121,14 @@ export class FundingRepository {
       }
       const base = { roundId, memberId, status: round.status, goal: BigInt(round.goal), currency: round.currency, deadline: round.deadline };
 
+      // The member's pledge row, locked, with their account (one round trip: this is the hot path).
       const lockPledge = async () =>
-        ((await m.query(`SELECT amount::text, seq, hold_account_id FROM funding_pledges WHERE round_id = $1 AND member_id = $2 FOR UPDATE`, [roundId, memberId])) as Array<{
-          amount: string;
-          seq: number;
-          hold_account_id: string | null;
-        }>)[0];
+        ((await m.query(
+          `SELECT amount::text, seq, hold_account_id,
+                  (SELECT id FROM ledger_accounts WHERE kind = 'member' AND owner_id = $2 AND currency = $3 AND scope_id IS NULL) AS wallet_id
+             FROM funding_pledges WHERE round_id = $1 AND member_id = $2 FOR UPDATE`,
+          [roundId, memberId, currency],
+        )) as Array<{ amount: string; seq: number; hold_account_id: string | null; wallet_id: string | null }>)[0];
       let pledge = await lockPledge();
       if (!pledge && amount > 0n) {
         // A first pledge: the row (a concurrent first pledge of the same member may create it first).
@@ -140,7 +142,7 @@ export class FundingRepository {
         return { ...base, changed: false, amount, ...tally, mayCloseOnGoal: false };
       }
 
-      const wallet = await this.ledger.account('member', memberId, currency, m);
+      const walletId = pledge.wallet_id ?? (await this.ledger.account('member', memberId, currency, m)).id;
       const holdId = pledge.hold_account_id ?? (await this.ledger.account('hold', memberId, currency, m, roundId)).id;
       try {
         await this.ledger.post(
@@ -148,14 +150,14 @@ export class FundingRepository {
             idempotencyKey: `round:${roundId}:hold:${memberId}:${pledge.seq + 1}`,
             kind: delta > 0n ? 'pledge-hold' : 'pledge-release',
             currency,
-            entries: delta > 0n ? movement(wallet.id, holdId, delta) : movement(holdId, wallet.id, -delta),
+            entries: delta > 0n ? movement(walletId, holdId, delta) : movement(holdId, walletId, -delta),
             memo: `funding round ${roundId}`,
           },
           m,
         );
       } catch (err) {
         if (err instanceof LedgerError && err.code === 'insufficient_funds') {
-          const balance = await this.ledger.balance(wallet.id, m);
+          const balance = await this.ledger.balance(walletId, m);
           throw new PledgeRefusedError(
             'insufficient_funds',
             `your balance of ${formatMoney(balance, currency)} cannot hold ${formatMoney(delta, currency)} more for this pledge`,
@@ -163,21 +165,24 @@ export class FundingRepository {
         }
         throw err;
       }
-      await m.query(`UPDATE funding_pledges SET amount = $3, seq = seq + 1, hold_account_id = $4, updated_at = now() WHERE round_id = $1 AND member_id = $2`, [
-        roundId,
-        memberId,
-        String(amount),
-        holdId,
-      ]);
+      // The pledge row, this member's shard of the running total, and the live total, in one
+      // statement: the shard as this transaction just wrote it plus the others as committed.
       const backersDelta = (amount > 0n ? 1 : 0) - (before > 0n ? 1 : 0);
-      await m.query(
-        `INSERT INTO funding_round_tallies (round_id, shard, total, backers) VALUES ($1, abs(hashtext($2::text)) % ${TALLY_SHARDS}, $3, $4)
-         ON CONFLICT (round_id, shard) DO UPDATE
-           SET total = funding_round_tallies.total + EXCLUDED.total, backers = funding_round_tallies.backers + EXCLUDED.backers`,
-        [roundId, memberId, String(delta), backersDelta],
-      );
-      const tally = await this.liveTally(roundId, m);
-      return { ...base, changed: true, amount, ...tally, mayCloseOnGoal: round.close_when_goal_met && delta > 0n };
+      const [row] = (await m.query(
+        `WITH p AS (
+           UPDATE funding_pledges SET amount = $3, seq = seq + 1, hold_account_id = $4, updated_at = now() WHERE round_id = $1 AND member_id = $2 RETURNING 1
+         ), t AS (
+           INSERT INTO funding_round_tallies (round_id, shard, total, backers) VALUES ($1, abs(hashtext($2::text)) % ${TALLY_SHARDS}, $5, $6)
+           ON CONFLICT (round_id, shard) DO UPDATE
+             SET total = funding_round_tallies.total + EXCLUDED.total, backers = funding_round_tallies.backers + EXCLUDED.backers
+           RETURNING shard, total, backers
+         )
+         SELECT (t.total + COALESCE(o.total, 0))::text AS total, (t.backers + COALESCE(o.backers, 0))::int AS backers, (SELECT count(*) FROM p)::int AS updated
+           FROM t LEFT JOIN LATERAL (SELECT SUM(total) AS total, SUM(backers) AS backers FROM funding_round_tallies WHERE round_id = $1 AND shard <> t.shard) o ON true`,
+        [roundId, memberId, String(amount), holdId, String(delta), backersDelta],
+      )) as Array<{ total: string; backers: number; updated: number }>;
+      if (row.updated !== 1) throw new Error(`pledge row of ${memberId} in round ${roundId} vanished while locked`);
+      return { ...base, changed: true, amount, total: BigInt(row.total), backers: row.backers, mayCloseOnGoal: round.close_when_goal_met && delta > 0n };
     });
   }
 
