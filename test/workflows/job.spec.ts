@@ -27,7 +27,10 @@ import {
   SendJobEventInput,
 } from '@app/contracts';
 import { jobWorkflow } from '../../workflows';
-import { recordHistoriesIfAsked, updateRefusal, useTimeSkipping } from '../support/temporal';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WORKFLOWS_ENTRY } from '@app/temporal';
+import { createTimeSkippingEnv, recordHistoriesIfAsked, updateRefusal } from '../support/temporal';
 
 type Activities = { [K in keyof JobActivities]: JobActivities[K] } & { [K in keyof DecisionActivities]: DecisionActivities[K] };
 const HOUR = 3_600_000;
@@ -68,7 +71,20 @@ async function eventually(ok: () => boolean, what: string): Promise<void> {
 }
 
 describe('jobWorkflow', () => {
-  const ts = useTimeSkipping();
+  // A time-skipping server per test (one bundle for the file): a job ends while the notifications
+  // it abandoned (ParentClosePolicy.ABANDON children) still run, and the test server then keeps
+  // time skipping locked, which stalls every later sleep of that server (temporalio/sdk-typescript
+  // issue 1101; the real server has no such lock).
+  const ts = {} as { env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap };
+  beforeAll(async () => {
+    ts.bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: new DefaultLogger('WARN') });
+  });
+  beforeEach(async () => {
+    ts.env = await createTimeSkippingEnv();
+  });
+  afterEach(async () => {
+    await ts.env?.teardown();
+  });
   const rejection = async (p: Promise<unknown>) => (await updateRefusal(p)).type;
 
   const input = async (over: Partial<JobInput> = {}): Promise<JobInput> => ({
@@ -266,6 +282,7 @@ describe('jobWorkflow', () => {
       const rework = await until(h, (v) => v.status === 'offered' && v.offers.length === 2);
       expect(rework.offers[1].nodeId).toBe('n-1'); // the same node first
       expect(rework.runs[0]).toMatchObject({ confirmation: 'rejected', reason: 'holes are 2 mm off' });
+      await eventually(() => w.events.some((e) => e.type === 'job.offered' && e.data.rework === true), 'the rework offer sent');
       expect(w.events.find((e) => e.type === 'job.offered' && e.data.rework === true)?.nodeId).toBe('n-1');
       await h.executeUpdate(answerOfferUpdate, { args: [{ kind: 'accept', nodeId: 'n-1' }] });
       await h.executeUpdate(completeJobUpdate, { args: [{ nodeId: 'n-1', made: 10, scrapped: 3 }] });
@@ -378,7 +395,7 @@ describe('jobWorkflow', () => {
 
   it('keeps the latest offers in its state and results, with a count; the daily retry remembers the input exclusions', async () => {
     await withWorker({ nodes: ['excluded', 'n-1'] }, async ({ taskQueue, w }) => {
-      const i = await input({ excludeNodeIds: ['excluded'], dueAt: new Date((await ts.env.currentTimeMs()) + 60 * DAY).toISOString() });
+      const i = await input({ excludeNodeIds: ['excluded'], offerTimeoutMs: 2 * DAY, dueAt: new Date((await ts.env.currentTimeMs()) + 60 * DAY).toISOString() });
       const h = await start(taskQueue, i);
       const total = OFFERS_KEPT + 3;
       for (let n = 1; n <= total; n++) {
@@ -401,7 +418,7 @@ describe('jobWorkflow', () => {
   });
 
   it('refuses quantities beyond the business bound and free text beyond its limit', async () => {
-    await withWorker({ nodes: ['n-1', 'n-2'] }, async ({ taskQueue }) => {
+    await withWorker({ nodes: ['n-1', 'n-2'] }, async ({ taskQueue, w }) => {
       const h = await start(taskQueue, await input({ quantity: 5 }));
       await until(h, (v) => v.status === 'offered');
       expect(await rejection(h.executeUpdate(answerOfferUpdate, { args: [{ kind: 'reject', nodeId: 'n-1', reason: 'x'.repeat(5000) }] }))).toBe(JobRejection.TextTooLong);
@@ -412,12 +429,13 @@ describe('jobWorkflow', () => {
       expect(await rejection(h.executeUpdate(completeJobUpdate, { args: [{ nodeId: 'n-1', made: 30, scrapped: 21 }] }))).toBe(JobRejection.InvalidReport);
       // Up to ten times the quantity is a plausible report (extra parts, set-up scrap).
       expect((await h.executeUpdate(completeJobUpdate, { args: [{ nodeId: 'n-1', made: 30, scrapped: 20 }] })).status).toBe('delivered');
-      await h.executeUpdate(cancelJobUpdate, { args: [{ actor: 'coordinator', reason: 'test over' }] });
-      await h.result();
+      await until(h, () => w.decisions.length === 1);
+      await confirm(w, 'confirm');
+      expect((await h.result()).yield).toEqual({ made: 30, scrapped: 20 });
     });
   });
 
-  it('a delivery nobody confirmed ends the job at once: a cancel afterwards is refused, never left waiting', async () => {
+  it('a delivery nobody confirmed ends the job at once, though the escalation mail is stuck: no open run is left for a cancel to wait on', async () => {
     let releaseMail!: () => void;
     const holdMail = new Promise<void>((r) => (releaseMail = r));
     await withWorker({ nodes: ['n-1'], holdMail }, async ({ taskQueue, w }) => {
@@ -427,16 +445,13 @@ describe('jobWorkflow', () => {
       await h.executeUpdate(answerOfferUpdate, { args: [{ kind: 'accept', nodeId: 'n-1' }] });
       await h.executeUpdate(completeJobUpdate, { args: [{ nodeId: 'n-1', made: 10, scrapped: 0 }] });
       await until(h, () => w.decisions.length === 1);
-      // Nobody answers; the escalation email is stuck (SMTP down): the job must still end.
-      await ts.env.sleep(2 * DAY + HOUR);
+      // Nobody answers; the escalation email is stuck (SMTP down): the job must still end. (Waiting
+      // on the result lets time pass to the decision's deadline.)
       const end = await h.result();
       expect(end.status).toBe('delivered');
       expect(end.runs[0].confirmation).toBe('unanswered');
-      const refused = await h.executeUpdate(cancelJobUpdate, { args: [{ actor: 'coordinator', reason: 'too late' }] }).then(
-        () => 'accepted',
-        (e: Error) => e.message,
-      );
-      expect(refused).not.toBe('accepted');
+      expect(w.emails.some((k) => k.includes(':delivery-unconfirmed'))).toBe(false); // still stuck
+      expect((await h.describe()).status.name).toBe('COMPLETED');
       releaseMail();
       await eventually(() => w.emails.some((k) => k.includes(':delivery-unconfirmed')), 'the escalation sent once SMTP is back');
       await recordHistoriesIfAsked(ts.env.client, [{ workflowId: jobWorkflowId(i.jobId), scenario: 'unanswered-ends-despite-stuck-mail_v0.4.0' }]);
@@ -516,13 +531,16 @@ describe('jobWorkflow', () => {
       await until(h, (v) => v.status === 'offered');
       await h.executeUpdate(answerOfferUpdate, { args: [{ kind: 'accept', nodeId: 'n-1' }] });
       expect((await h.executeUpdate(reportProgressUpdate, { args: [{ nodeId: 'n-1', percent: 10 }] })).status).toBe('in-progress');
-      const before = (await h.fetchHistory()).events!.length;
-      // Later reports are refused as already applied (the node API records them in PostgreSQL).
+      const accepted = async () => (await h.fetchHistory()).events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+      const before = await accepted();
+      // Later reports are refused as already applied (the node API records them in PostgreSQL), and
+      // so is a repeated acceptance: a refused update is no Update of the run (Temporal's limit
+      // counts accepted ones; the real server also leaves no event for it).
       for (let n = 0; n < 20; n++) {
         expect(await rejection(h.executeUpdate(reportProgressUpdate, { args: [{ nodeId: 'n-1', percent: 10 + n }] }))).toBe(JobRejection.Repeat);
         expect(await rejection(h.executeUpdate(answerOfferUpdate, { args: [{ kind: 'accept', nodeId: 'n-1' }] }))).toBe(JobRejection.Repeat);
       }
-      expect((await h.fetchHistory()).events!.length - before).toBeLessThan(5);
+      expect(await accepted()).toBe(before);
       await h.executeUpdate(cancelJobUpdate, { args: [{ actor: 'coordinator', reason: 'test over' }] });
       await h.result();
     });

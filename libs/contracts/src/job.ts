@@ -86,6 +86,16 @@ export interface JobOffer {
   answeredAt: string | null;
 }
 
+/** The latest progress report of a run, as the node API records it in PostgreSQL. */
+export interface JobProgress {
+  percent: number;
+  note: string | null;
+  /** When it was reported (absent in rows written by workflows before v0.4.0). */
+  reportedAt?: string;
+  /** Reports of this run so far. */
+  reports?: number;
+}
+
 export interface JobRun {
   made: number;
   scrapped: number;
