@@ -20,6 +20,7 @@ import {
   getJobQuery,
   JobInput,
   JobRejection,
+  jobNotificationWorkflowId,
   JobView,
   jobWorkflowId,
   OFFERS_KEPT,
@@ -505,7 +506,10 @@ describe('jobWorkflow', () => {
       await eventually(() => w.emails.some((k) => k.startsWith(`job:${i.jobId}:data-rejected`)), 'the coordinator told');
       await h.executeUpdate(cancelJobUpdate, { args: [{ actor: 'coordinator', reason: 'test over' }] });
       expect((await h.result()).status).toBe('cancelled');
-      await recordHistoriesIfAsked(ts.env.client, [{ workflowId: jobWorkflowId(i.jobId), scenario: 'data-rejected-goes-on_v0.4.0' }]);
+      await recordHistoriesIfAsked(ts.env.client, [
+        { workflowId: jobWorkflowId(i.jobId), scenario: 'data-rejected-goes-on_v0.4.0' },
+        { workflowId: jobNotificationWorkflowId(i.jobId, 1), scenario: 'mail-sent_v0.4.0' },
+      ]);
     });
   });
 
