@@ -33,6 +33,9 @@ describe('job dispatch to nodes over signed webhooks', () => {
   let seq = 0;
 
   beforeAll(async () => {
+    // Longer than the client's idle timeout (4 s), however loaded the machine: a socket the server
+    // closes while fetch reuses it would be an ECONNRESET of the test, not of the system.
+    t.sys.api.getHttpServer().keepAliveTimeout = 60_000;
     await t.sys.api.listen(0, '127.0.0.1');
     api = `http://127.0.0.1:${(t.sys.api.getHttpServer().address() as AddressInfo).port}`;
   });
