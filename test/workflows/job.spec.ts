@@ -414,7 +414,7 @@ describe('jobWorkflow', () => {
       expect(w.records.every((r) => r.offers.length <= OFFERS_KEPT)).toBe(true);
       await h.executeUpdate(cancelJobUpdate, { args: [{ actor: 'coordinator', reason: 'test over' }] });
       await h.result();
-      await recordHistoriesIfAsked(ts.env.client, [{ workflowId: jobWorkflowId(i.jobId), scenario: 'offers-bounded-exclusions-kept_v0.4.0' }]);
+      // (No history recorded: 14 offers make 780 events for commands the other histories replay.)
     });
   });
 
