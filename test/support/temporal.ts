@@ -78,10 +78,11 @@ export const quietDecisionActivities = {
  * (test/replay/histories/<type>/<scenario>.json); otherwise does nothing. Run the test that
  * produced them with the variable set to refresh the files after a deliberate change.
  */
-export async function recordHistoriesIfAsked(client: Client, runs: Array<{ workflowId: string; scenario: string }>): Promise<void> {
+export async function recordHistoriesIfAsked(client: Client, runs: Array<{ workflowId: string; runId?: string; scenario: string }>): Promise<void> {
   if (!process.env.DPN_RECORD_HISTORIES) return;
-  for (const { workflowId, scenario } of runs) {
-    const handle = client.workflow.getHandle(workflowId);
+  for (const { workflowId, runId, scenario } of runs) {
+    // Without a run id: the latest run (of a workflow that continued as new, the last one).
+    const handle = client.workflow.getHandle(workflowId, runId);
     const { type } = await handle.describe();
     const history = await handle.fetchHistory();
     const dir = join(__dirname, '..', 'replay', 'histories', type);

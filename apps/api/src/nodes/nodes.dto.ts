@@ -154,7 +154,7 @@ export class WebhookAttemptDto {
   @ApiProperty() url!: string;
   @ApiProperty({ nullable: true, type: Number }) statusCode!: number | null;
   @ApiProperty() latencyMs!: number;
-  @ApiProperty({ enum: ['delivered', 'retry', 'rejected', 'gone', 'blocked'] }) outcome!: string;
+  @ApiProperty({ enum: ['delivered', 'retry', 'rejected', 'gone', 'blocked', 'skipped'], description: 'skipped: not sent, no longer current (an offer that closed, a job that ended)' }) outcome!: string;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
   @ApiProperty({ format: 'date-time' }) at!: string;
 

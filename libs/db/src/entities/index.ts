@@ -10,7 +10,7 @@ import { NodeEntity } from './node.entity';
 import { ProjectEntity } from './project.entity';
 import { ProjectEventEntity } from './project-event.entity';
 import { RequestKeyEntity } from './request-key.entity';
-import { JobEntity } from './job.entity';
+import { JobEntity, JobOfferEntity } from './job.entity';
 import { NodeTokenEntity } from './node-token.entity';
 import { OutputPlanEntity } from './output-plan.entity';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
@@ -54,6 +54,7 @@ export const ENTITIES = [
   FundingRoundTallyEntity,
   WebhookAttemptEntity,
   JobEntity,
+  JobOfferEntity,
   NodeTokenEntity,
   OutputPlanEntity,
   ProjectPhasePlanEntity,
