@@ -3,7 +3,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { DATA_REJECTED } from '@app/contracts';
-import { ACTIVITY_INTERCEPTORS, CONSTRAINT_ATTEMPTS, isDataRejection, sqlStateOf } from './data-rejected.interceptor';
+import { sqlStateOf } from '@app/db';
+import { ACTIVITY_INTERCEPTORS, CONSTRAINT_ATTEMPTS, isDataRejection } from './data-rejected.interceptor';
 
 /** The error TypeORM throws when PostgreSQL refuses a statement (as the pg driver builds it). */
 function pgFailure(code: string, message: string): QueryFailedError {

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, Next } from '@temporalio/worker';
 import { DATA_REJECTED } from '@app/contracts';
+import { sqlStateOf } from '@app/db';
 
 /**
  * Attempts an integrity-constraint violation (SQLSTATE class 23) gets before it counts as the
@@ -9,17 +10,6 @@ import { DATA_REJECTED } from '@app/contracts';
  * (the row it collided with is there by then); one that keeps failing is the data.
  */
 export const CONSTRAINT_ATTEMPTS = 3;
-
-/** The PostgreSQL SQLSTATE of an error, looking through TypeORM's wrapper and `cause` chains. */
-export function sqlStateOf(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth++) {
-    const { code, driverError, cause } = e as { code?: unknown; driverError?: unknown; cause?: unknown };
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-    e = driverError ?? cause;
-  }
-  return undefined;
-}
 
 /**
  * Whether an activity's failure is its data's fault, so that retrying the same input cannot

@@ -30,12 +30,16 @@ const hostPort = z
   .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, for example localhost:7233');
 
 const port = z.coerce.number().int().min(1).max(65535);
+const millis = (max: number) => z.coerce.number().int().min(1, 'must be a positive number of milliseconds').max(max);
+const positive = z.coerce.number().int().min(1, 'must be a positive whole number').max(1_000_000);
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(3000),
   PUBLIC_URL: z.string().url().optional(),
   DATABASE_URL: postgresUrl,
+  DATABASE_CONNECT_TIMEOUT_MS: millis(60_000).default(3_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: millis(600_000).default(15_000),
   TEMPORAL_ADDRESS: hostPort.default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('dpn'),
@@ -60,6 +64,11 @@ export class AppConfig {
   readonly port!: number;
   readonly publicUrl!: string;
   readonly databaseUrl!: string;
+  /**
+   * How long a request waits for a database connection, and how long one statement may run:
+   * past either it fails (503 `retry` at the API), instead of hanging while PostgreSQL is down.
+   */
+  readonly database!: { connectTimeoutMs: number; statementTimeoutMs: number };
   readonly temporal!: { address: string; namespace: string; taskQueue: string };
   readonly smtpUrl!: string;
   readonly mailFrom!: string;
@@ -95,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { require
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     databaseUrl: e.DATABASE_URL,
+    database: { connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS, statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS },
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
