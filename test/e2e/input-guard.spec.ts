@@ -44,8 +44,11 @@ const BAD_TEXTS = [
   ['NUL', NUL],
   ['lone surrogate', SURROGATE],
 ] as const;
-/** The edge's codes for text it refuses (see apps/api/src/common/input-guard.ts). */
-const GUARD_CODE = 'invalid_text';
+/** A bad field is `validation_failed`, like any other; the edge's own field codes say what is wrong (apps/api/src/common/input-guard.ts). */
+const GUARD_CODE = 'validation_failed';
+const TEXT_FAULTS = ['nulCharacter', 'unpairedSurrogate', 'malformedEncoding', 'tooLong', 'invalidHeader'];
+const faultAt = (body: { errors?: Array<{ field: string; code: string }> }, field: string) =>
+  (body.errors ?? []).some((e) => e.field === field && TEXT_FAULTS.includes(e.code));
 
 describe('the HTTP edge refuses text PostgreSQL cannot store', () => {
   const ctx = useTestSystem({ worker: false });
@@ -156,19 +159,19 @@ describe('the HTTP edge refuses text PostgreSQL cannot store', () => {
           out.push({ label: `${method.toUpperCase()} ${template} path ${name} lone surrogate`, method, url: fill({ name, raw: 'a%ED%A0%80b' }), headers, field: 'path' });
         }
         for (const p of params.filter((x) => x.in === 'query')) {
-          out.push({ label: `${method.toUpperCase()} ${template} query ${p.name} NUL`, method, url: `${url}?${p.name}=a%00b`, headers, field: `query.${p.name}` });
-          out.push({ label: `${method.toUpperCase()} ${template} query ${p.name} lone surrogate`, method, url: `${url}?${p.name}=a%ED%A0%80b`, headers, field: `query.${p.name}` });
+          out.push({ label: `${method.toUpperCase()} ${template} query ${p.name} NUL`, method, url: `${url}?${p.name}=a%00b`, headers, field: p.name });
+          out.push({ label: `${method.toUpperCase()} ${template} query ${p.name} lone surrogate`, method, url: `${url}?${p.name}=a%ED%A0%80b`, headers, field: p.name });
         }
         for (const p of params.filter((x) => x.in === 'header' && x.name.toLowerCase() !== 'authorization')) {
           // Node's HTTP parser itself refuses a NUL in a header (tested below with a raw socket);
           // what can arrive is any Latin-1 byte, which no data header of ours accepts.
-          out.push({ label: `${method.toUpperCase()} ${template} header ${p.name}`, method, url, headers: { ...headers, [p.name]: 'key-\u00e9\u00ff' }, field: `header.${p.name}` });
+          out.push({ label: `${method.toUpperCase()} ${template} header ${p.name}`, method, url, headers: { ...headers, [p.name]: 'key-\u00e9\u00ff' }, field: p.name });
         }
         const schema = op.requestBody?.content?.['application/json']?.schema;
         if (schema) {
           for (const path of stringPaths(schema)) {
             for (const [what, text] of BAD_TEXTS) {
-              out.push({ label: `${method.toUpperCase()} ${template} body ${path.join('.')} ${what}`, method, url, headers, body: bodyWith(path, text), field: ['body', ...path].join('.') });
+              out.push({ label: `${method.toUpperCase()} ${template} body ${path.join('.')} ${what}`, method, url, headers, body: bodyWith(path, text), field: path.join('.') });
             }
           }
           // Keys are text too.
@@ -184,8 +187,8 @@ describe('the HTTP edge refuses text PostgreSQL cannot store', () => {
     const templates = new Set(all.map((c) => c.label.split(' ').slice(0, 2).join(' ')));
     // A sanity floor: the API has dozens of operations taking text; a broken walker finds few.
     expect(templates.size).toBeGreaterThan(40);
-    expect(all.some((c) => c.field.startsWith('body.tasks.0.'))).toBe(true);
-    expect(all.some((c) => c.field === 'body.comment')).toBe(true);
+    expect(all.some((c) => c.field.startsWith('tasks.0.'))).toBe(true);
+    expect(all.some((c) => c.field === 'comment')).toBe(true);
   });
 
   it('answers each NUL or lone surrogate with a 400 problem naming the field', async () => {
@@ -198,8 +201,7 @@ describe('the HTTP edge refuses text PostgreSQL cannot store', () => {
         res.status === 400 &&
         /application\/problem\+json/.test(String(res.headers['content-type'])) &&
         res.body.code === GUARD_CODE &&
-        Array.isArray(res.body.errors) &&
-        res.body.errors.some((e: { field: string }) => e.field === c.field || (c.field === 'path' && e.field.startsWith('path')));
+        faultAt(res.body, c.field);
       if (!ok) wrong.push(`${c.label}: ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
     }
     expect(wrong).toEqual([]);
@@ -212,13 +214,12 @@ describe('the HTTP edge refuses text PostgreSQL cannot store', () => {
     const path = await ctx.http.get('/decide/a%00b');
     const query = await ctx.http.get(`/decide/${token}?answered=%00`);
     for (const [res, field] of [
-      [form, 'body.option'],
-      [comment, 'body.comment'],
+      [form, 'option'],
+      [comment, 'comment'],
       [path, 'path'],
-      [query, 'query.answered'],
+      [query, 'answered'],
     ] as const) {
-      expect({ field, status: res.status, code: res.body.code }).toEqual({ field, status: 400, code: GUARD_CODE });
-      expect(res.body.errors.map((e: { field: string }) => e.field)).toContainEqual(field === 'path' ? expect.stringMatching(/^path/) : field);
+      expect({ field, status: res.status, code: res.body.code, fault: faultAt(res.body, field) }).toEqual({ field, status: 400, code: GUARD_CODE, fault: true });
     }
   });
 
@@ -230,7 +231,7 @@ describe('the HTTP edge refuses text PostgreSQL cannot store', () => {
       body: raw,
     });
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ code: GUARD_CODE, errors: [expect.objectContaining({ field: 'body', code: 'malformedEncoding' })] });
+    expect(await res.json()).toMatchObject({ code: GUARD_CODE, errors: [{ field: 'body', code: 'malformedEncoding' }] });
   });
 
   it('refuses over-long text anywhere in a body', async () => {
@@ -239,7 +240,7 @@ describe('the HTTP edge refuses text PostgreSQL cannot store', () => {
       .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
       .send({ name: 'Ada', email: 'ada@example.org', extra: { deep: ['x'.repeat(200_000)] } });
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ code: GUARD_CODE, errors: [expect.objectContaining({ field: 'body.extra.deep.0', code: 'tooLong' })] });
+    expect(res.body).toMatchObject({ code: GUARD_CODE, errors: [{ field: 'extra.deep.0', code: 'tooLong' }] });
   });
 
   it('bounds JSON nesting depth (400, never a 500)', async () => {

@@ -3,9 +3,12 @@
  * service runs: the JSON or form body at any depth (values and keys), every query parameter, every
  * path segment and the headers we use as data. Text PostgreSQL cannot store (NUL), text that is not
  * Unicode (an unpaired UTF-16 surrogate, a percent-encoding that is not UTF-8) and text longer than
- * anything this API takes are refused with one 400 problem (`invalid_text`) listing each field; a
- * body nested deeper than any of our DTOs is `too_deeply_nested`. Field validators (DTOs) still
- * apply their tighter, per-field rules afterwards.
+ * anything this API takes are refused with one 400 problem, `validation_failed` like any other bad
+ * field, listing each field (named as the DTO errors name them: `tasks.0.title`, a query parameter
+ * by its name, a header by its name, `path` for a path segment) with a code of its own
+ * (`nulCharacter`, `unpairedSurrogate`, `malformedEncoding`, `tooLong`, `invalidHeader`); a body
+ * nested deeper than any of our DTOs is `too_deeply_nested`. Field validators (DTOs) still apply
+ * their tighter, per-field rules afterwards.
  *
  * Why at the edge and not per field: a NUL that slips past a DTO reaches a workflow, whose activity
  * then fails on every retry (the database refuses it) and blocks the process for good.
@@ -55,7 +58,7 @@ const MESSAGES: Record<TextFault | 'malformedEncoding' | 'invalidHeader', string
 class Faults {
   readonly errors: FieldError[] = [];
   add(field: string, code: keyof typeof MESSAGES): void {
-    if (this.errors.length < INPUT_LIMITS.maxErrors) this.errors.push({ field, code, message: `${field} ${MESSAGES[code]}` });
+    if (this.errors.length < INPUT_LIMITS.maxErrors) this.errors.push({ field, code, message: `${field === 'path' ? 'a path segment' : field} ${MESSAGES[code]}` });
   }
   text(field: string, s: string, max: number): void {
     const fault = textFault(s, max);
@@ -73,17 +76,18 @@ function decode(s: string): string | undefined {
 
 /** Walks a parsed body without recursion (so a deep body cannot exhaust the stack here either). */
 function checkBody(body: unknown, faults: Faults): 'too_deep' | undefined {
-  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: body, path: 'body', depth: 0 }];
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: body, path: '', depth: 0 }];
   while (stack.length) {
     const { value, path, depth } = stack.pop()!;
     if (typeof value === 'string') {
-      faults.text(path, value, INPUT_LIMITS.maxBodyText);
+      faults.text(path || 'body', value, INPUT_LIMITS.maxBodyText);
     } else if (value !== null && typeof value === 'object') {
       if (depth >= INPUT_LIMITS.maxDepth) return 'too_deep';
       const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
       for (const [key, v] of entries) {
-        if (!Array.isArray(value)) faults.text(path, key, INPUT_LIMITS.maxBodyText);
-        stack.push({ value: v, path: `${path}.${key}`, depth: depth + 1 });
+        const field = path ? `${path}.${key}` : key;
+        if (!Array.isArray(value)) faults.text(textFault(key, INPUT_LIMITS.maxBodyText) ? path || 'body' : field, key, INPUT_LIMITS.maxBodyText);
+        stack.push({ value: v, path: field, depth: depth + 1 });
       }
     }
   }
@@ -93,12 +97,12 @@ function checkBody(body: unknown, faults: Faults): 'too_deep' | undefined {
 function checkUrl(rawUrl: string, faults: Faults): void {
   const q = rawUrl.indexOf('?');
   const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
-  path.split('/').forEach((segment, i) => {
-    if (!segment) return;
+  for (const segment of path.split('/')) {
+    if (!segment) continue;
     const text = decode(segment);
-    if (text === undefined) faults.add(`path.${i}`, 'malformedEncoding');
-    else faults.text(`path.${i}`, text, INPUT_LIMITS.maxUrlText);
-  });
+    if (text === undefined) faults.add('path', 'malformedEncoding');
+    else faults.text('path', text, INPUT_LIMITS.maxUrlText);
+  }
   if (q === -1) return;
   for (const pair of rawUrl.slice(q + 1).split('&')) {
     if (!pair) continue;
@@ -106,7 +110,7 @@ function checkUrl(rawUrl: string, faults: Faults): void {
     const rawKey = eq === -1 ? pair : pair.slice(0, eq);
     const key = decode(rawKey.replace(/\+/g, ' '));
     const value = eq === -1 ? '' : decode(pair.slice(eq + 1).replace(/\+/g, ' '));
-    const field = `query.${key === undefined || textFault(key, INPUT_LIMITS.maxUrlText) ? rawKey.slice(0, 64) : key}`;
+    const field = key === undefined || textFault(key, INPUT_LIMITS.maxUrlText) ? 'query' : key;
     if (key === undefined || value === undefined) faults.add(field, 'malformedEncoding');
     else {
       faults.text(field, key, INPUT_LIMITS.maxUrlText);
@@ -118,7 +122,7 @@ function checkUrl(rawUrl: string, faults: Faults): void {
 const charsetOf = (req: IncomingMessage) => /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase() ?? 'utf-8';
 
 const bytesProblem = (faults: Faults) =>
-  new ProblemException(400, 'invalid_text', 'the request body is not valid UTF-8 text', faults.errors);
+  new ProblemException(400, 'validation_failed', 'the request body is not valid UTF-8 text', faults.errors);
 
 /**
  * `verify` hook of the JSON parser: the raw body must be UTF-8 (a decoder would otherwise turn
@@ -138,7 +142,7 @@ export function verifyFormBytes(req: IncomingMessage, _res: unknown, buf: Buffer
   for (const pair of buf.toString('latin1').split('&')) {
     const [rawKey, rawValue = ''] = pair.split('=', 2);
     const key = decode(rawKey.replace(/\+/g, ' '));
-    if (key === undefined || decode(rawValue.replace(/\+/g, ' ')) === undefined) faults.add(`body.${key ?? rawKey.slice(0, 64)}`, 'malformedEncoding');
+    if (key === undefined || decode(rawValue.replace(/\+/g, ' ')) === undefined) faults.add(key && !textFault(key, INPUT_LIMITS.maxBodyText) ? key : 'body', 'malformedEncoding');
   }
   if (faults.errors.length) throw bytesProblem(faults);
 }
@@ -151,14 +155,14 @@ export function inputGuard(req: Request, _res: Response, next: NextFunction): vo
     const raw = req.headers[name];
     const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
     const display = name.replace(/(^|-)(\w)/g, (_, dash: string, c: string) => dash + c.toUpperCase());
-    if (values.some((v) => !rule.test(v))) faults.add(`header.${display}`, 'invalidHeader');
+    if (values.some((v) => !rule.test(v))) faults.add(display, 'invalidHeader');
   }
   if (checkBody(req.body, faults) === 'too_deep') {
     return next(new ProblemException(400, 'too_deeply_nested', `the request body is nested deeper than ${INPUT_LIMITS.maxDepth} levels`));
   }
   if (faults.errors.length) {
     const fields = [...new Set(faults.errors.map((e) => e.field))];
-    return next(new ProblemException(400, 'invalid_text', `the request carries text that cannot be accepted: ${fields.join(', ')}`, faults.errors));
+    return next(new ProblemException(400, 'validation_failed', `the request carries text that cannot be accepted: ${fields.join(', ')}`, faults.errors));
   }
   next();
 }
