@@ -73,7 +73,8 @@ describe('while Temporal is down', () => {
   });
 
   it('reports Temporal down and PostgreSQL up on /health (503)', async () => {
-    const res = await http.get('/health').expect(503);
+    expect((await http.get('/health').expect(503)).body).toEqual({ status: 'down' });
+    const res = await http.get('/health').set(auth).expect(503);
     expect(res.body.details.postgres.status).toBe('up');
     expect(res.body.details.temporal.status).toBe('down');
   });

@@ -134,7 +134,7 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
  * The usual frame of an e2e file: a fresh database and the system booted once for the file
  * (beforeAll), both torn down after it. Read the fields inside tests, not at module load.
  */
-export function useTestSystem(opts: { worker?: boolean; mail?: boolean } = {}): {
+export function useTestSystem(opts: { worker?: boolean; mail?: boolean; env?: Record<string, string> } = {}): {
   db: TestDatabase;
   sys: TestSystem;
   http: ReturnType<typeof request>;
@@ -149,7 +149,7 @@ export function useTestSystem(opts: { worker?: boolean; mail?: boolean } = {}): 
       ctx.mail = await startMailCatcher({ storeDir: mailDir, smtpPort: 0, uiPort: 0 });
     }
     ctx.db = await createTestDatabase();
-    ctx.sys = await startSystem({ databaseUrl: ctx.db.url, worker: opts.worker, smtpUrl: ctx.mail?.smtpUrl });
+    ctx.sys = await startSystem({ databaseUrl: ctx.db.url, worker: opts.worker, smtpUrl: ctx.mail?.smtpUrl, env: opts.env });
     ctx.http = request(ctx.sys.api.getHttpServer());
   });
   afterAll(async () => {

@@ -1,13 +1,27 @@
 import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import { AppConfig } from '@app/config';
 import { AppModule } from './app.module';
 import { ProblemException } from './common/problem';
 import { ProblemFilter } from './common/problem.filter';
 import { inputGuard, verifyFormBytes, verifyJsonBytes } from './common/input-guard';
+import { authFailureLimit, decidePageLimit } from './common/rate-limits';
 import { createValidationPipe } from './common/validation';
+
+/**
+ * `Cache-Control: no-store` on every answer to an authenticated request, on the authenticated
+ * areas (their 401s too), on `/health` and on the signed-link page: tokens, webhook secrets and
+ * members' data must not stay in a browser's or a proxy's cache.
+ */
+const NO_STORE_PATHS = /^\/(admin|members|nodes|decide|health)(\/|$)/;
+function noStore(req: Request, res: Response, next: NextFunction): void {
+  if (req.headers.authorization !== undefined || NO_STORE_PATHS.test(req.path)) res.setHeader('Cache-Control', 'no-store');
+  next();
+}
 
 /**
  * Express's body parsers report their errors with a `type` such as `entity.parse.failed` and an
@@ -40,7 +54,19 @@ function bodyParserErrors(err: unknown, _req: Request, _res: Response, next: Nex
  * tests exercise the real configuration.
  */
 export async function createApiApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, ...(logger !== undefined ? { logger } : {}) });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, ...(logger !== undefined ? { logger } : {}) });
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
+  // Security headers (helmet's defaults: nosniff, no X-Powered-By, a same-origin CSP...), and no
+  // page of ours in a frame: the docs and the decision page cannot be clickjacked.
+  app.use(
+    helmet({
+      frameguard: { action: 'deny' },
+      contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"] } },
+    }),
+  );
+  app.use(noStore);
+  app.use(['/admin', '/members', '/nodes'], authFailureLimit(config.rateLimits.authFailures));
+  app.use('/decide', decidePageLimit(config.rateLimits.decidePerMinute));
   app.use(express.json({ limit: '1mb', strict: true, verify: verifyJsonBytes }), bodyParserErrors);
   // The decision page's form posts (the only HTML form): urlencoded there, nowhere else.
   app.use('/decide', express.urlencoded({ extended: false, limit: '16kb', verify: verifyFormBytes }), bodyParserErrors);

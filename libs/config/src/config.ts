@@ -48,6 +48,12 @@ const EnvSchema = z.object({
   COORDINATOR_EMAIL: z.string().email().default('coordinator@dpn.localhost'),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
+  RATE_LIMIT_AUTH_FAILURES: positive.default(20),
+  RATE_LIMIT_DECIDE: positive.default(60),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[\w.:/,\s-]+)$/, 'must be true, false, a number of proxies, or addresses/subnets (comma-separated)')
+    .optional(),
   LOG_FORMAT: z.enum(['text', 'json']).optional(),
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });
@@ -78,6 +84,13 @@ export class AppConfig {
   readonly adminToken?: string;
   /** Signs the members' decision links (HMAC). Required by the API and the worker. */
   readonly linkSecret?: string;
+  /**
+   * Per client address: failed authentications (401) allowed per 15 minutes before every
+   * authenticated route answers 429 for the rest of the window; requests per minute to `/decide`.
+   */
+  readonly rateLimits!: { authFailures: number; decidePerMinute: number };
+  /** Express `trust proxy`: which proxies' X-Forwarded-For to believe for the client address. Unset: none. */
+  readonly trustProxy?: boolean | number | string;
   readonly logFormat!: 'text' | 'json';
   readonly workflowBundlePath?: string;
 }
@@ -111,6 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { require
     coordinatorEmail: e.COORDINATOR_EMAIL,
     adminToken: e.ADMIN_TOKEN,
     linkSecret: e.LINK_SECRET,
+    rateLimits: { authFailures: e.RATE_LIMIT_AUTH_FAILURES, decidePerMinute: e.RATE_LIMIT_DECIDE },
+    trustProxy: e.TRUST_PROXY === undefined ? undefined : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'text'),
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
   }) as AppConfig;
