@@ -243,6 +243,19 @@ describe('the HTTP edge refuses text PostgreSQL cannot store', () => {
     expect(res.body).toMatchObject({ code: GUARD_CODE, errors: [{ field: 'extra.deep.0', code: 'tooLong' }] });
   });
 
+  it('refuses JSON numbers that cannot be carried exactly (a node reporting made: 1e20)', async () => {
+    const res = await ctx.http
+      .post(`/nodes/me/jobs/${randomUUID()}/complete`)
+      .set('Authorization', `Bearer ${tokens.node}`)
+      .set('Content-Type', 'application/json')
+      .send('{"made":1e20,"scrapped":1e400}');
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { field: string; code: string }) => [e.field, e.code]).sort()).toEqual([
+      ['made', 'numberOutOfRange'],
+      ['scrapped', 'numberOutOfRange'],
+    ]);
+  });
+
   it('bounds JSON nesting depth (400, never a 500)', async () => {
     let nested: unknown = 'leaf';
     for (let i = 0; i < 40; i++) nested = { n: nested };

@@ -50,6 +50,13 @@ describe('inputGuard', () => {
     ]);
   });
 
+  it('refuses JSON numbers beyond the exactly representable integers', () => {
+    expect(run({ body: { made: 1e20, scrapped: Infinity, ok: 9_007_199_254_740_991, half: 0.5 } })?.errors?.map((e) => [e.field, e.code]).sort()).toEqual([
+      ['made', 'numberOutOfRange'],
+      ['scrapped', 'numberOutOfRange'],
+    ]);
+  });
+
   it('checks path segments and query parameters as decoded text', () => {
     expect(run({ originalUrl: '/admin/members/a%00b' })?.errors).toEqual([expect.objectContaining({ field: 'path', code: 'nulCharacter' })]);
     expect(run({ originalUrl: '/a/%ED%A0%80' })?.errors).toEqual([expect.objectContaining({ field: 'path', code: 'malformedEncoding' })]);

@@ -6,8 +6,9 @@
  * anything this API takes are refused with one 400 problem, `validation_failed` like any other bad
  * field, listing each field (named as the DTO errors name them: `tasks.0.title`, a query parameter
  * by its name, a header by its name, `path` for a path segment) with a code of its own
- * (`nulCharacter`, `unpairedSurrogate`, `malformedEncoding`, `tooLong`, `invalidHeader`); a body
- * nested deeper than any of our DTOs is `too_deeply_nested`. Field validators (DTOs) still apply
+ * (`nulCharacter`, `unpairedSurrogate`, `malformedEncoding`, `tooLong`, `invalidHeader`; and
+ * `numberOutOfRange` for a JSON number no quantity can be); a body nested deeper than any of our
+ * DTOs is `too_deeply_nested`. Field validators (DTOs) still apply
  * their tighter, per-field rules afterwards.
  *
  * Why at the edge and not per field: a NUL that slips past a DTO reaches a workflow, whose activity
@@ -47,7 +48,8 @@ export function textFault(s: string, maxLength: number): TextFault | undefined {
   return undefined;
 }
 
-const MESSAGES: Record<TextFault | 'malformedEncoding' | 'invalidHeader', string> = {
+const MESSAGES: Record<TextFault | 'malformedEncoding' | 'invalidHeader' | 'numberOutOfRange', string> = {
+  numberOutOfRange: `is a number beyond ±${Number.MAX_SAFE_INTEGER}, which cannot be carried exactly (money goes as a string of digits)`,
   nulCharacter: 'contains a NUL character (\\u0000), which cannot be stored',
   unpairedSurrogate: 'contains an unpaired UTF-16 surrogate: it is not valid Unicode text',
   tooLong: 'is longer than this API accepts',
@@ -81,6 +83,9 @@ function checkBody(body: unknown, faults: Faults): 'too_deep' | undefined {
     const { value, path, depth } = stack.pop()!;
     if (typeof value === 'string') {
       faults.text(path || 'body', value, INPUT_LIMITS.maxBodyText);
+    } else if (typeof value === 'number') {
+      // JSON.parse makes 1e400 Infinity and rounds 9007199254740993: no quantity of ours is that large.
+      if (!(Math.abs(value) <= Number.MAX_SAFE_INTEGER)) faults.add(path || 'body', 'numberOutOfRange');
     } else if (value !== null && typeof value === 'object') {
       if (depth >= INPUT_LIMITS.maxDepth) return 'too_deep';
       const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
