@@ -3,12 +3,15 @@
  * fault, a conflict to retry, or the database being unreachable.
  */
 
+/** Five characters, as SQLSTATEs are; none starts with E, as Node's socket codes do (EPIPE). */
+const SQLSTATE = /^[0-9A-DF-Z][0-9A-Z]{4}$/;
+
 /** The PostgreSQL SQLSTATE of an error, looking through TypeORM's wrapper and `cause` chains. */
 export function sqlStateOf(err: unknown): string | undefined {
   let e: unknown = err;
   for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth++) {
     const { code, driverError, cause } = e as { code?: unknown; driverError?: unknown; cause?: unknown };
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    if (typeof code === 'string' && SQLSTATE.test(code)) return code;
     e = driverError ?? cause;
   }
   return undefined;

@@ -105,9 +105,6 @@ export class ProblemFilter implements ExceptionFilter {
     if (e instanceof QueryFailedError && RETRYABLE_SQLSTATES.has((e.driverError as { code?: string } | undefined)?.code ?? '')) {
       return make(503, 'retry', 'the request collided with a concurrent one; retry it (with the same Idempotency-Key)', { requestId });
     }
-    if (isDatabaseUnavailable(e)) {
-      return make(503, 'retry', 'the database is unavailable or busy; retry shortly (with the same Idempotency-Key, if any)', { requestId });
-    }
     if (e instanceof IdempotencyConflictError) return make(409, 'idempotency_key_reused', e.message);
     if (e instanceof RecordNotFoundError) return make(404, 'not_found', e.message);
     if (e instanceof HttpException) {
@@ -120,6 +117,9 @@ export class ProblemFilter implements ExceptionFilter {
       return make(HttpStatus.SERVICE_UNAVAILABLE, 'temporal_unavailable', 'the workflow engine (Temporal) is unreachable; try again shortly', {
         requestId,
       });
+    }
+    if (isDatabaseUnavailable(e)) {
+      return make(503, 'retry', 'the database is unavailable or busy; retry shortly (with the same Idempotency-Key, if any)', { requestId });
     }
     return make(500, 'internal_error', `an unexpected error occurred; quote request id ${requestId} when reporting it`, { requestId });
   }
