@@ -1,3 +1,4 @@
+import { Client, ClientConfig } from 'pg';
 import { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
@@ -20,12 +21,25 @@ export function dataSourceOptions(databaseUrl: string, timeouts?: { connectTimeo
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,
-    // pg Pool options: `connectionTimeoutMillis` bounds both a new connection and the wait for a
-    // free one; `statement_timeout` is sent to the server with each new connection.
-    extra: {
-      max: 10,
-      application_name: 'dpn',
-      ...(timeouts ? { connectionTimeoutMillis: timeouts.connectTimeoutMs, statement_timeout: timeouts.statementTimeoutMs } : {}),
-    },
+    // pg Pool options. `statement_timeout` is sent to the server with each new connection.
+    extra: { max: 10, application_name: 'dpn', ...(timeouts ? boundedPool(timeouts) : {}) },
+  };
+}
+
+/**
+ * Two bounds that pg's pool would otherwise give one value (`connectionTimeoutMillis`): opening a
+ * connection (short: a server that does not answer is down) and waiting for a free one of the
+ * pool's 10 (as long as a statement may run: under a burst, requests queue rather than fail).
+ */
+function boundedPool(timeouts: { connectTimeoutMs: number; statementTimeoutMs: number }) {
+  class BoundedConnectClient extends Client {
+    constructor(config?: ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: timeouts.connectTimeoutMs });
+    }
+  }
+  return {
+    Client: BoundedConnectClient,
+    connectionTimeoutMillis: timeouts.statementTimeoutMs + timeouts.connectTimeoutMs,
+    statement_timeout: timeouts.statementTimeoutMs,
   };
 }

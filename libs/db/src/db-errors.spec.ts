@@ -20,6 +20,7 @@ describe('database errors', () => {
     ['a statement cancelled at statement_timeout (57014)', queryFailed('57014')],
     ['too many connections (53300)', pgError('53300')],
     ['the pool giving up', new Error('timeout exceeded when trying to connect')],
+    ['a connect that timed out', new Error('timeout expired')],
     ['a dropped connection', new Error('Connection terminated unexpectedly')],
     ['all addresses of a host refused', Object.assign(new AggregateError([socket('ECONNREFUSED'), socket('ECONNREFUSED')]), {})],
   ])('%s means unavailable', (_, err) => {

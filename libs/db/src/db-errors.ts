@@ -25,8 +25,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOST
  * cannot connect now), 53300 (too many connections), 57014 (query canceled).
  */
 const UNAVAILABLE_STATES = /^(08...|57P0[123]|53300|57014)$/;
-/** What pg and its pool say when a connection timed out or dropped (they set no code). */
-const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|connection error and is not queryable|Client was closed and is not queryable/i;
+/** What pg and its pool say when a connection timed out (`timeout expired`: a client's connect) or dropped; they set no code. */
+const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|^timeout expired$|Connection terminated|connection error and is not queryable|Client was closed and is not queryable/i;
 
 /**
  * Whether an error means PostgreSQL could not be reached or did not answer in time (as opposed to
