@@ -99,7 +99,8 @@ describe('npm run dev', () => {
     const token = (await readFile(join(dir, 'admin-token'), 'utf8')).trim();
     expect(out).toContain(`Coordinator token ${token}`);
     const headers = { Authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    expect((await json(fetch(`${api}/health`))).status).toBe('ok');
+    expect((await json(fetch(`${api}/health`))).status).toBe('up');
+    expect((await json(fetch(`${api}/health`, { headers }))).status).toBe('ok');
 
     const created = await json(fetch(`${api}/admin/projects`, { method: 'POST', headers, body: JSON.stringify({ name: 'Survives restarts' }) }));
     const advanced = await json(fetch(`${api}/admin/projects/${created.id}/phases/advance`, { method: 'POST', headers, body: '{}' }));

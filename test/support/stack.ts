@@ -76,7 +76,14 @@ export interface TestSystem {
  * Boots the real API (and, unless `worker: false`, the real worker) in this process against the
  * given database and the shared Temporal dev server, on a task queue of their own.
  */
-export async function startSystem(opts: { databaseUrl: string; temporalAddress?: string; worker?: boolean; smtpUrl?: string; env?: Record<string, string> }): Promise<TestSystem> {
+export async function startSystem(opts: {
+  databaseUrl: string;
+  temporalAddress?: string;
+  worker?: boolean;
+  smtpUrl?: string;
+  /** More environment for loadConfig (e.g. a short DATABASE_STATEMENT_TIMEOUT_MS). */
+  env?: Record<string, string>;
+}): Promise<TestSystem> {
   const config = loadConfig(
     {
       NODE_ENV: 'test',

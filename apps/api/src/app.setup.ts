@@ -1,21 +1,49 @@
 import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import { AppConfig } from '@app/config';
 import { AppModule } from './app.module';
 import { ProblemException } from './common/problem';
 import { ProblemFilter } from './common/problem.filter';
+import { inputGuard, verifyFormBytes, verifyJsonBytes } from './common/input-guard';
+import { authFailureLimit, decidePageLimit } from './common/rate-limits';
 import { createValidationPipe } from './common/validation';
 
-/** Express's body parser reports its errors with a `type` such as `entity.parse.failed`. */
+/**
+ * `Cache-Control: no-store` on every answer to an authenticated request, on the authenticated
+ * areas (their 401s too), on `/health` and on the signed-link page: tokens, webhook secrets and
+ * members' data must not stay in a browser's or a proxy's cache.
+ */
+const NO_STORE_PATHS = /^\/(admin|members|nodes|decide|health)(\/|$)/;
+function noStore(req: Request, res: Response, next: NextFunction): void {
+  if (req.headers.authorization !== undefined || NO_STORE_PATHS.test(req.path)) res.setHeader('Cache-Control', 'no-store');
+  next();
+}
+
+/**
+ * Express's body parsers report their errors with a `type` such as `entity.parse.failed` and an
+ * HTTP status; each becomes a problem document (an unknown one would otherwise be a 500).
+ */
 function bodyParserErrors(err: unknown, _req: Request, _res: Response, next: NextFunction): void {
-  const e = err as { type?: string; message?: string };
-  if (e?.type === 'entity.parse.failed') {
-    return next(new ProblemException(400, 'malformed_json', `the request body is not valid JSON: ${e.message}`));
+  const e = err as { type?: string; message?: string; status?: number; expose?: boolean };
+  switch (e?.type) {
+    case 'entity.parse.failed':
+      return next(new ProblemException(400, 'malformed_json', `the request body is not valid JSON: ${e.message}`));
+    case 'entity.too.large':
+      return next(new ProblemException(413, 'payload_too_large', 'the request body is larger than 1 MB'));
+    case 'charset.unsupported':
+      return next(new ProblemException(415, 'unsupported_charset', `${e.message}: send the body as UTF-8`));
+    case 'encoding.unsupported':
+      return next(new ProblemException(415, 'unsupported_content_encoding', `${e.message}: send it uncompressed, or as gzip, deflate or br`));
+    case 'parameters.too.many':
+      return next(new ProblemException(413, 'payload_too_large', 'the form has too many fields'));
   }
-  if (e?.type === 'entity.too.large') {
-    return next(new ProblemException(413, 'payload_too_large', 'the request body is larger than 1 MB'));
+  // Any other client error of the parser (http-errors marks those `expose`), e.g. a body that says gzip but is not.
+  if (!(err instanceof ProblemException) && e?.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return next(new ProblemException(e.status === 403 ? 400 : e.status, 'malformed_body', `the request body could not be read: ${e.message}`));
   }
   next(err);
 }
@@ -26,10 +54,23 @@ function bodyParserErrors(err: unknown, _req: Request, _res: Response, next: Nex
  * tests exercise the real configuration.
  */
 export async function createApiApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, ...(logger !== undefined ? { logger } : {}) });
-  app.use(express.json({ limit: '1mb', strict: true }), bodyParserErrors);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, ...(logger !== undefined ? { logger } : {}) });
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
+  // Security headers (helmet's defaults: nosniff, no X-Powered-By, a same-origin CSP...), and no
+  // page of ours in a frame: the docs and the decision page cannot be clickjacked.
+  app.use(
+    helmet({
+      frameguard: { action: 'deny' },
+      contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"] } },
+    }),
+  );
+  app.use(noStore);
+  app.use(['/admin', '/members', '/nodes'], authFailureLimit(config.rateLimits.authFailures));
+  app.use('/decide', decidePageLimit(config.rateLimits.decidePerMinute));
+  app.use(express.json({ limit: '1mb', strict: true, verify: verifyJsonBytes }), bodyParserErrors);
   // The decision page's form posts (the only HTML form): urlencoded there, nowhere else.
-  app.use('/decide', express.urlencoded({ extended: false, limit: '16kb' }), bodyParserErrors);
+  app.use('/decide', express.urlencoded({ extended: false, limit: '16kb', verify: verifyFormBytes }), bodyParserErrors);
+  app.use(inputGuard);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   const doc = new DocumentBuilder()

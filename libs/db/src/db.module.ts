@@ -14,7 +14,10 @@ import { ProjectsRepository } from './projects/projects.repository';
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        ...dataSourceOptions(config.databaseUrl),
+        ...dataSourceOptions(config.databaseUrl, {
+          connectTimeoutMs: config.database.connectTimeoutMs,
+          statementTimeoutMs: config.database.statementTimeoutMs,
+        }),
         // Let the process start while PostgreSQL is still coming up; /health reports it.
         retryAttempts: 10,
         retryDelay: 1000,

@@ -9,3 +9,4 @@ export * from './ownership/ownership.service';
 export * from './decisions/decisions.repository';
 export * from './row-inserts';
 export * from './funding/funding.repository';
+export * from './db-errors';

@@ -99,6 +99,7 @@ export class ListAssetsQuery extends PageQuery {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
+  @MaxLength(64)
   kind?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })

@@ -32,6 +32,7 @@ export class RoundDocumentDto {
   title!: string;
 
   @ApiProperty({ example: 'https://docs.example.org/plan-v3.pdf' })
+  @MaxLength(2000)
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   url!: string;
 

@@ -32,6 +32,7 @@ export class CreateJobDto {
   @ApiProperty({ example: 'parts' }) @Trim() @MaxLength(32) @IsNotEmpty() @IsString() unit!: string;
 
   @ApiProperty({ example: 'https://designs.example.org/bracket-v2.step' })
+  @MaxLength(2000)
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   specUrl!: string;
 
@@ -78,12 +79,13 @@ export class CancelJobDto {
 
 export class RejectOfferDto {
   @ApiProperty({ example: 'No capacity until March', maxLength: JOB_TEXT_MAX }) @Trim() @MaxLength(JOB_TEXT_MAX) @IsNotEmpty() @IsString() reason!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() offerId?: string;
+  @ApiPropertyOptional() @IsOptional() @MaxLength(100) @IsString() offerId?: string;
 }
 
 export class AcceptOfferDto {
   @ApiPropertyOptional({ description: 'The offer being answered (from job.offered); guards against answering a stale one' })
   @IsOptional()
+  @MaxLength(100)
   @IsString()
   offerId?: string;
 }
@@ -102,6 +104,7 @@ export class ProgressDto {
 export class DeliveredDocumentDto {
   @ApiProperty({ example: 'Seed rack, detail design rev B' }) @Trim() @MaxLength(200) @IsNotEmpty() @IsString() title!: string;
   @ApiProperty({ example: 'https://designs.example.org/rack/rev-b.zip' })
+  @MaxLength(2000)
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   url!: string;
   @ApiPropertyOptional({ example: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' })

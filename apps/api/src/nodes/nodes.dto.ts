@@ -72,6 +72,7 @@ export class UpdateNodeDto extends PartialType(OmitType(CreateNodeDto, ['ownerMe
 export class ListNodesQuery extends PageQuery {
   @ApiPropertyOptional({ example: 'cnc-milling', description: 'Nodes that perform this function' })
   @IsOptional()
+  @MaxLength(64)
   @Matches(SLUG, { message: 'capability must be a lower-case slug such as cnc-milling' })
   capability?: string;
 
