@@ -112,7 +112,14 @@ describe('npm run dev', () => {
 
     running = await startDev(env);
     expect(running.output()).toContain('database schema is up to date');
-    const again = await json(fetch(`${api}/admin/projects/${created.id}`, { headers }));
+    // The record is there at once; the live state once the new worker has bundled its workflows
+    // and polls again (a query needs a worker to replay the run).
+    expect(await json(fetch(`${api}/admin/projects/${created.id}`, { headers }))).toMatchObject({ phase: 'prototyping' });
+    let again: Body = {} as Body;
+    for (let i = 0; i < 60 && !again.live; i++) {
+      again = await json(fetch(`${api}/admin/projects/${created.id}`, { headers }));
+      if (!again.live) await new Promise((r) => setTimeout(r, 500));
+    }
     expect(again).toMatchObject({ phase: 'prototyping', live: { phase: 'prototyping', status: 'active' } });
     const next = await json(fetch(`${api}/admin/projects/${created.id}/phases/advance`, { method: 'POST', headers, body: '{}' }));
     expect(next.phase).toBe('node-buildout');

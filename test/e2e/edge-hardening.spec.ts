@@ -87,7 +87,7 @@ describe('the HTTP edge', () => {
       .expect(201);
     const refused = await t.http.post(`/members/me/rounds/${round.body.roundId}/pledge`).set('Authorization', bob.bearer).send({ amount: '400' }).expect(409);
     expect(refused.body.code).toBe('insufficient_funds');
-    expect(refused.body.detail).toContain('holds 300 and cannot pay 400');
+    expect(refused.body.detail).toContain('your balance of 3.00 EUR cannot hold 4.00 EUR more');
     expect(refused.body.detail).not.toMatch(UUID);
     await t.http.post(`/admin/rounds/${round.body.roundId}/cancel`).set(auth).send({ reason: 'test over' });
   });
