@@ -9,5 +9,6 @@ import { WebhookAttempts1795262632489 } from './1795262632489-WebhookAttempts';
 import { Jobs1795264249801 } from './1795264249801-Jobs';
 import { OutputOrders1795265494896 } from './1795265494896-OutputOrders';
 import { ProjectPhases1795268899750 } from './1795268899750-ProjectPhases';
+import { WebSessions1796024539394 } from './1796024539394-WebSessions';
 
-export const MIGRATIONS: Function[] = [Init1795252725560, Registry1795255602236, IdempotentRejections1795255955512, RequestKeys1795256650728, Decisions1795258864620, FundingRounds1795260591784, WebhookAttempts1795262632489, Jobs1795264249801, OutputOrders1795265494896, ProjectPhases1795268899750];
+export const MIGRATIONS: Function[] = [Init1795252725560, Registry1795255602236, IdempotentRejections1795255955512, RequestKeys1795256650728, Decisions1795258864620, FundingRounds1795260591784, WebhookAttempts1795262632489, Jobs1795264249801, OutputOrders1795265494896, ProjectPhases1795268899750, WebSessions1796024539394];
