@@ -8,3 +8,4 @@ export { fundingRoundWorkflow } from './funding-round/workflow';
 export { jobWorkflow } from './job/workflow';
 export { outputOrderCycleWorkflow } from './output-orders/workflow';
 export { projectPhaseWorkflow } from './project-phase/workflow';
+export { signInMailWorkflow } from './sign-in/workflow';

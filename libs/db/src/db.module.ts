@@ -4,6 +4,7 @@ import { AppConfig } from '@app/config';
 import { dataSourceOptions } from './data-source.options';
 import { DecisionsRepository } from './decisions/decisions.repository';
 import { LedgerService } from './ledger/ledger.service';
+import { NamesRepository } from './names/names.repository';
 import { OwnershipService } from './ownership/ownership.service';
 import { ProjectsRepository } from './projects/projects.repository';
 
@@ -20,7 +21,7 @@ import { ProjectsRepository } from './projects/projects.repository';
       }),
     }),
   ],
-  providers: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository],
-  exports: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository],
+  providers: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository, NamesRepository],
+  exports: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository, NamesRepository],
 })
 export class DbModule {}

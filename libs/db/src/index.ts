@@ -8,3 +8,4 @@ export * from './ledger/ledger.service';
 export * from './ownership/ownership.service';
 export * from './decisions/decisions.repository';
 export * from './row-inserts';
+export * from './names/names.repository';

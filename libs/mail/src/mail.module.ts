@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { DecisionLinks } from './decision-links';
 import { Mailer } from './mailer.service';
+import { MemberLinks } from './member-links';
 
 /** Email and signed links: used by the worker (sending) and the API (checking links). */
 @Module({
-  providers: [Mailer, DecisionLinks],
-  exports: [Mailer, DecisionLinks],
+  providers: [Mailer, DecisionLinks, MemberLinks],
+  exports: [Mailer, DecisionLinks, MemberLinks],
 })
 export class MailModule {}

@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@app/config';
 import {
   AssignOwnershipInput,
   CaptureInput,
@@ -14,7 +13,7 @@ import {
 } from '@app/contracts';
 import { AssetEntity, FundingPledgeEntity, FundingRoundEntity, LedgerService, MemberEntity, OwnershipService, ProjectEntity } from '@app/db';
 import { AccountKind, Currency, formatMoney, fundedShareTable, LedgerError, movement } from '@app/domain';
-import { Mailer, renderRoundMail } from '@app/mail';
+import { Mailer, MemberLinks, renderRoundMail } from '@app/mail';
 import { sendMailOnce } from './send-mail';
 
 /**
@@ -29,7 +28,7 @@ export class FundingActivities {
     private readonly ledger: LedgerService,
     private readonly ownership: OwnershipService,
     private readonly mailer: Mailer,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly links: MemberLinks,
   ) {}
 
   /**
@@ -137,7 +136,8 @@ export class FundingActivities {
       deadline: round.deadline,
       minPledge: formatMoney(round.minPledge, currency),
       reason: round.reason,
-      publicUrl: `${this.config.publicUrl}/public/rounds/${round.id}`,
+      // Signs the member in on the round's page: until the deadline while it is open, a week for the result.
+      link: this.links.page(member.id, `/rounds/${round.id}`, input.kind === 'opened' || input.kind === 'reminder' ? round.deadline : new Date(Date.now() + 7 * 86_400_000)),
       pledged: pledge ? formatMoney(pledge.amount, currency) : null,
     });
     return (await sendMailOnce(this.mailer, `round:${round.id}:${input.kind}:${member.id}`, { to: member.email, ...mail })).status;

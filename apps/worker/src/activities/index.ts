@@ -4,6 +4,7 @@ import { JobActivities } from './job.activities';
 import { OrderActivities } from './order.activities';
 import { PhaseActivities } from './phase.activities';
 import { ProjectActivities } from './project.activities';
+import { SessionActivities } from './session.activities';
 
 /** Every activity provider the worker registers. Add a class here when a capability adds one. */
-export const ACTIVITY_CLASSES = [ProjectActivities, DecisionActivities, FundingActivities, JobActivities, OrderActivities, PhaseActivities] as const;
+export const ACTIVITY_CLASSES = [ProjectActivities, DecisionActivities, FundingActivities, JobActivities, OrderActivities, PhaseActivities, SessionActivities] as const;
