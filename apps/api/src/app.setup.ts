@@ -1,7 +1,9 @@
 import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
 import express, { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import { AppConfig } from '@app/config';
 import { AppModule } from './app.module';
 import { ProblemException } from './common/problem';
@@ -27,9 +29,31 @@ function bodyParserErrors(err: unknown, _req: Request, _res: Response, next: Nex
  */
 export async function createApiApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, ...(logger !== undefined ? { logger } : {}) });
+  // Security headers (helmet): the web app loads only its own scripts; no framing; no Referer
+  // (emailed links carry credentials). Swagger UI at /docs needs its inline styles, as do charts.
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          frameAncestors: ["'none'"],
+          formAction: ["'self'"],
+          baseUri: ["'none'"],
+          objectSrc: ["'none'"],
+        },
+      },
+      referrerPolicy: { policy: 'no-referrer' },
+      // Only over HTTPS in production; a local http:// must not be pinned to https.
+      strictTransportSecurity: config.nodeEnv === 'production',
+    }),
+  );
+  // The web app's session cookie (the member API reads it besides bearer tokens).
+  app.use(cookieParser());
   app.use(express.json({ limit: '1mb', strict: true }), bodyParserErrors);
-  // The decision page's form posts (the only HTML form): urlencoded there, nowhere else.
-  app.use('/decide', express.urlencoded({ extended: false, limit: '16kb' }), bodyParserErrors);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   const doc = new DocumentBuilder()
@@ -42,6 +66,7 @@ export async function createApiApp(config: AppConfig, logger?: LoggerService | f
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The coordinator token (ADMIN_TOKEN)' }, 'coordinator')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A member token (dpn_mbr_…) the coordinator issued' }, 'member')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A node token (dpn_node_…) the coordinator issued' }, 'node')
+    .addCookieAuth('dpn_session', { type: 'apiKey', in: 'cookie', description: 'The web app’s session (POST /session); state-changing requests also need the X-CSRF-Token header' }, 'session')
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/openapi.json' });
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);

@@ -9,3 +9,6 @@ export * from './ownership/ownership.service';
 export * from './decisions/decisions.repository';
 export * from './row-inserts';
 export * from './names/names.repository';
+export * from './sessions/sessions.repository';
+export * from './web-pages/member-pages.repository';
+export * from './web-pages/public-pages.repository';
