@@ -1,6 +1,6 @@
 import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
@@ -20,6 +20,26 @@ function bodyParserErrors(err: unknown, _req: Request, _res: Response, next: Nex
     return next(new ProblemException(413, 'payload_too_large', 'the request body is larger than 1 MB'));
   }
   next(err);
+}
+
+/**
+ * The OpenAPI document's header and security schemes. The document itself is read from the
+ * controllers: served at /docs, and committed as openapi/dpn.openapi.json (scripts/openapi.ts),
+ * from which the web app's client types are generated.
+ */
+export function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
+  return new DocumentBuilder()
+    .setTitle('DPN orchestration API')
+    .setDescription(
+      'Admin, node and member APIs of a Distributed Production Network. Errors are RFC 9457 problem documents ' +
+        '(application/problem+json) with a machine-readable `code` and, for 400s, `errors` per field.',
+    )
+    .setVersion('0.3.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The coordinator token (ADMIN_TOKEN)' }, 'coordinator')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A member token (dpn_mbr_…) the coordinator issued' }, 'member')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A node token (dpn_node_…) the coordinator issued' }, 'node')
+    .addCookieAuth('dpn_session', { type: 'apiKey', in: 'cookie', description: 'The web app’s session (POST /session); state-changing requests also need the X-CSRF-Token header' }, 'session')
+    .build();
 }
 
 /**
@@ -56,18 +76,7 @@ export async function createApiApp(config: AppConfig, logger?: LoggerService | f
   app.use(express.json({ limit: '1mb', strict: true }), bodyParserErrors);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
-  const doc = new DocumentBuilder()
-    .setTitle('DPN orchestration API')
-    .setDescription(
-      'Admin, node and member APIs of a Distributed Production Network. Errors are RFC 9457 problem documents ' +
-        '(application/problem+json) with a machine-readable `code` and, for 400s, `errors` per field.',
-    )
-    .setVersion('0.3.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The coordinator token (ADMIN_TOKEN)' }, 'coordinator')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A member token (dpn_mbr_…) the coordinator issued' }, 'member')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A node token (dpn_node_…) the coordinator issued' }, 'node')
-    .addCookieAuth('dpn_session', { type: 'apiKey', in: 'cookie', description: 'The web app’s session (POST /session); state-changing requests also need the X-CSRF-Token header' }, 'session')
-    .build();
+  const doc = openApiConfig();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/openapi.json' });
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
   return app;
