@@ -64,6 +64,8 @@ export async function createApiApp(config: AppConfig, logger?: LoggerService | f
           formAction: ["'self'"],
           baseUri: ["'none'"],
           objectSrc: ["'none'"],
+          // Only where the site is served over HTTPS: on a plain-http LAN it would break every request.
+          upgradeInsecureRequests: config.nodeEnv === 'production' ? [] : null,
         },
       },
       referrerPolicy: { policy: 'no-referrer' },

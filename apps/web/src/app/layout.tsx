@@ -30,10 +30,13 @@ export function Layout() {
                 <NavLink to={paths.account()}>Account</NavLink>
                 <button
                   type="button"
-                  onClick={async () => {
-                    await signOut().catch(() => undefined);
-                    qc.clear();
-                    void navigate(paths.projects());
+                  onClick={() => {
+                    void signOut()
+                      .catch(() => undefined)
+                      .then(() => {
+                        qc.clear();
+                        return navigate(paths.projects());
+                      });
                   }}
                 >
                   Sign out

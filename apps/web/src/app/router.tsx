@@ -1,5 +1,6 @@
 import { createBrowserRouter } from 'react-router';
 import { Layout } from './layout';
+import { CrashRoute } from './routes/crash';
 import { DecideRoute } from './routes/decide';
 import { HomeRoute } from './routes/home';
 import { AccountRoute } from './routes/member/account';
@@ -23,6 +24,7 @@ import { SignInRoute } from './routes/signin';
 export const router = createBrowserRouter([
   {
     element: <Layout />,
+    errorElement: <CrashRoute />,
     children: [
       { index: true, element: <HomeRoute /> },
       { path: 'signin', element: <SignInRoute /> },

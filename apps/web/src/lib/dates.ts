@@ -2,7 +2,8 @@
 
 export function formatDateTime(iso: string | Date, timeZone?: string): string {
   const d = typeof iso === 'string' ? new Date(iso) : iso;
-  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone, timeZoneName: 'short' } : {}) });
+  // dateStyle cannot be combined with timeZoneName: spelled out field by field.
+  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', ...(timeZone ? { timeZone, timeZoneName: 'short' } : {}) });
 }
 
 export function formatDate(iso: string | Date, timeZone?: string): string {

@@ -1,5 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatDate } from '@/lib/dates';
+import { formatDate, formatDateTime } from '@/lib/dates';
+import { useNow } from '@/lib/use-now';
 
 export interface PhaseSpanView {
   phase: string;
@@ -14,7 +15,8 @@ const COLOURS: Record<string, string> = { done: '#2f855a', skipped: '#a0aec0', c
 export const phaseName = (p: string) => NAMES[p] ?? p;
 
 /** The project's phases as bars in time (recharts range bars); the running one reaches today. */
-export function PhaseTimeline({ phases, now = Date.now() }: { phases: PhaseSpanView[]; now?: number }) {
+export function PhaseTimeline({ phases }: { phases: PhaseSpanView[] }) {
+  const now = useNow(60_000);
   const data = phases.map((p) => {
     const start = p.startedAt ? Date.parse(p.startedAt) : null;
     const end = p.endedAt ? Date.parse(p.endedAt) : start !== null ? now : null;
@@ -29,7 +31,7 @@ export function PhaseTimeline({ phases, now = Date.now() }: { phases: PhaseSpanV
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={data} layout="vertical" margin={{ left: 8, right: 16, top: 8, bottom: 8 }}>
             <CartesianGrid horizontal={false} strokeDasharray="3 3" />
-            <XAxis type="number" domain={[min, max]} scale="time" tickFormatter={(v: number) => formatDate(new Date(v))} tickCount={4} fontSize={12} />
+            <XAxis type="number" domain={[min, max]} scale="time" tickFormatter={(v: number) => (max - min < 2 * 86_400_000 ? formatDateTime(new Date(v)) : formatDate(new Date(v)))} tickCount={4} fontSize={12} />
             <YAxis type="category" dataKey="name" width={120} fontSize={12} />
             <Tooltip labelFormatter={(l) => String(l)} formatter={(v) => (Array.isArray(v) ? `${formatDate(new Date(Number(v[0])))} – ${formatDate(new Date(Number(v[1])))}` : String(v))} />
             <Bar dataKey="range" isAnimationActive={false} minPointSize={4}>

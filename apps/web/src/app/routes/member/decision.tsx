@@ -7,6 +7,7 @@ import { useAnswerDecision, useDecision } from '@/features/decisions/api/decisio
 import { DecisionForm } from '@/features/decisions/components/decision-form';
 import { RequireMember } from '@/features/session/components/require-member';
 import { formatDateTime } from '@/lib/dates';
+import { useNow } from '@/lib/use-now';
 
 interface Outcome {
   status?: string;
@@ -23,12 +24,13 @@ export function DecisionRoute() {
 function DecisionPage({ id }: { id: string }) {
   const d = useDecision(id);
   const answer = useAnswerDecision(id);
+  const now = useNow();
   if (d.isPending) return <Loading />;
   if (d.isError) return <ProblemView error={d.error} />;
   const x = d.data;
   const label = (o: string | null | undefined) => x.options.find((p) => p.id === o)?.label ?? o ?? '';
   const outcome = x.outcome as Outcome | null;
-  const open = x.status === 'open' && new Date(x.deadline).getTime() > Date.now();
+  const open = x.status === 'open' && new Date(x.deadline).getTime() > now;
   return (
     <Page title={x.title}>
       <Card>

@@ -11,6 +11,7 @@ import { useSetPledge } from '@/features/rounds/api/set-pledge';
 import { PledgeForm } from '@/features/rounds/components/pledge-form';
 import { RequireMember } from '@/features/session/components/require-member';
 import { formatMoney, percentOf, toMinor } from '@/lib/money';
+import { useNow } from '@/lib/use-now';
 
 const STATUS_WORDS: Record<string, string> = {
   open: 'Open for pledges',
@@ -34,12 +35,13 @@ export function RoundRoute() {
 function RoundPage({ id }: { id: string }) {
   const round = useRound(id);
   const pledge = useSetPledge(id);
+  const now = useNow(5000);
   if (round.isPending) return <Loading />;
   if (round.isError) return <ProblemView error={round.error} />;
   const r = round.data;
   const goal = toMinor(r.goal) ?? 0n;
   const total = toMinor(r.total) ?? 0n;
-  const open = r.status === 'open' && new Date(r.deadline).getTime() > Date.now();
+  const open = r.status === 'open' && new Date(r.deadline).getTime() > now;
   return (
     <Page title={r.projectName} lead={r.projectDescription ?? undefined} actions={<Link to={paths.project(r.projectId)}>Project page</Link>}>
       <Card title="Funding round">

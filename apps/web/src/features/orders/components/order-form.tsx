@@ -74,7 +74,7 @@ export function OrderForm({ catalogue, capacity, capacityUnit, entitlement, time
                 <td>{formatDate(p.readyAt, timeZone)}</td>
                 <td>
                   <label className="visually-hidden" htmlFor={`qty-${p.id}`}>
-                    {`${p.name}, ${p.unit}s`}
+                    {`${p.name} (${p.unit})`}
                   </label>
                   <input
                     id={`qty-${p.id}`}

@@ -26,15 +26,11 @@ export function LinkProblem({ error, link }: { error: unknown; link: string }) {
         <div className="actions">
           <Button
             busy={busy}
-            onClick={async () => {
+            onClick={() => {
               setBusy(true);
-              try {
-                setSent(await requestSignInLink({ link }));
-              } catch (e) {
-                setFailed(e);
-              } finally {
-                setBusy(false);
-              }
+              requestSignInLink({ link })
+                .then(setSent, setFailed)
+                .finally(() => setBusy(false));
             }}
           >
             Email me a new link
