@@ -76,7 +76,7 @@ export interface TestSystem {
  * Boots the real API (and, unless `worker: false`, the real worker) in this process against the
  * given database and the shared Temporal dev server, on a task queue of their own.
  */
-export async function startSystem(opts: { databaseUrl: string; temporalAddress?: string; worker?: boolean; smtpUrl?: string }): Promise<TestSystem> {
+export async function startSystem(opts: { databaseUrl: string; temporalAddress?: string; worker?: boolean; smtpUrl?: string; signInRequestsPerMinute?: string }): Promise<TestSystem> {
   const config = loadConfig(
     {
       NODE_ENV: 'test',
@@ -87,6 +87,8 @@ export async function startSystem(opts: { databaseUrl: string; temporalAddress?:
       LINK_SECRET,
       // Nothing listens here unless a test starts a mail catcher: mail activities then just retry.
       SMTP_URL: opts.smtpUrl ?? 'smtp://127.0.0.1:9',
+      // Every request here comes from 127.0.0.1: the per-address limit would count them all as one client.
+      SIGN_IN_REQUESTS_PER_MINUTE: opts.signInRequestsPerMinute ?? '1000',
     },
     { requireAdminToken: true, requireLinkSecret: true },
   );

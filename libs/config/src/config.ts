@@ -46,6 +46,7 @@ const EnvSchema = z.object({
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
   LOG_FORMAT: z.enum(['text', 'json']).optional(),
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  SIGN_IN_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -71,6 +72,8 @@ export class AppConfig {
   readonly linkSecret?: string;
   readonly logFormat!: 'text' | 'json';
   readonly workflowBundlePath?: string;
+  /** Sign-in links one client address may ask for per minute (the web app's sign-in page). */
+  readonly signInRequestsPerMinute!: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { requireAdminToken?: boolean; requireLinkSecret?: boolean } = {}): AppConfig {
@@ -103,5 +106,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { require
     linkSecret: e.LINK_SECRET,
     logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'text'),
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+    signInRequestsPerMinute: e.SIGN_IN_REQUESTS_PER_MINUTE,
   }) as AppConfig;
 }

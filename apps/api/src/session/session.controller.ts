@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiGoneResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
+import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { AppConfig } from '@app/config';
 import { SIGN_IN_LINK_MINUTES } from '@app/mail';
@@ -27,7 +27,7 @@ export class SessionController {
 
   @Post('sign-in-links')
   @HttpCode(202)
-  @Throttle({ default: { limit: 10, ttl: 60_000 } })
+  @SkipThrottle({ links: true })
   @ApiOperation({ summary: 'Email a sign-in link (15 minutes, once) to a member, by email or for an old link. The answer is the same whether or not the email is a member’s.' })
   @ApiAcceptedResponse({ type: SignInLinkAcceptedDto })
   @ApiBadRequestResponse({ description: 'validation_failed (no email), link_invalid' })
@@ -39,7 +39,7 @@ export class SessionController {
 
   @Post()
   @HttpCode(200)
-  @Throttle({ default: { limit: 30, ttl: 60_000 } })
+  @SkipThrottle({ signIn: true })
   @ApiOperation({ summary: 'Open a session with an emailed link (once per link); sets the session cookie' })
   @ApiOkResponse({ type: SessionDto })
   @ApiBadRequestResponse({ description: 'link_invalid' })
@@ -54,6 +54,7 @@ export class SessionController {
   }
 
   @Get()
+  @SkipThrottle({ signIn: true, links: true })
   @ApiOperation({ summary: 'Who is signed in (member null when nobody), and the CSRF token for this session' })
   @ApiOkResponse({ type: SessionDto })
   async get(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<SessionDto> {
@@ -68,6 +69,7 @@ export class SessionController {
   }
 
   @Delete()
+  @SkipThrottle({ signIn: true, links: true })
   @HttpCode(204)
   @ApiOperation({ summary: 'Sign out (needs the X-CSRF-Token header)' })
   @ApiNoContentResponse()
