@@ -6,6 +6,7 @@
  * adds up; public pages show names, never emails.
  */
 import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
+import { recordHistoriesIfAsked } from '../support/temporal';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 let seq = 0;
@@ -45,6 +46,8 @@ describe('web sessions: passwordless sign-in, CSRF, and the member pages’ data
     expect(exp.exp - exp.iat).toBe(15 * 60);
     expect((await t.http.get('/session').set('Cookie', s.cookie).expect(200)).body).toMatchObject({ member: { id: ana.id }, csrfToken: s.csrf });
     expect((await t.http.get('/members/me').set('Cookie', s.cookie).expect(200)).body).toMatchObject({ id: ana.id });
+    const [req] = await t.db.query<{ id: string }>('SELECT id FROM sign_in_requests WHERE subject_id = $1', [ana.id]);
+    await recordHistoriesIfAsked(t.sys.temporal, [{ workflowId: `sign-in-${req.id}`, scenario: 'sign-in-mail_v0.3.0' }]);
     // The same link again, without the session: refused (single use).
     expect((await t.http.post('/session').send({ link: s.token }).expect(409)).body.code).toBe('link_used');
 

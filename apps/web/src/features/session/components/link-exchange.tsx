@@ -19,10 +19,11 @@ export function linkInFragment(hash: string): string | null {
 export function useLinkExchange(token: string | null, onDone: (path: string) => void) {
   const queryClient = useQueryClient();
   const [state, setState] = useState<{ status: 'idle' | 'working' | 'done' } | { status: 'failed'; error: unknown }>({ status: token ? 'working' : 'idle' });
-  const started = useRef(false);
+  const started = useRef<string | null>(null);
   useEffect(() => {
-    if (!token || started.current) return;
-    started.current = true;
+    if (!token || started.current === token) return;
+    started.current = token;
+    setState({ status: 'working' });
     openSession(token).then(
       (s) => {
         queryClient.setQueryData(sessionQuery.queryKey, s);
@@ -38,11 +39,20 @@ export function useLinkExchange(token: string | null, onDone: (path: string) => 
 
 /** Around the whole app: a `#link=` fragment on any page signs in first. */
 export function FragmentLinkGate({ children }: { children: ReactNode }) {
-  const [token] = useState(() => linkInFragment(window.location.hash));
+  const [token, setToken] = useState(() => linkInFragment(window.location.hash));
   const navigate = useNavigate();
   useEffect(() => {
     if (token) window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
   }, [token]);
+  // A link to the page already open changes only the fragment: the browser does not load the page again.
+  useEffect(() => {
+    const onHash = () => {
+      const t = linkInFragment(window.location.hash);
+      if (t) setToken(t);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
   const state = useLinkExchange(token, (path) => {
     if (path !== window.location.pathname) void navigate(path, { replace: true });
   });
