@@ -76,7 +76,7 @@ export function renderDecisionMail(d: DecisionMailData): RenderedMail {
       `Hello ${d.memberName},\n\n` +
       (reminder ? `You have not answered yet; the decision closes ${deadline}.\n\n` : '') +
       `${d.question}\n\n${facts}\n\nOptions:\n${options}\n\n` +
-      `Answer here (this link is yours alone; it works until ${deadline}):\n${d.link}\n\n` +
+      `Answer here (the link is yours alone and signs you in; it works until ${deadline}):\n${d.link}\n\n` +
       `Your answer is final once given.\n`,
     html: layout(
       d.title,

@@ -17,14 +17,17 @@ export const phaseName = (p: string) => NAMES[p] ?? p;
 /** The project's phases as bars in time (recharts range bars); the running one reaches today. */
 export function PhaseTimeline({ phases }: { phases: PhaseSpanView[] }) {
   const now = useNow(60_000);
-  const data = phases.map((p) => {
+  const spans = phases.map((p) => {
     const start = p.startedAt ? Date.parse(p.startedAt) : null;
     const end = p.endedAt ? Date.parse(p.endedAt) : start !== null ? now : null;
-    return { name: phaseName(p.phase), state: p.state, range: start !== null && end !== null ? [start, Math.max(end, start + 3_600_000)] : null };
+    return { p, start, end };
   });
-  const times = data.flatMap((d) => d.range ?? []);
+  const times = spans.flatMap((x) => (x.start !== null && x.end !== null ? [x.start, x.end] : []));
   const min = times.length ? Math.min(...times) : now - 86_400_000;
   const max = Math.max(now, ...times);
+  // A phase that took seconds still shows as a sliver: at least 1 % of the whole span.
+  const least = Math.max(1, (max - min) / 100);
+  const data = spans.map(({ p, start, end }) => ({ name: phaseName(p.phase), state: p.state, range: start !== null && end !== null ? [start, Math.max(end, start + least)] : null }));
   return (
     <figure style={{ margin: 0 }}>
       <div className="chart-small" role="img" aria-label={phases.map((p) => `${phaseName(p.phase)}: ${p.state}`).join('; ')}>

@@ -36,7 +36,7 @@ export function ProjectRoute() {
                   <strong>{r.phase ? `${phaseName(r.phase)} budget` : 'Round'}</strong> <span className="badge">{r.status}</span>
                   <ProgressBar label={`Raised in the ${r.phase ? phaseName(r.phase) : ''} round`} value={percentOf(total, goal)} valueText={`${formatMoney(total, r.currency)} of ${formatMoney(goal, r.currency)}`} />
                   <div className="small">
-                    <Money minor={r.total} currency={r.currency} /> of <Money minor={r.goal} currency={r.currency} /> · {r.backers} backers · {r.status === 'open' ? <Deadline at={r.deadline} /> : `closed ${formatDate(r.deadline)}`}
+                    <Money minor={r.total} currency={r.currency} /> of <Money minor={r.goal} currency={r.currency} /> · {r.backers} backers · {r.status === 'open' ? <Deadline at={r.deadline} /> : `deadline ${formatDate(r.deadline)}`}
                   </div>
                   {r.documents.length ? (
                     <ul className="small">
