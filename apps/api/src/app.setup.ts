@@ -4,11 +4,13 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { join } from 'node:path';
 import { AppConfig } from '@app/config';
 import { AppModule } from './app.module';
 import { ProblemException } from './common/problem';
 import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe } from './common/validation';
+import { WEB_DIST } from './web/web.module';
 
 /** Express's body parser reports its errors with a `type` such as `entity.parse.failed`. */
 function bodyParserErrors(err: unknown, _req: Request, _res: Response, next: NextFunction): void {
@@ -73,6 +75,8 @@ export async function createApiApp(config: AppConfig, logger?: LoggerService | f
       strictTransportSecurity: config.nodeEnv === 'production',
     }),
   );
+  // The web app's hashed scripts and styles (its page is answered by WebModule): cached for a year.
+  app.use('/static', express.static(join(WEB_DIST, 'static'), { immutable: true, maxAge: '365d', index: false, fallthrough: true }));
   // The web app's session cookie (the member API reads it besides bearer tokens).
   app.use(cookieParser());
   app.use(express.json({ limit: '1mb', strict: true }), bodyParserErrors);
