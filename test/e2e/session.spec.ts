@@ -165,6 +165,14 @@ describe('web sessions: passwordless sign-in, CSRF, and the member pages’ data
     ]);
     for (const body of [pub.body, list.body, one.body, (await t.http.get('/public/assets').expect(200)).body]) expect(JSON.stringify(body)).not.toMatch(/@example\.org/);
     await t.http.get('/public/projects/not-a-uuid').expect(400);
+    // The web app's page answers its own paths (with a CSP allowing only its own scripts); an unknown API path stays a JSON 404.
+    const html = await t.http.get(`/projects/${project.body.id}`).expect(200);
+    expect(html.headers['content-type']).toContain('text/html');
+    expect(html.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(html.text).toContain('<div id="root">');
+    expect((await t.http.get('/public/nothing-here').expect(404)).body.code).toBe('not_found');
+    expect((await t.http.get('/members/me/nothing').expect(404)).headers['content-type']).toContain('application/problem+json');
+    await t.http.get('/static/nothing.js').expect(404);
     await t.http.get('/public/projects/7f1c4c8e-8c1e-4d1e-9a7b-2f0a4d3b9c11').expect(404);
   });
 });
