@@ -1,7 +1,8 @@
 /**
  * Member decisions end to end: a project whose gate is a members' vote, real PostgreSQL, the
  * Temporal dev server, a real SMTP server receiving real mail. The test reads each member's link
- * out of the received message, follows it over HTTP, answers, and sees the project move on.
+ * out of the received message, follows it as the web app does (the link opens a session), answers,
+ * and sees the project move on.
  */
 import jwt from 'jsonwebtoken';
 import { ADMIN_TOKEN, eventually, LINK_SECRET, useTestSystem } from '../support/stack';
@@ -22,6 +23,13 @@ describe('member decisions: email prompts, the decision page and the member API'
     eventually(async () => (await t.mail.messages()).find((m) => m.envelopeTo.includes(email) && subject.test(m.subject)), 20_000);
   /** The path part of a link: supertest talks to the in-process server, not to PUBLIC_URL. */
   const path = (link: string) => new URL(link).pathname;
+  /** The token of a `/decide/<token>` link. */
+  const tokenOf = (link: string) => path(link).split('/').pop()!;
+  /** Opens a session with an emailed link, as the web app does: the cookie and the CSRF token. */
+  const signIn = async (link: string) => {
+    const res = await t.http.post('/session').send({ link: tokenOf(link) }).expect(200);
+    return { cookie: (res.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; '), csrf: res.body.csrfToken as string, body: res.body };
+  };
 
   async function gatedProject(owners: Array<{ id: string }>) {
     const asset = await t.http
@@ -55,21 +63,23 @@ describe('member decisions: email prompts, the decision page and the member API'
     const adaLink = linkIn(adaMail);
     expect(new Set([adaLink, linkIn(benMail), linkIn(cyMail)]).size).toBe(3);
 
-    // Ada follows her link: the page shows the question; a GET changes nothing.
+    // Ada follows her link: the web app's page (a GET changes nothing), then the app opens a session with it.
     const page = await t.http.get(path(adaLink)).expect(200);
     expect(page.headers['content-type']).toContain('text/html');
-    expect(page.headers['cache-control']).toBe('no-store');
     expect(page.headers['referrer-policy']).toBe('no-referrer');
-    expect(page.text).toContain('Approve: move to prototyping');
-    expect(page.text).toContain('Designs are done');
-    // She answers; post/redirect/get lands on a confirmation.
-    const posted = await t.http.post(path(adaLink)).type('form').send({ option: 'approve' }).expect(303);
-    const confirmation = await t.http.get(`${path(adaLink)}?answered=1`).expect(200);
-    expect(posted.headers.location).toMatch(/\?answered=1$/);
-    expect(confirmation.text).toContain('your answer is recorded');
-    // The used link now says so; a different answer through it is refused.
-    expect((await t.http.get(path(adaLink)).expect(200)).text).toContain('This link has been used');
-    expect((await t.http.post(path(adaLink)).type('form').send({ option: 'reject' }).expect(409)).text).toContain('you already answered');
+    const ada1 = await signIn(adaLink);
+    expect(ada1.body).toMatchObject({ member: { id: ada.id }, path: `/decisions/${decisionId}` });
+    const shown = await t.http.get(`/members/me/decisions/${decisionId}`).set('Cookie', ada1.cookie).expect(200);
+    expect(shown.body.options.map((o: { label: string }) => o.label)).toContain('Approve: move to prototyping');
+    expect(JSON.stringify(shown.body.context)).toContain('Designs are done');
+    // Without the page's CSRF token the session cannot answer; with it, she answers.
+    const noCsrf = await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Cookie', ada1.cookie).send({ option: 'approve' }).expect(403);
+    expect(noCsrf.body.code).toBe('csrf_failed');
+    await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Cookie', ada1.cookie).set('X-CSRF-Token', ada1.csrf).send({ option: 'approve' }).expect(200);
+    // The link signs in once: used again elsewhere it is refused; a different answer is refused too.
+    expect((await t.http.post('/session').send({ link: tokenOf(adaLink) }).expect(409)).body.code).toBe('link_used');
+    const changed = await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Cookie', ada1.cookie).set('X-CSRF-Token', ada1.csrf).send({ option: 'reject' }).expect(409);
+    expect(changed.body.code).toBe('already_answered');
 
     // Ben uses the member API instead.
     const benToken = await token(ben.id);
@@ -92,7 +102,8 @@ describe('member decisions: email prompts, the decision page and the member API'
     const late = await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Authorization', `Bearer ${cyToken}`).send({ option: 'reject' }).expect(409);
     expect(late.body.code).toBe('decision_closed');
     expect((await t.http.get('/members/me/decisions').set('Authorization', `Bearer ${cyToken}`).expect(200)).body.items).toEqual([]);
-    expect((await t.http.get(path(linkIn(cyMail))).expect(410)).text).toContain('This decision has closed');
+    const cy1 = await signIn(linkIn(cyMail));
+    expect((await t.http.get(`/members/me/decisions/${decisionId}`).set('Cookie', cy1.cookie).expect(200)).body).toMatchObject({ status: 'decided', myAnswer: null });
     // The coordinator sees who answered what, and how.
     const admin = await t.http.get(`/admin/decisions/${decisionId}`).set(auth).expect(200);
     expect(admin.body).toMatchObject({ status: 'decided', outcome: { optionId: 'approve', tally: { approve: 2, reject: 0 } } });
@@ -111,35 +122,39 @@ describe('member decisions: email prompts, the decision page and the member API'
     expect(closedForBen.body.outcome.perMember).toBeUndefined();
   });
 
-  it('explains tampered, expired and foreign links with a page, not a stack trace', async () => {
+  it('refuses tampered, forged and expired links in words, and a link shows only its own member’s decisions', async () => {
     const [dee] = [await member('Dee')];
     const projectId = await gatedProject([dee]);
     const opened = await t.http.post(`/admin/projects/${projectId}/phases/advance`).set(auth).send({}).expect(200);
     const link = linkIn(await mailTo(dee.email, /^Decision needed: /));
-    const tokenPart = path(link).split('/').pop()!;
+    const tokenPart = tokenOf(link);
 
     const [head, payload, sig] = tokenPart.split('.');
     const tampered = `${head}.${payload}.${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`;
-    const bad = await t.http.get(`/decide/${tampered}`).expect(400);
-    expect(bad.text).toContain('This link is not valid');
+    const bad = await t.http.post('/session').send({ link: tampered }).expect(400);
+    expect(bad.body).toMatchObject({ code: 'link_invalid', detail: expect.stringContaining('not valid') });
+    expect(bad.headers['set-cookie']).toBeUndefined();
     // Another decision id in the payload, signed with a different key: invalid too.
     const forged = jwt.sign({ dec: opened.body.gateVote.decisionId }, 'not-the-secret-not-the-secret-not-the', { subject: dee.id, audience: 'dpn:decision', issuer: 'dpn' });
-    expect((await t.http.post(`/decide/${forged}`).type('form').send({ option: 'approve' }).expect(400)).text).toContain('This link is not valid');
-    expect((await t.http.get('/decide/garbage').expect(400)).text).toContain('This link is not valid');
-    // Correctly signed, but for a member who was not asked: nothing to see, nothing to answer.
+    expect((await t.http.post('/session').send({ link: forged }).expect(400)).body.code).toBe('link_invalid');
+    expect((await t.http.post('/session').send({ link: 'garbage' }).expect(400)).body.code).toBe('link_invalid');
+    // A fresh link cannot be asked for with a forged one either.
+    expect((await t.http.post('/session/sign-in-links').send({ link: forged }).expect(400)).body.code).toBe('link_invalid');
+    // Correctly signed, but for a member who was not asked: signed in as themselves, nothing to see or answer.
     const outsider = await member('Outsider');
     const foreign = jwt.sign({ dec: opened.body.gateVote.decisionId }, LINK_SECRET, { subject: outsider.id, audience: 'dpn:decision', issuer: 'dpn', expiresIn: 3600 });
-    expect((await t.http.get(`/decide/${foreign}`).expect(404)).text).toContain('Decision not found');
-    await t.http.post(`/decide/${foreign}`).type('form').send({ option: 'approve' }).expect(404);
+    const s = await t.http.post('/session').send({ link: foreign }).expect(200);
+    const cookie = (s.headers['set-cookie'] as unknown as string[])[0].split(';')[0];
+    await t.http.get(`/members/me/decisions/${opened.body.gateVote.decisionId}`).set('Cookie', cookie).expect(404);
+    await t.http.post(`/members/me/decisions/${opened.body.gateVote.decisionId}/answer`).set('Cookie', cookie).set('X-CSRF-Token', s.body.csrfToken).send({ option: 'approve' }).expect(404);
 
     const expired = jwt.sign({ dec: opened.body.gateVote.decisionId, exp: Math.floor(Date.now() / 1000) - 60 }, LINK_SECRET, {
       subject: dee.id,
       audience: 'dpn:decision',
       issuer: 'dpn',
     });
-    const gone = await t.http.get(`/decide/${expired}`).expect(410);
-    expect(gone.text).toContain('This link has expired');
-    expect(gone.text).toContain('Should');
+    const gone = await t.http.post('/session').send({ link: expired }).expect(410);
+    expect(gone.body).toMatchObject({ code: 'link_expired', detail: expect.stringContaining('expired') });
     // Nothing was answered by any of this.
     const me = await t.http.get('/members/me/decisions').set('Authorization', `Bearer ${await token(dee.id)}`).expect(200);
     expect(me.body.items).toEqual([expect.objectContaining({ myAnswer: null, status: 'open' })]);

@@ -158,11 +158,15 @@ describe('job dispatch to nodes over signed webhooks', () => {
     expect(mine.body.items.map((j: { id: string }) => j.id)).toContain(id);
     await t.http.get('/nodes/me/jobs').set('Authorization', 'Bearer dpn_node_nope').expect(401);
 
-    // The recipient confirms from the link in the email.
+    // The recipient confirms from the link in the email (the web app signs in with it, then answers).
     const mail = await eventually(async () => (await t.mail.messages()).find((m) => m.envelopeTo.includes(recipient.email) && m.subject.startsWith('Decision needed: Delivery')), 20_000);
-    const path = new URL(linkIn(mail)).pathname;
-    await t.http.post(path).type('form').send({ option: 'confirm' }).expect(303);
-    // (The live state shows the confirmation a moment before the row records when it happened.)
+    // The email names the node and the project, not their ids.
+    expect(mail.text).toContain(`"Manual" reports 20`);
+    expect(mail.text).toMatch(/For: Jobs \d+/);
+    expect(mail.text).not.toContain(accepting.id);
+    const session = await t.http.post('/session').send({ link: new URL(linkIn(mail)).pathname.split('/').pop() }).expect(200);
+    const cookie = (session.headers['set-cookie'] as unknown as string[])[0].split(';')[0];
+    await t.http.post(`${session.body.path}/answer`.replace('/decisions/', '/members/me/decisions/')).set('Cookie', cookie).set('X-CSRF-Token', session.body.csrfToken).send({ option: 'confirm' }).expect(200);
     const confirmed = await eventually(async () => {
       const j = await status(id);
       return j.status === 'confirmed' && j.leadTimes.confirmedAt ? j : undefined;

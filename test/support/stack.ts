@@ -83,6 +83,8 @@ export async function startSystem(opts: {
   smtpUrl?: string;
   /** More environment for loadConfig (e.g. a short DATABASE_STATEMENT_TIMEOUT_MS). */
   env?: Record<string, string>;
+  /** The per-address sign-in limit (every test request comes from 127.0.0.1). */
+  signInRequestsPerMinute?: string;
 }): Promise<TestSystem> {
   const config = loadConfig(
     {
@@ -94,6 +96,8 @@ export async function startSystem(opts: {
       LINK_SECRET,
       // Nothing listens here unless a test starts a mail catcher: mail activities then just retry.
       SMTP_URL: opts.smtpUrl ?? 'smtp://127.0.0.1:9',
+      // Every request here comes from 127.0.0.1: the per-address limit would count them all as one client.
+      SIGN_IN_REQUESTS_PER_MINUTE: opts.signInRequestsPerMinute ?? '1000',
       ...opts.env,
     },
     { requireAdminToken: true, requireLinkSecret: true },

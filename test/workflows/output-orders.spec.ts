@@ -125,6 +125,8 @@ describe('outputOrderCycleWorkflow', () => {
       expect(mails.filter((m) => m.startsWith(`${quarters[0]}:reminder`)).sort()).toEqual([`${quarters[0]}:reminder:ben`]);
       // Cem's standing order counts as an order: only Ben, who never answers, is reminded.
       expect(mails.filter((m) => m.startsWith(`${quarters[1]}:reminder`)).sort()).toEqual([`${quarters[1]}:reminder:ben`]);
+      // Once the plan is made, every owner is told what they get (those who asked for nothing too).
+      for (const q of quarters) expect(mails.filter((m) => m.startsWith(`${q}:allocated`)).sort()).toEqual([`${q}:allocated:ann`, `${q}:allocated:ben`, `${q}:allocated:cem`]);
 
       // One run per quarter: the histories stay small. They replay across the continue-as-new.
       const runs: string[] = [start.firstExecutionRunId];
@@ -146,7 +148,8 @@ describe('outputOrderCycleWorkflow', () => {
         // `DPN_RECORD_HISTORIES=1 npx jest test/workflows/output-orders.spec.ts` refreshes the replay files.
         const dir = join(__dirname, '..', 'replay', 'histories', 'outputOrderCycleWorkflow');
         mkdirSync(dir, { recursive: true });
-        histories.slice(0, 2).forEach(({ history }, i) => writeFileSync(join(dir, `quarter-${i + 1}-continued-as-new_v0.2.0.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 2) + '\n'));
+        // The v0.2.0 files (before the allocation mail) stay as they were recorded: they prove old runs still replay.
+        histories.slice(0, 2).forEach(({ history }, i) => writeFileSync(join(dir, `quarter-${i + 1}-allocation-mail_v0.3.0.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 2) + '\n'));
       }
       await h.terminate();
     });

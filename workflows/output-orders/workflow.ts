@@ -7,7 +7,8 @@
  * quarter's capacity by output shares (`libs/domain/src/allocation.ts`), records the plan, sends
  * it to the asset's node (recording that it was sent), dispatches a production job per owner and
  * product (delivered to, and confirmed by, that owner), then continues as new with the next
- * quarter, so its history stays small forever. Standing orders travel across runs.
+ * quarter, so its history stays small forever. Standing orders travel across runs. Once the
+ * plan is recorded, every owner is emailed what they get.
  *
  * The function name is stored in histories: never rename it.
  */
@@ -16,6 +17,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -102,7 +104,7 @@ export async function outputOrderCycleWorkflow(input: OrderCycleInput): Promise<
   closesAt = Date.parse(window.closesAt);
   view.status = 'open';
   const mailing: Array<Promise<unknown>> = [];
-  const mail = (kind: 'opened' | 'reminder', memberIds: string[]) =>
+  const mail = (kind: 'opened' | 'reminder' | 'allocated', memberIds: string[]) =>
     mailing.push(Promise.allSettled(memberIds.map((memberId) => sendOrderMail({ assetId: input.assetId, quarter: input.quarter, memberId, kind }))));
   mail('opened', opened.owners.map((o) => o.memberId));
 
@@ -125,6 +127,8 @@ export async function outputOrderCycleWorkflow(input: OrderCycleInput): Promise<
   view.plan = plan;
   view.orders = Object.values(orders);
   const planId = await recordPlan({ assetId: input.assetId, quarter: input.quarter, plan, orders: Object.values(effective).filter((o): o is OwnerOrder => !!o) });
+  // Each owner is told what they get and why (runs started before this change did not).
+  if (patched('2026-12-allocation-mail')) mail('allocated', opened.owners.map((o) => o.memberId));
 
   // 5. Tell the node its plan (recorded as sent), and dispatch the production jobs.
   if (opened.nodeId) await sendPlanToNode({ assetId: input.assetId, quarter: input.quarter, planId, nodeId: opened.nodeId, plan }).catch(() => undefined);

@@ -1,16 +1,19 @@
 import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { join } from 'node:path';
 import { AppConfig } from '@app/config';
 import { AppModule } from './app.module';
 import { ProblemException } from './common/problem';
 import { ProblemFilter } from './common/problem.filter';
-import { inputGuard, verifyFormBytes, verifyJsonBytes } from './common/input-guard';
-import { authFailureLimit, decidePageLimit } from './common/rate-limits';
+import { inputGuard, verifyJsonBytes } from './common/input-guard';
+import { authFailureLimit, decidePageLimit, signedLinkLimit } from './common/rate-limits';
 import { createValidationPipe } from './common/validation';
+import { WEB_DIST } from './web/web.module';
 
 /**
  * `Cache-Control: no-store` on every answer to an authenticated request, on the authenticated
@@ -49,31 +52,12 @@ function bodyParserErrors(err: unknown, _req: Request, _res: Response, next: Nex
 }
 
 /**
- * Creates the HTTP application with everything about its edge that is not a route: body
- * parsing, validation, error bodies, OpenAPI docs. Used by main.ts and by the e2e tests, so the
- * tests exercise the real configuration.
+ * The OpenAPI document's header and security schemes. The document itself is read from the
+ * controllers: served at /docs, and committed as openapi/dpn.openapi.json (scripts/openapi.ts),
+ * from which the web app's client types are generated.
  */
-export async function createApiApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, ...(logger !== undefined ? { logger } : {}) });
-  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
-  // Security headers (helmet's defaults: nosniff, no X-Powered-By, a same-origin CSP...), and no
-  // page of ours in a frame: the docs and the decision page cannot be clickjacked.
-  app.use(
-    helmet({
-      frameguard: { action: 'deny' },
-      contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"] } },
-    }),
-  );
-  app.use(noStore);
-  app.use(['/admin', '/members', '/nodes'], authFailureLimit(config.rateLimits.authFailures));
-  app.use('/decide', decidePageLimit(config.rateLimits.decidePerMinute));
-  app.use(express.json({ limit: '1mb', strict: true, verify: verifyJsonBytes }), bodyParserErrors);
-  // The decision page's form posts (the only HTML form): urlencoded there, nowhere else.
-  app.use('/decide', express.urlencoded({ extended: false, limit: '16kb', verify: verifyFormBytes }), bodyParserErrors);
-  app.use(inputGuard);
-  app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ProblemFilter());
-  const doc = new DocumentBuilder()
+export function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
+  return new DocumentBuilder()
     .setTitle('DPN orchestration API')
     .setDescription(
       'Admin, node and member APIs of a Distributed Production Network. Errors are RFC 9457 problem documents ' +
@@ -83,7 +67,58 @@ export async function createApiApp(config: AppConfig, logger?: LoggerService | f
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The coordinator token (ADMIN_TOKEN)' }, 'coordinator')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A member token (dpn_mbr_…) the coordinator issued' }, 'member')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A node token (dpn_node_…) the coordinator issued' }, 'node')
+    .addCookieAuth('dpn_session', { type: 'apiKey', in: 'cookie', description: 'The web app’s session (POST /session); state-changing requests also need the X-CSRF-Token header' }, 'session')
     .build();
+}
+
+/**
+ * Creates the HTTP application with everything about its edge that is not a route: body
+ * parsing, validation, error bodies, OpenAPI docs. Used by main.ts and by the e2e tests, so the
+ * tests exercise the real configuration.
+ */
+export async function createApiApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, ...(logger !== undefined ? { logger } : {}) });
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
+  // Security headers (helmet): no X-Powered-By, nosniff; the web app loads only its own scripts;
+  // no page of ours in a frame (the docs and the app cannot be clickjacked); no Referer (emailed
+  // links carry credentials). Swagger UI at /docs needs its inline styles, as do charts.
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          frameAncestors: ["'none'"],
+          formAction: ["'self'"],
+          baseUri: ["'none'"],
+          objectSrc: ["'none'"],
+          // Only where the site is served over HTTPS: on a plain-http LAN it would break every request.
+          upgradeInsecureRequests: config.nodeEnv === 'production' ? [] : null,
+        },
+      },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' },
+      // Only over HTTPS in production; a local http:// must not be pinned to https.
+      strictTransportSecurity: config.nodeEnv === 'production',
+    }),
+  );
+  // The web app's hashed scripts and styles (its page is answered by WebModule): cached for a year.
+  app.use('/static', express.static(join(WEB_DIST, 'static'), { immutable: true, maxAge: '365d', index: false, fallthrough: true }));
+  app.use(noStore);
+  app.use(['/admin', '/members', '/nodes'], authFailureLimit(config.rateLimits.authFailures));
+  // The signed links: the page they open, and where the app redeems them for a session.
+  app.use('/decide', decidePageLimit(config.rateLimits.decidePerMinute));
+  app.use('/session', signedLinkLimit(config.rateLimits.decidePerMinute));
+  // The web app's session cookie (the member API reads it besides bearer tokens).
+  app.use(cookieParser());
+  app.use(express.json({ limit: '1mb', strict: true, verify: verifyJsonBytes }), bodyParserErrors);
+  app.use(inputGuard);
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemFilter());
+  const doc = openApiConfig();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/openapi.json' });
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
   return app;

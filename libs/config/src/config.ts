@@ -57,6 +57,7 @@ const EnvSchema = z.object({
   LOG_FORMAT: z.enum(['text', 'json']).optional(),
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   ROUND_SETTLE_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  SIGN_IN_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -96,6 +97,8 @@ export class AppConfig {
   readonly workflowBundlePath?: string;
   /** Pledges a funding round captures, releases or refunds per activity (one transaction each). */
   readonly roundSettlePageSize!: number;
+  /** Sign-in links one client address may ask for per minute (the web app's sign-in page). */
+  readonly signInRequestsPerMinute!: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { requireAdminToken?: boolean; requireLinkSecret?: boolean } = {}): AppConfig {
@@ -132,5 +135,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { require
     logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'text'),
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     roundSettlePageSize: e.ROUND_SETTLE_PAGE_SIZE,
+    signInRequestsPerMinute: e.SIGN_IN_REQUESTS_PER_MINUTE,
   }) as AppConfig;
 }

@@ -5,6 +5,10 @@ import { dataSourceOptions } from './data-source.options';
 import { DecisionsRepository } from './decisions/decisions.repository';
 import { FundingRepository } from './funding/funding.repository';
 import { LedgerService } from './ledger/ledger.service';
+import { NamesRepository } from './names/names.repository';
+import { SessionsRepository } from './sessions/sessions.repository';
+import { MemberPagesRepository } from './web-pages/member-pages.repository';
+import { PublicPagesRepository } from './web-pages/public-pages.repository';
 import { OwnershipService } from './ownership/ownership.service';
 import { ProjectsRepository } from './projects/projects.repository';
 
@@ -24,7 +28,7 @@ import { ProjectsRepository } from './projects/projects.repository';
       }),
     }),
   ],
-  providers: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository, FundingRepository],
-  exports: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository, FundingRepository],
+  providers: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository, FundingRepository, NamesRepository, SessionsRepository, MemberPagesRepository, PublicPagesRepository],
+  exports: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository, FundingRepository, NamesRepository, SessionsRepository, MemberPagesRepository, PublicPagesRepository],
 })
 export class DbModule {}

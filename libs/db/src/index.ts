@@ -10,3 +10,7 @@ export * from './decisions/decisions.repository';
 export * from './row-inserts';
 export * from './funding/funding.repository';
 export * from './db-errors';
+export * from './names/names.repository';
+export * from './sessions/sessions.repository';
+export * from './web-pages/member-pages.repository';
+export * from './web-pages/public-pages.repository';

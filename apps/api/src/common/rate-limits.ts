@@ -7,7 +7,6 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { problemPage, PAGE_HEADERS } from '../decisions/decision-page';
 import { ProblemException } from './problem';
 
 /** The window in which failed authentications are counted, and for which an address is then refused. */
@@ -42,8 +41,9 @@ export function authFailureLimit(limit: number): RequestHandler {
 }
 
 /**
- * Requests to the signed-link page (`/decide`) per address and minute. Past it: 429 with
- * Retry-After, as a page (people open these links in a browser).
+ * Requests to the page an old emailed link opens (`/decide/<link>`, now a page of the web app)
+ * per address and minute. Past it: 429 with Retry-After, as a page (people open these links in a
+ * browser).
  */
 export function decidePageLimit(perMinute: number): RequestHandler {
   const requests = new RateLimiterMemory({ points: perMinute, duration: 60 });
@@ -53,11 +53,31 @@ export function decidePageLimit(perMinute: number): RequestHandler {
       .then(() => next())
       .catch((err: unknown) => {
         if (!(err instanceof RateLimiterRes)) return next(err);
+        const wait = seconds(err.msBeforeNext);
         res
           .status(429)
-          .set(PAGE_HEADERS)
-          .set('Retry-After', String(seconds(err.msBeforeNext)))
-          .send(problemPage('Too many requests', `Please wait ${seconds(err.msBeforeNext)} seconds, then open the link again.`));
+          .type('html')
+          .set('Retry-After', String(wait))
+          .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Too many requests</title></head><body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 2rem auto; padding: 0 1rem"><h1>Too many requests</h1><p>Please wait ${wait} seconds, then open the link again.</p></body></html>`);
+      });
+  };
+}
+
+/**
+ * Signed links redeemed for a session (`POST /session`) per address and minute: guessing links
+ * does not pay. Past it: a 429 problem with Retry-After (the web app shows it in words).
+ */
+export function signedLinkLimit(perMinute: number): RequestHandler {
+  const requests = new RateLimiterMemory({ points: perMinute, duration: 60 });
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'POST' || (req.path !== '/' && req.path !== '')) return next();
+    requests
+      .consume(clientOf(req))
+      .then(() => next())
+      .catch((err: unknown) => {
+        if (!(err instanceof RateLimiterRes)) return next(err);
+        res.setHeader('Retry-After', String(seconds(err.msBeforeNext)));
+        next(new ProblemException(429, 'too_many_requests', `too many links opened from this address; try again in ${seconds(err.msBeforeNext)} s`));
       });
   };
 }

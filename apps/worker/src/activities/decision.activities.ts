@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { DecisionAnswer, DecisionOutcome, DecisionRequest, SendDecisionMailInput } from '@app/contracts';
-import { DecisionsRepository, MemberEntity } from '@app/db';
-import { DecisionLinks, EnqueueResult, MailOutbox, renderDecisionMail } from '@app/mail';
+import { DecisionsRepository, MemberEntity, NamesRepository } from '@app/db';
+import { DecisionLinks, EnqueueResult, MailOutbox, MemberLinks, renderDecisionMail } from '@app/mail';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
@@ -13,12 +13,36 @@ export class DecisionActivities {
     private readonly decisions: DecisionsRepository,
     private readonly outbox: MailOutbox,
     private readonly links: DecisionLinks,
+    private readonly memberLinks: MemberLinks,
+    private readonly names: NamesRepository,
     @InjectDataSource() private readonly ds: DataSource,
   ) {}
 
   /** Records the decision and the members asked. Idempotent on the decision id. */
   async openDecision(req: DecisionRequest): Promise<void> {
-    await this.decisions.open(req);
+    await this.decisions.open(await this.named(req));
+  }
+
+  /**
+   * A delivery confirmation as the job workflow words it names the node by its id (the workflow
+   * has no names); the page and the emails read the decision's row, so it is recorded with the
+   * node's, the product's and the project's names instead.
+   */
+  private async named(req: DecisionRequest): Promise<DecisionRequest> {
+    if (req.kind !== 'delivery-confirmation' || req.subject.type !== 'delivery') return req;
+    const n = await this.names.delivery(req.subject.id);
+    if (!n) return req;
+    const node = n.nodeName ? `"${n.nodeName}"` : 'The node';
+    return {
+      ...req,
+      title: req.title.replace(/ of [^ ]+$/, ` of ${n.what}`),
+      question: req.question.replace(/^Node \S+/, node),
+      context: [
+        ...(n.forWhat ? [{ label: 'For', value: n.forWhat }] : []),
+        ...(n.nodeName ? [{ label: 'Made by', value: n.nodeName }] : []),
+        ...req.context.filter((c) => c.label !== 'Job'),
+      ],
+    };
   }
 
   async recordDecisionAnswer(input: { decisionId: string; answer: DecisionAnswer }): Promise<void> {
@@ -51,7 +75,11 @@ export class DecisionActivities {
       context: decision.context,
       options: decision.options,
       deadline: decision.deadline,
-      link: input.kind === 'outcome' ? undefined : this.links.url({ decisionId: decision.id, memberId: member.id }, decision.deadline),
+      // Prompts link to /decide/<token> (the links already in mailboxes have that form); the result to the decision's page.
+      link:
+        input.kind === 'outcome'
+          ? this.memberLinks.page(member.id, `/decisions/${decision.id}`, new Date(Date.now() + 7 * 86_400_000))
+          : this.links.url({ decisionId: decision.id, memberId: member.id }, decision.deadline),
       outcome: decision.outcome,
       ownAnswer: voter.optionId,
     });

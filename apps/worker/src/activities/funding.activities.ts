@@ -33,7 +33,7 @@ import {
   SettledPage,
 } from '@app/db';
 import { AccountKind, Currency, formatMoney, fundedShareTable, LedgerError, movement } from '@app/domain';
-import { EnqueueResult, MailOutbox, renderRoundMail } from '@app/mail';
+import { EnqueueResult, MailOutbox, MemberLinks, renderRoundMail } from '@app/mail';
 
 /** Members rendered and queued per chunk of a round's mail (one heartbeat per chunk). */
 const MAIL_CHUNK = 500;
@@ -56,6 +56,7 @@ export class FundingActivities {
     private readonly ownership: OwnershipService,
     private readonly funding: FundingRepository,
     private readonly outbox: MailOutbox,
+    private readonly links: MemberLinks,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -127,6 +128,7 @@ export class FundingActivities {
       'not-pledged': `SELECT m.id, m.name, m.email, NULL AS pledged FROM members m WHERE m.status = 'active' AND NOT EXISTS (SELECT 1 FROM funding_pledges p WHERE p.round_id = $1 AND p.member_id = m.id AND p.amount > 0)`,
       backers: `SELECT m.id, m.name, m.email, p.amount::text AS pledged FROM funding_pledges p JOIN members m ON m.id = p.member_id WHERE p.round_id = $1 AND p.amount > 0`,
     };
+    const linkUntil = input.kind === 'opened' || input.kind === 'reminder' ? round.deadline : new Date(Date.now() + 7 * 86_400_000);
     let queued = 0;
     for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
       const rows = (await this.ds.query(`SELECT * FROM (${audience[input.audience]}) a WHERE a.id > $2 ORDER BY a.id LIMIT $3`, [round.id, after, MAIL_CHUNK])) as Array<{
@@ -149,7 +151,8 @@ export class FundingActivities {
             deadline: round.deadline,
             minPledge: formatMoney(round.minPledge, currency),
             reason: round.reason,
-            publicUrl: `${this.config.publicUrl}/public/rounds/${round.id}`,
+            // Signs the member in on the round's page: until the deadline while it is open, a week for the result.
+            link: this.links.page(m.id, `/rounds/${round.id}`, linkUntil),
             pledged: m.pledged && BigInt(m.pledged) > 0n ? formatMoney(BigInt(m.pledged), currency) : null,
           }),
         })),
@@ -273,7 +276,8 @@ export class FundingActivities {
       deadline: round.deadline,
       minPledge: formatMoney(round.minPledge, currency),
       reason: round.reason,
-      publicUrl: `${this.config.publicUrl}/public/rounds/${round.id}`,
+      // Signs the member in on the round's page: until the deadline while it is open, a week for the result.
+      link: this.links.page(member.id, `/rounds/${round.id}`, input.kind === 'opened' || input.kind === 'reminder' ? round.deadline : new Date(Date.now() + 7 * 86_400_000)),
       pledged: pledge ? formatMoney(pledge.amount, currency) : null,
     });
     return this.outbox.enqueue({ key: `round:${round.id}:${input.kind}:${member.id}`, to: member.email, ...mail });

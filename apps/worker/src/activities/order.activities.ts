@@ -6,8 +6,8 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
 import { CatalogueProduct, JOB_WORKFLOW_TYPE, JobInput, jobWorkflowId, OpenQuarterResult, OwnerOrder, PlanLine, QuarterPlan, QuarterWindow } from '@app/contracts';
 import { AssetEntity, insertJobRow, MemberEntity, OutputPlanEntity, uuidFromKey } from '@app/db';
-import { DEFAULT_WINDOW, quarterWindow, zonedTime } from '@app/domain';
-import { escapeHtml, formatDeadline, MailOutbox } from '@app/mail';
+import { DEFAULT_WINDOW, outputEntitlements, percentText, quarterWindow, zonedTime } from '@app/domain';
+import { formatDeadline, MailOutbox, MemberLinks, renderOrderMail } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
 
 const DAY = 86_400_000;
@@ -21,6 +21,7 @@ export class OrderActivities {
     private readonly webhooks: WebhookSender,
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly links: MemberLinks,
   ) {}
 
   private async asset(assetId: string): Promise<AssetEntity> {
@@ -157,28 +158,45 @@ export class OrderActivities {
     return started;
   }
 
-  /** The window opened, or closes soon: tells an owner what can be ordered and how. */
-  async sendOrderMail(input: { assetId: string; quarter: string; memberId: string; kind: 'opened' | 'reminder' }): Promise<void> {
+  /**
+   * Tells an owner that the window opened, that it closes soon, or (`allocated`, once the plan is
+   * made) what they get and why: each email links to the asset's order page and names the asset
+   * and its products.
+   */
+  async sendOrderMail(input: { assetId: string; quarter: string; memberId: string; kind: 'opened' | 'reminder' | 'allocated' }): Promise<void> {
     const a = await this.asset(input.assetId);
     const m = await this.ds.getRepository(MemberEntity).findOneBy({ id: input.memberId });
     const plan = await this.ds.getRepository(OutputPlanEntity).findOneBy({ assetId: a.id, quarter: input.quarter });
     if (!m || !plan) return;
     const closes = `${formatDeadline(plan.windowClosesAt)} (${plan.windowClosesAt.toLocaleString('en-GB', { timeZone: a.timeZone, dateStyle: 'medium', timeStyle: 'short' })} ${a.timeZone})`;
-    const products = a.outputCatalogue.map((p) => `  - ${p.id}: ${p.name}, per ${p.unit} (${p.capacityPerUnit} ${a.capacityUnit ?? 'units'} of capacity, ready ${p.leadTimeDays} days into the quarter)`).join('\n');
-    const subject = input.kind === 'opened' ? `Order now: what "${a.name}" grows for you in ${input.quarter}` : `Reminder: order for "${a.name}", ${input.quarter}, closes soon`;
-    const text =
-      `Hello ${m.name},\n\n` +
-      (input.kind === 'reminder' ? 'You have not ordered yet. ' : '') +
-      `The order window for ${input.quarter} of "${a.name}" is open until ${closes}. As a co-owner you are entitled to your output share of its ${a.quarterlyCapacity ?? 0} ${a.capacityUnit ?? 'units'}; what others leave unused is shared among those who ask for more.\n\n` +
-      `Products:\n${products}\n\n` +
-      `Order with your member token: POST ${this.config.publicUrl}/members/me/assets/${a.id}/orders {"lines":[{"productId":"…","quantity":…}],"standing":true|false}\n` +
-      `("standing": keep this order for later quarters when you do not order again).\n`;
-    await this.outbox.enqueue({
-      key: `order:${a.id}:${input.quarter}:${input.kind}:${m.id}`,
-      to: m.email,
-      subject,
-      text,
-      html: `<pre style="font-family: system-ui, sans-serif; white-space: pre-wrap">${escapeHtml(text)}</pre>`,
+    const owners: Array<{ member_id: string; output_parts: string }> = await this.ds.query(
+      `SELECT s.member_id, s.output_parts::text FROM asset_shares s JOIN members m ON m.id = s.member_id AND m.status = 'active'
+        WHERE s.asset_id = $1 AND s.output_parts > 0 ORDER BY s.member_id`,
+      [a.id],
+    );
+    const weights = owners.map((o) => ({ memberId: o.member_id, weight: BigInt(o.output_parts) }));
+    const capacity = plan.plan?.capacity ?? a.quarterlyCapacity ?? 0;
+    const unit = a.capacityUnit ?? 'units';
+    const mine = weights.find((w) => w.memberId === m.id)?.weight ?? 0n;
+    const total = weights.reduce((s, w) => s + w.weight, 0n);
+    const share = `${percentText(mine, total)} = ${outputEntitlements(capacity, weights)[m.id] ?? 0} ${unit} of ${capacity} ${unit}`;
+    const name = (id: string) => a.outputCatalogue.find((p) => p.id === id);
+    const mail = renderOrderMail({
+      kind: input.kind,
+      memberName: m.name,
+      assetName: a.name,
+      quarter: input.quarter,
+      closes,
+      capacity,
+      capacityUnit: unit,
+      share,
+      products: a.outputCatalogue.map((p) => ({ name: p.name, unit: p.unit, capacityPerUnit: p.capacityPerUnit, leadTimeDays: p.leadTimeDays })),
+      allocation: (plan.plan?.lines ?? [])
+        .filter((l) => l.memberId === m.id)
+        .map((l) => ({ name: name(l.productId)?.name ?? l.productId, unit: name(l.productId)?.unit ?? '', requested: l.requested, granted: l.granted })),
+      // Until the window closes; the allocation's link for two weeks.
+      link: this.links.page(m.id, `/assets/${a.id}/orders`, input.kind === 'allocated' ? new Date(Date.now() + 14 * DAY) : plan.windowClosesAt),
     });
+    await this.outbox.enqueue({ key: `order:${a.id}:${input.quarter}:${input.kind}:${m.id}`, to: m.email, ...mail });
   }
 }

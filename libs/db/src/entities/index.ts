@@ -14,6 +14,7 @@ import { JobEntity, JobOfferEntity } from './job.entity';
 import { NodeTokenEntity } from './node-token.entity';
 import { OutputPlanEntity } from './output-plan.entity';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
+import { SignInRequestEntity, UsedLinkEntity, WebSessionEntity } from './web-session.entity';
 import { ProjectOutputEntity, ProjectPhaseEntity, ProjectPhaseEventEntity, ProjectPhasePlanEntity } from './project-phase.entity';
 
 export * from './asset.entity';
@@ -30,6 +31,7 @@ export * from './location.entity';
 export * from './member.entity';
 export * from './node.entity';
 export * from './project-phase.entity';
+export * from './web-session.entity';
 export { ProjectEntity, ProjectEventEntity, RequestKeyEntity };
 export const ENTITIES = [
   ProjectEntity,
@@ -61,4 +63,7 @@ export const ENTITIES = [
   ProjectPhaseEntity,
   ProjectPhaseEventEntity,
   ProjectOutputEntity,
+  WebSessionEntity,
+  UsedLinkEntity,
+  SignInRequestEntity,
 ];
