@@ -61,7 +61,7 @@ describe('web sessions: passwordless sign-in, CSRF, and the member pages’ data
     const bad = await t.http.post('/session/sign-in-links').send({ email: 'not-an-email' }).expect(400);
     expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'email' })]);
     // A form post from another site (not JSON) cannot sign anyone in.
-    await t.http.post('/session').type('form').send({ link: s.token }).expect(400);
+    await t.http.post('/session').type('form').send({ link: s.token }).expect(415);
 
     // Signing out ends the session; the cookie then says so.
     await t.http.delete('/session').set('Cookie', s.cookie).expect(403);

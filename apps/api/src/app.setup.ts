@@ -52,6 +52,17 @@ function bodyParserErrors(err: unknown, _req: Request, _res: Response, next: Nex
 }
 
 /**
+ * The API reads JSON only: a body of any other type (a form, text, a file) is a 415 problem, never
+ * an empty body that then fails validation field by field.
+ */
+function jsonBodiesOnly(req: Request, _res: Response, next: NextFunction): void {
+  if (req.readable && req.headers['content-length'] !== '0' && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) && !req.is(['application/json', 'application/*+json'])) {
+    return next(new ProblemException(415, 'unsupported_media_type', `the API reads JSON bodies only (Content-Type: application/json), not ${req.headers['content-type'] ?? 'a body without a type'}`));
+  }
+  next();
+}
+
+/**
  * The OpenAPI document's header and security schemes. The document itself is read from the
  * controllers: served at /docs, and committed as openapi/dpn.openapi.json (scripts/openapi.ts),
  * from which the web app's client types are generated.
@@ -114,7 +125,7 @@ export async function createApiApp(config: AppConfig, logger?: LoggerService | f
   app.use('/session', signedLinkLimit(config.rateLimits.decidePerMinute));
   // The web app's session cookie (the member API reads it besides bearer tokens).
   app.use(cookieParser());
-  app.use(express.json({ limit: '1mb', strict: true, verify: verifyJsonBytes }), bodyParserErrors);
+  app.use(express.json({ limit: '1mb', strict: true, verify: verifyJsonBytes }), bodyParserErrors, jsonBodiesOnly);
   app.use(inputGuard);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());

@@ -33,7 +33,8 @@ class WebAppController {
   @Get('{*path}')
   page(@Req() req: Request, @Res() res: Response): void {
     if (isApiPath(req.path)) throw new ProblemException(404, 'not_found', `Cannot GET ${req.path}`);
-    res.setHeader('Cache-Control', 'no-cache');
+    // A page opened by a signed link (/decide/<token>) keeps the no-store set for its path.
+    if (!res.getHeader('Cache-Control')) res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(this.index);
   }
 }

@@ -6,6 +6,7 @@ import { AssetEntity } from '../entities/asset.entity';
 import { FundingRoundEntity } from '../entities/funding-round.entity';
 import { OutputPlanEntity } from '../entities/output-plan.entity';
 import { ProjectEntity } from '../entities/project.entity';
+import { FundingRepository } from '../funding/funding.repository';
 
 /** Rounds whose money still sits in escrow or in the round (not paid out, released or refunded). */
 const HOLDING_ROUND_STATUSES = ['opening', 'open', 'closing', 'capturing', 'awaiting-payout', 'paying-out', 'releasing'];
@@ -32,7 +33,10 @@ export interface HoldingRow {
  */
 @Injectable()
 export class MemberPagesRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly funding: FundingRepository,
+  ) {}
 
   /** Open rounds, nearest deadline first, with the member's pledge and the project's name. */
   async openRounds(memberId: string): Promise<Array<{ round: FundingRoundEntity; projectName: string; myPledge: bigint }>> {
@@ -43,7 +47,8 @@ export class MemberPagesRepository {
       .orderBy('r.deadline', 'ASC')
       .addOrderBy('r.id', 'ASC')
       .take(50)
-      .getMany();
+      .getMany()
+      .then((found) => this.funding.withLiveTotals(found));
     return Promise.all(
       rounds.map(async (round) => ({ round, projectName: (await this.projectOf(round)).name, myPledge: await this.pledgeOf(round.id, memberId) })),
     );
@@ -66,6 +71,7 @@ export class MemberPagesRepository {
   async round(roundId: string): Promise<{ round: FundingRoundEntity; project: ProjectEntity } | null> {
     const round = await this.ds.getRepository(FundingRoundEntity).findOneBy({ id: roundId });
     if (!round) return null;
+    await this.funding.withLiveTotals([round]);
     return { round, project: await this.projectOf(round) };
   }
 
@@ -109,12 +115,12 @@ export class MemberPagesRepository {
               COALESCE(om.name, op.name, rp.name) AS other_name
          FROM entries en
          LEFT JOIN LATERAL (
-           SELECT a2.kind, a2.owner_id FROM ledger_entries e2 JOIN ledger_accounts a2 ON a2.id = e2.account_id
+           SELECT a2.kind, a2.owner_id, a2.scope_id FROM ledger_entries e2 JOIN ledger_accounts a2 ON a2.id = e2.account_id
             WHERE e2.transaction_id = en.transaction_id AND e2.account_id <> (SELECT id FROM acct)
             ORDER BY abs(e2.amount) DESC, e2.id LIMIT 1) o ON true
          LEFT JOIN members om ON o.kind = 'member' AND om.id = o.owner_id
          LEFT JOIN production_projects op ON o.kind IN ('project', 'organiser') AND op.id = o.owner_id
-         LEFT JOIN funding_rounds r ON o.kind IN ('escrow', 'round') AND r.id = o.owner_id
+         LEFT JOIN funding_rounds r ON (o.kind IN ('escrow', 'round') AND r.id = o.owner_id) OR (o.kind = 'hold' AND r.id = o.scope_id)
          LEFT JOIN production_projects rp ON rp.id = r.project_id
         ORDER BY en.at DESC, en.id DESC
         LIMIT $3 OFFSET $4`,
@@ -216,6 +222,7 @@ function counterparty(kind: string | null, name: string | null): string {
     case 'organiser':
       return name ? `Project “${name}”` : 'A project';
     case 'escrow':
+    case 'hold': // the member's own hold for a round (pledges in PostgreSQL)
       return name ? `Funding round of “${name}” (held)` : 'A funding round (held)';
     case 'round':
       return name ? `Funding round of “${name}”` : 'A funding round';

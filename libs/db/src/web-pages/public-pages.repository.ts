@@ -5,6 +5,7 @@ import { AssetEntity } from '../entities/asset.entity';
 import { FundingRoundEntity } from '../entities/funding-round.entity';
 import { ProjectOutputEntity } from '../entities/project-phase.entity';
 import { ProjectEntity } from '../entities/project.entity';
+import { FundingRepository } from '../funding/funding.repository';
 
 export interface PhaseSpan {
   phase: string;
@@ -23,7 +24,10 @@ export interface PhaseSpan {
  */
 @Injectable()
 export class PublicPagesRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly funding: FundingRepository,
+  ) {}
 
   /** Projects raising money or running (active), newest first. */
   async activeProjects(page: { limit: number; offset: number }): Promise<{ items: ProjectEntity[]; total: number }> {
@@ -36,18 +40,19 @@ export class PublicPagesRepository {
   }
 
   async rounds(projectId: string): Promise<FundingRoundEntity[]> {
-    return this.ds.getRepository(FundingRoundEntity).find({ where: { projectId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return this.funding.withLiveTotals(await this.ds.getRepository(FundingRoundEntity).find({ where: { projectId }, order: { createdAt: 'ASC', id: 'ASC' } }));
   }
 
   /** The round a project's list entry shows: an open one, else the newest. */
   async currentRound(projectId: string): Promise<FundingRoundEntity | null> {
-    return this.ds
+    const round = await this.ds
       .getRepository(FundingRoundEntity)
       .createQueryBuilder('r')
       .where('r.projectId = :projectId', { projectId })
       .orderBy("CASE WHEN r.status = 'open' THEN 0 ELSE 1 END")
       .addOrderBy('r.createdAt', 'DESC')
       .getOne();
+    return round && (await this.funding.withLiveTotals([round]))[0];
   }
 
   async outputs(projectId: string): Promise<ProjectOutputEntity[]> {
