@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { DataSource } from 'typeorm';
 import { AppConfig, loadConfig } from '@app/config';
-import { dataSourceOptions } from '@app/db';
+import { dataSourceOptions, MailOutboxRepository } from '@app/db';
 import { Mailer, MailOutbox, MailRelay, MailRelayOptions } from '@app/mail';
 import { MailCatcherHandle, startMailCatcher } from '../../libs/dev-stack/src/mail-catcher';
 import { createTestDatabase, TestDatabase } from '../support/stack';
@@ -24,11 +24,11 @@ describe('MailOutbox and MailRelay (mail_outbox)', () => {
   let catcher: MailCatcherHandle;
   let dir: string;
   const configFor = (smtpUrl: string): AppConfig => loadConfig({ DATABASE_URL: db.url, SMTP_URL: smtpUrl, MAIL_FROM: 'DPN <no-reply@dpn.test>' });
-  const outbox = () => new MailOutbox(ds, configFor(catcher.smtpUrl));
+  const outbox = () => new MailOutbox(new MailOutboxRepository(ds), configFor(catcher.smtpUrl));
   /** A relay over `smtpUrl`, driven by hand with drainOnce (never started). */
   const relayFor = (smtpUrl: string, opts: Partial<MailRelayOptions> = {}) => {
     const mailer = new Mailer(configFor(smtpUrl));
-    const relay = new MailRelay(ds, mailer, outbox(), Object.assign(new MailRelayOptions(), opts));
+    const relay = new MailRelay(new MailOutboxRepository(ds), mailer, outbox(), Object.assign(new MailRelayOptions(), opts));
     return { relay, close: () => mailer.onModuleDestroy() };
   };
   const row = async (key: string) =>

@@ -11,6 +11,37 @@ import { MemberPagesRepository } from './web-pages/member-pages.repository';
 import { PublicPagesRepository } from './web-pages/public-pages.repository';
 import { OwnershipService } from './ownership/ownership.service';
 import { ProjectsRepository } from './projects/projects.repository';
+import { AssetsRepository } from './assets/assets.repository';
+import { JobsRepository } from './jobs/jobs.repository';
+import { LocationsRepository } from './locations/locations.repository';
+import { MailOutboxRepository } from './mail-outbox/mail-outbox.repository';
+import { MembersRepository } from './members/members.repository';
+import { NodesRepository } from './nodes/nodes.repository';
+import { ProjectPhasesRepository } from './project-phases/project-phases.repository';
+import { RequestKeysRepository } from './request-keys/request-keys.repository';
+import { TokensRepository } from './tokens/tokens.repository';
+
+/** Every repository and data service: the only way apps and libs reach PostgreSQL (lint keeps it so). */
+const REPOSITORIES = [
+  ProjectsRepository,
+  ProjectPhasesRepository,
+  LedgerService,
+  OwnershipService,
+  DecisionsRepository,
+  FundingRepository,
+  JobsRepository,
+  NodesRepository,
+  TokensRepository,
+  MembersRepository,
+  LocationsRepository,
+  AssetsRepository,
+  RequestKeysRepository,
+  MailOutboxRepository,
+  NamesRepository,
+  SessionsRepository,
+  MemberPagesRepository,
+  PublicPagesRepository,
+];
 
 @Global()
 @Module({
@@ -28,7 +59,7 @@ import { ProjectsRepository } from './projects/projects.repository';
       }),
     }),
   ],
-  providers: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository, FundingRepository, NamesRepository, SessionsRepository, MemberPagesRepository, PublicPagesRepository],
-  exports: [ProjectsRepository, LedgerService, OwnershipService, DecisionsRepository, FundingRepository, NamesRepository, SessionsRepository, MemberPagesRepository, PublicPagesRepository],
+  providers: REPOSITORIES,
+  exports: REPOSITORIES,
 })
 export class DbModule {}

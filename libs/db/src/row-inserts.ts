@@ -1,36 +1,12 @@
 /**
- * The first write of a job or a funding round row, before its workflow starts: one statement per
- * table for every place that creates one (the API, and the activities of phases, orders), so a
- * new column is added once. Idempotent on the id (a retried activity writes nothing twice).
+ * The first write of a funding round row, before its workflow starts: one statement for every
+ * place that creates one (the API and the phase activities, through `FundingRepository.createRound`),
+ * so a new column is added once. Idempotent on the id (a retried activity writes nothing twice).
+ * (A job's first write is `JobsRepository.create`.)
  */
-import { fundingRoundWorkflowId, jobWorkflowId, RoundDocument } from '@app/contracts';
+import { fundingRoundWorkflowId, RoundDocument } from '@app/contracts';
 
 type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
-
-export interface NewJobRow {
-  id: string;
-  capability: string;
-  /** For output-order jobs: the catalogue product made. */
-  productId?: string | null;
-  quantity: number;
-  unit: string;
-  specUrl: string;
-  dueAt: Date | string;
-  recipient: { type: 'member' | 'node'; id: string };
-  demand: { type: 'project' | 'order'; id: string };
-  /** For the jobs of a project phase: the phase and the plan's task key. */
-  phase?: string | null;
-  taskKey?: string | null;
-  createdBy: string;
-}
-
-export async function insertJobRow(db: Queryable, r: NewJobRow): Promise<void> {
-  await db.query(
-    `INSERT INTO jobs (id, workflow_id, capability, product_id, quantity, unit, spec_url, due_at, recipient_type, recipient_id, demand_type, demand_id, phase, task_key, status, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'searching', $15) ON CONFLICT (id) DO NOTHING`,
-    [r.id, jobWorkflowId(r.id), r.capability, r.productId ?? null, r.quantity, r.unit, r.specUrl, r.dueAt, r.recipient.type, r.recipient.id, r.demand.type, r.demand.id, r.phase ?? null, r.taskKey ?? null, r.createdBy],
-  );
-}
 
 export interface NewRoundRow {
   id: string;

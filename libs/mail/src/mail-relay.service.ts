@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { ClaimedMail, MailOutboxRepository } from '@app/db';
 import { Mailer, MailOutbox, MailRejectedError } from './mailer.service';
 
 /** Knobs of the relay (tests shorten them). */
@@ -16,17 +15,6 @@ export class MailRelayOptions {
   maxBackoffMs = 10 * 60_000;
   /** A message not sent within this window is marked `failed` (and logged). */
   giveUpAfterMs = 12 * 3_600_000;
-}
-
-interface ClaimedRow {
-  key: string;
-  recipient: string;
-  subject: string;
-  message_id: string;
-  body_text: string | null;
-  body_html: string | null;
-  attempts: number;
-  age_ms: string;
 }
 
 /**
@@ -47,7 +35,7 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
   private readonly opts: MailRelayOptions;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly rows: MailOutboxRepository,
     private readonly mailer: Mailer,
     private readonly outbox: MailOutbox,
     @Optional() @Inject(MailRelayOptions) opts?: MailRelayOptions,
@@ -93,50 +81,25 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
 
   /** Claims one batch of due messages and sends them; returns how many were claimed. */
   async drainOnce(): Promise<number> {
-    const rows = (await this.ds.query(
-      `UPDATE mail_outbox o SET status = 'sending', claimed_at = now(), attempts = o.attempts + 1
-        WHERE o.key IN (
-          SELECT key FROM mail_outbox
-           WHERE ((status = 'queued' AND next_attempt_at <= now())
-              OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2)))
-             AND body_text IS NOT NULL
-           ORDER BY next_attempt_at
-           LIMIT $1
-           FOR UPDATE SKIP LOCKED)
-        RETURNING o.key, o.recipient, o.subject, o.message_id, o.body_text, o.body_html, o.attempts,
-                  (EXTRACT(EPOCH FROM now() - o.created_at) * 1000)::bigint::text AS age_ms`,
-      [this.opts.batchSize, this.opts.claimSeconds],
-    )) as [ClaimedRow[], number] | ClaimedRow[];
-    // UPDATE … RETURNING through TypeORM's query() yields [rows, count].
-    const claimed: ClaimedRow[] = Array.isArray(rows[0]) ? (rows[0] as ClaimedRow[]) : (rows as ClaimedRow[]);
+    const claimed = await this.rows.claimDue(this.opts.batchSize, this.opts.claimSeconds);
     await Promise.all(claimed.map((row) => this.deliver(row)));
     return claimed.length;
   }
 
-  private async deliver(row: ClaimedRow): Promise<void> {
+  private async deliver(row: ClaimedMail): Promise<void> {
     try {
-      const { response } = await this.mailer.send({
-        key: row.key,
-        to: row.recipient,
-        subject: row.subject,
-        text: row.body_text ?? '',
-        html: row.body_html ?? '',
-        messageId: row.message_id,
-      });
-      await this.ds.query(`UPDATE mail_outbox SET status = 'sent', sent_at = now(), claimed_at = NULL, smtp_response = $2, last_error = NULL WHERE key = $1`, [row.key, response]);
+      const { response } = await this.mailer.send({ key: row.key, to: row.recipient, subject: row.subject, text: row.text, html: row.html, messageId: row.messageId });
+      await this.rows.markSent(row.key, response);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (err instanceof MailRejectedError) {
-        await this.ds.query(`UPDATE mail_outbox SET status = 'rejected', claimed_at = NULL, last_error = $2 WHERE key = $1`, [row.key, message]);
+        await this.rows.markRejected(row.key, message);
         this.logger.warn(`mail ${row.key} to ${row.recipient} refused for good: ${message}`);
         return;
       }
       const backoff = Math.min(this.opts.firstBackoffMs * 2 ** Math.max(0, row.attempts - 1), this.opts.maxBackoffMs);
-      const givingUp = Number(row.age_ms) + backoff > this.opts.giveUpAfterMs;
-      await this.ds.query(
-        `UPDATE mail_outbox SET status = $2, claimed_at = NULL, last_error = $3, next_attempt_at = now() + make_interval(secs => $4) WHERE key = $1`,
-        [row.key, givingUp ? 'failed' : 'queued', message, backoff / 1000],
-      );
+      const givingUp = row.ageMs + backoff > this.opts.giveUpAfterMs;
+      await this.rows.retryLater(row.key, message, backoff / 1000, givingUp);
       if (givingUp) this.logger.error(`mail ${row.key} to ${row.recipient} not sent after ${row.attempts} attempts; giving up: ${message}`);
     }
   }

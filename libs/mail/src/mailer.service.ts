@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import nodemailer, { Transporter } from 'nodemailer';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { AppConfig } from '@app/config';
+import { MailOutboxRepository } from '@app/db';
 
 export interface OutgoingMail {
   to: string;
@@ -46,7 +46,7 @@ export class MailOutbox {
   private readonly listeners = new Set<() => void>();
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly rows: MailOutboxRepository,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -55,28 +55,11 @@ export class MailOutbox {
   }
 
   /** Queues many messages in one statement per 500; returns how many keys were new. */
-  async enqueueMany(mails: KeyedMail[], m: EntityManager = this.ds.manager): Promise<number> {
-    let inserted = 0;
-    for (let i = 0; i < mails.length; i += 500) {
-      const chunk = mails.slice(i, i + 500);
-      const params: unknown[] = [];
-      const rows = chunk.map((mail) => {
-        params.push(mail.key, mail.to, mail.subject.slice(0, 300), messageIdFor(mail.key, this.config.mailFrom), mail.text, mail.html);
-        const n = params.length;
-        return `($${n - 5}, $${n - 4}, $${n - 3}, 'queued', $${n - 2}, $${n - 1}, $${n})`;
-      });
-      const result = (await m.query(
-        `INSERT INTO mail_outbox (key, recipient, subject, status, message_id, body_text, body_html)
-         VALUES ${rows.join(', ')}
-         ON CONFLICT (key) DO UPDATE
-           SET body_text = EXCLUDED.body_text, body_html = EXCLUDED.body_html, status = 'queued', next_attempt_at = now()
-           -- a row claimed by the mailer before the relay existed, never sent: it gets its body now
-           WHERE mail_outbox.body_text IS NULL AND mail_outbox.status = 'sending'
-         RETURNING key`,
-        params,
-      )) as unknown[];
-      inserted += result.length;
-    }
+  async enqueueMany(mails: KeyedMail[], m?: EntityManager): Promise<number> {
+    const inserted = await this.rows.queue(
+      mails.map((mail) => ({ key: mail.key, recipient: mail.to, subject: mail.subject.slice(0, 300), messageId: messageIdFor(mail.key, this.config.mailFrom), text: mail.text, html: mail.html })),
+      m,
+    );
     if (inserted > 0) for (const wake of this.listeners) wake();
     return inserted;
   }

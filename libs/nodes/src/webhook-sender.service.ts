@@ -1,10 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
-import { NodeEntity, WebhookAttemptEntity, WebhookOutcome } from '@app/db';
+import { NodesRepository, WebhookOutcome } from '@app/db';
 import { signWebhook } from './webhook-signature';
 
 /** One event for one node. `id` is the `webhook-id`: keep it for every retry of the event. */
@@ -53,17 +51,12 @@ export class WebhookSender {
   private readonly logger = new Logger(WebhookSender.name);
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly nodes: NodesRepository,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
   async deliver(nodeId: string, event: WebhookEvent, attempt = 1): Promise<DeliveryResult> {
-    const node = await this.ds
-      .getRepository(NodeEntity)
-      .createQueryBuilder('n')
-      .addSelect(['n.webhookSecret', 'n.previousWebhookSecret'])
-      .where('n.id = :nodeId', { nodeId })
-      .getOneOrFail();
+    const node = await this.nodes.withSecrets(nodeId);
     const secrets = [node.webhookSecret];
     if (node.previousWebhookSecret && node.previousSecretExpiresAt && node.previousSecretExpiresAt.getTime() > Date.now()) secrets.push(node.previousWebhookSecret);
     const now = new Date();
@@ -99,7 +92,7 @@ export class WebhookSender {
         result = { outcome: 'retry', statusCode: null, latencyMs: Date.now() - started, error: timedOut ? `no answer within ${WEBHOOK_TIMEOUT_MS / 1000} s` : `${e.cause?.code ?? e.name}: ${e.message}`, retryAfterMs: null };
       }
     }
-    await this.ds.getRepository(WebhookAttemptEntity).insert({
+    await this.nodes.recordAttempt({
       nodeId,
       eventId: event.id,
       eventType: event.type,
@@ -111,10 +104,10 @@ export class WebhookSender {
       error: result.error,
     });
     if (result.outcome === 'gone') {
-      await this.ds.getRepository(NodeEntity).update({ id: nodeId }, { webhookDisabledAt: new Date(), webhookDisabledReason: `410 Gone on ${event.type} ${event.id}` });
+      await this.nodes.disableWebhook(nodeId, `410 Gone on ${event.type} ${event.id}`);
       this.logger.warn(`node ${nodeId}: webhook endpoint answered 410 Gone; disabled`);
     } else if (result.outcome === 'delivered' && node.webhookDisabledAt) {
-      await this.ds.getRepository(NodeEntity).update({ id: nodeId }, { webhookDisabledAt: null, webhookDisabledReason: null });
+      await this.nodes.enableWebhook(nodeId);
     }
     return result;
   }
@@ -124,8 +117,8 @@ export class WebhookSender {
    * closed, a job that ended): the operator sees why nothing arrived.
    */
   async recordSkipped(nodeId: string, event: WebhookEvent, attempt: number, reason: string): Promise<void> {
-    const node = await this.ds.getRepository(NodeEntity).findOneByOrFail({ id: nodeId });
-    await this.ds.getRepository(WebhookAttemptEntity).insert({
+    const node = await this.nodes.get(nodeId);
+    await this.nodes.recordAttempt({
       nodeId,
       eventId: event.id,
       eventType: event.type,

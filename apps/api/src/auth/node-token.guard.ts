@@ -1,12 +1,9 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request } from 'express';
-import { DataSource } from 'typeorm';
-import { NodeEntity, NodeTokenEntity } from '@app/db';
-import { ProblemException } from '../common/problem';
-import { hashToken } from './token-hash';
+import { NodeEntity, TokensRepository } from '@app/db';
+import { bearerTokenHolder, TOKEN_PREFIXES } from './bearer-token';
 
-export const NODE_TOKEN_PREFIX = 'dpn_node_';
+export const NODE_TOKEN_PREFIX = TOKEN_PREFIXES.node;
 type NodeRequest = Request & { node?: NodeEntity };
 
 /**
@@ -15,17 +12,11 @@ type NodeRequest = Request & { node?: NodeEntity };
  */
 @Injectable()
 export class NodeTokenGuard implements CanActivate {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly tokens: TokensRepository) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<NodeRequest>();
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!match || !match[1].startsWith(NODE_TOKEN_PREFIX)) {
-      throw new ProblemException(401, 'unauthorized', 'a node token is required: send Authorization: Bearer dpn_node_…');
-    }
-    const token = await this.ds.getRepository(NodeTokenEntity).findOne({ where: { tokenHash: hashToken(match[1]) }, relations: { node: true } });
-    if (!token || token.revokedAt || !token.node) throw new ProblemException(401, 'unauthorized', 'the node token is not valid or was revoked');
-    req.node = token.node;
+    req.node = await bearerTokenHolder(this.tokens, 'node', req.headers.authorization);
     return true;
   }
 }

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
-import { RequestKeyEntity, requestHash } from '@app/db';
+import { RequestKeysRepository, requestHash } from '@app/db';
 import { ProblemException, Problems } from './problem';
 
 /**
@@ -12,16 +10,12 @@ import { ProblemException, Problems } from './problem';
  */
 @Injectable()
 export class IdempotencyService {
-  private readonly repo: Repository<RequestKeyEntity>;
-  constructor(@InjectDataSource() ds: DataSource) {
-    this.repo = ds.getRepository(RequestKeyEntity);
-  }
+  constructor(private readonly keys: RequestKeysRepository) {}
 
   async once<T>(key: string | undefined, scope: string, request: unknown, fn: () => Promise<T>): Promise<T> {
     if (!key) return fn();
     const hash = requestHash({ scope, request });
-    await this.repo.query(`INSERT INTO request_keys (key, scope, request_hash) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`, [key, scope, hash]);
-    const row = await this.repo.findOneByOrFail({ key });
+    const row = await this.keys.claim(key, scope, hash);
     if (row.requestHash !== hash) {
       throw Problems.conflict('idempotency_key_reused', 'this Idempotency-Key was already used with a different request; use a new key for a new request');
     }
@@ -32,11 +26,11 @@ export class IdempotencyService {
     }
     try {
       const result = await fn();
-      await this.repo.update({ key }, { responseStatus: 200, responseBody: result as object });
+      await this.keys.answer(key, 200, result as object);
       return result;
     } catch (err) {
       if (err instanceof ProblemException && err.status >= 400 && err.status < 500) {
-        await this.repo.update({ key }, { responseStatus: err.status, responseBody: { code: err.code, detail: err.detail } });
+        await this.keys.answer(key, err.status, { code: err.code, detail: err.detail });
       }
       throw err;
     }

@@ -1,16 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import { DataSource, IsNull } from 'typeorm';
-import { NodeEntity, NodeTokenEntity } from '@app/db';
+import { NodeEntity } from '@app/db';
 import { AdminTokenGuard, COORDINATOR_ACTOR } from '../auth/admin-token.guard';
-import { CurrentNode, NODE_TOKEN_PREFIX, NodeTokenGuard } from '../auth/node-token.guard';
-import { hashToken, newToken } from '../auth/token-hash';
+import { CurrentNode, NodeTokenGuard } from '../auth/node-token.guard';
 import { PageQuery, Trim } from '../common/dto';
 import type { JobView } from '@app/contracts';
 import { UuidParam } from '../common/params';
-import { Problems } from '../common/problem';
 import { AcceptOfferDto, CancelJobDto, CompleteDto, CounterOfferDto, CreateJobDto, JobDto, JobOfferDto, ListJobsQuery, ProgressDto, RejectOfferDto } from './jobs.dto';
 import { JobsService } from './jobs.service';
 import { WebhookAttemptDto, WebhookAttemptPageDto } from '../nodes/nodes.dto';
@@ -41,7 +37,7 @@ class CreateNodeTokenDto {
 export class JobsAdminController {
   constructor(
     private readonly jobs: JobsService,
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly nodes: NodesService,
   ) {}
 
   @Post('jobs')
@@ -85,18 +81,13 @@ export class JobsAdminController {
   @Post('nodes/:id/tokens')
   @ApiOperation({ summary: 'Issue a node API token (shown once) for /nodes/me/*' })
   async issueToken(@UuidParam() id: string, @Body() dto: CreateNodeTokenDto): Promise<{ id: string; name: string; token: string }> {
-    if (!(await this.ds.getRepository(NodeEntity).existsBy({ id }))) throw Problems.notFound('node', id);
-    const token = newToken(NODE_TOKEN_PREFIX);
-    const saved = await this.ds.getRepository(NodeTokenEntity).save({ nodeId: id, name: dto.name, tokenHash: hashToken(token), revokedAt: null });
-    return { id: saved.id, name: saved.name, token };
+    return this.nodes.issueToken(id, dto.name);
   }
 
   @Delete('nodes/:id/tokens/:tokenId')
   @HttpCode(204)
   async revokeToken(@UuidParam() id: string, @UuidParam('tokenId') tokenId: string): Promise<void> {
-    const repo = this.ds.getRepository(NodeTokenEntity);
-    if (!(await repo.existsBy({ id: tokenId, nodeId: id }))) throw Problems.notFound('node token', tokenId);
-    await repo.update({ id: tokenId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await this.nodes.revokeToken(id, tokenId);
   }
 }
 

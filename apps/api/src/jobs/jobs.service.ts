@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
 import {
   answerOfferUpdate,
@@ -19,7 +17,7 @@ import {
   NodeAnswer,
   reportProgressUpdate,
 } from '@app/contracts';
-import { insertJobRow, JobEntity, JobOfferEntity, MemberEntity, NodeEntity, ProjectEntity } from '@app/db';
+import { JobEntity, JobsRepository, MembersRepository, NodeEntity, NodesRepository, ProjectsRepository } from '@app/db';
 import { pingTemporal } from '@app/temporal';
 import { Page, pageOf, PageQuery } from '../common/dto';
 import { ProblemException, Problems } from '../common/problem';
@@ -35,25 +33,28 @@ export class JobsService {
   private readonly logger = new Logger(JobsService.name);
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly jobs: JobsRepository,
+    private readonly projects: ProjectsRepository,
+    private readonly members: MembersRepository,
+    private readonly nodes: NodesRepository,
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
   /** A job against a real demand: the project must be active, the recipient must exist. */
   async create(dto: CreateJobDto, actor: string): Promise<JobEntity> {
-    const project = await this.ds.getRepository(ProjectEntity).findOneBy({ id: dto.demand.id });
+    const project = await this.projects.findById(dto.demand.id);
     if (!project) throw new ProblemException(422, 'unknown_demand', `project ${dto.demand.id} does not exist: a job needs a real demand`, [{ field: 'demand.id', code: 'unknown_demand', message: 'no such project' }]);
     if (project.status !== 'active') throw Problems.conflict('project_not_active', `project ${project.id} is ${project.status}; it needs no more work`);
     if (Date.parse(dto.dueAt) < Date.now() + HOUR) throw Problems.badRequest('dueAt', 'dueAt must be at least an hour ahead');
     let confirmerId: string;
     let locationId: string | null = null;
     if (dto.recipient.type === 'member') {
-      const m = await this.ds.getRepository(MemberEntity).findOneBy({ id: dto.recipient.id });
+      const m = await this.members.findById(dto.recipient.id);
       if (!m || m.status !== 'active') throw new ProblemException(422, 'unknown_recipient', `member ${dto.recipient.id} is not an active member`, [{ field: 'recipient.id', code: 'unknown_recipient', message: 'not an active member' }]);
       confirmerId = m.id;
     } else {
-      const n = await this.ds.getRepository(NodeEntity).findOneBy({ id: dto.recipient.id });
+      const n = await this.nodes.findById(dto.recipient.id);
       if (!n) throw new ProblemException(422, 'unknown_recipient', `node ${dto.recipient.id} does not exist`, [{ field: 'recipient.id', code: 'unknown_recipient', message: 'no such node' }]);
       confirmerId = n.ownerMemberId;
       locationId = n.locationId;
@@ -64,8 +65,7 @@ export class JobsService {
       throw Problems.temporalUnavailable();
     }
     const id = randomUUID();
-    const repo = this.ds.getRepository(JobEntity);
-    await insertJobRow(this.ds, {
+    await this.jobs.create({
       id,
       capability: dto.capability,
       quantity: dto.quantity,
@@ -95,14 +95,14 @@ export class JobsService {
     try {
       await this.temporal.workflow.start(JOB_WORKFLOW_TYPE, { taskQueue: this.config.temporal.taskQueue, workflowId: jobWorkflowId(id), args: [input] });
     } catch (err) {
-      await repo.delete({ id });
+      await this.jobs.delete(id);
       throw err;
     }
-    return repo.findOneByOrFail({ id });
+    return this.find(id);
   }
 
   async find(id: string): Promise<JobEntity> {
-    const j = await this.ds.getRepository(JobEntity).findOneBy({ id });
+    const j = await this.jobs.findById(id);
     if (!j) throw Problems.notFound('job', id);
     return j;
   }
@@ -113,16 +113,8 @@ export class JobsService {
 
   async list(q: ListJobsQuery, filter: { nodeId?: string } = {}): Promise<Page<JobEntity>> {
     const { limit, offset } = pageOf(q);
-    const qb = this.ds.getRepository(JobEntity).createQueryBuilder('j');
-    if (q.status) qb.andWhere('j.status = :status', { status: q.status });
-    if (filter.nodeId) {
-      // A node sees the jobs it holds and the ones offered to it right now.
-      qb.andWhere(`(j.nodeId = :nodeId OR (j.status = 'offered' AND j.offers -> (jsonb_array_length(j.offers) - 1) ->> 'nodeId' = :nodeIdText))`, {
-        nodeId: filter.nodeId,
-        nodeIdText: filter.nodeId,
-      });
-    }
-    const [items, total] = await qb.orderBy('j.dueAt', 'ASC').addOrderBy('j.id', 'ASC').take(limit).skip(offset).getManyAndCount();
+    // A node sees the jobs it holds and the ones offered to it right now.
+    const { items, total } = await this.jobs.list({ status: q.status, nodeId: filter.nodeId, limit, offset });
     return { items, total, limit, offset };
   }
 
@@ -130,7 +122,7 @@ export class JobsService {
   async offers(id: string, q: PageQuery): Promise<Page<JobOffer>> {
     await this.find(id);
     const { limit, offset } = pageOf(q);
-    const [rows, total] = await this.ds.getRepository(JobOfferEntity).findAndCount({ where: { jobId: id }, order: { n: 'ASC' }, take: limit, skip: offset });
+    const { items: rows, total } = await this.jobs.offers(id, { limit, offset });
     const items = rows.map((o) => ({ offerId: o.offerId, nodeId: o.nodeId, offeredAt: o.offeredAt.toISOString(), answer: o.answer, reason: o.reason, answeredAt: o.answeredAt?.toISOString() ?? null }));
     return { items, total, limit, offset };
   }
@@ -160,21 +152,15 @@ export class JobsService {
    * so that concurrent first reports are one Update.
    */
   async progress(id: string, nodeId: string, dto: ProgressDto): Promise<JobEntity> {
-    // For an UPDATE … RETURNING, TypeORM's query() answers [rows, affected].
-    const [rows] = (await this.ds.query(
-      `UPDATE jobs SET progress = jsonb_build_object('percent', $3::int, 'note', $4::text, 'reportedAt', now(), 'reports', COALESCE((progress ->> 'reports')::int, 0) + 1), updated_at = now()
-        WHERE id = $1 AND node_id = $2 AND status IN ('accepted', 'in-progress')
-        RETURNING status, offers -> -1 ->> 'offerId' AS offer_id`,
-      [id, nodeId, dto.percent, dto.note ?? null],
-    )) as [Array<{ status: string; offer_id: string | null }>, number];
-    if (rows.length === 0) {
+    const recorded = await this.jobs.recordProgress(id, nodeId, { percent: dto.percent, note: dto.note });
+    if (!recorded) {
       const j = await this.find(id);
       if (j.nodeId && j.nodeId !== nodeId) throw Problems.conflict('job_not_yours', 'the job is assigned to another node');
       if (!j.nodeId) throw Problems.conflict('job_not_accepted', `the job is ${j.status}: it has not been accepted yet`);
       throw Problems.conflict('job_closed', `the job is ${j.status}`);
     }
-    if (rows[0].status === 'accepted') {
-      await this.update(id, (h) => h.executeUpdate(reportProgressUpdate, { args: [{ nodeId, percent: dto.percent, note: dto.note }], updateId: `progress:${rows[0].offer_id ?? 'none'}` }));
+    if (recorded.status === 'accepted') {
+      await this.update(id, (h) => h.executeUpdate(reportProgressUpdate, { args: [{ nodeId, percent: dto.percent, note: dto.note }], updateId: `progress:${recorded.offerId ?? 'none'}` }));
     }
     return this.find(id);
   }

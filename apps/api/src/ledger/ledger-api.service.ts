@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { LedgerEntryEntity, LedgerService, LedgerTransactionEntity, MemberEntity, PostingResult, ProjectEntity } from '@app/db';
+import { LedgerEntryEntity, LedgerService, LedgerTransactionEntity, MembersRepository, PostingResult, ProjectsRepository } from '@app/db';
 import { AccountKind, movement } from '@app/domain';
 import { Problems } from '../common/problem';
 import { AccountRefDto, DepositDto, TransferDto, WithdrawalDto } from './ledger.dto';
@@ -16,13 +14,14 @@ import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway';
 export class LedgerApiService {
   constructor(
     private readonly ledger: LedgerService,
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly members: MembersRepository,
+    private readonly projects: ProjectsRepository,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
   ) {}
 
   private async assertOwner(ref: { kind: AccountKind; ownerId: string }): Promise<void> {
-    const entity = ref.kind === 'project' ? ProjectEntity : MemberEntity;
-    if (!(await this.ds.getRepository(entity).existsBy({ id: ref.ownerId }))) {
+    const exists = ref.kind === 'project' ? await this.projects.exists(ref.ownerId) : await this.members.exists(ref.ownerId);
+    if (!exists) {
       throw Problems.notFound(ref.kind === 'project' ? 'project' : 'member', ref.ownerId);
     }
   }
@@ -62,8 +61,8 @@ export class LedgerApiService {
   }
 
   async transaction(id: string): Promise<{ transaction: LedgerTransactionEntity; entries: LedgerEntryEntity[] }> {
-    const transaction = await this.ds.getRepository(LedgerTransactionEntity).findOneBy({ id });
-    if (!transaction) throw Problems.notFound('ledger transaction', id);
-    return { transaction, entries: await this.ds.getRepository(LedgerEntryEntity).find({ where: { transactionId: id }, order: { id: 'ASC' } }) };
+    const found = await this.ledger.findTransaction(id);
+    if (!found) throw Problems.notFound('ledger transaction', id);
+    return found;
   }
 }

@@ -1,19 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Injectable, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import { DataSource, IsNull } from 'typeorm';
-import { MemberTokenEntity } from '@app/db';
+import { MemberTokenEntity, TokensRepository } from '@app/db';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
-import { hashToken, newToken } from '../auth/token-hash';
+import { issueBearerToken, TOKEN_PREFIXES } from '../auth/bearer-token';
 import { Trim } from '../common/dto';
 import { UuidParam } from '../common/params';
 import { Problems } from '../common/problem';
 import { MembersService } from './members.service';
 
 /** Member API tokens look like `dpn_mbr_<43 base64url characters>` (32 random bytes). */
-export const MEMBER_TOKEN_PREFIX = 'dpn_mbr_';
-export const hashMemberToken = hashToken;
+export const MEMBER_TOKEN_PREFIX = TOKEN_PREFIXES.member;
 
 export class CreateMemberTokenDto {
   @ApiProperty({ example: 'phone', maxLength: 100, description: 'What the token is for, to recognise it later.' })
@@ -50,29 +47,24 @@ export class IssuedMemberTokenDto extends MemberTokenDto {
 @Injectable()
 export class MemberTokensService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly tokens: TokensRepository,
     private readonly members: MembersService,
   ) {}
 
   async issue(memberId: string, name: string): Promise<IssuedMemberTokenDto> {
     await this.members.get(memberId); // 404 for an unknown member
-    const token = newToken(MEMBER_TOKEN_PREFIX);
-    const repo = this.ds.getRepository(MemberTokenEntity);
-    const saved = await repo.save(repo.create({ memberId, name, tokenHash: hashMemberToken(token), lastUsedAt: null, revokedAt: null }));
+    const { saved, token } = await issueBearerToken(this.tokens, 'member', memberId, name);
     return { ...MemberTokenDto.from(saved), token };
   }
 
   async list(memberId: string): Promise<MemberTokenEntity[]> {
     await this.members.get(memberId);
-    return this.ds.getRepository(MemberTokenEntity).find({ where: { memberId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return this.tokens.memberTokens(memberId);
   }
 
   /** Revokes a token; revoking it again changes nothing (idempotent). */
   async revoke(memberId: string, tokenId: string): Promise<void> {
-    const repo = this.ds.getRepository(MemberTokenEntity);
-    const t = await repo.findOneBy({ id: tokenId, memberId });
-    if (!t) throw Problems.notFound('member token', tokenId);
-    await repo.update({ id: tokenId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    if (!(await this.tokens.revoke('member', memberId, tokenId))) throw Problems.notFound('member token', tokenId);
   }
 }
 

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
-import { MemberEntity } from '@app/db';
+import { MemberEntity, MembersRepository } from '@app/db';
 import { Page, pageOf, rejectNulls } from '../common/dto';
 import { Problems } from '../common/problem';
 import { uniqueOr409 } from '../common/unique';
@@ -9,38 +7,30 @@ import { CreateMemberDto, ListMembersQuery, UpdateMemberDto } from './members.dt
 
 @Injectable()
 export class MembersService {
-  private readonly repo: Repository<MemberEntity>;
-  constructor(@InjectDataSource() ds: DataSource) {
-    this.repo = ds.getRepository(MemberEntity);
-  }
+  constructor(private readonly members: MembersRepository) {}
 
   create(dto: CreateMemberDto): Promise<MemberEntity> {
     return uniqueOr409(
-      async () => this.repo.save(this.repo.create({ ...dto, status: dto.status ?? 'active' })),
+      () => this.members.create({ name: dto.name, email: dto.email, status: dto.status ?? 'active' }),
       'email_taken',
       `a member with email ${dto.email} already exists`,
     );
   }
 
   async get(id: string): Promise<MemberEntity> {
-    const m = await this.repo.findOneBy({ id });
+    const m = await this.members.findById(id);
     if (!m) throw Problems.notFound('member', id);
     return m;
   }
 
   async update(id: string, dto: UpdateMemberDto): Promise<MemberEntity> {
     const m = await this.get(id);
-    return uniqueOr409(() => this.repo.save(this.repo.merge(m, rejectNulls(dto))), 'email_taken', `a member with email ${dto.email} already exists`);
+    return uniqueOr409(() => this.members.update(m, rejectNulls(dto)), 'email_taken', `a member with email ${dto.email} already exists`);
   }
 
   async list(q: ListMembersQuery): Promise<Page<MemberEntity>> {
     const { limit, offset } = pageOf(q);
-    const [items, total] = await this.repo.findAndCount({
-      where: { ...(q.status ? { status: q.status } : {}), ...(q.email ? { email: q.email } : {}) },
-      order: { createdAt: 'DESC', id: 'ASC' },
-      take: limit,
-      skip: offset,
-    });
+    const { items, total } = await this.members.list({ status: q.status, email: q.email, limit, offset });
     return { items, total, limit, offset };
   }
 }

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DataSource, Repository } from 'typeorm';
-import { LocationEntity, MemberEntity, NodeEntity, WebhookAttemptEntity } from '@app/db';
+import { LocationsRepository, MembersRepository, NodeEntity, NodesRepository, TokensRepository, WebhookAttemptEntity } from '@app/db';
 import { WebhookSender } from '@app/nodes';
+import { issueBearerToken } from '../auth/bearer-token';
 import { Page, pageOf, PageQuery, rejectNulls } from '../common/dto';
 import { Problems } from '../common/problem';
 import { CreateNodeDto, ListNodesQuery, PingResultDto, UpdateNodeDto } from './nodes.dto';
@@ -16,32 +15,36 @@ export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64'
 
 @Injectable()
 export class NodesService {
-  private readonly repo: Repository<NodeEntity>;
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly nodes: NodesRepository,
+    private readonly members: MembersRepository,
+    private readonly locations: LocationsRepository,
+    private readonly tokens: TokensRepository,
     private readonly webhooks: WebhookSender,
-  ) {
-    this.repo = ds.getRepository(NodeEntity);
-  }
+  ) {}
 
   private async assertRefs(ownerMemberId?: string, locationId?: string | null): Promise<void> {
-    if (ownerMemberId && !(await this.ds.getRepository(MemberEntity).existsBy({ id: ownerMemberId }))) {
-      throw Problems.notFound('member', ownerMemberId);
-    }
-    if (locationId && !(await this.ds.getRepository(LocationEntity).existsBy({ id: locationId }))) {
-      throw Problems.notFound('location', locationId);
-    }
+    if (ownerMemberId && !(await this.members.exists(ownerMemberId))) throw Problems.notFound('member', ownerMemberId);
+    if (locationId && !(await this.locations.exists(locationId))) throw Problems.notFound('location', locationId);
   }
 
   async create(dto: CreateNodeDto): Promise<{ node: NodeEntity; secret: string }> {
     await this.assertRefs(dto.ownerMemberId, dto.locationId);
     const secret = newWebhookSecret();
-    const saved = await this.repo.save(this.repo.create({ ...dto, locationId: dto.locationId ?? null, webhookSecret: secret, status: 'active' }));
-    return { node: await this.get(saved.id), secret };
+    const node = await this.nodes.create({
+      name: dto.name,
+      ownerMemberId: dto.ownerMemberId,
+      locationId: dto.locationId ?? null,
+      automationLevel: dto.automationLevel,
+      capabilities: dto.capabilities,
+      webhookUrl: dto.webhookUrl,
+      webhookSecret: secret,
+    });
+    return { node, secret };
   }
 
   async get(id: string): Promise<NodeEntity> {
-    const n = await this.repo.findOneBy({ id });
+    const n = await this.nodes.findById(id);
     if (!n) throw Problems.notFound('node', id);
     return n;
   }
@@ -54,7 +57,7 @@ export class NodesService {
     if (dto.status === 'active' && node.status !== 'active') Object.assign(changes, { expiredOffersInRow: 0, lastExpiredOfferId: null });
     // A new URL is a fresh start for an endpoint disabled by a 410.
     if (dto.webhookUrl !== undefined && dto.webhookUrl !== node.webhookUrl) Object.assign(changes, { webhookDisabledAt: null, webhookDisabledReason: null });
-    await this.repo.save(this.repo.merge(node, changes));
+    await this.nodes.update(node, changes);
     return this.get(id);
   }
 
@@ -69,34 +72,39 @@ export class NodesService {
   async attempts(id: string, q: PageQuery): Promise<Page<WebhookAttemptEntity>> {
     await this.get(id);
     const { limit, offset } = pageOf(q);
-    const [items, total] = await this.ds.getRepository(WebhookAttemptEntity).findAndCount({ where: { nodeId: id }, order: { createdAt: 'DESC', id: 'DESC' }, take: limit, skip: offset });
+    const { items, total } = await this.nodes.attempts(id, { limit, offset });
     return { items, total, limit, offset };
   }
 
   /** A new secret, shown once; the old one keeps signing (alongside) for SECRET_ROTATION_GRACE_MS. */
   async rotateSecret(id: string): Promise<{ node: NodeEntity; secret: string }> {
     const secret = newWebhookSecret();
-    await this.ds.transaction(async (m) => {
-      const node = await m.findOne(NodeEntity, { where: { id }, select: { id: true, webhookSecret: true }, lock: { mode: 'pessimistic_write' } });
-      if (!node) throw Problems.notFound('node', id);
-      await m.update(NodeEntity, { id }, {
-        webhookSecret: secret,
-        previousWebhookSecret: node.webhookSecret,
-        previousSecretExpiresAt: new Date(Date.now() + SECRET_ROTATION_GRACE_MS),
-      });
-    });
+    if (!(await this.nodes.rotateSecret(id, secret, new Date(Date.now() + SECRET_ROTATION_GRACE_MS)))) throw Problems.notFound('node', id);
     return { node: await this.get(id), secret };
   }
 
   async list(q: ListNodesQuery): Promise<Page<NodeEntity>> {
     const { limit, offset } = pageOf(q);
-    const qb = this.repo.createQueryBuilder('n').orderBy('n.name', 'ASC').addOrderBy('n.id', 'ASC').take(limit).skip(offset);
-    if (q.capability) qb.andWhere('n.capabilities @> :cap::jsonb', { cap: JSON.stringify([{ function: q.capability }]) });
-    if (q.automationLevel) qb.andWhere('n.automation_level = :level', { level: q.automationLevel });
-    if (q.locationId) qb.andWhere('n.location_id = :loc', { loc: q.locationId });
-    if (q.ownerMemberId) qb.andWhere('n.owner_member_id = :owner', { owner: q.ownerMemberId });
-    if (q.status) qb.andWhere('n.status = :status', { status: q.status });
-    const [items, total] = await qb.getManyAndCount();
+    const { items, total } = await this.nodes.list({
+      capability: q.capability,
+      automationLevel: q.automationLevel,
+      locationId: q.locationId,
+      ownerMemberId: q.ownerMemberId,
+      status: q.status,
+      limit,
+      offset,
+    });
     return { items, total, limit, offset };
+  }
+
+  /** A node API token (shown once) for /nodes/me/*. */
+  async issueToken(id: string, name: string): Promise<{ id: string; name: string; token: string }> {
+    if (!(await this.nodes.exists(id))) throw Problems.notFound('node', id);
+    const { saved, token } = await issueBearerToken(this.tokens, 'node', id, name);
+    return { id: saved.id, name: saved.name, token };
+  }
+
+  async revokeToken(id: string, tokenId: string): Promise<void> {
+    if (!(await this.tokens.revoke('node', id, tokenId))) throw Problems.notFound('node token', tokenId);
   }
 }

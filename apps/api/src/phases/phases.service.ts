@@ -1,10 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from '@temporalio/client';
-import { DataSource } from 'typeorm';
 import {
   automationRank,
-  JobOffer,
   JobStatus,
   PhasePlan,
   PhaseView,
@@ -14,7 +11,7 @@ import {
   startPhaseUpdate,
   WorkingPhase,
 } from '@app/contracts';
-import { FundingRepository, FundingRoundEntity, ProjectEntity, ProjectOutputEntity, ProjectPhaseEntity, ProjectPhasePlanEntity } from '@app/db';
+import { AssetsRepository, FundingRepository, JobsRepository, MembersRepository, NodesRepository, ProjectEntity, PhaseEventRow, ProjectPhasePlanEntity, ProjectPhasesRepository, ProjectsRepository } from '@app/db';
 import { checkPhasePlan, phasePosition, PlanProblem, smallestPledgeForWholePart } from '@app/domain';
 import { pingTemporal } from '@app/temporal';
 import { IdempotencyService } from '../common/idempotency.service';
@@ -53,22 +50,6 @@ export interface PhaseDetail {
   blockedOn: Blocker[];
 }
 
-interface JobRow {
-  id: string;
-  task_key: string | null;
-  capability: string;
-  status: JobStatus;
-  node_id: string | null;
-  node_name: string | null;
-  offers: JobOffer[];
-  due_at: Date;
-  first_offered_at: Date | null;
-  accepted_at: Date | null;
-  completed_at: Date | null;
-  confirmed_at: Date | null;
-  phase: WorkingPhase;
-}
-
 /**
  * Phase plans and phase work: the coordinator writes a plan per phase, starts the current phase
  * (a `startPhase` update: the project workflow runs it as a child), and reads where each phase
@@ -79,20 +60,21 @@ export class PhasesService {
   private readonly logger = new Logger(PhasesService.name);
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly projects: ProjectsRepository,
+    private readonly phases: ProjectPhasesRepository,
+    private readonly jobs: JobsRepository,
+    private readonly funding: FundingRepository,
+    private readonly members: MembersRepository,
+    private readonly nodes: NodesRepository,
+    private readonly assets: AssetsRepository,
     @Inject(Client) private readonly temporal: Client,
     private readonly keys: IdempotencyService,
-    private readonly funding: FundingRepository,
   ) {}
 
   private async project(id: string): Promise<ProjectEntity> {
-    const p = await this.ds.getRepository(ProjectEntity).findOneBy({ id });
+    const p = await this.projects.findById(id);
     if (!p) throw Problems.notFound('project', id);
     return p;
-  }
-
-  private latestAttempt(projectId: string, phase: WorkingPhase): Promise<ProjectPhaseEntity | null> {
-    return this.ds.getRepository(ProjectPhaseEntity).findOne({ where: { projectId, phase }, order: { attempt: 'DESC' } });
   }
 
   /** Stores the plan of a phase that has not started (or failed and will be restarted). */
@@ -100,7 +82,7 @@ export class PhasesService {
     const project = await this.project(projectId);
     if (project.status !== 'active') throw Problems.conflict('project_not_active', `project ${projectId} is ${project.status}; its plans are closed`);
     if (phasePosition(phase, project.phase) === 'past') throw Problems.conflict('phase_passed', `project ${projectId} is past the ${phase} phase (now ${project.phase})`);
-    const latest = await this.latestAttempt(projectId, phase);
+    const latest = await this.phases.latestAttempt(projectId, phase);
     if (latest && (latest.status === 'funding' || latest.status === 'working')) {
       throw Problems.conflict('phase_running', `the ${phase} work is running (attempt ${latest.attempt}); its plan is frozen until it ends`);
     }
@@ -110,11 +92,7 @@ export class PhasesService {
     if (problems.length > 0) {
       throw new ProblemException(422, 'invalid_plan', `the ${phase} plan has ${problems.length} problem(s): ${problems.map((p) => p.message).join('; ')}`, problems as FieldError[]);
     }
-    await this.ds.query(
-      `INSERT INTO project_phase_plans (project_id, phase, plan, version) VALUES ($1, $2, $3, 1)
-       ON CONFLICT (project_id, phase) DO UPDATE SET plan = EXCLUDED.plan, version = project_phase_plans.version + 1, updated_at = now()`,
-      [projectId, phase, JSON.stringify(plan)],
-    );
+    await this.phases.putPlan(projectId, phase, plan);
     return this.getPlan(projectId, phase);
   }
 
@@ -123,32 +101,27 @@ export class PhasesService {
     const problems: PlanProblem[] = [];
     const memberIds = plan.tasks.filter((t) => t.recipient.type === 'member').map((t) => t.recipient.id);
     const nodeIds = [...plan.tasks.filter((t) => t.recipient.type === 'node').map((t) => t.recipient.id), ...plan.nodes];
-    const members = new Set<string>(
-      memberIds.length ? (await this.ds.query(`SELECT id FROM members WHERE id = ANY($1) AND status = 'active'`, [memberIds])).map((r: { id: string }) => r.id) : [],
-    );
-    const nodes = new Map<string, { automation_level: string; webhook_url: string }>(
-      nodeIds.length ? (await this.ds.query(`SELECT id, automation_level, webhook_url FROM nodes WHERE id = ANY($1)`, [nodeIds])).map((r: { id: string; automation_level: string; webhook_url: string }) => [r.id, r]) : [],
-    );
+    const members = await this.members.activeIds(memberIds);
+    const nodes = new Map((await this.nodes.findByIds(nodeIds)).map((n) => [n.id, n]));
     plan.tasks.forEach((t, i) => {
       if (t.recipient.type === 'member' && !members.has(t.recipient.id)) problems.push({ field: `tasks[${i}].recipient.id`, code: 'unknown_member', message: `member ${t.recipient.id} is not an active member` });
       if (t.recipient.type === 'node' && !nodes.has(t.recipient.id)) problems.push({ field: `tasks[${i}].recipient.id`, code: 'unknown_node', message: `node ${t.recipient.id} is not registered` });
       const node = t.upgrade ? nodes.get(t.upgrade.nodeId) : undefined;
-      if (t.upgrade && node && automationRank(t.upgrade.toLevel) <= automationRank(node.automation_level)) {
-        problems.push({ field: `tasks[${i}].upgrade.toLevel`, code: 'not_an_upgrade', message: `node ${t.upgrade.nodeId} is already ${node.automation_level}` });
+      if (t.upgrade && node && automationRank(t.upgrade.toLevel) <= automationRank(node.automationLevel)) {
+        problems.push({ field: `tasks[${i}].upgrade.toLevel`, code: 'not_an_upgrade', message: `node ${t.upgrade.nodeId} is already ${node.automationLevel}` });
       }
     });
     plan.nodes.forEach((id, i) => {
       if (!nodes.has(id)) problems.push({ field: `nodes[${i}]`, code: 'unknown_node', message: `node ${id} is not registered: register it first (POST /admin/nodes)` });
     });
     if (plan.gate?.mode === 'members' && plan.gate.assetId) {
-      const [asset]: unknown[] = await this.ds.query(`SELECT 1 FROM assets WHERE id = $1`, [plan.gate.assetId]);
-      if (!asset) problems.push({ field: 'gate.assetId', code: 'unknown_asset', message: `asset ${plan.gate.assetId} is not registered` });
+      if (!(await this.assets.exists(plan.gate.assetId))) problems.push({ field: 'gate.assetId', code: 'unknown_asset', message: `asset ${plan.gate.assetId} is not registered` });
     }
     if (plan.budget?.assetId) {
-      const [asset]: Array<{ total_parts: string }> = await this.ds.query(`SELECT total_parts FROM assets WHERE id = $1`, [plan.budget.assetId]);
+      const asset = await this.assets.findById(plan.budget.assetId);
       if (!asset) problems.push({ field: 'budget.assetId', code: 'unknown_asset', message: `asset ${plan.budget.assetId} is not registered` });
-      else if (BigInt(plan.budget.minPledge) < smallestPledgeForWholePart(BigInt(plan.budget.goal), BigInt(asset.total_parts))) {
-        problems.push({ field: 'budget.minPledge', code: 'asset_parts_too_coarse', message: `a pledge of ${plan.budget.minPledge} would not earn a whole part of the asset's ${asset.total_parts}; raise minPledge` });
+      else if (BigInt(plan.budget.minPledge) < smallestPledgeForWholePart(BigInt(plan.budget.goal), asset.totalParts)) {
+        problems.push({ field: 'budget.minPledge', code: 'asset_parts_too_coarse', message: `a pledge of ${plan.budget.minPledge} would not earn a whole part of the asset's ${asset.totalParts}; raise minPledge` });
       }
     }
     return problems;
@@ -156,7 +129,7 @@ export class PhasesService {
 
   async getPlan(projectId: string, phase: WorkingPhase): Promise<ProjectPhasePlanEntity> {
     await this.project(projectId);
-    const row = await this.ds.getRepository(ProjectPhasePlanEntity).findOneBy({ projectId, phase });
+    const row = await this.phases.plan(projectId, phase);
     if (!row) throw new ProblemException(404, 'not_found', `project ${projectId} has no ${phase} plan yet (PUT it first)`);
     return row;
   }
@@ -169,16 +142,10 @@ export class PhasesService {
     return this.keys.once(key, `phase-start:${projectId}:${phase}`, {}, async () => {
       const project = await this.project(projectId);
       if (project.status !== 'active') throw Problems.conflict('project_not_active', `project ${projectId} is ${project.status}`);
-      const stored = await this.ds.getRepository(ProjectPhasePlanEntity).findOneBy({ projectId, phase });
+      const stored = await this.phases.plan(projectId, phase);
       if (!stored) throw Problems.conflict('phase_not_planned', `the ${phase} phase has no plan: PUT /admin/projects/${projectId}/phases/${phase}/plan first, or skip the phase`);
-      const [funded]: Array<{ id: string }> = await this.ds.query(
-        `SELECT id FROM funding_rounds WHERE project_id = $1 AND phase = $2 AND status = 'funded' ORDER BY created_at DESC LIMIT 1`,
-        [projectId, phase],
-      );
-      const done: Array<{ task_key: string }> = await this.ds.query(
-        `SELECT DISTINCT task_key FROM jobs WHERE demand_type = 'project' AND demand_id = $1 AND phase = $2 AND status = 'confirmed' AND task_key IS NOT NULL`,
-        [projectId, phase],
-      );
+      const fundedRoundId = await this.funding.fundedRoundOf(projectId, phase);
+      const doneTaskKeys = await this.jobs.confirmedTaskKeys(projectId, phase);
       try {
         await pingTemporal(this.temporal);
       } catch {
@@ -187,7 +154,7 @@ export class PhasesService {
       try {
         return await this.temporal.withDeadline(Date.now() + UPDATE_TIMEOUT_MS, () =>
           this.temporal.workflow.getHandle(project.workflowId).executeUpdate(startPhaseUpdate, {
-            args: [{ actor, phase, plan: stored.plan, carried: { fundedRoundId: funded?.id ?? null, doneTaskKeys: done.map((d) => d.task_key) } }],
+            args: [{ actor, phase, plan: stored.plan, carried: { fundedRoundId, doneTaskKeys } }],
             updateId: key ? `start-phase:${key}` : undefined,
           }),
         );
@@ -203,33 +170,20 @@ export class PhasesService {
   /** Each phase's state, round, jobs (nodes, lead times), outputs and blockers, from the read models. */
   async details(project: ProjectEntity, live: ProjectLiveState | null): Promise<PhaseDetail[]> {
     const id = project.id;
-    const [plans, attempts, rounds, jobs, outputs, skips, decisions] = await Promise.all([
-      this.ds.getRepository(ProjectPhasePlanEntity).findBy({ projectId: id }),
-      this.ds.getRepository(ProjectPhaseEntity).find({ where: { projectId: id }, order: { attempt: 'DESC' } }),
-      this.ds.getRepository(FundingRoundEntity).find({ where: { projectId: id }, order: { createdAt: 'DESC' } }).then((rs) => this.funding.withLiveTotals(rs)),
-      this.ds.query(
-        `SELECT j.id, j.task_key, j.capability, j.status, j.node_id, n.name AS node_name, j.offers, j.due_at, j.first_offered_at, j.accepted_at, j.completed_at, j.confirmed_at, j.phase
-           FROM jobs j LEFT JOIN nodes n ON n.id = j.node_id
-          WHERE j.demand_type = 'project' AND j.demand_id = $1 AND j.phase IS NOT NULL
-          ORDER BY j.created_at, j.id`,
-        [id],
-      ) as Promise<JobRow[]>,
-      this.ds.getRepository(ProjectOutputEntity).find({ where: { projectId: id }, order: { id: 'ASC' } }),
-      this.ds.query(`SELECT from_phase, note FROM project_events WHERE project_id = $1 AND kind = 'skipped'`, [id]) as Promise<Array<{ from_phase: WorkingPhase; note: string | null }>>,
-      this.ds.query(
-        `SELECT d.id, d.subject_type, d.subject_id, d.deadline, array_remove(array_agg(v.member_id) FILTER (WHERE v.answered_at IS NULL), NULL) AS pending
-           FROM decisions d JOIN decision_voters v ON v.decision_id = d.id
-          WHERE d.status = 'open' AND (
-                (d.subject_type = 'delivery' AND d.subject_id IN (SELECT id FROM jobs WHERE demand_type = 'project' AND demand_id = $1))
-             OR (d.subject_type = 'funding-round' AND d.subject_id IN (SELECT id FROM funding_rounds WHERE project_id = $1)))
-          GROUP BY d.id`,
-        [id],
-      ) as Promise<Array<{ id: string; subject_type: string; subject_id: string; deadline: Date; pending: string[] }>>,
+    const [plans, attempts, rounds, jobs, outputs, events, decisions] = await Promise.all([
+      this.phases.plans(id),
+      this.phases.attempts(id),
+      this.funding.ofProject(id),
+      this.jobs.ofProjectPhases(id),
+      this.phases.outputs(id),
+      this.projects.events(id),
+      this.phases.openDecisions(id),
     ]);
+    const skips = events.filter((e) => e.kind === 'skipped');
     return PROJECT_PHASES.map((phase): PhaseDetail => {
       const plan = plans.find((p) => p.phase === phase);
       const attempt = attempts.find((a) => a.phase === phase);
-      const skip = skips.find((s) => s.from_phase === phase);
+      const skip = skips.find((s) => s.fromPhase === phase);
       // The latest attempt's round (a restart carries a funded one); none when it has no budget.
       const round = attempt?.roundId ? rounds.find((r) => r.id === attempt.roundId) : undefined;
       // The latest attempt's jobs, and the confirmed jobs of tasks an earlier attempt finished; in the plan's task order.
@@ -237,8 +191,8 @@ export class PhasesService {
       const carried = new Set(attempt?.view.tasks.filter((t) => t.status === 'carried').map((t) => t.key));
       const order = (key: string | null) => plan?.plan.tasks.findIndex((t) => t.key === key) ?? -1;
       const phaseJobs = jobs
-        .filter((j) => j.phase === phase && (mine.has(j.id) || (j.status === 'confirmed' && carried.has(j.task_key ?? ''))))
-        .sort((a, b) => order(a.task_key) - order(b.task_key));
+        .filter((j) => j.phase === phase && (mine.has(j.id) || (j.status === 'confirmed' && carried.has(j.taskKey ?? ''))))
+        .sort((a, b) => order(a.taskKey) - order(b.taskKey));
       // The project applies the end of a phase's work a moment after the phase wrote it: until then it is still running.
       const stillRunning = live?.phases?.[phase]?.status === 'running';
       const state: PhaseState = skip
@@ -265,18 +219,18 @@ export class PhasesService {
         round: round ? { id: round.id, status: round.status, goal: String(round.goal), total: String(round.total), currency: round.currency, backers: round.backers, deadline: round.deadline.toISOString() } : null,
         jobs: phaseJobs.map((j) => ({
           id: j.id,
-          taskKey: j.task_key,
+          taskKey: j.taskKey,
           capability: j.capability,
           status: j.status,
-          nodeId: j.node_id,
-          nodeName: j.node_name,
-          dueAt: j.due_at.toISOString(),
+          nodeId: j.nodeId,
+          nodeName: j.nodeName,
+          dueAt: j.dueAt.toISOString(),
           leadTimes: {
-            firstOfferedAt: iso(j.first_offered_at),
-            acceptedAt: iso(j.accepted_at),
-            completedAt: iso(j.completed_at),
-            confirmedAt: iso(j.confirmed_at),
-            offerToConfirmHours: j.first_offered_at && j.confirmed_at ? Math.round(((j.confirmed_at.getTime() - j.first_offered_at.getTime()) / 3_600_000) * 100) / 100 : null,
+            firstOfferedAt: iso(j.firstOfferedAt),
+            acceptedAt: iso(j.acceptedAt),
+            completedAt: iso(j.completedAt),
+            confirmedAt: iso(j.confirmedAt),
+            offerToConfirmHours: j.firstOfferedAt && j.confirmedAt ? Math.round(((j.confirmedAt.getTime() - j.firstOfferedAt.getTime()) / 3_600_000) * 100) / 100 : null,
           },
         })),
         outputs: outputs.filter((o) => o.phase === phase).map((o) => ({ taskKey: o.taskKey, kind: o.kind, title: o.title, url: o.url, contentHash: o.contentHash, licence: o.licence, jobId: o.jobId })),
@@ -286,8 +240,8 @@ export class PhasesService {
           state,
           current,
           round: round ? { id: round.id, status: round.status, total: String(round.total), goal: String(round.goal), currency: round.currency, deadline: round.deadline.toISOString(), payoutApproval: round.payoutApproval } : null,
-          jobs: phaseJobs.map((j) => ({ id: j.id, taskKey: j.task_key, status: j.status, nodeId: j.node_id, offers: j.offers, dueAt: j.due_at.toISOString(), offerTimeoutHours: timeout(j.task_key) })),
-          decisions: decisions.map((d) => ({ id: d.id, subjectType: d.subject_type, subjectId: d.subject_id, deadline: new Date(d.deadline).toISOString(), pending: d.pending ?? [] })),
+          jobs: phaseJobs.map((j) => ({ id: j.id, taskKey: j.taskKey, status: j.status, nodeId: j.nodeId, offers: j.offers, dueAt: j.dueAt.toISOString(), offerTimeoutHours: timeout(j.taskKey) })),
+          decisions: decisions.map((d) => ({ id: d.id, subjectType: d.subjectType, subjectId: d.subjectId, deadline: d.deadline.toISOString(), pending: d.pending })),
           nodeChecks: attempt?.view.nodeChecks ?? [],
           gateVote: live?.gateVote ?? null,
         }),
@@ -296,7 +250,7 @@ export class PhasesService {
   }
 
   /** The phase events of the project (the phase workflows' streams of the timeline). */
-  phaseEvents(projectId: string): Promise<Array<{ phase: WorkingPhase; attempt: number; seq: number; kind: string; note: string; occurred_at: Date }>> {
-    return this.ds.query(`SELECT phase, attempt, seq, kind, note, occurred_at FROM project_phase_events WHERE project_id = $1 ORDER BY occurred_at, id`, [projectId]);
+  phaseEvents(projectId: string): Promise<PhaseEventRow[]> {
+    return this.phases.events(projectId);
   }
 }

@@ -18,7 +18,7 @@ import {
   isWorkingPhase,
   projectWorkflowId,
 } from '@app/contracts';
-import { isUniqueViolation, ProjectEntity, ProjectsRepository } from '@app/db';
+import { AssetsRepository, isUniqueViolation, ProjectEntity, ProjectPhasesRepository, ProjectsRepository } from '@app/db';
 import { pingTemporal } from '@app/temporal';
 import { IdempotencyService } from '../common/idempotency.service';
 import { ProblemException, Problems } from '../common/problem';
@@ -43,6 +43,8 @@ export class ProjectsService {
 
   constructor(
     private readonly projects: ProjectsRepository,
+    private readonly phases: ProjectPhasesRepository,
+    private readonly assets: AssetsRepository,
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly keys: IdempotencyService,
@@ -61,7 +63,7 @@ export class ProjectsService {
       if (existing) return this.replay(existing, hash);
     }
     const gate: ProjectGate = dto.gate?.toGate() ?? { mode: 'coordinator' };
-    if (gate.mode === 'members' && gate.assetId && !(await this.projects.assetExists(gate.assetId))) {
+    if (gate.mode === 'members' && gate.assetId && !(await this.assets.exists(gate.assetId))) {
       throw new ProblemException(422, 'unknown_asset', `gate.assetId ${gate.assetId} is not a registered asset`, [
         { field: 'gate.assetId', code: 'unknown_asset', message: 'no asset has this id' },
       ]);
@@ -168,7 +170,7 @@ export class ProjectsService {
     return this.keys.once(idempotencyKey, `project-advance:${id}`, dto, async () => {
       const project = await this.mustBeActive(id, 'advanced');
       // The gate after this phase: its plan's, if the plan names one, else the project's.
-      const gate = isWorkingPhase(project.phase) ? ((await this.projects.phasePlan(id, project.phase))?.gate ?? undefined) : undefined;
+      const gate = isWorkingPhase(project.phase) ? ((await this.phases.plan(id, project.phase))?.plan.gate ?? undefined) : undefined;
       return this.update(project, 'advanced', () =>
         this.temporal.workflow.getHandle(project.workflowId).executeUpdate(advancePhaseUpdate, {
           args: [{ actor, fromPhase: dto.fromPhase, note: dto.note, ...(gate ? { gate } : {}) }],

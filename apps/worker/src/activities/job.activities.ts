@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
 import {
   capacityFreedSignal,
@@ -16,26 +14,16 @@ import {
   SendJobEventInput,
   SendJobEventResult,
 } from '@app/contracts';
-import { insertJobRow, JobEntity, MemberEntity, NodeEntity } from '@app/db';
+import { JobSnapshot, JobsRepository, MembersRepository, NodesRepository } from '@app/db';
 import { escapeHtml, MailOutbox } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
-
-interface CurrentJob {
-  status: string;
-  nodeId: string | null;
-  lastOffer: { offerId: string; answer: string | null } | null;
-  progress: { percent: number; note: string | null; reportedAt?: string; reports?: number } | null;
-}
-
-/** `<jobId>:<n>` → n. */
-const offerNumber = (offerId: string) => Number(offerId.slice(offerId.lastIndexOf(':') + 1));
 
 /**
  * Why a job event is no longer worth sending, or null. An offer is announced only while it is
  * open; a reminder only while the node still holds the job. Events that report what happened
  * (offer withdrawn, job cancelled, delivery confirmed or rejected) always go out.
  */
-export function staleness(e: Pick<SendJobEventInput, 'type' | 'nodeId' | 'data'>, job: Pick<CurrentJob, 'status' | 'nodeId' | 'lastOffer'>): string | null {
+export function staleness(e: Pick<SendJobEventInput, 'type' | 'nodeId' | 'data'>, job: Pick<JobSnapshot, 'status' | 'nodeId' | 'lastOffer'>): string | null {
   if (e.type === 'job.offered') {
     const open = job.status === 'offered' && job.lastOffer?.offerId === e.data.offerId && job.lastOffer?.answer === null;
     return open ? null : `offer ${String(e.data.offerId)} is no longer open (the job is ${job.status})`;
@@ -49,13 +37,14 @@ export function staleness(e: Pick<SendJobEventInput, 'type' | 'nodeId' | 'data'>
 
 /** Offers a node may let expire in a row before it is suspended (partner networks take silent shops offline). */
 export const EXPIRED_OFFERS_BEFORE_SUSPENSION = 3;
-const AUTOMATION_RANK = `CASE n.automation_level WHEN 'automated' THEN 3 WHEN 'computer-aided' THEN 2 WHEN 'conventional' THEN 1 ELSE 0 END`;
 
 /** Activities of job dispatch: choosing nodes, signed webhooks, the read model, escalations. */
 @Injectable()
 export class JobActivities {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly jobs: JobsRepository,
+    private readonly nodes: NodesRepository,
+    private readonly members: MembersRepository,
     private readonly webhooks: WebhookSender,
     private readonly outbox: MailOutbox,
     @Inject(Client) private readonly temporal: Client,
@@ -69,21 +58,7 @@ export class JobActivities {
    * plus offers open).
    */
   async pickNode(input: PickNodeInput): Promise<PickNodeResult> {
-    // Work in progress: jobs a node holds, and jobs offered to it right now.
-    const wip = `(SELECT COUNT(*) FROM jobs j WHERE j.node_id = n.id AND j.status IN ('accepted', 'in-progress')
-                  OR (j.status = 'offered' AND j.id <> $4::uuid AND j.offers -> (jsonb_array_length(j.offers) - 1) ->> 'nodeId' = n.id::text))`;
-    const rows: Array<{ id: string; busy: boolean }> = await this.ds.query(
-      `SELECT n.id, ${wip} >= n.wip_limit AS busy
-         FROM nodes n
-        WHERE n.status = 'active' AND n.webhook_disabled_at IS NULL
-          AND n.capabilities @> $1::jsonb AND NOT (n.id = ANY($2::uuid[]))
-          AND ($5::uuid[] IS NULL OR n.id = ANY($5::uuid[]))
-        ORDER BY ${AUTOMATION_RANK} DESC,
-                 (n.location_id IS NOT DISTINCT FROM $3::uuid) DESC,
-                 ${wip} ASC,
-                 n.id ASC`,
-      [JSON.stringify([{ function: input.capability }]), input.exclude, input.locationId, input.jobId, input.only ?? null],
-    );
+    const rows = await this.nodes.candidates(input);
     if (rows.length === 0) return { kind: 'none' };
     const free = rows.find((r) => !r.busy);
     return free ? { kind: 'node', nodeId: free.id } : { kind: 'all-busy' };
@@ -97,10 +72,10 @@ export class JobActivities {
    * stale event is recorded as `skipped` and not sent.
    */
   async sendJobEvent(input: SendJobEventInput): Promise<SendJobEventResult> {
-    const node = await this.ds.getRepository(NodeEntity).findOneByOrFail({ id: input.nodeId });
+    const node = await this.nodes.get(input.nodeId);
     if (node.webhookDisabledAt) return 'failed';
     const attempt = Context.current().info.attempt;
-    const job = typeof input.data.jobId === 'string' ? await this.currentJob(input.data.jobId) : null;
+    const job = typeof input.data.jobId === 'string' ? await this.jobs.snapshot(input.data.jobId) : null;
     const stale = job ? staleness(input, job) : null;
     if (stale) {
       await this.webhooks.recordSkipped(input.nodeId, { id: input.eventId, type: input.type, data: input.data }, attempt, stale);
@@ -138,53 +113,21 @@ export class JobActivities {
     const offerCount = view.offerCount ?? view.offers.length;
     // Runs before the view's window, kept from the row (views of older runs carry every run: 0).
     const runsKept = Math.max(0, (view.runCount ?? view.runs.length) - view.runs.length);
-    await this.ds.transaction(async (m) => {
-      const [moved] = await m.query(
-        `UPDATE jobs SET status = $2::varchar, node_id = $3, quantity = $4, due_at = $5, offers = $6, offer_count = $12,
-                runs = (SELECT COALESCE(jsonb_agg(r.e ORDER BY r.i), '[]'::jsonb) FROM jsonb_array_elements(jobs.runs) WITH ORDINALITY AS r(e, i) WHERE r.i <= $13) || $7::jsonb,
-                progress = CASE WHEN $2::varchar IN ('accepted', 'in-progress') THEN progress END,
-                first_offered_at = COALESCE(first_offered_at, $8::timestamptz), accepted_at = COALESCE(accepted_at, $9::timestamptz), completed_at = $10::timestamptz,
-                confirmed_at = CASE WHEN $2::varchar = 'confirmed' THEN COALESCE(confirmed_at, now()) ELSE confirmed_at END,
-                record_seq = $11, updated_at = now()
-          WHERE id = $1 AND record_seq < $11
-          RETURNING id`,
-        [
-          jobId,
-          view.status,
-          view.nodeId,
-          view.quantity,
-          view.dueAt,
-          JSON.stringify(view.offers),
-          JSON.stringify(view.runs),
-          view.offers[0]?.offeredAt ?? null,
-          accepted?.answeredAt ?? null,
-          lastRun?.completedAt ?? null,
-          seq,
-          offerCount,
-          runsKept,
-        ],
-      );
-      // An older write (a retry overtaken by a newer one) changes nothing.
-      if ((moved as unknown[]).length === 0 || view.offers.length === 0) return;
-      await m.query(
-        `INSERT INTO job_offers (offer_id, job_id, n, node_id, offered_at, answer, reason, answered_at)
-         SELECT o.offer_id, $1::uuid, o.n, o.node_id, o.offered_at, o.answer, o.reason, o.answered_at
-           FROM jsonb_to_recordset($2::jsonb) AS o(offer_id varchar, n int, node_id uuid, offered_at timestamptz, answer varchar, reason text, answered_at timestamptz)
-         ON CONFLICT (offer_id) DO UPDATE SET answer = EXCLUDED.answer, reason = EXCLUDED.reason, answered_at = EXCLUDED.answered_at`,
-        [
-          jobId,
-          JSON.stringify(
-            view.offers.map((o) => ({ offer_id: o.offerId, n: offerNumber(o.offerId), node_id: o.nodeId, offered_at: o.offeredAt, answer: o.answer, reason: o.reason, answered_at: o.answeredAt })),
-          ),
-        ],
-      );
+    await this.jobs.record({
+      jobId,
+      seq,
+      status: view.status,
+      nodeId: view.nodeId,
+      quantity: view.quantity,
+      dueAt: view.dueAt,
+      offers: view.offers,
+      offerCount,
+      runs: view.runs,
+      runsKept,
+      firstOfferedAt: view.offers[0]?.offeredAt ?? null,
+      acceptedAt: accepted?.answeredAt ?? null,
+      completedAt: lastRun?.completedAt ?? null,
     });
-  }
-
-  /** What a job event is checked against before each attempt: the job row (the workflow's projection). */
-  private async currentJob(jobId: string): Promise<CurrentJob | null> {
-    const rows: CurrentJob[] = await this.ds.query(`SELECT status, node_id AS "nodeId", offers -> -1 AS "lastOffer", progress FROM jobs WHERE id = $1`, [jobId]);
-    return rows[0] ?? null;
   }
 
   /**
@@ -192,25 +135,13 @@ export class JobActivities {
    * it at the limit; an answer resets the count. The workflow emails the operator on suspension.
    */
   async recordOfferOutcome(input: OfferOutcomeInput): Promise<OfferOutcomeResult> {
-    // For an UPDATE, TypeORM's query() answers [rows, affected].
-    const [rows] = input.answered
-      ? await this.ds.query(
-          `UPDATE nodes SET expired_offers_in_row = 0, last_expired_offer_id = NULL WHERE id = $1
-           RETURNING expired_offers_in_row, status, owner_member_id, name`,
-          [input.nodeId],
-        )
-      : await this.ds.query(
-          `UPDATE nodes SET expired_offers_in_row = expired_offers_in_row + CASE WHEN last_expired_offer_id IS DISTINCT FROM $2 THEN 1 ELSE 0 END,
-                  last_expired_offer_id = $2,
-                  status = CASE WHEN expired_offers_in_row + 1 >= $3 AND last_expired_offer_id IS DISTINCT FROM $2 THEN 'suspended' ELSE status END
-            WHERE id = $1 RETURNING expired_offers_in_row, status, owner_member_id, name`,
-          [input.nodeId, input.offerId, EXPIRED_OFFERS_BEFORE_SUSPENSION],
-        );
-    const row = (rows as Array<{ expired_offers_in_row: number; status: string; owner_member_id: string; name: string }>)[0];
+    const row = input.answered
+      ? await this.nodes.resetExpiredOffers(input.nodeId)
+      : await this.nodes.countExpiredOffer(input.nodeId, input.offerId, EXPIRED_OFFERS_BEFORE_SUSPENSION);
     return {
-      suspended: !input.answered && row.status === 'suspended' && row.expired_offers_in_row === EXPIRED_OFFERS_BEFORE_SUSPENSION,
-      expiredInRow: row.expired_offers_in_row,
-      ownerMemberId: row.owner_member_id,
+      suspended: !input.answered && row.status === 'suspended' && row.expiredInRow === EXPIRED_OFFERS_BEFORE_SUSPENSION,
+      expiredInRow: row.expiredInRow,
+      ownerMemberId: row.ownerMemberId,
       nodeName: row.name,
     };
   }
@@ -219,13 +150,13 @@ export class JobActivities {
   async notify(input: NotifyInput): Promise<void> {
     let to = this.config.coordinatorEmail;
     if ('memberId' in input.to) {
-      const m = await this.ds.getRepository(MemberEntity).findOneBy({ id: input.to.memberId });
+      const m = await this.members.findById(input.to.memberId);
       if (!m) return;
       to = m.email;
     }
     let text = input.text;
     if (input.withProgressOf) {
-      const job = await this.currentJob(input.withProgressOf);
+      const job = await this.jobs.snapshot(input.withProgressOf);
       const p = job?.progress;
       text += p ? ` Latest progress: ${p.percent}%${p.note ? ` (${p.note})` : ''}${p.reportedAt ? `, reported ${p.reportedAt}` : ''}.` : ' The node has reported no progress.';
     }
@@ -234,17 +165,12 @@ export class JobActivities {
 
   /** A node freed a slot: every job waiting for capacity that it could do is told (pull, not push). */
   async announceCapacity(input: { nodeId: string }): Promise<number> {
-    const waiting: Array<{ id: string }> = await this.ds.query(
-      `SELECT j.id FROM jobs j JOIN nodes n ON n.id = $1
-        WHERE j.status = 'waiting-for-capacity' AND n.capabilities @> jsonb_build_array(jsonb_build_object('function', j.capability))
-        ORDER BY j.due_at, j.id`,
-      [input.nodeId],
-    );
-    for (const j of waiting) {
+    const waiting = await this.jobs.waitingForCapacityOf(input.nodeId);
+    for (const jobId of waiting) {
       await this.temporal.workflow
-        .getHandle(jobWorkflowId(j.id))
+        .getHandle(jobWorkflowId(jobId))
         .signal(capacityFreedSignal, { nodeId: input.nodeId })
-        .catch((err: unknown) => log.warn('could not signal a waiting job', { jobId: j.id, error: String(err) }));
+        .catch((err: unknown) => log.warn('could not signal a waiting job', { jobId, error: String(err) }));
     }
     return waiting.length;
   }
@@ -255,24 +181,8 @@ export class JobActivities {
    * Idempotent.
    */
   async createRemainderJob(input: { parentJobId: string; jobId: string; quantity: number }): Promise<void> {
-    const parent = await this.ds.getRepository(JobEntity).findOneBy({ id: input.parentJobId });
+    const parent = await this.jobs.findById(input.parentJobId);
     if (!parent) throw ApplicationFailure.nonRetryable(`parent job ${input.parentJobId} not found`, 'JobNotFound');
-    await this.ds.transaction(async (m) => {
-      await insertJobRow(m, {
-        id: input.jobId,
-        capability: parent.capability,
-        productId: parent.productId,
-        quantity: input.quantity,
-        unit: parent.unit,
-        specUrl: parent.specUrl,
-        dueAt: parent.dueAt,
-        recipient: { type: parent.recipientType, id: parent.recipientId },
-        demand: { type: parent.demandType, id: parent.demandId },
-        phase: parent.phase,
-        taskKey: parent.taskKey,
-        createdBy: parent.createdBy,
-      });
-      await m.query(`UPDATE jobs SET parent_job_id = $2 WHERE id = $1 AND parent_job_id IS NULL`, [input.jobId, input.parentJobId]);
-    });
+    await this.jobs.createRemainder(parent, input.jobId, input.quantity);
   }
 }

@@ -5,6 +5,7 @@ import type { PledgeRefusalCode, RoundStatus } from '@app/contracts';
 import { Currency, EntryDraft, formatMoney, LedgerError, movement } from '@app/domain';
 import { FundingPledgeEntity, FundingRoundEntity } from '../entities/funding-round.entity';
 import { LedgerService } from '../ledger/ledger.service';
+import { insertRoundRow, NewRoundRow } from '../row-inserts';
 
 /** Shards of a round's running total: concurrent pledges of different members rarely share one. */
 export const TALLY_SHARDS = 16;
@@ -372,6 +373,34 @@ export class FundingRepository {
 
   async find(roundId: string): Promise<FundingRoundEntity | null> {
     return this.ds.getRepository(FundingRoundEntity).findOneBy({ id: roundId });
+  }
+
+  /** A round's first write, before its workflow starts (idempotent on the id: see `insertRoundRow`). */
+  createRound(row: NewRoundRow): Promise<void> {
+    return insertRoundRow(this.ds, row);
+  }
+
+  /** A project's rounds, newest first, with their live totals. */
+  async ofProject(projectId: string): Promise<FundingRoundEntity[]> {
+    return this.withLiveTotals(await this.ds.getRepository(FundingRoundEntity).find({ where: { projectId }, order: { createdAt: 'DESC' } }));
+  }
+
+  /** The newest funded round of a project phase's budget, if any (a restarted phase does not raise the money again). */
+  async fundedRoundOf(projectId: string, phase: string): Promise<string | null> {
+    const [funded]: Array<{ id: string }> = await this.ds.query(
+      `SELECT id FROM funding_rounds WHERE project_id = $1 AND phase = $2 AND status = 'funded' ORDER BY created_at DESC LIMIT 1`,
+      [projectId, phase],
+    );
+    return funded?.id ?? null;
+  }
+
+  /** Closes rounds whose workflow never started (a phase cancelled in between): nothing pledged, nothing to settle. */
+  async discardUnopened(roundIds: string[]): Promise<void> {
+    if (roundIds.length === 0) return;
+    await this.ds.query(
+      `UPDATE funding_rounds SET status = 'cancelled', reason = 'cancelled with its phase before it opened', updated_at = now() WHERE id = ANY($1) AND status IN ('opening', 'open') AND total = 0`,
+      [roundIds],
+    );
   }
 
   private async balances(m: EntityManager, accountIds: string[]): Promise<Map<string, bigint>> {

@@ -160,6 +160,13 @@ export class LedgerService {
     return { transaction, entries, replayed: false };
   }
 
+  /** One posted transaction with its entries, or null. */
+  async findTransaction(id: string): Promise<{ transaction: LedgerTransactionEntity; entries: LedgerEntryEntity[] } | null> {
+    const transaction = await this.ds.getRepository(LedgerTransactionEntity).findOneBy({ id });
+    if (!transaction) return null;
+    return { transaction, entries: await this.ds.getRepository(LedgerEntryEntity).find({ where: { transactionId: id }, order: { id: 'ASC' } }) };
+  }
+
   /** Balance of one account, derived from its entries. */
   async balance(accountId: string, m: EntityManager = this.ds.manager): Promise<bigint> {
     const [row] = await m.query(`SELECT COALESCE(SUM(amount), 0)::text AS balance FROM ledger_entries WHERE account_id = $1`, [accountId]);

@@ -47,6 +47,16 @@ export class OwnershipService {
     return m.find(AssetShareEntity, { where: { assetId }, order: { parts: 'DESC', memberId: 'ASC' } });
   }
 
+  /** The table with the owners' names, largest fraction first (what the public may see: no ids). */
+  async namedTable(assetId: string): Promise<Array<{ memberName: string; parts: bigint; outputParts: bigint }>> {
+    const rows: Array<{ name: string; parts: string; output_parts: string }> = await this.ds.query(
+      `SELECT m.name, s.parts::text, s.output_parts::text FROM asset_shares s JOIN members m ON m.id = s.member_id
+        WHERE s.asset_id = $1 ORDER BY s.parts DESC, m.name`,
+      [assetId],
+    );
+    return rows.map((r) => ({ memberName: r.name, parts: BigInt(r.parts), outputParts: BigInt(r.output_parts) }));
+  }
+
   private async lockAsset(m: EntityManager, assetId: string): Promise<AssetEntity> {
     const asset = await m.findOne(AssetEntity, { where: { id: assetId }, lock: { mode: 'pessimistic_write' } });
     if (!asset) throw new RecordNotFoundError('asset', assetId);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import type { PhasePlan, ProjectGate, ProjectPhase, ProjectStatus, RecordProjectTransitionInput, WorkingPhase } from '@app/contracts';
+import type { ProjectGate, ProjectPhase, ProjectStatus, RecordProjectTransitionInput } from '@app/contracts';
 import { ProjectEntity } from '../entities/project.entity';
 import { ProjectEventEntity } from '../entities/project-event.entity';
 
@@ -10,7 +10,7 @@ import { ProjectEventEntity } from '../entities/project-event.entity';
  * accounts, and the backers of its funded rounds. The one definition of a funder (gate votes,
  * public funding totals).
  */
-export const PROJECT_FUNDERS_SQL = `
+const PROJECT_FUNDERS_SQL = `
   SELECT src.owner_id AS member_id, a.currency
     FROM ledger_accounts a
     JOIN ledger_entries e ON e.account_id = a.id AND e.amount > 0
@@ -81,13 +81,27 @@ export class ProjectsRepository {
     return rows.map((r) => r.member_id);
   }
 
-  async assetExists(id: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM assets WHERE id = $1', [id]);
-    return rows.length > 0;
+  /**
+   * What a project raised, per currency of its ledger accounts: the sum of their entries, and how
+   * many members funded it in that currency.
+   */
+  async fundingTotals(projectId: string): Promise<Array<{ currency: string; raised: bigint; contributors: number }>> {
+    const rows: Array<{ currency: string; raised: string; contributors: string }> = await this.dataSource.query(
+      `SELECT a.currency,
+              COALESCE((SELECT SUM(e.amount) FROM ledger_entries e WHERE e.account_id = a.id), 0)::text AS raised,
+              (SELECT COUNT(DISTINCT f.member_id) FROM (${PROJECT_FUNDERS_SQL}) f WHERE f.currency = a.currency)::text AS contributors
+         FROM ledger_accounts a WHERE a.kind = 'project' AND a.owner_id = $1 ORDER BY a.currency`,
+      [projectId],
+    );
+    return rows.map((r) => ({ currency: r.currency, raised: BigInt(r.raised), contributors: Number(r.contributors) }));
   }
 
   findById(id: string): Promise<ProjectEntity | null> {
     return this.dataSource.getRepository(ProjectEntity).findOneBy({ id });
+  }
+
+  exists(id: string): Promise<boolean> {
+    return this.dataSource.getRepository(ProjectEntity).existsBy({ id });
   }
 
   findByIdempotencyKey(key: string): Promise<ProjectEntity | null> {
@@ -109,12 +123,6 @@ export class ProjectsRepository {
       skip: f.offset,
     });
     return { items, total };
-  }
-
-  /** The stored plan of one phase, or null. */
-  async phasePlan(projectId: string, phase: WorkingPhase): Promise<PhasePlan | null> {
-    const rows: Array<{ plan: PhasePlan }> = await this.dataSource.query(`SELECT plan FROM project_phase_plans WHERE project_id = $1 AND phase = $2`, [projectId, phase]);
-    return rows[0]?.plan ?? null;
   }
 
   events(projectId: string): Promise<ProjectEventEntity[]> {
