@@ -9,6 +9,30 @@ const NODE_BUILTINS = [
   'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
 ];
 
+// The data layer: only repositories in libs/db reach PostgreSQL (docs/architecture.md, "Layers").
+const DATA_LAYER_MESSAGE = 'Reach PostgreSQL through a repository in libs/db (inject it), never a DataSource, EntityManager or SQL here.';
+const dataLayerImports = (allowTypeImports) => [
+  'error',
+  {
+    paths: [
+      { name: 'typeorm', importNames: ['DataSource', 'EntityManager', 'Repository', 'QueryRunner', 'SelectQueryBuilder'], message: DATA_LAYER_MESSAGE, allowTypeImports },
+      { name: '@nestjs/typeorm', importNames: ['InjectDataSource', 'InjectRepository', 'InjectEntityManager', 'TypeOrmModule'], message: DATA_LAYER_MESSAGE },
+    ],
+  },
+];
+const DATA_LAYER_SYNTAX = [
+  'error',
+  // SQL text handed to `.query(…)` (a Temporal handle's `.query(definition)` is not SQL and stays allowed).
+  { selector: "CallExpression[callee.property.name='query'][arguments.0.type=/^(Literal|TemplateLiteral)$/]", message: DATA_LAYER_MESSAGE },
+  { selector: "MemberExpression[property.name=/^(createQueryBuilder|getRepository|manager)$/]", message: DATA_LAYER_MESSAGE },
+];
+// Part B of issue 20 (the funding, decision, order and session code) still reaches PostgreSQL
+// directly while another change lands there; it moves onto repositories next and removes this list.
+const DATA_LAYER_PENDING = [
+  'apps/api/src/{funding,decisions,orders,me,session}/**',
+  'apps/worker/src/activities/{funding,decision,order,project}.activities.ts',
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'tools/**', '.data/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
@@ -28,6 +52,17 @@ export default tseslint.config(
     files: ['apps/web/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
     rules: { ...reactHooks.configs.recommended.rules },
+  },
+  {
+    // Services, guards, controllers and activities depend on repositories (libs/db), never on the database itself.
+    files: ['apps/**/*.ts', 'libs/{config,nodes,temporal}/**/*.ts'],
+    ignores: DATA_LAYER_PENDING,
+    rules: { '@typescript-eslint/no-restricted-imports': dataLayerImports(false), 'no-restricted-syntax': DATA_LAYER_SYNTAX },
+  },
+  {
+    // The mail outbox queues in the caller's transaction when given one: it may name the EntityManager type (never use it).
+    files: ['libs/mail/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': dataLayerImports(true), 'no-restricted-syntax': DATA_LAYER_SYNTAX },
   },
   {
     // The workflow sandbox (and the pure contracts and domain rules it imports): no Node, no Nest, no I/O libraries.
