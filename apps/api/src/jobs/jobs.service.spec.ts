@@ -1,0 +1,161 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { loadConfig } from '@app/config';
+import { JobRejection, jobWorkflowId } from '@app/contracts';
+import { JobEntity, JobsRepository, MemberEntity, MembersRepository, NodeEntity, NodesRepository, ProjectEntity, ProjectsRepository } from '@app/db';
+import { strictMock, temporalClientMock } from '../../../../test/support/strict-mock';
+import type { CreateJobDto } from './jobs.dto';
+import { JobsService } from './jobs.service';
+
+const config = loadConfig({ DATABASE_URL: 'postgres://u:p@h:5432/d', TEMPORAL_TASK_QUEUE: 'unit-queue' });
+const inTwoDays = () => new Date(Date.now() + 48 * 3_600_000).toISOString();
+const project = (status: ProjectEntity['status'] = 'active') => Object.assign(new ProjectEntity(), { id: 'p1', status });
+const job = (over: Partial<JobEntity> = {}) =>
+  Object.assign(new JobEntity(), { id: 'j1', workflowId: jobWorkflowId('j1'), status: 'offered', quantity: 4, nodeId: null, offers: [{ offerId: 'j1:2', nodeId: 'n1' }], ...over });
+const createDto = (over: Partial<CreateJobDto> = {}) =>
+  ({ capability: 'cnc-milling', quantity: 4, unit: 'parts', specUrl: 'https://spec.example/1', dueAt: inTwoDays(), recipient: { type: 'member', id: 'm1' }, demand: { type: 'project', id: 'p1' }, ...over }) as CreateJobDto;
+const refused = (type: string) => new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.nonRetryable('refused', type));
+
+function setup() {
+  const jobs = strictMock<JobsRepository>();
+  const projects = strictMock<ProjectsRepository>();
+  const members = strictMock<MembersRepository>();
+  const nodes = strictMock<NodesRepository>();
+  const t = temporalClientMock();
+  const service = new JobsService(jobs, projects, members, nodes, t.client as never, config);
+  return { service, jobs, projects, members, nodes, ...t };
+}
+
+describe('JobsService.create', () => {
+  it('needs a real, active demand and a due date at least an hour ahead; writes nothing otherwise', async () => {
+    const s = setup();
+    s.projects.findById.mockResolvedValueOnce(null);
+    await expect(s.service.create(createDto(), 'coordinator')).rejects.toMatchObject({ status: 422, code: 'unknown_demand' });
+    s.projects.findById.mockResolvedValueOnce(project('completed'));
+    await expect(s.service.create(createDto(), 'coordinator')).rejects.toMatchObject({ status: 409, code: 'project_not_active' });
+    s.projects.findById.mockResolvedValueOnce(project());
+    await expect(s.service.create(createDto({ dueAt: new Date(Date.now() + 30 * 60_000).toISOString() }), 'coordinator')).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
+  });
+
+  it('refuses a recipient that is not an active member (422 on recipient.id)', async () => {
+    const s = setup();
+    s.projects.findById.mockResolvedValue(project());
+    s.members.findById.mockResolvedValue(Object.assign(new MemberEntity(), { id: 'm1', status: 'suspended' }));
+    await expect(s.service.create(createDto(), 'coordinator')).rejects.toMatchObject({ status: 422, code: 'unknown_recipient', errors: [{ field: 'recipient.id' }] });
+  });
+
+  it('for a node recipient, its owner confirms and its location is preferred; the workflow gets the defaults', async () => {
+    const s = setup();
+    s.projects.findById.mockResolvedValue(project());
+    s.nodes.findById.mockResolvedValue(Object.assign(new NodeEntity(), { id: 'n9', ownerMemberId: 'owner-1', locationId: 'loc-1' }));
+    s.jobs.create.mockResolvedValue();
+    s.workflow.start.mockResolvedValue({});
+    s.jobs.findById.mockImplementation(async (id) => job({ id }));
+    const created = await s.service.create(createDto({ recipient: { type: 'node', id: 'n9' } }), 'coordinator');
+    const row = s.jobs.create.mock.calls[0][0];
+    expect(row).toMatchObject({ id: created.id, capability: 'cnc-milling', recipient: { type: 'node', id: 'n9' }, demand: { type: 'project', id: 'p1' }, createdBy: 'coordinator' });
+    const [type, opts] = s.workflow.start.mock.calls[0];
+    expect(type).toBe('jobWorkflow');
+    expect(opts).toMatchObject({ taskQueue: 'unit-queue', workflowId: jobWorkflowId(created.id) });
+    expect(opts.args[0]).toMatchObject({
+      jobId: created.id,
+      recipient: { type: 'node', id: 'n9', confirmerId: 'owner-1' },
+      locationId: 'loc-1',
+      offerTimeoutMs: 86_400_000,
+      maxDelayMs: 72 * 3_600_000,
+      confirmWithinMs: 168 * 3_600_000,
+      allowPartial: false,
+    });
+  });
+
+  it('removes the row again when the workflow cannot start, and writes nothing while Temporal is unreachable', async () => {
+    const s = setup();
+    s.projects.findById.mockResolvedValue(project());
+    s.members.findById.mockResolvedValue(Object.assign(new MemberEntity(), { id: 'm1', status: 'active' }));
+    s.jobs.create.mockResolvedValue();
+    s.jobs.delete.mockResolvedValue();
+    s.workflow.start.mockRejectedValue(new Error('start failed'));
+    await expect(s.service.create(createDto(), 'coordinator')).rejects.toThrow('start failed');
+    expect(s.jobs.delete).toHaveBeenCalledWith(s.jobs.create.mock.calls[0][0].id);
+
+    const down = setup();
+    down.projects.findById.mockResolvedValue(project());
+    down.members.findById.mockResolvedValue(Object.assign(new MemberEntity(), { id: 'm1', status: 'active' }));
+    down.workflowService.getSystemInfo.mockRejectedValue(new Error('14 UNAVAILABLE'));
+    await expect(down.service.create(createDto(), 'coordinator')).rejects.toMatchObject({ status: 503, code: 'temporal_unavailable' });
+    expect(down.jobs.create).not.toHaveBeenCalled();
+  });
+});
+
+describe('JobsService: the node API', () => {
+  it('a suspended node may decline but not accept; an answer is one Update per offer, kind and node', async () => {
+    const s = setup();
+    await expect(s.service.answer('j1', { kind: 'accept', nodeId: 'n1' }, { id: 'n1', status: 'suspended' })).rejects.toMatchObject({ status: 409, code: 'node_suspended' });
+    s.jobs.findById.mockResolvedValue(job());
+    s.handle.executeUpdate.mockResolvedValue({ status: 'offered' });
+    await s.service.answer('j1', { kind: 'reject', nodeId: 'n1', reason: 'busy' }, { id: 'n1', status: 'suspended' });
+    expect(s.workflow.getHandle).toHaveBeenCalledWith(jobWorkflowId('j1'));
+    expect(s.handle.executeUpdate.mock.calls[0][1]).toMatchObject({ updateId: 'answer:j1:2:reject:n1' });
+  });
+
+  it('progress goes to the row; only the first report of a run (job still accepted) reaches the workflow, named by the run’s offer', async () => {
+    const s = setup();
+    s.jobs.findById.mockResolvedValue(job({ status: 'in-progress', nodeId: 'n1' }));
+    s.jobs.recordProgress.mockResolvedValueOnce({ status: 'accepted', offerId: 'j1:2' });
+    s.handle.executeUpdate.mockResolvedValue({ status: 'in-progress' });
+    await s.service.progress('j1', 'n1', { percent: 10 });
+    expect(s.handle.executeUpdate.mock.calls[0][1]).toMatchObject({ updateId: 'progress:j1:2', args: [{ nodeId: 'n1', percent: 10 }] });
+    s.jobs.recordProgress.mockResolvedValueOnce({ status: 'in-progress', offerId: 'j1:2' });
+    await s.service.progress('j1', 'n1', { percent: 20 });
+    expect(s.handle.executeUpdate).toHaveBeenCalledTimes(1);
+  });
+
+  it.each([
+    [{ nodeId: 'n2', status: 'accepted' as const }, 'job_not_yours'],
+    [{ nodeId: null, status: 'offered' as const }, 'job_not_accepted'],
+    [{ nodeId: 'n1', status: 'confirmed' as const }, 'job_closed'],
+  ])('a report the row does not take is a 409 that says why (%p → %s)', async (row, code) => {
+    const s = setup();
+    s.jobs.recordProgress.mockResolvedValue(null);
+    s.jobs.findById.mockResolvedValue(job(row));
+    await expect(s.service.progress('j1', 'n1', { percent: 50 })).rejects.toMatchObject({ status: 409, code });
+  });
+
+  it('a completion beyond the business bound is a 400 before the workflow; a repeat answers null (the row)', async () => {
+    const s = setup();
+    s.jobs.findById.mockResolvedValue(job({ status: 'in-progress', nodeId: 'n1' }));
+    await expect(s.service.complete('j1', 'n1', { made: 41, scrapped: 0 })).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(s.handle.executeUpdate).not.toHaveBeenCalled();
+    s.handle.executeUpdate.mockRejectedValue(refused(JobRejection.Repeat));
+    await expect(s.service.complete('j1', 'n1', { made: 4, scrapped: 1 })).resolves.toBeNull();
+    expect(s.handle.executeUpdate.mock.calls[0][1]).toMatchObject({ updateId: 'complete:j1:2' });
+  });
+
+  it('a second completion of a run with other figures is a 409', async () => {
+    const s = setup();
+    s.jobs.findById.mockResolvedValue(job({ status: 'delivered', nodeId: 'n1' }));
+    s.handle.executeUpdate.mockResolvedValue({ status: 'delivered', runs: [{ made: 4, scrapped: 0 }] });
+    await expect(s.service.complete('j1', 'n1', { made: 3, scrapped: 0 })).rejects.toMatchObject({ status: 409, code: 'job_closed' });
+  });
+});
+
+describe('JobsService: reads', () => {
+  it('lists a page with the node’s filter, and maps every offer of a job to its wire shape', async () => {
+    const s = setup();
+    s.jobs.list.mockResolvedValue({ items: [job()], total: 7 });
+    await expect(s.service.list({ limit: 5, offset: 5, status: 'offered' }, { nodeId: 'n1' })).resolves.toMatchObject({ total: 7, limit: 5, offset: 5 });
+    expect(s.jobs.list).toHaveBeenCalledWith({ status: 'offered', nodeId: 'n1', limit: 5, offset: 5 });
+
+    s.jobs.findById.mockResolvedValue(job());
+    const offeredAt = new Date('2027-01-02T03:04:05Z');
+    s.jobs.offers.mockResolvedValue({ items: [{ offerId: 'j1:1', jobId: 'j1', n: 1, nodeId: 'n1', offeredAt, answer: null, reason: null, answeredAt: null }], total: 1 });
+    const page = await s.service.offers('j1', {});
+    expect(page.items).toEqual([{ offerId: 'j1:1', nodeId: 'n1', offeredAt: '2027-01-02T03:04:05.000Z', answer: null, reason: null, answeredAt: null }]);
+  });
+
+  it('an unknown job is a 404', async () => {
+    const s = setup();
+    s.jobs.findById.mockResolvedValue(null);
+    await expect(s.service.find('nope')).rejects.toMatchObject({ status: 404, code: 'not_found' });
+  });
+});
