@@ -32,3 +32,6 @@ export function temporalClientMock() {
   });
   return { client, workflow, handle, workflowService };
 }
+
+/** A logger that drops everything (activity tests run in a `MockActivityEnvironment` with it: their log lines are not under test). */
+export const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };

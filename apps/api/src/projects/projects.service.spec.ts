@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { QueryFailedError } from 'typeorm';
 import { loadConfig } from '@app/config';
@@ -6,6 +7,9 @@ import { strictMock, temporalClientMock } from '../../../../test/support/strict-
 import { IdempotencyService } from '../common/idempotency.service';
 import { CreateProjectDto, ProjectGateDto } from './dto/project.dto';
 import { ProjectsService } from './projects.service';
+
+// Log lines of the code under test are not what these tests check.
+beforeAll(() => Logger.overrideLogger(false));
 
 const config = loadConfig({ DATABASE_URL: 'postgres://u:p@h:5432/d', TEMPORAL_TASK_QUEUE: 'unit-queue' });
 const project = (over: Partial<ProjectEntity> = {}) =>
