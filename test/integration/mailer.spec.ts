@@ -14,7 +14,7 @@ import { AppConfig, loadConfig } from '@app/config';
 import { dataSourceOptions, MailOutboxRepository } from '@app/db';
 import { Mailer, MailOutbox, MailRelay, MailRelayOptions } from '@app/mail';
 import { MailCatcherHandle, startMailCatcher } from '../../libs/dev-stack/src/mail-catcher';
-import { createTestDatabase, TestDatabase } from '../support/stack';
+import { createTestDatabase, TestDatabase } from '../support/database';
 
 const mail = (key: string, to: string) => ({ key, to, subject: 'Decision needed: test', text: 'Hello', html: '<p>Hello</p>' });
 

@@ -34,6 +34,10 @@ export default async function globalSetup() {
   const [pgPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
   const pg = await stack.startEmbeddedPostgres({ dataDir: join(dir, 'postgres'), port: pgPort, database: 'dpn_template', persistent: false });
   const temporal = await stack.startTemporalDevServer({ dataDir: join(dir, 'temporal'), port: temporalPort, uiPort, namespace: 'default', inMemory: true });
+  // Migrate the template once; each test file then clones it (CREATE DATABASE … TEMPLATE: a file
+  // copy, not a replay of every migration). Nothing stays connected to it, or a clone would wait.
+  const { runMigrations } = require('../../dist/libs/db/src/migrate.js');
+  await runMigrations(pg.url);
   process.env.DPN_TEST_PG_URL = pg.url;
   process.env.DPN_TEST_TEMPORAL_ADDRESS = temporal.address;
   globalThis.__DPN_TEST_STACK__ = { pg, temporal, dir };

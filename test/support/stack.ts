@@ -7,13 +7,11 @@ import { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { Client as TemporalClient } from '@temporalio/client';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client as PgClient } from 'pg';
 import { AppConfig, loadConfig } from '@app/config';
-import { runMigrations } from '@app/db';
+import { createTestDatabase, suffix, TestDatabase } from './database';
 import { MailCatcherHandle, startMailCatcher } from '../../libs/dev-stack/src/mail-catcher';
 import { createApiApp } from '../../apps/api/src/app.setup';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
@@ -25,43 +23,13 @@ quietTemporalRuntime();
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 export const LINK_SECRET = 'e2e-link-secret-0123456789abcdef0123456789';
 
+export { createTestDatabase, suffix } from './database';
+export type { TestDatabase } from './database';
+
 function env(name: string): string {
   const v = process.env[name];
   if (!v) throw new Error(`${name} is not set: run these tests through jest's e2e project (global setup)`);
   return v;
-}
-
-export const suffix = () => randomBytes(5).toString('hex');
-
-export interface TestDatabase {
-  url: string;
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
-  drop(): Promise<void>;
-}
-
-/** A new database on the shared test server, with every migration applied. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const serverUrl = new URL(env('DPN_TEST_PG_URL'));
-  const name = `dpn_test_${suffix()}`;
-  const admin = new PgClient({ connectionString: serverUrl.toString().replace(/\/[^/]*$/, '/postgres') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = serverUrl.toString().replace(/\/[^/]*$/, `/${name}`);
-  await runMigrations(url);
-  const client = new PgClient({ connectionString: url });
-  await client.connect();
-  return {
-    url,
-    query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
-    drop: async () => {
-      await client.end();
-      const a = new PgClient({ connectionString: serverUrl.toString().replace(/\/[^/]*$/, '/postgres') });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  };
 }
 
 export interface TestSystem {
