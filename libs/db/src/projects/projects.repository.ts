@@ -10,7 +10,7 @@ import { ProjectEventEntity } from '../entities/project-event.entity';
  * accounts, and the backers of its funded rounds. The one definition of a funder (gate votes,
  * public funding totals).
  */
-const PROJECT_FUNDERS_SQL = `
+export const PROJECT_FUNDERS_SQL = `
   SELECT src.owner_id AS member_id, a.currency
     FROM ledger_accounts a
     JOIN ledger_entries e ON e.account_id = a.id AND e.amount > 0
