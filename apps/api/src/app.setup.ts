@@ -132,5 +132,10 @@ export async function createApiApp(config: AppConfig, logger?: LoggerService | f
   const doc = openApiConfig();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/openapi.json' });
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
+  // Idle keep-alive sockets stay open longer than any client or proxy keeps them (undici 4 s, load
+  // balancers 60 s): the server must never close one just as a client sends on it (a reset).
+  const server = app.getHttpServer() as import('node:http').Server;
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   return app;
 }
