@@ -6,6 +6,7 @@
 import jwt from 'jsonwebtoken';
 import { ADMIN_TOKEN, eventually, LINK_SECRET, useTestSystem } from '../support/stack';
 import { linkIn } from '../support/mail';
+import { maxPendingActivities } from '../support/temporal';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 let seq = 0;
@@ -182,5 +183,134 @@ describe('member decisions: email prompts, the decision page and the member API'
     const p = await t.http.post('/admin/projects').set(auth).send({ name: 'Unfunded', gate: { mode: 'members', voters: 'funders' } }).expect(201);
     const refused = await t.http.post(`/admin/projects/${p.body.id}/phases/advance`).set(auth).send({}).expect(409);
     expect(refused.body.code).toBe('gate_no_voters');
+  });
+});
+
+/** Runs `fn` over `items` with at most `n` calls in flight. */
+async function inBatches<T>(items: T[], n: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i], i);
+      }
+    }),
+  );
+}
+
+describe('member decisions among thousands, with the mail server down', () => {
+  // No mail catcher: SMTP_URL points at a closed port, so every message stays queued.
+  const t = useTestSystem();
+
+  const link = (decisionId: string, memberId: string) =>
+    `/decide/${jwt.sign({ dec: decisionId }, LINK_SECRET, { subject: memberId, audience: 'dpn:decision', issuer: 'dpn', expiresIn: 3600 })}`;
+
+  /** `n` active members and an asset they own in equal parts, written straight into PostgreSQL. */
+  async function crowd(n: number): Promise<{ assetId: string; memberIds: string[] }> {
+    const tag = `${Date.now().toString(36)}-${seq++}`;
+    const members = await t.db.query<{ id: string }>(
+      `INSERT INTO members (name, email) SELECT 'Crowd ' || i, 'crowd-${tag}-' || i || '@example.org' FROM generate_series(1, $1) i RETURNING id`,
+      [n],
+    );
+    const memberIds = members.map((m) => m.id).sort();
+    const asset = await t.http
+      .post('/admin/assets')
+      .set(auth)
+      .send({ name: 'Community mill', kind: 'mill', identifier: `MILL-${tag}`, totalParts: String(n), owners: [{ memberId: memberIds[0], parts: String(n) }] })
+      .expect(201);
+    await t.db.query('DELETE FROM asset_shares WHERE asset_id = $1', [asset.body.id]);
+    await t.db.query(`INSERT INTO asset_shares (asset_id, member_id, parts, output_parts) SELECT $1, unnest($2::uuid[]), 1, 1`, [asset.body.id, memberIds]);
+    return { assetId: asset.body.id as string, memberIds };
+  }
+
+  it('a vote among 2,500 owners opens, takes 2,251 answers, closes as soon as it is certain, and mails in a bounded number of batches', async () => {
+    const { assetId, memberIds } = await crowd(2500);
+    const project = await t.http
+      .post('/admin/projects')
+      .set(auth)
+      .send({ name: `Crowd ${seq++}`, gate: { mode: 'members', voters: 'owners', assetId, votingHours: 72 } })
+      .expect(201);
+    const opened = await t.http.post(`/admin/projects/${project.body.id}/phases/advance`).set(auth).send({}).expect(200);
+    expect(opened.body.gateVote).toMatchObject({ status: 'open', voters: 2500 });
+    const decisionId = opened.body.gateVote.decisionId as string;
+
+    // Every owner is asked (in the read model) and gets a prompt queued in the outbox.
+    await eventually(async () => {
+      const [{ n }] = await t.db.query<{ n: string }>(`SELECT count(*) AS n FROM mail_outbox WHERE key LIKE $1`, [`decision:${decisionId}:prompt:%`]);
+      return Number(n) === 2500;
+    }, 120_000);
+    const asked = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM decision_voters WHERE decision_id = $1', [decisionId]);
+    expect(Number(asked[0].n)).toBe(2500);
+
+    // 1,000 reject, then approvals until more than half of everyone asked approved (1,251):
+    // 2,251 answers, more than Temporal takes Updates in one run.
+    const rejecting = memberIds.slice(0, 1000);
+    const approving = memberIds.slice(1000, 2251);
+    await inBatches(rejecting, 8, async (m) => {
+      await t.http.post(link(decisionId, m)).type('form').send({ option: 'reject' }).expect(303);
+    });
+    // A repeat is harmless; a changed answer is refused; a stranger is not asked.
+    await t.http.post(link(decisionId, rejecting[0])).type('form').send({ option: 'reject' }).expect(303);
+    await t.http.post(link(decisionId, rejecting[1])).type('form').send({ option: 'approve' }).expect(409);
+    await inBatches(approving, 8, async (m) => {
+      await t.http.post(link(decisionId, m)).type('form').send({ option: 'approve' }).expect(303);
+    });
+
+    // Certain now: the vote closes early, the project moves on, later answers are refused.
+    const moved = await eventually(async () => {
+      const r = await t.http.get(`/admin/projects/${project.body.id}`).set(auth).expect(200);
+      return r.body.phase === 'prototyping' ? r.body : undefined;
+    }, 60_000);
+    expect(moved.live.gateVote).toMatchObject({ status: 'approved' });
+    const late = await t.http.post(link(decisionId, memberIds[2400])).type('form').send({ option: 'reject' });
+    expect([409, 410]).toContain(late.status);
+
+    const admin = await t.http.get(`/admin/decisions/${decisionId}`).set(auth).expect(200);
+    expect(admin.body).toMatchObject({ status: 'decided', outcome: { optionId: 'approve', asked: 2500, answered: 2251, tally: { approve: 1251, reject: 1000 } } });
+    // The outcome carries no list that grows with the voters.
+    expect(admin.body.outcome.perMember ?? []).toEqual([]);
+    await eventually(async () => {
+      const [{ n }] = await t.db.query<{ n: string }>(`SELECT count(*) AS n FROM mail_outbox WHERE key LIKE $1`, [`decision:${decisionId}:outcome:%`]);
+      return Number(n) === 2500;
+    }, 120_000);
+
+    // The decision's history: a handful of activities, never more than a few at a time.
+    const history = await t.sys.temporal.workflow.getHandle(`decision-${decisionId}`).fetchHistory();
+    const events = (history.events ?? []) as unknown as Array<Record<string, unknown>>;
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
+    expect(scheduled).toBeLessThanOrEqual(6);
+    expect(maxPendingActivities(events)).toBeLessThanOrEqual(3);
+    expect(events.length).toBeLessThan(80);
+  }, 600_000);
+
+  it('refuses an unstorable comment with a 400, so no decision is frozen by it; the page says so too', async () => {
+    const { assetId, memberIds } = await crowd(3);
+    const project = await t.http.post('/admin/projects').set(auth).send({ name: `Nul ${seq++}`, gate: { mode: 'members', voters: 'owners', assetId, votingHours: 72 } }).expect(201);
+    const opened = await t.http.post(`/admin/projects/${project.body.id}/phases/advance`).set(auth).send({}).expect(200);
+    const decisionId = opened.body.gateVote.decisionId as string;
+    await eventually(async () => (await t.db.query('SELECT 1 FROM decision_voters WHERE decision_id = $1', [decisionId])).length === 3);
+    const bearer = `Bearer ${(await t.http.post(`/admin/members/${memberIds[0]}/tokens`).set(auth).send({ name: 'e2e' }).expect(201)).body.token}`;
+    const bad = await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Authorization', bearer).send({ option: 'approve', comment: 'ok\u0000then' }).expect(400);
+    expect(bad.body).toMatchObject({ code: 'validation_failed', errors: [expect.objectContaining({ field: 'comment' })] });
+    const page = await t.http.post(link(decisionId, memberIds[1])).type('form').send({ option: 'approve', comment: 'lone \ud800 surrogate' }).expect(400);
+    expect(page.text).toContain('comment');
+    // Nothing was recorded, and both can still answer properly: the vote closes and the project moves on.
+    await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Authorization', bearer).send({ option: 'approve', comment: 'fine' }).expect(200);
+    await t.http.post(link(decisionId, memberIds[1])).type('form').send({ option: 'approve' }).expect(303);
+    await eventually(async () => (await t.http.get(`/admin/projects/${project.body.id}`).set(auth).expect(200)).body.phase === 'prototyping', 30_000);
+  });
+
+  it('an SMTP outage holds no outcome: the vote closes and the gate waiting on it moves on while every mail stays queued', async () => {
+    const { assetId, memberIds } = await crowd(3);
+    const project = await t.http.post('/admin/projects').set(auth).send({ name: `Smtp ${seq++}`, gate: { mode: 'members', voters: 'owners', assetId, votingHours: 72 } }).expect(201);
+    const opened = await t.http.post(`/admin/projects/${project.body.id}/phases/advance`).set(auth).send({}).expect(200);
+    const decisionId = opened.body.gateVote.decisionId as string;
+    await eventually(async () => (await t.db.query('SELECT 1 FROM decision_voters WHERE decision_id = $1', [decisionId])).length === 3);
+    for (const m of memberIds.slice(0, 2)) await t.http.post(link(decisionId, m)).type('form').send({ option: 'approve' }).expect(303);
+    await eventually(async () => (await t.http.get(`/admin/projects/${project.body.id}`).set(auth).expect(200)).body.phase === 'prototyping', 30_000);
+    const rows = await t.db.query<{ status: string }>(`SELECT status FROM mail_outbox WHERE key LIKE $1`, [`decision:${decisionId}:%`]);
+    expect(rows.length).toBe(6); // 3 prompts + 3 outcomes
+    expect(rows.filter((r) => r.status === 'sent')).toEqual([]);
   });
 });

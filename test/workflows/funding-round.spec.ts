@@ -20,7 +20,7 @@ import {
   RoundRejection,
 } from '@app/contracts';
 import { fundingRoundWorkflow } from '../../workflows';
-import { quietDecisionActivities, updateRefusal, useTimeSkipping } from '../support/temporal';
+import { ballotBox, updateRefusal, useTimeSkipping } from '../support/temporal';
 
 type Activities = { [K in keyof FundingActivities]: FundingActivities[K] } & { [K in keyof DecisionActivities]: DecisionActivities[K] };
 const DAY = 24 * 3_600_000;
@@ -69,9 +69,11 @@ describe('fundingRoundWorkflow', () => {
 
   async function withWorker<T>(
     funds: Record<string, bigint>,
-    fn: (ctx: { taskQueue: string; ledger: FakeLedger; mails: string[]; owners: unknown[] }) => Promise<T>,
+    fn: (ctx: { taskQueue: string; ledger: FakeLedger; mails: string[]; owners: unknown[]; box: ReturnType<typeof ballotBox> }) => Promise<T>,
   ): Promise<T> {
     const taskQueue = `wf-${randomUUID()}`;
+    // The payout vote: answers live in PostgreSQL, here the ballot box (as the API answers).
+    const box = ballotBox(() => ts.env.client, { resolve: () => Object.keys(funds).sort() });
     const ledger = new FakeLedger(funds);
     const mails: string[] = [];
     const owners: unknown[] = [];
@@ -95,10 +97,10 @@ describe('fundingRoundWorkflow', () => {
         mails.push(`${kind}:${memberId}`);
         return 'queued';
       },
-      ...quietDecisionActivities,
+      ...box.activities,
     };
     const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: acts });
-    return worker.runUntil(fn({ taskQueue, ledger, mails, owners }));
+    return worker.runUntil(fn({ taskQueue, ledger, mails, owners, box }));
   }
 
   const start = (taskQueue: string, i: FundingRoundInput) =>
@@ -216,7 +218,7 @@ describe('fundingRoundWorkflow', () => {
   });
 
   it("a members' vote approves the payout; the coordinator cannot approve it alone", async () => {
-    await withWorker(funds, async ({ taskQueue, ledger }) => {
+    await withWorker(funds, async ({ taskQueue, ledger, box }) => {
       const h = await start(taskQueue, await input({ goal: '2000', closeWhenGoalMet: true, payoutApproval: 'members' }));
       await h.executeUpdate(pledgeUpdate, { args: [{ memberId: 'a', amount: '1000' }] });
       await h.executeUpdate(pledgeUpdate, { args: [{ memberId: 'b', amount: '1000' }] });
@@ -225,9 +227,8 @@ describe('fundingRoundWorkflow', () => {
       expect(waiting).toMatchObject({ status: 'awaiting-payout' });
       expect(await rejection(h.executeUpdate(approvePayoutUpdate, { args: [{ actor: 'coordinator' }] }))).toBe(RoundRejection.NotAwaitingPayout);
       expect(await rejection(h.executeUpdate(cancelRoundUpdate, { args: [{ actor: 'coordinator', reason: 'x' }] }))).toBe(RoundRejection.NotOpen);
-      const vote = ts.env.client.workflow.getHandle(decisionWorkflowId(waiting.payoutDecisionId!));
-      await vote.executeUpdate(answerDecisionUpdate, { args: [{ memberId: 'a', optionId: 'approve', via: 'api' }] });
-      await vote.executeUpdate(answerDecisionUpdate, { args: [{ memberId: 'b', optionId: 'approve', via: 'api' }] });
+      expect(await box.answer(waiting.payoutDecisionId!, 'a', 'approve')).toBe('recorded');
+      expect(await box.answer(waiting.payoutDecisionId!, 'b', 'approve')).toBe('recorded');
       expect((await h.result()).status).toBe('funded');
       expect(ledger.get('project')).toBe(2000n);
     });

@@ -8,12 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { DecisionActivities } from '../../apps/worker/src/activities/decision.activities';
 import type { JobActivities } from '../../apps/worker/src/activities/job.activities';
 import {
-  answerDecisionUpdate,
   answerOfferUpdate,
   cancelJobUpdate,
   capacityFreedSignal,
   completeJobUpdate,
-  decisionWorkflowId,
   getJobQuery,
   JobInput,
   JobRejection,
@@ -23,7 +21,7 @@ import {
   SendJobEventInput,
 } from '@app/contracts';
 import { jobWorkflow } from '../../workflows';
-import { updateRefusal, useTimeSkipping } from '../support/temporal';
+import { ballotBox, updateRefusal, useTimeSkipping } from '../support/temporal';
 
 type Activities = { [K in keyof JobActivities]: JobActivities[K] } & { [K in keyof DecisionActivities]: DecisionActivities[K] };
 const HOUR = 3_600_000;
@@ -45,6 +43,7 @@ interface World {
 
 describe('jobWorkflow', () => {
   const ts = useTimeSkipping();
+  const boxes = new Map<World, ReturnType<typeof ballotBox>>();
   const rejection = async (p: Promise<unknown>) => (await updateRefusal(p)).type;
 
   const input = async (over: Partial<JobInput> = {}): Promise<JobInput> => ({
@@ -68,6 +67,8 @@ describe('jobWorkflow', () => {
   async function withWorker<T>(world: Partial<World>, fn: (ctx: { taskQueue: string; w: World }) => Promise<T>): Promise<T> {
     const w: World = { nodes: [], busy: new Set(), events: [], emails: [], expiries: {}, remainders: [], decisions: [], ...world };
     const taskQueue = `wf-${randomUUID()}`;
+    const box = ballotBox(() => ts.env.client);
+    boxes.set(w, box);
     const acts: Activities = {
       pickNode: async ({ exclude }) => {
         const capable = w.nodes.filter((n) => !exclude.includes(n));
@@ -92,12 +93,12 @@ describe('jobWorkflow', () => {
       createRemainderJob: async ({ jobId, quantity }) => {
         w.remainders.push({ jobId, quantity });
       },
-      openDecision: async (req) => {
+      // The recipient's decision: answers live in PostgreSQL, here the ballot box (as the API answers).
+      ...box.activities,
+      openDecisionBallot: async (req) => {
         w.decisions.push(req.decisionId);
+        return box.activities.openDecisionBallot(req);
       },
-      recordDecisionAnswer: async () => undefined,
-      closeDecision: async () => undefined,
-      sendDecisionMail: async () => 'queued' as const,
     };
     const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: acts });
     return worker.runUntil(fn({ taskQueue, w }));
@@ -115,7 +116,7 @@ describe('jobWorkflow', () => {
   };
   const confirm = async (w: World, optionId: 'confirm' | 'reject', comment?: string) => {
     const id = w.decisions.at(-1)!;
-    await ts.env.client.workflow.getHandle(decisionWorkflowId(id)).executeUpdate(answerDecisionUpdate, { args: [{ memberId: 'recipient', optionId, comment, via: 'api' }] });
+    expect(await boxes.get(w)!.answer(id, 'recipient', optionId, comment ?? null)).toBe('recorded');
   };
 
   it('offers to the best node; a rejection moves on; acceptance, progress, completion and a confirmed delivery end it', async () => {

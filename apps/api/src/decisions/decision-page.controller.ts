@@ -42,7 +42,7 @@ export class DecisionPageController {
     if (!ctx) return;
     const { decision, member } = ctx;
     const option = typeof body?.option === 'string' ? body.option : '';
-    const comment = typeof body?.comment === 'string' && body.comment.trim() !== '' ? body.comment.trim().slice(0, 1000) : undefined;
+    const comment = typeof body?.comment === 'string' && body.comment.trim() !== '' ? Array.from(body.comment.trim()).slice(0, 1000).join('') : undefined;
     if (!option) return send(res, 400, formPage(decision, member.name, 'Choose one of the options, then send.'));
     try {
       await this.decisions.answer({ decisionId: decision.id, member, optionId: option, comment, via: 'link' });
@@ -53,6 +53,9 @@ export class DecisionPageController {
         return send(res, 503, problemPage('Your answer could not be recorded yet', 'Something went wrong on our side. Please send your answer again in a minute.'));
       }
       const fresh = await this.open(token, res, { quiet: true });
+      if (err.code === 'validation_failed' && fresh && err.errors?.[0]?.field === 'comment') {
+        return send(res, 400, formPage(fresh.decision, member.name, 'Your comment contains characters that cannot be stored; remove them and send again.'));
+      }
       if (err.code === 'validation_failed' && fresh) return send(res, 400, formPage(fresh.decision, member.name, 'That is not one of the options; choose one of these.'));
       if (err.code === 'already_answered' && fresh) return send(res, 409, answeredPage(fresh.decision, fresh.voter, false));
       if (err.code === 'decision_closed' && fresh) return send(res, 410, closedPage(fresh.decision, 'closed'));

@@ -12,7 +12,7 @@ import { ProjectEventEntity } from './project-event.entity';
 import { RequestKeyEntity } from './request-key.entity';
 import { JobEntity } from './job.entity';
 import { NodeTokenEntity } from './node-token.entity';
-import { OutputPlanEntity } from './output-plan.entity';
+import { OutputOrderEntity, OutputPlanEntity } from './output-plan.entity';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
 import { ProjectOutputEntity, ProjectPhaseEntity, ProjectPhaseEventEntity, ProjectPhasePlanEntity } from './project-phase.entity';
 
@@ -55,6 +55,7 @@ export const ENTITIES = [
   JobEntity,
   NodeTokenEntity,
   OutputPlanEntity,
+  OutputOrderEntity,
   ProjectPhasePlanEntity,
   ProjectPhaseEntity,
   ProjectPhaseEventEntity,
