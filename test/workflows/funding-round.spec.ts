@@ -9,10 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { DecisionActivities } from '../../apps/worker/src/activities/decision.activities';
 import type { FundingActivities } from '../../apps/worker/src/activities/funding.activities';
 import {
-  answerDecisionUpdate,
   approvePayoutUpdate,
   cancelRoundUpdate,
-  decisionWorkflowId,
   FundingRoundInput,
   fundingRoundWorkflowId,
   getRoundQuery,

@@ -232,6 +232,8 @@ describe('jobWorkflow', () => {
       const rework = await until(h, (v) => v.status === 'offered' && v.offers.length === 2);
       expect(rework.offers[1].nodeId).toBe('n-1'); // the same node first
       expect(rework.runs[0]).toMatchObject({ confirmation: 'rejected', reason: 'holes are 2 mm off' });
+      // The view says `offered` before the webhook activity has run: wait for it.
+      for (let i = 0; i < 100 && !w.events.some((e) => e.type === 'job.offered' && e.data.rework === true); i++) await new Promise((r) => setTimeout(r, 50));
       expect(w.events.find((e) => e.type === 'job.offered' && e.data.rework === true)?.nodeId).toBe('n-1');
       await h.executeUpdate(answerOfferUpdate, { args: [{ kind: 'accept', nodeId: 'n-1' }] });
       await h.executeUpdate(completeJobUpdate, { args: [{ nodeId: 'n-1', made: 10, scrapped: 3 }] });

@@ -258,6 +258,7 @@ describe('productionProjectWorkflow', () => {
         expect(recorded.map((r) => r.transition.note)).toEqual([null, 'the note of this step could not be stored; the coordinator was told']);
         expect(problems).toEqual([expect.objectContaining({ seq: 2, projectId: state.projectId })]);
         expect((await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c' }] })).phase).toBe('node-buildout');
+        await recordHistoriesIfAsked(ts.env.client, [{ workflowId: handle.workflowId, scenario: 'note-data-rejected_v0.4.0' }]);
       },
       {
         recordProjectTransition: async (input) => {
@@ -313,6 +314,21 @@ describe('productionProjectWorkflow', () => {
         expect(second.gateVote!.status).toBe('open');
       }, undefined, threeOwners);
     });
+
+    it('keeps only the latest 20 transitions in its live state (every update answers it), while the count and the projection go on', async () => {
+      await withWorker(async ({ taskQueue, recorded }) => {
+        const handle = await start(taskQueue, { gate: membersGate });
+        let state;
+        for (let i = 0; i < 11; i++) {
+          state = await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] }); // opens a vote nobody answers
+          await ts.env.sleep('73 hours'); // it fails at its deadline
+        }
+        state = await handle.query(getProjectStatusQuery);
+        expect(recorded.map((r) => r.transition.seq)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
+        expect(state.lastSeq).toBe(23);
+        expect(state.transitions.map((t) => t.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 4));
+      }, undefined, ['m-a']);
+    }, 180_000);
 
     it('refuses to open a vote nobody can take part in', async () => {
       await withWorker(async ({ taskQueue }) => {

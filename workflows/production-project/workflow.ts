@@ -75,8 +75,11 @@ const DATA_REJECTED_HANDLED = '2026-12-project-data-rejected';
 
 /** Continue as new past this many events unless the input says otherwise (Temporal warns at 10,240). */
 export const PROJECT_HISTORY_EVENTS_LIMIT = 10_000;
-/** Transitions a continued run keeps in its live state (the whole timeline is in PostgreSQL). */
-const TRANSITIONS_CARRIED = 20;
+/**
+ * Transitions the live state keeps (the latest): it is every update's result and the query's, so
+ * it must not grow with the project's life; the whole timeline is in PostgreSQL.
+ */
+const TRANSITIONS_KEPT = 20;
 
 export async function productionProjectWorkflow(input: ProductionProjectInput): Promise<ProjectLiveState> {
   const state: ProjectLiveState = input.resumed
@@ -112,6 +115,8 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
       at: new Date().toISOString(),
     };
     state.transitions.push(transition);
+    if (state.transitions.length > TRANSITIONS_KEPT) state.transitions.splice(0, state.transitions.length - TRANSITIONS_KEPT);
+    state.lastSeq = seq;
     state.phase = transition.toPhase;
     state.status = transition.status;
     const projection = { projectId: input.projectId, name: input.name, workflowId: workflowInfo().workflowId, transition };
@@ -382,7 +387,7 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
         if (!idle()) continue;
         await continueAsNew<typeof productionProjectWorkflow>({
           ...input,
-          resumed: { state: { ...state, transitions: state.transitions.slice(-TRANSITIONS_CARRIED) }, seq },
+          resumed: { state, seq },
         });
       }
       if (cancel) {

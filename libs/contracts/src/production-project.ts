@@ -64,8 +64,7 @@ export interface ProductionProjectInput {
   gate?: ProjectGate;
   /**
    * Set by the workflow when it continues as new: the state of the run that continued (plain
-   * JSON; its `transitions` are the latest few, the whole timeline is in PostgreSQL) and the seq
-   * of its last transition.
+   * JSON) and the seq of its last transition.
    */
   resumed?: { state: ProjectLiveState; seq: number };
   /** Continue as new at an idle point once the history has more events than this (default 10,000; tests set it low). */
@@ -116,10 +115,12 @@ export interface ProjectLiveState {
   /** Set while an advance or cancel request is being applied. */
   pendingRequest: 'advance' | 'cancel' | 'start-phase' | null;
   /**
-   * The latest transitions (all of them until the workflow first continues as new, then the
-   * latest 20 carried over plus those since): the whole timeline is in PostgreSQL.
+   * The latest transitions, at most 20 (this state is the result of every update and query, so
+   * it does not grow with the project's life): the whole timeline is in PostgreSQL.
    */
   transitions: ProjectTransition[];
+  /** The seq of the latest transition, i.e. how many there have been (absent in runs from before it existed: count `transitions`). */
+  lastSeq?: number;
   /** The latest members' vote on a gate (members gate only); absent before the first one. */
   gateVote?: GateVote;
   /** The work of each phase that was started (a `projectPhaseWorkflow` child per attempt). */

@@ -166,6 +166,9 @@ export class OrdersService {
     await this.asset(assetId);
     const open = await this.openQuarter(assetId);
     if (open) return this.orderInDatabase(open, member, dto);
+    // Closed and being planned (orders in the database): too late, whatever the workflow says.
+    const closed = await this.ds.getRepository(OutputPlanEntity).findOne({ where: { assetId, status: 'closed', ordersIn: 'database' }, order: { quarter: 'DESC' } });
+    if (closed) throw Problems.conflict('order_window_closed', `the order window for ${closed.quarter} closed at ${closed.windowClosesAt.toISOString()}`);
     const v = await this.view(assetId);
     if (v.ordersIn === 'database') {
       throw Problems.conflict(

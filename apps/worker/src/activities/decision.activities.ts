@@ -24,7 +24,7 @@ const MAIL_CHUNK = 500;
 const mailKey = (decisionId: string, kind: string, round: number | undefined, memberId: string) => `decision:${decisionId}:${kind}${round ? `-${round}` : ''}:${memberId}`;
 
 /** Text PostgreSQL can store: without NUL and unpaired surrogates (for messages about text it refused). */
-const storable = (s: string) => s.replace(/\u0000/g, '\\0').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+const storable = (s: string) => s.split('\u0000').join('\\0').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 
 /** Activities of member decisions: the ballot (answers in PostgreSQL), the read model and the emails. */
 @Injectable()

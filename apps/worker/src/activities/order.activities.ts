@@ -265,7 +265,7 @@ export class OrderActivities {
     const a = await this.ds.getRepository(AssetEntity).findOneBy({ id: input.assetId });
     const text =
       `The ${input.quarter} output orders of ${a ? `"${a.name}" ` : ''}(${input.assetId}) could not store their data (step: ${input.step}).\n\n` +
-      `What PostgreSQL said: ${input.message.replace(/\u0000/g, '\\0')}\n\nThe order cycle went on with the next quarter; this quarter may need to be planned by hand.\n`;
+      `What PostgreSQL said: ${input.message.split('\u0000').join('\\0')}\n\nThe order cycle went on with the next quarter; this quarter may need to be planned by hand.\n`;
     await this.outbox.enqueue({
       key: `order:${input.assetId}:${input.quarter}:problem:${input.step}`,
       to: this.config.coordinatorEmail,

@@ -40,7 +40,7 @@ export class ProjectActivities {
     const project = await this.projects.findById(input.projectId);
     const text =
       `Step ${input.seq} of the project ${project ? `"${project.name}" ` : ''}(${input.projectId}) could not be stored as it was; ` +
-      `it was recorded without its note.\n\nWhat PostgreSQL said: ${input.message.replace(/\u0000/g, '\\0')}\n`;
+      `it was recorded without its note.\n\nWhat PostgreSQL said: ${input.message.split('\u0000').join('\\0')}\n`;
     await this.outbox.enqueue({
       key: `project:${input.projectId}:problem:${input.seq}`,
       to: this.config.coordinatorEmail,
