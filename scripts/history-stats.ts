@@ -39,7 +39,7 @@ function stats(events: Event[]) {
 
 function main(): void {
   const root = process.argv[2] ?? join(__dirname, '..', '..', 'test', 'replay', 'histories');
-  const rows: string[] = [['history', 'events', 'bytes', 'activities', 'max pending', 'updates', 'signals', 'timers', 'children'].join('\t')];
+  const rows: string[] = [['history', 'events', 'bytes', 'activities', 'maxPending', 'updates', 'signals', 'timers', 'children'].join('\t')];
   for (const type of readdirSync(root).sort()) {
     const dir = join(root, type);
     if (!statSync(dir).isDirectory()) continue;
