@@ -4,6 +4,7 @@
  * out of the received message, follows it over HTTP, answers, and sees the project move on.
  */
 import jwt from 'jsonwebtoken';
+import { randomUUID } from 'node:crypto';
 import { ADMIN_TOKEN, eventually, LINK_SECRET, useTestSystem } from '../support/stack';
 import { linkIn } from '../support/mail';
 import { maxPendingActivities, recordHistoriesIfAsked } from '../support/temporal';
@@ -306,6 +307,23 @@ describe('member decisions among thousands, with the mail server down', () => {
     await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Authorization', bearer).send({ option: 'approve', comment: 'fine' }).expect(200);
     await t.http.post(link(decisionId, memberIds[1])).type('form').send({ option: 'approve' }).expect(303);
     await eventually(async () => (await t.http.get(`/admin/projects/${project.body.id}`).set(auth).expect(200)).body.phase === 'prototyping', 30_000);
+  });
+
+  it('a decision opened before answers moved to PostgreSQL is answered through its workflow, as its row says', async () => {
+    const { memberIds } = await crowd(2);
+    const id = randomUUID();
+    // A decision of the first design whose workflow has ended: the API must ask the workflow, not write the row.
+    await t.db.query(
+      `INSERT INTO decisions (id, workflow_id, kind, subject_type, subject_id, title, question, context, options, rule, deadline, status, requested_by, answers_in)
+       VALUES ($1, $2, 'phase-gate', 'project', $1, 'Old vote', 'Approve?', '[]', '[{"id":"approve","label":"Approve"},{"id":"reject","label":"Reject"}]', '{"kind":"majority"}', now() + interval '1 day', 'open', 'test', 'workflow')`,
+      [id, `decision-${id}`],
+    );
+    await t.db.query(`INSERT INTO decision_voters (decision_id, member_id) SELECT $1, unnest($2::uuid[])`, [id, memberIds]);
+    const bearer = `Bearer ${(await t.http.post(`/admin/members/${memberIds[0]}/tokens`).set(auth).send({ name: 'e2e' }).expect(201)).body.token}`;
+    const r = await t.http.post(`/members/me/decisions/${id}/answer`).set('Authorization', bearer).send({ option: 'approve' }).expect(409);
+    expect(r.body.code).toBe('decision_closed'); // its workflow is gone: closed
+    expect((await t.db.query<{ option_id: string | null }>('SELECT option_id FROM decision_voters WHERE decision_id = $1', [id])).map((v) => v.option_id)).toEqual([null, null]);
+    expect((await t.http.get(`/admin/decisions/${id}`).set(auth).expect(200)).body).toMatchObject({ answersIn: 'workflow', asked: 2, answered: 0 });
   });
 
   it('an SMTP outage holds no outcome: the vote closes and the gate waiting on it moves on while every mail stays queued', async () => {

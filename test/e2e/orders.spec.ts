@@ -247,5 +247,14 @@ describe('quarterly output orders over HTTP', () => {
     expect(byQuarter['2031-Q1']).toEqual(expect.arrayContaining([expect.objectContaining({ memberId: a, granted: 4 }), expect.objectContaining({ memberId: b, granted: 5 })]));
     expect(byQuarter['2031-Q2']).toEqual([expect.objectContaining({ memberId: a, productId: 'salad', requested: 4, granted: 4 })]);
     expect(c).toBeDefined();
+
+    // A quarter opened before orders moved to PostgreSQL (its row says so) takes orders through the
+    // cycle's workflow, never into rows: here no cycle runs, so the answer says that.
+    await t.db.query(
+      `INSERT INTO output_plans (asset_id, quarter, status, window_opens_at, window_closes_at, starts_at) VALUES ($1, '2031-Q3', 'open', now() - interval '1 hour', now() + interval '1 day', now() + interval '2 days')`,
+      [assetId],
+    );
+    expect((await order(ba, 1, false).expect(409)).body.code).toBe('no_order_cycle');
+    expect(await t.db.query(`SELECT 1 FROM output_orders WHERE asset_id = $1 AND quarter = '2031-Q3'`, [assetId])).toEqual([]);
   });
 });

@@ -10,7 +10,8 @@
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { OrderActivities } from '../../apps/worker/src/activities/order.activities';
-import { CatalogueProduct, getOrderCycleQuery, nextQuarter, OrderLine, orderCycleWorkflowId, OwnerOrder, QuarterPlan } from '@app/contracts';
+import { ApplicationFailure } from '@temporalio/common';
+import { CatalogueProduct, DATA_REJECTED, getOrderCycleQuery, nextQuarter, OrderLine, orderCycleWorkflowId, OrderProblemInput, OwnerOrder, QuarterPlan } from '@app/contracts';
 import { nextOpenQuarter, quarterWindow } from '@app/domain';
 import { outputOrderCycleWorkflow } from '../../workflows';
 import { allocate } from '../../workflows/output-orders/allocate';
@@ -208,6 +209,52 @@ describe('outputOrderCycleWorkflow', () => {
         { workflowId: orderCycleWorkflowId(assetId), runId: runs[0], scenario: 'quarter-1-orders-in-db-continued-as-new_v0.4.0' },
         { workflowId: orderCycleWorkflowId(assetId), runId: runs[1], scenario: 'quarter-2-orders-in-db-continued-as-new_v0.4.0' },
       ]);
+      await h.terminate();
+    });
+  });
+
+  it('a quarter whose data PostgreSQL refuses is reported to the coordinator, and the cycle goes on with the next quarter', async () => {
+    const assetId = randomUUID();
+    const taskQueue = `wf-${randomUUID()}`;
+    const problems: OrderProblemInput[] = [];
+    let opens = 0;
+    const unused = async () => {
+      throw new Error('not reached');
+    };
+    const acts: Activities = {
+      quarterWindowFor: async ({ quarter }) => {
+        const w = quarterWindow(quarter, 'UTC');
+        return { quarter, opensAt: w.opensAt.toISOString(), closesAt: w.closesAt.toISOString(), startsAt: w.startsAt.toISOString(), timeZone: 'UTC' };
+      },
+      openQuarterOrders: async ({ quarter }) => {
+        opens += 1;
+        if (quarter && opens === 1) throw ApplicationFailure.nonRetryable('invalid byte sequence for encoding "UTF8": 0x00', DATA_REJECTED);
+        return { owners: 0, nodeId: null };
+      },
+      reportOrderProblem: async (input) => {
+        problems.push(input);
+      },
+      queueOrderMail: async () => ({ queued: 0 }),
+      closeQuarterOrders: async () => ({ ordered: 0 }),
+      planQuarter: async ({ quarter }) => ({ planId: `plan-${quarter}`, lines: 0, granted: 0, spare: 0 }),
+      sendPlanToNode: unused,
+      dispatchPlanJobs: async () => 0,
+      openQuarter: unused,
+      recordOrders: unused,
+      recordPlan: unused,
+      dispatchOrderJobs: unused,
+      sendOrderMail: unused,
+    };
+    const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: acts });
+    await worker.runUntil(async () => {
+      const first = nextQuarter(nextOpenQuarter(new Date(await ts.env.currentTimeMs()), 'UTC'));
+      await ts.env.client.workflow.start(outputOrderCycleWorkflow, { taskQueue, workflowId: orderCycleWorkflowId(assetId), args: [{ assetId, quarter: first, standingOrders: {}, quartersDone: 0 }] });
+      const h = ts.env.client.workflow.getHandle(orderCycleWorkflowId(assetId));
+      await ts.env.sleep(quarterWindow(first, 'UTC').opensAt.getTime() - (await ts.env.currentTimeMs()) + HOUR);
+      for (let k = 0; k < 100 && (await h.query(getOrderCycleQuery)).quarter === first; k++) await new Promise((r) => setTimeout(r, 50));
+      expect(opens).toBe(1); // not retried
+      expect(problems).toEqual([{ assetId, quarter: first, step: 'open', message: 'invalid byte sequence for encoding "UTF8": 0x00' }]);
+      expect((await h.query(getOrderCycleQuery)).quarter).toBe(nextQuarter(first));
       await h.terminate();
     });
   });
