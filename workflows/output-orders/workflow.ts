@@ -14,7 +14,7 @@
  * order in one transaction, the prompt and the reminder are one activity each (chunked into the
  * outbox), and the close, the allocation and the dispatch are activities that read and write
  * the rows: no list that grows with the owners passes through this history. About 76 events
- * per quarter whatever the number of owners or orders; at most 2 activities pending at once;
+ * per quarter whatever the number of owners or orders; at most 3 activities pending at once;
  * no Updates or signals.
  *
  * Runs started before that patch keep the first design (`ordersInWorkflow`): orders are the
