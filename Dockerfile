@@ -8,7 +8,9 @@
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
-# Build stage: install all deps, compile TypeScript, pre-bundle the workflow code, drop dev deps.
+# Build stage: install all deps, compile TypeScript, build the web app (Vite, into dist/web: the API
+# serves it at its root), pre-bundle the workflow code, drop dev deps (the web app's libraries are
+# dev dependencies: only its built files ship).
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -32,6 +34,7 @@ COPY . .
 RUN npm run build \
  && npm run bundle:workflows \
  && test -f dist/workflow-bundle.js \
+ && test -f dist/web/index.html \
  && npm prune --omit=dev
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Lint rules that guard the architecture, after money-transfer-project-template-ts's .eslintrc.js:
 // workflow code must stay deterministic and sandbox-safe, and no promise may float.
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = [
@@ -13,7 +14,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.mts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -21,6 +22,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/no-unsafe-function-type': 'off',
     },
+  },
+  {
+    // The web app: the rules of hooks (React's own lint plugin).
+    files: ['apps/web/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: { ...reactHooks.configs.recommended.rules },
   },
   {
     // The workflow sandbox (and the pure contracts and domain rules it imports): no Node, no Nest, no I/O libraries.

@@ -1,122 +1,194 @@
 /**
- * `npm run bench:pledges`: how fast a funding round takes pledges when many members pledge at the
- * last minute. The whole path runs for real: the worker in-process, a throwaway embedded
- * PostgreSQL and an in-memory Temporal dev server; each pledge is the round workflow's `pledge`
- * update, whose handler places the hold in the ledger (one posting + the pledge row) before it
- * answers. Prints figures; asserts nothing. Knobs: BENCH_MEMBERS (default 200), BENCH_CONCURRENCY
- * (default 16), BENCH_CHANGES (pledge changes per member, default 2).
+ * `npm run bench:pledges`: how fast funding rounds take pledges, measured on the whole path: the
+ * real API over HTTP (in this process), the worker in this process, a throwaway embedded
+ * PostgreSQL and an in-memory Temporal dev server. Prints figures; asserts nothing. Three parts,
+ * in one run so they compare:
+ *
+ *  1. the ledger alone: `LedgerService.post` moving money from many members into one hot account
+ *     (what every pledge does, without the pledge);
+ *  2. pledges: BENCH_MEMBERS members change their pledge BENCH_CHANGES times, BENCH_CONCURRENCY at
+ *     a time: the pledge transaction alone (`FundingRepository.setPledge`), then the whole request
+ *     through `POST /members/me/rounds/:id/pledge`;
+ *  3. a crowd: BENCH_CROWD backers pledge once into one round that closes on its goal; the round
+ *     then captures, is paid out, and the escrow, the books and the round's history are checked.
  */
 import 'reflect-metadata';
+import { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client, Connection } from '@temporalio/client';
-import { randomUUID } from 'node:crypto';
+import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@app/config';
-import { FundingRoundInput, fundingRoundWorkflowId, getRoundQuery, pledgeUpdate } from '@app/contracts';
-import { dataSourceOptions, LedgerService, runMigrations } from '@app/db';
+import { dataSourceOptions, FundingRepository, LedgerService, runMigrations } from '@app/db';
 import { startEmbeddedPostgres, startTemporalDevServer } from '@app/dev-stack';
-import { movement } from '@app/domain';
+import { createApiApp } from '../apps/api/src/app.setup';
 import { WorkerModule } from '../apps/worker/src/worker.module';
 
-const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 200);
-const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 2_000);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 2);
+const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const CROWD = Number(process.env.BENCH_CROWD ?? 20_000);
+const ADMIN_TOKEN = randomBytes(24).toString('hex');
 
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+const line = (label: string, n: number, seconds: number, lat: number[]) =>
+  `${label.padEnd(26)} ${String(Math.round(n / seconds)).padStart(6)} /s   p50 ${pct(lat, 50).toFixed(1)}  p95 ${pct(lat, 95).toFixed(1)}  p99 ${pct(lat, 99).toFixed(1)} ms   (${n} in ${seconds.toFixed(1)} s)`;
+
+/** Runs `work(i)` for i in [0, n) with `c` at a time; returns the latencies (ms), sorted, and the seconds taken. */
+async function load(n: number, c: number, work: (i: number) => Promise<void>): Promise<{ lat: number[]; seconds: number }> {
+  const lat: number[] = [];
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: c }, async () => {
+      while (next < n) {
+        const i = next++;
+        const s = process.hrtime.bigint();
+        await work(i);
+        lat.push(ms(s));
+      }
+    }),
+  );
+  return { lat: lat.sort((a, b) => a - b), seconds: ms(t0) / 1000 };
+}
 
 async function main(): Promise<void> {
   process.removeAllListeners('SIGINT');
+  // The figures only: the SDK's own log lines (worker states, activity logs) stay quiet.
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
   const dir = await mkdtemp(join(tmpdir(), 'dpn-bench-pledges-'));
   await chmod(dir, 0o755);
   const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: 54394, database: 'bench', persistent: false });
   const temporal = await startTemporalDevServer({ dataDir: join(dir, 'temporal'), port: 7244, uiPort: 8244, namespace: 'default', inMemory: true });
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_FORMAT: 'json',
-    DATABASE_URL: pg.url,
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_TASK_QUEUE: 'bench',
-    SMTP_URL: 'smtp://127.0.0.1:9', // nothing listens: the round's emails just retry in the background
-    LINK_SECRET: randomUUID() + randomUUID(),
-  });
+  const config = loadConfig(
+    {
+      NODE_ENV: 'production',
+      LOG_FORMAT: 'json',
+      DATABASE_URL: pg.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: 'bench',
+      SMTP_URL: 'smtp://127.0.0.1:9', // nothing listens: the round's mail waits in the outbox
+      ADMIN_TOKEN,
+      LINK_SECRET: randomBytes(32).toString('hex'),
+    },
+    { requireAdminToken: true, requireLinkSecret: true },
+  );
   await runMigrations(pg.url);
-  const ds = await new DataSource(dataSourceOptions(pg.url)).initialize();
-  const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: false });
+  const ds = await new DataSource({ ...dataSourceOptions(pg.url), extra: { max: C + 4 } }).initialize();
+  let worker: INestApplicationContext | undefined;
+  let api: INestApplication | undefined;
   const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection });
   try {
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: false });
+    api = await createApiApp(config, false);
+    await api.listen(0, '127.0.0.1');
+    const base = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`;
+    const client = new Client({ connection });
     const ledger = new LedgerService(ds);
-    const ext = await ledger.account('external', null, 'EUR');
-    const members: string[] = [];
-    for (let i = 0; i < MEMBERS; i++) {
-      const { id } = (await ds.query(`INSERT INTO members (name, email) VALUES ($1, $2) RETURNING id`, [`m${i}`, `m${i}@bench`]))[0];
-      const acct = await ledger.account('member', id, 'EUR');
-      await ledger.post({ idempotencyKey: `seed-${i}`, kind: 'deposit', currency: 'EUR', entries: movement(ext.id, acct.id, 1_000_000n) });
-      members.push(id);
-    }
-    const { id: projectId } = (await ds.query(`INSERT INTO production_projects (id, name, phase, status, workflow_id, created_by) VALUES (gen_random_uuid(), 'bench', 'rnd', 'active', 'bench-' || gen_random_uuid(), 'bench') RETURNING id`))[0];
-    const roundId = randomUUID();
-    const deadline = new Date(Date.now() + 3_600_000);
-    await ds.query(
-      `INSERT INTO funding_rounds (id, project_id, workflow_id, goal, currency, min_pledge, deadline, close_when_goal_met, payout_approval, documents, status, created_by)
-       VALUES ($1, $2, $3, $4, 'EUR', 1, $5, false, 'coordinator', '[]', 'open', 'bench')`,
-      [roundId, projectId, fundingRoundWorkflowId(roundId), String(10n ** 12n), deadline],
-    );
-    const input: FundingRoundInput = {
-      roundId,
-      projectId,
-      projectName: 'bench',
-      assetId: null,
-      goal: String(10n ** 12n),
-      currency: 'EUR',
-      minPledge: '1',
-      deadline: deadline.toISOString(),
-      closeWhenGoalMet: false,
-      payoutApproval: 'coordinator',
-      operator: null,
-      documents: [],
-      remindBeforeMs: [],
-      createdBy: 'bench',
+    const funding = new FundingRepository(ds, ledger);
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const post = async (path: string, body: unknown, headers: Record<string, string>) => {
+      const r = await fetch(base + path, { method: 'POST', headers, body: JSON.stringify(body) });
+      if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+      return r.json() as Promise<Record<string, string>>;
     };
-    const handle = await client.workflow.start('fundingRoundWorkflow', { taskQueue: 'bench', workflowId: fundingRoundWorkflowId(roundId), args: [input] });
 
-    const jobs = members.flatMap((m, i) => Array.from({ length: CHANGES }, (_, k) => ({ memberId: m, amount: String(1_000 + ((i + k * 37) % 500)) })));
-    const latencies: number[] = [];
-    let next = 0;
-    const started = process.hrtime.bigint();
-    await Promise.all(
-      Array.from({ length: C }, async () => {
-        while (next < jobs.length) {
-          const job = jobs[next++];
-          const t0 = process.hrtime.bigint();
-          await handle.executeUpdate(pledgeUpdate, { args: [job] });
-          latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        }
-      }),
+    /** Members with money and a member token, made in bulk. */
+    const seed = async (n: number, tag: string) => {
+      const rows = (await ds.query(`INSERT INTO members (name, email) SELECT 'm' || g, $2 || g || '@bench' FROM generate_series(1, $1) g RETURNING id`, [n, tag])) as Array<{ id: string }>;
+      const ext = await ledger.account('external', null, 'EUR');
+      const wallets = await ledger.accounts('member', rows.map((r) => r.id), 'EUR');
+      for (let i = 0; i < rows.length; i += 5_000) {
+        const part = rows.slice(i, i + 5_000);
+        await ledger.post({
+          idempotencyKey: `seed-${tag}-${i}`,
+          kind: 'deposit',
+          currency: 'EUR',
+          entries: [{ accountId: ext.id, amount: -1_000_000n * BigInt(part.length) }, ...part.map((r) => ({ accountId: wallets.get(r.id)!, amount: 1_000_000n }))],
+        });
+      }
+      const bearers = rows.map(() => `dpn_mbr_${randomBytes(32).toString('base64url')}`);
+      for (let i = 0; i < rows.length; i += 1_000) {
+        const ids = rows.slice(i, i + 1_000).map((r) => r.id);
+        const hashes = bearers.slice(i, i + 1_000).map((t) => createHash('sha256').update(t).digest('hex'));
+        await ds.query(`INSERT INTO member_tokens (member_id, name, token_hash) SELECT unnest($1::uuid[]), 'bench', unnest($2::text[])`, [ids, hashes]);
+      }
+      return rows.map((r, i) => ({ id: r.id, wallet: wallets.get(r.id)!, auth: { authorization: `Bearer ${bearers[i]}`, 'content-type': 'application/json' } }));
+    };
+    const project = await post('/admin/projects', { name: 'bench' }, admin);
+    const openRound = async (goal: bigint, closeWhenGoalMet: boolean) =>
+      (await post(`/admin/projects/${project.id}/rounds`, { goal: String(goal), currency: 'EUR', minPledge: '1', deadline: new Date(Date.now() + 6 * 3_600_000).toISOString(), closeWhenGoalMet }, admin)).roundId;
+
+    const members = await seed(MEMBERS, 'a');
+    const out: string[] = [`machine: ${(await import('node:os')).cpus().length} cores; concurrency ${C}`];
+
+    // 1. The ledger alone: many members into one hot account.
+    const hot = await ledger.account('project', project.id, 'EUR');
+    const l = await load(MEMBERS * CHANGES, C, async (i) => {
+      await ledger.post({ idempotencyKey: `hot-${i}`, kind: 'transfer', currency: 'EUR', entries: [{ accountId: members[i % MEMBERS].wallet, amount: -1n }, { accountId: hot.id, amount: 1n }] });
+    });
+    const ledgerRate = (MEMBERS * CHANGES) / l.seconds;
+    out.push(line('ledger into a hot account', MEMBERS * CHANGES, l.seconds, l.lat));
+
+    // 2a. The pledge transaction alone (FundingRepository, no HTTP): where the time goes.
+    const directRound = await openRound(10n ** 15n, false);
+    const d = await load(MEMBERS * CHANGES, C, async (i) => {
+      await funding.setPledge(directRound, members[i % MEMBERS].id, BigInt(1_000 + ((i * 37) % 500) + Math.floor(i / MEMBERS)));
+    });
+    out.push(line('pledge transactions (no HTTP)', MEMBERS * CHANGES, d.seconds, d.lat));
+
+    // 2. Pledge changes through the API.
+    const roundId = await openRound(10n ** 15n, false);
+    const p = await load(MEMBERS * CHANGES, C, async (i) => {
+      const m = members[i % MEMBERS];
+      await post(`/members/me/rounds/${roundId}/pledge`, { amount: String(1_000 + ((i * 37) % 500) + Math.floor(i / MEMBERS)) }, m.auth);
+    });
+    const pledgeRate = (MEMBERS * CHANGES) / p.seconds;
+    out.push(line('pledge changes (HTTP)', MEMBERS * CHANGES, p.seconds, p.lat));
+    const tally = await funding.liveTally(roundId);
+    out.push(
+      `  pledges/s vs ledger        ${(pledgeRate / ledgerRate).toFixed(2)} (aim >= 0.5); p99/p50 ${(pct(p.lat, 99) / pct(p.lat, 50)).toFixed(1)} (aim <= 3)`,
+      `  round total ${tally.total} from ${tally.backers} backers; held in the ledger ${await funding.escrow(roundId)} (${tally.total === (await funding.escrow(roundId)) ? 'equal' : 'DIFFERENT'})`,
     );
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    latencies.sort((a, b) => a - b);
-    const view = await handle.query(getRoundQuery);
-    const [{ escrow }] = await ds.query(
-      `SELECT COALESCE(SUM(e.amount), 0)::text AS escrow FROM ledger_accounts a JOIN ledger_entries e ON e.account_id = a.id WHERE a.kind = 'escrow' AND a.owner_id = $1`,
-      [roundId],
+
+    // 3. A crowd of CROWD backers, each pledging once, the round closing on its goal.
+    const crowd = await seed(CROWD, 'b');
+    const amount = (i: number) => 1_000n + BigInt(i % 100);
+    const goal = crowd.reduce((s, _, i) => s + amount(i), 0n);
+    const crowdRound = await openRound(goal, true);
+    const k = await load(CROWD, C, async (i) => {
+      await post(`/members/me/rounds/${crowdRound}/pledge`, { amount: String(amount(i)) }, crowd[i].auth);
+    });
+    out.push(line(`crowd of ${CROWD} backers`, CROWD, k.seconds, k.lat));
+    const t0 = process.hrtime.bigint();
+    for (;;) {
+      const [{ status }] = (await ds.query(`SELECT status FROM funding_rounds WHERE id = $1`, [crowdRound])) as Array<{ status: string }>;
+      if (status === 'awaiting-payout') break;
+      if (ms(t0) > 600_000) throw new Error(`the crowd round is still ${status} after 10 minutes`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const closeMs = ms(t0);
+    await post(`/admin/rounds/${crowdRound}/payout/approve`, {}, admin);
+    const history = await client.workflow.getHandle(`round-${crowdRound}`).fetchHistory();
+    const bytes = Buffer.byteLength(JSON.stringify(history));
+    const trial = await ledger.trialBalance();
+    const captured = ((await ds.query(`SELECT COUNT(*)::int AS n FROM funding_pledges WHERE round_id = $1 AND captured_amount = amount AND amount > 0`, [crowdRound])) as Array<{ n: number }>)[0].n;
+    out.push(
+      `  closed, captured in pages  ${(closeMs / 1000).toFixed(1)} s after the last pledge; ${captured} of ${CROWD} holds captured once`,
+      `  escrow after payout        ${await funding.escrow(crowdRound)} (must be 0); trial balance ${JSON.stringify(Object.fromEntries(Object.entries(trial).map(([c, v]) => [c, String(v)])))}`,
+      `  round workflow history     ${history.events?.length ?? 0} events, ${(bytes / 1024).toFixed(0)} KiB (whatever the crowd)`,
+      `  rss                        ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB (API + worker + load, this process)`,
     );
-    const history = await handle.fetchHistory();
-    process.stdout.write(
-      [
-        `pledge changes:     ${jobs.length} (${MEMBERS} members x ${CHANGES}), concurrency ${C}`,
-        `throughput:         ${(jobs.length / seconds).toFixed(0)} pledges/s (${seconds.toFixed(1)} s)`,
-        `latency p50/p95/p99 ${pct(latencies, 50).toFixed(1)} / ${pct(latencies, 95).toFixed(1)} / ${pct(latencies, 99).toFixed(1)} ms`,
-        `round total         ${view.total} from ${view.backers} backers; escrow in the ledger ${escrow} (${view.total === escrow ? 'equal' : 'DIFFERENT'})`,
-        `workflow history    ${history.events?.length ?? 0} events`,
-      ].join('\n') + '\n',
-    );
-    await handle.terminate('benchmark done');
+    process.stdout.write(out.join('\n') + '\n');
   } finally {
-    await worker.close();
+    await api?.close();
+    await worker?.close();
     await connection.close();
     await ds.destroy();
     await temporal.stop();

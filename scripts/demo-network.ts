@@ -325,3 +325,77 @@ export async function walkProject(o: DemoOptions, net: DemoNetwork): Promise<str
   o.log(`project ${id} completed`);
   return id;
 }
+
+export interface DemoShowcase {
+  /** The member a reader signs in as (Eli: a co-owner of the greenhouse, a backer of a round). */
+  member: DemoMember;
+  projectId: string;
+  roundId: string;
+  assetId: string;
+}
+
+/** The greenhouse's catalogue: what its owners can order each quarter. */
+export const GREENHOUSE_CATALOGUE = {
+  timeZone: 'Europe/Berlin',
+  quarterlyCapacity: 400,
+  capacityUnit: 'm2',
+  // Open for 120 days before each quarter, to its first day: some quarter always takes orders (the demo's window is open now).
+  orderWindow: { openDaysBefore: 120, closeDaysBefore: 0, closeHour: 0 },
+  products: [
+    { id: 'tomatoes', name: 'Tomatoes', unit: 'crate', capacityPerUnit: 2, leadTimeDays: 70, capability: 'greenhouse' },
+    { id: 'salad', name: 'Salad', unit: 'box', capacityPerUnit: 1, leadTimeDays: 35, capability: 'greenhouse' },
+    { id: 'seedlings', name: 'Seedling trays', unit: 'tray', capacityPerUnit: 3, leadTimeDays: 21, capability: 'greenhouse' },
+  ],
+};
+
+/**
+ * What a member sees in the web app after the demo: the greenhouse taking orders for a quarter
+ * (Eli has ordered more than her share), and a second project raising money with its legal
+ * documents (Eli and Ben have pledged). The reader signs in as Eli.
+ */
+export async function showcase(o: DemoOptions, net: DemoNetwork): Promise<DemoShowcase> {
+  const dpn = new Dpn(o.apiUrl, o.adminToken);
+  const eli = net.members.eli;
+  await dpn.call('PUT', `/admin/assets/${net.greenhouseAssetId}/catalogue`, GREENHOUSE_CATALOGUE);
+  await dpn.call('POST', `/admin/assets/${net.greenhouseAssetId}/order-cycle`);
+  o.log('the greenhouse takes orders: its co-owners are emailed');
+  const project = await dpn.call('POST', '/admin/projects', {
+    name: `Solar seed dryer ${o.tag}`,
+    description: 'A solar-heated dryer beside the greenhouse, so that the network keeps its own seed: co-owned by its backers, built by the woodshop.',
+  });
+  const round = await dpn.call(
+    'POST',
+    `/admin/projects/${project.id}/rounds`,
+    {
+      goal: '250000',
+      currency: 'EUR',
+      minPledge: '5000',
+      deadline: new Date(Date.now() + 21 * 86_400_000).toISOString(),
+      documents: [
+        { title: 'Co-ownership agreement (tenancy in common)', url: 'https://docs.demo.dpn.example/dryer/co-ownership-v2.pdf', contentHash: `sha256:${'3b1f0c7a9e'.repeat(6)}0c7a` },
+        { title: 'Budget and supplier quotes', url: 'https://docs.demo.dpn.example/dryer/budget-q.pdf', contentHash: `sha256:${'9a4e22d1f0'.repeat(6)}22d1` },
+      ],
+    },
+    { key: `demo-${o.tag}-dryer-round` },
+  );
+  const roundId = round.roundId as string;
+  await until('the dryer round to open', async () => ((await dpn.call('GET', `/public/rounds/${roundId}`)).status === 'open' ? true : undefined), o.stepTimeoutMs ?? 120_000);
+  await dpn.call('POST', `/members/me/rounds/${roundId}/pledge`, { amount: '40000' }, { token: net.members.ben.token });
+  await dpn.call('POST', `/members/me/rounds/${roundId}/pledge`, { amount: '25000' }, { token: eli.token });
+  o.log(`${net.members.ben.name} and ${eli.name} pledged to the solar seed dryer`);
+  // Eli orders more than her 30 % (120 m2): the order page shows the warning.
+  await until(
+    'the order window to open',
+    async () => {
+      try {
+        await dpn.call('POST', `/members/me/assets/${net.greenhouseAssetId}/orders`, { lines: [{ productId: 'tomatoes', quantity: 50 }, { productId: 'salad', quantity: 40 }], standing: false }, { token: eli.token });
+        return true;
+      } catch {
+        return undefined;
+      }
+    },
+    o.stepTimeoutMs ?? 120_000,
+  );
+  o.log(`${eli.name} ordered 50 crates of tomatoes and 40 boxes of salad (140 m2, her share is 120 m2)`);
+  return { member: eli, projectId: project.id as string, roundId, assetId: net.greenhouseAssetId };
+}

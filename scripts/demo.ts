@@ -9,10 +9,10 @@
  *   DEMO_WORK_MS  how long a simulated node takes per job (default 4000)
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PROJECT_ROOT } from '@app/temporal';
-import { seedNetwork, simulateMembers, walkProject } from './demo-network';
+import { seedNetwork, showcase, simulateMembers, walkProject } from './demo-network';
 
 const say = (line: string) => process.stdout.write(`[demo] ${line}\n`);
 
@@ -29,12 +29,22 @@ async function main(): Promise<void> {
   const stopMembers = simulateMembers(o, net, 1000);
   try {
     const id = await walkProject(o, net);
+    const shown = await showcase(o, net);
+    // For `npm run screenshots`: who to sign in as and which pages to show.
+    await writeFile(join(dataDir, 'demo.json'), JSON.stringify({ email: shown.member.email, name: shown.member.name, roundId: shown.roundId, assetId: shown.assetId, projectId: shown.projectId }, null, 2) + '\n');
+    const mailUi = `http://localhost:${process.env.DPN_MAIL_UI_PORT ?? 8025}`;
     const lines = [
       '',
       `The demo project walked every phase. Look at it:`,
       `  curl -s -H "Authorization: Bearer ${adminToken}" ${apiUrl}/admin/projects/${id}`,
       `  Temporal UI  http://localhost:${process.env.DPN_TEMPORAL_UI_PORT ?? 8233}/namespaces/default/workflows?query=${encodeURIComponent(`WorkflowId STARTS_WITH "project-${id}"`)}`,
-      `  Mail UI      http://localhost:${process.env.DPN_MAIL_UI_PORT ?? 8025}  (round, delivery and gate emails to the demo members)`,
+      `  Mail UI      ${mailUi}  (round, delivery, gate and order emails to the demo members)`,
+      '',
+      `Sign in to the web app as ${shown.member.name}, a co-owner of the greenhouse:`,
+      `  1. open ${apiUrl}/signin and enter ${shown.member.email}`,
+      `  2. open the sign-in link in the email to ${shown.member.email} at ${mailUi}`,
+      `  Then see ${apiUrl}/me, the round ${apiUrl}/rounds/${shown.roundId} and the order page ${apiUrl}/assets/${shown.assetId}/orders.`,
+      `  Anyone: ${apiUrl}/projects`,
       '',
     ];
     process.stdout.write(lines.join('\n') + '\n');

@@ -149,7 +149,12 @@ async function main(): Promise<void> {
   let smtpUrl = env.SMTP_URL;
   let mailUi = '(your SMTP server)';
   if (!smtpUrl) {
-    const mail = await startMailCatcher({ storeDir: join(DATA_DIR, 'mail'), smtpPort: PORTS.smtp, uiPort: PORTS.mailUi });
+    const mail = await startMailCatcher({
+      storeDir: join(DATA_DIR, 'mail'),
+      smtpPort: PORTS.smtp,
+      uiPort: PORTS.mailUi,
+      onClientError: (err) => say(`mail catcher: a client's connection failed (${err.message}); still running`),
+    });
     stops.push({ name: 'mail catcher', stop: mail.stop });
     smtpUrl = mail.smtpUrl;
     mailUi = mail.uiUrl;

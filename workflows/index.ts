@@ -6,5 +6,6 @@ export { productionProjectWorkflow } from './production-project/workflow';
 export { memberDecisionWorkflow } from './decision/workflow';
 export { fundingRoundWorkflow } from './funding-round/workflow';
 export { jobWorkflow } from './job/workflow';
+export { jobNotificationWorkflow } from './job/notification';
 export { outputOrderCycleWorkflow } from './output-orders/workflow';
 export { projectPhaseWorkflow } from './project-phase/workflow';

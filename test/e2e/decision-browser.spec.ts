@@ -1,7 +1,9 @@
 /**
  * One decision flow in a real headless browser: Debian's Chromium driven by playwright-core
- * (executable path given, no browser download). The member opens the link from the real email,
- * picks an option with the mouse, sends the form and sees the confirmation; the project moves on.
+ * (executable path given, no browser download). The member opens the link from the real email
+ * (`/decide/<token>`, the form decision emails have always had): the web app signs them in and
+ * opens the decision's page; they pick an option, send it and see the confirmation; the project
+ * moves on.
  */
 import { AddressInfo } from 'node:net';
 import { Browser, chromium } from 'playwright-core';
@@ -53,17 +55,19 @@ if (!executablePath) {
     try {
       await page.goto(url);
       await page.getByRole('heading', { name: /Should "Laser kits" move from rnd to prototyping/ }).waitFor();
+      expect(page.url()).toMatch(/\/decisions\/[0-9a-f-]{36}$/);
       expect(await page.textContent('main')).toContain('Prototype brief ready');
-      // Sending without a choice is stopped by the browser (required radio): nothing is posted.
-      expect(await page.$eval('form', (f) => (f as unknown as { checkValidity(): boolean }).checkValidity())).toBe(false);
+      // Sending without a choice is stopped on the page: nothing is posted.
       await page.getByRole('button', { name: 'Send my answer' }).click();
-      await page.waitForTimeout(300);
-      expect(page.url()).toBe(url);
+      await page.getByRole('alert').filter({ hasText: 'Choose one of the options' }).waitFor();
       await page.getByLabel('Approve: move to prototyping').check();
       await page.getByLabel('Comment (optional)').fill('Looks good to me');
-      await Promise.all([page.waitForURL(/\?answered=1$/), page.getByRole('button', { name: 'Send my answer' }).click()]);
+      await page.getByRole('button', { name: 'Send my answer' }).click();
       await page.getByRole('status').filter({ hasText: 'your answer is recorded' }).waitFor();
       expect(await page.textContent('main')).toContain('Your answer: Approve: move to prototyping');
+      // The same link again in this browser: still signed in, the decision shows as answered.
+      await page.goto(url);
+      await page.getByRole('status').filter({ hasText: 'You have answered' }).waitFor();
     } finally {
       await page.close();
     }
@@ -75,5 +79,8 @@ if (!executablePath) {
     expect(moved.live.gateVote).toMatchObject({ status: 'approved' });
     const vote = await t.http.get(`/members/me/decisions?status=all`).set('Authorization', `Bearer ${(await t.http.post(`/admin/members/${mina.id}/tokens`).set(auth).send({ name: 'x' })).body.token}`);
     expect(vote.body.items[0].myAnswer).toMatchObject({ option: 'approve', comment: 'Looks good to me' });
+    // Answered on the page the emailed link opened: recorded as by link.
+    const admin = await t.http.get(`/admin/decisions/${vote.body.items[0].id}`).set(auth).expect(200);
+    expect(admin.body.voters).toEqual([expect.objectContaining({ name: 'Mina Jansen', option: 'approve', via: 'link' })]);
   });
 });

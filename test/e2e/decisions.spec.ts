@@ -1,10 +1,11 @@
 /**
  * Member decisions end to end: a project whose gate is a members' vote, real PostgreSQL, the
  * Temporal dev server, a real SMTP server receiving real mail. The test reads each member's link
- * out of the received message, follows it over HTTP, answers, and sees the project move on.
+ * out of the received message, follows it as the web app does (the link opens a session), answers,
+ * and sees the project move on.
  */
 import jwt from 'jsonwebtoken';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ADMIN_TOKEN, eventually, LINK_SECRET, useTestSystem } from '../support/stack';
 import { linkIn } from '../support/mail';
 import { maxPendingActivities, recordHistoriesIfAsked } from '../support/temporal';
@@ -24,6 +25,13 @@ describe('member decisions: email prompts, the decision page and the member API'
     eventually(async () => (await t.mail.messages()).find((m) => m.envelopeTo.includes(email) && subject.test(m.subject)), 20_000);
   /** The path part of a link: supertest talks to the in-process server, not to PUBLIC_URL. */
   const path = (link: string) => new URL(link).pathname;
+  /** The token of a `/decide/<token>` link. */
+  const tokenOf = (link: string) => path(link).split('/').pop()!;
+  /** Opens a session with an emailed link, as the web app does: the cookie and the CSRF token. */
+  const signIn = async (link: string) => {
+    const res = await t.http.post('/session').send({ link: tokenOf(link) }).expect(200);
+    return { cookie: (res.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; '), csrf: res.body.csrfToken as string, body: res.body };
+  };
 
   async function gatedProject(owners: Array<{ id: string }>) {
     const asset = await t.http
@@ -57,21 +65,23 @@ describe('member decisions: email prompts, the decision page and the member API'
     const adaLink = linkIn(adaMail);
     expect(new Set([adaLink, linkIn(benMail), linkIn(cyMail)]).size).toBe(3);
 
-    // Ada follows her link: the page shows the question; a GET changes nothing.
+    // Ada follows her link: the web app's page (a GET changes nothing), then the app opens a session with it.
     const page = await t.http.get(path(adaLink)).expect(200);
     expect(page.headers['content-type']).toContain('text/html');
-    expect(page.headers['cache-control']).toBe('no-store');
     expect(page.headers['referrer-policy']).toBe('no-referrer');
-    expect(page.text).toContain('Approve: move to prototyping');
-    expect(page.text).toContain('Designs are done');
-    // She answers; post/redirect/get lands on a confirmation.
-    const posted = await t.http.post(path(adaLink)).type('form').send({ option: 'approve' }).expect(303);
-    const confirmation = await t.http.get(`${path(adaLink)}?answered=1`).expect(200);
-    expect(posted.headers.location).toMatch(/\?answered=1$/);
-    expect(confirmation.text).toContain('your answer is recorded');
-    // The used link now says so; a different answer through it is refused.
-    expect((await t.http.get(path(adaLink)).expect(200)).text).toContain('This link has been used');
-    expect((await t.http.post(path(adaLink)).type('form').send({ option: 'reject' }).expect(409)).text).toContain('you already answered');
+    const ada1 = await signIn(adaLink);
+    expect(ada1.body).toMatchObject({ member: { id: ada.id }, path: `/decisions/${decisionId}` });
+    const shown = await t.http.get(`/members/me/decisions/${decisionId}`).set('Cookie', ada1.cookie).expect(200);
+    expect(shown.body.options.map((o: { label: string }) => o.label)).toContain('Approve: move to prototyping');
+    expect(JSON.stringify(shown.body.context)).toContain('Designs are done');
+    // Without the page's CSRF token the session cannot answer; with it, she answers.
+    const noCsrf = await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Cookie', ada1.cookie).send({ option: 'approve' }).expect(403);
+    expect(noCsrf.body.code).toBe('csrf_failed');
+    await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Cookie', ada1.cookie).set('X-CSRF-Token', ada1.csrf).send({ option: 'approve' }).expect(200);
+    // The link signs in once: used again elsewhere it is refused; a different answer is refused too.
+    expect((await t.http.post('/session').send({ link: tokenOf(adaLink) }).expect(409)).body.code).toBe('link_used');
+    const changed = await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Cookie', ada1.cookie).set('X-CSRF-Token', ada1.csrf).send({ option: 'reject' }).expect(409);
+    expect(changed.body.code).toBe('already_answered');
 
     // Ben uses the member API instead.
     const benToken = await token(ben.id);
@@ -94,7 +104,8 @@ describe('member decisions: email prompts, the decision page and the member API'
     const late = await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Authorization', `Bearer ${cyToken}`).send({ option: 'reject' }).expect(409);
     expect(late.body.code).toBe('decision_closed');
     expect((await t.http.get('/members/me/decisions').set('Authorization', `Bearer ${cyToken}`).expect(200)).body.items).toEqual([]);
-    expect((await t.http.get(path(linkIn(cyMail))).expect(410)).text).toContain('This decision has closed');
+    const cy1 = await signIn(linkIn(cyMail));
+    expect((await t.http.get(`/members/me/decisions/${decisionId}`).set('Cookie', cy1.cookie).expect(200)).body).toMatchObject({ status: 'decided', myAnswer: null });
     // The coordinator sees who answered what, and how.
     const admin = await t.http.get(`/admin/decisions/${decisionId}`).set(auth).expect(200);
     expect(admin.body).toMatchObject({ status: 'decided', outcome: { optionId: 'approve', tally: { approve: 2, reject: 0 } } });
@@ -113,35 +124,39 @@ describe('member decisions: email prompts, the decision page and the member API'
     expect(closedForBen.body.outcome.perMember).toBeUndefined();
   });
 
-  it('explains tampered, expired and foreign links with a page, not a stack trace', async () => {
+  it('refuses tampered, forged and expired links in words, and a link shows only its own member’s decisions', async () => {
     const [dee] = [await member('Dee')];
     const projectId = await gatedProject([dee]);
     const opened = await t.http.post(`/admin/projects/${projectId}/phases/advance`).set(auth).send({}).expect(200);
     const link = linkIn(await mailTo(dee.email, /^Decision needed: /));
-    const tokenPart = path(link).split('/').pop()!;
+    const tokenPart = tokenOf(link);
 
     const [head, payload, sig] = tokenPart.split('.');
     const tampered = `${head}.${payload}.${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`;
-    const bad = await t.http.get(`/decide/${tampered}`).expect(400);
-    expect(bad.text).toContain('This link is not valid');
+    const bad = await t.http.post('/session').send({ link: tampered }).expect(400);
+    expect(bad.body).toMatchObject({ code: 'link_invalid', detail: expect.stringContaining('not valid') });
+    expect(bad.headers['set-cookie']).toBeUndefined();
     // Another decision id in the payload, signed with a different key: invalid too.
     const forged = jwt.sign({ dec: opened.body.gateVote.decisionId }, 'not-the-secret-not-the-secret-not-the', { subject: dee.id, audience: 'dpn:decision', issuer: 'dpn' });
-    expect((await t.http.post(`/decide/${forged}`).type('form').send({ option: 'approve' }).expect(400)).text).toContain('This link is not valid');
-    expect((await t.http.get('/decide/garbage').expect(400)).text).toContain('This link is not valid');
-    // Correctly signed, but for a member who was not asked: nothing to see, nothing to answer.
+    expect((await t.http.post('/session').send({ link: forged }).expect(400)).body.code).toBe('link_invalid');
+    expect((await t.http.post('/session').send({ link: 'garbage' }).expect(400)).body.code).toBe('link_invalid');
+    // A fresh link cannot be asked for with a forged one either.
+    expect((await t.http.post('/session/sign-in-links').send({ link: forged }).expect(400)).body.code).toBe('link_invalid');
+    // Correctly signed, but for a member who was not asked: signed in as themselves, nothing to see or answer.
     const outsider = await member('Outsider');
     const foreign = jwt.sign({ dec: opened.body.gateVote.decisionId }, LINK_SECRET, { subject: outsider.id, audience: 'dpn:decision', issuer: 'dpn', expiresIn: 3600 });
-    expect((await t.http.get(`/decide/${foreign}`).expect(404)).text).toContain('Decision not found');
-    await t.http.post(`/decide/${foreign}`).type('form').send({ option: 'approve' }).expect(404);
+    const s = await t.http.post('/session').send({ link: foreign }).expect(200);
+    const cookie = (s.headers['set-cookie'] as unknown as string[])[0].split(';')[0];
+    await t.http.get(`/members/me/decisions/${opened.body.gateVote.decisionId}`).set('Cookie', cookie).expect(404);
+    await t.http.post(`/members/me/decisions/${opened.body.gateVote.decisionId}/answer`).set('Cookie', cookie).set('X-CSRF-Token', s.body.csrfToken).send({ option: 'approve' }).expect(404);
 
     const expired = jwt.sign({ dec: opened.body.gateVote.decisionId, exp: Math.floor(Date.now() / 1000) - 60 }, LINK_SECRET, {
       subject: dee.id,
       audience: 'dpn:decision',
       issuer: 'dpn',
     });
-    const gone = await t.http.get(`/decide/${expired}`).expect(410);
-    expect(gone.text).toContain('This link has expired');
-    expect(gone.text).toContain('Should');
+    const gone = await t.http.post('/session').send({ link: expired }).expect(410);
+    expect(gone.body).toMatchObject({ code: 'link_expired', detail: expect.stringContaining('expired') });
     // Nothing was answered by any of this.
     const me = await t.http.get('/members/me/decisions').set('Authorization', `Bearer ${await token(dee.id)}`).expect(200);
     expect(me.body.items).toEqual([expect.objectContaining({ myAnswer: null, status: 'open' })]);
@@ -204,10 +219,22 @@ describe('member decisions among thousands, with the mail server down', () => {
   // No mail catcher: SMTP_URL points at a closed port, so every message stays queued.
   const t = useTestSystem();
 
-  const link = (decisionId: string, memberId: string) =>
-    `/decide/${jwt.sign({ dec: decisionId }, LINK_SECRET, { subject: memberId, audience: 'dpn:decision', issuer: 'dpn', expiresIn: 3600 })}`;
+  /** Member tokens of the crowd, written straight into PostgreSQL (only their hash is stored). */
+  const tokens = new Map<string, string>();
+  /** One answer through the member API, as each member's app would send it. */
+  const answer = (decisionId: string, memberId: string, option: string, comment?: string) =>
+    t.http
+      .post(`/members/me/decisions/${decisionId}/answer`)
+      .set('Authorization', `Bearer ${tokens.get(memberId)}`)
+      .send(comment === undefined ? { option } : { option, comment });
+  /** Opens a session with the member's emailed decision link, as the web app does: the cookie and the CSRF token. */
+  const signIn = async (decisionId: string, memberId: string) => {
+    const link = jwt.sign({ dec: decisionId }, LINK_SECRET, { subject: memberId, audience: 'dpn:decision', issuer: 'dpn', expiresIn: 3600 });
+    const res = await t.http.post('/session').send({ link }).expect(200);
+    return { cookie: (res.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; '), csrf: res.body.csrfToken as string };
+  };
 
-  /** `n` active members and an asset they own in equal parts, written straight into PostgreSQL. */
+  /** `n` active members (each with a member token) and an asset they own in equal parts, written straight into PostgreSQL. */
   async function crowd(n: number): Promise<{ assetId: string; memberIds: string[] }> {
     const tag = `${Date.now().toString(36)}-${seq++}`;
     const members = await t.db.query<{ id: string }>(
@@ -215,6 +242,11 @@ describe('member decisions among thousands, with the mail server down', () => {
       [n],
     );
     const memberIds = members.map((m) => m.id).sort();
+    for (const id of memberIds) tokens.set(id, `dpn_mbr_crowd-${tag}-${id}`);
+    await t.db.query(`INSERT INTO member_tokens (member_id, name, token_hash) SELECT unnest($1::uuid[]), 'e2e', unnest($2::text[])`, [
+      memberIds,
+      memberIds.map((id) => createHash('sha256').update(tokens.get(id)!).digest('hex')),
+    ]);
     const asset = await t.http
       .post('/admin/assets')
       .set(auth)
@@ -249,13 +281,13 @@ describe('member decisions among thousands, with the mail server down', () => {
     const rejecting = memberIds.slice(0, 1000);
     const approving = memberIds.slice(1000, 2251);
     await inBatches(rejecting, 8, async (m) => {
-      await t.http.post(link(decisionId, m)).type('form').send({ option: 'reject' }).expect(303);
+      await answer(decisionId, m, 'reject').expect(200);
     });
-    // A repeat is harmless; a changed answer is refused; a stranger is not asked.
-    await t.http.post(link(decisionId, rejecting[0])).type('form').send({ option: 'reject' }).expect(303);
-    await t.http.post(link(decisionId, rejecting[1])).type('form').send({ option: 'approve' }).expect(409);
+    // A repeat is harmless; a changed answer is refused.
+    await answer(decisionId, rejecting[0], 'reject').expect(200);
+    expect((await answer(decisionId, rejecting[1], 'approve').expect(409)).body.code).toBe('already_answered');
     await inBatches(approving, 8, async (m) => {
-      await t.http.post(link(decisionId, m)).type('form').send({ option: 'approve' }).expect(303);
+      await answer(decisionId, m, 'approve').expect(200);
     });
 
     // Certain now: the vote closes early, the project moves on, later answers are refused.
@@ -264,8 +296,8 @@ describe('member decisions among thousands, with the mail server down', () => {
       return r.body.phase === 'prototyping' ? r.body : undefined;
     }, 60_000);
     expect(moved.live.gateVote).toMatchObject({ status: 'approved' });
-    const late = await t.http.post(link(decisionId, memberIds[2400])).type('form').send({ option: 'reject' });
-    expect([409, 410]).toContain(late.status);
+    const late = await answer(decisionId, memberIds[2400], 'reject').expect(409);
+    expect(late.body.code).toBe('decision_closed');
 
     const admin = await t.http.get(`/admin/decisions/${decisionId}`).set(auth).expect(200);
     expect(admin.body).toMatchObject({ status: 'decided', outcome: { optionId: 'approve', asked: 2500, answered: 2251, tally: { approve: 1251, reject: 1000 } } });
@@ -289,23 +321,29 @@ describe('member decisions among thousands, with the mail server down', () => {
     ]);
   }, 600_000);
 
-  it('refuses an unstorable comment with a 400, so no decision is frozen by it; the page says so too', async () => {
+  it("refuses an unstorable comment with a 400, so no decision is frozen by it; through the web app's session too", async () => {
     const { assetId, memberIds } = await crowd(3);
     const project = await t.http.post('/admin/projects').set(auth).send({ name: `Nul ${seq++}`, gate: { mode: 'members', voters: 'owners', assetId, votingHours: 72 } }).expect(201);
     const opened = await t.http.post(`/admin/projects/${project.body.id}/phases/advance`).set(auth).send({}).expect(200);
     const decisionId = opened.body.gateVote.decisionId as string;
     await eventually(async () => (await t.db.query('SELECT 1 FROM decision_voters WHERE decision_id = $1', [decisionId])).length === 3);
-    const bearer = `Bearer ${(await t.http.post(`/admin/members/${memberIds[0]}/tokens`).set(auth).send({ name: 'e2e' }).expect(201)).body.token}`;
-    const bad = await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Authorization', bearer).send({ option: 'approve', comment: 'ok\u0000then' }).expect(400);
+    const bad = await answer(decisionId, memberIds[0], 'approve', 'ok\u0000then').expect(400);
     expect(bad.body).toMatchObject({ code: 'validation_failed', errors: [expect.objectContaining({ field: 'comment' })] });
-    // Half of a surrogate pair can only come as a JSON escape; through the form, a NUL.
-    const lone = await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Authorization', bearer).set('content-type', 'application/json').send('{"option":"approve","comment":"lone \\ud800 half"}').expect(400);
+    // Half of a surrogate pair can only come as a JSON escape.
+    const lone = await t.http
+      .post(`/members/me/decisions/${decisionId}/answer`)
+      .set('Authorization', `Bearer ${tokens.get(memberIds[0])}`)
+      .set('content-type', 'application/json')
+      .send('{"option":"approve","comment":"lone \\ud800 half"}')
+      .expect(400);
     expect(lone.body.errors).toEqual([expect.objectContaining({ field: 'comment' })]);
-    const page = await t.http.post(link(decisionId, memberIds[1])).type('form').send('option=approve&comment=a%00b').expect(400);
-    expect(page.text).toContain('Your comment contains characters that cannot be stored');
+    // The web app's decision page (its session, from the emailed link) gets the same field error to show beside the comment.
+    const s = await signIn(decisionId, memberIds[1]);
+    const page = await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Cookie', s.cookie).set('X-CSRF-Token', s.csrf).send({ option: 'approve', comment: 'a\u0000b' }).expect(400);
+    expect(page.body.errors).toEqual([expect.objectContaining({ field: 'comment' })]);
     // Nothing was recorded, and both can still answer properly: the vote closes and the project moves on.
-    await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Authorization', bearer).send({ option: 'approve', comment: 'fine' }).expect(200);
-    await t.http.post(link(decisionId, memberIds[1])).type('form').send({ option: 'approve' }).expect(303);
+    await answer(decisionId, memberIds[0], 'approve', 'fine').expect(200);
+    await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Cookie', s.cookie).set('X-CSRF-Token', s.csrf).send({ option: 'approve' }).expect(200);
     await eventually(async () => (await t.http.get(`/admin/projects/${project.body.id}`).set(auth).expect(200)).body.phase === 'prototyping', 30_000);
   });
 
@@ -319,8 +357,7 @@ describe('member decisions among thousands, with the mail server down', () => {
       [id, `decision-${id}`],
     );
     await t.db.query(`INSERT INTO decision_voters (decision_id, member_id) SELECT $1, unnest($2::uuid[])`, [id, memberIds]);
-    const bearer = `Bearer ${(await t.http.post(`/admin/members/${memberIds[0]}/tokens`).set(auth).send({ name: 'e2e' }).expect(201)).body.token}`;
-    const r = await t.http.post(`/members/me/decisions/${id}/answer`).set('Authorization', bearer).send({ option: 'approve' }).expect(409);
+    const r = await answer(id, memberIds[0], 'approve').expect(409);
     expect(r.body.code).toBe('decision_closed'); // its workflow is gone: closed
     expect((await t.db.query<{ option_id: string | null }>('SELECT option_id FROM decision_voters WHERE decision_id = $1', [id])).map((v) => v.option_id)).toEqual([null, null]);
     expect((await t.http.get(`/admin/decisions/${id}`).set(auth).expect(200)).body).toMatchObject({ answersIn: 'workflow', asked: 2, answered: 0 });
@@ -332,7 +369,7 @@ describe('member decisions among thousands, with the mail server down', () => {
     const opened = await t.http.post(`/admin/projects/${project.body.id}/phases/advance`).set(auth).send({}).expect(200);
     const decisionId = opened.body.gateVote.decisionId as string;
     await eventually(async () => (await t.db.query('SELECT 1 FROM decision_voters WHERE decision_id = $1', [decisionId])).length === 3);
-    for (const m of memberIds.slice(0, 2)) await t.http.post(link(decisionId, m)).type('form').send({ option: 'approve' }).expect(303);
+    for (const m of memberIds.slice(0, 2)) await answer(decisionId, m, 'approve').expect(200);
     await eventually(async () => (await t.http.get(`/admin/projects/${project.body.id}`).set(auth).expect(200)).body.phase === 'prototyping', 30_000);
     const rows = await t.db.query<{ status: string }>(`SELECT status FROM mail_outbox WHERE key LIKE $1`, [`decision:${decisionId}:%`]);
     expect(rows.length).toBe(6); // 3 prompts + 3 outcomes

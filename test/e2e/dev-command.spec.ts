@@ -99,7 +99,8 @@ describe('npm run dev', () => {
     const token = (await readFile(join(dir, 'admin-token'), 'utf8')).trim();
     expect(out).toContain(`Coordinator token ${token}`);
     const headers = { Authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    expect((await json(fetch(`${api}/health`))).status).toBe('ok');
+    expect((await json(fetch(`${api}/health`))).status).toBe('up');
+    expect((await json(fetch(`${api}/health`, { headers }))).status).toBe('ok');
 
     const created = await json(fetch(`${api}/admin/projects`, { method: 'POST', headers, body: JSON.stringify({ name: 'Survives restarts' }) }));
     const advanced = await json(fetch(`${api}/admin/projects/${created.id}/phases/advance`, { method: 'POST', headers, body: '{}' }));
@@ -111,7 +112,14 @@ describe('npm run dev', () => {
 
     running = await startDev(env);
     expect(running.output()).toContain('database schema is up to date');
-    const again = await json(fetch(`${api}/admin/projects/${created.id}`, { headers }));
+    // The record is there at once; the live state once the new worker has bundled its workflows
+    // and polls again (a query needs a worker to replay the run).
+    expect(await json(fetch(`${api}/admin/projects/${created.id}`, { headers }))).toMatchObject({ phase: 'prototyping' });
+    let again: Body = {} as Body;
+    for (let i = 0; i < 60 && !again.live; i++) {
+      again = await json(fetch(`${api}/admin/projects/${created.id}`, { headers }));
+      if (!again.live) await new Promise((r) => setTimeout(r, 500));
+    }
     expect(again).toMatchObject({ phase: 'prototyping', live: { phase: 'prototyping', status: 'active' } });
     const next = await json(fetch(`${api}/admin/projects/${created.id}/phases/advance`, { method: 'POST', headers, body: '{}' }));
     expect(next.phase).toBe('node-buildout');

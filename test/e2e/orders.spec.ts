@@ -227,6 +227,11 @@ describe('quarterly output orders over HTTP', () => {
     const last = await order(bb, 5, false).expect(200); // the last order counts
     expect(last.body).toMatchObject({ quarter: '2031-Q1', myOrder: { standing: false, lines: [{ productId: 'salad', quantity: 5 }] }, effectiveOrder: { lines: [{ quantity: 5 }] } });
     expect(await act(() => orders.queueOrderMail({ assetId, quarter: '2031-Q1', kind: 'reminder' }))).toMatchObject({ queued: 1 }); // only c has not ordered
+    // The web app's pages read the rows: the order page shows a's own order, the agenda that she ordered.
+    const page = await t.http.get(`/members/me/assets/${assetId}/order-window`).set('Authorization', ba).expect(200);
+    expect(page.body).toMatchObject({ quarter: '2031-Q1', status: 'open', myOrder: { standing: true, lines: [{ productId: 'salad', quantity: 4 }] }, standingOrder: null });
+    const agenda = await t.http.get('/members/me/agenda').set('Authorization', bb).expect(200);
+    expect(agenda.body.orderWindows).toEqual([expect.objectContaining({ assetId, quarter: '2031-Q1', ordered: true })]);
 
     await act(() => orders.closeQuarterOrders({ assetId, quarter: '2031-Q1' }));
     const late = await order(ba, 1, true).expect(409);
@@ -234,11 +239,18 @@ describe('quarterly output orders over HTTP', () => {
     const q1 = await act(() => orders.planQuarter({ assetId, quarter: '2031-Q1' }));
     expect(q1).toMatchObject({ lines: 2, granted: 9 });
     expect(await act(() => orders.planQuarter({ assetId, quarter: '2031-Q1' }))).toEqual(q1); // idempotent
+    // Every owner is told what they get, with a link to the order page (which signs them in).
+    expect(await act(() => orders.queueOrderMail({ assetId, quarter: '2031-Q1', kind: 'allocated' }))).toMatchObject({ queued: 3 });
+    const [allocated] = await t.db.query<{ text: string }>(`SELECT text FROM mail_outbox WHERE key = $1`, [`order:${assetId}:2031-Q1:allocated:${b}`]);
+    expect(allocated.text).toContain('Salad: 5 crate of the 5 you asked for');
+    expect(allocated.text).toMatch(new RegExp(`/assets/${assetId}/orders#link=`));
 
     // Next quarter: a's standing order carries; b's did not stand; c never ordered.
     await act(() => orders.openQuarterOrders({ assetId, quarter: '2031-Q2', window: windowOf('2031-Q2'), standingOrders: {} }));
     const view = await t.http.get(`/members/me/assets/${assetId}/orders`).set('Authorization', ba).expect(200);
     expect(view.body).toMatchObject({ quarter: '2031-Q2', status: 'open', myOrder: null, standingOrder: { lines: [{ quantity: 4 }] }, effectiveOrder: { lines: [{ quantity: 4 }] } });
+    const page2 = await t.http.get(`/members/me/assets/${assetId}/order-window`).set('Authorization', ba).expect(200);
+    expect(page2.body).toMatchObject({ quarter: '2031-Q2', myOrder: null, standingOrder: { standing: true, lines: [{ quantity: 4 }] }, lastAllocation: { quarter: '2031-Q1', asked: 4, got: 4 } });
     expect(await act(() => orders.queueOrderMail({ assetId, quarter: '2031-Q2', kind: 'reminder' }))).toMatchObject({ queued: 2 }); // b and c
     await act(() => orders.closeQuarterOrders({ assetId, quarter: '2031-Q2' }));
     await act(() => orders.planQuarter({ assetId, quarter: '2031-Q2' }));

@@ -186,7 +186,7 @@ describe('production projects over HTTP', () => {
   });
 
   it('reports PostgreSQL and Temporal health separately and serves OpenAPI docs', async () => {
-    const health = await http.get('/health').expect(200);
+    const health = await http.get('/health').set(auth).expect(200);
     expect(health.body.details).toMatchObject({ postgres: { status: 'up' }, temporal: { status: 'up' } });
     const spec = await http.get('/docs/openapi.json').expect(200);
     expect(Object.keys(spec.body.paths)).toEqual(

@@ -76,7 +76,16 @@ export interface TestSystem {
  * Boots the real API (and, unless `worker: false`, the real worker) in this process against the
  * given database and the shared Temporal dev server, on a task queue of their own.
  */
-export async function startSystem(opts: { databaseUrl: string; temporalAddress?: string; worker?: boolean; smtpUrl?: string }): Promise<TestSystem> {
+export async function startSystem(opts: {
+  databaseUrl: string;
+  temporalAddress?: string;
+  worker?: boolean;
+  smtpUrl?: string;
+  /** More environment for loadConfig (e.g. a short DATABASE_STATEMENT_TIMEOUT_MS). */
+  env?: Record<string, string>;
+  /** The per-address sign-in limit (every test request comes from 127.0.0.1). */
+  signInRequestsPerMinute?: string;
+}): Promise<TestSystem> {
   const config = loadConfig(
     {
       NODE_ENV: 'test',
@@ -87,6 +96,9 @@ export async function startSystem(opts: { databaseUrl: string; temporalAddress?:
       LINK_SECRET,
       // Nothing listens here unless a test starts a mail catcher: mail activities then just retry.
       SMTP_URL: opts.smtpUrl ?? 'smtp://127.0.0.1:9',
+      // Every request here comes from 127.0.0.1: the per-address limit would count them all as one client.
+      SIGN_IN_REQUESTS_PER_MINUTE: opts.signInRequestsPerMinute ?? '1000',
+      ...opts.env,
     },
     { requireAdminToken: true, requireLinkSecret: true },
   );
@@ -126,7 +138,7 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
  * The usual frame of an e2e file: a fresh database and the system booted once for the file
  * (beforeAll), both torn down after it. Read the fields inside tests, not at module load.
  */
-export function useTestSystem(opts: { worker?: boolean; mail?: boolean } = {}): {
+export function useTestSystem(opts: { worker?: boolean; mail?: boolean; env?: Record<string, string> } = {}): {
   db: TestDatabase;
   sys: TestSystem;
   http: ReturnType<typeof request>;
@@ -141,7 +153,7 @@ export function useTestSystem(opts: { worker?: boolean; mail?: boolean } = {}): 
       ctx.mail = await startMailCatcher({ storeDir: mailDir, smtpPort: 0, uiPort: 0 });
     }
     ctx.db = await createTestDatabase();
-    ctx.sys = await startSystem({ databaseUrl: ctx.db.url, worker: opts.worker, smtpUrl: ctx.mail?.smtpUrl });
+    ctx.sys = await startSystem({ databaseUrl: ctx.db.url, worker: opts.worker, smtpUrl: ctx.mail?.smtpUrl, env: opts.env });
     ctx.http = request(ctx.sys.api.getHttpServer());
   });
   afterAll(async () => {

@@ -197,6 +197,7 @@ export function ballotBox(client: () => Client, opts: { resolve?: (a: DecisionAu
 export async function recordHistoriesIfAsked(client: Client, runs: Array<{ workflowId: string; runId?: string; scenario: string }>): Promise<void> {
   if (!process.env.DPN_RECORD_HISTORIES) return;
   for (const { workflowId, runId, scenario } of runs) {
+    // Without a run id: the latest run (of a workflow that continued as new, the last one).
     const handle = client.workflow.getHandle(workflowId, runId);
     const { type } = await handle.describe();
     const history = await handle.fetchHistory();

@@ -1,17 +1,26 @@
 /**
- * fundingRoundWorkflow: one funding round, all or nothing.
+ * fundingRoundWorkflow: one funding round, all or nothing, at crowd scale.
  *
- * Open: members pledge through the `pledge` update (raise, lower or withdraw until it closes);
- * each change moves money between the member's account and the round's escrow account (a hold),
- * under a ledger key unique to that change, so a retried activity moves nothing twice.
- * Close (at the deadline, or when the goal is reached if the round says so):
- *  - goal met: every hold is captured into the round's account (one key per member: captured
- *    exactly once, even across worker restarts); the payout waits for approval (the coordinator,
- *    or a members' vote of the backers); approved → the money goes to the project's account and,
- *    for a round that buys an asset, its ownership table is created from what each put in;
- *    not approved → every backer is refunded.
- *  - goal not met: every hold is released.
- * The coordinator can cancel an open round (holds released) or one awaiting payout (refunds).
+ * The pledges live in PostgreSQL, not in this workflow: each pledge is one database transaction
+ * made by the API (the member's hold and the pledge row; see `FundingRepository.setPledge`), so
+ * a round of 20,000 backers adds nothing to this history. The workflow keeps the lifecycle:
+ *
+ *  1. Open: the operator's up-front share is held first (pledges wait: the round is `opening`),
+ *     then the round opens and every member is told (one activity queues the mail).
+ *  2. Close at the deadline, at once when cancelled, or when a pledge meets the goal of a round
+ *     that closes on it (the API closes it under the round's gate and sends `goalReached`).
+ *     Closing flips the round's status under that gate: pledges in flight land first, none after.
+ *  3. Goal met: the holds are captured into the round's account, a page at a time; the payout
+ *     waits for approval (the coordinator, or a vote of the backers); approved → the money goes to
+ *     the project's account and, for a round that buys an asset, the backers' ownership table is
+ *     created (never over an existing one). Not approved or cancelled → every capture refunded.
+ *     Goal not met or cancelled while open → every hold released.
+ *
+ * Money steps run to completion even when the workflow is cancelled (non-cancellable scopes), and
+ * compensation works from what was committed (the ledger and the pledge rows), never from what
+ * this workflow believes. Updates: `approvePayout` and `cancelRound` only (at most one of each
+ * takes effect); signals: `goalReached`, at most one per round. Older runs (pledges as Updates)
+ * continue in `legacy.ts`, chosen by the `2026-12-pledges-in-postgres` patch.
  *
  * The function name is stored in histories: never rename it.
  */
@@ -22,6 +31,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -34,125 +44,93 @@ import {
   cancelRoundUpdate,
   FundingRoundInput,
   getRoundQuery,
-  PledgeRequest,
-  pledgeUpdate,
+  goalReachedSignal,
+  PLEDGES_IN_POSTGRES_PATCH,
+  QueueRoundMailInput,
   RoundRejection,
   RoundStatus,
   RoundView,
-  SendRoundMailInput,
+  SettledRoundPage,
+  SettleRoundPageInput,
 } from '../../libs/contracts/src/funding-round';
 import { memberDecisionWorkflow } from '../decision/workflow';
 import { MAIL, MUST_LAND } from '../shared/activity-options';
+import { legacyFundingRound } from './legacy';
 
-const { moveHold } = proxyActivities<FundingActivities>({
-  startToCloseTimeout: '30 seconds',
-  // Retried until it lands (the key makes a retry after a commit harmless): giving up could leave
-  // money held that the workflow does not know about. Only a refusal for want of money stops it.
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: [RoundRejection.InsufficientFunds] },
-});
-
-// Money already promised must move: retried without a limit.
-const { recordRound, captureHold, releaseHold, refundCapture, payOut, assignRoundOwnership, roundAudience } = proxyActivities<FundingActivities>(MUST_LAND);
-const { sendRoundMail } = proxyActivities<FundingActivities>(MAIL);
+// Status writes and money already promised must land: retried with backoff, without a limit.
+const { recordRoundStatus, closeRound, captureHoldsPage, releaseHoldsPage, refundCapturesPage, payOut, assignOwnershipFromPledges } =
+  proxyActivities<FundingActivities>(MUST_LAND);
+// The operator's share: retried until it lands, except when the operator has not the money.
+const { placeOperatorPledge } = proxyActivities<FundingActivities>({ ...MUST_LAND, retry: { ...MUST_LAND.retry, nonRetryableErrorTypes: [RoundRejection.InsufficientFunds] } });
+// One activity queues a mail for a whole audience (thousands of members) in chunks.
+const { queueRoundMail } = proxyActivities<FundingActivities>({ ...MAIL, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
 
 const FINAL: RoundStatus[] = ['funded', 'failed', 'cancelled'];
+const WEEK = 7 * 24 * 3_600_000;
 
 export async function fundingRoundWorkflow(input: FundingRoundInput): Promise<RoundView> {
+  if (!patched(PLEDGES_IN_POSTGRES_PATCH)) return legacyFundingRound(input);
+  return roundWithPledgesInPostgres(input);
+}
+
+async function roundWithPledgesInPostgres(input: FundingRoundInput): Promise<RoundView> {
   const goal = BigInt(input.goal);
-  const minPledge = BigInt(input.minPledge);
   const deadline = Date.parse(input.deadline);
-  const pledges: Record<string, bigint> = {};
-  const seqs: Record<string, number> = {};
-  const busy = new Set<string>();
-  // 'opening' until the operator's up-front share is held: pledges are refused until then.
-  let status: RoundStatus = 'opening';
+  // A round with an operator opens once the operator's share is held; any other is open at once.
+  let status: RoundStatus = input.operator ? 'opening' : 'open';
   let reason: string | null = null;
   let cancel: { actor: string; reason: string } | undefined;
   let payoutApprovedBy: string | undefined;
   let payoutDecisionId: string | null = null;
-  /** Backers whose hold has moved into the round's account (refund, not release, gives it back). */
-  const captured = new Set<string>();
+  let goalReached = false;
+  /** The final tally, known once the round has closed. */
+  let tally = { total: '0', backers: 0 };
+  let seq = 0;
   let paidOut = false;
+  /** The outcome is recorded in the database (approve and cancel answer only then). */
+  let finished = false;
   const mailing: Array<Promise<unknown>> = [];
 
-  const total = () => Object.values(pledges).reduce((a, b) => a + b, 0n);
-  const backers = () => Object.keys(pledges).sort();
   const view = (): RoundView => ({
     roundId: input.roundId,
     projectId: input.projectId,
     status,
     goal: input.goal,
     currency: input.currency,
-    total: String(total()),
-    backers: backers().length,
+    total: tally.total,
+    backers: tally.backers,
     deadline: input.deadline,
     minPledge: input.minPledge,
     closeWhenGoalMet: input.closeWhenGoalMet,
-    pledges: backers().map((memberId) => ({ memberId, amount: String(pledges[memberId]) })),
     payoutDecisionId,
     outcomeReason: reason,
   });
-  const record = () =>
-    recordRound({ roundId: input.roundId, status, total: String(total()), backers: backers().length, pledges: view().pledges, reason });
-  const mail = (kind: SendRoundMailInput['kind'], memberIds: string[]) =>
-    Promise.allSettled(memberIds.map((memberId) => sendRoundMail({ roundId: input.roundId, memberId, kind })));
-
-  /** Moves one member's hold to `target`; throws a typed failure the API turns into a 4xx. */
-  async function setPledge(memberId: string, target: bigint): Promise<void> {
-    const delta = target - (pledges[memberId] ?? 0n);
-    if (delta === 0n) return;
-    seqs[memberId] = (seqs[memberId] ?? 0) + 1;
-    try {
-      await moveHold({ roundId: input.roundId, memberId, currency: input.currency, delta: String(delta), seq: seqs[memberId] });
-    } catch (err) {
-      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === RoundRejection.InsufficientFunds) {
-        throw ApplicationFailure.nonRetryable(err.cause.message, RoundRejection.InsufficientFunds);
-      }
-      throw err;
+  const record = () => recordRoundStatus({ roundId: input.roundId, seq: ++seq, status, reason });
+  /** Money moves to the end even if the workflow is cancelled meanwhile: compensation then sees it. */
+  const money = <T>(fn: () => Promise<T>): Promise<T> => CancellationScope.nonCancellable(fn);
+  const mail = (kind: QueueRoundMailInput['kind'], audience: QueueRoundMailInput['audience']) =>
+    mailing.push(queueRoundMail({ roundId: input.roundId, kind, audience }).catch(() => undefined)); // mail never blocks a round
+  /** Runs one settlement step page by page until nothing is left. */
+  const settle = async (page: (p: SettleRoundPageInput) => Promise<SettledRoundPage>) => {
+    for (let after: string | null = null; ; ) {
+      const done: SettledRoundPage = await money(() => page({ roundId: input.roundId, currency: input.currency, after }));
+      if (done.count === 0) return;
+      after = done.last;
     }
-    if (target === 0n) delete pledges[memberId];
-    else pledges[memberId] = target;
-  }
+  };
+  /** Gives back everything still held or captured, from what the ledger and the pledge rows say. */
+  const compensate = async () => {
+    await settle(releaseHoldsPage);
+    await settle(refundCapturesPage);
+  };
 
   setHandler(getRoundQuery, view);
-  setHandler(
-    pledgeUpdate,
-    async (req: PledgeRequest) => {
-      // Pledges made while the round opens wait for the operator's share to be in first.
-      await condition(() => status !== 'opening');
-      // One change per member at a time; different members pledge concurrently. Several waiters
-      // can wake in the same activation: each checks again before it takes the member's turn.
-      while (busy.has(req.memberId)) await condition(() => !busy.has(req.memberId));
-      busy.add(req.memberId);
-      try {
-        if (status !== 'open') throw ApplicationFailure.nonRetryable(`the round is ${status}`, RoundRejection.NotOpen);
-        await setPledge(req.memberId, BigInt(req.amount));
-      } finally {
-        busy.delete(req.memberId);
-      }
-      return view();
-    },
-    {
-      validator: (req: PledgeRequest) => {
-        if (!['opening', 'open'].includes(status) || Date.now() >= deadline) {
-          throw ApplicationFailure.nonRetryable(`the round is ${status === 'open' ? 'past its deadline' : status}`, RoundRejection.NotOpen);
-        }
-        if (!/^(0|[1-9]\d{0,17})$/.test(req.amount)) throw ApplicationFailure.nonRetryable('amount must be a whole number of minor units', RoundRejection.InvalidAmount);
-        const amount = BigInt(req.amount);
-        if (amount !== 0n && amount < minPledge) {
-          throw ApplicationFailure.nonRetryable(`the minimum pledge is ${input.minPledge} minor units`, RoundRejection.BelowMinimum);
-        }
-        if (input.operator && req.memberId === input.operator.memberId && amount < BigInt(input.operator.upfront)) {
-          throw ApplicationFailure.nonRetryable(`the operator's pledge cannot go below the up-front ${input.operator.upfront}`, RoundRejection.BelowMinimum);
-        }
-      },
-    },
-  );
+  setHandler(goalReachedSignal, () => void (goalReached = true));
   setHandler(
     approvePayoutUpdate,
     async ({ actor }) => {
       payoutApprovedBy = actor;
-      await condition(() => FINAL.includes(status));
+      await condition(() => finished);
       return view();
     },
     {
@@ -170,7 +148,7 @@ export async function fundingRoundWorkflow(input: FundingRoundInput): Promise<Ro
     cancelRoundUpdate,
     async (req) => {
       cancel = req;
-      await condition(() => FINAL.includes(status));
+      await condition(() => finished);
       return view();
     },
     {
@@ -179,155 +157,159 @@ export async function fundingRoundWorkflow(input: FundingRoundInput): Promise<Ro
           throw ApplicationFailure.nonRetryable(`the round is ${payoutApprovedBy ? 'being paid out' : status}; it cannot be cancelled`, RoundRejection.NotOpen);
         }
         if (status === 'awaiting-payout' && input.payoutApproval === 'members') {
-          throw ApplicationFailure.nonRetryable("the backers are voting on the payout; their vote decides (a rejection refunds everyone)", RoundRejection.NotOpen);
+          throw ApplicationFailure.nonRetryable('the backers are voting on the payout; their vote decides (a rejection refunds everyone)', RoundRejection.NotOpen);
         }
         if (!req.reason?.trim()) throw ApplicationFailure.create({ type: 'InvalidArgument', message: 'reason is required', nonRetryable: true });
       },
     },
   );
 
-  /** Gives back everything still held or captured (never what was already paid out). */
-  async function compensate(): Promise<void> {
-    for (const memberId of backers()) {
-      const move = captured.has(memberId) ? refundCapture : releaseHold;
-      await move({ roundId: input.roundId, memberId, currency: input.currency, amount: String(pledges[memberId]) });
-    }
+  /** Ends a round that did not raise its money: every hold (or capture) back, then the outcome. */
+  async function giveBack(outcome: 'failed' | 'cancelled', why: string): Promise<void> {
+    status = 'releasing';
+    await record();
+    await compensate();
+    status = outcome;
+    reason = why;
+    await record();
+    finished = true;
+    mail(outcome, 'backers');
+  }
+
+  /** The backers' vote on releasing the money (a child decision among them, resolved in the database). */
+  async function backersApprove(): Promise<boolean> {
+    const decisionId = uuid4();
+    payoutDecisionId = decisionId;
+    const vote = await startChild(memberDecisionWorkflow, {
+      workflowId: decisionWorkflowId(decisionId),
+      args: [
+        {
+          decisionId,
+          kind: 'round-payout',
+          subject: { type: 'funding-round', id: input.roundId },
+          title: `Release the funds of "${input.projectName}"?`,
+          question: `The round for "${input.projectName}" reached its goal. Release the ${tally.total} (${input.currency} minor units) collected to the project?`,
+          context: [
+            { label: 'Project', value: input.projectName },
+            { label: 'Collected', value: `${tally.total} ${input.currency} minor units from ${tally.backers} backers` },
+          ],
+          options: [
+            { id: 'approve', label: 'Release the funds to the project' },
+            { id: 'reject', label: 'Refund every backer' },
+          ],
+          voterIds: [],
+          audience: { kind: 'round-backers', roundId: input.roundId },
+          deadline: new Date(Date.now() + WEEK).toISOString(),
+          remindBeforeMs: [2 * 24 * 3_600_000],
+          rule: { kind: 'majority' },
+          fallbackOptionId: null,
+          requestedBy: 'funding-round',
+        },
+      ],
+    });
+    const outcome = await vote.result();
+    reason = `backers' vote: ${outcome.reason}`;
+    return outcome.status === 'decided' && outcome.optionId === 'approve';
   }
 
   try {
     await record();
-    const audience = await roundAudience({ roundId: input.roundId });
     if (input.operator) {
-      // Pledges wait for this (status 'opening'): the operator's share is in before anyone else's.
       try {
-        await setPledge(input.operator.memberId, BigInt(input.operator.upfront));
+        await money(() => placeOperatorPledge({ roundId: input.roundId, memberId: input.operator!.memberId, amount: input.operator!.upfront }));
       } catch (err) {
+        const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : String(err);
         status = 'cancelled';
-        reason = `the operator's up-front share could not be held: ${err instanceof Error ? err.message : String(err)}`;
+        reason = `the operator's up-front share could not be held: ${cause}`;
+        await money(() => closeRound({ roundId: input.roundId, seq: ++seq }));
         await record();
+        finished = true;
         await condition(allHandlersFinished);
         return view();
       }
     }
-    status = 'open';
-    await record();
-    mailing.push(mail('opened', audience));
+    if (status === 'opening') {
+      status = 'open';
+      await record();
+    }
+    mail('opened', 'members');
 
-    // Open until the deadline, the goal (if the round closes on it) or a cancellation.
-    const closeNow = () => cancel !== undefined || (input.closeWhenGoalMet && total() >= goal);
+    // Open until the deadline, a cancellation, or the goal (rounds that close on it).
+    const closeNow = () => cancel !== undefined || goalReached;
     for (const before of [...new Set(input.remindBeforeMs)].filter((ms) => ms > 0).sort((a, b) => b - a)) {
       const wait = deadline - before - Date.now();
       if (wait <= 0) continue;
       if (await condition(closeNow, wait)) break;
-      mailing.push(mail('reminder', audience.filter((m) => pledges[m] === undefined)));
+      mail('reminder', 'not-pledged');
     }
-    for (;;) {
-      const remaining = deadline - Date.now();
-      if (remaining > 0) await condition(closeNow, remaining);
-      // Closing: no new pledge is accepted; those in flight finish first.
-      status = 'closing';
-      await condition(() => busy.size === 0);
-      // A withdrawal in flight may have taken the total back under the goal before the deadline.
-      if (cancel || total() >= goal || Date.now() >= deadline) break;
-      status = 'open';
-    }
-    const funded = !cancel && total() >= goal;
-    const final = backers().map((memberId) => ({ memberId, amount: pledges[memberId] }));
+    const remaining = deadline - Date.now();
+    if (remaining > 0) await condition(closeNow, remaining);
 
-    if (!funded) {
-      status = 'releasing';
-      await record();
-      await compensate();
-      status = cancel ? 'cancelled' : 'failed';
-      reason = cancel ? `cancelled by ${cancel.actor}: ${cancel.reason}` : `the goal of ${input.goal} was not reached by the deadline (${total()} pledged)`;
-      await record();
-      mailing.push(mail(cancel ? 'cancelled' : 'failed', final.map((p) => p.memberId)));
+    // Close for pledges under the round's gate: those in flight land first, none after.
+    status = 'closing';
+    const closed = await money(() => closeRound({ roundId: input.roundId, seq: ++seq }));
+    tally = closed;
+    if (cancel || BigInt(closed.total) < goal) {
+      await money(() =>
+        giveBack(
+          cancel ? 'cancelled' : 'failed',
+          cancel ? `cancelled by ${cancel.actor}: ${cancel.reason}` : `the goal of ${input.goal} was not reached by the deadline (${closed.total} pledged)`,
+        ),
+      );
     } else {
       status = 'capturing';
       await record();
-      for (const p of final) {
-        await captureHold({ roundId: input.roundId, memberId: p.memberId, currency: input.currency, amount: String(p.amount) });
-        captured.add(p.memberId);
-      }
+      await settle(captureHoldsPage);
       status = 'awaiting-payout';
       await record();
 
       let approved: boolean;
       if (input.payoutApproval === 'members') {
-        // The backers decide; the coordinator cannot cancel or approve meanwhile (validators).
-        const decisionId = uuid4();
-        payoutDecisionId = decisionId;
-        const vote = await startChild(memberDecisionWorkflow, {
-          workflowId: decisionWorkflowId(decisionId),
-          args: [
-            {
-              decisionId,
-              kind: 'round-payout',
-              subject: { type: 'funding-round', id: input.roundId },
-              title: `Release the funds of "${input.projectName}"?`,
-              question: `The round for "${input.projectName}" reached its goal. Release the ${String(total())} (${input.currency} minor units) collected to the project?`,
-              context: [
-                { label: 'Project', value: input.projectName },
-                { label: 'Collected', value: `${String(total())} ${input.currency} minor units from ${final.length} backers` },
-              ],
-              options: [
-                { id: 'approve', label: 'Release the funds to the project' },
-                { id: 'reject', label: 'Refund every backer' },
-              ],
-              voterIds: final.map((p) => p.memberId),
-              deadline: new Date(Date.now() + 7 * 24 * 3_600_000).toISOString(),
-              remindBeforeMs: [2 * 24 * 3_600_000],
-              rule: { kind: 'majority' },
-              fallbackOptionId: null,
-              requestedBy: 'funding-round',
-            },
-          ],
-        });
-        const outcome = await vote.result();
-        approved = outcome.status === 'decided' && outcome.optionId === 'approve';
-        reason = `backers' vote: ${outcome.reason}`;
+        approved = await backersApprove();
       } else {
         await condition(() => payoutApprovedBy !== undefined || cancel !== undefined);
         approved = payoutApprovedBy !== undefined;
       }
-
       if (approved) {
-        status = 'paying-out';
-        await payOut({ roundId: input.roundId, projectId: input.projectId, currency: input.currency, amount: String(total()) });
-        paidOut = true;
-        if (input.assetId) {
-          await assignRoundOwnership({
-            roundId: input.roundId,
-            assetId: input.assetId,
-            contributions: final.map((p) => ({ memberId: p.memberId, amount: String(p.amount) })),
-            operator: input.operator ? { memberId: input.operator.memberId, outputBonusPercent: input.operator.outputBonusPercent } : null,
-          });
-        }
-        status = 'funded';
-        reason = payoutApprovedBy ? `payout approved by ${payoutApprovedBy}` : reason;
-        await record();
-        mailing.push(mail('funded', final.map((p) => p.memberId)));
+        // Paying out is one step that runs to its end: recorded first, then the money, then the
+        // ownership, then the outcome; a cancellation meanwhile changes nothing of it.
+        await money(async () => {
+          status = 'paying-out';
+          await record();
+          await payOut({ roundId: input.roundId, projectId: input.projectId, currency: input.currency, amount: tally.total });
+          paidOut = true;
+          const owners = input.assetId
+            ? await assignOwnershipFromPledges({
+                roundId: input.roundId,
+                assetId: input.assetId,
+                operator: input.operator ? { memberId: input.operator.memberId, outputBonusPercent: input.operator.outputBonusPercent } : null,
+              })
+            : null;
+          status = 'funded';
+          reason = [payoutApprovedBy ? `payout approved by ${payoutApprovedBy}` : reason, owners && !owners.assigned ? owners.reason : null].filter(Boolean).join('; ') || null;
+          await record();
+          finished = true;
+        });
+        mail('funded', 'backers');
       } else {
-        status = 'releasing';
-        await record();
-        await compensate();
-        status = cancel ? 'cancelled' : 'failed';
-        reason = cancel ? `cancelled by ${cancel.actor}: ${cancel.reason}` : `the payout was not approved (${reason ?? 'no decision'})`;
-        await record();
-        mailing.push(mail(cancel ? 'cancelled' : 'failed', final.map((p) => p.memberId)));
+        await money(() =>
+          giveBack(cancel ? 'cancelled' : 'failed', cancel ? `cancelled by ${cancel.actor}: ${cancel.reason}` : `the payout was not approved (${reason ?? 'no decision'})`),
+        );
       }
     }
   } catch (err) {
-    if (isCancellation(err) && !paidOut) {
-      // Cancelled through Temporal (UI, CLI): give every hold and capture back before it stands.
+    if (isCancellation(err) && !paidOut && !FINAL.includes(status)) {
+      // Cancelled through Temporal (UI, CLI, a cancelled phase): close the round for pledges, then
+      // give back whatever is still held or captured, from what was committed.
       await CancellationScope.nonCancellable(async () => {
-        await condition(() => busy.size === 0);
+        tally = await closeRound({ roundId: input.roundId, seq: ++seq });
         status = 'releasing';
         await record();
         await compensate();
         status = 'cancelled';
         reason = 'cancelled through Temporal; every pledge was given back';
         await record();
+        finished = true;
       });
     }
     throw err;

@@ -15,99 +15,189 @@
  * delivery (a `memberDecisionWorkflow` child: an email with a link, or the member API); a
  * rejection sends the job back to the same node for rework first. Yield and lead times are kept.
  *
+ * Bounded for the job's whole life (runs from v0.4.0, `patched(BOUNDED)`): progress reports live in
+ * PostgreSQL (the node API writes them; only the first of a run reaches the workflow); every Update
+ * is refused once applied (a repeat is answered by the API from the job row); the state keeps the
+ * latest offers, runs and escalations with counts; a job that waits long continues as new at a
+ * safe point; notifications go out on their own (`jobNotificationWorkflow`, abandoned children),
+ * so the job ends as soon as its outcome is known. An activity that refuses its data
+ * (DATA_REJECTED) is not retried: the coordinator is told, the job stores what it can and goes on,
+ * or stops cleanly (`failed`).
+ *
  * The function name is stored in histories: never rename it.
  */
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
+  continueAsNew,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
   uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { JobActivities } from '../../apps/worker/src/activities/job.activities';
 import { decisionWorkflowId } from '../../libs/contracts/src/decision';
+import { DATA_REJECTED } from '../../libs/contracts/src/failures';
 import {
   answerOfferUpdate,
   cancelJobUpdate,
   capacityFreedSignal,
   completeJobUpdate,
+  completionProblem,
   CompletionReport,
+  ESCALATIONS_KEPT,
   getJobQuery,
+  JOB_HISTORY_EVENT_LIMIT,
+  JOB_TEXT_MAX,
   JobInput,
+  JobNotification,
+  jobNotificationWorkflowId,
   JobOffer,
   JobRejection,
   JobStatus,
   JobView,
   NodeAnswer,
+  NotifyInput,
+  OFFERS_KEPT,
   reportProgressUpdate,
+  RUNS_KEPT,
   SendJobEventInput,
 } from '../../libs/contracts/src/job';
 import { memberDecisionWorkflow } from '../decision/workflow';
 import { MAIL, MUST_LAND } from '../shared/activity-options';
+import { jobNotificationWorkflow } from './notification';
+import { WEBHOOK } from './options';
+import { makeStorable } from './storable';
 
 const { pickNode, recordJob, recordOfferOutcome, announceCapacity, createRemainderJob } = proxyActivities<JobActivities>(MUST_LAND);
-// Escalation emails: never block or fail the job.
+// Escalation emails (runs from before BOUNDED; newer runs send them from a notification child).
 const { notify } = proxyActivities<JobActivities>(MAIL);
+const { sendJobEvent } = proxyActivities<JobActivities>(WEBHOOK);
 
 /**
- * A webhook is retried (5xx, 408, 429 with Retry-After, network errors) for more than a day, with
- * the same event id; the activity answers `failed` at once for a final refusal (other 4xx, 410).
+ * Runs started from v0.4.0 on: bounded history and state, notifications on their own, DATA_REJECTED
+ * handled, the exclusions kept on the daily retry, a finished job refusing a cancel. Runs started
+ * before keep their old path (their histories replay command for command).
  */
-const { sendJobEvent } = proxyActivities<JobActivities>({
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '26 hours',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 hour' },
-});
+export const BOUNDED = '2026-12-job-bounded';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+const REMAINDERS_KEPT = 10;
 const fail = (type: string, message: string) => ApplicationFailure.nonRetryable(message, type);
+const keepLast = <T>(list: T[], n: number) => void (list.length > n && list.splice(0, list.length - n));
+const tooLong = (s: string | undefined) => s !== undefined && s.length > JOB_TEXT_MAX;
+/** An activity that failed because PostgreSQL refused its data: retrying cannot help. */
+const dataRejected = (err: unknown): err is ActivityFailure =>
+  err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === DATA_REJECTED;
+const causeOf = (err: unknown) => (err instanceof ActivityFailure && err.cause ? err.cause.message : err instanceof Error ? err.message : String(err));
 
 export async function jobWorkflow(input: JobInput): Promise<JobView> {
-  const view: JobView = {
+  const v2 = patched(BOUNDED);
+  const carried = v2 ? input.carried : undefined;
+  const view: JobView = carried?.view ?? {
     jobId: input.jobId,
     status: 'searching',
     nodeId: null,
     quantity: input.quantity,
     dueAt: input.dueAt,
     offers: [],
+    ...(v2 ? { offerCount: 0 } : {}),
     progress: null,
     runs: [],
+    ...(v2 ? { runCount: 0, yield: { made: 0, scrapped: 0 } } : {}),
     remainderJobIds: [],
     escalations: [],
   };
   // Nodes not to offer this job to (again): those that declined, let it expire, or (for the rest of
   // a partial counter-offer) the node that is making the first part.
-  const tried = new Set<string>(input.excludeNodeIds ?? []);
+  const exclusions = input.excludeNodeIds ?? [];
+  const tried = new Set<string>(carried?.tried ?? exclusions);
   let currentOffer: JobOffer | null = null;
-  /** Webhooks nobody waits for (withdrawals, reminders, outcomes): awaited before the end. */
+  /**
+   * Before BOUNDED: webhooks and emails nobody waits for, awaited before the end. Since: the starts
+   * of their notification children (a moment each), awaited before the end or continue-as-new.
+   */
   const background: Array<Promise<unknown>> = [];
-  let recordSeq = 0;
+  let recordSeq = carried?.recordSeq ?? 0;
+  let notices = carried?.notices ?? 0;
   let answer: NodeAnswer | undefined;
   let completion: CompletionReport | undefined;
   let cancel: { actor: string; reason: string } | undefined;
+  /** The outcome is known (confirmed, unanswered, cancelled, failed): nothing more is taken. */
+  let finished = false;
   let freed = 0;
+  const historyEventLimit = input.historyEventLimit ?? JOB_HISTORY_EVENT_LIMIT;
 
   const now = () => new Date().toISOString();
+  const eventId = (suffix: string) => `evt_${input.jobId.replace(/-/g, '')}_${suffix}`;
+  /** A notification on its own: a child the job abandons (it may retry for a day; the job does not wait). */
+  const notice = (n: JobNotification) => {
+    const workflowId = jobNotificationWorkflowId(input.jobId, ++notices);
+    background.push(startChild(jobNotificationWorkflow, { workflowId, args: [n], parentClosePolicy: ParentClosePolicy.ABANDON }).catch(() => undefined));
+  };
+  const escalate = (what: string, text: string, extra: Partial<NotifyInput> = {}) => {
+    if (view.escalations.includes(what)) return;
+    view.escalations.push(what);
+    if (v2) keepLast(view.escalations, ESCALATIONS_KEPT);
+    const mail: NotifyInput = { key: `job:${input.jobId}:${what}`, to: { coordinator: true }, subject: `Job ${input.capability} × ${view.quantity}: ${what}`, text, ...extra };
+    if (v2) notice({ kind: 'mail', mail });
+    else background.push(notify(mail).catch(() => undefined));
+  };
   /** Projects the view; `seq` keeps a slower write from overwriting a newer one. */
-  const record = () => recordJob({ jobId: input.jobId, seq: ++recordSeq, view });
+  const record = async () => {
+    try {
+      await recordJob({ jobId: input.jobId, seq: ++recordSeq, view });
+    } catch (err) {
+      if (!v2 || !dataRejected(err)) throw err;
+      // PostgreSQL refused a text of the view (a NUL, say): store what it can, and say so.
+      escalate(`data-rejected-${recordSeq}`, `PostgreSQL refused to store the state of job ${input.jobId} (${causeOf(err)}). Text it cannot store was removed and the job goes on; check what the node or coordinator sent.`);
+      makeStorable(view);
+      await recordJob({ jobId: input.jobId, seq: ++recordSeq, view });
+    }
+  };
   const set = async (status: JobStatus) => {
     view.status = status;
     await record();
   };
-  const event = (nodeId: string, type: SendJobEventInput['type'], suffix: string, data: Record<string, unknown> = {}) =>
-    sendJobEvent({ nodeId, eventId: `evt_${input.jobId.replace(/-/g, '')}_${suffix}`, type, data: { jobId: input.jobId, ...data } }).catch(() => 'failed' as const);
-  const escalate = (what: string, text: string) => {
-    if (view.escalations.includes(what)) return;
-    view.escalations.push(what);
-    background.push(notify({ key: `job:${input.jobId}:${what}`, to: { coordinator: true }, subject: `Job ${input.capability} × ${view.quantity}: ${what}`, text }).catch(() => undefined));
+  /** An activity whose failure must not stop the job: a DATA_REJECTED is told to the coordinator and `fallback` used. */
+  const goOn = async <T>(what: string, run: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      if (!v2 || !dataRejected(err)) throw err;
+      escalate(`data-rejected-${what}`, `PostgreSQL refused the data of "${what}" for job ${input.jobId} (${causeOf(err)}); the job goes on without it.`);
+      return fallback;
+    }
   };
-  const later = (nodeId: string, type: SendJobEventInput['type'], suffix: string, data: Record<string, unknown> = {}) => void background.push(event(nodeId, type, suffix, data));
+  const event = (nodeId: string, type: SendJobEventInput['type'], suffix: string, data: Record<string, unknown> = {}) =>
+    sendJobEvent({ nodeId, eventId: eventId(suffix), type, data: { jobId: input.jobId, ...data } }).catch(() => 'failed' as const);
+  const later = (nodeId: string, type: SendJobEventInput['type'], suffix: string, data: Record<string, unknown> = {}) => {
+    if (v2) notice({ kind: 'webhook', event: { nodeId, eventId: eventId(suffix), type, data: { jobId: input.jobId, ...data } } });
+    else background.push(event(nodeId, type, suffix, data));
+  };
+  /**
+   * Continue-as-new when the history is long (Temporal's suggestion, or `historyEventLimit`), at a
+   * safe point: between offers, no update handler running, every notification started. The state
+   * goes across as plain JSON. (A stale offer webhook still retrying is dropped with the run: its
+   * offer has closed.)
+   */
+  const continueIfLong = async (preferred: string | null) => {
+    if (!v2 || cancel) return;
+    const info = workflowInfo();
+    if (!info.continueAsNewSuggested && info.historyLength < historyEventLimit) return;
+    await Promise.all(background);
+    await condition(() => cancel !== undefined || allHandlersFinished());
+    if (cancel) return;
+    await continueAsNew<typeof jobWorkflow>({ ...input, carried: { view, tried: [...tried], recordSeq, preferred, notices } });
+  };
 
   setHandler(getJobQuery, () => view);
   setHandler(
@@ -121,7 +211,14 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
     },
     {
       validator: (a: NodeAnswer) => {
-        if (a.kind === 'accept' && view.nodeId === a.nodeId && ['accepted', 'in-progress'].includes(view.status)) return;
+        if (a.kind === 'accept' && view.nodeId === a.nodeId && ['accepted', 'in-progress'].includes(view.status)) {
+          // Applied already: refused, so that a repeat takes no Update (the API answers it from the job row).
+          if (v2) throw fail(JobRejection.Repeat, 'the job is already accepted by this node');
+          return;
+        }
+        if (v2 && (tooLong(a.kind === 'reject' ? a.reason : undefined) || tooLong(a.kind === 'counter' ? a.note : undefined))) {
+          throw fail(JobRejection.TextTooLong, `a reason or note is at most ${JOB_TEXT_MAX} characters`);
+        }
         if (view.status !== 'offered' || !currentOffer || answer || cancel) {
           throw fail(view.nodeId && view.nodeId !== a.nodeId ? JobRejection.NotYours : JobRejection.NotOffered, `the job is ${view.status}, not waiting for an answer from this node`);
         }
@@ -145,6 +242,11 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
   setHandler(
     reportProgressUpdate,
     async (r) => {
+      if (v2) {
+        // The report itself is in PostgreSQL (the node API wrote it); the job only learns that work started.
+        if (view.status === 'accepted') await set('in-progress');
+        return view;
+      }
       view.progress = { percent: r.percent, note: r.note ?? null };
       if (view.status === 'accepted') view.status = 'in-progress';
       await record();
@@ -154,6 +256,9 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
       validator: (r) => {
         assigned(r.nodeId);
         if (!Number.isInteger(r.percent) || r.percent < 0 || r.percent > 100) throw fail(JobRejection.InvalidReport, 'percent must be a whole number from 0 to 100');
+        if (v2 && tooLong(r.note)) throw fail(JobRejection.TextTooLong, `a note is at most ${JOB_TEXT_MAX} characters`);
+        // One per run: later reports are recorded by the node API alone.
+        if (v2 && view.status === 'in-progress') throw fail(JobRejection.Repeat, 'the job is already in progress: the node API records progress');
       },
     },
   );
@@ -170,8 +275,16 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
       validator: (r) => {
         const last = view.runs.at(-1);
         const repeat = view.nodeId === r.nodeId && ['delivered', 'confirmed'].includes(view.status) && last?.made === r.made && last?.scrapped === r.scrapped;
-        if (repeat) return;
+        if (repeat) {
+          if (v2) throw fail(JobRejection.Repeat, 'this completion is already recorded');
+          return;
+        }
         assigned(r.nodeId);
+        if (v2 && completion) throw fail(JobRejection.Repeat, 'a completion of this run is being recorded');
+        if (v2) {
+          const problem = completionProblem(r, view.quantity);
+          if (problem) throw fail(JobRejection.InvalidReport, problem);
+        }
         if (!Number.isInteger(r.made) || !Number.isInteger(r.scrapped) || r.made < 1 || r.scrapped < 0) {
           throw fail(JobRejection.InvalidReport, 'made must be a whole number of at least 1, scrapped a whole number of at least 0');
         }
@@ -185,13 +298,16 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
     cancelJobUpdate,
     async (req) => {
       cancel = req;
-      await condition(() => view.status === 'cancelled');
+      await condition(() => view.status === 'cancelled' || (v2 && finished));
+      // The outcome came first (confirmed, unanswered): nothing is cancelled.
+      if (view.status !== 'cancelled') throw fail(JobRejection.Closed, `the job is ${view.status}: it ended before the cancellation`);
       return view;
     },
     {
       validator: (req) => {
-        if (['confirmed', 'cancelled'].includes(view.status) || cancel) throw fail(JobRejection.Closed, `the job is ${view.status}`);
+        if (['confirmed', 'cancelled', 'failed'].includes(view.status) || cancel || finished) throw fail(JobRejection.Closed, `the job is ${view.status}`);
         if (!req.reason?.trim()) throw ApplicationFailure.create({ type: 'InvalidArgument', message: 'reason is required', nonRetryable: true });
+        if (v2 && tooLong(req.reason)) throw fail(JobRejection.TextTooLong, `a reason is at most ${JOB_TEXT_MAX} characters`);
       },
     },
   );
@@ -199,9 +315,14 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
 
   /** Offers the job to one node; true when it accepted (possibly after a counter-offer taken). */
   async function offerTo(nodeId: string, rework: boolean): Promise<boolean> {
-    const n = view.offers.length + 1;
+    const n = (view.offerCount ?? view.offers.length) + 1;
     const offer: JobOffer = { offerId: `${input.jobId}:${n}`, nodeId, offeredAt: now(), answer: null, reason: null, answeredAt: null };
     view.offers.push(offer);
+    if (v2) {
+      // The latest offers only: every offer is kept in PostgreSQL (job_offers).
+      view.offerCount = n;
+      keepLast(view.offers, OFFERS_KEPT);
+    }
     currentOffer = offer;
     await set('offered');
     const answerBy = Date.now() + input.offerTimeoutMs;
@@ -215,7 +336,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
     try {
       // The answer window starts now, while the webhook may still be retried (a node may answer
       // from its list of offers before the webhook gets through).
-      let sent: 'delivered' | 'failed' | undefined;
+      let sent: 'delivered' | 'failed' | 'skipped' | undefined;
       void event(nodeId, 'job.offered', `offer${n}`, {
         offerId: offer.offerId,
         capability: input.capability,
@@ -240,22 +361,22 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
       if (!answered) {
         tried.add(nodeId);
         await close('expired', `no answer by ${new Date(answerBy).toISOString()}`);
-        const outcome = await recordOfferOutcome({ nodeId, offerId: offer.offerId, answered: false });
+        const outcome = await goOn('offer outcome', () => recordOfferOutcome({ nodeId, offerId: offer.offerId, answered: false }), null);
         later(nodeId, 'offer.withdrawn', `offer${n}-expired`, { offerId: offer.offerId, reason: 'expired' });
-        if (outcome.suspended) {
-          background.push(
-            notify({
-              key: `node:${nodeId}:suspended:${offer.offerId}`,
-              to: { memberId: outcome.ownerMemberId },
-              subject: `Your node "${outcome.nodeName}" was suspended`,
-              text: `Your node let ${outcome.expiredInRow} job offers in a row expire without an answer, so it receives no more offers. Ask the coordinator to reactivate it when it is staffed again.`,
-            }).catch(() => undefined),
-          );
+        if (outcome?.suspended) {
+          const mail: NotifyInput = {
+            key: `node:${nodeId}:suspended:${offer.offerId}`,
+            to: { memberId: outcome.ownerMemberId },
+            subject: `Your node "${outcome.nodeName}" was suspended`,
+            text: `Your node let ${outcome.expiredInRow} job offers in a row expire without an answer, so it receives no more offers. Ask the coordinator to reactivate it when it is staffed again.`,
+          };
+          if (v2) notice({ kind: 'mail', mail });
+          else background.push(notify(mail).catch(() => undefined));
         }
         return false;
       }
       const a = answer!;
-      await recordOfferOutcome({ nodeId, offerId: offer.offerId, answered: true });
+      await goOn('offer outcome', () => recordOfferOutcome({ nodeId, offerId: offer.offerId, answered: true }), null);
       if (a.kind === 'reject') {
         tried.add(nodeId);
         await close('rejected', a.reason);
@@ -278,10 +399,11 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
           await createRemainderJob({ parentJobId: input.jobId, jobId: restId, quantity: rest });
           await startChild(jobWorkflow, {
             workflowId: `job-${restId}`,
-            args: [{ ...input, jobId: restId, quantity: rest, excludeNodeIds: [...tried, nodeId] }],
+            args: [{ ...input, jobId: restId, quantity: rest, excludeNodeIds: [...tried, nodeId], carried: undefined }],
             parentClosePolicy: ParentClosePolicy.ABANDON,
           });
           view.remainderJobIds.push(restId);
+          if (v2) keepLast(view.remainderJobIds, REMAINDERS_KEPT);
         }
         await close('countered', `taken: ${a.quantity !== undefined ? `${a.quantity} of the quantity` : ''}${a.quantity !== undefined && a.dueAt ? ', ' : ''}${a.dueAt ? `due ${a.dueAt}` : ''}${a.note ? ` (${a.note})` : ''}`);
       } else {
@@ -302,6 +424,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
     if (preferred && (await offerTo(preferred, true))) return true;
     for (;;) {
       if (cancel) return false;
+      await continueIfLong(null);
       const seen = freed; // before picking: a slot freed meanwhile must not be missed
       const pick = await pickNode({ jobId: input.jobId, capability: input.capability, locationId: input.locationId, exclude: [...tried], only: input.onlyNodeIds });
       if (pick.kind === 'node') {
@@ -309,41 +432,68 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
         continue;
       }
       if (pick.kind === 'all-busy') {
-        await set('waiting-for-capacity');
+        // (A status already projected is not written again on every look.)
+        if (!v2 || view.status !== 'waiting-for-capacity') await set('waiting-for-capacity');
         // Woken by a node that frees a slot; the hourly look is only a safety net.
         await condition(() => cancel !== undefined || freed > seen, HOUR);
       } else {
-        await set('no-node');
+        if (!v2 || view.status !== 'no-node') await set('no-node');
         escalate('no node left', `No node is left to offer this job to (${input.capability} × ${view.quantity} ${input.unit}, due ${view.dueAt}). ${tried.size} node(s) declined or did not answer. Register a capable node or change the job.`);
-        // A day later, nodes that declined get another chance (their capacity may have changed).
-        if (!(await condition(() => cancel !== undefined || freed > seen, DAY))) tried.clear();
+        // A day later, nodes that declined get another chance (their capacity may have changed);
+        // the job's own exclusions stay.
+        if (!(await condition(() => cancel !== undefined || freed > seen, DAY))) {
+          tried.clear();
+          if (v2) for (const n of exclusions) tried.add(n);
+        }
       }
     }
   }
+
+  /** Runs completed so far (the view keeps only the latest). */
+  const runNo = () => view.runCount ?? view.runs.length;
 
   /** Waits for the accepted node to finish; reminds it a day before the due date, escalates after. */
   async function production(): Promise<CompletionReport | undefined> {
     const done = () => completion !== undefined || cancel !== undefined;
     const remindIn = Date.parse(view.dueAt) - DAY - Date.now();
     if (remindIn > 0 && !(await condition(done, remindIn))) {
-      later(view.nodeId!, 'job.reminder', `reminder${view.runs.length}`, { dueAt: view.dueAt, progress: view.progress });
+      // (The latest progress comes from PostgreSQL, added by the activity.)
+      later(view.nodeId!, 'job.reminder', `reminder${runNo()}`, v2 ? { dueAt: view.dueAt } : { dueAt: view.dueAt, progress: view.progress });
     }
     const dueIn = Date.parse(view.dueAt) - Date.now();
     // Late (or rework that starts after the due date): the coordinator is told.
     if (dueIn <= 0 || !(await condition(done, dueIn))) {
       if (!done()) {
-        escalate(`overdue-${view.runs.length}`, `The job (${input.capability} × ${view.quantity}) at node ${view.nodeId} was due ${view.dueAt} and is not complete (progress: ${view.progress?.percent ?? 0}%).`);
+        if (v2) escalate(`overdue-${runNo()}`, `The job (${input.capability} × ${view.quantity}) at node ${view.nodeId} was due ${view.dueAt} and is not complete.`, { withProgressOf: input.jobId });
+        else escalate(`overdue-${view.runs.length}`, `The job (${input.capability} × ${view.quantity}) at node ${view.nodeId} was due ${view.dueAt} and is not complete (progress: ${view.progress?.percent ?? 0}%).`);
       }
     }
     await condition(done);
     return completion;
   }
 
+  /**
+   * Stops the job because an activity refused its data for good (DATA_REJECTED, v2 only): the
+   * coordinator is told, the node that holds the job is told, the job is recorded `failed` (what
+   * can be stored of it), and the run fails with the same failure type.
+   */
+  const stopCleanly = async (err: ActivityFailure): Promise<never> => {
+    escalate('data-rejected-stop', `Job ${input.jobId} (${input.capability} × ${view.quantity}) stopped: PostgreSQL refused its data (${causeOf(err)}). It is recorded as failed; restart the work with corrected data.`);
+    const holder = view.nodeId ?? (view.status === 'offered' ? view.offers.at(-1)?.nodeId : undefined);
+    if (holder) later(holder, 'job.cancelled', 'failed', { reason: 'the job stopped: its data could not be stored' });
+    view.status = 'failed';
+    makeStorable(view);
+    await recordJob({ jobId: input.jobId, seq: ++recordSeq, view }).catch(() => undefined);
+    await Promise.all(background);
+    throw ApplicationFailure.nonRetryable(`job ${input.jobId} stopped: ${causeOf(err)}`, DATA_REJECTED);
+  };
+
   let confirmScope: CancellationScope;
   try {
-    await record();
-    let preferred: string | null = null;
+    if (!carried) await record();
+    let preferred: string | null = carried?.preferred ?? null;
     for (;;) {
+      if (preferred) await continueIfLong(preferred); // between reworks: a safe point too
       if (!(await dispatch(preferred))) break;
       const report = await production();
       if (!report) break;
@@ -355,13 +505,19 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
         reason: null,
         ...(report.documents?.length ? { documents: report.documents } : {}),
       });
+      const run = view.runs.at(-1)!;
+      if (v2) {
+        // The latest runs only (every run is kept in jobs.runs); the yield over all of them.
+        view.runCount = runNo() + 1;
+        view.yield = { made: (view.yield?.made ?? 0) + report.made, scrapped: (view.yield?.scrapped ?? 0) + report.scrapped };
+        keepLast(view.runs, RUNS_KEPT);
+      }
       completion = undefined;
       await set('delivered');
-      await announceCapacity({ nodeId: view.nodeId! });
+      await goOn('announce capacity', () => announceCapacity({ nodeId: view.nodeId! }), 0);
 
       // The recipient confirms receipt and quality, or rejects with a reason.
       const decisionId = uuid4();
-      const run = view.runs.at(-1)!;
       confirmScope = new CancellationScope();
       const decision = await confirmScope.run(() =>
         startChild(memberDecisionWorkflow, {
@@ -408,44 +564,59 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
       }
       const mine = outcome?.perMember[0];
       if (mine?.optionId === 'confirm') {
+        // The outcome is known: from here on nothing can cancel it.
+        if (v2) finished = true;
         run.confirmation = 'confirmed';
         await set('confirmed');
-        later(view.nodeId!, 'delivery.confirmed', `confirmed${view.runs.length}`, { made: run.made });
+        later(view.nodeId!, 'delivery.confirmed', `confirmed${runNo()}`, { made: run.made });
         break;
       }
       if (mine?.optionId === 'reject') {
         run.confirmation = 'rejected';
         run.reason = mine.comment ?? null;
+        // A rejected delivery's parts count as scrap.
+        if (v2 && view.yield) view.yield = { made: view.yield.made - run.made, scrapped: view.yield.scrapped + run.made };
         // Rework: the same node gets the job again first; its output counts as scrap.
-        later(view.nodeId!, 'delivery.rejected', `rejected${view.runs.length}`, { reason: run.reason });
+        later(view.nodeId!, 'delivery.rejected', `rejected${runNo()}`, { reason: run.reason });
         preferred = view.nodeId;
         view.nodeId = null;
         view.progress = null;
         continue;
       }
+      if (v2) finished = true;
       run.confirmation = 'unanswered';
       await record();
-      escalate(`delivery-unconfirmed-${view.runs.length}`, `The recipient has not confirmed the delivery of job ${input.jobId} (${run.made} ${input.unit}) in time. Please settle it with them.`);
+      escalate(`delivery-unconfirmed-${runNo()}`, `The recipient has not confirmed the delivery of job ${input.jobId} (${run.made} ${input.unit}) in time. Please settle it with them.`);
       break;
     }
-    if (cancel) {
+    // The outcome is known unless a cancellation is under way: a cancel from now on is refused
+    // (before, one accepted here waited for a status nothing would set).
+    if (!cancel) finished = true;
+    if (cancel && !(v2 && finished)) {
       // Tell the node that holds the job, or the one whose offer was withdrawn.
       const last = view.offers.at(-1);
       const nodeId = view.nodeId ?? (last?.answer === 'withdrawn' ? last.nodeId : undefined);
       if (nodeId) later(nodeId, 'job.cancelled', 'cancelled', { reason: cancel.reason });
       await set('cancelled');
-      if (view.nodeId) await announceCapacity({ nodeId: view.nodeId });
+      if (view.nodeId) await goOn('announce capacity', () => announceCapacity({ nodeId: view.nodeId! }), 0);
     }
   } catch (err) {
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(async () => {
         const nodeId = view.nodeId ?? (view.status === 'offered' ? view.offers.at(-1)?.nodeId : undefined);
         await set('cancelled');
-        if (nodeId) await event(nodeId, 'job.cancelled', 'cancelled', { reason: 'cancelled through Temporal' });
+        if (v2) {
+          // On its own: a dead receiver does not hold the cancellation (or the phase) for a day.
+          if (nodeId) later(nodeId, 'job.cancelled', 'cancelled', { reason: 'cancelled through Temporal' });
+          await Promise.all(background);
+        } else if (nodeId) await event(nodeId, 'job.cancelled', 'cancelled', { reason: 'cancelled through Temporal' });
       });
     }
+    if (v2 && dataRejected(err)) await stopCleanly(err);
     throw err;
   }
+  finished = true;
+  // Before BOUNDED: every webhook and email. Since: only the starts of their children.
   await Promise.all(background);
   await condition(allHandlersFinished);
   return view;

@@ -7,18 +7,20 @@
  * (`libs/domain/src/allocation.ts`), records the plan, sends it to the asset's node (recording
  * that it was sent), dispatches a production job per owner and product (delivered to, and
  * confirmed by, that owner), then continues as new with the next quarter, so its history stays
- * small forever.
+ * small forever. Once the plan is recorded, every owner is emailed what they get (patch
+ * `2026-12-allocation-mail`; runs started before it did not).
  *
  * Current runs (patch `2026-12-orders-in-db`) keep the orders in PostgreSQL: the window opens as
  * rows of `output_orders` (one per owner, with the standing order carried), the API writes each
  * order in one transaction, the prompt and the reminder are one activity each (chunked into the
  * outbox), and the close, the allocation and the dispatch are activities that read and write
- * the rows: no list that grows with the owners passes through this history. About 76 events
- * per quarter whatever the number of owners or orders; at most 3 activities pending at once;
+ * the rows: no list that grows with the owners passes through this history. About 84 events
+ * per quarter whatever the number of owners or orders; at most 4 activities pending at once;
  * no Updates or signals.
  *
  * Runs started before that patch keep the first design (`ordersInWorkflow`): orders are the
- * `placeOrder` update and standing orders travel across runs in the input.
+ * `placeOrder` update (validated against the catalogue) and standing orders travel across runs
+ * in the input.
  *
  * The function name is stored in histories: never rename it.
  */
@@ -49,8 +51,9 @@ import { DATA_REJECTED } from '../../libs/contracts/src/failures';
 import { MAIL, MUST_LAND } from '../shared/activity-options';
 import { allocate } from './allocate';
 
-/** Patch of this workflow (stored in histories: never change the string). */
+/** Patches of this workflow (stored in histories: never change the strings). */
 const ORDERS_IN_DB = '2026-12-orders-in-db';
+const ALLOCATION_MAIL = '2026-12-allocation-mail';
 
 const { quarterWindowFor, openQuarter, recordOrders, recordPlan, dispatchOrderJobs } = proxyActivities<OrderActivities>(MUST_LAND);
 const { sendOrderMail } = proxyActivities<OrderActivities>(MAIL);
@@ -104,7 +107,7 @@ async function ordersInDatabase(input: OrderCycleInput): Promise<void> {
   let step = 'window';
   const mailing: Array<Promise<void>> = [];
   /** One activity queues one kind of mail for every owner concerned; its failure never stops the quarter. */
-  const mail = (kind: 'opened' | 'reminder') =>
+  const mail = (kind: 'opened' | 'reminder' | 'allocated') =>
     mailing.push(
       queueOrderMail({ ...q, kind }).then(
         () => undefined,
@@ -144,6 +147,8 @@ async function ordersInDatabase(input: OrderCycleInput): Promise<void> {
     step = 'plan';
     const plan = await rows.planQuarter(q);
     view.planId = plan.planId;
+    // Each owner is told what they get and why (runs started before this change did not).
+    if (patched(ALLOCATION_MAIL)) mail('allocated');
 
     // 5. Tell the node its plan (recorded as sent), and dispatch the production jobs.
     step = 'dispatch';
@@ -218,7 +223,7 @@ async function ordersInWorkflow(input: OrderCycleInput): Promise<void> {
   closesAt = Date.parse(window.closesAt);
   view.status = 'open';
   const mailing: Array<Promise<unknown>> = [];
-  const mail = (kind: 'opened' | 'reminder', memberIds: string[]) =>
+  const mail = (kind: 'opened' | 'reminder' | 'allocated', memberIds: string[]) =>
     mailing.push(Promise.allSettled(memberIds.map((memberId) => sendOrderMail({ assetId: input.assetId, quarter: input.quarter, memberId, kind }))));
   mail('opened', opened.owners.map((o) => o.memberId));
 
@@ -241,6 +246,8 @@ async function ordersInWorkflow(input: OrderCycleInput): Promise<void> {
   view.plan = plan;
   view.orders = Object.values(orders);
   const planId = await recordPlan({ assetId: input.assetId, quarter: input.quarter, plan, orders: Object.values(effective).filter((o): o is OwnerOrder => !!o) });
+  // Each owner is told what they get and why (runs started before this change did not).
+  if (patched(ALLOCATION_MAIL)) mail('allocated', opened.owners.map((o) => o.memberId));
 
   // 5. Tell the node its plan (recorded as sent), and dispatch the production jobs.
   if (opened.nodeId) await sendPlanToNode({ assetId: input.assetId, quarter: input.quarter, planId, nodeId: opened.nodeId, plan }).catch(() => undefined);

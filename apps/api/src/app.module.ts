@@ -14,6 +14,9 @@ import { MembersModule } from './members/members.module';
 import { NodesModule } from './nodes/nodes.module';
 import { ProjectsModule } from './projects/projects.module';
 import { PublicModule } from './public/public.module';
+import { MeModule } from './me/me.module';
+import { SessionModule } from './session/session.module';
+import { WebModule } from './web/web.module';
 
 /** The HTTP application: one module per capability. */
 @Module({})
@@ -37,6 +40,10 @@ export class AppModule {
         FundingModule,
         JobsModule,
         OrdersModule,
+        SessionModule,
+        MeModule,
+        // Last: the web app answers only the GETs no route above matched.
+        WebModule.forRoot(),
       ],
     };
   }

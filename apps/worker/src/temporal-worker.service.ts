@@ -4,6 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { AppConfig } from '@app/config';
 import { WORKFLOWS_ENTRY } from '@app/temporal';
 import { ACTIVITY_CLASSES } from './activities';
+import { ACTIVITY_INTERCEPTORS } from './data-rejected.interceptor';
 
 /** Binds the public methods of each activity provider into one flat object; names must be unique. */
 export function bindActivities(instances: object[]): Record<string, (...args: unknown[]) => Promise<unknown>> {
@@ -51,6 +52,8 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
       taskQueue,
       activities,
       ...workflowSource,
+      // An activity PostgreSQL refuses because of its data fails for good (DataRejected), never retried forever.
+      interceptors: { activity: ACTIVITY_INTERCEPTORS },
       // Graceful shutdown: let running activities finish for up to 30 s.
       shutdownGraceTime: '30s',
     });

@@ -12,6 +12,9 @@ describe('loadConfig', () => {
       temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'dpn' },
       smtpUrl: 'smtp://localhost:1025',
       logFormat: 'text',
+      database: { connectTimeoutMs: 3000, statementTimeoutMs: 15000 },
+      rateLimits: { authFailures: 20, decidePerMinute: 60 },
+      trustProxy: undefined,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -27,8 +30,20 @@ describe('loadConfig', () => {
       TEMPORAL_TASK_QUEUE: 'dpn-main',
       SMTP_URL: 'smtps://u:p@mail.example.org:465',
       ADMIN_TOKEN: 'a'.repeat(32),
+      DATABASE_CONNECT_TIMEOUT_MS: '1500',
+      DATABASE_STATEMENT_TIMEOUT_MS: '60000',
+      RATE_LIMIT_AUTH_FAILURES: '50',
+      RATE_LIMIT_DECIDE: '120',
+      TRUST_PROXY: '1',
     });
     expect(c).toMatchObject({ port: 8080, publicUrl: 'https://dpn.example.org', logFormat: 'json', adminToken: 'a'.repeat(32) });
+    expect(c).toMatchObject({
+      database: { connectTimeoutMs: 1500, statementTimeoutMs: 60000 },
+      rateLimits: { authFailures: 50, decidePerMinute: 120 },
+      trustProxy: 1,
+    });
+    expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
     expect(c.temporal).toEqual({ address: 'temporal:7233', namespace: 'dpn', taskQueue: 'dpn-main' });
   });
 
@@ -39,6 +54,8 @@ describe('loadConfig', () => {
     [{ ...base, PORT: '70000' }, 'invalid configuration: PORT: Too big: expected number to be <=65535'],
     [{ ...base, TEMPORAL_ADDRESS: 'http://temporal:7233' }, 'invalid configuration: TEMPORAL_ADDRESS: must be host:port, for example localhost:7233'],
     [{ ...base, SMTP_URL: 'mailpit:1025' }, 'invalid configuration: SMTP_URL: must be a URL like smtp://host:1025 or smtps://user:pass@host:465'],
+    [{ ...base, DATABASE_CONNECT_TIMEOUT_MS: '0' }, 'invalid configuration: DATABASE_CONNECT_TIMEOUT_MS: must be a positive number of milliseconds'],
+    [{ ...base, RATE_LIMIT_AUTH_FAILURES: '-1' }, 'invalid configuration: RATE_LIMIT_AUTH_FAILURES: must be a positive whole number'],
   ])('stops with one clear line for %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

@@ -30,12 +30,16 @@ const hostPort = z
   .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, for example localhost:7233');
 
 const port = z.coerce.number().int().min(1).max(65535);
+const millis = (max: number) => z.coerce.number().int().min(1, 'must be a positive number of milliseconds').max(max);
+const positive = z.coerce.number().int().min(1, 'must be a positive whole number').max(1_000_000);
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(3000),
   PUBLIC_URL: z.string().url().optional(),
   DATABASE_URL: postgresUrl,
+  DATABASE_CONNECT_TIMEOUT_MS: millis(60_000).default(3_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: millis(600_000).default(15_000),
   TEMPORAL_ADDRESS: hostPort.default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('dpn'),
@@ -44,8 +48,16 @@ const EnvSchema = z.object({
   COORDINATOR_EMAIL: z.string().email().default('coordinator@dpn.localhost'),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
+  RATE_LIMIT_AUTH_FAILURES: positive.default(20),
+  RATE_LIMIT_DECIDE: positive.default(60),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[\w.:/,\s-]+)$/, 'must be true, false, a number of proxies, or addresses/subnets (comma-separated)')
+    .optional(),
   LOG_FORMAT: z.enum(['text', 'json']).optional(),
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  ROUND_SETTLE_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  SIGN_IN_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -60,6 +72,11 @@ export class AppConfig {
   readonly port!: number;
   readonly publicUrl!: string;
   readonly databaseUrl!: string;
+  /**
+   * How long a request waits for a database connection, and how long one statement may run:
+   * past either it fails (503 `retry` at the API), instead of hanging while PostgreSQL is down.
+   */
+  readonly database!: { connectTimeoutMs: number; statementTimeoutMs: number };
   readonly temporal!: { address: string; namespace: string; taskQueue: string };
   readonly smtpUrl!: string;
   readonly mailFrom!: string;
@@ -69,8 +86,19 @@ export class AppConfig {
   readonly adminToken?: string;
   /** Signs the members' decision links (HMAC). Required by the API and the worker. */
   readonly linkSecret?: string;
+  /**
+   * Per client address: failed authentications (401) allowed per 15 minutes before every
+   * authenticated route answers 429 for the rest of the window; requests per minute to `/decide`.
+   */
+  readonly rateLimits!: { authFailures: number; decidePerMinute: number };
+  /** Express `trust proxy`: which proxies' X-Forwarded-For to believe for the client address. Unset: none. */
+  readonly trustProxy?: boolean | number | string;
   readonly logFormat!: 'text' | 'json';
   readonly workflowBundlePath?: string;
+  /** Pledges a funding round captures, releases or refunds per activity (one transaction each). */
+  readonly roundSettlePageSize!: number;
+  /** Sign-in links one client address may ask for per minute (the web app's sign-in page). */
+  readonly signInRequestsPerMinute!: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { requireAdminToken?: boolean; requireLinkSecret?: boolean } = {}): AppConfig {
@@ -95,13 +123,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { require
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     databaseUrl: e.DATABASE_URL,
+    database: { connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS, statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS },
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     coordinatorEmail: e.COORDINATOR_EMAIL,
     adminToken: e.ADMIN_TOKEN,
     linkSecret: e.LINK_SECRET,
+    rateLimits: { authFailures: e.RATE_LIMIT_AUTH_FAILURES, decidePerMinute: e.RATE_LIMIT_DECIDE },
+    trustProxy: e.TRUST_PROXY === undefined ? undefined : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'text'),
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+    roundSettlePageSize: e.ROUND_SETTLE_PAGE_SIZE,
+    signInRequestsPerMinute: e.SIGN_IN_REQUESTS_PER_MINUTE,
   }) as AppConfig;
 }

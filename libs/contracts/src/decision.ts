@@ -66,10 +66,13 @@ export interface DecisionRequest {
   options: DecisionOption[];
   /**
    * The members asked (ids), each once: for a few members (a delivery's recipient). Empty when
-   * `audience` is given; the two are added together otherwise.
+   * `audience` names them; the two are added together otherwise.
    */
   voterIds: string[];
-  /** The members asked, resolved in the database when the decision opens: for many members. */
+  /**
+   * The members asked, resolved in the database when the decision opens (so that thousands of ids
+   * never travel through workflow histories): for many members.
+   */
   audience?: DecisionAudience;
   /** ISO-8601: no answer is taken after it. */
   deadline: string;

@@ -5,7 +5,7 @@
  *
  * Runs inside the workflow sandbox too: only `@temporalio/workflow` and pure code.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export interface RoundDocument {
   title: string;
@@ -64,9 +64,13 @@ export interface RoundPublicView {
   closeWhenGoalMet: boolean;
 }
 
-/** The coordinator's view: the public one plus each pledge. */
+/**
+ * The workflow's view (query and update results). Constant in size: the pledges of a round live
+ * in PostgreSQL (`total` and `backers` are the final tally once it has closed, 0 before). Only a
+ * round opened before that (pledges in the workflow) still lists its pledges here.
+ */
 export interface RoundView extends RoundPublicView {
-  pledges: Array<{ memberId: string; amount: string }>;
+  pledges?: Array<{ memberId: string; amount: string }>;
   payoutDecisionId: string | null;
   outcomeReason: string | null;
 }
@@ -96,6 +100,77 @@ export const pledgeUpdate = defineUpdate<RoundView, [PledgeRequest]>('pledge');
 export const approvePayoutUpdate = defineUpdate<RoundView, [{ actor: string }]>('approvePayout');
 export const cancelRoundUpdate = defineUpdate<RoundView, [{ actor: string; reason: string }]>('cancelRound');
 export const getRoundQuery = defineQuery<RoundView>('getRound');
+/** A pledge met the goal of a round that closes on it, and the API closed it for pledges: close now. */
+export const goalReachedSignal = defineSignal('goalReached');
+
+/** Patch id of the rounds whose pledges live in PostgreSQL (older runs keep theirs in the workflow). */
+export const PLEDGES_IN_POSTGRES_PATCH = '2026-12-pledges-in-postgres';
+
+/** What a pledge returns (constant in size, whatever the number of backers). */
+export interface PledgeResult {
+  roundId: string;
+  memberId: string;
+  /** The member's whole pledge now. */
+  amount: string;
+  /** The round's live total and backers, this pledge included. */
+  total: string;
+  backers: number;
+  goal: string;
+  currency: string;
+  status: RoundStatus;
+  deadline: string;
+}
+
+/** Activity inputs of rounds whose pledges live in PostgreSQL. */
+export interface RecordRoundStatusInput {
+  roundId: string;
+  /** Increasing per write: a late retry of an older write changes nothing. */
+  seq: number;
+  status: RoundStatus;
+  reason: string | null;
+}
+
+export interface CloseRoundInput {
+  roundId: string;
+  seq: number;
+}
+
+export interface RoundTallyView {
+  total: string;
+  backers: number;
+}
+
+export interface SettleRoundPageInput {
+  roundId: string;
+  currency: string;
+  /** The last member of the previous page (null: from the start). */
+  after: string | null;
+}
+
+export interface SettledRoundPage {
+  count: number;
+  amount: string;
+  last: string | null;
+}
+
+export interface OperatorPledgeInput {
+  roundId: string;
+  memberId: string;
+  amount: string;
+}
+
+export interface AssignRoundOwnershipInput {
+  roundId: string;
+  assetId: string;
+  operator: { memberId: string; outputBonusPercent: number } | null;
+}
+
+export interface QueueRoundMailInput {
+  roundId: string;
+  kind: SendRoundMailInput['kind'];
+  /** Every active member; those with no pledge; or the backers (pledge above 0 at the close). */
+  audience: 'members' | 'not-pledged' | 'backers';
+}
 
 /** Inputs of the round's money activities; each is idempotent on its ledger key. */
 export interface MoveHoldInput {

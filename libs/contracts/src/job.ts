@@ -34,6 +34,26 @@ export interface JobInput {
   onlyNodeIds?: string[];
   /** A job whose output is documents (a design, a test report): completing it requires at least one. */
   deliverable?: { kind: string; licence: string | null; documentsRequired: boolean };
+  /**
+   * Continue-as-new once a run's history has this many events (at a safe point), or earlier when
+   * Temporal suggests it. Default `JOB_HISTORY_EVENT_LIMIT`; tests set it low to drive a job
+   * through several runs.
+   */
+  historyEventLimit?: number;
+  /** What a run that continued as new carries into the next one (plain JSON). Absent on a first run. */
+  carried?: JobCarry;
+}
+
+/** The state a job carries across continue-as-new: plain JSON, no Map or Set. */
+export interface JobCarry {
+  view: JobView;
+  /** Nodes that declined or let an offer expire, and the input's exclusions. */
+  tried: string[];
+  recordSeq: number;
+  /** The node to offer the job to first (rework goes back to the node that made it). */
+  preferred: string | null;
+  /** How many notification children were started (their workflow ids are numbered). */
+  notices: number;
 }
 
 /** A document a node delivers with its work (a design, a test report). */
@@ -53,7 +73,9 @@ export type JobStatus =
   | 'in-progress'
   | 'delivered'
   | 'confirmed'
-  | 'cancelled';
+  | 'cancelled'
+  /** Ended because an activity refused its data (DATA_REJECTED); the coordinator was told. */
+  | 'failed';
 
 export interface JobOffer {
   offerId: string;
@@ -64,34 +86,84 @@ export interface JobOffer {
   answeredAt: string | null;
 }
 
+/** The latest progress report of a run, as the node API records it in PostgreSQL. */
+export interface JobProgress {
+  percent: number;
+  note: string | null;
+  /** When it was reported (absent in rows written by workflows before v0.4.0). */
+  reportedAt?: string;
+  /** Reports of this run so far. */
+  reports?: number;
+}
+
+export interface JobRun {
+  made: number;
+  scrapped: number;
+  completedAt: string;
+  confirmation: 'confirmed' | 'rejected' | 'unanswered' | null;
+  reason: string | null;
+  /** What the node delivered with this run (absent in histories from before documents). */
+  documents?: DeliveredDocument[];
+}
+
+/**
+ * A job's live state (the query's and every update's result). Lists that grow with the job's life
+ * keep only their latest entries (`OFFERS_KEPT`, `RUNS_KEPT`, `ESCALATIONS_KEPT`), with counts;
+ * the full record is in PostgreSQL (`job_offers`, `jobs.runs`). Views from runs before that
+ * (histories of v0.3.0 and older) have no counts: their lists are complete.
+ */
 export interface JobView {
   jobId: string;
   status: JobStatus;
   nodeId: string | null;
   quantity: number;
   dueAt: string;
+  /** The latest offers (at most `OFFERS_KEPT`), oldest first; the last one is the current one. */
   offers: JobOffer[];
+  /** Offers made so far, over the job's whole life. */
+  offerCount?: number;
+  /**
+   * Only in views of runs from before progress moved to PostgreSQL; read progress from the job
+   * row (`jobs.progress`, written by the node API).
+   */
   progress: { percent: number; note: string | null } | null;
-  /** Per completed run (the first, then each rework). */
-  runs: Array<{
-    made: number;
-    scrapped: number;
-    completedAt: string;
-    confirmation: 'confirmed' | 'rejected' | 'unanswered' | null;
-    reason: string | null;
-    /** What the node delivered with this run (absent in histories from before documents). */
-    documents?: DeliveredDocument[];
-  }>;
-  /** Jobs split off for the rest of a partial counter-offer. */
+  /** The latest completed runs (the first, then each rework), at most `RUNS_KEPT`. */
+  runs: JobRun[];
+  /** Runs completed so far. */
+  runCount?: number;
+  /** Made (not rejected) and scrapped (in production, plus rejected deliveries) over all runs. */
+  yield?: { made: number; scrapped: number };
+  /** Jobs split off for the rest of a partial counter-offer (the latest few). */
   remainderJobIds: string[];
+  /** Escalations sent to the coordinator (the latest few). */
   escalations: string[];
 }
+
+/** How many offers, runs and escalations a view keeps (older ones are in PostgreSQL). */
+export const OFFERS_KEPT = 10;
+export const RUNS_KEPT = 5;
+export const ESCALATIONS_KEPT = 10;
+/** Default of `JobInput.historyEventLimit`. */
+export const JOB_HISTORY_EVENT_LIMIT = 2_000;
+
+/**
+ * Business bounds of what a node reports. A completion may report more than the quantity (extra
+ * parts, scrap while setting up), but not without limit: made + scrapped is at most this multiple
+ * of the job's quantity.
+ */
+export const COMPLETION_QUANTITY_FACTOR = 10;
+/** Longest free text a node or the coordinator sends with an answer, report or cancellation. */
+export const JOB_TEXT_MAX = 1000;
 
 export type NodeAnswer =
   | { kind: 'accept'; nodeId: string; offerId?: string }
   | { kind: 'reject'; nodeId: string; offerId?: string; reason: string }
   | { kind: 'counter'; nodeId: string; offerId?: string; dueAt?: string; quantity?: number; note?: string };
 
+/**
+ * A progress report. The node API records every report in PostgreSQL; only the first of a run
+ * reaches the workflow (it moves the job from accepted to in-progress).
+ */
 export interface ProgressReport {
   nodeId: string;
   percent: number;
@@ -113,7 +185,30 @@ export const JobRejection = {
   InvalidCounter: 'JobInvalidCounter',
   InvalidReport: 'JobInvalidReport',
   DocumentsRequired: 'JobDocumentsRequired',
+  /** Refused because it is already applied (a repeated accept, completion or first progress): answer with the current state. */
+  Repeat: 'JobRepeat',
+  /** Free text longer than `JOB_TEXT_MAX`. */
+  TextTooLong: 'JobTextTooLong',
 } as const;
+
+/** Made + scrapped that a completion may report for a job of this quantity. */
+export function maxCompletionTotal(quantity: number): number {
+  return COMPLETION_QUANTITY_FACTOR * quantity;
+}
+
+/**
+ * Why a completion report is out of bounds, or null. Shared by the API (400) and the workflow's
+ * validator (for clients that reach the workflow directly).
+ */
+export function completionProblem(r: { made: number; scrapped: number }, quantity: number): string | null {
+  if (!Number.isSafeInteger(r.made) || !Number.isSafeInteger(r.scrapped) || r.made < 1 || r.scrapped < 0) {
+    return 'made must be a whole number of at least 1, scrapped a whole number of at least 0';
+  }
+  if (r.made + r.scrapped > maxCompletionTotal(quantity)) {
+    return `made + scrapped may be at most ${COMPLETION_QUANTITY_FACTOR} × the job's quantity (${maxCompletionTotal(quantity)})`;
+  }
+  return null;
+}
 
 export function jobWorkflowId(jobId: string): string {
   return `job-${jobId}`;
@@ -148,6 +243,23 @@ export interface SendJobEventInput {
   data: Record<string, unknown>;
 }
 
+/**
+ * `delivered`; `failed` (refused for good, or the endpoint is disabled); `skipped` (no longer
+ * current: the offer it announces closed, or the job it is about ended; recorded, not sent).
+ */
+export type SendJobEventResult = 'delivered' | 'failed' | 'skipped';
+
+/**
+ * A notification that follows the job's business (a webhook nobody waits for, an email): sent by
+ * `jobNotificationWorkflow`, a child the job starts and abandons, so that it never holds the job
+ * (or its phase) open.
+ */
+export type JobNotification = { kind: 'webhook'; event: SendJobEventInput } | { kind: 'mail'; mail: NotifyInput };
+
+export function jobNotificationWorkflowId(jobId: string, n: number): string {
+  return `job-${jobId}-notice-${n}`;
+}
+
 export interface RecordJobInput {
   jobId: string;
   /** Increases with every write of one job: an older write never overwrites a newer one. */
@@ -176,4 +288,6 @@ export interface NotifyInput {
   to: { coordinator: true } | { memberId: string };
   subject: string;
   text: string;
+  /** Appends the job's latest progress report (from PostgreSQL) to the text. */
+  withProgressOf?: string;
 }

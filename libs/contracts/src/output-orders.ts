@@ -132,11 +132,14 @@ export interface PlanQuarterSummary {
   spare: number;
 }
 
-/** Which mail `queueOrderMail` queues for every owner concerned (the reminder: those with no order and no standing order). */
+/**
+ * Which mail `queueOrderMail` queues for every owner concerned (the reminder: those with no order
+ * and no standing order; `allocated`: every owner, once the plan is made).
+ */
 export interface QueueOrderMailInput {
   assetId: string;
   quarter: QuarterId;
-  kind: 'opened' | 'reminder';
+  kind: 'opened' | 'reminder' | 'allocated';
 }
 
 /** Something a quarter could not store: the coordinator is told by email. */

@@ -52,11 +52,16 @@ export interface NewRoundRow {
   requestHash?: string | null;
 }
 
+/**
+ * A new round holds its pledges in PostgreSQL (`pledge_mode` 'database'). It is `open` at once,
+ * unless an operator puts in a share first: then it is `opening` (no pledge is taken) until its
+ * workflow has held that share and opened it.
+ */
 export async function insertRoundRow(db: Queryable, r: NewRoundRow): Promise<void> {
   await db.query(
     `INSERT INTO funding_rounds (id, project_id, asset_id, phase, workflow_id, goal, currency, min_pledge, deadline, close_when_goal_met,
-                                 payout_approval, operator, documents, status, created_by, idempotency_key, request_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $15, $16) ON CONFLICT (id) DO NOTHING`,
+                                 payout_approval, operator, documents, status, created_by, idempotency_key, request_hash, pledge_mode)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $17, $14, $15, $16, 'database') ON CONFLICT (id) DO NOTHING`,
     [
       r.id,
       r.projectId,
@@ -74,6 +79,7 @@ export async function insertRoundRow(db: Queryable, r: NewRoundRow): Promise<voi
       r.createdBy,
       r.idempotencyKey ?? null,
       r.requestHash ?? null,
+      r.operator ? 'opening' : 'open',
     ],
   );
 }

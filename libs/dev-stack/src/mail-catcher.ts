@@ -35,7 +35,14 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
  * a small web page to read them (`/`, `/messages/:id`, JSON at `/api/messages`).
  * It is never an open relay: it delivers nothing anywhere. Port 0 picks a free port.
  */
-export async function startMailCatcher(opts: { storeDir: string; smtpPort: number; uiPort: number; host?: string }): Promise<MailCatcherHandle> {
+export async function startMailCatcher(opts: {
+  storeDir: string;
+  smtpPort: number;
+  uiPort: number;
+  host?: string;
+  /** Told of a client's connection failing (a reset mid-message...); the catcher goes on regardless. */
+  onClientError?: (err: Error) => void;
+}): Promise<MailCatcherHandle> {
   const host = opts.host ?? '127.0.0.1';
   await mkdir(opts.storeDir, { recursive: true });
   let seq = 0;
@@ -47,6 +54,8 @@ export async function startMailCatcher(opts: { storeDir: string; smtpPort: numbe
     size: 10 * 1024 * 1024,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
+      // A client gone mid-message: nothing to store, and nothing to crash on.
+      stream.on('error', (err: Error) => callback(err));
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const id = `${Date.now().toString().padStart(15, '0')}-${(seq++).toString().padStart(6, '0')}`;
@@ -130,8 +139,15 @@ pre{white-space:pre-wrap;background:#f6f6f6;padding:1rem}iframe{width:100%;heigh
 
   await new Promise<void>((resolve, reject) => {
     smtp.once('error', reject);
-    smtp.listen(opts.smtpPort, host, () => resolve());
+    smtp.listen(opts.smtpPort, host, () => {
+      smtp.off('error', reject);
+      resolve();
+    });
   });
+  // Errors after start-up are one client's connection failing (e.g. a worker killed while it was
+  // sending: ECONNRESET). Without a listener the 'error' event would end the process, and with it
+  // `npm run dev`.
+  smtp.on('error', (err: Error) => opts.onClientError?.(err));
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(opts.uiPort, host, () => resolve());

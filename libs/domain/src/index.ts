@@ -6,3 +6,4 @@ export * from './funding';
 export * from './allocation';
 export * from './quarters';
 export * from './phase-plans';
+export * from './output-share';

@@ -38,6 +38,30 @@ describe('ledger rules', () => {
     expect(() => assertBalanced([])).toThrow('at least two entries');
   });
 
+  it('says whose account refused, in words, never its internal id (members read these)', () => {
+    const memberId = '3f1c2a9e-8d4b-4c55-9a1e-2b7d6c0e4f11';
+    const escrowId = '9b0e7d6c-1a2b-4c3d-8e9f-0a1b2c3d4e5f';
+    const accounts = new Map<string, AccountState>([
+      [memberId, { id: memberId, kind: 'member', currency: 'EUR', balance: 300n }],
+      [escrowId, { id: escrowId, kind: 'escrow', currency: 'EUR', balance: 0n }],
+    ]);
+    const refusal = (fn: () => void) => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as LedgerError).message;
+      }
+      throw new Error('expected a refusal');
+    };
+    const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-/i;
+    const broke = refusal(() => assertPostable(movement(memberId, escrowId, 400n), accounts, 'EUR'));
+    expect(broke).toBe("the member's account holds 300 and cannot pay 400 (EUR minor units)");
+    const currency = refusal(() => assertPostable(movement(memberId, escrowId, 1n), accounts, 'USD'));
+    expect(currency).toBe("the member's account holds EUR, not USD");
+    const twice = refusal(() => assertBalanced(movement(memberId, memberId, 1n)));
+    for (const m of [broke, currency, twice]) expect(m).not.toMatch(uuid);
+  });
+
   it('parses minor units exactly and formats them', () => {
     expect(parseMinorUnits('900719925474099312')).toBe(900719925474099312n);
     expect(parseMinorUnits(12.5)).toBeUndefined();

@@ -5,11 +5,16 @@
  */
 import type { Currency } from './money';
 
-export const ACCOUNT_KINDS = ['member', 'project', 'organiser', 'escrow', 'round', 'external'] as const;
+/**
+ * `hold`: a member's money held for one funding round (owner: the member, scope: the round), so
+ * that pledges of different members never touch the same account; `escrow`: the round-wide hold
+ * account of rounds opened before per-member holds.
+ */
+export const ACCOUNT_KINDS = ['member', 'project', 'organiser', 'escrow', 'hold', 'round', 'external'] as const;
 export type AccountKind = (typeof ACCOUNT_KINDS)[number];
 
 /** Kinds whose balance may never go below zero. The external world is the only one that may. */
-export const NON_NEGATIVE_KINDS: readonly AccountKind[] = ['member', 'project', 'organiser', 'escrow', 'round'];
+export const NON_NEGATIVE_KINDS: readonly AccountKind[] = ['member', 'project', 'organiser', 'escrow', 'hold', 'round'];
 
 export interface EntryDraft {
   accountId: string;
@@ -31,7 +36,7 @@ export function assertBalanced(entries: EntryDraft[]): void {
   const seen = new Set<string>();
   for (const e of entries) {
     if (e.amount === 0n) throw new LedgerError('zero_amount', 'an entry cannot be zero');
-    if (seen.has(e.accountId)) throw new LedgerError('duplicate_account', `account ${e.accountId} appears twice in one transaction`);
+    if (seen.has(e.accountId)) throw new LedgerError('duplicate_account', 'the same account appears twice in one transaction');
     seen.add(e.accountId);
   }
   const total = entries.reduce((a, e) => a + e.amount, 0n);
@@ -53,6 +58,20 @@ export interface AccountState {
   balance: bigint;
 }
 
+/**
+ * An account in words, for messages: members see these refusals (a pledge without the money), so
+ * they name whose account it is, never an internal account id.
+ */
+const ACCOUNT_WORDS: Record<AccountKind, string> = {
+  member: "the member's account",
+  project: "the project's account",
+  organiser: "the organiser's account",
+  escrow: "the round's escrow",
+  hold: "the member's hold for a round",
+  round: "the round's account",
+  external: 'the outside world',
+};
+
 /** Checks the entries against the accounts' current balances; throws when a rule would break. */
 export function assertPostable(entries: EntryDraft[], accounts: Map<string, AccountState>, currency: Currency): void {
   assertBalanced(entries);
@@ -60,12 +79,12 @@ export function assertPostable(entries: EntryDraft[], accounts: Map<string, Acco
     const a = accounts.get(e.accountId);
     if (!a) throw new Error(`account ${e.accountId} not loaded`);
     if (a.currency !== currency) {
-      throw new LedgerError('currency_mismatch', `account ${a.id} holds ${a.currency}, not ${currency}`);
+      throw new LedgerError('currency_mismatch', `${ACCOUNT_WORDS[a.kind]} holds ${a.currency}, not ${currency}`);
     }
     if (NON_NEGATIVE_KINDS.includes(a.kind) && a.balance + e.amount < 0n) {
       throw new LedgerError(
         'insufficient_funds',
-        `account ${a.id} holds ${a.balance} and cannot pay ${-e.amount} (${currency} minor units)`,
+        `${ACCOUNT_WORDS[a.kind]} holds ${a.balance} and cannot pay ${-e.amount} (${currency} minor units)`,
       );
     }
   }

@@ -13,7 +13,7 @@ export interface ShareLine {
 
 export class ShareError extends Error {
   constructor(
-    readonly code: 'not_whole' | 'negative' | 'duplicate_owner' | 'insufficient_parts' | 'same_member' | 'invalid_parts',
+    readonly code: 'not_whole' | 'negative' | 'duplicate_owner' | 'insufficient_parts' | 'same_member' | 'invalid_parts' | 'asset_being_funded',
     message: string,
   ) {
     super(message);

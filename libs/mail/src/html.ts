@@ -1,8 +1,7 @@
 /**
- * A tiny HTML builder with escaping by default, for the emails and the server-rendered decision
- * page: every `${value}` in an `html` template is escaped unless it is itself `Html` (built by
- * `html` or `raw`). Arrays are joined. Kept this small on purpose: two pages and three emails do
- * not need a template engine.
+ * A tiny HTML builder with escaping by default, for the emails: every `${value}` in an `html` template is escaped unless it is itself `Html` (built by
+ * `html` or `raw`). Arrays are joined. Kept this small on purpose: a handful of emails do not need a
+ * template engine.
  */
 export class Html {
   constructor(readonly value: string) {}

@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { DecisionLinks } from './decision-links';
 import { MailRelay } from './mail-relay.service';
 import { Mailer, MailOutbox } from './mailer.service';
+import { MemberLinks } from './member-links';
 
 /** Email and signed links: queuing mail and checking links, for the API and the worker. */
 @Module({
-  providers: [MailOutbox, DecisionLinks],
-  exports: [MailOutbox, DecisionLinks],
+  providers: [MailOutbox, DecisionLinks, MemberLinks],
+  exports: [MailOutbox, DecisionLinks, MemberLinks],
 })
 export class MailModule {}
 

@@ -119,6 +119,25 @@ export class WebhookSender {
     return result;
   }
 
+  /**
+   * Records an attempt that was not made because the event is no longer current (an offer that
+   * closed, a job that ended): the operator sees why nothing arrived.
+   */
+  async recordSkipped(nodeId: string, event: WebhookEvent, attempt: number, reason: string): Promise<void> {
+    const node = await this.ds.getRepository(NodeEntity).findOneByOrFail({ id: nodeId });
+    await this.ds.getRepository(WebhookAttemptEntity).insert({
+      nodeId,
+      eventId: event.id,
+      eventType: event.type,
+      attempt,
+      url: node.webhookUrl.slice(0, 300),
+      statusCode: null,
+      latencyMs: 0,
+      outcome: 'skipped',
+      error: `not sent: ${reason}`,
+    });
+  }
+
   /** Why a URL may not be called from here, or null. */
   private async blockedTarget(url: string): Promise<string | null> {
     if (this.config.nodeEnv !== 'production' || process.env.WEBHOOK_ALLOW_PRIVATE_HOSTS === 'true') return null;

@@ -1,3 +1,4 @@
 export * from './binaries';
 export * from './temporal-client.module';
 export * from './workflow-bundle';
+export * from './temporal-availability';

@@ -1,16 +1,19 @@
-import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { Client, Connection } from '@temporalio/client';
+import { Global, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Client } from '@temporalio/client';
 import { AppConfig } from '@app/config';
+import { failFastInterceptor, TemporalAvailability } from './temporal-availability';
 
 /**
- * Provides the Temporal `Client` (injected by its class). The connection is lazy: the API starts
- * and serves its read model while Temporal is unreachable, and connects on first use.
+ * Provides the Temporal `Client` (injected by its class) and `TemporalAvailability` (what is known
+ * about Temporal being reachable; the health check and every client call share it). The connection
+ * is lazy: the API starts and serves its read model while Temporal is unreachable, and connects on
+ * first use; a call fails fast (`TemporalUnavailableError`) while Temporal is down.
  */
 @Injectable()
 class TemporalConnectionCloser implements OnApplicationShutdown {
-  constructor(@Inject(Client) private readonly client: Client) {}
+  constructor(private readonly availability: TemporalAvailability) {}
   async onApplicationShutdown(): Promise<void> {
-    await this.client.connection.close();
+    await this.availability.close();
   }
 }
 
@@ -18,17 +21,23 @@ class TemporalConnectionCloser implements OnApplicationShutdown {
 @Module({
   providers: [
     {
-      provide: Client,
+      provide: TemporalAvailability,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
+      useFactory: (config: AppConfig) => new TemporalAvailability({ address: config.temporal.address, connectTimeout: '5s' }),
+    },
+    {
+      provide: Client,
+      inject: [AppConfig, TemporalAvailability],
+      useFactory: (config: AppConfig, availability: TemporalAvailability) =>
         new Client({
-          connection: Connection.lazy({ address: config.temporal.address, connectTimeout: '5s' }),
+          connection: availability.connection,
           namespace: config.temporal.namespace,
+          interceptors: { workflow: [failFastInterceptor(availability)] },
         }),
     },
     TemporalConnectionCloser,
   ],
-  exports: [Client],
+  exports: [Client, TemporalAvailability],
 })
 export class TemporalClientModule {}
 

@@ -69,6 +69,15 @@ export class CreateAssetDto {
   @ArrayMinSize(1)
   @IsArray()
   owners?: OwnerLineDto[];
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'true: the asset is to be bought by a funding round and has no owners until the round pays out (its backers then own it, by what each put in). A round can only buy such an asset: it never replaces an ownership table.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  awaitingFunding?: boolean;
 }
 
 export class UpdateAssetDto {
@@ -90,6 +99,7 @@ export class ListAssetsQuery extends PageQuery {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
+  @MaxLength(64)
   kind?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })

@@ -23,12 +23,22 @@ export class AssetsService {
     this.repo = ds.getRepository(AssetEntity);
   }
 
-  /** Creates the asset and its ownership table in one transaction: never an asset without owners. */
+  /**
+   * Creates the asset and its ownership table in one transaction: never an asset without owners,
+   * except one awaiting the funding round that buys it (its backers' table comes with the payout).
+   */
   async create(dto: CreateAssetDto): Promise<AssetEntity> {
     const node = dto.nodeId ? await this.ds.getRepository(NodeEntity).findOneBy({ id: dto.nodeId }) : null;
     if (dto.nodeId && !node) throw Problems.notFound('node', dto.nodeId);
     const totalParts = dto.totalParts ?? DEFAULT_TOTAL_PARTS;
-    const lines = dto.owners ? toLines(dto.owners) : node ? [{ memberId: node.ownerMemberId, parts: totalParts, outputParts: totalParts }] : undefined;
+    if (dto.awaitingFunding && dto.owners) throw Problems.badRequest('owners', 'an asset awaiting its funding round has no owners yet: its backers become its owners');
+    const lines = dto.awaitingFunding
+      ? []
+      : dto.owners
+        ? toLines(dto.owners)
+        : node
+          ? [{ memberId: node.ownerMemberId, parts: totalParts, outputParts: totalParts }]
+          : undefined;
     if (!lines) {
       throw Problems.badRequest('owners', 'owners are required when the asset has no node (by default the node owner owns it all)');
     }
@@ -38,7 +48,7 @@ export class AssetsService {
           const asset = await m.save(
             m.create(AssetEntity, { name: dto.name, kind: dto.kind, identifier: dto.identifier, nodeId: dto.nodeId ?? null, portable: dto.portable ?? false, totalParts }),
           );
-          await this.ownership.replaceTable(asset.id, lines, m);
+          if (lines.length > 0) await this.ownership.replaceTable(asset.id, lines, m);
           return asset;
         }),
       'identifier_taken',

@@ -27,6 +27,12 @@ describe('AdminTokenGuard', () => {
     expect(statusOf(() => guard.canActivate(ctx(header)))).toBe(401);
   });
 
+  it('tells whether a header carries the coordinator token, without throwing', () => {
+    expect(guard.isCoordinator(`Bearer ${TOKEN}`)).toBe(true);
+    expect(guard.isCoordinator(undefined)).toBe(false);
+    expect(guard.isCoordinator('Bearer wrong')).toBe(false);
+  });
+
   it('refuses to start without a token configured', () => {
     expect(() => new AdminTokenGuard(loadConfig({ DATABASE_URL: 'postgres://u:p@h:5432/d' }))).toThrow('ADMIN_TOKEN is required');
   });

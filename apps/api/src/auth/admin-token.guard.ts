@@ -24,13 +24,18 @@ export class AdminTokenGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) {
+    if (!/^Bearer\s+(\S+)\s*$/i.test(header)) {
       throw new ProblemException(401, 'unauthorized', 'the coordinator token is required: send Authorization: Bearer <token>');
     }
-    if (!timingSafeEqual(digest(match[1]), this.expected)) {
+    if (!this.isCoordinator(header)) {
       throw new ProblemException(401, 'unauthorized', 'the coordinator token is not valid');
     }
     return true;
+  }
+
+  /** Whether an Authorization header carries the coordinator token (for routes that answer everyone, but say more to the coordinator). */
+  isCoordinator(authorization: string | undefined): boolean {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    return !!match && timingSafeEqual(digest(match[1]), this.expected);
   }
 }

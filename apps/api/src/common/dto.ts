@@ -3,6 +3,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min, registerDecorator, ValidationOptions } from 'class-validator';
 import { ProblemException } from './problem';
+import { MAX_QUERY_NUMBER } from './validation';
 import { CURRENCY_CODES, MAX_AMOUNT, parseMinorUnits } from '@app/domain';
 
 /** `limit` and `offset` of every list endpoint. */
@@ -15,9 +16,10 @@ export class PageQuery {
   @IsInt()
   limit?: number;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_QUERY_NUMBER, default: 0 })
   @IsOptional()
   @Type(() => Number)
+  @Max(MAX_QUERY_NUMBER)
   @Min(0)
   @IsInt()
   offset?: number;

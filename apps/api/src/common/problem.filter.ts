@@ -3,12 +3,12 @@ import { ServiceError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
-import { IdempotencyConflictError, RecordNotFoundError } from '@app/db';
+import { IdempotencyConflictError, isDatabaseUnavailable, RecordNotFoundError } from '@app/db';
 import { LedgerError, ShareError } from '@app/domain';
 import { ProblemBody, ProblemException } from './problem';
 
 /** Domain rule violations that are conflicts with the current state (409); the rest are bad input (400). */
-const CONFLICT_CODES = new Set(['insufficient_parts', 'insufficient_funds', 'currency_mismatch']);
+const CONFLICT_CODES = new Set(['insufficient_parts', 'insufficient_funds', 'currency_mismatch', 'asset_being_funded']);
 /** The request field a domain rule is about, for the `errors` list of a 400. */
 const RULE_FIELDS: Record<string, string> = {
   not_whole: 'owners',
@@ -20,6 +20,10 @@ const RULE_FIELDS: Record<string, string> = {
 };
 /** PostgreSQL deadlock_detected and serialization_failure: safe to retry with the same key. */
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+/** Seconds a client should wait before retrying a 503 (a collision clears at once, an outage takes a while). */
+const RETRY_AFTER = { collision: 1, unavailable: 5 } as const;
+/** A client's own request id is echoed only if it looks like one (it lands in logs and bodies). */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 const CODES: Record<number, string> = {
   400: 'bad_request',
@@ -61,16 +65,24 @@ export class ProblemFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
-    const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     const body = this.toProblem(exception, requestId);
     body.instance = req.originalUrl;
-    if (body.status >= 500) {
-      this.logger.error(
-        `${req.method} ${req.originalUrl} -> ${body.status} [${requestId}]: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`,
-      );
+    const detail = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+    if (body.status === 503) {
+      // An outage makes many of these at once: one line each, without the stack.
+      this.logger.warn(`${req.method} ${req.originalUrl} -> 503 ${body.code} [${requestId}]: ${exception instanceof Error ? exception.message : String(exception)}`);
+      res.setHeader('Retry-After', String(this.retryAfter(exception)));
+    } else if (body.status >= 500) {
+      this.logger.error(`${req.method} ${req.originalUrl} -> ${body.status} [${requestId}]: ${detail}`);
     }
     if (body.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="dpn-admin"');
     res.status(body.status).type('application/problem+json').json(body);
+  }
+
+  private retryAfter(e: unknown): number {
+    return e instanceof QueryFailedError && RETRYABLE_SQLSTATES.has((e.driverError as { code?: string } | undefined)?.code ?? '') ? RETRY_AFTER.collision : RETRY_AFTER.unavailable;
   }
 
   private toProblem(e: unknown, requestId: string): ProblemBody {
@@ -105,6 +117,9 @@ export class ProblemFilter implements ExceptionFilter {
       return make(HttpStatus.SERVICE_UNAVAILABLE, 'temporal_unavailable', 'the workflow engine (Temporal) is unreachable; try again shortly', {
         requestId,
       });
+    }
+    if (isDatabaseUnavailable(e)) {
+      return make(503, 'retry', 'the database is unavailable or busy; retry shortly (with the same Idempotency-Key, if any)', { requestId });
     }
     return make(500, 'internal_error', `an unexpected error occurred; quote request id ${requestId} when reporting it`, { requestId });
   }

@@ -39,4 +39,12 @@ describe('validation pipe', () => {
     const p = await problem({ limit: 'many' }, { type: 'query', metatype: ListProjectsQuery });
     expect(p.errors).toEqual([expect.objectContaining({ field: 'limit', code: 'isInt' })]);
   });
+
+  it('bounds every number in a query string, whatever the DTO declares', async () => {
+    for (const offset of ['1e20', '99999999999999999999', '2147483648', '-2147483649']) {
+      const p = await problem({ offset }, { type: 'query', metatype: ListProjectsQuery });
+      expect(p).toMatchObject({ status: 400, code: 'validation_failed', errors: [expect.objectContaining({ field: 'offset' })] });
+    }
+    await expect(pipe.transform({ offset: '2147483647' }, { type: 'query', metatype: ListProjectsQuery })).resolves.toEqual({ offset: 2147483647 });
+  });
 });

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiCookieAuth,
   ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -9,7 +10,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { DecisionsRepository, MemberEntity } from '@app/db';
-import { CurrentMember, MemberTokenGuard } from '../auth/member-token.guard';
+import { CurrentMember, MemberTokenGuard, MemberVia } from '../auth/member-token.guard';
 import { pageOf } from '../common/dto';
 import { UuidParam } from '../common/params';
 import { AnswerDecisionDto, MeDto, MemberDecisionDto, MemberDecisionPageDto, MemberDecisionsQuery } from './decisions.dto';
@@ -17,6 +18,7 @@ import { DecisionsService } from './decisions.service';
 
 @ApiTags('member')
 @ApiBearerAuth('member')
+@ApiCookieAuth('session')
 @ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked member token' })
 @UseGuards(MemberTokenGuard)
 @Controller('members/me')
@@ -58,8 +60,9 @@ export class MemberDecisionsController {
   @ApiOkResponse({ type: MemberDecisionDto })
   @ApiNotFoundResponse({ description: 'No such decision, or you were not asked in it' })
   @ApiConflictResponse({ description: 'already_answered (another option) or decision_closed' })
-  async answer(@CurrentMember() m: MemberEntity, @UuidParam() id: string, @Body() dto: AnswerDecisionDto): Promise<MemberDecisionDto> {
-    await this.decisions.answer({ decisionId: id, member: m, optionId: dto.option, comment: dto.comment, via: 'api' });
+  async answer(@CurrentMember() m: MemberEntity, @MemberVia() via: 'session' | 'token', @UuidParam() id: string, @Body() dto: AnswerDecisionDto): Promise<MemberDecisionDto> {
+    // Answers given on the web app's page (which the emailed link opens) count as by link.
+    await this.decisions.answer({ decisionId: id, member: m, optionId: dto.option, comment: dto.comment, via: via === 'session' ? 'link' : 'api' });
     const { decision, voter } = await this.decisions.forMember(id, m.id);
     return MemberDecisionDto.from(decision, voter);
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -13,8 +13,9 @@ import type { Response } from 'express';
 import { MemberEntity } from '@app/db';
 import { AdminTokenGuard, COORDINATOR_ACTOR } from '../auth/admin-token.guard';
 import { CurrentMember, MemberTokenGuard } from '../auth/member-token.guard';
+import { PageQuery, pageOf } from '../common/dto';
 import { IdempotencyKey, UuidParam } from '../common/params';
-import { CancelRoundDto, CreateRoundDto, MemberRoundDto, PledgeDto, RoundDto, RoundPublicDto } from './funding.dto';
+import { CancelRoundDto, CreateRoundDto, MemberRoundDto, PledgeDto, PledgeLineDto, PledgePageDto, PledgeResultDto, RoundDto, RoundPublicDto } from './funding.dto';
 import { FundingService } from './funding.service';
 
 @ApiTags('admin: funding rounds')
@@ -34,24 +35,35 @@ export class FundingAdminController {
     const { round, replayed } = await this.funding.open(id, dto, COORDINATOR_ACTOR, key);
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.setHeader('Location', `/admin/rounds/${round.id}`);
-    return RoundDto.from(round, [], null);
+    return RoundDto.from(round, await this.funding.publicView(round), null);
   }
 
   @Get('projects/:id/rounds')
-  @ApiOperation({ summary: "A project's funding rounds (from the database)" })
+  @ApiOperation({ summary: "A project's funding rounds, with live totals" })
   @ApiOkResponse({ type: [RoundDto] })
   async list(@UuidParam() id: string): Promise<RoundDto[]> {
     const rounds = await this.funding.listForProject(id);
-    return Promise.all(rounds.map(async (r) => RoundDto.from(r, await this.funding.pledges(r.id), null)));
+    return Promise.all(rounds.map(async (r) => RoundDto.from(r, await this.funding.publicView(r), null)));
   }
 
   @Get('rounds/:id')
-  @ApiOperation({ summary: 'A round with every pledge; live from its workflow when it runs' })
+  @ApiOperation({ summary: 'A round with its live total; its pledges are paged at /admin/rounds/:id/pledges' })
   @ApiOkResponse({ type: RoundDto })
   @ApiNotFoundResponse()
   async get(@UuidParam() id: string): Promise<RoundDto> {
     const r = await this.funding.find(id);
-    return RoundDto.from(r, await this.funding.pledges(id), await this.funding.live(r));
+    return RoundDto.from(r, await this.funding.publicView(r), await this.funding.live(r));
+  }
+
+  @Get('rounds/:id/pledges')
+  @ApiOperation({ summary: "A round's pledges (above 0), largest first, a page at a time" })
+  @ApiOkResponse({ type: PledgePageDto })
+  @ApiNotFoundResponse()
+  async pledges(@UuidParam() id: string, @Query() q: PageQuery): Promise<PledgePageDto> {
+    await this.funding.find(id);
+    const { limit, offset } = pageOf(q);
+    const page = await this.funding.pledges(id, offset, limit);
+    return { items: page.items.map(PledgeLineDto.from), total: page.total, limit, offset };
   }
 
   @Post('rounds/:id/cancel')
@@ -61,7 +73,8 @@ export class FundingAdminController {
   @ApiConflictResponse({ description: 'round_closed' })
   async cancel(@UuidParam() id: string, @Body() dto: CancelRoundDto): Promise<RoundDto> {
     const view = await this.funding.cancel(id, COORDINATOR_ACTOR, dto.reason);
-    return RoundDto.from(await this.funding.find(id), [], view);
+    const r = await this.funding.find(id);
+    return RoundDto.from(r, await this.funding.publicView(r), view);
   }
 
   @Post('rounds/:id/payout/approve')
@@ -71,7 +84,8 @@ export class FundingAdminController {
   @ApiConflictResponse({ description: 'round_not_awaiting_payout' })
   async approve(@UuidParam() id: string): Promise<RoundDto> {
     const view = await this.funding.approvePayout(id, COORDINATOR_ACTOR);
-    return RoundDto.from(await this.funding.find(id), [], view);
+    const r = await this.funding.find(id);
+    return RoundDto.from(r, await this.funding.publicView(r), view);
   }
 }
 
@@ -92,11 +106,10 @@ export class MemberRoundsController {
   @Post(':id/pledge')
   @HttpCode(200)
   @ApiOperation({ summary: 'Set your pledge (raise, lower, or 0 to withdraw) while the round is open; the money is held until it closes' })
-  @ApiOkResponse({ type: MemberRoundDto })
-  @ApiConflictResponse({ description: 'round_closed, insufficient_funds' })
-  async pledge(@CurrentMember() m: MemberEntity, @UuidParam() id: string, @Body() dto: PledgeDto): Promise<MemberRoundDto> {
-    const view = await this.funding.pledge(id, m, dto.amount);
-    return { ...RoundPublicDto.fromView(view), myPledge: view.pledges.find((p) => p.memberId === m.id)?.amount ?? null };
+  @ApiOkResponse({ type: PledgeResultDto })
+  @ApiConflictResponse({ description: 'round_closed, round_opening, insufficient_funds' })
+  async pledge(@CurrentMember() m: MemberEntity, @UuidParam() id: string, @Body() dto: PledgeDto): Promise<PledgeResultDto> {
+    return this.funding.pledge(id, m, dto.amount);
   }
 }
 
@@ -111,7 +124,7 @@ export class PublicRoundsController {
   @ApiNotFoundResponse()
   async get(@UuidParam() id: string): Promise<RoundPublicDto> {
     const r = await this.funding.find(id);
-    const live = await this.funding.live(r);
-    return live ? RoundPublicDto.fromView(live) : RoundPublicDto.fromRecord(r);
+    const view = await this.funding.publicView(r);
+    return RoundPublicDto.fromView(view, view.source);
   }
 }

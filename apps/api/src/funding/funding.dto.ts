@@ -32,6 +32,7 @@ export class RoundDocumentDto {
   title!: string;
 
   @ApiProperty({ example: 'https://docs.example.org/plan-v3.pdf' })
+  @MaxLength(2000)
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   url!: string;
 
@@ -140,7 +141,7 @@ export class RoundPublicDto {
   @ApiProperty({ enum: ['live', 'record'], description: 'live: from the running workflow; record: from the database (workflow closed or Temporal unreachable)' })
   source!: 'live' | 'record';
 
-  static fromView(v: RoundPublicView): RoundPublicDto {
+  static fromView(v: RoundPublicView, source: 'live' | 'record' = 'live'): RoundPublicDto {
     return {
       roundId: v.roundId,
       projectId: v.projectId,
@@ -152,7 +153,7 @@ export class RoundPublicDto {
       deadline: v.deadline,
       minPledge: v.minPledge,
       closeWhenGoalMet: v.closeWhenGoalMet,
-      source: 'live',
+      source,
     };
   }
 
@@ -173,37 +174,60 @@ export class RoundPublicDto {
   }
 }
 
-class PledgeLineDto {
+export class PledgeLineDto {
   @ApiProperty({ format: 'uuid' }) memberId!: string;
   @ApiProperty(AMOUNT_DOC) amount!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+
+  static from(p: FundingPledgeEntity): PledgeLineDto {
+    return { memberId: p.memberId, amount: String(p.amount), updatedAt: p.updatedAt.toISOString() };
+  }
 }
 
+export class PledgePageDto {
+  @ApiProperty({ type: [PledgeLineDto] }) items!: PledgeLineDto[];
+  @ApiProperty({ description: 'Pledges above 0 in the round' }) total!: number;
+  @ApiProperty() limit!: number;
+  @ApiProperty() offset!: number;
+}
+
+/** The coordinator's view of a round (its pledges are paged: GET /admin/rounds/:id/pledges). */
 export class RoundDto extends RoundPublicDto {
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) assetId!: string | null;
   @ApiProperty({ enum: ['coordinator', 'members'] }) payoutApproval!: 'coordinator' | 'members';
   @ApiProperty({ type: RoundOperatorDto, nullable: true }) operator!: { memberId: string; upfront: string; outputBonusPercent: number } | null;
   @ApiProperty({ type: [RoundDocumentDto] }) documents!: RoundDocumentDto[];
-  @ApiProperty({ type: [PledgeLineDto] }) pledges!: PledgeLineDto[];
   @ApiProperty({ nullable: true, type: String, description: 'Why it ended as it did' }) reason!: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String, description: "The backers' payout vote, if any" }) payoutDecisionId!: string | null;
   @ApiProperty() workflowId!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 
-  static from(r: FundingRoundEntity, pledges: FundingPledgeEntity[], live: RoundView | null): RoundDto {
-    const base = live ? RoundPublicDto.fromView(live) : RoundPublicDto.fromRecord(r);
+  static from(r: FundingRoundEntity, view: RoundPublicView & { source: 'live' | 'record' }, live: RoundView | null): RoundDto {
     return {
-      ...base,
+      ...RoundPublicDto.fromView(view, view.source),
       assetId: r.assetId,
       payoutApproval: r.payoutApproval,
       operator: r.operator,
       documents: r.documents,
-      pledges: live ? live.pledges : pledges.map((p) => ({ memberId: p.memberId, amount: String(p.amount) })),
-      reason: live ? live.outcomeReason : r.reason,
+      reason: live?.outcomeReason ?? r.reason,
       payoutDecisionId: live?.payoutDecisionId ?? null,
       workflowId: r.workflowId,
       createdAt: r.createdAt.toISOString(),
     };
   }
+}
+
+/** What a pledge returns: the member's pledge and the round's live total (constant in size). */
+export class PledgeResultDto {
+  @ApiProperty({ format: 'uuid' }) roundId!: string;
+  @ApiProperty({ format: 'uuid' }) memberId!: string;
+  @ApiProperty({ ...AMOUNT_DOC, description: 'Your whole pledge now ("0": none)' }) amount!: string;
+  @ApiProperty({ ...AMOUNT_DOC, description: "The round's live total, your pledge included" }) total!: string;
+  @ApiProperty() backers!: number;
+  @ApiProperty(AMOUNT_DOC) goal!: string;
+  @ApiProperty(CURRENCY_DOC) currency!: string;
+  @ApiProperty({ enum: STATUSES, description: '`closing` when your pledge met the goal of a round that closes on it' }) status!: RoundStatus;
+  @ApiProperty({ format: 'date-time' }) deadline!: string;
 }
 
 export class MemberRoundDto extends RoundPublicDto {

@@ -9,13 +9,30 @@ import {
   cancelRoundUpdate,
   FUNDING_ROUND_WORKFLOW_TYPE,
   FundingRoundInput,
+  fundingRoundWorkflowId,
   getRoundQuery,
+  goalReachedSignal,
+  PledgeResult,
   pledgeUpdate,
+  RoundPublicView,
   RoundRejection,
   RoundStatus,
   RoundView,
 } from '@app/contracts';
-import { AssetEntity, FundingPledgeEntity, FundingRoundEntity, insertRoundRow, MemberEntity, ProjectEntity, requestHash, uuidFromKey } from '@app/db';
+import {
+  AssetEntity,
+  AssetShareEntity,
+  FundingPledgeEntity,
+  FundingRepository,
+  FundingRoundEntity,
+  insertRoundRow,
+  MemberEntity,
+  PledgeRefusalCode,
+  PledgeRefusedError,
+  ProjectEntity,
+  requestHash,
+  uuidFromKey,
+} from '@app/db';
 import { smallestPledgeForWholePart } from '@app/domain';
 import { pingTemporal } from '@app/temporal';
 import { ProblemException, Problems } from '../common/problem';
@@ -38,12 +55,23 @@ const REFUSALS: Record<string, (msg: string) => ProblemException> = {
   RoundHoldFailed: (m) => new ProblemException(503, 'retry', m),
 };
 
+/** The 4xx of each refusal of a pledge (rounds whose pledges live in PostgreSQL). */
+const PLEDGE_REFUSALS: Record<Exclude<PledgeRefusalCode, 'legacy_round'>, (msg: string) => ProblemException> = {
+  not_found: (m) => new ProblemException(404, 'not_found', m),
+  not_open_yet: (m) => Problems.conflict('round_opening', m),
+  closed: (m) => Problems.conflict('round_closed', m),
+  below_minimum: (m) => Problems.badRequest('amount', m),
+  operator_floor: (m) => Problems.badRequest('amount', m),
+  insufficient_funds: (m) => Problems.conflict('insufficient_funds', m),
+};
+
 @Injectable()
 export class FundingService {
   private readonly logger = new Logger(FundingService.name);
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
+    private readonly funding: FundingRepository,
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
@@ -93,10 +121,22 @@ export class FundingService {
       await this.start(round, project);
     } catch (err) {
       // Without a key the client cannot retry this round: leave no row without a workflow.
-      if (!key) await this.ds.getRepository(FundingRoundEntity).delete({ id, status: 'open' });
+      if (!key) await this.ds.query(`DELETE FROM funding_rounds WHERE id = $1 AND status IN ('opening', 'open') AND NOT EXISTS (SELECT 1 FROM funding_pledges WHERE round_id = $1)`, [id]);
       throw err;
     }
-    return { round, replayed: false };
+    // With an operator, the round opens once the operator's share is held: answer when it has.
+    return { round: round.status === 'opening' ? await this.opened(round) : round, replayed: false };
+  }
+
+  /** The round once it has left `opening` (a few hundred milliseconds), or as it is after 5 s. */
+  private async opened(round: FundingRoundEntity): Promise<FundingRoundEntity> {
+    const until = Date.now() + 5_000;
+    let r = round;
+    while (r.status === 'opening' && Date.now() < until) {
+      await new Promise((res) => setTimeout(res, 100));
+      r = (await this.ds.getRepository(FundingRoundEntity).findOneBy({ id: round.id })) ?? r;
+    }
+    return r;
   }
 
   private async check(dto: CreateRoundDto): Promise<void> {
@@ -110,6 +150,16 @@ export class FundingService {
       const asset = await this.ds.getRepository(AssetEntity).findOneBy({ id: dto.assetId });
       if (!asset) {
         throw new ProblemException(422, 'unknown_asset', `asset ${dto.assetId} is not registered`, [{ field: 'assetId', code: 'unknown_asset', message: 'no asset has this id' }]);
+      }
+      // A round buys an asset nobody owns yet: it never replaces an ownership table.
+      if (await this.ds.getRepository(AssetShareEntity).existsBy({ assetId: asset.id })) {
+        throw new ProblemException(409, 'asset_has_owners', `asset ${asset.name} already has owners: a round creates the ownership of an asset it buys and never replaces one; sell parts of it instead`, [
+          { field: 'assetId', code: 'asset_has_owners', message: 'this asset already has owners' },
+        ]);
+      }
+      const [buying] = (await this.ds.query(`SELECT id FROM funding_rounds WHERE asset_id = $1 AND status NOT IN ('funded', 'failed', 'cancelled') LIMIT 1`, [asset.id])) as Array<{ id: string }>;
+      if (buying) {
+        throw new ProblemException(409, 'asset_being_funded', `round ${buying.id} is already buying asset ${asset.name}`, [{ field: 'assetId', code: 'asset_being_funded', message: 'another round is buying this asset' }]);
       }
       // Every pledge of the minimum must be worth at least one part of the asset at the goal.
       const smallest = smallestPledgeForWholePart(dto.goal, asset.totalParts);
@@ -164,12 +214,40 @@ export class FundingService {
     return r;
   }
 
-  pledges(roundId: string): Promise<FundingPledgeEntity[]> {
-    return this.ds.getRepository(FundingPledgeEntity).find({ where: { roundId }, order: { memberId: 'ASC' } });
+  /** The pledges of a round, a page at a time, largest first. */
+  pledges(roundId: string, offset: number, limit: number): Promise<{ items: FundingPledgeEntity[]; total: number }> {
+    return this.funding.pledgesPage(roundId, offset, limit);
   }
 
   listForProject(projectId: string): Promise<FundingRoundEntity[]> {
     return this.ds.getRepository(FundingRoundEntity).find({ where: { projectId }, order: { createdAt: 'DESC', id: 'ASC' } });
+  }
+
+  /**
+   * What the public sees of a round: its record with the live total (the sum of the total's shards
+   * while pledges are taken), or, for a round that keeps its pledges in its workflow, the query.
+   */
+  async publicView(r: FundingRoundEntity): Promise<RoundPublicView & { source: 'live' | 'record' }> {
+    const base: RoundPublicView = {
+      roundId: r.id,
+      projectId: r.projectId,
+      status: r.status,
+      goal: String(r.goal),
+      currency: r.currency,
+      total: String(r.total),
+      backers: r.backers,
+      deadline: r.deadline.toISOString(),
+      minPledge: String(r.minPledge),
+      closeWhenGoalMet: r.closeWhenGoalMet,
+    };
+    if (r.pledgeMode === 'database') {
+      if (!['opening', 'open', 'closing'].includes(r.status)) return { ...base, source: 'record' };
+      const t = await this.funding.liveTally(r.id);
+      return { ...base, total: String(t.total), backers: t.backers, source: 'live' };
+    }
+    // A round whose pledges live in its workflow (opened before they moved to PostgreSQL).
+    const live = await this.live(r);
+    return live ? { ...base, status: live.status, total: live.total, backers: live.backers, source: 'live' } : { ...base, source: 'record' };
   }
 
   /** The live state from the workflow's query, or null (closed long ago, or Temporal unreachable). */
@@ -177,9 +255,62 @@ export class FundingService {
     return queryLive(this.temporal, r.workflowId, getRoundQuery, this.logger, QUERY_TIMEOUT_MS);
   }
 
-  async pledge(roundId: string, member: MemberEntity, amount: bigint): Promise<RoundView> {
-    const r = await this.find(roundId);
-    return this.update(r, () => this.temporal.workflow.getHandle(r.workflowId).executeUpdate(pledgeUpdate, { args: [{ memberId: member.id, amount: String(amount) }] }));
+  /**
+   * Sets a member's whole pledge: one database transaction (the hold and the pledge row), no
+   * workflow message; a pledge that meets the goal of a round that closes on it closes the round
+   * and tells its workflow (once). Rounds opened before pledges moved to PostgreSQL still take
+   * them as workflow updates.
+   */
+  async pledge(roundId: string, member: MemberEntity, amount: bigint): Promise<PledgeResult> {
+    let out;
+    try {
+      out = await this.funding.setPledge(roundId, member.id, amount);
+    } catch (err) {
+      if (!(err instanceof PledgeRefusedError)) throw err;
+      if (err.code === 'legacy_round') return this.legacyPledge(await this.find(roundId), member, amount);
+      throw PLEDGE_REFUSALS[err.code](err.message);
+    }
+    let status = out.status;
+    if (out.mayCloseOnGoal && (await this.funding.closeOnGoal(roundId))) {
+      status = 'closing';
+      await this.signalGoalReached(roundId);
+    }
+    return {
+      roundId,
+      memberId: member.id,
+      amount: String(out.amount),
+      total: String(out.total),
+      backers: out.backers,
+      goal: String(out.goal),
+      currency: out.currency,
+      status,
+      deadline: out.deadline.toISOString(),
+    };
+  }
+
+  /** The round is closed in the database already; the workflow would otherwise close at its deadline. */
+  private async signalGoalReached(roundId: string): Promise<void> {
+    try {
+      await this.temporal.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => this.temporal.workflow.getHandle(fundingRoundWorkflowId(roundId)).signal(goalReachedSignal));
+    } catch (err) {
+      // No pledge is taken any more; the workflow closes at its deadline if this never arrives.
+      this.logger.warn(`round ${roundId} met its goal but its workflow was not told (it closes at the deadline): ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private async legacyPledge(r: FundingRoundEntity, member: MemberEntity, amount: bigint): Promise<PledgeResult> {
+    const view = await this.update(r, () => this.temporal.workflow.getHandle(r.workflowId).executeUpdate(pledgeUpdate, { args: [{ memberId: member.id, amount: String(amount) }] }));
+    return {
+      roundId: r.id,
+      memberId: member.id,
+      amount: view.pledges?.find((p) => p.memberId === member.id)?.amount ?? '0',
+      total: view.total,
+      backers: view.backers,
+      goal: view.goal,
+      currency: view.currency,
+      status: view.status,
+      deadline: view.deadline,
+    };
   }
 
   async cancel(roundId: string, actor: string, reason: string): Promise<RoundView> {
@@ -194,7 +325,7 @@ export class FundingService {
 
   /** Open rounds (and the member's pledge in each), nearest deadline first. */
   async openRoundsFor(memberId: string): Promise<Array<{ round: FundingRoundEntity; pledge: bigint | null }>> {
-    const rounds = await this.ds.getRepository(FundingRoundEntity).find({ where: { status: 'open' }, order: { deadline: 'ASC', id: 'ASC' } });
+    const rounds = await this.funding.withLiveTotals(await this.ds.getRepository(FundingRoundEntity).find({ where: { status: 'open' }, order: { deadline: 'ASC', id: 'ASC' } }));
     const mine = await this.ds.getRepository(FundingPledgeEntity).findBy({ memberId });
     return rounds.map((round) => ({ round, pledge: mine.find((p) => p.roundId === round.id)?.amount ?? null }));
   }

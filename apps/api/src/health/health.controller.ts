@@ -1,7 +1,8 @@
-import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Req, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { TemporalHealthIndicator } from './temporal.health';
 
 @ApiTags('health')
@@ -11,23 +12,26 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly temporal: TemporalHealthIndicator,
+    private readonly admin: AdminTokenGuard,
   ) {}
 
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: 'PostgreSQL and Temporal, reported separately (503 when either is down)' })
-  async check(@Res() res: Response): Promise<void> {
+  @ApiOperation({
+    summary: 'Up or down (503 when PostgreSQL or Temporal is down); with the coordinator token, each one reported separately',
+  })
+  async check(@Req() req: Request, @Res() res: Response): Promise<void> {
+    let status = 200;
+    let report: HealthCheckResult;
     try {
-      res.json(
-        await this.health.check([
-          () => this.db.pingCheck('postgres', { timeout: 3000 }),
-          () => this.temporal.check('temporal'),
-        ]),
-      );
+      report = await this.health.check([() => this.db.pingCheck('postgres', { timeout: 3000 }), () => this.temporal.check('temporal')]);
     } catch (err) {
-      // Terminus reports "down" as a 503 exception: answer with its report as is (not a problem document).
+      // Terminus reports "down" as a 503 exception carrying its report.
       if (!(err instanceof ServiceUnavailableException)) throw err;
-      res.status(503).json(err.getResponse());
+      status = 503;
+      report = err.getResponse() as HealthCheckResult;
     }
+    // Addresses, versions and error messages help an attacker as much as an operator: only the coordinator sees them.
+    res.status(status).json(this.admin.isCoordinator(req.headers.authorization) ? report : { status: status === 200 ? 'up' : 'down' });
   }
 }

@@ -1,14 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { Client } from '@temporalio/client';
 import { AppConfig } from '@app/config';
-import { pingTemporal } from '@app/temporal';
+import { TemporalAvailability } from '@app/temporal';
 
-/** Temporal is healthy when its frontend answers a system-info call within 3 seconds. */
+/**
+ * Temporal is healthy when its frontend answers a system-info call within 2 seconds. The probe
+ * is the one every client call shares (`TemporalAvailability`), so a failed health check also
+ * makes the next request fail fast.
+ */
 @Injectable()
 export class TemporalHealthIndicator {
   constructor(
-    @Inject(Client) private readonly client: Client,
+    private readonly availability: TemporalAvailability,
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly health: HealthIndicatorService,
   ) {}
@@ -17,7 +20,7 @@ export class TemporalHealthIndicator {
     const indicator = this.health.check(key);
     const { address, namespace } = this.config.temporal;
     try {
-      await pingTemporal(this.client);
+      await this.availability.check();
       return indicator.up({ address, namespace });
     } catch (err) {
       return indicator.down({ address, namespace, message: err instanceof Error ? err.message : String(err) });

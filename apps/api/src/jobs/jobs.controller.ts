@@ -8,12 +8,20 @@ import { AdminTokenGuard, COORDINATOR_ACTOR } from '../auth/admin-token.guard';
 import { CurrentNode, NODE_TOKEN_PREFIX, NodeTokenGuard } from '../auth/node-token.guard';
 import { hashToken, newToken } from '../auth/token-hash';
 import { PageQuery, Trim } from '../common/dto';
+import type { JobView } from '@app/contracts';
 import { UuidParam } from '../common/params';
 import { Problems } from '../common/problem';
-import { AcceptOfferDto, CancelJobDto, CompleteDto, CounterOfferDto, CreateJobDto, JobDto, ListJobsQuery, ProgressDto, RejectOfferDto } from './jobs.dto';
+import { AcceptOfferDto, CancelJobDto, CompleteDto, CounterOfferDto, CreateJobDto, JobDto, JobOfferDto, ListJobsQuery, ProgressDto, RejectOfferDto } from './jobs.dto';
 import { JobsService } from './jobs.service';
 import { WebhookAttemptDto, WebhookAttemptPageDto } from '../nodes/nodes.dto';
 import { NodesService } from '../nodes/nodes.service';
+
+class JobOfferPageDto {
+  @ApiProperty({ type: [JobOfferDto] }) items!: JobOfferDto[];
+  @ApiProperty() total!: number;
+  @ApiProperty() limit!: number;
+  @ApiProperty() offset!: number;
+}
 
 class JobPageDto {
   @ApiProperty({ type: [JobDto] }) items!: JobDto[];
@@ -56,6 +64,13 @@ export class JobsAdminController {
   async get(@UuidParam() id: string): Promise<JobDto> {
     const j = await this.jobs.find(id);
     return JobDto.from(j, await this.jobs.live(j));
+  }
+
+  @Get('jobs/:id/offers')
+  @ApiOperation({ summary: 'Every offer of a job, oldest first (the job shows only the latest ones)' })
+  @ApiOkResponse({ type: JobOfferPageDto })
+  async offers(@UuidParam() id: string, @Query() q: PageQuery): Promise<JobOfferPageDto> {
+    return this.jobs.offers(id, q);
   }
 
   @Post('jobs/:id/cancel')
@@ -104,30 +119,32 @@ export class NodeJobsController {
   @Post(':id/accept')
   @HttpCode(200)
   @ApiOperation({ summary: 'Accept the offer (a repeat is harmless)' })
-  @ApiConflictResponse({ description: 'job_not_offered, job_not_yours' })
+  @ApiConflictResponse({ description: 'job_not_offered, job_not_yours, node_suspended' })
   async accept(@CurrentNode() node: NodeEntity, @UuidParam() id: string, @Body() dto: AcceptOfferDto): Promise<JobDto> {
-    return this.after(id, await this.jobs.answer(id, { kind: 'accept', nodeId: node.id, offerId: dto.offerId }));
+    return this.after(id, await this.jobs.answer(id, { kind: 'accept', nodeId: node.id, offerId: dto.offerId }, node));
   }
 
   @Post(':id/reject')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject the offer, with a reason; it goes to the next node' })
   async reject(@CurrentNode() node: NodeEntity, @UuidParam() id: string, @Body() dto: RejectOfferDto): Promise<JobDto> {
-    return this.after(id, await this.jobs.answer(id, { kind: 'reject', nodeId: node.id, offerId: dto.offerId, reason: dto.reason }));
+    return this.after(id, await this.jobs.answer(id, { kind: 'reject', nodeId: node.id, offerId: dto.offerId, reason: dto.reason }, node));
   }
 
   @Post(':id/counter')
   @HttpCode(200)
   @ApiOperation({ summary: 'Counter-offer: a later date and/or part of the quantity; taken or refused by the job’s rules' })
+  @ApiConflictResponse({ description: 'job_not_offered, job_not_yours, node_suspended' })
   async counter(@CurrentNode() node: NodeEntity, @UuidParam() id: string, @Body() dto: CounterOfferDto): Promise<JobDto> {
-    return this.after(id, await this.jobs.answer(id, { kind: 'counter', nodeId: node.id, offerId: dto.offerId, dueAt: dto.dueAt, quantity: dto.quantity, note: dto.note }));
+    return this.after(id, await this.jobs.answer(id, { kind: 'counter', nodeId: node.id, offerId: dto.offerId, dueAt: dto.dueAt, quantity: dto.quantity, note: dto.note }, node));
   }
 
   @Post(':id/progress')
   @HttpCode(200)
-  @ApiConflictResponse({ description: 'job_not_accepted, job_not_yours' })
+  @ApiOperation({ summary: 'Report progress (as often as useful: recorded in the job, not sent to its workflow each time)' })
+  @ApiConflictResponse({ description: 'job_not_accepted, job_not_yours, job_closed' })
   async progress(@CurrentNode() node: NodeEntity, @UuidParam() id: string, @Body() dto: ProgressDto): Promise<JobDto> {
-    return this.after(id, await this.jobs.progress(id, node.id, dto));
+    return JobDto.from(await this.jobs.progress(id, node.id, dto));
   }
 
   @Post(':id/complete')
@@ -138,7 +155,8 @@ export class NodeJobsController {
     return this.after(id, await this.jobs.complete(id, node.id, dto));
   }
 
-  private async after(id: string, view: Awaited<ReturnType<JobsService['answer']>>): Promise<JobDto> {
+  /** The job after a node's call; without a view (the call was a repeat) from its row. */
+  private async after(id: string, view: JobView | null): Promise<JobDto> {
     return JobDto.from(await this.jobs.find(id), view);
   }
 }

@@ -1,11 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsDateString, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import type { JobOffer, JobStatus, JobView } from '@app/contracts';
+import { COMPLETION_QUANTITY_FACTOR, JOB_TEXT_MAX } from '@app/contracts';
+import type { JobOffer, JobProgress, JobStatus, JobView } from '@app/contracts';
 import type { JobEntity } from '@app/db';
 import { PageQuery, Trim } from '../common/dto';
 
-const STATUSES: JobStatus[] = ['searching', 'offered', 'waiting-for-capacity', 'no-node', 'accepted', 'in-progress', 'delivered', 'confirmed', 'cancelled'];
+const STATUSES: JobStatus[] = ['searching', 'offered', 'waiting-for-capacity', 'no-node', 'accepted', 'in-progress', 'delivered', 'confirmed', 'cancelled', 'failed'];
+const MAX_QUANTITY = 1_000_000;
 
 class RecipientDto {
   @ApiProperty({ enum: ['member', 'node'] }) @IsIn(['member', 'node']) type!: 'member' | 'node';
@@ -25,11 +27,12 @@ export class CreateJobDto {
   @IsString()
   capability!: string;
 
-  @ApiProperty({ example: 40 }) @Max(1_000_000) @Min(1) @IsInt() quantity!: number;
+  @ApiProperty({ example: 40 }) @Max(MAX_QUANTITY) @Min(1) @IsInt() quantity!: number;
 
   @ApiProperty({ example: 'parts' }) @Trim() @MaxLength(32) @IsNotEmpty() @IsString() unit!: string;
 
   @ApiProperty({ example: 'https://designs.example.org/bracket-v2.step' })
+  @MaxLength(2000)
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   specUrl!: string;
 
@@ -71,35 +74,37 @@ export class ListJobsQuery extends PageQuery {
 }
 
 export class CancelJobDto {
-  @ApiProperty() @Trim() @MaxLength(1000) @IsNotEmpty() @IsString() reason!: string;
+  @ApiProperty({ maxLength: JOB_TEXT_MAX }) @Trim() @MaxLength(JOB_TEXT_MAX) @IsNotEmpty() @IsString() reason!: string;
 }
 
 export class RejectOfferDto {
-  @ApiProperty({ example: 'No capacity until March' }) @Trim() @MaxLength(1000) @IsNotEmpty() @IsString() reason!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() offerId?: string;
+  @ApiProperty({ example: 'No capacity until March', maxLength: JOB_TEXT_MAX }) @Trim() @MaxLength(JOB_TEXT_MAX) @IsNotEmpty() @IsString() reason!: string;
+  @ApiPropertyOptional() @IsOptional() @MaxLength(100) @IsString() offerId?: string;
 }
 
 export class AcceptOfferDto {
   @ApiPropertyOptional({ description: 'The offer being answered (from job.offered); guards against answering a stale one' })
   @IsOptional()
+  @MaxLength(100)
   @IsString()
   offerId?: string;
 }
 
 export class CounterOfferDto extends AcceptOfferDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'A later due date the node can meet' }) @IsOptional() @IsDateString({ strict: true }) dueAt?: string;
-  @ApiPropertyOptional({ description: 'Part of the quantity the node can make' }) @IsOptional() @Min(1) @IsInt() quantity?: number;
-  @ApiPropertyOptional() @IsOptional() @MaxLength(1000) @IsString() note?: string;
+  @ApiPropertyOptional({ description: 'Part of the quantity the node can make' }) @IsOptional() @Max(MAX_QUANTITY) @Min(1) @IsInt() quantity?: number;
+  @ApiPropertyOptional({ maxLength: JOB_TEXT_MAX }) @IsOptional() @MaxLength(JOB_TEXT_MAX) @IsString() note?: string;
 }
 
 export class ProgressDto {
   @ApiProperty({ minimum: 0, maximum: 100 }) @Max(100) @Min(0) @IsInt() percent!: number;
-  @ApiPropertyOptional() @IsOptional() @MaxLength(1000) @IsString() note?: string;
+  @ApiPropertyOptional({ maxLength: JOB_TEXT_MAX }) @IsOptional() @MaxLength(JOB_TEXT_MAX) @IsString() note?: string;
 }
 
 export class DeliveredDocumentDto {
   @ApiProperty({ example: 'Seed rack, detail design rev B' }) @Trim() @MaxLength(200) @IsNotEmpty() @IsString() title!: string;
   @ApiProperty({ example: 'https://designs.example.org/rack/rev-b.zip' })
+  @MaxLength(2000)
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   url!: string;
   @ApiPropertyOptional({ example: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' })
@@ -108,9 +113,14 @@ export class DeliveredDocumentDto {
   contentHash?: string;
 }
 
+/** Made and scrapped together are at most 10 × the job's quantity (checked against the job). */
 export class CompleteDto {
-  @ApiProperty({ minimum: 1 }) @Min(1) @IsInt() made!: number;
-  @ApiProperty({ minimum: 0 }) @Min(0) @IsInt() scrapped!: number;
+  @ApiProperty({ minimum: 1, description: `made + scrapped is at most ${COMPLETION_QUANTITY_FACTOR} × the job's quantity` })
+  @Max(COMPLETION_QUANTITY_FACTOR * MAX_QUANTITY)
+  @Min(1)
+  @IsInt()
+  made!: number;
+  @ApiProperty({ minimum: 0 }) @Max(COMPLETION_QUANTITY_FACTOR * MAX_QUANTITY) @Min(0) @IsInt() scrapped!: number;
   @ApiPropertyOptional({
     type: [DeliveredDocumentDto],
     description: 'Documents delivered with the work: required for a job whose deliverable is a design or a test report (the offer says so); they become the project’s outputs once the recipient confirms.',
@@ -121,6 +131,26 @@ export class CompleteDto {
   @Type(() => DeliveredDocumentDto)
   @IsArray()
   documents?: DeliveredDocumentDto[];
+}
+
+export class JobOfferDto implements JobOffer {
+  @ApiProperty({ example: '5b1c…:3', description: '<job id>:<n>, as in the job.offered webhook' }) offerId!: string;
+  @ApiProperty({ format: 'uuid' }) nodeId!: string;
+  @ApiProperty({ format: 'date-time' }) offeredAt!: string;
+  @ApiProperty({ nullable: true, enum: ['accepted', 'rejected', 'expired', 'countered', 'undeliverable', 'withdrawn'] }) answer!: JobOffer['answer'];
+  @ApiProperty({ nullable: true, type: String }) reason!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) answeredAt!: string | null;
+}
+
+/**
+ * Runs of a job: the row keeps every run; a live view (from a run since v0.4.0) only the latest
+ * few, which are newer than the row's tail when the row lags behind by a moment.
+ */
+export function mergeRuns(rowRuns: JobView['runs'], live?: JobView | null): JobView['runs'] {
+  if (!live) return rowRuns;
+  if (live.runCount === undefined) return live.runs; // views of older runs carry every run
+  const before = Math.max(0, live.runCount - live.runs.length);
+  return [...rowRuns.slice(0, before), ...live.runs];
 }
 
 export class JobDto {
@@ -134,9 +164,12 @@ export class JobDto {
   @ApiProperty() recipient!: { type: string; id: string };
   @ApiProperty() demand!: { type: string; id: string };
   @ApiProperty({ nullable: true, type: String }) nodeId!: string | null;
-  @ApiProperty({ description: 'Every offer: node, when, answer' }) offers!: JobOffer[];
+  @ApiProperty({ type: [JobOfferDto], description: 'The latest offers (at most 10), oldest first; the last is the current one. Every offer: GET /admin/jobs/:id/offers' })
+  offers!: JobOffer[];
+  @ApiProperty({ description: 'Offers made over the job’s life' }) offerCount!: number;
   @ApiProperty({ description: 'Each production run: made, scrapped, confirmation' }) runs!: JobView['runs'];
-  @ApiProperty({ nullable: true }) progress!: JobView['progress'];
+  @ApiProperty({ nullable: true, description: 'The latest progress report of the current run: percent, note, reportedAt, reports (how many this run)' })
+  progress!: JobProgress | null;
   @ApiProperty({ description: 'Made (not rejected) and scrapped (in production, plus rejected deliveries) over all runs' }) yield!: { made: number; scrapped: number };
   @ApiProperty({ description: 'Milestones for lead times: offered → accepted → completed → confirmed' })
   leadTimes!: { firstOfferedAt: string | null; acceptedAt: string | null; completedAt: string | null; confirmedAt: string | null };
@@ -144,7 +177,7 @@ export class JobDto {
   @ApiProperty() workflowId!: string;
 
   static from(j: JobEntity, live?: JobView | null): JobDto {
-    const runs = live?.runs ?? j.runs;
+    const runs = mergeRuns(j.runs, live);
     return {
       id: j.id,
       status: live?.status ?? j.status,
@@ -157,8 +190,10 @@ export class JobDto {
       demand: { type: j.demandType, id: j.demandId },
       nodeId: live ? live.nodeId : j.nodeId,
       offers: live?.offers ?? j.offers,
+      offerCount: live ? (live.offerCount ?? live.offers.length) : j.offerCount,
       runs,
-      progress: live?.progress ?? j.progress,
+      // Progress is the node API's (PostgreSQL); views of older runs may still carry one.
+      progress: j.progress ?? live?.progress ?? null,
       // A rejected delivery's parts count as scrap: made is what the recipient accepted (or still may).
       yield: {
         made: runs.filter((r) => r.confirmation !== 'rejected').reduce((a, r) => a + r.made, 0),

@@ -4,22 +4,26 @@ import { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import {
   answerOfferUpdate,
   cancelJobUpdate,
   completeJobUpdate,
+  completionProblem,
   getJobQuery,
   JOB_WORKFLOW_TYPE,
   JobInput,
+  JobOffer,
   JobRejection,
   jobWorkflowId,
   JobView,
   NodeAnswer,
   reportProgressUpdate,
 } from '@app/contracts';
-import { insertJobRow, JobEntity, MemberEntity, NodeEntity, ProjectEntity } from '@app/db';
+import { insertJobRow, JobEntity, JobOfferEntity, MemberEntity, NodeEntity, ProjectEntity } from '@app/db';
 import { pingTemporal } from '@app/temporal';
-import { Page, pageOf } from '../common/dto';
+import { Page, pageOf, PageQuery } from '../common/dto';
 import { ProblemException, Problems } from '../common/problem';
 import { queryLive, updateProblem } from '../common/workflow-calls';
 import { CompleteDto, CreateJobDto, ListJobsQuery, ProgressDto } from './jobs.dto';
@@ -33,8 +37,12 @@ const REFUSALS: Record<string, (m: string) => ProblemException> = {
   [JobRejection.InvalidCounter]: (m) => Problems.badRequest('counter', m),
   [JobRejection.InvalidReport]: (m) => Problems.badRequest('report', m),
   [JobRejection.DocumentsRequired]: (m) => new ProblemException(422, 'documents_required', m, [{ field: 'documents', code: 'documents_required', message: m }]),
+  [JobRejection.TextTooLong]: (m) => Problems.badRequest('reason', m),
   InvalidArgument: (m) => Problems.badRequest('reason', m),
 };
+
+/** The workflow refused the call because it is already applied: the answer is the current state. */
+const isRepeat = (err: unknown) => err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === JobRejection.Repeat;
 
 @Injectable()
 export class JobsService {
@@ -132,29 +140,82 @@ export class JobsService {
     return { items, total, limit, offset };
   }
 
-  cancel(id: string, actor: string, reason: string): Promise<JobView> {
+  /** Every offer of a job, oldest first (the job itself shows only the latest). */
+  async offers(id: string, q: PageQuery): Promise<Page<JobOffer>> {
+    await this.find(id);
+    const { limit, offset } = pageOf(q);
+    const [rows, total] = await this.ds.getRepository(JobOfferEntity).findAndCount({ where: { jobId: id }, order: { n: 'ASC' }, take: limit, skip: offset });
+    const items = rows.map((o) => ({ offerId: o.offerId, nodeId: o.nodeId, offeredAt: o.offeredAt.toISOString(), answer: o.answer, reason: o.reason, answeredAt: o.answeredAt?.toISOString() ?? null }));
+    return { items, total, limit, offset };
+  }
+
+  cancel(id: string, actor: string, reason: string): Promise<JobView | null> {
     return this.update(id, (h) => h.executeUpdate(cancelJobUpdate, { args: [{ actor, reason }], updateId: 'cancel' }));
   }
 
-  /** With an offerId the answer is deduplicated by Temporal: a retried request is applied once. */
-  answer(id: string, a: NodeAnswer): Promise<JobView> {
-    const updateId = a.offerId ? `answer:${a.offerId}:${a.kind}:${a.nodeId}` : undefined;
-    return this.update(id, (h) => h.executeUpdate(answerOfferUpdate, { args: [a], updateId }));
-  }
-
-  progress(id: string, nodeId: string, dto: ProgressDto): Promise<JobView> {
-    return this.update(id, (h) => h.executeUpdate(reportProgressUpdate, { args: [{ nodeId, percent: dto.percent, note: dto.note }] }));
-  }
-
-  complete(id: string, nodeId: string, dto: CompleteDto): Promise<JobView> {
-    return this.update(id, (h) => h.executeUpdate(completeJobUpdate, { args: [{ nodeId, made: dto.made, scrapped: dto.scrapped, ...(dto.documents?.length ? { documents: dto.documents.map((d) => ({ title: d.title, url: d.url, ...(d.contentHash ? { contentHash: d.contentHash } : {}) })) } : {}) }] }));
-  }
-
-  private async update(id: string, run: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<JobView>): Promise<JobView> {
+  /**
+   * A node's answer to the offer. A suspended node may decline but not take work. The update id
+   * names the offer (the one the node names, else the current one), so a retried request is
+   * applied once. Null: it was applied already (the job row is the answer).
+   */
+  async answer(id: string, a: NodeAnswer, node: Pick<NodeEntity, 'id' | 'status'>): Promise<JobView | null> {
+    if (a.kind !== 'reject' && node.status !== 'active') {
+      throw Problems.conflict('node_suspended', `node ${node.id} is ${node.status}: it cannot take offers until the coordinator reactivates it (it may still decline)`);
+    }
     const j = await this.find(id);
+    const updateId = `answer:${a.offerId ?? j.offers.at(-1)?.offerId ?? 'none'}:${a.kind}:${a.nodeId}`;
+    return this.update(id, (h) => h.executeUpdate(answerOfferUpdate, { args: [a], updateId }), j);
+  }
+
+  /**
+   * A progress report: recorded in PostgreSQL, guarded by the job row (the node holds the job,
+   * accepted or in progress), however often a node reports. Only the first report of a run
+   * reaches the workflow (accepted → in-progress), under an update id named after the run's offer,
+   * so that concurrent first reports are one Update.
+   */
+  async progress(id: string, nodeId: string, dto: ProgressDto): Promise<JobEntity> {
+    // For an UPDATE … RETURNING, TypeORM's query() answers [rows, affected].
+    const [rows] = (await this.ds.query(
+      `UPDATE jobs SET progress = jsonb_build_object('percent', $3::int, 'note', $4::text, 'reportedAt', now(), 'reports', COALESCE((progress ->> 'reports')::int, 0) + 1), updated_at = now()
+        WHERE id = $1 AND node_id = $2 AND status IN ('accepted', 'in-progress')
+        RETURNING status, offers -> -1 ->> 'offerId' AS offer_id`,
+      [id, nodeId, dto.percent, dto.note ?? null],
+    )) as [Array<{ status: string; offer_id: string | null }>, number];
+    if (rows.length === 0) {
+      const j = await this.find(id);
+      if (j.nodeId && j.nodeId !== nodeId) throw Problems.conflict('job_not_yours', 'the job is assigned to another node');
+      if (!j.nodeId) throw Problems.conflict('job_not_accepted', `the job is ${j.status}: it has not been accepted yet`);
+      throw Problems.conflict('job_closed', `the job is ${j.status}`);
+    }
+    if (rows[0].status === 'accepted') {
+      await this.update(id, (h) => h.executeUpdate(reportProgressUpdate, { args: [{ nodeId, percent: dto.percent, note: dto.note }], updateId: `progress:${rows[0].offer_id ?? 'none'}` }));
+    }
+    return this.find(id);
+  }
+
+  /**
+   * A completion, within the job's business bound (made + scrapped ≤ 10 × quantity). One per run:
+   * the update id names the run's offer; a second report with other figures is a 409.
+   */
+  async complete(id: string, nodeId: string, dto: CompleteDto): Promise<JobView | null> {
+    const j = await this.find(id);
+    const problem = completionProblem(dto, j.quantity);
+    if (problem) throw new ProblemException(400, 'validation_failed', problem, [{ field: 'made', code: 'completionBound', message: problem }]);
+    const report = { nodeId, made: dto.made, scrapped: dto.scrapped, ...(dto.documents?.length ? { documents: dto.documents.map((d) => ({ title: d.title, url: d.url, ...(d.contentHash ? { contentHash: d.contentHash } : {}) })) } : {}) };
+    const view = await this.update(id, (h) => h.executeUpdate(completeJobUpdate, { args: [report], updateId: `complete:${j.offers.at(-1)?.offerId ?? 'none'}` }), j);
+    const last = view?.runs.at(-1);
+    if (view && view.status !== 'cancelled' && last && (last.made !== dto.made || last.scrapped !== dto.scrapped)) {
+      throw Problems.conflict('job_closed', `this run was already completed with made ${last.made}, scrapped ${last.scrapped}`);
+    }
+    return view;
+  }
+
+  private async update(id: string, run: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<JobView>, row?: JobEntity): Promise<JobView | null> {
+    const j = row ?? (await this.find(id));
     try {
       return await this.temporal.withDeadline(Date.now() + 30_000, () => run(this.temporal.workflow.getHandle(j.workflowId)));
     } catch (err) {
+      if (isRepeat(err)) return null;
       throw updateProblem(err, {
         refusals: REFUSALS,
         closed: () => Problems.conflict('job_closed', `job ${id} has ended (${j.status})`),

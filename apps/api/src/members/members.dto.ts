@@ -37,6 +37,7 @@ export class ListMembersQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Exact email (case-insensitive)' })
   @IsOptional()
   @Transform(lower)
+  @MaxLength(320)
   @IsString()
   email?: string;
 }

@@ -72,6 +72,7 @@ export class UpdateNodeDto extends PartialType(OmitType(CreateNodeDto, ['ownerMe
 export class ListNodesQuery extends PageQuery {
   @ApiPropertyOptional({ example: 'cnc-milling', description: 'Nodes that perform this function' })
   @IsOptional()
+  @MaxLength(64)
   @Matches(SLUG, { message: 'capability must be a lower-case slug such as cnc-milling' })
   capability?: string;
 
@@ -154,7 +155,7 @@ export class WebhookAttemptDto {
   @ApiProperty() url!: string;
   @ApiProperty({ nullable: true, type: Number }) statusCode!: number | null;
   @ApiProperty() latencyMs!: number;
-  @ApiProperty({ enum: ['delivered', 'retry', 'rejected', 'gone', 'blocked'] }) outcome!: string;
+  @ApiProperty({ enum: ['delivered', 'retry', 'rejected', 'gone', 'blocked', 'skipped'], description: 'skipped: not sent, no longer current (an offer that closed, a job that ended)' }) outcome!: string;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
   @ApiProperty({ format: 'date-time' }) at!: string;
 

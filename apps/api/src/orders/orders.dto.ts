@@ -22,7 +22,7 @@ export class OrderWindowDto {
 }
 
 export class CatalogueDto {
-  @ApiProperty({ example: 'Europe/Berlin', description: 'IANA time zone: order windows open and close in it' }) @IsString() timeZone!: string;
+  @ApiProperty({ example: 'Europe/Berlin', description: 'IANA time zone: order windows open and close in it' }) @MaxLength(64) @IsString() timeZone!: string;
   @ApiProperty({ example: 400, description: 'Capacity per quarter (e.g. m² of beds)' }) @Max(100_000_000) @Min(1) @IsInt() quarterlyCapacity!: number;
   @ApiProperty({ example: 'm2' }) @Trim() @MaxLength(32) @IsNotEmpty() @IsString() capacityUnit!: string;
   @ApiPropertyOptional({ type: OrderWindowDto, description: 'Default: opens 28 days before the quarter, closes 7 days before at 18:00 local time' })
@@ -41,7 +41,7 @@ export class CatalogueDto {
 }
 
 export class OrderLineDto {
-  @ApiProperty({ example: 'tomatoes' }) @IsString() productId!: string;
+  @ApiProperty({ example: 'tomatoes' }) @MaxLength(64) @IsString() productId!: string;
   @ApiProperty({ example: 30 }) @Max(1_000_000) @Min(0) @IsInt() quantity!: number;
 }
 

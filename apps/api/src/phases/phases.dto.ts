@@ -104,6 +104,7 @@ export class PhaseTaskDto {
   unit!: string;
 
   @ApiProperty({ example: 'https://designs.example.org/rack/brief.md' })
+  @MaxLength(2000)
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   specUrl!: string;
 

@@ -14,7 +14,7 @@ import {
   startPhaseUpdate,
   WorkingPhase,
 } from '@app/contracts';
-import { FundingRoundEntity, ProjectEntity, ProjectOutputEntity, ProjectPhaseEntity, ProjectPhasePlanEntity } from '@app/db';
+import { FundingRepository, FundingRoundEntity, ProjectEntity, ProjectOutputEntity, ProjectPhaseEntity, ProjectPhasePlanEntity } from '@app/db';
 import { checkPhasePlan, phasePosition, PlanProblem, smallestPledgeForWholePart } from '@app/domain';
 import { pingTemporal } from '@app/temporal';
 import { IdempotencyService } from '../common/idempotency.service';
@@ -88,6 +88,7 @@ export class PhasesService {
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(Client) private readonly temporal: Client,
     private readonly keys: IdempotencyService,
+    private readonly funding: FundingRepository,
   ) {}
 
   private async project(id: string): Promise<ProjectEntity> {
@@ -212,7 +213,7 @@ export class PhasesService {
     const [plans, attempts, rounds, jobs, outputs, skips, decisions] = await Promise.all([
       this.ds.getRepository(ProjectPhasePlanEntity).findBy({ projectId: id }),
       this.ds.getRepository(ProjectPhaseEntity).find({ where: { projectId: id }, order: { attempt: 'DESC' } }),
-      this.ds.getRepository(FundingRoundEntity).find({ where: { projectId: id }, order: { createdAt: 'DESC' } }),
+      this.ds.getRepository(FundingRoundEntity).find({ where: { projectId: id }, order: { createdAt: 'DESC' } }).then((rs) => this.funding.withLiveTotals(rs)),
       this.ds.query(
         `SELECT j.id, j.task_key, j.capability, j.status, j.node_id, n.name AS node_name, j.offers, j.due_at, j.first_offered_at, j.accepted_at, j.completed_at, j.confirmed_at, j.phase
            FROM jobs j LEFT JOIN nodes n ON n.id = j.node_id

@@ -12,8 +12,8 @@ import type {
   SendDecisionMailInput,
 } from '@app/contracts';
 import { AppConfig } from '@app/config';
-import { DecisionsRepository, MemberEntity } from '@app/db';
-import { DecisionLinks, EnqueueResult, escapeHtml, KeyedMail, MailOutbox, renderDecisionMail } from '@app/mail';
+import { DecisionsRepository, MemberEntity, NamesRepository } from '@app/db';
+import { DecisionLinks, EnqueueResult, escapeHtml, KeyedMail, MailOutbox, MemberLinks, renderDecisionMail } from '@app/mail';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
@@ -33,13 +33,15 @@ export class DecisionActivities {
     private readonly decisions: DecisionsRepository,
     private readonly outbox: MailOutbox,
     private readonly links: DecisionLinks,
+    private readonly memberLinks: MemberLinks,
+    private readonly names: NamesRepository,
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
   /** Records a decision whose answers live in PostgreSQL, and those asked (an audience resolved here). Idempotent. */
   async openDecisionBallot(req: DecisionRequest): Promise<OpenBallotResult> {
-    return this.decisions.openBallot(req);
+    return this.decisions.openBallot(await this.named(req));
   }
 
   /** Stops taking answers and counts them (see DecisionsRepository.closeBallot). Idempotent. */
@@ -76,7 +78,7 @@ export class DecisionActivities {
           context: decision.context,
           options: decision.options,
           deadline: decision.deadline,
-          link: input.kind === 'outcome' ? undefined : this.links.url({ decisionId: decision.id, memberId: v.memberId }, decision.deadline),
+          link: this.link(input.kind, decision, v.memberId),
           outcome: decision.outcome,
           ownAnswer: v.optionId,
         }),
@@ -108,9 +110,38 @@ export class DecisionActivities {
     log.warn('decision problem reported to the coordinator', { ...input });
   }
 
+  /** Prompts link to /decide/<token> (the links already in mailboxes have that form); the result to the decision's page. */
+  private link(kind: SendDecisionMailInput['kind'], decision: { id: string; deadline: Date }, memberId: string): string {
+    return kind === 'outcome'
+      ? this.memberLinks.page(memberId, `/decisions/${decision.id}`, new Date(Date.now() + 7 * 86_400_000))
+      : this.links.url({ decisionId: decision.id, memberId }, decision.deadline);
+  }
+
   /** Records the decision and the members asked (runs that keep answers in the workflow). Idempotent on the decision id. */
   async openDecision(req: DecisionRequest): Promise<void> {
-    await this.decisions.open(req);
+    await this.decisions.open(await this.named(req));
+  }
+
+  /**
+   * A delivery confirmation as the job workflow words it names the node by its id (the workflow
+   * has no names); the page and the emails read the decision's row, so it is recorded with the
+   * node's, the product's and the project's names instead.
+   */
+  private async named(req: DecisionRequest): Promise<DecisionRequest> {
+    if (req.kind !== 'delivery-confirmation' || req.subject.type !== 'delivery') return req;
+    const n = await this.names.delivery(req.subject.id);
+    if (!n) return req;
+    const node = n.nodeName ? `"${n.nodeName}"` : 'The node';
+    return {
+      ...req,
+      title: req.title.replace(/ of [^ ]+$/, ` of ${n.what}`),
+      question: req.question.replace(/^Node \S+/, node),
+      context: [
+        ...(n.forWhat ? [{ label: 'For', value: n.forWhat }] : []),
+        ...(n.nodeName ? [{ label: 'Made by', value: n.nodeName }] : []),
+        ...req.context.filter((c) => c.label !== 'Job'),
+      ],
+    };
   }
 
   async recordDecisionAnswer(input: { decisionId: string; answer: DecisionAnswer }): Promise<void> {
@@ -143,7 +174,7 @@ export class DecisionActivities {
       context: decision.context,
       options: decision.options,
       deadline: decision.deadline,
-      link: input.kind === 'outcome' ? undefined : this.links.url({ decisionId: decision.id, memberId: member.id }, decision.deadline),
+      link: this.link(input.kind, decision, member.id),
       outcome: decision.outcome,
       ownAnswer: voter.optionId,
     });

@@ -1,25 +1,52 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat, log } from '@temporalio/activity';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
 import {
   AssignOwnershipInput,
+  AssignRoundOwnershipInput,
   CaptureInput,
+  CloseRoundInput,
   MoveHoldInput,
+  OperatorPledgeInput,
   PayOutInput,
+  QueueRoundMailInput,
   RecordRoundInput,
+  RecordRoundStatusInput,
   RoundRejection,
+  RoundTallyView,
   SendRoundMailInput,
+  SettledRoundPage,
+  SettleRoundPageInput,
 } from '@app/contracts';
-import { AssetEntity, FundingPledgeEntity, FundingRoundEntity, LedgerService, MemberEntity, OwnershipService, ProjectEntity } from '@app/db';
+import {
+  AssetEntity,
+  FundingPledgeEntity,
+  FundingRepository,
+  FundingRoundEntity,
+  LedgerService,
+  MemberEntity,
+  OwnershipService,
+  PledgeRefusedError,
+  ProjectEntity,
+  SettledPage,
+} from '@app/db';
 import { AccountKind, Currency, formatMoney, fundedShareTable, LedgerError, movement } from '@app/domain';
-import { EnqueueResult, MailOutbox, renderRoundMail } from '@app/mail';
+import { EnqueueResult, MailOutbox, MemberLinks, renderRoundMail } from '@app/mail';
+
+/** Members rendered and queued per chunk of a round's mail (one heartbeat per chunk). */
+const MAIL_CHUNK = 500;
+
+const page = (p: SettledPage): SettledRoundPage => ({ count: p.count, amount: String(p.amount), last: p.last });
 
 /**
  * Activities of funding rounds: every money movement is one ledger posting under a key that names
- * the round, the member and the step, so a retried activity (or a restarted worker) never moves
- * money twice.
+ * the round, the member (or the first member of a page) and the step, so a retried activity (or a
+ * restarted worker) never moves money twice.
+ *
+ * Rounds whose pledges live in PostgreSQL use the first group (status, close, settlement pages,
+ * queued mail); rounds started before that keep using the legacy group below it, unchanged.
  */
 @Injectable()
 export class FundingActivities {
@@ -27,9 +54,117 @@ export class FundingActivities {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly ledger: LedgerService,
     private readonly ownership: OwnershipService,
+    private readonly funding: FundingRepository,
     private readonly outbox: MailOutbox,
+    private readonly links: MemberLinks,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
+
+  /** The round's status (the pledges and totals are written by each pledge). */
+  async recordRoundStatus(input: RecordRoundStatusInput): Promise<void> {
+    await this.funding.recordStatus(input.roundId, input.seq, input.status, input.reason);
+  }
+
+  /** Closes the round for pledges (waits for those in flight) and returns its final tally. */
+  async closeRound(input: CloseRoundInput): Promise<RoundTallyView> {
+    const t = await this.funding.close(input.roundId, input.seq);
+    return { total: String(t.total), backers: t.backers };
+  }
+
+  /** The operator's up-front share, held while the round is still `opening`. */
+  async placeOperatorPledge(input: OperatorPledgeInput): Promise<void> {
+    try {
+      await this.funding.setPledge(input.roundId, input.memberId, BigInt(input.amount), { allowOpening: true });
+    } catch (err) {
+      if (err instanceof PledgeRefusedError) throw ApplicationFailure.nonRetryable(err.message, err.code === 'insufficient_funds' ? RoundRejection.InsufficientFunds : RoundRejection.NotOpen);
+      throw err;
+    }
+  }
+
+  /** Captures the next page of holds into the round's account (goal met). */
+  async captureHoldsPage(input: SettleRoundPageInput): Promise<SettledRoundPage> {
+    return page(await this.funding.capturePage(input.roundId, input.currency as Currency, input.after, this.config.roundSettlePageSize));
+  }
+
+  /** Releases the next page of holds back to their members (whatever each hold account holds). */
+  async releaseHoldsPage(input: SettleRoundPageInput): Promise<SettledRoundPage> {
+    return page(await this.funding.releasePage(input.roundId, input.currency as Currency, input.after, this.config.roundSettlePageSize));
+  }
+
+  /** Refunds the next page of captures from the round's account. */
+  async refundCapturesPage(input: SettleRoundPageInput): Promise<SettledRoundPage> {
+    return page(await this.funding.refundPage(input.roundId, input.currency as Currency, input.after, this.config.roundSettlePageSize));
+  }
+
+  /**
+   * Creates the bought asset's ownership table from what each backer put in (captured), unless
+   * the asset already has owners: a round never replaces an ownership table.
+   */
+  async assignOwnershipFromPledges(input: AssignRoundOwnershipInput): Promise<{ assigned: boolean; reason: string | null }> {
+    const asset = await this.ds.getRepository(AssetEntity).findOneByOrFail({ id: input.assetId });
+    const lines = fundedShareTable(await this.funding.contributions(input.roundId), asset.totalParts, input.operator ?? undefined);
+    const outcome = await this.ownership.createTableForRound(input.assetId, lines);
+    if (outcome === 'already-owned') {
+      const reason = `the ownership of asset ${asset.name} was not created: it already has owners (settle the backers' parts with the coordinator)`;
+      log.warn(reason, { roundId: input.roundId, assetId: input.assetId });
+      return { assigned: false, reason };
+    }
+    log.info('ownership created from funding round', { roundId: input.roundId, assetId: input.assetId, owners: lines.length });
+    return { assigned: true, reason: null };
+  }
+
+  /**
+   * Queues one of the round's emails for a whole audience, rendered per member and inserted in
+   * chunks (one heartbeat per chunk): thousands of members take one activity, and a retry queues
+   * nothing twice (one outbox key per round, kind and member).
+   */
+  async queueRoundMail(input: QueueRoundMailInput): Promise<number> {
+    const round = await this.ds.getRepository(FundingRoundEntity).findOneByOrFail({ id: input.roundId });
+    const project = await this.ds.getRepository(ProjectEntity).findOneByOrFail({ id: round.projectId });
+    const currency = round.currency as Currency;
+    const live = round.status === 'open' ? await this.funding.liveTally(round.id) : { total: round.total, backers: round.backers };
+    const audience: Record<QueueRoundMailInput['audience'], string> = {
+      members: `SELECT m.id, m.name, m.email, p.amount::text AS pledged FROM members m LEFT JOIN funding_pledges p ON p.round_id = $1 AND p.member_id = m.id WHERE m.status = 'active'`,
+      'not-pledged': `SELECT m.id, m.name, m.email, NULL AS pledged FROM members m WHERE m.status = 'active' AND NOT EXISTS (SELECT 1 FROM funding_pledges p WHERE p.round_id = $1 AND p.member_id = m.id AND p.amount > 0)`,
+      backers: `SELECT m.id, m.name, m.email, p.amount::text AS pledged FROM funding_pledges p JOIN members m ON m.id = p.member_id WHERE p.round_id = $1 AND p.amount > 0`,
+    };
+    const linkUntil = input.kind === 'opened' || input.kind === 'reminder' ? round.deadline : new Date(Date.now() + 7 * 86_400_000);
+    let queued = 0;
+    for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
+      const rows = (await this.ds.query(`SELECT * FROM (${audience[input.audience]}) a WHERE a.id > $2 ORDER BY a.id LIMIT $3`, [round.id, after, MAIL_CHUNK])) as Array<{
+        id: string;
+        name: string;
+        email: string;
+        pledged: string | null;
+      }>;
+      if (rows.length === 0) break;
+      queued += await this.outbox.enqueueMany(
+        rows.map((m) => ({
+          key: `round:${round.id}:${input.kind}:${m.id}`,
+          to: m.email,
+          ...renderRoundMail({
+            kind: input.kind,
+            memberName: m.name,
+            projectName: project.name,
+            goal: formatMoney(round.goal, currency),
+            total: formatMoney(live.total, currency),
+            deadline: round.deadline,
+            minPledge: formatMoney(round.minPledge, currency),
+            reason: round.reason,
+            // Signs the member in on the round's page: until the deadline while it is open, a week for the result.
+            link: this.links.page(m.id, `/rounds/${round.id}`, linkUntil),
+            pledged: m.pledged && BigInt(m.pledged) > 0n ? formatMoney(BigInt(m.pledged), currency) : null,
+          }),
+        })),
+      );
+      after = rows[rows.length - 1].id;
+      heartbeat(after);
+    }
+    log.info('round mail queued', { roundId: round.id, kind: input.kind, audience: input.audience, queued });
+    return queued;
+  }
+
+  // ---- Rounds started before pledges moved to PostgreSQL (legacy.ts): unchanged behaviour. ----
 
   /**
    * Changes a member's hold by `delta` (member account ⇄ round escrow) and, in the same database
@@ -106,13 +241,18 @@ export class FundingActivities {
       asset.totalParts,
       input.operator ?? undefined,
     );
-    await this.ownership.replaceTable(input.assetId, lines);
-    log.info('ownership created from funding round', { roundId: input.roundId, assetId: input.assetId, owners: lines.length });
+    // Never over an existing table (it is logged, and the round still finishes).
+    const outcome = await this.ownership.createTableForRound(input.assetId, lines);
+    log.info(outcome === 'created' ? 'ownership created from funding round' : 'ownership NOT created: the asset already has owners', { roundId: input.roundId, assetId: input.assetId, owners: lines.length });
   }
 
   /** Projects the round's status (the pledges are projected by moveHold as they change). */
   async recordRound(input: RecordRoundInput): Promise<void> {
-    await this.ds.getRepository(FundingRoundEntity).update({ id: input.roundId }, { status: input.status, reason: input.reason, total: BigInt(input.total), backers: input.backers });
+    // No sequence in these runs' inputs: at least a late retry never moves a finished round back.
+    await this.ds.query(
+      `UPDATE funding_rounds SET status = $2, reason = $3, total = $4, backers = $5, updated_at = now() WHERE id = $1 AND status NOT IN ('funded', 'failed', 'cancelled')`,
+      [input.roundId, input.status, input.reason, input.total, input.backers],
+    );
   }
 
   /** The members told about a round: every active member, in id order. */
@@ -136,7 +276,8 @@ export class FundingActivities {
       deadline: round.deadline,
       minPledge: formatMoney(round.minPledge, currency),
       reason: round.reason,
-      publicUrl: `${this.config.publicUrl}/public/rounds/${round.id}`,
+      // Signs the member in on the round's page: until the deadline while it is open, a week for the result.
+      link: this.links.page(member.id, `/rounds/${round.id}`, input.kind === 'opened' || input.kind === 'reminder' ? round.deadline : new Date(Date.now() + 7 * 86_400_000)),
       pledged: pledge ? formatMoney(pledge.amount, currency) : null,
     });
     return this.outbox.enqueue({ key: `round:${round.id}:${input.kind}:${member.id}`, to: member.email, ...mail });

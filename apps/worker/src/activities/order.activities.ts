@@ -21,8 +21,8 @@ import {
   QueueOrderMailInput,
 } from '@app/contracts';
 import { AssetEntity, insertJobRow, MemberEntity, OutputPlanEntity, uuidFromKey } from '@app/db';
-import { DEFAULT_WINDOW, quarterWindow, zonedTime } from '@app/domain';
-import { escapeHtml, formatDeadline, KeyedMail, MailOutbox } from '@app/mail';
+import { DEFAULT_WINDOW, outputEntitlements, percentText, quarterWindow, zonedTime } from '@app/domain';
+import { escapeHtml, formatDeadline, KeyedMail, MailOutbox, MemberLinks, renderOrderMail } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
 import { allocate } from '../../../../workflows/output-orders/allocate';
 
@@ -55,6 +55,7 @@ export class OrderActivities {
     private readonly webhooks: WebhookSender,
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly links: MemberLinks,
   ) {}
 
   private async asset(assetId: string): Promise<AssetEntity> {
@@ -199,14 +200,28 @@ export class OrderActivities {
   }
 
   /**
-   * Queues one kind of order mail for every owner it concerns (`opened`: every owner; `reminder`:
-   * those with neither an order nor a standing order, while the window is open), 500 at a time,
-   * heartbeating the last owner done so a retry resumes there (the outbox key makes overlap harmless).
+   * Queues one kind of order mail for every owner it concerns (`opened` and `allocated`: every
+   * owner of the quarter; `reminder`: those with neither an order nor a standing order, while the
+   * window is open), 500 at a time, heartbeating the last owner done so a retry resumes there
+   * (the outbox key makes overlap harmless). Shares are the quarter's rows' weights (as the
+   * window opened, the ones the plan used); `allocated` waits for the plan.
    */
   async queueOrderMail(input: QueueOrderMailInput): Promise<{ queued: number }> {
     const a = await this.asset(input.assetId);
     const plan = await this.ds.getRepository(OutputPlanEntity).findOneBy({ assetId: a.id, quarter: input.quarter });
-    if (!plan || (input.kind === 'reminder' && plan.status !== 'open')) return { queued: 0 };
+    if (!plan || (input.kind === 'reminder' && plan.status !== 'open') || (input.kind === 'allocated' && !plan.plan)) return { queued: 0 };
+    const weights = (
+      (await this.ds.query(`SELECT member_id, weight::text AS weight FROM output_orders WHERE asset_id = $1 AND quarter = $2`, [a.id, input.quarter])) as Array<{
+        member_id: string;
+        weight: string;
+      }>
+    ).map((o) => ({ memberId: o.member_id, weight: BigInt(o.weight) }));
+    const parts = new Map(weights.map((w) => [w.memberId, w.weight]));
+    const total = weights.reduce((t, w) => t + w.weight, 0n);
+    const capacity = plan.plan?.capacity ?? plan.capacity ?? a.quarterlyCapacity ?? 0;
+    const entitled = outputEntitlements(capacity, weights);
+    const planned = new Map<string, PlanLine[]>();
+    for (const l of plan.plan?.lines ?? []) planned.set(l.memberId, [...(planned.get(l.memberId) ?? []), l]);
     const ctx = Context.current();
     let after = (ctx.info.heartbeatDetails as { after?: string } | undefined)?.after ?? null;
     let queued = 0;
@@ -219,7 +234,18 @@ export class OrderActivities {
         [a.id, input.quarter, after, CHUNK, input.kind === 'reminder'],
       )) as Array<{ member_id: string; name: string; email: string }>;
       if (owners.length === 0) break;
-      const mails: KeyedMail[] = owners.map((o) => ({ key: `order:${a.id}:${input.quarter}:${input.kind}:${o.member_id}`, to: o.email, ...this.orderMail(a, plan, input.quarter, input.kind, o.name) }));
+      const mails: KeyedMail[] = owners.map((o) => ({
+        key: `order:${a.id}:${input.quarter}:${input.kind}:${o.member_id}`,
+        to: o.email,
+        ...this.orderMail(
+          a,
+          plan,
+          input.kind,
+          { id: o.member_id, name: o.name },
+          { parts: parts.get(o.member_id) ?? 0n, total, entitled: entitled[o.member_id] ?? 0, capacity },
+          planned.get(o.member_id) ?? [],
+        ),
+      }));
       queued += await this.outbox.enqueueMany(mails);
       after = owners[owners.length - 1].member_id;
       ctx.heartbeat({ after });
@@ -386,32 +412,63 @@ export class OrderActivities {
     }
   }
 
-  /** An owner's order mail: the window opened, or closes soon; what can be ordered and how. */
-  private orderMail(a: AssetEntity, plan: OutputPlanEntity, quarter: string, kind: 'opened' | 'reminder', name: string): { subject: string; text: string; html: string } {
+  /**
+   * An owner's order mail: the window opened, closes soon, or (`allocated`, once the plan is made)
+   * what they get and why; each links to the asset's order page (signed, signing the owner in)
+   * and names the asset and its products. `share` is the owner's output share in words.
+   */
+  private orderMail(
+    a: AssetEntity,
+    plan: OutputPlanEntity,
+    kind: 'opened' | 'reminder' | 'allocated',
+    member: { id: string; name: string },
+    share: { parts: bigint; total: bigint; entitled: number; capacity: number },
+    planned: PlanLine[],
+  ): { subject: string; text: string; html: string } {
     const closes = `${formatDeadline(plan.windowClosesAt)} (${plan.windowClosesAt.toLocaleString('en-GB', { timeZone: a.timeZone, dateStyle: 'medium', timeStyle: 'short' })} ${a.timeZone})`;
-    const products = a.outputCatalogue.map((p) => `  - ${p.id}: ${p.name}, per ${p.unit} (${p.capacityPerUnit} ${a.capacityUnit ?? 'units'} of capacity, ready ${p.leadTimeDays} days into the quarter)`).join('\n');
-    const subject = kind === 'opened' ? `Order now: what "${a.name}" grows for you in ${quarter}` : `Reminder: order for "${a.name}", ${quarter}, closes soon`;
-    const text =
-      `Hello ${name},\n\n` +
-      (kind === 'reminder' ? 'You have not ordered yet. ' : '') +
-      `The order window for ${quarter} of "${a.name}" is open until ${closes}. As a co-owner you are entitled to your output share of its ${a.quarterlyCapacity ?? 0} ${a.capacityUnit ?? 'units'}; what others leave unused is shared among those who ask for more.\n\n` +
-      `Products:\n${products}\n\n` +
-      `Order with your member token: POST ${this.config.publicUrl}/members/me/assets/${a.id}/orders {"lines":[{"productId":"…","quantity":…}],"standing":true|false}\n` +
-      `("standing": keep this order for later quarters when you do not order again).\n`;
-    return { subject, text, html: `<pre style="font-family: system-ui, sans-serif; white-space: pre-wrap">${escapeHtml(text)}</pre>` };
+    const unit = a.capacityUnit ?? 'units';
+    // The catalogue as the window opened (orders in the database), else the asset's.
+    const catalogue = plan.catalogue ?? a.outputCatalogue;
+    const product = (id: string) => catalogue.find((p) => p.id === id);
+    return renderOrderMail({
+      kind,
+      memberName: member.name,
+      assetName: a.name,
+      quarter: plan.quarter,
+      closes,
+      capacity: share.capacity,
+      capacityUnit: unit,
+      share: `${percentText(share.parts, share.total)} = ${share.entitled} ${unit} of ${share.capacity} ${unit}`,
+      products: catalogue.map((p) => ({ name: p.name, unit: p.unit, capacityPerUnit: p.capacityPerUnit, leadTimeDays: p.leadTimeDays })),
+      allocation: planned.map((l) => ({ name: product(l.productId)?.name ?? l.productId, unit: product(l.productId)?.unit ?? '', requested: l.requested, granted: l.granted })),
+      // Until the window closes; the allocation's link for two weeks.
+      link: this.links.page(member.id, `/assets/${a.id}/orders`, kind === 'allocated' ? new Date(Date.now() + 14 * DAY) : plan.windowClosesAt),
+    });
   }
 
-  /** (Runs that kept orders in the workflow.) The window opened, or closes soon: tells an owner what can be ordered and how. */
-  async sendOrderMail(input: { assetId: string; quarter: string; memberId: string; kind: 'opened' | 'reminder' }): Promise<void> {
+  /**
+   * (Runs that kept orders in the workflow.) Tells an owner that the window opened, that it
+   * closes soon, or (`allocated`, once the plan is made) what they get and why.
+   */
+  async sendOrderMail(input: { assetId: string; quarter: string; memberId: string; kind: 'opened' | 'reminder' | 'allocated' }): Promise<void> {
     const a = await this.asset(input.assetId);
     const m = await this.ds.getRepository(MemberEntity).findOneBy({ id: input.memberId });
     const plan = await this.ds.getRepository(OutputPlanEntity).findOneBy({ assetId: a.id, quarter: input.quarter });
     if (!m || !plan) return;
-    const mail = this.orderMail(a, plan, input.quarter, input.kind, m.name);
-    await this.outbox.enqueue({
-      key: `order:${a.id}:${input.quarter}:${input.kind}:${m.id}`,
-      to: m.email,
-      ...mail,
-    });
+    const owners: Array<{ member_id: string; output_parts: string }> = await this.ds.query(
+      `SELECT s.member_id, s.output_parts::text FROM asset_shares s JOIN members m ON m.id = s.member_id AND m.status = 'active'
+        WHERE s.asset_id = $1 AND s.output_parts > 0 ORDER BY s.member_id`,
+      [a.id],
+    );
+    const weights = owners.map((o) => ({ memberId: o.member_id, weight: BigInt(o.output_parts) }));
+    const capacity = plan.plan?.capacity ?? a.quarterlyCapacity ?? 0;
+    const share = {
+      parts: weights.find((w) => w.memberId === m.id)?.weight ?? 0n,
+      total: weights.reduce((t, w) => t + w.weight, 0n),
+      entitled: outputEntitlements(capacity, weights)[m.id] ?? 0,
+      capacity,
+    };
+    const mail = this.orderMail(a, plan, input.kind, m, share, (plan.plan?.lines ?? []).filter((l) => l.memberId === m.id));
+    await this.outbox.enqueue({ key: `order:${a.id}:${input.quarter}:${input.kind}:${m.id}`, to: m.email, ...mail });
   }
 }

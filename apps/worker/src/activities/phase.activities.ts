@@ -104,7 +104,7 @@ export class PhaseActivities {
    */
   async discardPhaseRows(input: { roundIds: string[]; jobIds: string[] }): Promise<void> {
     if (input.roundIds.length) {
-      await this.ds.query(`UPDATE funding_rounds SET status = 'cancelled', reason = 'cancelled with its phase before it opened', updated_at = now() WHERE id = ANY($1) AND status = 'open' AND total = 0`, [input.roundIds]);
+      await this.ds.query(`UPDATE funding_rounds SET status = 'cancelled', reason = 'cancelled with its phase before it opened', updated_at = now() WHERE id = ANY($1) AND status IN ('opening', 'open') AND total = 0`, [input.roundIds]);
     }
     if (input.jobIds.length) {
       await this.ds.query(`UPDATE jobs SET status = 'cancelled', updated_at = now() WHERE id = ANY($1) AND status = 'searching' AND record_seq = 0`, [input.jobIds]);

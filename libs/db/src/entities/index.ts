@@ -1,6 +1,6 @@
 import { AssetEntity, AssetMovementEntity, AssetShareEntity, ShareTransferEntity } from './asset.entity';
 import { DecisionEntity, DecisionVoterEntity } from './decision.entity';
-import { FundingPledgeEntity, FundingRoundEntity } from './funding-round.entity';
+import { FundingPledgeEntity, FundingRoundEntity, FundingRoundTallyEntity } from './funding-round.entity';
 import { LedgerAccountEntity, LedgerEntryEntity, LedgerTransactionEntity } from './ledger.entity';
 import { LocationEntity } from './location.entity';
 import { MailOutboxEntity } from './mail-outbox.entity';
@@ -10,10 +10,11 @@ import { NodeEntity } from './node.entity';
 import { ProjectEntity } from './project.entity';
 import { ProjectEventEntity } from './project-event.entity';
 import { RequestKeyEntity } from './request-key.entity';
-import { JobEntity } from './job.entity';
+import { JobEntity, JobOfferEntity } from './job.entity';
 import { NodeTokenEntity } from './node-token.entity';
 import { OutputOrderEntity, OutputPlanEntity } from './output-plan.entity';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
+import { SignInRequestEntity, UsedLinkEntity, WebSessionEntity } from './web-session.entity';
 import { ProjectOutputEntity, ProjectPhaseEntity, ProjectPhaseEventEntity, ProjectPhasePlanEntity } from './project-phase.entity';
 
 export * from './asset.entity';
@@ -30,6 +31,7 @@ export * from './location.entity';
 export * from './member.entity';
 export * from './node.entity';
 export * from './project-phase.entity';
+export * from './web-session.entity';
 export { ProjectEntity, ProjectEventEntity, RequestKeyEntity };
 export const ENTITIES = [
   ProjectEntity,
@@ -51,8 +53,10 @@ export const ENTITIES = [
   MailOutboxEntity,
   FundingRoundEntity,
   FundingPledgeEntity,
+  FundingRoundTallyEntity,
   WebhookAttemptEntity,
   JobEntity,
+  JobOfferEntity,
   NodeTokenEntity,
   OutputPlanEntity,
   OutputOrderEntity,
@@ -60,4 +64,7 @@ export const ENTITIES = [
   ProjectPhaseEntity,
   ProjectPhaseEventEntity,
   ProjectOutputEntity,
+  WebSessionEntity,
+  UsedLinkEntity,
+  SignInRequestEntity,
 ];

@@ -1,9 +1,10 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { JobOffer, JobStatus, JobView } from '@app/contracts';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation, UpdateDateColumn } from 'typeorm';
+import type { JobOffer, JobProgress, JobStatus, JobView } from '@app/contracts';
 
 /**
  * Read model of a job. Created by the API (or, for the rest of a partial counter-offer, by the
- * job workflow); after that written only by the job workflow's `recordJob` activity.
+ * job workflow); after that written by the job workflow's `recordJob` activity, except `progress`,
+ * which the node API writes (a node may report as often as it likes: not one workflow message each).
  */
 @Entity({ name: 'jobs' })
 @Index('ix_jobs_demand', ['demandType', 'demandId'])
@@ -31,9 +32,14 @@ export class JobEntity {
   @Index('ix_jobs_node')
   @Column({ name: 'node_id', type: 'uuid', nullable: true })
   nodeId!: string | null;
+  /** The latest offers (the workflow's window; the last is the current one). Every offer: `job_offers`. */
   @Column({ type: 'jsonb', default: () => "'[]'" }) offers!: JobOffer[];
+  /** Offers made over the job's life. */
+  @Column({ name: 'offer_count', type: 'int', default: 0 }) offerCount!: number;
+  /** Every run (the workflow keeps the latest few; older ones stay here). */
   @Column({ type: 'jsonb', default: () => "'[]'" }) runs!: JobView['runs'];
-  @Column({ type: 'jsonb', nullable: true }) progress!: JobView['progress'];
+  /** The latest progress report of the current run (written by the node API; cleared by a new offer). */
+  @Column({ type: 'jsonb', nullable: true }) progress!: JobProgress | null;
   @Column({ name: 'first_offered_at', type: 'timestamptz', nullable: true }) firstOfferedAt!: Date | null;
   @Column({ name: 'accepted_at', type: 'timestamptz', nullable: true }) acceptedAt!: Date | null;
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true }) completedAt!: Date | null;
@@ -43,4 +49,23 @@ export class JobEntity {
   @Column({ name: 'created_by', type: 'varchar', length: 100 }) createdBy!: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+}
+
+/** Every offer of a job, in order (the job row and the workflow keep only the latest). */
+@Entity({ name: 'job_offers' })
+@Index('ux_job_offers_job_n', ['jobId', 'n'], { unique: true })
+export class JobOfferEntity {
+  /** `<jobId>:<n>`, as in the offer webhook. */
+  @PrimaryColumn({ name: 'offer_id', type: 'varchar', length: 64 }) offerId!: string;
+  @Column({ name: 'job_id', type: 'uuid' }) jobId!: string;
+  @ManyToOne(() => JobEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'job_id', foreignKeyConstraintName: 'fk_job_offers_job' })
+  job?: Relation<JobEntity>;
+  /** 1 for the first offer of the job. */
+  @Column({ type: 'int' }) n!: number;
+  @Column({ name: 'node_id', type: 'uuid' }) nodeId!: string;
+  @Column({ name: 'offered_at', type: 'timestamptz' }) offeredAt!: Date;
+  @Column({ type: 'varchar', length: 16, nullable: true }) answer!: JobOffer['answer'];
+  @Column({ type: 'text', nullable: true }) reason!: string | null;
+  @Column({ name: 'answered_at', type: 'timestamptz', nullable: true }) answeredAt!: Date | null;
 }

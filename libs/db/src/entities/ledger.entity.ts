@@ -6,16 +6,22 @@ import { bigintColumn } from './columns';
 export const NETWORK_OWNER_ID = '00000000-0000-0000-0000-000000000000';
 
 /**
- * A ledger account. Member, project, organiser and round accounts belong to an owner (owner_id);
- * escrow and external accounts are network-wide (owner_id = NETWORK_OWNER_ID). One account per
- * owner, kind and currency. Balances are derived from entries, never stored.
+ * A ledger account. Member, project, organiser, round and escrow accounts belong to an owner
+ * (owner_id: the member, project or round); the external world is network-wide (owner_id =
+ * NETWORK_OWNER_ID). A `hold` account is a member's money held for one round: owner the member,
+ * scope the round. One account per kind, owner, currency and scope (the unique index, with NULLS
+ * NOT DISTINCT, is written by hand in the migration). Balances are derived from entries, never stored.
  */
 @Entity({ name: 'ledger_accounts' })
-@Index('uq_ledger_accounts_owner_kind_currency', ['kind', 'ownerId', 'currency'], { unique: true })
+@Index('uq_ledger_accounts_owner_kind_currency_scope', { synchronize: false })
 export class LedgerAccountEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ type: 'varchar', length: 16 }) kind!: AccountKind;
   @Column({ name: 'owner_id', type: 'uuid' }) ownerId!: string;
+  /** What the account is for, when an owner has several of a kind (a hold: the round). */
+  @Index('ix_ledger_accounts_scope')
+  @Column({ name: 'scope_id', type: 'uuid', nullable: true })
+  scopeId!: string | null;
   @Column({ type: 'char', length: 3 }) currency!: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

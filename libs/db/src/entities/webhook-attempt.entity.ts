@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type WebhookOutcome = 'delivered' | 'retry' | 'rejected' | 'gone' | 'blocked';
+/** `skipped`: not sent, because what it announced was no longer current (e.g. an offer that closed). */
+export type WebhookOutcome = 'delivered' | 'retry' | 'rejected' | 'gone' | 'blocked' | 'skipped';
 
 /** One HTTP attempt to deliver one event to one node: what a node's operator needs to debug it. */
 @Entity({ name: 'webhook_attempts' })

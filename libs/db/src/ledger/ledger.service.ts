@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { AccountKind, AccountState, assertPostable, Currency, EntryDraft, LedgerError } from '@app/domain';
 import { LedgerAccountEntity, LedgerEntryEntity, LedgerTransactionEntity, NETWORK_OWNER_ID } from '../entities/ledger.entity';
 import { IdempotencyConflictError, RecordNotFoundError, requestHash } from '../hash';
@@ -25,11 +25,11 @@ export interface PostingResult {
 /**
  * The double-entry ledger. Every posting is one database transaction that
  *   1. claims its idempotency key (a concurrent request with the same key waits, then replays),
- *   2. locks the accounts it touches in a fixed order (no deadlocks between postings),
+ *   2. locks the accounts it pays from in a fixed order (no deadlocks between postings),
  *   3. derives their balances from the entries and checks the rules (balanced, same currency,
- *      no non-external account below zero),
+ *      no non-external account below zero; an account that only receives cannot break them),
  *   4. writes the entries.
- * Used by the API and, later, by activities (funding holds, captures, payouts).
+ * Used by the API and by activities (funding holds, captures, payouts).
  */
 /** The refusal stored for a key, thrown again to a retry. */
 export function replayedRejection(code: string | null, message: string | null): LedgerError {
@@ -43,15 +43,43 @@ export function replayedRejection(code: string | null, message: string | null): 
 export class LedgerService {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  /** The account of an owner for a kind and currency, created on first use. */
-  async account(kind: AccountKind, ownerId: string | null, currency: Currency, m: EntityManager = this.ds.manager): Promise<LedgerAccountEntity> {
+  /**
+   * The account of an owner for a kind and currency (and a scope: a hold's round), created on
+   * first use.
+   */
+  async account(kind: AccountKind, ownerId: string | null, currency: Currency, m: EntityManager = this.ds.manager, scopeId: string | null = null): Promise<LedgerAccountEntity> {
     const owner = ownerId ?? NETWORK_OWNER_ID;
+    const found = (await m.query(`SELECT id, created_at FROM ledger_accounts WHERE kind = $1 AND owner_id = $2 AND currency = $3 AND scope_id IS NOT DISTINCT FROM $4`, [
+      kind,
+      owner,
+      currency,
+      scopeId,
+    ])) as Array<{ id: string; created_at: Date }>;
+    if (found.length === 1) return Object.assign(new LedgerAccountEntity(), { id: found[0].id, kind, ownerId: owner, currency, scopeId, createdAt: found[0].created_at });
+    const rows = (await m.query(
+      `INSERT INTO ledger_accounts (kind, owner_id, currency, scope_id) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (kind, owner_id, currency, scope_id) DO NOTHING
+       RETURNING id, kind, owner_id, currency, scope_id, created_at`,
+      [kind, owner, currency, scopeId],
+    )) as Array<{ id: string; created_at: Date }>;
+    if (rows.length === 1) return Object.assign(new LedgerAccountEntity(), { id: rows[0].id, kind, ownerId: owner, currency, scopeId, createdAt: rows[0].created_at });
+    return m.findOneByOrFail(LedgerAccountEntity, { kind, ownerId: owner, currency, scopeId: scopeId ?? IsNull() });
+  }
+
+  /** The accounts of many owners of one kind and currency (no scope), created on first use: owner id → account id. */
+  async accounts(kind: AccountKind, ownerIds: string[], currency: Currency, m: EntityManager = this.ds.manager): Promise<Map<string, string>> {
+    const owners = [...new Set(ownerIds)].sort();
     await m.query(
-      `INSERT INTO ledger_accounts (kind, owner_id, currency) VALUES ($1, $2, $3)
-       ON CONFLICT (kind, owner_id, currency) DO NOTHING`,
-      [kind, owner, currency],
+      `INSERT INTO ledger_accounts (kind, owner_id, currency) SELECT $1, o, $3 FROM unnest($2::uuid[]) AS o
+       ON CONFLICT (kind, owner_id, currency, scope_id) DO NOTHING`,
+      [kind, owners, currency],
     );
-    return m.findOneByOrFail(LedgerAccountEntity, { kind, ownerId: owner, currency });
+    const rows = (await m.query(`SELECT id, owner_id FROM ledger_accounts WHERE kind = $1 AND owner_id = ANY($2::uuid[]) AND currency = $3 AND scope_id IS NULL`, [
+      kind,
+      owners,
+      currency,
+    ])) as Array<{ id: string; owner_id: string }>;
+    return new Map(rows.map((r) => [r.owner_id, r.id]));
   }
 
   /**
@@ -68,13 +96,13 @@ export class LedgerService {
 
   private async postIn(m: EntityManager, req: PostingRequest): Promise<PostingResult | LedgerError> {
     const hash = requestHash({ kind: req.kind, currency: req.currency, entries: req.entries, memo: req.memo ?? null, ref: req.externalReference ?? null });
-    const claimed: Array<{ id: string }> = await m.query(
+    const claimed = (await m.query(
       `INSERT INTO ledger_transactions (idempotency_key, request_hash, kind, currency, memo, external_reference)
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING id`,
+       RETURNING id, created_at`,
       [req.idempotencyKey, hash, req.kind, req.currency, req.memo ?? null, req.externalReference ?? null],
-    );
+    )) as Array<{ id: string; created_at: Date }>;
     if (claimed.length === 0) {
       // A concurrent request with this key waited on the insert above until the first one committed.
       const existing = await m.findOneByOrFail(LedgerTransactionEntity, { idempotencyKey: req.idempotencyKey });
@@ -83,20 +111,25 @@ export class LedgerService {
       return { transaction: existing, entries: await m.find(LedgerEntryEntity, { where: { transactionId: existing.id }, order: { id: 'ASC' } }), replayed: true };
     }
     const transactionId = claimed[0].id;
-    const ids = [...new Set(req.entries.map((e) => e.accountId))].sort();
-    const locked: Array<{ id: string; kind: AccountKind; currency: Currency }> = await m.query(
-      `SELECT id, kind, currency FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-      [ids],
-    );
-    const missing = ids.find((id) => !locked.some((a) => a.id === id));
+    // Only an account that pays (a negative entry) can break a rule: it alone is locked (in id
+    // order, so postings never deadlock) and has its balance summed, after the lock. An account
+    // that only receives is neither locked nor summed: many postings into one account (a round's
+    // captures, a project's income) never queue behind each other, and its rule cannot break
+    // (balances are derived from committed entries, so a concurrent credit can only make a later
+    // check stricter). NO KEY UPDATE: a posting into a locked account (its entry's foreign-key
+    // check takes KEY SHARE on the account row) does not wait for the payer's lock either.
+    const ids = [...new Set(req.entries.map((e) => e.accountId))];
+    const paying = [...new Set(req.entries.filter((e) => e.amount < 0n).map((e) => e.accountId))].sort();
+    if (paying.length) await m.query(`SELECT 1 FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [paying]);
+    const known = (await m.query(
+      `SELECT a.id, a.kind, a.currency,
+              CASE WHEN a.id = ANY($2::uuid[]) THEN (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e WHERE e.account_id = a.id) ELSE 0 END::text AS balance
+         FROM ledger_accounts a WHERE a.id = ANY($1::uuid[])`,
+      [ids, paying],
+    )) as Array<{ id: string; kind: AccountKind; currency: Currency; balance: string }>;
+    const missing = ids.find((id) => !known.some((a) => a.id === id));
     if (missing) throw new RecordNotFoundError('ledger account', missing);
-    const sums: Array<{ account_id: string; balance: string }> = await m.query(
-      `SELECT account_id, SUM(amount)::text AS balance FROM ledger_entries WHERE account_id = ANY($1::uuid[]) GROUP BY account_id`,
-      [ids],
-    );
-    const accounts = new Map<string, AccountState>(
-      locked.map((a) => [a.id, { ...a, balance: BigInt(sums.find((s) => s.account_id === a.id)?.balance ?? '0') }]),
-    );
+    const accounts = new Map<string, AccountState>(known.map((a) => [a.id, { id: a.id, kind: a.kind, currency: a.currency, balance: BigInt(a.balance) }]));
     try {
       assertPostable(req.entries, accounts, req.currency);
     } catch (err) {
@@ -104,9 +137,27 @@ export class LedgerService {
       await m.update(LedgerTransactionEntity, { id: transactionId }, { status: 'rejected', errorCode: err.code, errorMessage: err.message });
       return err;
     }
-    const entries = req.entries.map((e) => m.create(LedgerEntryEntity, { transactionId, accountId: e.accountId, amount: e.amount }));
-    await m.save(entries);
-    return { transaction: await m.findOneByOrFail(LedgerTransactionEntity, { id: transactionId }), entries, replayed: false };
+    const params: unknown[] = [transactionId];
+    const values = req.entries.map((e) => {
+      params.push(e.accountId, String(e.amount));
+      return `($1, $${params.length - 1}, $${params.length})`;
+    });
+    const inserted = (await m.query(`INSERT INTO ledger_entries (transaction_id, account_id, amount) VALUES ${values.join(', ')} RETURNING id`, params)) as Array<{ id: string }>;
+    const entries = req.entries.map((e, i) => Object.assign(new LedgerEntryEntity(), { id: String(inserted[i].id), transactionId, accountId: e.accountId, amount: e.amount }));
+    const transaction = Object.assign(new LedgerTransactionEntity(), {
+      id: transactionId,
+      idempotencyKey: req.idempotencyKey,
+      requestHash: hash,
+      kind: req.kind,
+      currency: req.currency,
+      memo: req.memo ?? null,
+      status: 'posted' as const,
+      errorCode: null,
+      errorMessage: null,
+      externalReference: req.externalReference ?? null,
+      createdAt: claimed[0].created_at,
+    });
+    return { transaction, entries, replayed: false };
   }
 
   /** Balance of one account, derived from its entries. */

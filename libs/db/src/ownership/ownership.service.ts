@@ -59,10 +59,15 @@ export class OwnershipService {
     if (missing) throw new RecordNotFoundError('member', missing);
   }
 
-  /** Replaces the whole table (registration of existing co-ownership; the funding issue creates it from pledges). */
+  /**
+   * Replaces the whole table (registration of existing co-ownership). Refused while a funding
+   * round is buying the asset: its backers' table is created when it pays out.
+   */
   async replaceTable(assetId: string, lines: ShareLine[], m?: EntityManager): Promise<AssetShareEntity[]> {
     const run = async (tx: EntityManager) => {
       const asset = await this.lockAsset(tx, assetId);
+      const [buying] = (await tx.query(`SELECT id FROM funding_rounds WHERE asset_id = $1 AND status NOT IN ('funded', 'failed', 'cancelled') LIMIT 1`, [assetId])) as Array<{ id: string }>;
+      if (buying) throw new ShareError('asset_being_funded', `a funding round (${buying.id}) is buying this asset; its ownership is created from the pledges when it pays out`);
       assertWhole(lines, asset.totalParts);
       await this.assertMembers(tx, lines.map((l) => l.memberId));
       await tx.delete(AssetShareEntity, { assetId });
@@ -70,6 +75,26 @@ export class OwnershipService {
       return this.table(assetId, tx);
     };
     return m ? run(m) : this.ds.transaction(run);
+  }
+
+  /**
+   * Creates the table of an asset bought by a funding round, only if the asset has no owners yet:
+   * it never replaces one. The same table again (a retried activity) is `created`; another table
+   * already there is `already-owned`, and nothing changes.
+   */
+  async createTableForRound(assetId: string, lines: ShareLine[]): Promise<'created' | 'already-owned'> {
+    return this.ds.transaction(async (tx) => {
+      const asset = await this.lockAsset(tx, assetId);
+      const current = (await this.table(assetId, tx)).map(toLine);
+      if (current.length > 0) {
+        const key = (ls: ShareLine[]) => JSON.stringify([...ls].sort((a, b) => a.memberId.localeCompare(b.memberId)).map((l) => [l.memberId, String(l.parts), String(l.outputParts)]));
+        return key(current) === key(lines) ? 'created' : 'already-owned';
+      }
+      assertWhole(lines, asset.totalParts);
+      await this.assertMembers(tx, lines.map((l) => l.memberId));
+      await tx.insert(AssetShareEntity, lines.map((l) => ({ assetId, ...l })));
+      return 'created';
+    });
   }
 
   /**

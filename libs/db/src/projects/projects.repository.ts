@@ -20,7 +20,8 @@ export const PROJECT_FUNDERS_SQL = `
   UNION
   SELECT p.member_id, r.currency
     FROM funding_pledges p
-    JOIN funding_rounds r ON r.id = p.round_id AND r.status = 'funded' AND r.project_id = $1`;
+    JOIN funding_rounds r ON r.id = p.round_id AND r.status = 'funded' AND r.project_id = $1
+   WHERE p.amount > 0`;
 
 export interface NewProject {
   id: string;

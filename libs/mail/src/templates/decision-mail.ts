@@ -9,7 +9,7 @@ export interface DecisionMailData {
   context: Array<{ label: string; value: string }>;
   options: DecisionOption[];
   deadline: Date;
-  /** The member's signed link (prompt and reminder). */
+  /** The member's signed link: to answer (prompt and reminder), to see the result (outcome). */
   link?: string;
   outcome?: DecisionOutcome | null;
   /** The member's own answer, if any (outcome mail). */
@@ -60,10 +60,10 @@ export function renderDecisionMail(d: DecisionMailData): RenderedMail {
     const own = d.ownAnswer ? `Your answer: ${d.options.find((o) => o.id === d.ownAnswer)?.label ?? d.ownAnswer}.` : 'You did not answer.';
     return {
       subject: `Result: ${d.title}`,
-      text: `Hello ${d.memberName},\n\n${d.question}\n\n${result}\n${own}\n\n${facts}\n`,
+      text: `Hello ${d.memberName},\n\n${d.question}\n\n${result}\n${own}\n\n${facts}\n${d.link ? `\nSee it: ${d.link}\n` : ''}`,
       html: layout(
         d.title,
-        html`<p>Hello ${d.memberName},</p><p>${d.question}</p><p><strong>${result}</strong><br>${own}</p>${factsHtml}`,
+        html`<p>Hello ${d.memberName},</p><p>${d.question}</p><p><strong>${result}</strong><br>${own}</p>${factsHtml}${d.link ? html`<p><a href="${d.link}">See the decision</a></p>` : ''}`,
       ).value,
     };
   }
@@ -76,7 +76,7 @@ export function renderDecisionMail(d: DecisionMailData): RenderedMail {
       `Hello ${d.memberName},\n\n` +
       (reminder ? `You have not answered yet; the decision closes ${deadline}.\n\n` : '') +
       `${d.question}\n\n${facts}\n\nOptions:\n${options}\n\n` +
-      `Answer here (this link is yours alone; it works until ${deadline}):\n${d.link}\n\n` +
+      `Answer here (the link is yours alone and signs you in; it works until ${deadline}):\n${d.link}\n\n` +
       `Your answer is final once given.\n`,
     html: layout(
       d.title,

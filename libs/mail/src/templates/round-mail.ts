@@ -11,8 +11,8 @@ export interface RoundMailData {
   deadline: Date;
   minPledge: string;
   reason: string | null;
-  /** Where to read the round (the public page of its live total). */
-  publicUrl: string;
+  /** The member's link to the round's page (live total, their pledge, the documents). */
+  link: string;
   /** The member's own pledge, if any. */
   pledged: string | null;
 }
@@ -46,12 +46,13 @@ export function renderRoundMail(d: RoundMailData): RenderedMail {
       break;
   }
   const body = lines.filter(Boolean);
+  const action = d.kind === 'opened' || d.kind === 'reminder' ? 'Pledge or change your pledge' : 'See the round';
   return {
     subject: SUBJECTS[d.kind](`"${d.projectName}"`),
-    text: `Hello ${d.memberName},\n\n${body.join('\n\n')}\n\nLive total: ${d.publicUrl}\n`,
+    text: `Hello ${d.memberName},\n\n${body.join('\n\n')}\n\n${action}: ${d.link}\n`,
     html: html`<!doctype html><html><head><meta charset="utf-8"></head>
 <body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1f2933; max-width: 36rem; margin: 0 auto; padding: 1rem">
 <p>Hello ${d.memberName},</p>${body.map((l) => html`<p>${l}</p>`)}
-<p><a href="${d.publicUrl}">See the live total</a></p></body></html>`.value,
+<p><a href="${d.link}" style="display: inline-block; background: #1d4ed8; color: #fff; padding: 0.6rem 1.2rem; border-radius: 0.3rem; text-decoration: none">${action}</a></p></body></html>`.value,
   };
 }

@@ -1,0 +1,59 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { NavLink, Outlet, useNavigate } from 'react-router';
+import { paths } from '@/config/paths';
+import { signOut, useSession } from '@/features/session/api/session';
+import { FragmentLinkGate } from '@/features/session/components/link-exchange';
+
+export function Layout() {
+  const session = useSession();
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const member = session.data?.member;
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to the content
+      </a>
+      <header className="topbar">
+        <div className="topbar-inner">
+          <NavLink className="brand" to={paths.home()}>
+            DPN
+          </NavLink>
+          <nav className="nav" aria-label="Main">
+            <NavLink to={paths.projects()}>Projects</NavLink>
+            {member ? (
+              <>
+                <NavLink to={paths.me()} end>
+                  Me
+                </NavLink>
+                <NavLink to={paths.holdings()}>Holdings</NavLink>
+                <NavLink to={paths.account()}>Account</NavLink>
+                <button
+                  type="button"
+                  onClick={() => {
+                    void signOut()
+                      .catch(() => undefined)
+                      .then(() => {
+                        qc.clear();
+                        return navigate(paths.projects());
+                      });
+                  }}
+                >
+                  Sign out
+                </button>
+              </>
+            ) : (
+              <NavLink to={paths.signIn()}>Sign in</NavLink>
+            )}
+          </nav>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <FragmentLinkGate>
+          <Outlet />
+        </FragmentLinkGate>
+      </main>
+      <footer className="site">Distributed Production Network: co-owned equipment, shared output.</footer>
+    </>
+  );
+}

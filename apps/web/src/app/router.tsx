@@ -1,0 +1,44 @@
+import { createBrowserRouter } from 'react-router';
+import { Layout } from './layout';
+import { CrashRoute } from './routes/crash';
+import { DecideRoute } from './routes/decide';
+import { HomeRoute } from './routes/home';
+import { AccountRoute } from './routes/member/account';
+import { DecisionRoute } from './routes/member/decision';
+import { HoldingsRoute } from './routes/member/holdings';
+import { MeRoute } from './routes/member/me';
+import { OrdersRoute } from './routes/member/orders';
+import { RoundRoute } from './routes/member/round';
+import { NotFoundRoute } from './routes/not-found';
+import { AssetRoute } from './routes/public/asset';
+import { ProjectRoute } from './routes/public/project';
+import { ProjectsRoute } from './routes/public/projects';
+import { SignInRoute } from './routes/signin';
+
+/**
+ * Every route of the web app: nouns people can share. Members: /me, /me/holdings, /me/account,
+ * /rounds/:id, /assets/:id/orders, /decisions/:id; everyone: /projects, /projects/:id, /assets/:id;
+ * /signin and /decide/:token (the link of decision emails). The console (/console) and the node
+ * operators' pages (/node) join here, behind their own role checks.
+ */
+export const router = createBrowserRouter([
+  {
+    element: <Layout />,
+    errorElement: <CrashRoute />,
+    children: [
+      { index: true, element: <HomeRoute /> },
+      { path: 'signin', element: <SignInRoute /> },
+      { path: 'decide/:token', element: <DecideRoute /> },
+      { path: 'me', element: <MeRoute /> },
+      { path: 'me/holdings', element: <HoldingsRoute /> },
+      { path: 'me/account', element: <AccountRoute /> },
+      { path: 'rounds/:id', element: <RoundRoute /> },
+      { path: 'decisions/:id', element: <DecisionRoute /> },
+      { path: 'assets/:id/orders', element: <OrdersRoute /> },
+      { path: 'projects', element: <ProjectsRoute /> },
+      { path: 'projects/:id', element: <ProjectRoute /> },
+      { path: 'assets/:id', element: <AssetRoute /> },
+      { path: '*', element: <NotFoundRoute /> },
+    ],
+  },
+]);

@@ -1,0 +1,79 @@
+import { Link } from 'react-router';
+import { OwnershipChart } from '@/components/ui/ownership-chart';
+import { Card, Loading, Page } from '@/components/ui/page';
+import { ProblemView } from '@/components/ui/problem-view';
+import { paths } from '@/config/paths';
+import { useHoldings } from '@/features/holdings/api/holdings';
+import { RequireMember } from '@/features/session/components/require-member';
+
+/** `/me/holdings`: what I own parts of, beside the other owners, and what it makes this quarter. */
+export function HoldingsRoute() {
+  return <RequireMember>{() => <Holdings />}</RequireMember>;
+}
+
+function Holdings() {
+  const h = useHoldings();
+  if (h.isPending) return <Loading />;
+  if (h.isError) return <ProblemView error={h.error} />;
+  return (
+    <Page title="My holdings" lead={h.data.assets.length ? 'Equipment you co-own, in undivided fractions: its output is shared by them.' : 'You do not own part of any asset yet.'}>
+      {h.data.assets.map((a) => (
+        <Card key={a.assetId} title={<Link to={paths.asset(a.assetId)}>{a.name}</Link>}>
+          <p>
+            You own <strong>{a.myPercent}</strong> ({a.myParts} of {a.totalParts} parts) and receive <strong>{a.myOutputPercent}</strong> of its output.{' '}
+            <span className="muted small">
+              {a.kind} · {a.identifier}
+            </span>
+          </p>
+          <div className="grid">
+            <OwnershipChart label={`Ownership of ${a.name}`} owners={a.owners} />
+            <div className="table-wrap">
+              <table>
+                <caption className="visually-hidden">Owners of {a.name}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Owner</th>
+                    <th scope="col" className="num">
+                      Share
+                    </th>
+                    <th scope="col" className="num">
+                      Parts
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {a.owners.map((o) => (
+                    <tr key={o.name}>
+                      <th scope="row">{o.isMe ? <strong>{o.name} (you)</strong> : o.name}</th>
+                      <td className="num">{o.percent}</td>
+                      <td className="num">{o.parts}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </div>
+          {a.producing ? (
+            <>
+              <h3>{a.thisQuarter ? `${a.thisQuarter.status === 'planned' ? 'Growing' : 'Ordering'} in ${a.thisQuarter.quarter}` : 'This quarter'}</h3>
+              {a.thisQuarter?.products.length ? (
+                <ul>
+                  {a.thisQuarter.products.map((p) => (
+                    <li key={p.productId}>
+                      {p.quantity} {p.unit} of {p.name}
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                <p className="muted">{a.thisQuarter?.status === 'open' ? 'The order window is open: the plan is made when it closes.' : 'Nothing planned yet.'}</p>
+              )}
+              <p>
+                <Link to={paths.orders(a.assetId)}>My orders for {a.name}</Link>
+              </p>
+            </>
+          ) : null}
+        </Card>
+      ))}
+    </Page>
+  );
+}

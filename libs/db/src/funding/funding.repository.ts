@@ -1,0 +1,386 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { RoundStatus } from '@app/contracts';
+import { Currency, EntryDraft, formatMoney, LedgerError, movement } from '@app/domain';
+import { FundingPledgeEntity, FundingRoundEntity } from '../entities/funding-round.entity';
+import { LedgerService } from '../ledger/ledger.service';
+
+/** Shards of a round's running total: concurrent pledges of different members rarely share one. */
+export const TALLY_SHARDS = 16;
+
+/** The round's gate: shared by each pledge, exclusive for the close (`pg_advisory_xact_lock*`). */
+const GATE = (shared: boolean) => `SELECT pg_advisory_xact_lock${shared ? '_shared' : ''}(hashtextextended('funding-round:' || $1, 0))`;
+
+/** Why a pledge was refused; the API maps each code to its problem document. */
+export type PledgeRefusalCode = 'not_found' | 'legacy_round' | 'not_open_yet' | 'closed' | 'below_minimum' | 'operator_floor' | 'insufficient_funds';
+
+export class PledgeRefusedError extends Error {
+  override name = 'PledgeRefusedError';
+  constructor(
+    readonly code: PledgeRefusalCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a pledge returns: constant in size, whatever the number of backers. */
+export interface PledgeOutcome {
+  changed: boolean;
+  roundId: string;
+  memberId: string;
+  /** The member's whole pledge now (minor units). */
+  amount: bigint;
+  status: RoundStatus;
+  goal: bigint;
+  currency: string;
+  deadline: Date;
+  /** The round's live total and backers, this pledge included. */
+  total: bigint;
+  backers: number;
+  /**
+   * The round closes when its goal is met and this pledge raised the total: call `closeIfGoalMet`
+   * now that it has committed (two pledges committing together each see only their own share of
+   * the total inside their transaction; the later one sees both after its commit).
+   */
+  mayCloseOnGoal: boolean;
+}
+
+export interface RoundTally {
+  total: bigint;
+  backers: number;
+}
+
+/** One page of a round's settlement (captures, releases or refunds). */
+export interface SettledPage {
+  /** Pledges settled in this page (0: nothing was left). */
+  count: number;
+  amount: bigint;
+  /** The last member of the page: where the next page starts. */
+  last: string | null;
+}
+
+interface RoundLockRow {
+  status: RoundStatus;
+  goal: string;
+  currency: string;
+  min_pledge: string;
+  deadline: Date;
+  operator: { memberId: string; upfront: string } | null;
+  close_when_goal_met: boolean;
+  pledge_mode: 'workflow' | 'database';
+  past_deadline: boolean;
+}
+
+/**
+ * Funding rounds whose pledges live in PostgreSQL ("database" pledge mode). Each pledge is one
+ * transaction: it holds the round's gate shared (a transaction-scoped advisory lock, so pledges
+ * never wait for each other on it), then reads the round's status; closing takes the gate
+ * exclusively, so it waits for every pledge in flight, and every pledge after it reads the closed
+ * status. The member's pledge row is locked (one member's changes are serialized), the
+ * difference moves between the member's account and their own `hold` account for this round (no
+ * account shared between members), and one shard of the round's running total moves. Nothing sums
+ * over all pledges on a pledge. (A shared row lock on the round would do the same, but turns every
+ * concurrent pledge into a write of the round row: PostgreSQL records several share-lockers as a
+ * multixact in the row.)
+ *
+ * Settlement (capture, release, refund) runs in pages: one transaction and one ledger posting per
+ * page, marking each pledge settled, so a retried page moves nothing twice and a crowd of 20,000
+ * backers settles in a few dozen activities.
+ */
+@Injectable()
+export class FundingRepository {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  /** Sets a member's whole pledge to `amount` ("my pledge is now X"); the same X again changes nothing. */
+  async setPledge(roundId: string, memberId: string, amount: bigint, opts: { allowOpening?: boolean } = {}): Promise<PledgeOutcome> {
+    return this.ds.transaction(async (m) => {
+      await m.query(GATE(true), [roundId]);
+      // Read after the gate is held: a close that committed before is seen, none can start meanwhile.
+      const [round] = (await m.query(
+        `SELECT status, goal::text, currency, min_pledge::text, deadline, operator, close_when_goal_met, pledge_mode, deadline <= now() AS past_deadline
+           FROM funding_rounds WHERE id = $1`,
+        [roundId],
+      )) as RoundLockRow[];
+      if (!round) throw new PledgeRefusedError('not_found', `funding round ${roundId} does not exist`);
+      if (round.pledge_mode !== 'database') throw new PledgeRefusedError('legacy_round', 'this round takes pledges through its workflow');
+      if (round.status === 'opening' && !opts.allowOpening) throw new PledgeRefusedError('not_open_yet', 'the round is opening; try again in a moment');
+      if (!(round.status === 'open' || (round.status === 'opening' && opts.allowOpening)) || round.past_deadline) {
+        throw new PledgeRefusedError('closed', `the round is ${round.status === 'open' ? 'past its deadline' : round.status}`);
+      }
+      const currency = round.currency as Currency;
+      if (amount !== 0n && amount < BigInt(round.min_pledge)) {
+        throw new PledgeRefusedError('below_minimum', `the minimum pledge is ${formatMoney(BigInt(round.min_pledge), currency)}`);
+      }
+      if (round.operator && round.operator.memberId === memberId && amount < BigInt(round.operator.upfront) && !opts.allowOpening) {
+        throw new PledgeRefusedError('operator_floor', `the operator's pledge cannot go below the up-front ${formatMoney(BigInt(round.operator.upfront), currency)}`);
+      }
+      const base = { roundId, memberId, status: round.status, goal: BigInt(round.goal), currency: round.currency, deadline: round.deadline };
+
+      // The member's pledge row, locked, with their account (one round trip: this is the hot path).
+      const lockPledge = async () =>
+        ((await m.query(
+          `SELECT amount::text, seq, hold_account_id,
+                  (SELECT id FROM ledger_accounts WHERE kind = 'member' AND owner_id = $2 AND currency = $3 AND scope_id IS NULL) AS wallet_id
+             FROM funding_pledges WHERE round_id = $1 AND member_id = $2 FOR UPDATE`,
+          [roundId, memberId, currency],
+        )) as Array<{ amount: string; seq: number; hold_account_id: string | null; wallet_id: string | null }>)[0];
+      let pledge = await lockPledge();
+      if (!pledge && amount > 0n) {
+        // A first pledge: the row (a concurrent first pledge of the same member may create it first).
+        await m.query(`INSERT INTO funding_pledges (round_id, member_id, amount, seq) VALUES ($1, $2, 0, 0) ON CONFLICT DO NOTHING`, [roundId, memberId]);
+        pledge = await lockPledge();
+      }
+      const before = BigInt(pledge?.amount ?? '0');
+      const delta = amount - before;
+      if (delta === 0n) {
+        const tally = await this.liveTally(roundId, m);
+        return { ...base, changed: false, amount, ...tally, mayCloseOnGoal: false };
+      }
+
+      const walletId = pledge.wallet_id ?? (await this.ledger.account('member', memberId, currency, m)).id;
+      const holdId = pledge.hold_account_id ?? (await this.ledger.account('hold', memberId, currency, m, roundId)).id;
+      try {
+        await this.ledger.post(
+          {
+            idempotencyKey: `round:${roundId}:hold:${memberId}:${pledge.seq + 1}`,
+            kind: delta > 0n ? 'pledge-hold' : 'pledge-release',
+            currency,
+            entries: delta > 0n ? movement(walletId, holdId, delta) : movement(holdId, walletId, -delta),
+            memo: `funding round ${roundId}`,
+          },
+          m,
+        );
+      } catch (err) {
+        if (err instanceof LedgerError && err.code === 'insufficient_funds') {
+          const balance = await this.ledger.balance(walletId, m);
+          throw new PledgeRefusedError(
+            'insufficient_funds',
+            `your balance of ${formatMoney(balance, currency)} cannot hold ${formatMoney(delta, currency)} more for this pledge`,
+          );
+        }
+        throw err;
+      }
+      // The pledge row, this member's shard of the running total, and the live total, in one
+      // statement: the shard as this transaction just wrote it plus the others as committed.
+      const backersDelta = (amount > 0n ? 1 : 0) - (before > 0n ? 1 : 0);
+      const [row] = (await m.query(
+        `WITH p AS (
+           UPDATE funding_pledges SET amount = $3, seq = seq + 1, hold_account_id = $4, updated_at = now() WHERE round_id = $1 AND member_id = $2 RETURNING 1
+         ), t AS (
+           INSERT INTO funding_round_tallies (round_id, shard, total, backers) VALUES ($1, abs(hashtext($2::text)) % ${TALLY_SHARDS}, $5, $6)
+           ON CONFLICT (round_id, shard) DO UPDATE
+             SET total = funding_round_tallies.total + EXCLUDED.total, backers = funding_round_tallies.backers + EXCLUDED.backers
+           RETURNING shard, total, backers
+         )
+         SELECT (t.total + COALESCE(o.total, 0))::text AS total, (t.backers + COALESCE(o.backers, 0))::int AS backers, (SELECT count(*) FROM p)::int AS updated
+           FROM t LEFT JOIN LATERAL (SELECT SUM(total) AS total, SUM(backers) AS backers FROM funding_round_tallies WHERE round_id = $1 AND shard <> t.shard) o ON true`,
+        [roundId, memberId, String(amount), holdId, String(delta), backersDelta],
+      )) as Array<{ total: string; backers: number; updated: number }>;
+      if (row.updated !== 1) throw new Error(`pledge row of ${memberId} in round ${roundId} vanished while locked`);
+      return { ...base, changed: true, amount, total: BigInt(row.total), backers: row.backers, mayCloseOnGoal: round.close_when_goal_met && delta > 0n };
+    });
+  }
+
+  /**
+   * Closes an open round whose goal is met (a round that closes on its goal): under the round
+   * gate (exclusive), so that pledges in flight land first and the total it checks is exact. True when
+   * this call closed it.
+   */
+  async closeOnGoal(roundId: string): Promise<boolean> {
+    // Committed totals first (no lock): most pledges of a round that closes on its goal stop here.
+    const [g] = (await this.ds.query(`SELECT goal::text FROM funding_rounds WHERE id = $1`, [roundId])) as Array<{ goal: string }>;
+    if (!g || (await this.liveTally(roundId)).total < BigInt(g.goal)) return false;
+    return this.ds.transaction(async (m) => {
+      await m.query(GATE(false), [roundId]);
+      const [round] = (await m.query(`SELECT status, goal::text, close_when_goal_met FROM funding_rounds WHERE id = $1`, [roundId])) as Array<{
+        status: RoundStatus;
+        goal: string;
+        close_when_goal_met: boolean;
+      }>;
+      if (round?.status !== 'open' || !round.close_when_goal_met) return false;
+      const tally = await this.liveTally(roundId, m);
+      if (tally.total < BigInt(round.goal)) return false;
+      await m.query(`UPDATE funding_rounds SET status = 'closing', updated_at = now() WHERE id = $1`, [roundId]);
+      return true;
+    });
+  }
+
+  /**
+   * Closes the round for pledges (from `opening`, `open`, or already `closing`): the update waits
+   * for every pledge in flight, and none starts after it. Returns the final tally, counted from the
+   * pledge rows and stored on the round.
+   */
+  async close(roundId: string, seq: number): Promise<RoundTally> {
+    return this.ds.transaction(async (m) => {
+      await m.query(GATE(false), [roundId]);
+      await m.query(
+        `UPDATE funding_rounds SET status = 'closing', record_seq = GREATEST(record_seq, $2), updated_at = now() WHERE id = $1 AND status IN ('opening', 'open')`,
+        [roundId, seq],
+      );
+      const [row] = (await m.query(
+        `SELECT COALESCE(SUM(amount) FILTER (WHERE amount > 0), 0)::text AS total, COUNT(*) FILTER (WHERE amount > 0)::int AS backers
+           FROM funding_pledges WHERE round_id = $1`,
+        [roundId],
+      )) as Array<{ total: string; backers: number }>;
+      await m.query(`UPDATE funding_rounds SET total = $2, backers = $3, updated_at = now() WHERE id = $1`, [roundId, row.total, row.backers]);
+      return { total: BigInt(row.total), backers: row.backers };
+    });
+  }
+
+  /** The workflow's status write; a late retry of an older write (lower `seq`) changes nothing. */
+  async recordStatus(roundId: string, seq: number, status: RoundStatus, reason: string | null): Promise<void> {
+    await this.ds.query(`UPDATE funding_rounds SET status = $3, reason = $4, record_seq = $2, updated_at = now() WHERE id = $1 AND record_seq < $2`, [
+      roundId,
+      seq,
+      status,
+      reason,
+    ]);
+  }
+
+  /** The live total and number of backers (the sum of the shards: a handful of rows). */
+  async liveTally(roundId: string, m: EntityManager = this.ds.manager): Promise<RoundTally> {
+    const [row] = (await m.query(`SELECT COALESCE(SUM(total), 0)::text AS total, COALESCE(SUM(backers), 0)::int AS backers FROM funding_round_tallies WHERE round_id = $1`, [
+      roundId,
+    ])) as Array<{ total: string; backers: number }>;
+    return { total: BigInt(row.total), backers: row.backers };
+  }
+
+  /**
+   * Puts the live totals on rounds read from the table: a round that takes pledges in PostgreSQL
+   * keeps its running total in the shards until it closes (one query for all of them).
+   */
+  async withLiveTotals<T extends FundingRoundEntity>(rounds: T[]): Promise<T[]> {
+    const live = rounds.filter((r) => r.pledgeMode === 'database' && ['opening', 'open', 'closing'].includes(r.status));
+    if (live.length === 0) return rounds;
+    const rows = (await this.ds.query(
+      `SELECT round_id, COALESCE(SUM(total), 0)::text AS total, COALESCE(SUM(backers), 0)::int AS backers FROM funding_round_tallies WHERE round_id = ANY($1::uuid[]) GROUP BY round_id`,
+      [live.map((r) => r.id)],
+    )) as Array<{ round_id: string; total: string; backers: number }>;
+    for (const r of live) {
+      const t = rows.find((x) => x.round_id === r.id);
+      r.total = BigInt(t?.total ?? '0');
+      r.backers = t?.backers ?? 0;
+    }
+    return rounds;
+  }
+
+  /** Money still held for the round: the sum of its members' hold accounts (0 once it has settled). */
+  async escrow(roundId: string): Promise<bigint> {
+    const [row] = (await this.ds.query(
+      `SELECT COALESCE(SUM(e.amount), 0)::text AS held FROM ledger_accounts a JOIN ledger_entries e ON e.account_id = a.id WHERE a.kind = 'hold' AND a.scope_id = $1`,
+      [roundId],
+    )) as Array<{ held: string }>;
+    return BigInt(row.held);
+  }
+
+  /** Moves up to `limit` held pledges into the round's account (goal met). */
+  async capturePage(roundId: string, currency: Currency, after: string | null, limit: number): Promise<SettledPage> {
+    return this.ds.transaction(async (m) => {
+      const rows = (await m.query(
+        `SELECT member_id, amount::text, hold_account_id FROM funding_pledges
+          WHERE round_id = $1 AND amount > 0 AND captured_at IS NULL AND returned_at IS NULL AND ($2::uuid IS NULL OR member_id > $2)
+          ORDER BY member_id LIMIT $3 FOR UPDATE`,
+        [roundId, after, limit],
+      )) as Array<{ member_id: string; amount: string; hold_account_id: string }>;
+      if (rows.length === 0) return { count: 0, amount: 0n, last: null };
+      const account = await this.ledger.account('round', roundId, currency, m);
+      const sum = rows.reduce((s, r) => s + BigInt(r.amount), 0n);
+      const entries: EntryDraft[] = [...rows.map((r) => ({ accountId: r.hold_account_id, amount: -BigInt(r.amount) })), { accountId: account.id, amount: sum }];
+      await this.ledger.post({ idempotencyKey: `round:${roundId}:capture:${rows[0].member_id}`, kind: 'pledge-capture', currency, entries, memo: `funding round ${roundId}: ${rows.length} pledge(s) captured` }, m);
+      await m.query(`UPDATE funding_pledges SET captured_amount = amount, captured_at = now(), updated_at = now() WHERE round_id = $1 AND member_id = ANY($2::uuid[])`, [
+        roundId,
+        rows.map((r) => r.member_id),
+      ]);
+      return { count: rows.length, amount: sum, last: rows[rows.length - 1].member_id };
+    });
+  }
+
+  /**
+   * Gives back up to `limit` holds still in the members' hold accounts (goal not met, cancelled,
+   * or compensation): whatever each hold account actually holds, from the ledger.
+   */
+  async releasePage(roundId: string, currency: Currency, after: string | null, limit: number): Promise<SettledPage> {
+    return this.ds.transaction(async (m) => {
+      const rows = (await m.query(
+        `SELECT p.member_id, p.hold_account_id FROM funding_pledges p
+          WHERE p.round_id = $1 AND p.hold_account_id IS NOT NULL AND p.captured_at IS NULL AND p.returned_at IS NULL AND ($2::uuid IS NULL OR p.member_id > $2)
+          ORDER BY p.member_id LIMIT $3 FOR UPDATE`,
+        [roundId, after, limit],
+      )) as Array<{ member_id: string; hold_account_id: string }>;
+      if (rows.length === 0) return { count: 0, amount: 0n, last: null };
+      const held = await this.balances(m, rows.map((r) => r.hold_account_id));
+      const giving = rows.filter((r) => (held.get(r.hold_account_id) ?? 0n) > 0n);
+      let sum = 0n;
+      if (giving.length > 0) {
+        const wallets = await this.ledger.accounts('member', giving.map((r) => r.member_id), currency, m);
+        const entries: EntryDraft[] = giving.flatMap((r) => {
+          const amount = held.get(r.hold_account_id)!;
+          sum += amount;
+          return movement(r.hold_account_id, wallets.get(r.member_id)!, amount);
+        });
+        await this.ledger.post({ idempotencyKey: `round:${roundId}:release:${giving[0].member_id}`, kind: 'pledge-release', currency, entries, memo: `funding round ${roundId}: ${giving.length} hold(s) released` }, m);
+      }
+      await m.query(`UPDATE funding_pledges SET returned_at = now(), updated_at = now() WHERE round_id = $1 AND member_id = ANY($2::uuid[])`, [roundId, rows.map((r) => r.member_id)]);
+      return { count: rows.length, amount: sum, last: rows[rows.length - 1].member_id };
+    });
+  }
+
+  /** Gives back up to `limit` captured pledges from the round's account (payout refused or cancelled). */
+  async refundPage(roundId: string, currency: Currency, after: string | null, limit: number): Promise<SettledPage> {
+    return this.ds.transaction(async (m) => {
+      const rows = (await m.query(
+        `SELECT member_id, captured_amount::text AS amount FROM funding_pledges
+          WHERE round_id = $1 AND captured_amount > 0 AND returned_at IS NULL AND ($2::uuid IS NULL OR member_id > $2)
+          ORDER BY member_id LIMIT $3 FOR UPDATE`,
+        [roundId, after, limit],
+      )) as Array<{ member_id: string; amount: string }>;
+      if (rows.length === 0) return { count: 0, amount: 0n, last: null };
+      const account = await this.ledger.account('round', roundId, currency, m);
+      const wallets = await this.ledger.accounts('member', rows.map((r) => r.member_id), currency, m);
+      const sum = rows.reduce((s, r) => s + BigInt(r.amount), 0n);
+      const entries: EntryDraft[] = [{ accountId: account.id, amount: -sum }, ...rows.map((r) => ({ accountId: wallets.get(r.member_id)!, amount: BigInt(r.amount) }))];
+      await this.ledger.post({ idempotencyKey: `round:${roundId}:refund:${rows[0].member_id}`, kind: 'pledge-refund', currency, entries, memo: `funding round ${roundId}: ${rows.length} capture(s) refunded` }, m);
+      await m.query(`UPDATE funding_pledges SET returned_at = now(), updated_at = now() WHERE round_id = $1 AND member_id = ANY($2::uuid[])`, [roundId, rows.map((r) => r.member_id)]);
+      return { count: rows.length, amount: sum, last: rows[rows.length - 1].member_id };
+    });
+  }
+
+  /** What each backer put in (captured), for the ownership table of a round that buys an asset. */
+  async contributions(roundId: string): Promise<Array<{ memberId: string; amount: bigint }>> {
+    const rows = (await this.ds.query(`SELECT member_id, captured_amount::text AS amount FROM funding_pledges WHERE round_id = $1 AND captured_amount > 0 ORDER BY member_id`, [
+      roundId,
+    ])) as Array<{ member_id: string; amount: string }>;
+    return rows.map((r) => ({ memberId: r.member_id, amount: BigInt(r.amount) }));
+  }
+
+  /** The pledges of a round, a page at a time (largest first). */
+  async pledgesPage(roundId: string, offset: number, limit: number): Promise<{ items: FundingPledgeEntity[]; total: number }> {
+    const [items, total] = await this.ds
+      .getRepository(FundingPledgeEntity)
+      .createQueryBuilder('p')
+      .where('p.round_id = :roundId AND p.amount > 0', { roundId })
+      .orderBy('p.amount', 'DESC')
+      .addOrderBy('p.member_id', 'ASC')
+      .skip(offset)
+      .take(limit)
+      .getManyAndCount();
+    return { items, total };
+  }
+
+  async find(roundId: string): Promise<FundingRoundEntity | null> {
+    return this.ds.getRepository(FundingRoundEntity).findOneBy({ id: roundId });
+  }
+
+  private async balances(m: EntityManager, accountIds: string[]): Promise<Map<string, bigint>> {
+    const rows = (await m.query(`SELECT account_id, SUM(amount)::text AS balance FROM ledger_entries WHERE account_id = ANY($1::uuid[]) GROUP BY account_id`, [accountIds])) as Array<{
+      account_id: string;
+      balance: string;
+    }>;
+    return new Map(rows.map((r) => [r.account_id, BigInt(r.balance)]));
+  }
+}

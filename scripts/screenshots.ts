@@ -1,0 +1,92 @@
+/**
+ * `npm run screenshots`: the README's pictures of the web app, made from the running demo so they
+ * stay true. Start `npm run dev`, run `npm run demo`, then this: it signs in as the demo's member
+ * the way a person does (asks for a link, reads it from the mail catcher), opens /me, the round
+ * page and the order page in headless Chromium (playwright-core, Debian's browser) and saves
+ * docs/screenshots/<page>.png.
+ *
+ *   DPN_API_URL      default http://localhost:$PORT (3000)
+ *   DPN_MAIL_UI_URL  default http://localhost:$DPN_MAIL_UI_PORT (8025): the catcher's /api/messages
+ *   CHROMIUM_PATH    default /usr/bin/chromium
+ *   --out <dir>      where to write (default docs/screenshots)
+ *   --pages a,b      any of me, round, orders, holdings, account, projects, project, asset, signin (default me,round,orders)
+ *   --widths 1280,375  one picture per width (<page>.png at the first width, <page>-<width>.png after)
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { PROJECT_ROOT } from '@app/temporal';
+
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
+};
+
+async function signInLink(apiUrl: string, mailUi: string, email: string): Promise<string> {
+  const asked = Date.now();
+  const res = await fetch(`${apiUrl}/session/sign-in-links`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+  if (res.status !== 202) throw new Error(`asking for a sign-in link: HTTP ${res.status}`);
+  for (let i = 0; i < 60; i++) {
+    const list = (await (await fetch(`${mailUi}/api/messages`)).json()) as Array<{ to: string[]; subject: string; text: string; receivedAt: string }>;
+    const mail = list.find((m) => m.to.includes(email) && m.subject === 'Your sign-in link for DPN' && Date.parse(m.receivedAt) >= asked - 1000);
+    const link = mail && /https?:\/\/\S+#link=[\w.-]+/.exec(mail.text)?.[0];
+    if (link) {
+      const u = new URL(link);
+      return `${apiUrl}${u.pathname}${u.hash}`;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no sign-in mail to ${email} at ${mailUi} within 30 s`);
+}
+
+async function main(): Promise<void> {
+  const apiUrl = (process.env.DPN_API_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
+  const mailUi = (process.env.DPN_MAIL_UI_URL ?? `http://localhost:${process.env.DPN_MAIL_UI_PORT ?? 8025}`).replace(/\/$/, '');
+  const dataDir = resolve(process.env.DPN_DATA_DIR ?? join(PROJECT_ROOT, '.data'));
+  const out = resolve(arg('out', join(PROJECT_ROOT, 'docs', 'screenshots')));
+  const pages = arg('pages', 'me,round,orders').split(',');
+  const widths = arg('widths', '1280').split(',').map(Number);
+  const demo = JSON.parse(await readFile(join(dataDir, 'demo.json'), 'utf8').catch(() => 'null')) as { email: string; roundId: string; assetId: string; projectId: string } | null;
+  if (!demo) throw new Error(`no ${join(dataDir, 'demo.json')}: run \`npm run demo\` first (with \`npm run dev\` running)`);
+  const executablePath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
+  if (!executablePath) throw new Error('Chromium not found: apt-get install chromium, or set CHROMIUM_PATH');
+  await mkdir(out, { recursive: true });
+
+  const urls: Record<string, string> = {
+    me: '/me',
+    round: `/rounds/${demo.roundId}`,
+    orders: `/assets/${demo.assetId}/orders`,
+    holdings: '/me/holdings',
+    account: '/me/account',
+    projects: '/projects',
+    project: `/projects/${demo.projectId}`,
+    asset: `/assets/${demo.assetId}`,
+    signin: '/signin',
+  };
+  const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+  try {
+    const context = await browser.newContext({ viewport: { width: widths[0], height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+    const page = await context.newPage();
+    await page.goto(await signInLink(apiUrl, mailUi, demo.email));
+    await page.getByRole('link', { name: 'Sign out' }).or(page.getByRole('button', { name: 'Sign out' })).first().waitFor();
+    for (const width of widths) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const name of pages) {
+        await page.goto(`${apiUrl}${urls[name]}`);
+        await page.locator('main h1').first().waitFor();
+        await page.waitForLoadState('networkidle');
+        const file = join(out, width === widths[0] ? `${name}.png` : `${name}-${width}.png`);
+        await page.screenshot({ path: file, fullPage: true });
+        process.stdout.write(`screenshots: ${file}\n`);
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`screenshots: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
