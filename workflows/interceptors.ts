@@ -8,6 +8,7 @@
  * Headers do not take part in replay's determinism checks: adding them changes no command.
  */
 import {
+  ActivateInput,
   ActivityInput,
   AsyncLocalStorage,
   ContinueAsNewInput,
@@ -59,8 +60,15 @@ class RequestIdInterceptor implements WorkflowInboundCallsInterceptor, WorkflowO
     return id ? this.current.run(id, fn) : fn();
   }
 
+  activate(input: ActivateInput, next: Next<WorkflowInternalsInterceptor, 'activate'>): void {
+    // The first activation starts the run: read its headers before the SDK logs "Workflow started".
+    const start = input.activation.jobs?.[0]?.initializeWorkflow;
+    if (start?.headers) this.started ??= readRequestId(start.headers as Headers);
+    next(input);
+  }
+
   execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
-    this.started = readRequestId(input.headers);
+    this.started ??= readRequestId(input.headers);
     return next(input);
   }
 
