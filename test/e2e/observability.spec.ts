@@ -105,7 +105,10 @@ describe('request ids, structured logs and metrics', () => {
     const text = await res.text();
     expect(text).toMatch(/^# TYPE dpn_mail_sent_total counter/m);
     expect(text).toMatch(/^temporal_\w+\{.*task_queue="e2e-/m);
-    expect(text).toMatch(/^temporal_worker_task_slots_available\{/m);
+    // The names and labels the Grafana dashboard charts.
+    expect(text).toMatch(/^temporal_worker_task_slots_available\{.*worker_type="/m);
+    expect(text).toMatch(/^temporal_activity_execution_latency_seconds_bucket\{.*activity_type="recordProjectTransition"/m);
+    expect(text).toMatch(/^temporal_workflow_task_schedule_to_start_latency_seconds_bucket\{/m);
     expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
   });
 
