@@ -68,6 +68,8 @@ export class ProblemFilter implements ExceptionFilter {
     const requestId = (res.locals.requestId as string | undefined) ?? acceptRequestId(req.headers['x-request-id']);
     const body = this.toProblem(exception, requestId);
     body.instance = req.originalUrl;
+    // Every 5xx names its request, for the report the client may send us (4xx: the header has it).
+    if (body.status >= 500) body.requestId = requestId;
     const message = exception instanceof Error ? exception.message : String(exception);
     const what = `${req.method} ${loggedPath(req.originalUrl)} -> ${body.status} ${body.code}`;
     if (body.status === 503) {
