@@ -24,7 +24,8 @@
  * (DATA_REJECTED) is not retried: the coordinator is told, the job stores what it can and goes on,
  * or stops cleanly (`failed`).
  *
- * The function name is stored in histories: never rename it.
+ * The state and its handlers are in `state.ts`, each step in `steps.ts`. The function name is
+ * stored in histories: never rename it.
  */
 import { allHandlersFinished, condition, isCancellation, patched } from '@temporalio/workflow';
 import { JobInput, JobView } from '../../libs/contracts/src/job';
