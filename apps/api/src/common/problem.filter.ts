@@ -1,11 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { ServiceError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { IdempotencyConflictError, isDatabaseUnavailable, RecordNotFoundError } from '@app/db';
 import { LedgerError, ShareError } from '@app/domain';
 import { ProblemBody, ProblemException } from './problem';
+import { isTemporalTimeout, isTemporalUnavailable } from './workflow-calls';
 
 /** Domain rule violations that are conflicts with the current state (409); the rest are bad input (400). */
 const CONFLICT_CODES = new Set(['insufficient_parts', 'insufficient_funds', 'currency_mismatch', 'asset_being_funded']);
@@ -113,7 +113,8 @@ export class ProblemFilter implements ExceptionFilter {
       const message = typeof resp === 'string' ? resp : ((resp as { message?: unknown }).message ?? e.message);
       return make(status, CODES[status] ?? `http_${status}`, Array.isArray(message) ? message.join('; ') : String(message));
     }
-    if (e instanceof ServiceError || (e instanceof Error && e.name === 'TransportError')) {
+    if (isTemporalTimeout(e)) return make(504, 'workflow_timeout', 'the workflow engine (Temporal) did not answer in time; send the same request again', { requestId });
+    if (isTemporalUnavailable(e)) {
       return make(HttpStatus.SERVICE_UNAVAILABLE, 'temporal_unavailable', 'the workflow engine (Temporal) is unreachable; try again shortly', {
         requestId,
       });
