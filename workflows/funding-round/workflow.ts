@@ -52,6 +52,7 @@ import {
   RoundView,
   SettledRoundPage,
   SettleRoundPageInput,
+  UPDATES_OUTLIVE_CANCEL_PATCH,
 } from '../../libs/contracts/src/funding-round';
 import { memberDecisionWorkflow } from '../decision/workflow';
 import { MAIL, MUST_LAND } from '../shared/activity-options';
@@ -90,6 +91,12 @@ async function roundWithPledgesInPostgres(input: FundingRoundInput): Promise<Rou
   /** The outcome is recorded in the database (approve and cancel answer only then). */
   let finished = false;
   const mailing: Array<Promise<unknown>> = [];
+  // The coordinator's approval or cancel waits for the outcome. A cancellation through Temporal
+  // meanwhile (the UI, a cancelled project) must not fail that wait: the round still goes on to its
+  // outcome (gives everything back, or finishes a payout under way), and the caller gets it. Runs
+  // started before this patch keep failing the update (their histories say so).
+  const updatesOutliveCancel = patched(UPDATES_OUTLIVE_CANCEL_PATCH);
+  const untilFinished = () => (updatesOutliveCancel ? CancellationScope.nonCancellable(() => condition(() => finished)) : condition(() => finished));
 
   const view = (): RoundView => ({
     roundId: input.roundId,
@@ -130,7 +137,7 @@ async function roundWithPledgesInPostgres(input: FundingRoundInput): Promise<Rou
     approvePayoutUpdate,
     async ({ actor }) => {
       payoutApprovedBy = actor;
-      await condition(() => finished);
+      await untilFinished();
       return view();
     },
     {
@@ -148,7 +155,7 @@ async function roundWithPledgesInPostgres(input: FundingRoundInput): Promise<Rou
     cancelRoundUpdate,
     async (req) => {
       cancel = req;
-      await condition(() => finished);
+      await untilFinished();
       return view();
     },
     {
@@ -312,6 +319,8 @@ async function roundWithPledgesInPostgres(input: FundingRoundInput): Promise<Rou
         finished = true;
       });
     }
+    // A waiting approval or cancel answers (with the outcome) before the run ends.
+    if (updatesOutliveCancel) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
     throw err;
   }
   await Promise.all(mailing);
