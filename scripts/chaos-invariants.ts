@@ -212,11 +212,26 @@ export async function checkInvariants(pg: PgClient, input: InvariantInput): Prom
   return out;
 }
 
-/** The failed workflow tasks in a workflow's history (nondeterminism, a bug in a handler...). */
+/**
+ * Workflow task failures the server makes on its own, not the code's: a task that tried to close
+ * the run while a new event (an update, a signal) had arrived is refused and retried with it
+ * (temporal.api.enums.v1.WorkflowTaskFailedCause: UNHANDLED_COMMAND, UNHANDLED_UPDATE), and a
+ * sticky queue reset after a worker restart.
+ */
+const SERVER_TASK_FAILURES = new Map([
+  [1, 'UNHANDLED_COMMAND'],
+  [13, 'RESET_STICKY_TASK_QUEUE'],
+  [31, 'UNHANDLED_UPDATE'],
+]);
+
+/** The failed workflow tasks in a workflow's history that the code caused (nondeterminism, a bug in a handler...). */
 async function workflowTaskFailures(temporal: WorkflowClient, workflowId: string): Promise<string[]> {
   const history = await temporal
     .getHandle(workflowId)
     .fetchHistory()
     .catch(() => null);
-  return (history?.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).map((e) => e.workflowTaskFailedEventAttributes?.failure?.message ?? 'unknown');
+  return (history?.events ?? [])
+    .map((e) => e.workflowTaskFailedEventAttributes)
+    .filter((f): f is NonNullable<typeof f> => !!f && !SERVER_TASK_FAILURES.has(Number(f.cause ?? 0)))
+    .map((f) => `cause ${Number(f.cause ?? 0)}: ${f.failure?.message ?? 'no message'}`);
 }

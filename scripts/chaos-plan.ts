@@ -137,7 +137,7 @@ export function generatePlan(seed: number, ops: number): ChaosPlan {
       operator: withOperator ? { member: r.int(0, members.length - 1), upfront: minPledge + r.big(0n, goal / 4n), bonus: r.int(0, 30) } : null,
       deadlineInMinutes: r.pick([15, 90, 12 * 60, 2 * 24 * 60, 5 * 24 * 60]),
       buysAsset: r.chance(0.2),
-      finally: r.weighted<FinalStep>({ approve: 6, 'cancel-api': 2, 'cancel-temporal': 1 }),
+      finally: r.weighted<FinalStep>({ approve: 5, 'cancel-api': 2, 'cancel-temporal': 2 }),
       finalVote: r.weighted({ approve: 5, reject: 2, none: 1 }),
     };
     rounds.push(spec);
@@ -166,7 +166,7 @@ export function generatePlan(seed: number, ops: number): ChaosPlan {
     const kind = r.weighted({
       'open-round': rounds.length < 8 ? 10 : 1,
       pledges: 40,
-      cancel: 6,
+      cancel: 8,
       approve: 6,
       vote: 2,
       'advance-time': 10,
@@ -194,7 +194,7 @@ export function generatePlan(seed: number, ops: number): ChaosPlan {
         break;
       }
       case 'cancel':
-        op = { kind, round: someRound(), via: r.chance(0.6) ? 'api' : 'temporal' };
+        op = { kind, round: someRound(), via: r.chance(0.5) ? 'api' : 'temporal' };
         break;
       case 'approve':
         op = { kind, round: anyRound() };

@@ -1,9 +1,10 @@
 /**
  * `npm run chaos -- --seeds N | --seed S [--ops K] [--from F] [--trace]`: seeded chaos against the
- * real system (scripts/chaos-runner.ts). Starts one embedded PostgreSQL for the run (or uses
- * DATABASE_URL's server), then per seed a new database and a new Temporal time-skipping server.
- * Prints one line per seed and a summary; a failing seed prints the violated invariants with their
- * evidence and the command that replays it. Exit code 1 on any violation.
+ * real system (scripts/chaos-runner.ts). Starts one embedded PostgreSQL for the run (or uses the
+ * server of CHAOS_DATABASE_URL, where it creates and drops only databases named chaos_*), then per
+ * seed a new database and a new Temporal time-skipping server. Prints one line per seed and a
+ * summary; a failing seed prints the violated invariants with their evidence and the command that
+ * replays it. Exit code 1 on any violation, 2 when the runner itself could not run.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -77,7 +78,7 @@ async function main(): Promise<number> {
   const say = (l: string) => process.stdout.write(`${l}\n`);
   let dir: string | undefined;
   let stopPg: (() => Promise<void>) | undefined;
-  let serverUrl = process.env.DATABASE_URL;
+  let serverUrl = process.env.CHAOS_DATABASE_URL;
   if (!serverUrl) {
     dir = await mkdtemp(join(tmpdir(), 'dpn-chaos-'));
     await chmod(dir, 0o755); // run as root, PostgreSQL runs as `postgres` and must reach its folder
