@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { ClaimedMail, MailOutboxRepository } from '@app/db';
+import { metrics } from '@app/observability';
 import { Mailer, MailOutbox, MailRejectedError } from './mailer.service';
 
 /** Knobs of the relay (tests shorten them). */
@@ -89,17 +90,20 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
   private async deliver(row: ClaimedMail): Promise<void> {
     try {
       const { response } = await this.mailer.send({ key: row.key, to: row.recipient, subject: row.subject, text: row.text, html: row.html, messageId: row.messageId });
+      metrics.mailSent.inc();
       await this.rows.markSent(row.key, response);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (err instanceof MailRejectedError) {
         await this.rows.markRejected(row.key, message);
+        metrics.mailFailed.inc({ reason: 'rejected' });
         this.logger.warn(`mail ${row.key} to ${row.recipient} refused for good: ${message}`);
         return;
       }
       const backoff = Math.min(this.opts.firstBackoffMs * 2 ** Math.max(0, row.attempts - 1), this.opts.maxBackoffMs);
       const givingUp = row.ageMs + backoff > this.opts.giveUpAfterMs;
       await this.rows.retryLater(row.key, message, backoff / 1000, givingUp);
+      metrics.mailFailed.inc({ reason: givingUp ? 'expired' : 'retry' });
       if (givingUp) this.logger.error(`mail ${row.key} to ${row.recipient} not sent after ${row.attempts} attempts; giving up: ${message}`);
     }
   }
