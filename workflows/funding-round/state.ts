@@ -3,7 +3,7 @@
  * classes). The pledges are not here: they live in PostgreSQL. The handlers take the coordinator's
  * approval or cancellation and the API's `goalReached`, and answer once the outcome is recorded.
  */
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
 import {
   approvePayoutUpdate,
   cancelRoundUpdate,
@@ -33,6 +33,8 @@ export class RoundState {
   paidOut = false;
   /** The outcome is recorded in the database (approve and cancel answer only then). */
   finished = false;
+  /** Approval and cancel answer with the outcome even if the run is cancelled meanwhile (patch `2026-12-round-updates-outlive-cancel`). */
+  updatesOutliveCancel = false;
   /** Mail queued on its own: a round never waits for mail, only before it ends. */
   readonly mailing: Array<Promise<unknown>> = [];
 
@@ -60,6 +62,12 @@ export class RoundState {
     };
   }
 
+  /** Until the outcome is recorded (past a cancellation of the run, for runs under the patch). */
+  private untilFinished(): Promise<void> {
+    const finished = () => condition(() => this.finished);
+    return this.updatesOutliveCancel ? CancellationScope.nonCancellable(finished) : finished();
+  }
+
   registerHandlers(): void {
     const { input } = this;
     setHandler(getRoundQuery, () => this.view());
@@ -68,7 +76,7 @@ export class RoundState {
       approvePayoutUpdate,
       async ({ actor }) => {
         this.payoutApprovedBy = actor;
-        await condition(() => this.finished);
+        await this.untilFinished();
         return this.view();
       },
       {
@@ -86,7 +94,7 @@ export class RoundState {
       cancelRoundUpdate,
       async (req) => {
         this.cancel = req;
-        await condition(() => this.finished);
+        await this.untilFinished();
         return this.view();
       },
       {

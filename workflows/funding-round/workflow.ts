@@ -25,8 +25,8 @@
  * The state and its handlers are in `state.ts`, each step in `steps.ts`. The function name is
  * stored in histories: never rename it.
  */
-import { allHandlersFinished, condition, isCancellation, patched } from '@temporalio/workflow';
-import { FundingRoundInput, PLEDGES_IN_POSTGRES_PATCH, RoundStatus, RoundView } from '../../libs/contracts/src/funding-round';
+import { allHandlersFinished, CancellationScope, condition, isCancellation, patched } from '@temporalio/workflow';
+import { FundingRoundInput, PLEDGES_IN_POSTGRES_PATCH, RoundStatus, RoundView, UPDATES_OUTLIVE_CANCEL_PATCH } from '../../libs/contracts/src/funding-round';
 import { legacyFundingRound } from './legacy';
 import { RoundState } from './state';
 import {
@@ -52,6 +52,10 @@ export async function fundingRoundWorkflow(input: FundingRoundInput): Promise<Ro
 
 async function roundWithPledgesInPostgres(input: FundingRoundInput): Promise<RoundView> {
   const round = new RoundState(input);
+  // The coordinator's approval or cancel waits for the outcome. A cancellation through Temporal
+  // meanwhile (the UI, a cancelled project) must not fail that wait: the round still goes on to its
+  // outcome, and the caller gets it. Runs started before this patch keep failing the update.
+  round.updatesOutliveCancel = patched(UPDATES_OUTLIVE_CANCEL_PATCH);
   round.registerHandlers();
   try {
     await record(round);
@@ -71,6 +75,8 @@ async function roundWithPledgesInPostgres(input: FundingRoundInput): Promise<Rou
     }
   } catch (err) {
     if (isCancellation(err) && !round.paidOut && !FINAL.includes(round.status)) await cancelledThroughTemporal(round);
+    // A waiting approval or cancel answers (with the outcome) before the run ends.
+    if (round.updatesOutliveCancel) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
     throw err;
   }
   await Promise.all(round.mailing);
