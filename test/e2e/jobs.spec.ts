@@ -143,7 +143,9 @@ describe('job dispatch to nodes over signed webhooks', () => {
 
     // Impossible calls are clear 409s; the node reports progress and completion.
     expect((await nodeCall(rejecting.token, `${id}/complete`, { made: 20, scrapped: 0 }).expect(409)).body.code).toBe('job_not_yours');
-    await nodeCall(accepting.token, `${id}/progress`, { percent: 50, note: 'half milled' }).expect(200);
+    // The live status says accepted a moment before the job's row does (the workflow records it
+    // next): a node that reports at once may get a 409 and sends the same report again.
+    await eventually(async () => ((await nodeCall(accepting.token, `${id}/progress`, { percent: 50, note: 'half milled' })).status === 200 ? true : undefined), 30_000);
     expect((await status(id)).progress).toMatchObject({ percent: 50, note: 'half milled', reports: 1 });
     // Quantities have business bounds: at most 10 × the quantity (20) made and scrapped together.
     const absurd = await nodeCall(accepting.token, `${id}/complete`, { made: 1e20, scrapped: 0 }).expect(400);
