@@ -17,7 +17,7 @@ const swc = [
 ];
 
 const moduleNameMapper = {
-  '^@app/(config|contracts|db|domain|temporal|dev-stack|mail|nodes)$': '<rootDir>/libs/$1/src',
+  '^@app/(config|contracts|db|domain|temporal|dev-stack|mail|nodes|observability)$': '<rootDir>/libs/$1/src',
 };
 
 const base = { rootDir: __dirname, transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };

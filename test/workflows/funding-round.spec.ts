@@ -12,7 +12,6 @@ import type { FundingActivities } from '../../apps/worker/src/activities/funding
 import {
   approvePayoutUpdate,
   cancelRoundUpdate,
-  DecisionRequest,
   FundingRoundInput,
   fundingRoundWorkflowId,
   getRoundQuery,
@@ -21,7 +20,7 @@ import {
   RoundStatus,
 } from '@app/contracts';
 import { fundingRoundWorkflow } from '../../workflows';
-import { quietDecisionActivities, recordHistoriesIfAsked, updateRefusal, useTimeSkipping } from '../support/temporal';
+import { ballotBox, recordHistoriesIfAsked, updateRefusal, useTimeSkipping } from '../support/temporal';
 
 type Activities = { [K in keyof FundingActivities]: FundingActivities[K] } & { [K in keyof DecisionActivities]: DecisionActivities[K] };
 const DAY = 24 * 3_600_000;
@@ -115,7 +114,8 @@ describe('fundingRoundWorkflow (pledges in PostgreSQL)', () => {
     rounds: Map<string, FakeRound>;
     mails: string[];
     owners: unknown[];
-    decisions: DecisionRequest[];
+    /** The payout vote's ballot box: answers live in PostgreSQL, here in memory (as the API answers). */
+    box: ReturnType<typeof ballotBox>;
     /** Resolves when a capture page has started; the page waits for `releaseCapture`. */
     hooks: { onCapture?: () => Promise<void>; onRelease?: () => Promise<void>; onPayOut?: () => Promise<void> };
   }
@@ -124,8 +124,12 @@ describe('fundingRoundWorkflow (pledges in PostgreSQL)', () => {
     const taskQueue = `wf-${randomUUID()}`;
     const ledger = new FakeLedger(funds);
     const rounds = new Map<string, FakeRound>();
-    const ctx: Ctx = { taskQueue, ledger, rounds, mails: [], owners: [], decisions: [], hooks: {} };
     const round = (id: string) => rounds.get(id)!;
+    // The vote's audience (the round's backers) as the database resolves it.
+    const box = ballotBox(() => ts.env.client, {
+      resolve: (a) => (a.kind === 'round-backers' ? [...round(a.roundId).pledges].filter(([, p]) => p.amount > 0n).map(([m]) => m).sort() : []),
+    });
+    const ctx: Ctx = { taskQueue, ledger, rounds, mails: [], owners: [], box, hooks: {} };
     const acts: Partial<Activities> = {
       recordRoundStatus: async ({ roundId, seq, status }) => {
         const r = round(roundId);
@@ -191,10 +195,7 @@ describe('fundingRoundWorkflow (pledges in PostgreSQL)', () => {
         ctx.mails.push(`${kind}:${audience}`);
         return 1;
       },
-      ...quietDecisionActivities,
-      openDecision: async (req: DecisionRequest) => {
-        ctx.decisions.push(req);
-      },
+      ...box.activities,
     };
     const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: acts });
     return worker.runUntil(fn(ctx));
@@ -318,14 +319,33 @@ describe('fundingRoundWorkflow (pledges in PostgreSQL)', () => {
     });
   });
 
+  it("a members' vote approves the payout; the coordinator cannot approve it alone", async () => {
+    await withWorker(funds, async (ctx) => {
+      const { h, pledge } = await open(ctx, { goal: '2000', closeWhenGoalMet: true, payoutApproval: 'members' });
+      await pledge('a', 1000n);
+      await pledge('b', 1000n);
+      await ts.env.sleep('1 minute');
+      const waiting = await h.query(getRoundQuery);
+      expect(waiting).toMatchObject({ status: 'awaiting-payout' });
+      expect(await rejection(h.executeUpdate(approvePayoutUpdate, { args: [{ actor: 'coordinator' }] }))).toBe(RoundRejection.NotAwaitingPayout);
+      expect(await rejection(h.executeUpdate(cancelRoundUpdate, { args: [{ actor: 'coordinator', reason: 'x' }] }))).toBe(RoundRejection.NotOpen);
+      // Only the backers are asked (c pledged nothing).
+      expect(await ctx.box.answer(waiting.payoutDecisionId!, 'c', 'approve')).toBe('not-asked');
+      expect(await ctx.box.answer(waiting.payoutDecisionId!, 'a', 'approve')).toBe('recorded');
+      expect(await ctx.box.answer(waiting.payoutDecisionId!, 'b', 'approve')).toBe('recorded');
+      expect((await h.result()).status).toBe('funded');
+      expect(ctx.ledger.get('project')).toBe(2000n);
+    });
+  });
+
   it("the backers' vote decides the payout (voters resolved in the database, never listed in the history)", async () => {
     await withWorker(funds, async (ctx) => {
       const { i, h, pledge } = await open(ctx, { goal: '2000', closeWhenGoalMet: true, payoutApproval: 'members' });
       await pledge('a', 1000n);
       await pledge('b', 1000n);
       await ts.env.sleep('1 minute');
-      expect(ctx.decisions).toEqual([expect.objectContaining({ kind: 'round-payout', voterIds: [], audience: { kind: 'round-backers', roundId: i.roundId } })]);
-      expect((await h.query(getRoundQuery)).payoutDecisionId).toBe(ctx.decisions[0].decisionId);
+      expect(ctx.box.requests).toEqual([expect.objectContaining({ kind: 'round-payout', voterIds: [], audience: { kind: 'round-backers', roundId: i.roundId } })]);
+      expect((await h.query(getRoundQuery)).payoutDecisionId).toBe(ctx.box.requests[0].decisionId);
       // Nobody approves: everyone is refunded.
       const end = await h.result();
       expect(end.status).toBe('failed');

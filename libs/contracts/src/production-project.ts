@@ -7,6 +7,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { DecisionRule } from './decision';
 import type { PhasePlan } from './project-phase';
+import type { RefusalTable } from './failures';
 
 /** The phases a production project walks through, in order (DESIGN.md "Production project"). */
 export const PROJECT_PHASES = ['rnd', 'prototyping', 'node-buildout', 'upgrade'] as const;
@@ -62,6 +63,13 @@ export interface ProductionProjectInput {
   createdBy: string;
   /** Absent in histories from before gates existed: the coordinator gate. */
   gate?: ProjectGate;
+  /**
+   * Set by the workflow when it continues as new: the state of the run that continued (plain
+   * JSON) and the seq of its last transition.
+   */
+  resumed?: { state: ProjectLiveState; seq: number };
+  /** Continue as new at an idle point once the history has more events than this (default 10,000; tests set it low). */
+  continueAsNewAfterEvents?: number;
 }
 
 /** A members' vote on a phase gate, while it is open and after it closed. */
@@ -107,7 +115,13 @@ export interface ProjectLiveState {
   status: ProjectStatus;
   /** Set while an advance or cancel request is being applied. */
   pendingRequest: 'advance' | 'cancel' | 'start-phase' | null;
+  /**
+   * The latest transitions, at most 20 (this state is the result of every update and query, so
+   * it does not grow with the project's life): the whole timeline is in PostgreSQL.
+   */
   transitions: ProjectTransition[];
+  /** The seq of the latest transition, i.e. how many there have been (absent in runs from before it existed: count `transitions`). */
+  lastSeq?: number;
   /** The latest members' vote on a gate (members gate only); absent before the first one. */
   gateVote?: GateVote;
   /** The work of each phase that was started (a `projectPhaseWorkflow` child per attempt). */
@@ -158,6 +172,18 @@ export const ProjectRejection = {
   PhaseRunning: 'ProjectPhaseRunning',
   PhaseDone: 'ProjectPhaseDone',
 } as const;
+
+/** The API's answer to each refusal of the project's Updates (advance, cancel, start a phase). */
+export const ProjectRefusals: RefusalTable<typeof ProjectRejection> = {
+  [ProjectRejection.NotActive]: { status: 409, code: 'project_not_active' },
+  [ProjectRejection.PhaseMismatch]: { status: 409, code: 'project_phase_mismatch' },
+  [ProjectRejection.RequestPending]: { status: 409, code: 'project_request_pending' },
+  [ProjectRejection.VoteOpen]: { status: 409, code: 'gate_vote_open' },
+  [ProjectRejection.NoVoters]: { status: 409, code: 'gate_no_voters' },
+  [ProjectRejection.PhaseRunning]: { status: 409, code: 'phase_running' },
+  [ProjectRejection.PhaseDone]: { status: 409, code: 'phase_done' },
+};
+
 export type ProjectRejectionType = (typeof ProjectRejection)[keyof typeof ProjectRejection];
 
 // Message definitions. The string names are stored in histories: never change them.
@@ -183,7 +209,14 @@ export const PROJECT_GATE_DECISION = {
   reject: 'reject',
 } as const;
 
-/** Input of the `resolveGateVoters` activity: the active members who vote on a gate. */
+/** Input of `reportProjectProblem`: a transition PostgreSQL could not store as it was. */
+export interface ProjectProblemInput {
+  projectId: string;
+  seq: number;
+  message: string;
+}
+
+/** Input of the `resolveGateVoters` activity (runs before the gate audience): the active members who vote on a gate. */
 export interface ResolveGateVotersInput {
   projectId: string;
   voters: 'funders' | 'owners';
