@@ -27,10 +27,11 @@ import { AppConfig, loadConfig } from '@app/config';
 import { fundingRoundWorkflowId, RoundView } from '@app/contracts';
 import { runMigrations } from '@app/db';
 import { MailRelay } from '@app/mail';
-import { MISSING_TEMPORAL_HINT, temporalTestServerExecutable, WORKFLOWS_ENTRY } from '@app/temporal';
+import { MISSING_TEMPORAL_HINT, temporalTestServerExecutable, WORKFLOW_INTERCEPTORS, WORKFLOWS_ENTRY } from '@app/temporal';
 import { createApiApp } from '../apps/api/src/app.setup';
 import { ACTIVITY_CLASSES } from '../apps/worker/src/activities';
 import { ACTIVITY_INTERCEPTORS } from '../apps/worker/src/data-rejected.interceptor';
+import { requestIdActivityInterceptor } from '../apps/worker/src/request-id.interceptor';
 import { TemporalWorkerService, bindActivities } from '../apps/worker/src/temporal-worker.service';
 import { WorkerModule } from '../apps/worker/src/worker.module';
 import { ChaosPlan, faultRoll, FinalStep, generatePlan, Op, RoundSpec, Step } from './chaos-plan';
@@ -121,7 +122,7 @@ export async function prepareChaos(pgServerUrl: string): Promise<ChaosShared> {
   const template = `chaos_template_${randomBytes(4).toString('hex')}`;
   await onServer(pgServerUrl, `CREATE DATABASE ${template}`);
   await runMigrations(databaseUrl(pgServerUrl, template));
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: new DefaultLogger('ERROR') });
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS], logger: new DefaultLogger('ERROR') });
   return { pgServerUrl, template, bundle, dispose: () => onServer(pgServerUrl, `DROP DATABASE IF EXISTS ${template} WITH (FORCE)`) };
 }
 
@@ -365,8 +366,9 @@ class SeedRun {
       taskQueue: this.config!.temporal.taskQueue,
       workflowBundle: this.shared.bundle,
       activities: this.activities,
-      // As in production (TemporalWorkerService): a refused row fails the activity for good.
-      interceptors: { activity: ACTIVITY_INTERCEPTORS },
+      // As in production (TemporalWorkerService): request ids into activity logs, a refused row fails
+      // the activity for good; the workflow interceptors are in the bundle (prepareChaos).
+      interceptors: { activity: [requestIdActivityInterceptor, ...ACTIVITY_INTERCEPTORS] },
       shutdownGraceTime: graceMs,
       // No workflow cache: every workflow task replays the history from its start (determinism is
       // checked on every task). Also needed here: the time-skipping test server never moves a
@@ -735,7 +737,7 @@ class ErrorLog implements LoggerService {
   debug(): void {}
   verbose(): void {}
   error(message: unknown, ...rest: unknown[]): void {
-    this.errors.push([message, ...rest].map((x) => (x instanceof Error ? (x.stack ?? x.message) : String(x))).join(' '));
+    this.errors.push([message, ...rest].map((x) => (x instanceof Error ? (x.stack ?? x.message) : typeof x === 'object' ? JSON.stringify(x) : String(x))).join(' '));
   }
   fatal(message: unknown, ...rest: unknown[]): void {
     this.error(message, ...rest);
