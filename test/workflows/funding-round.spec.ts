@@ -335,6 +335,7 @@ describe('fundingRoundWorkflow (pledges in PostgreSQL)', () => {
       expect(await ctx.box.answer(waiting.payoutDecisionId!, 'b', 'approve')).toBe('recorded');
       expect((await h.result()).status).toBe('funded');
       expect(ctx.ledger.get('project')).toBe(2000n);
+      await recordHistoriesIfAsked(ts.env.client, [{ workflowId: h.workflowId, scenario: 'backers-vote-approves-payout_v0.4.0' }]);
     });
   });
 
@@ -351,6 +352,7 @@ describe('fundingRoundWorkflow (pledges in PostgreSQL)', () => {
       expect(end.status).toBe('failed');
       expect(ctx.ledger.get('member:a')).toBe(10_000n);
       expect(ctx.ledger.get('round')).toBe(0n);
+      await recordHistoriesIfAsked(ts.env.client, [{ workflowId: h.workflowId, scenario: 'backers-vote-undecided-refunds_v0.4.0' }]);
     });
   });
 

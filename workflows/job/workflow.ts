@@ -73,7 +73,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
       }
       if (answer.kind === 'confirmed') await confirmed(job, run);
       else if (answer.kind === 'unanswered') await unanswered(job, run);
-      break;
+      break; // confirmed, unanswered, or withdrawn because the job is being cancelled
     }
     // The outcome is known unless a cancellation is under way: a cancel from now on is refused
     // (before, one accepted here waited for a status nothing would set).
