@@ -15,6 +15,7 @@ import { NodesModule } from './nodes/nodes.module';
 import { ProjectsModule } from './projects/projects.module';
 import { PublicModule } from './public/public.module';
 import { MeModule } from './me/me.module';
+import { OperatorModule } from './operator/operator.module';
 import { SessionModule } from './session/session.module';
 import { WebModule } from './web/web.module';
 
@@ -42,6 +43,7 @@ export class AppModule {
         OrdersModule,
         SessionModule,
         MeModule,
+        OperatorModule,
         // Last: the web app answers only the GETs no route above matched.
         WebModule.forRoot(),
       ],

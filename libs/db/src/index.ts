@@ -14,3 +14,4 @@ export * from './names/names.repository';
 export * from './sessions/sessions.repository';
 export * from './web-pages/member-pages.repository';
 export * from './web-pages/public-pages.repository';
+export * from './operator/node-operator.repository';

@@ -951,6 +951,279 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/members/me/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The nodes you own and operate, with their load against their work-in-progress limit and the offers waiting for them */
+        get: operations["OperatorNodesController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your node: its registry record, location, load and open offers */
+        get: operations["OperatorNodeController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The jobs the node holds and the ones offered to it now, paged (as GET /nodes/me/jobs) */
+        get: operations["OperatorNodeController_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the node’s jobs: offers, progress, runs with yield and documents */
+        get: operations["OperatorNodeController_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/jobs/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept the offer (a repeat is harmless) */
+        post: operations["OperatorNodeController_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/jobs/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report the job done: quantity made and scrapped, and documents for a design or test report */
+        post: operations["OperatorNodeController_complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/jobs/{id}/counter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Counter-offer a later date and/or part of the quantity; taken or refused by the job’s rules */
+        post: operations["OperatorNodeController_counter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/jobs/{id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report progress on a job the node holds */
+        post: operations["OperatorNodeController_progress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/jobs/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject the offer, with a reason; it goes to the next node */
+        post: operations["OperatorNodeController_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The node’s API tokens that still work (names and dates; a token is shown only when issued) */
+        get: operations["OperatorNodeController_tokens"];
+        put?: never;
+        /** Issue a node API token for /nodes/me/* (shown this once) */
+        post: operations["OperatorNodeController_issueToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/tokens/{tokenId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one of the node’s tokens (at once; a repeat is harmless) */
+        delete: operations["OperatorNodeController_revokeToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Point the node’s webhooks at another URL (a new URL re-enables an endpoint disabled by a 410) */
+        patch: operations["OperatorNodeController_setWebhook"];
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/webhook/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every webhook delivery attempt to the node, newest first: event, status, latency, error */
+        get: operations["OperatorNodeController_attempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/webhook/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the node a signed node.ping now (one attempt) and say how its endpoint answered */
+        post: operations["OperatorNodeController_ping"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/webhook/secret/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the webhook signing secret: the new one is shown this once; the old one keeps signing alongside for 24 h */
+        post: operations["OperatorNodeController_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/work": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The node’s work on one page: offers to answer, jobs in hand, deliveries awaiting confirmation, what ended lately */
+        get: operations["OperatorNodeController_work"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/members/me/rounds": {
         parameters: {
             query?: never;
@@ -1764,6 +2037,10 @@ export interface components {
             /** @example workshop server */
             name: string;
         };
+        CreateOperatorTokenDto: {
+            /** @example workshop server */
+            name: string;
+        };
         CreateProjectDto: {
             /** @example Design, prototype and build out an automated greenhouse node. */
             description?: string;
@@ -1912,6 +2189,18 @@ export interface components {
             /**
              * @description Shown only now: give it to the member. Only its hash is stored.
              * @example dpn_mbr_…
+             */
+            token: string;
+        };
+        IssuedNodeTokenDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * @description Send it as Authorization: Bearer … to /nodes/me/*. Shown once: store it now.
+             * @example dpn_node_…
              */
             token: string;
         };
@@ -2204,6 +2493,16 @@ export interface components {
             webhookDisabledReason: string | null;
             webhookUrl: string;
         };
+        NodeTokenDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        NodeTokenListDto: {
+            items: components["schemas"]["NodeTokenDto"][];
+        };
         NodeUpgradeDto: {
             /** @description New capacity per function (only ever raised). */
             capacities?: components["schemas"]["CapacityDto"][];
@@ -2256,6 +2555,108 @@ export interface components {
         OpenSessionDto: {
             /** @description The token of an emailed link (the part after #link=, or after /decide/) */
             link: string;
+        };
+        OperatorJobDto: {
+            capability: string;
+            /** @description What the job delivers (design, test-report, goods, upgrade), when a project task says */
+            deliverable: string | null;
+            demand: Record<string, never>;
+            /** @description Completing it needs at least one document (a design or a test report) */
+            documentsRequired: boolean;
+            /** Format: date-time */
+            dueAt: string;
+            /** @description The project, or the asset and quarter of an order */
+            forWhat: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description Milestones for lead times: offered → accepted → completed → confirmed */
+            leadTimes: Record<string, never>;
+            nodeId: string | null;
+            /** @description Offers made over the job’s life */
+            offerCount: number;
+            /** @description The latest offers (at most 10), oldest first; the last is the current one. Every offer: GET /admin/jobs/:id/offers */
+            offers: components["schemas"]["JobOfferDto"][];
+            /** @description The offer this node is to answer now (accept, reject, counter), if any */
+            openOfferId: string | null;
+            parentJobId: string | null;
+            /** @description The latest progress report of the current run: percent, note, reportedAt, reports (how many this run) */
+            progress: Record<string, never> | null;
+            quantity: number;
+            recipient: Record<string, never>;
+            /** @description An earlier delivery was rejected: this is the job again, for rework */
+            rework: boolean;
+            /** @description Each production run: made, scrapped, confirmation */
+            runs: Record<string, never>;
+            specUrl: string;
+            /** @enum {string} */
+            status: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
+            /** @description The task’s title or the product’s name */
+            title: string | null;
+            unit: string;
+            workflowId: string;
+            /** @description Made (not rejected) and scrapped (in production, plus rejected deliveries) over all runs */
+            yield: Record<string, never>;
+        };
+        OperatorJobGroupDto: {
+            items: components["schemas"]["OperatorJobDto"][];
+            /** @description How many there are in all (items shows the first ones) */
+            total: number;
+        };
+        OperatorJobPageDto: {
+            items: components["schemas"]["OperatorJobDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        OperatorNodeDto: {
+            /** @enum {string} */
+            automationLevel: "manual" | "conventional" | "computer-aided" | "automated";
+            capabilities: components["schemas"]["CapabilityDto"][];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /** @description Jobs accepted and not yet delivered now */
+            load: number;
+            /** Format: uuid */
+            locationId: string | null;
+            locationName: string | null;
+            name: string;
+            /** @description Offers waiting for this node’s answer now */
+            openOffers: number;
+            /** Format: uuid */
+            ownerMemberId: string;
+            /**
+             * Format: date-time
+             * @description Until when the previous secret is still used for signing
+             */
+            previousSecretExpiresAt: string | null;
+            /** @enum {string} */
+            status: "active" | "suspended";
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @description Set when the endpoint answered 410 Gone: nothing is sent until a ping succeeds or the URL changes
+             */
+            webhookDisabledAt: string | null;
+            webhookDisabledReason: string | null;
+            webhookUrl: string;
+            /** @description Work-in-progress limit: jobs accepted and not yet delivered; at the limit no new offers come */
+            wipLimit: number;
+        };
+        OperatorNodeListDto: {
+            items: components["schemas"]["OperatorNodeDto"][];
+        };
+        OperatorWorkDto: {
+            /** @description Delivered, waiting for the recipient to confirm */
+            delivered: components["schemas"]["OperatorJobGroupDto"];
+            /** @description Confirmed, cancelled or failed, latest first */
+            ended: components["schemas"]["OperatorJobGroupDto"];
+            /** @description Jobs accepted or in progress, soonest due first */
+            inHand: components["schemas"]["OperatorJobGroupDto"];
+            /** @description Offers waiting for this node’s answer, soonest due first */
+            offers: components["schemas"]["OperatorJobGroupDto"];
         };
         OptionDto: {
             id: string;
@@ -3292,6 +3693,13 @@ export interface components {
              */
             webhookUrl?: string;
         };
+        UpdateWebhookDto: {
+            /**
+             * @description Where signed task webhooks are POSTed (http or https)
+             * @example https://cnc.lindenau.example/dpn/webhook
+             */
+            webhookUrl: string;
+        };
         VoterDto: {
             /** Format: date-time */
             answeredAt: string | null;
@@ -3387,6 +3795,7 @@ export type SchemaCreateMemberDto = components['schemas']['CreateMemberDto'];
 export type SchemaCreateMemberTokenDto = components['schemas']['CreateMemberTokenDto'];
 export type SchemaCreateNodeDto = components['schemas']['CreateNodeDto'];
 export type SchemaCreateNodeTokenDto = components['schemas']['CreateNodeTokenDto'];
+export type SchemaCreateOperatorTokenDto = components['schemas']['CreateOperatorTokenDto'];
 export type SchemaCreateProjectDto = components['schemas']['CreateProjectDto'];
 export type SchemaCreateRoundDto = components['schemas']['CreateRoundDto'];
 export type SchemaDeliveredDocumentDto = components['schemas']['DeliveredDocumentDto'];
@@ -3397,6 +3806,7 @@ export type SchemaFundingTotalDto = components['schemas']['FundingTotalDto'];
 export type SchemaHoldingDto = components['schemas']['HoldingDto'];
 export type SchemaHoldingsDto = components['schemas']['HoldingsDto'];
 export type SchemaIssuedMemberTokenDto = components['schemas']['IssuedMemberTokenDto'];
+export type SchemaIssuedNodeTokenDto = components['schemas']['IssuedNodeTokenDto'];
 export type SchemaJobDto = components['schemas']['JobDto'];
 export type SchemaJobOfferDto = components['schemas']['JobOfferDto'];
 export type SchemaJobOfferPageDto = components['schemas']['JobOfferPageDto'];
@@ -3415,9 +3825,17 @@ export type SchemaMovementRecordDto = components['schemas']['MovementRecordDto']
 export type SchemaMyAnswerDto = components['schemas']['MyAnswerDto'];
 export type SchemaMyOrderDto = components['schemas']['MyOrderDto'];
 export type SchemaNodeDto = components['schemas']['NodeDto'];
+export type SchemaNodeTokenDto = components['schemas']['NodeTokenDto'];
+export type SchemaNodeTokenListDto = components['schemas']['NodeTokenListDto'];
 export type SchemaNodeUpgradeDto = components['schemas']['NodeUpgradeDto'];
 export type SchemaNodeWithSecretDto = components['schemas']['NodeWithSecretDto'];
 export type SchemaOpenSessionDto = components['schemas']['OpenSessionDto'];
+export type SchemaOperatorJobDto = components['schemas']['OperatorJobDto'];
+export type SchemaOperatorJobGroupDto = components['schemas']['OperatorJobGroupDto'];
+export type SchemaOperatorJobPageDto = components['schemas']['OperatorJobPageDto'];
+export type SchemaOperatorNodeDto = components['schemas']['OperatorNodeDto'];
+export type SchemaOperatorNodeListDto = components['schemas']['OperatorNodeListDto'];
+export type SchemaOperatorWorkDto = components['schemas']['OperatorWorkDto'];
 export type SchemaOptionDto = components['schemas']['OptionDto'];
 export type SchemaOrderLineDto = components['schemas']['OrderLineDto'];
 export type SchemaOrderLineViewDto = components['schemas']['OrderLineViewDto'];
@@ -3483,6 +3901,7 @@ export type SchemaUpdateAssetDto = components['schemas']['UpdateAssetDto'];
 export type SchemaUpdateLocationDto = components['schemas']['UpdateLocationDto'];
 export type SchemaUpdateMemberDto = components['schemas']['UpdateMemberDto'];
 export type SchemaUpdateNodeDto = components['schemas']['UpdateNodeDto'];
+export type SchemaUpdateWebhookDto = components['schemas']['UpdateWebhookDto'];
 export type SchemaVoterDto = components['schemas']['VoterDto'];
 export type SchemaWebhookAttemptDto = components['schemas']['WebhookAttemptDto'];
 export type SchemaWebhookAttemptPageDto = components['schemas']['WebhookAttemptPageDto'];
@@ -5541,6 +5960,747 @@ export interface operations {
             };
             /** @description Not signed in, session expired, or no valid member token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodesController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorNodeListDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorNodeDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_jobs: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                status?: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorJobPageDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorJobDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptOfferDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorJobDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description job_not_offered, node_suspended, job_closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_complete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorJobDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description job_not_accepted, job_closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_counter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CounterOfferDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorJobDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description job_not_offered, node_suspended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgressDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorJobDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description job_not_accepted, job_closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectOfferDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorJobDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeTokenListDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_issueToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateOperatorTokenDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedNodeTokenDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_setWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorNodeDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_attempts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAttemptPageDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_ping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PingResultDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeWithSecretDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_work: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorWorkDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
