@@ -9,6 +9,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -53,6 +54,7 @@ export class OperatorNodesController {
 @ApiUnauthorizedResponse({ description: 'Not signed in, session expired, or no valid member token' })
 @ApiForbiddenResponse({ description: 'csrf_failed (a session write without X-CSRF-Token), member_suspended' })
 @ApiNotFoundResponse({ description: 'not_found: not one of your nodes, or not one of this node’s jobs' })
+@ApiParam({ name: 'nodeId', type: String, format: 'uuid', description: 'One of your nodes' })
 @UseGuards(MemberTokenGuard, NodeOwnerGuard)
 @Controller('members/me/nodes/:nodeId')
 export class OperatorNodeController {

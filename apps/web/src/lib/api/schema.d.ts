@@ -5997,7 +5997,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -6041,7 +6044,10 @@ export interface operations {
                 status?: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
             };
             header?: never;
-            path?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -6083,6 +6089,8 @@ export interface operations {
             header?: never;
             path: {
                 id: string;
+                /** @description One of your nodes */
+                nodeId: string;
             };
             cookie?: never;
         };
@@ -6125,6 +6133,8 @@ export interface operations {
             header?: never;
             path: {
                 id: string;
+                /** @description One of your nodes */
+                nodeId: string;
             };
             cookie?: never;
         };
@@ -6178,6 +6188,8 @@ export interface operations {
             header?: never;
             path: {
                 id: string;
+                /** @description One of your nodes */
+                nodeId: string;
             };
             cookie?: never;
         };
@@ -6231,6 +6243,8 @@ export interface operations {
             header?: never;
             path: {
                 id: string;
+                /** @description One of your nodes */
+                nodeId: string;
             };
             cookie?: never;
         };
@@ -6284,6 +6298,8 @@ export interface operations {
             header?: never;
             path: {
                 id: string;
+                /** @description One of your nodes */
+                nodeId: string;
             };
             cookie?: never;
         };
@@ -6337,6 +6353,8 @@ export interface operations {
             header?: never;
             path: {
                 id: string;
+                /** @description One of your nodes */
+                nodeId: string;
             };
             cookie?: never;
         };
@@ -6381,7 +6399,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -6421,7 +6442,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -6466,6 +6490,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description One of your nodes */
+                nodeId: string;
                 tokenId: string;
             };
             cookie?: never;
@@ -6505,7 +6531,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -6552,7 +6581,10 @@ export interface operations {
                 offset?: number;
             };
             header?: never;
-            path?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -6592,7 +6624,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -6632,7 +6667,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -6672,7 +6710,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
