@@ -2204,15 +2204,21 @@ export interface components {
              */
             token: string;
         };
+        JobDocumentDto: {
+            /** @example sha256:… */
+            contentHash?: string;
+            title: string;
+            url: string;
+        };
         JobDto: {
             capability: string;
-            demand: Record<string, never>;
+            demand: components["schemas"]["JobRefDto"];
             /** Format: date-time */
             dueAt: string;
             /** Format: uuid */
             id: string;
             /** @description Milestones for lead times: offered → accepted → completed → confirmed */
-            leadTimes: Record<string, never>;
+            leadTimes: components["schemas"]["JobLeadTimesDto"];
             nodeId: string | null;
             /** @description Offers made over the job’s life */
             offerCount: number;
@@ -2220,18 +2226,28 @@ export interface components {
             offers: components["schemas"]["JobOfferDto"][];
             parentJobId: string | null;
             /** @description The latest progress report of the current run: percent, note, reportedAt, reports (how many this run) */
-            progress: Record<string, never> | null;
+            progress: components["schemas"]["JobProgressDto"] | null;
             quantity: number;
-            recipient: Record<string, never>;
+            recipient: components["schemas"]["JobRefDto"];
             /** @description Each production run: made, scrapped, confirmation */
-            runs: Record<string, never>;
+            runs: components["schemas"]["JobRunDto"][];
             specUrl: string;
             /** @enum {string} */
             status: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
             unit: string;
             workflowId: string;
             /** @description Made (not rejected) and scrapped (in production, plus rejected deliveries) over all runs */
-            yield: Record<string, never>;
+            yield: components["schemas"]["JobYieldDto"];
+        };
+        JobLeadTimesDto: {
+            /** Format: date-time */
+            acceptedAt: string | null;
+            /** Format: date-time */
+            completedAt: string | null;
+            /** Format: date-time */
+            confirmedAt: string | null;
+            /** Format: date-time */
+            firstOfferedAt: string | null;
         };
         JobOfferDto: {
             /** @enum {string|null} */
@@ -2260,6 +2276,37 @@ export interface components {
             limit: number;
             offset: number;
             total: number;
+        };
+        JobProgressDto: {
+            note: string | null;
+            percent: number;
+            /** Format: date-time */
+            reportedAt?: string;
+            /** @description Reports of this run so far */
+            reports?: number;
+        };
+        JobRefDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example member */
+            type: string;
+        };
+        JobRunDto: {
+            /** Format: date-time */
+            completedAt: string;
+            /**
+             * @description The recipient’s answer; null while awaited
+             * @enum {string|null}
+             */
+            confirmation: "confirmed" | "rejected" | "unanswered" | null;
+            documents?: components["schemas"]["JobDocumentDto"][];
+            made: number;
+            reason: string | null;
+            scrapped: number;
+        };
+        JobYieldDto: {
+            made: number;
+            scrapped: number;
         };
         LocationDto: {
             address: string;
@@ -2560,7 +2607,7 @@ export interface components {
             capability: string;
             /** @description What the job delivers (design, test-report, goods, upgrade), when a project task says */
             deliverable: string | null;
-            demand: Record<string, never>;
+            demand: components["schemas"]["JobRefDto"];
             /** @description Completing it needs at least one document (a design or a test report) */
             documentsRequired: boolean;
             /** Format: date-time */
@@ -2570,7 +2617,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @description Milestones for lead times: offered → accepted → completed → confirmed */
-            leadTimes: Record<string, never>;
+            leadTimes: components["schemas"]["JobLeadTimesDto"];
             nodeId: string | null;
             /** @description Offers made over the job’s life */
             offerCount: number;
@@ -2580,13 +2627,13 @@ export interface components {
             openOfferId: string | null;
             parentJobId: string | null;
             /** @description The latest progress report of the current run: percent, note, reportedAt, reports (how many this run) */
-            progress: Record<string, never> | null;
+            progress: components["schemas"]["JobProgressDto"] | null;
             quantity: number;
-            recipient: Record<string, never>;
+            recipient: components["schemas"]["JobRefDto"];
             /** @description An earlier delivery was rejected: this is the job again, for rework */
             rework: boolean;
             /** @description Each production run: made, scrapped, confirmation */
-            runs: Record<string, never>;
+            runs: components["schemas"]["JobRunDto"][];
             specUrl: string;
             /** @enum {string} */
             status: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
@@ -2595,7 +2642,7 @@ export interface components {
             unit: string;
             workflowId: string;
             /** @description Made (not rejected) and scrapped (in production, plus rejected deliveries) over all runs */
-            yield: Record<string, never>;
+            yield: components["schemas"]["JobYieldDto"];
         };
         OperatorJobGroupDto: {
             items: components["schemas"]["OperatorJobDto"][];
@@ -3807,10 +3854,16 @@ export type SchemaHoldingDto = components['schemas']['HoldingDto'];
 export type SchemaHoldingsDto = components['schemas']['HoldingsDto'];
 export type SchemaIssuedMemberTokenDto = components['schemas']['IssuedMemberTokenDto'];
 export type SchemaIssuedNodeTokenDto = components['schemas']['IssuedNodeTokenDto'];
+export type SchemaJobDocumentDto = components['schemas']['JobDocumentDto'];
 export type SchemaJobDto = components['schemas']['JobDto'];
+export type SchemaJobLeadTimesDto = components['schemas']['JobLeadTimesDto'];
 export type SchemaJobOfferDto = components['schemas']['JobOfferDto'];
 export type SchemaJobOfferPageDto = components['schemas']['JobOfferPageDto'];
 export type SchemaJobPageDto = components['schemas']['JobPageDto'];
+export type SchemaJobProgressDto = components['schemas']['JobProgressDto'];
+export type SchemaJobRefDto = components['schemas']['JobRefDto'];
+export type SchemaJobRunDto = components['schemas']['JobRunDto'];
+export type SchemaJobYieldDto = components['schemas']['JobYieldDto'];
 export type SchemaLocationDto = components['schemas']['LocationDto'];
 export type SchemaMeDto = components['schemas']['MeDto'];
 export type SchemaMemberDecisionDto = components['schemas']['MemberDecisionDto'];
