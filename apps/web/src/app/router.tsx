@@ -9,6 +9,9 @@ import { HoldingsRoute } from './routes/member/holdings';
 import { MeRoute } from './routes/member/me';
 import { OrdersRoute } from './routes/member/orders';
 import { RoundRoute } from './routes/member/round';
+import { NodeEndpointRoute } from './routes/node/node-endpoint';
+import { NodeWorkRoute } from './routes/node/node-work';
+import { NodesRoute } from './routes/node/nodes';
 import { NotFoundRoute } from './routes/not-found';
 import { AssetRoute } from './routes/public/asset';
 import { ProjectRoute } from './routes/public/project';
@@ -18,8 +21,8 @@ import { SignInRoute } from './routes/signin';
 /**
  * Every route of the web app: nouns people can share. Members: /me, /me/holdings, /me/account,
  * /rounds/:id, /assets/:id/orders, /decisions/:id; everyone: /projects, /projects/:id, /assets/:id;
- * /signin and /decide/:token (the link of decision emails). The console (/console) and the node
- * operators' pages (/node) join here, behind their own role checks.
+ * /signin and /decide/:token (the link of decision emails); a node's owner: /node, /node/:id,
+ * /node/:id/endpoint. The console (/console) joins here, behind its own check.
  */
 export const router = createBrowserRouter([
   {
@@ -38,6 +41,9 @@ export const router = createBrowserRouter([
       { path: 'projects', element: <ProjectsRoute /> },
       { path: 'projects/:id', element: <ProjectRoute /> },
       { path: 'assets/:id', element: <AssetRoute /> },
+      { path: 'node', element: <NodesRoute /> },
+      { path: 'node/:id', element: <NodeWorkRoute /> },
+      { path: 'node/:id/endpoint', element: <NodeEndpointRoute /> },
       { path: '*', element: <NotFoundRoute /> },
     ],
   },
