@@ -111,7 +111,11 @@ describe('node operator pages: the owner runs the node with the web session', ()
     const doc = { title: 'Bending report', url: 'https://docs.example.org/bending.pdf', contentHash: `sha256:${'ab'.repeat(32)}` };
     const done = (await post(s, `/${n.id}/jobs/${id}/complete`, { made: 12, scrapped: 1, documents: [doc] }).expect(200)).body;
     expect(done).toMatchObject({ status: 'delivered', yield: { made: 12, scrapped: 1 }, runs: [expect.objectContaining({ made: 12, scrapped: 1, documents: [doc] })] });
-    const after = (await get(s, `/${n.id}/work`).expect(200)).body;
+    // The job's row follows its workflow within moments (the completion answers first).
+    const after = await eventually(async () => {
+      const w = (await get(s, `/${n.id}/work`).expect(200)).body;
+      return w.delivered.total === 1 ? w : undefined;
+    });
     expect(after.delivered.items.map((x: { id: string }) => x.id)).toEqual([id]);
     expect(after.inHand.total).toBe(0);
     expect((await get(s, `/${n.id}/jobs/${id}`).expect(200)).body).toMatchObject({ id, status: 'delivered', leadTimes: { acceptedAt: expect.any(String), completedAt: expect.any(String) } });

@@ -15,3 +15,5 @@ export * from './sessions/sessions.repository';
 export * from './web-pages/member-pages.repository';
 export * from './web-pages/public-pages.repository';
 export * from './operator/node-operator.repository';
+export * from './names/job-contexts.repository';
+export * from './console/console.repository';

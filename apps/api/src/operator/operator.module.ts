@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { NodeOperatorRepository } from '@app/db';
+import { JobContextsRepository, NodeOperatorRepository } from '@app/db';
 import { MemberTokenGuard } from '../auth/member-token.guard';
 import { JobsModule } from '../jobs/jobs.module';
 import { NodesModule } from '../nodes/nodes.module';
@@ -11,6 +11,6 @@ import { OperatorService } from './operator.service';
 @Module({
   imports: [JobsModule, NodesModule],
   controllers: [OperatorNodesController, OperatorNodeController],
-  providers: [OperatorService, NodeOperatorRepository, MemberTokenGuard, NodeOwnerGuard],
+  providers: [OperatorService, NodeOperatorRepository, JobContextsRepository, MemberTokenGuard, NodeOwnerGuard],
 })
 export class OperatorModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { JobView } from '@app/contracts';
-import { JobEntity, NodeOperatorRepository, OwnedNodeRow } from '@app/db';
+import { JobContextsRepository, JobEntity, NodeOperatorRepository, OwnedNodeRow } from '@app/db';
 import { NODE_TOKEN_PREFIX } from '../auth/node-token.guard';
 import { hashToken, newToken } from '../auth/token-hash';
 import { ProblemException } from '../common/problem';
@@ -21,20 +21,21 @@ const isNodesJob = (j: JobEntity, nodeId: string) => j.nodeId === nodeId || j.of
 export class OperatorService {
   constructor(
     private readonly operators: NodeOperatorRepository,
+    private readonly contexts: JobContextsRepository,
     private readonly jobs: JobsService,
   ) {}
 
   async work(nodeId: string): Promise<OperatorWorkDto> {
     const groups = await this.operators.nodeWork(nodeId);
     const all = Object.values(groups).flatMap((g) => g.items);
-    const ctx = await this.operators.jobContexts(all.map((j) => j.id));
+    const ctx = await this.contexts.jobContexts(all.map((j) => j.id));
     const view = (g: { items: JobEntity[]; total: number }) => ({ items: g.items.map((j) => OperatorJobDto.fromJob(nodeId, j, ctx.get(j.id))), total: g.total });
     return { offers: view(groups.offers), inHand: view(groups.inHand), delivered: view(groups.delivered), ended: view(groups.ended) };
   }
 
   async list(nodeId: string, q: ListJobsQuery): Promise<OperatorJobPageDto> {
     const page = await this.jobs.list(q, { nodeId });
-    const ctx = await this.operators.jobContexts(page.items.map((j) => j.id));
+    const ctx = await this.contexts.jobContexts(page.items.map((j) => j.id));
     return { ...page, items: page.items.map((j) => OperatorJobDto.fromJob(nodeId, j, ctx.get(j.id))) };
   }
 
@@ -94,7 +95,7 @@ export class OperatorService {
   }
 
   private async view(nodeId: string, j: JobEntity, live?: JobView | null): Promise<OperatorJobDto> {
-    const ctx = await this.operators.jobContexts([j.id]);
+    const ctx = await this.contexts.jobContexts([j.id]);
     return OperatorJobDto.fromJob(nodeId, j, ctx.get(j.id), live);
   }
 

@@ -15,19 +15,9 @@ export interface OwnedNodeRow {
   openOffers: number;
 }
 
-/** What a job is in people's words, for the pages that list it. */
-export interface JobContext {
-  /** The task's title (a project's) or the product's name (an order's); null: say the capability. */
-  title: string | null;
-  /** The project, or "<asset>, <quarter>" for an order. */
-  forWhat: string | null;
-  /** What the job delivers (a phase task's output): a design or a test report needs documents. */
-  deliverable: string | null;
-}
-
 /**
  * What a node's operator (the member who owns it) reads and changes on the node pages of the web
- * app: their nodes, one node checked against its owner, its API tokens, and the names of its jobs.
+ * app: their nodes, one node checked against its owner, its work, and its API tokens.
  * Everything else (offers, jobs, the webhook endpoint) goes through the job and node services.
  */
 @Injectable()
@@ -101,28 +91,5 @@ export class NodeOperatorRepository {
       group(`j.nodeId = :nodeId AND j.status IN ('confirmed', 'cancelled', 'failed')`, 'latest'),
     ]);
     return { offers, inHand, delivered, ended };
-  }
-
-  /** Names and deliverables of jobs, in one query (for a page of them). */
-  async jobContexts(jobIds: string[]): Promise<Map<string, JobContext>> {
-    if (jobIds.length === 0) return new Map();
-    const rows: Array<{ id: string; title: string | null; for_what: string | null; deliverable: string | null }> = await this.ds.query(
-      `SELECT j.id,
-              COALESCE(
-                (SELECT p->>'name' FROM jsonb_array_elements(a.output_catalogue) p WHERE p->>'id' = j.product_id LIMIT 1),
-                t.task->>'title') AS title,
-              COALESCE(pr.name, a.name || ', ' || op.quarter) AS for_what,
-              t.task->>'output' AS deliverable
-         FROM jobs j
-         LEFT JOIN production_projects pr ON j.demand_type = 'project' AND pr.id = j.demand_id
-         LEFT JOIN output_plans op ON j.demand_type = 'order' AND op.id = j.demand_id
-         LEFT JOIN assets a ON a.id = op.asset_id
-         LEFT JOIN LATERAL (
-           SELECT tk AS task FROM project_phase_plans pp, jsonb_array_elements(pp.plan->'tasks') tk
-            WHERE pp.project_id = j.demand_id AND pp.phase = j.phase AND tk->>'key' = j.task_key LIMIT 1) t ON true
-        WHERE j.id = ANY($1::uuid[])`,
-      [jobIds],
-    );
-    return new Map(rows.map((r) => [r.id, { title: r.title, forWhat: r.for_what, deliverable: r.deliverable }]));
   }
 }

@@ -141,6 +141,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/console/job-board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jobs by column (waiting, offered, accepted, in progress, delivered, confirmed, rework) with lead times and yield; each column’s first jobs and its total */
+        get: operations["ConsoleController_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/ledger/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ledger accounts with their owners’ names and balances, a page at a time (the trial balance: GET /admin/ledger/trial-balance) */
+        get: operations["ConsoleController_accounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/network": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The network at a glance: nodes by location with their load against the WIP limit, response time, on-time rate and yield; nodes per automation level */
+        get: operations["ConsoleController_network"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/rounds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every funding round with its project and live total: those awaiting a payout approval first, then the open ones */
+        get: operations["ConsoleController_rounds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/decisions/{id}": {
         parameters: {
             query?: never;
@@ -1805,6 +1873,35 @@ export interface components {
              */
             held: string;
         };
+        BoardColumnDto: {
+            /** @description The first ones: active columns soonest due first, delivered and confirmed latest first */
+            jobs: components["schemas"]["BoardJobDto"][];
+            /** @enum {string} */
+            key: "waiting" | "offered" | "accepted" | "in-progress" | "delivered" | "confirmed" | "rework";
+            /** @description Jobs in this column */
+            total: number;
+        };
+        BoardJobDto: {
+            capability: string;
+            /** Format: date-time */
+            dueAt: string;
+            /** @description The project, or the asset and quarter of an order */
+            forWhat: string | null;
+            /** Format: uuid */
+            id: string;
+            leadTimes: components["schemas"]["JobLeadTimesDto"];
+            /** @description The node that holds it, or that it is offered to now */
+            nodeName: string | null;
+            offerCount: number;
+            /** @description Percent reported by the node in this run */
+            progress: number | null;
+            quantity: number;
+            status: string;
+            /** @description The task’s title or the product’s name */
+            title: string | null;
+            unit: string;
+            yield: components["schemas"]["JobYieldDto"];
+        };
         CancelJobDto: {
             reason: string;
         };
@@ -1901,6 +1998,74 @@ export interface components {
             /** @description made + scrapped is at most 10 × the job's quantity */
             made: number;
             scrapped: number;
+        };
+        ConsoleAccountDto: {
+            /**
+             * @description Derived from its entries
+             * @example 12500
+             */
+            balance: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "member" | "project" | "organiser" | "escrow" | "hold" | "round" | "external";
+            /** @description Whose it is, in words: the member, the project, the project a round raises for, or the network */
+            owner: string;
+            /** Format: uuid */
+            ownerId: string;
+        };
+        ConsoleAccountPageDto: {
+            items: components["schemas"]["ConsoleAccountDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        ConsoleRoundDto: {
+            backers: number;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /** Format: date-time */
+            deadline: string;
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            goal: string;
+            /** @enum {string} */
+            payoutApproval: "coordinator" | "members";
+            /** Format: uuid */
+            projectId: string;
+            projectName: string;
+            reason: string | null;
+            /** Format: uuid */
+            roundId: string;
+            /** @enum {string} */
+            status: "opening" | "open" | "closing" | "capturing" | "awaiting-payout" | "paying-out" | "funded" | "releasing" | "failed" | "cancelled";
+            /**
+             * @description The live total while open; the final tally after
+             * @example 12500
+             */
+            total: string;
+        };
+        ConsoleRoundPageDto: {
+            /** @description Rounds in the network by status */
+            byStatus: components["schemas"]["StatusCountDto"][];
+            items: components["schemas"]["ConsoleRoundDto"][];
+            limit: number;
+            offset: number;
+            total: number;
         };
         ContextLineDto: {
             label: string;
@@ -2204,6 +2369,9 @@ export interface components {
              */
             token: string;
         };
+        JobBoardDto: {
+            columns: components["schemas"]["BoardColumnDto"][];
+        };
         JobDocumentDto: {
             /** @example sha256:… */
             contentHash?: string;
@@ -2307,6 +2475,20 @@ export interface components {
         JobYieldDto: {
             made: number;
             scrapped: number;
+        };
+        LevelCountDto: {
+            count: number;
+            /** @enum {string} */
+            level: "manual" | "conventional" | "computer-aided" | "automated";
+        };
+        LocationCountDto: {
+            count: number;
+            /**
+             * Format: uuid
+             * @description null: nodes without a location
+             */
+            id: string | null;
+            name: string | null;
         };
         LocationDto: {
             address: string;
@@ -2509,6 +2691,50 @@ export interface components {
             /** Format: date-time */
             placedAt: string;
             standing: boolean;
+        };
+        NetworkDto: {
+            /** @description Nodes per automation level, along the upgrade path */
+            levels: components["schemas"]["LevelCountDto"][];
+            limit: number;
+            locations: components["schemas"]["LocationCountDto"][];
+            /** @description A page of the nodes, by location and name */
+            nodes: components["schemas"]["NetworkNodeDto"][];
+            offset: number;
+            /** @description Nodes in the network */
+            total: number;
+        };
+        NetworkNodeDto: {
+            /** @enum {string} */
+            automationLevel: "manual" | "conventional" | "computer-aided" | "automated";
+            capabilities: components["schemas"]["CapabilityDto"][];
+            /** @description Jobs it completed in the last 90 days */
+            completed: number;
+            /** Format: uuid */
+            id: string;
+            /** @description Jobs accepted and not yet delivered */
+            load: number;
+            /** Format: uuid */
+            locationId: string | null;
+            locationName: string | null;
+            /** @description Made over all its runs (not counting rejected deliveries) */
+            made: number;
+            name: string;
+            /** @description Of those, completed by their due date */
+            onTime: number;
+            /** @description Offers waiting for its answer */
+            openOffers: number;
+            /** @description The member who owns and runs it */
+            ownerName: string;
+            /** @description Mean seconds from an offer to its answer, last 90 days (null: none answered) */
+            responseSeconds: number | null;
+            /** @description Scrapped over all its runs (with rejected deliveries) */
+            scrapped: number;
+            /** @enum {string} */
+            status: "active" | "suspended";
+            /** @description Its endpoint answered 410 Gone: nothing is sent until a ping succeeds */
+            webhookDisabled: boolean;
+            /** @description Work-in-progress limit */
+            wipLimit: number;
         };
         NodeDto: {
             /** @enum {string} */
@@ -3646,6 +3872,10 @@ export interface components {
             kind: string;
             memo: string | null;
         };
+        StatusCountDto: {
+            count: number;
+            status: string;
+        };
         StoredPlanDto: {
             /** @enum {string} */
             phase: "rnd" | "prototyping" | "node-buildout" | "upgrade";
@@ -3824,6 +4054,8 @@ export type SchemaAnswerDecisionDto = components['schemas']['AnswerDecisionDto']
 export type SchemaAssetDetailDto = components['schemas']['AssetDetailDto'];
 export type SchemaAssetDto = components['schemas']['AssetDto'];
 export type SchemaBalanceDto = components['schemas']['BalanceDto'];
+export type SchemaBoardColumnDto = components['schemas']['BoardColumnDto'];
+export type SchemaBoardJobDto = components['schemas']['BoardJobDto'];
 export type SchemaCancelJobDto = components['schemas']['CancelJobDto'];
 export type SchemaCancelProjectDto = components['schemas']['CancelProjectDto'];
 export type SchemaCancelRoundDto = components['schemas']['CancelRoundDto'];
@@ -3833,6 +4065,10 @@ export type SchemaCatalogueDto = components['schemas']['CatalogueDto'];
 export type SchemaCatalogueItemDto = components['schemas']['CatalogueItemDto'];
 export type SchemaCatalogueProductDto = components['schemas']['CatalogueProductDto'];
 export type SchemaCompleteDto = components['schemas']['CompleteDto'];
+export type SchemaConsoleAccountDto = components['schemas']['ConsoleAccountDto'];
+export type SchemaConsoleAccountPageDto = components['schemas']['ConsoleAccountPageDto'];
+export type SchemaConsoleRoundDto = components['schemas']['ConsoleRoundDto'];
+export type SchemaConsoleRoundPageDto = components['schemas']['ConsoleRoundPageDto'];
 export type SchemaContextLineDto = components['schemas']['ContextLineDto'];
 export type SchemaCounterOfferDto = components['schemas']['CounterOfferDto'];
 export type SchemaCreateAssetDto = components['schemas']['CreateAssetDto'];
@@ -3854,6 +4090,7 @@ export type SchemaHoldingDto = components['schemas']['HoldingDto'];
 export type SchemaHoldingsDto = components['schemas']['HoldingsDto'];
 export type SchemaIssuedMemberTokenDto = components['schemas']['IssuedMemberTokenDto'];
 export type SchemaIssuedNodeTokenDto = components['schemas']['IssuedNodeTokenDto'];
+export type SchemaJobBoardDto = components['schemas']['JobBoardDto'];
 export type SchemaJobDocumentDto = components['schemas']['JobDocumentDto'];
 export type SchemaJobDto = components['schemas']['JobDto'];
 export type SchemaJobLeadTimesDto = components['schemas']['JobLeadTimesDto'];
@@ -3864,6 +4101,8 @@ export type SchemaJobProgressDto = components['schemas']['JobProgressDto'];
 export type SchemaJobRefDto = components['schemas']['JobRefDto'];
 export type SchemaJobRunDto = components['schemas']['JobRunDto'];
 export type SchemaJobYieldDto = components['schemas']['JobYieldDto'];
+export type SchemaLevelCountDto = components['schemas']['LevelCountDto'];
+export type SchemaLocationCountDto = components['schemas']['LocationCountDto'];
 export type SchemaLocationDto = components['schemas']['LocationDto'];
 export type SchemaMeDto = components['schemas']['MeDto'];
 export type SchemaMemberDecisionDto = components['schemas']['MemberDecisionDto'];
@@ -3877,6 +4116,8 @@ export type SchemaMovementDto = components['schemas']['MovementDto'];
 export type SchemaMovementRecordDto = components['schemas']['MovementRecordDto'];
 export type SchemaMyAnswerDto = components['schemas']['MyAnswerDto'];
 export type SchemaMyOrderDto = components['schemas']['MyOrderDto'];
+export type SchemaNetworkDto = components['schemas']['NetworkDto'];
+export type SchemaNetworkNodeDto = components['schemas']['NetworkNodeDto'];
 export type SchemaNodeDto = components['schemas']['NodeDto'];
 export type SchemaNodeTokenDto = components['schemas']['NodeTokenDto'];
 export type SchemaNodeTokenListDto = components['schemas']['NodeTokenListDto'];
@@ -3947,6 +4188,7 @@ export type SchemaSignInLinkRequestDto = components['schemas']['SignInLinkReques
 export type SchemaSkipPhaseDto = components['schemas']['SkipPhaseDto'];
 export type SchemaStatementDto = components['schemas']['StatementDto'];
 export type SchemaStatementEntryDto = components['schemas']['StatementEntryDto'];
+export type SchemaStatusCountDto = components['schemas']['StatusCountDto'];
 export type SchemaStoredPlanDto = components['schemas']['StoredPlanDto'];
 export type SchemaTransactionDto = components['schemas']['TransactionDto'];
 export type SchemaTransferDto = components['schemas']['TransferDto'];
@@ -4228,6 +4470,125 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsoleController_board: {
+        parameters: {
+            query?: {
+                /** @description Jobs shown per column (each column says how many it holds) */
+                perColumn?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobBoardDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsoleController_accounts: {
+        parameters: {
+            query?: {
+                currency?: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+                kind?: "member" | "project" | "organiser" | "escrow" | "hold" | "round" | "external";
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleAccountPageDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsoleController_network: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NetworkDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsoleController_rounds: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                status?: "opening" | "open" | "closing" | "capturing" | "awaiting-payout" | "paying-out" | "funded" | "releasing" | "failed" | "cancelled";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleRoundPageDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
