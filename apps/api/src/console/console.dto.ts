@@ -137,7 +137,13 @@ export class ConsoleAccountDto {
   @ApiProperty({ ...AMOUNT_DOC, description: 'Derived from its entries' }) balance!: string;
 }
 
+export class CurrencyTotalDto {
+  @ApiProperty(CURRENCY_DOC) currency!: string;
+  @ApiProperty({ ...AMOUNT_DOC, description: 'The sum of every entry in this currency: "0" in a sound ledger' }) total!: string;
+}
+
 export class ConsoleAccountPageDto {
+  @ApiProperty({ type: [CurrencyTotalDto], description: 'The trial balance: every currency sums to zero (double entry)' }) trialBalance!: CurrencyTotalDto[];
   @ApiProperty({ type: [ConsoleAccountDto] }) items!: ConsoleAccountDto[];
   @ApiProperty() total!: number;
   @ApiProperty() limit!: number;

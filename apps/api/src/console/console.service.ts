@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { BOARD_COLUMNS, ConsoleRepository, FundingRepository, JobContextsRepository, LedgerAccountRow } from '@app/db';
+import { BOARD_COLUMNS, ConsoleRepository, FundingRepository, JobContextsRepository, LedgerAccountRow, LedgerService } from '@app/db';
 import { pageOf } from '../common/dto';
 import { JobDto } from '../jobs/jobs.dto';
 import { ConsoleAccountPageDto, ConsoleAccountsQuery, ConsoleRoundPageDto, ConsoleRoundsQuery, JobBoardDto, NetworkDto, NetworkQuery } from './console.dto';
@@ -30,6 +30,7 @@ export class ConsoleService {
     private readonly console: ConsoleRepository,
     private readonly contexts: JobContextsRepository,
     private readonly funding: FundingRepository,
+    private readonly ledger: LedgerService,
   ) {}
 
   async network(q: NetworkQuery): Promise<NetworkDto> {
@@ -101,7 +102,14 @@ export class ConsoleService {
 
   async accounts(q: ConsoleAccountsQuery): Promise<ConsoleAccountPageDto> {
     const page = pageOf(q);
-    const { rows, total } = await this.console.accounts({ kind: q.kind, currency: q.currency }, page);
-    return { ...page, total, items: rows.map((a) => ({ id: a.id, kind: a.kind, ownerId: a.ownerId, owner: ownerWords(a), currency: a.currency, balance: a.balance.toString() })) };
+    const [{ rows, total }, trial] = await Promise.all([this.console.accounts({ kind: q.kind, currency: q.currency }, page), this.ledger.trialBalance()]);
+    return {
+      ...page,
+      total,
+      trialBalance: Object.entries(trial)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([currency, sum]) => ({ currency, total: sum.toString() })),
+      items: rows.map((a) => ({ id: a.id, kind: a.kind, ownerId: a.ownerId, owner: ownerWords(a), currency: a.currency, balance: a.balance.toString() })),
+    };
   }
 }

@@ -2025,6 +2025,8 @@ export interface components {
             limit: number;
             offset: number;
             total: number;
+            /** @description The trial balance: every currency sums to zero (double entry) */
+            trialBalance: components["schemas"]["CurrencyTotalDto"][];
         };
         ConsoleRoundDto: {
             backers: number;
@@ -2255,6 +2257,19 @@ export interface components {
              * @enum {string}
              */
             payoutApproval: "coordinator" | "members";
+        };
+        CurrencyTotalDto: {
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /**
+             * @description The sum of every entry in this currency: "0" in a sound ledger
+             * @example 12500
+             */
+            total: string;
         };
         DeliveredDocumentDto: {
             /** @example sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 */
@@ -4081,6 +4096,7 @@ export type SchemaCreateNodeTokenDto = components['schemas']['CreateNodeTokenDto
 export type SchemaCreateOperatorTokenDto = components['schemas']['CreateOperatorTokenDto'];
 export type SchemaCreateProjectDto = components['schemas']['CreateProjectDto'];
 export type SchemaCreateRoundDto = components['schemas']['CreateRoundDto'];
+export type SchemaCurrencyTotalDto = components['schemas']['CurrencyTotalDto'];
 export type SchemaDeliveredDocumentDto = components['schemas']['DeliveredDocumentDto'];
 export type SchemaDemandDto = components['schemas']['DemandDto'];
 export type SchemaDepositDto = components['schemas']['DepositDto'];

@@ -10,12 +10,13 @@ import { useNode } from '../api/operator';
 export const LEVEL_WORDS: Record<string, string> = { manual: 'Manual', conventional: 'Conventional', 'computer-aided': 'Computer-aided', automated: 'Automated' };
 
 /** The node's load against its work-in-progress limit, as a progress bar with its words. */
-export function LoadBar({ load, wipLimit, name }: { load: number; wipLimit: number; name: string }) {
+export function LoadBar({ load, wipLimit, name, compact }: { load: number; wipLimit: number; name: string; compact?: boolean }) {
+  const full = load >= wipLimit;
   return (
-    <div>
+    <div className={full ? 'progress-over' : undefined}>
       <ProgressBar label={`Work in progress at ${name}`} value={load} max={wipLimit} valueText={`${load} of ${wipLimit} jobs`} />
       <span className="small muted">
-        {load} of {wipLimit} jobs in progress{load >= wipLimit ? ': at the limit, no new offers until one is delivered' : ''}
+        {compact ? `${load} of ${wipLimit}${full ? ': full' : ''}` : `${load} of ${wipLimit} jobs in progress${full ? ': at the limit, no new offers until one is delivered' : ''}`}
       </span>
     </div>
   );
