@@ -157,6 +157,6 @@ if (!executablePath) process.stderr.write('console-browser.spec: Chromium not fo
     // Closing the console forgets the token: the door asks again.
     await page.getByRole('button', { name: 'Close the console' }).click();
     await page.getByLabel('Coordinator token (ADMIN_TOKEN)').waitFor();
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
   }, 240_000);
 });

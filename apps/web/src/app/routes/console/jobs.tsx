@@ -3,6 +3,7 @@ import { Loading, Page } from '@/components/ui/page';
 import { useJobBoard } from '@/features/console/api/console';
 import { ConsoleProblem } from '@/features/console/components/console-problem';
 import { formatDuration, jobTitle, leadTimeMs } from '@/features/jobs/job-words';
+import { formatDateTime } from '@/lib/dates';
 import { useNow } from '@/lib/use-now';
 
 const COLUMN_WORDS: Record<string, { title: string; hint: string }> = {
@@ -43,7 +44,15 @@ export function ConsoleJobsRoute() {
                         {j.forWhat ? <div className="small muted">for {j.forWhat}</div> : null}
                         <div className="small">{j.nodeName ? `Node: ${j.nodeName}` : 'No node yet'}</div>
                         <div className="small">
-                          Due <Deadline at={j.dueAt} /> {late ? <span className="badge badge-warn">late</span> : null}
+                          {j.status === 'confirmed' && j.leadTimes.confirmedAt ? (
+                            <>Confirmed {formatDateTime(j.leadTimes.confirmedAt)}</>
+                          ) : j.status === 'delivered' && j.leadTimes.completedAt ? (
+                            <>Delivered {formatDateTime(j.leadTimes.completedAt)}</>
+                          ) : (
+                            <>
+                              Due <Deadline at={j.dueAt} /> {late ? <span className="badge badge-warn">late</span> : null}
+                            </>
+                          )}
                         </div>
                         <dl className="board-facts small">
                           <div>

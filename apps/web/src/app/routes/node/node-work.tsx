@@ -160,7 +160,7 @@ function JobTable({ jobs, empty }: { jobs: Job[]; empty: string }) {
                 </th>
                 <td data-label="Status">
                   {jobStatusWords(j.status)}
-                  {last?.confirmation ? <div className="small muted">last delivery {RUN_WORDS[last.confirmation] ?? last.confirmation}</div> : null}
+                  {last?.confirmation && j.status !== 'confirmed' ? <div className="small muted">last delivery {RUN_WORDS[last.confirmation] ?? last.confirmation}</div> : null}
                 </td>
                 <td className="num" data-label="Made">
                   {j.yield.made}
