@@ -5,8 +5,10 @@
  * and sees the project move on.
  */
 import jwt from 'jsonwebtoken';
+import { createHash, randomUUID } from 'node:crypto';
 import { ADMIN_TOKEN, eventually, LINK_SECRET, useTestSystem } from '../support/stack';
 import { linkIn } from '../support/mail';
+import { maxPendingActivities, recordHistoriesIfAsked } from '../support/temporal';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 let seq = 0;
@@ -197,5 +199,180 @@ describe('member decisions: email prompts, the decision page and the member API'
     const p = await t.http.post('/admin/projects').set(auth).send({ name: 'Unfunded', gate: { mode: 'members', voters: 'funders' } }).expect(201);
     const refused = await t.http.post(`/admin/projects/${p.body.id}/phases/advance`).set(auth).send({}).expect(409);
     expect(refused.body.code).toBe('gate_no_voters');
+  });
+});
+
+/** Runs `fn` over `items` with at most `n` calls in flight. */
+async function inBatches<T>(items: T[], n: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i], i);
+      }
+    }),
+  );
+}
+
+describe('member decisions among thousands, with the mail server down', () => {
+  // No mail catcher: SMTP_URL points at a closed port, so every message stays queued.
+  const t = useTestSystem();
+
+  /** Member tokens of the crowd, written straight into PostgreSQL (only their hash is stored). */
+  const tokens = new Map<string, string>();
+  /** One answer through the member API, as each member's app would send it. */
+  const answer = (decisionId: string, memberId: string, option: string, comment?: string) =>
+    t.http
+      .post(`/members/me/decisions/${decisionId}/answer`)
+      .set('Authorization', `Bearer ${tokens.get(memberId)}`)
+      .send(comment === undefined ? { option } : { option, comment });
+  /** Opens a session with the member's emailed decision link, as the web app does: the cookie and the CSRF token. */
+  const signIn = async (decisionId: string, memberId: string) => {
+    const link = jwt.sign({ dec: decisionId }, LINK_SECRET, { subject: memberId, audience: 'dpn:decision', issuer: 'dpn', expiresIn: 3600 });
+    const res = await t.http.post('/session').send({ link }).expect(200);
+    return { cookie: (res.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; '), csrf: res.body.csrfToken as string };
+  };
+
+  /** `n` active members (each with a member token) and an asset they own in equal parts, written straight into PostgreSQL. */
+  async function crowd(n: number): Promise<{ assetId: string; memberIds: string[] }> {
+    const tag = `${Date.now().toString(36)}-${seq++}`;
+    const members = await t.db.query<{ id: string }>(
+      `INSERT INTO members (name, email) SELECT 'Crowd ' || i, 'crowd-${tag}-' || i || '@example.org' FROM generate_series(1, $1) i RETURNING id`,
+      [n],
+    );
+    const memberIds = members.map((m) => m.id).sort();
+    for (const id of memberIds) tokens.set(id, `dpn_mbr_crowd-${tag}-${id}`);
+    await t.db.query(`INSERT INTO member_tokens (member_id, name, token_hash) SELECT unnest($1::uuid[]), 'e2e', unnest($2::text[])`, [
+      memberIds,
+      memberIds.map((id) => createHash('sha256').update(tokens.get(id)!).digest('hex')),
+    ]);
+    const asset = await t.http
+      .post('/admin/assets')
+      .set(auth)
+      .send({ name: 'Community mill', kind: 'mill', identifier: `MILL-${tag}`, totalParts: String(n), owners: [{ memberId: memberIds[0], parts: String(n) }] })
+      .expect(201);
+    await t.db.query('DELETE FROM asset_shares WHERE asset_id = $1', [asset.body.id]);
+    await t.db.query(`INSERT INTO asset_shares (asset_id, member_id, parts, output_parts) SELECT $1, unnest($2::uuid[]), 1, 1`, [asset.body.id, memberIds]);
+    return { assetId: asset.body.id as string, memberIds };
+  }
+
+  it('a vote among 2,500 owners opens, takes 2,251 answers, closes as soon as it is certain, and mails in a bounded number of batches', async () => {
+    const { assetId, memberIds } = await crowd(2500);
+    const project = await t.http
+      .post('/admin/projects')
+      .set(auth)
+      .send({ name: `Crowd ${seq++}`, gate: { mode: 'members', voters: 'owners', assetId, votingHours: 72 } })
+      .expect(201);
+    const opened = await t.http.post(`/admin/projects/${project.body.id}/phases/advance`).set(auth).send({}).expect(200);
+    expect(opened.body.gateVote).toMatchObject({ status: 'open', voters: 2500 });
+    const decisionId = opened.body.gateVote.decisionId as string;
+
+    // Every owner is asked (in the read model) and gets a prompt queued in the outbox.
+    await eventually(async () => {
+      const [{ n }] = await t.db.query<{ n: string }>(`SELECT count(*) AS n FROM mail_outbox WHERE key LIKE $1`, [`decision:${decisionId}:prompt:%`]);
+      return Number(n) === 2500;
+    }, 120_000);
+    const asked = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM decision_voters WHERE decision_id = $1', [decisionId]);
+    expect(Number(asked[0].n)).toBe(2500);
+
+    // 1,000 reject, then approvals until more than half of everyone asked approved (1,251):
+    // 2,251 answers, more than Temporal takes Updates in one run.
+    const rejecting = memberIds.slice(0, 1000);
+    const approving = memberIds.slice(1000, 2251);
+    await inBatches(rejecting, 8, async (m) => {
+      await answer(decisionId, m, 'reject').expect(200);
+    });
+    // A repeat is harmless; a changed answer is refused.
+    await answer(decisionId, rejecting[0], 'reject').expect(200);
+    expect((await answer(decisionId, rejecting[1], 'approve').expect(409)).body.code).toBe('already_answered');
+    await inBatches(approving, 8, async (m) => {
+      await answer(decisionId, m, 'approve').expect(200);
+    });
+
+    // Certain now: the vote closes early, the project moves on, later answers are refused.
+    const moved = await eventually(async () => {
+      const r = await t.http.get(`/admin/projects/${project.body.id}`).set(auth).expect(200);
+      return r.body.phase === 'prototyping' ? r.body : undefined;
+    }, 60_000);
+    expect(moved.live.gateVote).toMatchObject({ status: 'approved' });
+    const late = await answer(decisionId, memberIds[2400], 'reject').expect(409);
+    expect(late.body.code).toBe('decision_closed');
+
+    const admin = await t.http.get(`/admin/decisions/${decisionId}`).set(auth).expect(200);
+    expect(admin.body).toMatchObject({ status: 'decided', outcome: { optionId: 'approve', asked: 2500, answered: 2251, tally: { approve: 1251, reject: 1000 } } });
+    // The outcome carries no list that grows with the voters.
+    expect(admin.body.outcome.perMember ?? []).toEqual([]);
+    await eventually(async () => {
+      const [{ n }] = await t.db.query<{ n: string }>(`SELECT count(*) AS n FROM mail_outbox WHERE key LIKE $1`, [`decision:${decisionId}:outcome:%`]);
+      return Number(n) === 2500;
+    }, 120_000);
+
+    // The decision's history: a handful of activities, never more than a few at a time.
+    const history = await t.sys.temporal.workflow.getHandle(`decision-${decisionId}`).fetchHistory();
+    const events = (history.events ?? []) as unknown as Array<Record<string, unknown>>;
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
+    expect(scheduled).toBeLessThanOrEqual(6);
+    expect(maxPendingActivities(events)).toBeLessThanOrEqual(3);
+    expect(events.length).toBeLessThan(80);
+    await recordHistoriesIfAsked(t.sys.temporal, [
+      { workflowId: `decision-${decisionId}`, scenario: 'gate-vote-2500-owners-e2e_v0.4.0' },
+      { workflowId: `project-${project.body.id}`, scenario: 'members-gate-2500-owners-e2e_v0.4.0' },
+    ]);
+  }, 600_000);
+
+  it("refuses an unstorable comment with a 400, so no decision is frozen by it; through the web app's session too", async () => {
+    const { assetId, memberIds } = await crowd(3);
+    const project = await t.http.post('/admin/projects').set(auth).send({ name: `Nul ${seq++}`, gate: { mode: 'members', voters: 'owners', assetId, votingHours: 72 } }).expect(201);
+    const opened = await t.http.post(`/admin/projects/${project.body.id}/phases/advance`).set(auth).send({}).expect(200);
+    const decisionId = opened.body.gateVote.decisionId as string;
+    await eventually(async () => (await t.db.query('SELECT 1 FROM decision_voters WHERE decision_id = $1', [decisionId])).length === 3);
+    const bad = await answer(decisionId, memberIds[0], 'approve', 'ok\u0000then').expect(400);
+    expect(bad.body).toMatchObject({ code: 'validation_failed', errors: [expect.objectContaining({ field: 'comment' })] });
+    // Half of a surrogate pair can only come as a JSON escape.
+    const lone = await t.http
+      .post(`/members/me/decisions/${decisionId}/answer`)
+      .set('Authorization', `Bearer ${tokens.get(memberIds[0])}`)
+      .set('content-type', 'application/json')
+      .send('{"option":"approve","comment":"lone \\ud800 half"}')
+      .expect(400);
+    expect(lone.body.errors).toEqual([expect.objectContaining({ field: 'comment' })]);
+    // The web app's decision page (its session, from the emailed link) gets the same field error to show beside the comment.
+    const s = await signIn(decisionId, memberIds[1]);
+    const page = await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Cookie', s.cookie).set('X-CSRF-Token', s.csrf).send({ option: 'approve', comment: 'a\u0000b' }).expect(400);
+    expect(page.body.errors).toEqual([expect.objectContaining({ field: 'comment' })]);
+    // Nothing was recorded, and both can still answer properly: the vote closes and the project moves on.
+    await answer(decisionId, memberIds[0], 'approve', 'fine').expect(200);
+    await t.http.post(`/members/me/decisions/${decisionId}/answer`).set('Cookie', s.cookie).set('X-CSRF-Token', s.csrf).send({ option: 'approve' }).expect(200);
+    await eventually(async () => (await t.http.get(`/admin/projects/${project.body.id}`).set(auth).expect(200)).body.phase === 'prototyping', 30_000);
+  });
+
+  it('a decision opened before answers moved to PostgreSQL is answered through its workflow, as its row says', async () => {
+    const { memberIds } = await crowd(2);
+    const id = randomUUID();
+    // A decision of the first design whose workflow has ended: the API must ask the workflow, not write the row.
+    await t.db.query(
+      `INSERT INTO decisions (id, workflow_id, kind, subject_type, subject_id, title, question, context, options, rule, deadline, status, requested_by, answers_in)
+       VALUES ($1, $2, 'phase-gate', 'project', $1, 'Old vote', 'Approve?', '[]', '[{"id":"approve","label":"Approve"},{"id":"reject","label":"Reject"}]', '{"kind":"majority"}', now() + interval '1 day', 'open', 'test', 'workflow')`,
+      [id, `decision-${id}`],
+    );
+    await t.db.query(`INSERT INTO decision_voters (decision_id, member_id) SELECT $1, unnest($2::uuid[])`, [id, memberIds]);
+    const r = await answer(id, memberIds[0], 'approve').expect(409);
+    expect(r.body.code).toBe('decision_closed'); // its workflow is gone: closed
+    expect((await t.db.query<{ option_id: string | null }>('SELECT option_id FROM decision_voters WHERE decision_id = $1', [id])).map((v) => v.option_id)).toEqual([null, null]);
+    expect((await t.http.get(`/admin/decisions/${id}`).set(auth).expect(200)).body).toMatchObject({ answersIn: 'workflow', asked: 2, answered: 0 });
+  });
+
+  it('an SMTP outage holds no outcome: the vote closes and the gate waiting on it moves on while every mail stays queued', async () => {
+    const { assetId, memberIds } = await crowd(3);
+    const project = await t.http.post('/admin/projects').set(auth).send({ name: `Smtp ${seq++}`, gate: { mode: 'members', voters: 'owners', assetId, votingHours: 72 } }).expect(201);
+    const opened = await t.http.post(`/admin/projects/${project.body.id}/phases/advance`).set(auth).send({}).expect(200);
+    const decisionId = opened.body.gateVote.decisionId as string;
+    await eventually(async () => (await t.db.query('SELECT 1 FROM decision_voters WHERE decision_id = $1', [decisionId])).length === 3);
+    for (const m of memberIds.slice(0, 2)) await answer(decisionId, m, 'approve').expect(200);
+    await eventually(async () => (await t.http.get(`/admin/projects/${project.body.id}`).set(auth).expect(200)).body.phase === 'prototyping', 30_000);
+    const rows = await t.db.query<{ status: string }>(`SELECT status FROM mail_outbox WHERE key LIKE $1`, [`decision:${decisionId}:%`]);
+    expect(rows.length).toBe(6); // 3 prompts + 3 outcomes
+    expect(rows.filter((r) => r.status === 'sent')).toEqual([]);
   });
 });

@@ -10,13 +10,11 @@ import { randomUUID } from 'node:crypto';
 import type { DecisionActivities } from '../../apps/worker/src/activities/decision.activities';
 import type { JobActivities } from '../../apps/worker/src/activities/job.activities';
 import {
-  answerDecisionUpdate,
   answerOfferUpdate,
   cancelJobUpdate,
   capacityFreedSignal,
   completeJobUpdate,
   DATA_REJECTED,
-  decisionWorkflowId,
   getJobQuery,
   JobInput,
   JobRejection,
@@ -31,7 +29,7 @@ import { jobWorkflow } from '../../workflows';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WORKFLOWS_ENTRY } from '@app/temporal';
-import { createTimeSkippingEnv, recordHistoriesIfAsked, updateRefusal } from '../support/temporal';
+import { ballotBox, createTimeSkippingEnv, recordHistoriesIfAsked, updateRefusal } from '../support/temporal';
 
 type Activities = { [K in keyof JobActivities]: JobActivities[K] } & { [K in keyof DecisionActivities]: DecisionActivities[K] };
 const HOUR = 3_600_000;
@@ -86,6 +84,7 @@ describe('jobWorkflow', () => {
   afterEach(async () => {
     await ts.env?.teardown();
   });
+  const boxes = new Map<World, ReturnType<typeof ballotBox>>();
   const rejection = async (p: Promise<unknown>) => (await updateRefusal(p)).type;
 
   const input = async (over: Partial<JobInput> = {}): Promise<JobInput> => ({
@@ -109,6 +108,8 @@ describe('jobWorkflow', () => {
   async function withWorker<T>(world: Partial<World>, fn: (ctx: { taskQueue: string; w: World }) => Promise<T>): Promise<T> {
     const w: World = { nodes: [], busy: new Set(), events: [], emails: [], expiries: {}, remainders: [], decisions: [], records: [], pickRuns: [], ...world };
     const taskQueue = `wf-${randomUUID()}`;
+    const box = ballotBox(() => ts.env.client);
+    boxes.set(w, box);
     const acts: Activities = {
       pickNode: async ({ exclude }) => {
         w.pickRuns.push(Context.current().info.workflowExecution!.runId);
@@ -140,12 +141,12 @@ describe('jobWorkflow', () => {
       createRemainderJob: async ({ jobId, quantity }) => {
         w.remainders.push({ jobId, quantity });
       },
-      openDecision: async (req) => {
+      // The recipient's decision: answers live in PostgreSQL, here the ballot box (as the API answers).
+      ...box.activities,
+      openDecisionBallot: async (req) => {
         w.decisions.push(req.decisionId);
+        return box.activities.openDecisionBallot(req);
       },
-      recordDecisionAnswer: async () => undefined,
-      closeDecision: async () => undefined,
-      sendDecisionMail: async () => 'queued' as const,
     };
     const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: acts });
     return worker.runUntil(fn({ taskQueue, w }));
@@ -163,7 +164,7 @@ describe('jobWorkflow', () => {
   };
   const confirm = async (w: World, optionId: 'confirm' | 'reject', comment?: string) => {
     const id = w.decisions.at(-1)!;
-    await ts.env.client.workflow.getHandle(decisionWorkflowId(id)).executeUpdate(answerDecisionUpdate, { args: [{ memberId: 'recipient', optionId, comment, via: 'api' }] });
+    expect(await boxes.get(w)!.answer(id, 'recipient', optionId, comment ?? null)).toBe('recorded');
   };
 
   it('offers to the best node; a rejection moves on; acceptance, progress, completion and a confirmed delivery end it', async () => {

@@ -6,19 +6,23 @@ import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { DecisionActivities } from '../../apps/worker/src/activities/decision.activities';
 import type { ProjectActivities } from '../../apps/worker/src/activities/project.activities';
+import { ApplicationFailure } from '@temporalio/common';
 import {
   advancePhaseUpdate,
-  answerDecisionUpdate,
   cancelProjectUpdate,
+  DATA_REJECTED,
   DecisionOutcome,
   decisionWorkflowId,
+  PhasePlan,
   ProductionProjectInput,
   getProjectStatusQuery,
   ProjectRejection,
   RecordProjectTransitionInput,
+  startPhaseUpdate,
+  WorkingPhase,
 } from '@app/contracts';
 import { productionProjectWorkflow } from '../../workflows';
-import { updateRefusal, useTimeSkipping } from '../support/temporal';
+import { ballotBox, recordHistoriesIfAsked, updateRefusal, useTimeSkipping } from '../support/temporal';
 
 type Activities = { [K in keyof ProjectActivities]: ProjectActivities[K] } & { [K in keyof DecisionActivities]: DecisionActivities[K] };
 
@@ -32,27 +36,29 @@ describe('productionProjectWorkflow', () => {
    * activities (a members gate runs memberDecisionWorkflow as a child) record closed decisions.
    */
   async function withWorker<T>(
-    fn: (ctx: { taskQueue: string; recorded: RecordProjectTransitionInput[]; decisions: DecisionOutcome[] }) => Promise<T>,
+    fn: (ctx: { taskQueue: string; recorded: RecordProjectTransitionInput[]; decisions: DecisionOutcome[]; box: ReturnType<typeof ballotBox> }) => Promise<T>,
     activities?: Partial<Activities>,
+    /** The members a gate's audience resolves to (the asset's owners or the project's funders). */
+    voters: string[] = [],
   ): Promise<T> {
     const taskQueue = `wf-${randomUUID()}`;
     const recorded: RecordProjectTransitionInput[] = [];
-    const decisions: DecisionOutcome[] = [];
+    // A members gate runs memberDecisionWorkflow as a child; its answers live in the ballot box.
+    const box = ballotBox(() => ts.env.client, { resolve: () => voters });
     const acts: Activities = {
       recordProjectTransition: async (input) => {
         recorded.push(input);
       },
-      resolveGateVoters: async () => [],
-      openDecision: async () => undefined,
-      recordDecisionAnswer: async () => undefined,
-      closeDecision: async ({ outcome }) => {
-        decisions.push(outcome);
-      },
-      sendDecisionMail: async () => 'queued' as const,
+      resolveGateVoters: async () => voters,
+      countGateVoters: async () => voters.length,
+      reportProjectProblem: async () => undefined,
+      ...box.activities,
       ...activities,
     };
-    const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: acts });
-    return worker.runUntil(fn({ taskQueue, recorded, decisions }));
+    // A phase with nothing to do (no budget, tasks or nodes) only records its steps.
+    const phase = { recordPhase: async () => undefined, discardPhaseRows: async () => undefined };
+    const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: { ...phase, ...acts } });
+    return worker.runUntil(fn({ taskQueue, recorded, decisions: box.outcomes, box }));
   }
 
   const start = (taskQueue: string, over: Partial<ProductionProjectInput> = {}) => {
@@ -65,7 +71,7 @@ describe('productionProjectWorkflow', () => {
   };
 
   const membersGate: ProductionProjectInput['gate'] = { mode: 'members', voters: 'owners', assetId: randomUUID(), rule: { kind: 'majority' }, votingHours: 72 };
-  const threeOwners = { resolveGateVoters: async () => ['m-a', 'm-b', 'm-c'] };
+  const threeOwners = ['m-a', 'm-b', 'm-c'];
 
   it('walks rnd → prototyping → node-buildout → upgrade → completed, projecting each step once', async () => {
     await withWorker(async ({ taskQueue, recorded }) => {
@@ -189,12 +195,87 @@ describe('productionProjectWorkflow', () => {
     });
   });
 
+  it('continues as new at an idle point once its history is long, carrying its state, and goes on: phases, advances, completion', async () => {
+    await withWorker(async ({ taskQueue, recorded }) => {
+      const projectId = randomUUID();
+      const first = await ts.env.client.workflow.start(productionProjectWorkflow, {
+        taskQueue,
+        workflowId: `project-${projectId}`,
+        // A low threshold for the test; in production Temporal's suggestion or 10,000 events.
+        args: [{ projectId, name: 'Long project', createdBy: 'coordinator', continueAsNewAfterEvents: 40 }],
+      });
+      const handle = ts.env.client.workflow.getHandle(first.workflowId); // follows the runs
+      const empty = (phase: WorkingPhase): PhasePlan => ({ phase, summary: 'already in place', tasks: [], budget: null, gate: null, nodes: [] });
+      for (const phase of ['rnd', 'prototyping', 'node-buildout', 'upgrade'] as const) {
+        await handle.executeUpdate(startPhaseUpdate, { args: [{ actor: 'coordinator', phase, plan: empty(phase), carried: { fundedRoundId: null, doneTaskKeys: [] } }] });
+        for (let i = 0; (await handle.query(getProjectStatusQuery)).phases?.[phase]?.status !== 'done'; i++) {
+          if (i > 200) throw new Error(`${phase} never finished`);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator', fromPhase: phase }] });
+      }
+      const result = await handle.result();
+      expect(result.status).toBe('completed');
+
+      // The runs: each but the last ended by continuing as new, each below the threshold plus one step.
+      const runs: string[] = [first.firstExecutionRunId];
+      for (;;) {
+        const events = (await ts.env.client.workflow.getHandle(first.workflowId, runs.at(-1)).fetchHistory()).events ?? [];
+        const next = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+        if (!next) break;
+        expect(events.length).toBeLessThan(40 + 30);
+        runs.push(next);
+      }
+      expect(runs.length).toBeGreaterThanOrEqual(2);
+      // One timeline across the runs: every step projected once, in order, none lost or repeated.
+      const seqs = recorded.map((r) => r.transition.seq);
+      expect(new Set(seqs).size).toBe(seqs.length);
+      expect([...new Set(seqs)].sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+      expect(recorded.map((r) => r.transition.kind)).toEqual([
+        'started',
+        ...['rnd', 'prototyping', 'node-buildout'].flatMap(() => ['phase-started', 'phase-done', 'advanced']),
+        'phase-started',
+        'phase-done',
+        'completed',
+      ]);
+      expect(result.transitions.at(-1)).toMatchObject({ seq: 13, kind: 'completed' });
+      expect(result.phases).toMatchObject({ rnd: { status: 'done' }, upgrade: { status: 'done' } });
+      await recordHistoriesIfAsked(ts.env.client, [
+        { workflowId: first.workflowId, runId: runs[0], scenario: 'continued-as-new_v0.4.0' },
+        { workflowId: first.workflowId, runId: runs[1], scenario: 'resumed-after-continue-as-new_v0.4.0' },
+      ]);
+    });
+  });
+
+  it('a step whose note PostgreSQL refuses is recorded without it, the coordinator is told, and the project goes on', async () => {
+    const problems: unknown[] = [];
+    const recorded: RecordProjectTransitionInput[] = [];
+    await withWorker(
+      async ({ taskQueue }) => {
+        const handle = await start(taskQueue);
+        const state = await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c', note: 'bad\u0000note' }] });
+        expect(state.phase).toBe('prototyping');
+        expect(recorded.map((r) => r.transition.note)).toEqual([null, 'the note of this step could not be stored; the coordinator was told']);
+        expect(problems).toEqual([expect.objectContaining({ seq: 2, projectId: state.projectId })]);
+        expect((await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'c' }] })).phase).toBe('node-buildout');
+        await recordHistoriesIfAsked(ts.env.client, [{ workflowId: handle.workflowId, scenario: 'note-data-rejected_v0.4.0' }]);
+      },
+      {
+        recordProjectTransition: async (input) => {
+          if (input.transition.note?.includes('\u0000')) throw ApplicationFailure.nonRetryable('invalid byte sequence for encoding "UTF8": 0x00', DATA_REJECTED);
+          recorded.push(input);
+        },
+        reportProjectProblem: async (input) => {
+          problems.push(input);
+        },
+      },
+    );
+  });
+
   describe('members gate', () => {
-    const vote = (decisionId: string, memberId: string, optionId: string) =>
-      ts.env.client.workflow.getHandle(decisionWorkflowId(decisionId)).executeUpdate(answerDecisionUpdate, { args: [{ memberId, optionId, via: 'api' }] });
 
     it("an advance opens a members' vote; the project moves on when they approve", async () => {
-      await withWorker(async ({ taskQueue, recorded }) => {
+      await withWorker(async ({ taskQueue, recorded, box }) => {
         const handle = await start(taskQueue, { gate: membersGate });
         const opened = await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator', note: 'design done' }] });
         expect(opened.phase).toBe('rnd');
@@ -202,21 +283,28 @@ describe('productionProjectWorkflow', () => {
         const decisionId = opened.gateVote!.decisionId;
         // While the vote is open the coordinator cannot push the project on alone.
         expect((await rejection(handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] }))).type).toBe(ProjectRejection.VoteOpen);
-        await vote(decisionId, 'm-a', 'approve');
-        await vote(decisionId, 'm-c', 'approve');
+        // The vote asks the asset's owners, resolved in the database: no list of voters in the request.
+        expect(box.latest()).toMatchObject({ decisionId, voterIds: [], audience: { kind: 'asset-owners', assetId: membersGate.assetId } });
+        expect(await box.answer(decisionId, 'm-a', 'approve')).toBe('recorded');
+        expect(await box.answer(decisionId, 'm-c', 'approve')).toBe('recorded');
         await ts.env.sleep('1 minute');
         const state = await handle.query(getProjectStatusQuery);
         expect(state).toMatchObject({ phase: 'prototyping', gateVote: { status: 'approved' } });
         expect(recorded.map((r) => `${r.transition.kind}:${r.transition.toPhase}`)).toEqual(['started:rnd', 'vote-opened:rnd', 'skipped:prototyping']);
         expect(recorded[2].transition.actor).toBe(`members-vote:${decisionId}`);
-      }, threeOwners);
+        // Neither history carries the voters' ids.
+        for (const id of [handle.workflowId, decisionWorkflowId(decisionId)]) {
+          expect(JSON.stringify(await ts.env.client.workflow.getHandle(id).fetchHistory())).not.toContain('m-a');
+        }
+        await recordHistoriesIfAsked(ts.env.client, [{ workflowId: handle.workflowId, scenario: 'members-gate-audience-approved_v0.4.0' }]);
+      }, undefined, threeOwners);
     });
 
     it('stays in its phase when the vote is not approved by the deadline, and can vote again', async () => {
-      await withWorker(async ({ taskQueue, recorded }) => {
+      await withWorker(async ({ taskQueue, recorded, box }) => {
         const handle = await start(taskQueue, { gate: membersGate });
         const first = (await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] })).gateVote!;
-        await vote(first.decisionId, 'm-b', 'reject');
+        await box.answer(first.decisionId, 'm-b', 'reject');
         await ts.env.sleep('73 hours'); // past the 72 h deadline: 1 reject of 1 vote cast
         const state = await handle.query(getProjectStatusQuery);
         expect(state).toMatchObject({ phase: 'rnd', gateVote: { status: 'not-approved' } });
@@ -224,8 +312,23 @@ describe('productionProjectWorkflow', () => {
         const second = await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] });
         expect(second.gateVote!.decisionId).not.toBe(first.decisionId);
         expect(second.gateVote!.status).toBe('open');
-      }, threeOwners);
+      }, undefined, threeOwners);
     });
+
+    it('keeps only the latest 20 transitions in its live state (every update answers it), while the count and the projection go on', async () => {
+      await withWorker(async ({ taskQueue, recorded }) => {
+        const handle = await start(taskQueue, { gate: membersGate });
+        let state;
+        for (let i = 0; i < 11; i++) {
+          state = await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] }); // opens a vote nobody answers
+          await ts.env.sleep('73 hours'); // it fails at its deadline
+        }
+        state = await handle.query(getProjectStatusQuery);
+        expect(recorded.map((r) => r.transition.seq)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
+        expect(state.lastSeq).toBe(23);
+        expect(state.transitions.map((t) => t.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 4));
+      }, undefined, ['m-a']);
+    }, 180_000);
 
     it('refuses to open a vote nobody can take part in', async () => {
       await withWorker(async ({ taskQueue }) => {
@@ -238,17 +341,17 @@ describe('productionProjectWorkflow', () => {
     });
 
     it('cancelling the project withdraws the open vote', async () => {
-      await withWorker(async ({ taskQueue, recorded, decisions }) => {
+      await withWorker(async ({ taskQueue, recorded, decisions, box }) => {
         const handle = await start(taskQueue, { gate: membersGate });
         const { gateVote } = await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator' }] });
-        await vote(gateVote!.decisionId, 'm-a', 'approve');
+        await box.answer(gateVote!.decisionId, 'm-a', 'approve');
         const state = await handle.executeUpdate(cancelProjectUpdate, { args: [{ actor: 'coordinator', reason: 'stop' }] });
         expect(state).toMatchObject({ status: 'cancelled', gateVote: { status: 'cancelled' } });
         expect(decisions).toEqual([expect.objectContaining({ status: 'cancelled', answered: 1 })]);
         expect(recorded.at(-1)?.transition).toMatchObject({ kind: 'cancelled' });
         const child = await ts.env.client.workflow.getHandle(decisionWorkflowId(gateVote!.decisionId)).describe();
         expect(child.status.name).toBe('CANCELLED');
-      }, threeOwners);
+      }, undefined, threeOwners);
     });
 
     it('cancelling the project through Temporal also withdraws the open vote before it ends', async () => {
@@ -261,7 +364,7 @@ describe('productionProjectWorkflow', () => {
         expect(recorded.at(-1)?.transition).toMatchObject({ kind: 'cancelled', actor: 'temporal' });
         const child = await ts.env.client.workflow.getHandle(decisionWorkflowId(gateVote!.decisionId)).describe();
         expect(child.status.name).toBe('CANCELLED');
-      }, threeOwners);
+      }, undefined, threeOwners);
     });
   });
 });

@@ -14,14 +14,12 @@ import type { PhaseActivities } from '../../apps/worker/src/activities/phase.act
 import type { ProjectActivities } from '../../apps/worker/src/activities/project.activities';
 import {
   advancePhaseUpdate,
-  answerDecisionUpdate,
   answerOfferUpdate,
   cancelProjectUpdate,
   cancelJobUpdate,
   completeJobUpdate,
   CreatePhaseJobInput,
   CreatePhaseRoundInput,
-  decisionWorkflowId,
   DecisionRequest,
   getJobQuery,
   getProjectStatusQuery,
@@ -34,7 +32,7 @@ import {
   startPhaseUpdate,
 } from '@app/contracts';
 import { productionProjectWorkflow } from '../../workflows';
-import { quietDecisionActivities, updateRefusal, useTimeSkipping } from '../support/temporal';
+import { ballotBox, updateRefusal, useTimeSkipping } from '../support/temporal';
 
 type All = ProjectActivities & PhaseActivities & FundingActivities & JobActivities & DecisionActivities;
 type Activities = { [K in keyof All]: All[K] };
@@ -70,6 +68,7 @@ async function waitFor<T>(what: string, fn: () => T | undefined | null | false, 
 
 describe('projectPhaseWorkflow, run by the project', () => {
   const ts = useTimeSkipping();
+  const boxes = new Map<World, ReturnType<typeof ballotBox>>();
 
   interface World {
     transitions: RecordProjectTransitionInput[];
@@ -82,9 +81,13 @@ describe('projectPhaseWorkflow, run by the project', () => {
   async function withWorker<T>(fn: (ctx: { taskQueue: string; w: World }) => Promise<T>, over: Partial<Activities> = {}): Promise<T> {
     const w: World = { transitions: [], phases: [], jobs: [], decisions: [], rounds: [] };
     const taskQueue = `wf-${randomUUID()}`;
+    const box = ballotBox(() => ts.env.client);
+    boxes.set(w, box);
     const acts: Activities = {
       recordProjectTransition: async (i: RecordProjectTransitionInput) => void w.transitions.push(i),
       resolveGateVoters: async () => [],
+      countGateVoters: async () => 0,
+      reportProjectProblem: async () => undefined,
       recordPhase: async (i: RecordPhaseInput) => void w.phases.push(i),
       createPhaseRound: async (i: CreatePhaseRoundInput) => void w.rounds.push(i.roundId),
       createPhaseJob: async (i: CreatePhaseJobInput) => {
@@ -118,8 +121,12 @@ describe('projectPhaseWorkflow, run by the project', () => {
       notify: async () => undefined,
       announceCapacity: async () => 0,
       createRemainderJob: async () => undefined,
-      ...quietDecisionActivities,
-      openDecision: async (req: DecisionRequest) => void w.decisions.push(req),
+      // Delivery confirmations: answers live in PostgreSQL, here the ballot box (as the API answers).
+      ...box.activities,
+      openDecisionBallot: async (req: DecisionRequest) => {
+        w.decisions.push(req);
+        return box.activities.openDecisionBallot(req);
+      },
       ...over,
     };
     const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: acts });
@@ -157,7 +164,7 @@ describe('projectPhaseWorkflow, run by the project', () => {
     await expect(job.executeUpdate(completeJobUpdate, { args: [{ nodeId: 'studio', made: 1, scrapped: 0 }] })).rejects.toThrow();
     await job.executeUpdate(completeJobUpdate, { args: [{ nodeId: 'studio', made: 1, scrapped: 0, documents: [{ title: 'Design', url: `https://example.org/${key}.pdf` }] }] });
     const decision = await waitFor('the delivery question', () => w.decisions.find((d) => d.subject.id === jobId));
-    await ts.env.client.workflow.getHandle(decisionWorkflowId(decision.decisionId)).executeUpdate(answerDecisionUpdate, { args: [{ memberId: 'ana', optionId: 'confirm', via: 'api' }] });
+    expect(await boxes.get(w)!.answer(decision.decisionId, 'ana', 'confirm')).toBe('recorded');
   }
 
   it('fails the phase when its budget is not raised: nothing is dispatched; moving on then records a skip', async () => {

@@ -2,17 +2,30 @@
  * outputOrderCycleWorkflow: one per producing asset, for years, one quarter per run.
  *
  * For its quarter it waits until the order window opens (in the asset's own time zone), emails
- * every co-owner, takes orders (the `placeOrder` update, validated against the catalogue),
- * reminds those who have not ordered two days before the close, closes the window, allocates the
- * quarter's capacity by output shares (`libs/domain/src/allocation.ts`), records the plan, sends
- * it to the asset's node (recording that it was sent), dispatches a production job per owner and
- * product (delivered to, and confirmed by, that owner), then continues as new with the next
- * quarter, so its history stays small forever. Standing orders travel across runs. Once the
- * plan is recorded, every owner is emailed what they get.
+ * every co-owner, takes orders, reminds those who have not ordered two days before the close,
+ * closes the window, allocates the quarter's capacity by output shares
+ * (`libs/domain/src/allocation.ts`), records the plan, sends it to the asset's node (recording
+ * that it was sent), dispatches a production job per owner and product (delivered to, and
+ * confirmed by, that owner), then continues as new with the next quarter, so its history stays
+ * small forever. Once the plan is recorded, every owner is emailed what they get (patch
+ * `2026-12-allocation-mail`; runs started before it did not).
+ *
+ * Current runs (patch `2026-12-orders-in-db`) keep the orders in PostgreSQL: the window opens as
+ * rows of `output_orders` (one per owner, with the standing order carried), the API writes each
+ * order in one transaction, the prompt and the reminder are one activity each (chunked into the
+ * outbox), and the close, the allocation and the dispatch are activities that read and write
+ * the rows: no list that grows with the owners passes through this history. About 84 events
+ * per quarter whatever the number of owners or orders; at most 4 activities pending at once;
+ * no Updates or signals.
+ *
+ * Runs started before that patch keep the first design (`ordersInWorkflow`): orders are the
+ * `placeOrder` update (validated against the catalogue) and standing orders travel across runs
+ * in the input.
  *
  * The function name is stored in histories: never rename it.
  */
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -34,8 +47,13 @@ import {
   PlaceOrderRequest,
   placeOrderUpdate,
 } from '../../libs/contracts/src/output-orders';
+import { DATA_REJECTED } from '../../libs/contracts/src/failures';
 import { MAIL, MUST_LAND } from '../shared/activity-options';
 import { allocate } from './allocate';
+
+/** Patches of this workflow (stored in histories: never change the strings). */
+const ORDERS_IN_DB = '2026-12-orders-in-db';
+const ALLOCATION_MAIL = '2026-12-allocation-mail';
 
 const { quarterWindowFor, openQuarter, recordOrders, recordPlan, dispatchOrderJobs } = proxyActivities<OrderActivities>(MUST_LAND);
 const { sendOrderMail } = proxyActivities<OrderActivities>(MAIL);
@@ -46,10 +64,111 @@ const { sendPlanToNode } = proxyActivities<OrderActivities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour' },
 });
 
+// Current runs: a data error is not retried (it cannot succeed): the coordinator is told and the cycle goes on.
+const KEEP = { ...MUST_LAND, retry: { ...MUST_LAND.retry, nonRetryableErrorTypes: [DATA_REJECTED] } };
+const rows = proxyActivities<OrderActivities>(KEEP);
+// Thousands of owners: these heartbeat, and a retry resumes where it stopped.
+const { queueOrderMail } = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '1 minute',
+  scheduleToCloseTimeout: '12 hours',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: [DATA_REJECTED] },
+});
+const { dispatchPlanJobs } = proxyActivities<OrderActivities>({ ...KEEP, startToCloseTimeout: '15 minutes', heartbeatTimeout: '1 minute' });
+
 const DAY = 86_400_000;
 const fail = (type: string, message: string) => ApplicationFailure.nonRetryable(message, type);
 
 export async function outputOrderCycleWorkflow(input: OrderCycleInput): Promise<void> {
+  if (patched(ORDERS_IN_DB)) return ordersInDatabase(input);
+  return ordersInWorkflow(input);
+}
+
+const dataRejected = (err: unknown): err is ActivityFailure =>
+  err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === DATA_REJECTED;
+
+/** The current design: orders in PostgreSQL, the quarter's lifecycle here (see the top of this file). */
+async function ordersInDatabase(input: OrderCycleInput): Promise<void> {
+  const view: OrderCycleView = {
+    assetId: input.assetId,
+    quarter: input.quarter,
+    status: 'waiting',
+    window: null,
+    owners: [],
+    orders: [],
+    standingOrders: [],
+    plan: null,
+    ordersIn: 'database',
+    ownerCount: 0,
+    planId: null,
+  };
+  setHandler(getOrderCycleQuery, () => view);
+  const q = { assetId: input.assetId, quarter: input.quarter };
+  let step = 'window';
+  const mailing: Array<Promise<void>> = [];
+  /** One activity queues one kind of mail for every owner concerned; its failure never stops the quarter. */
+  const mail = (kind: 'opened' | 'reminder' | 'allocated') =>
+    mailing.push(
+      queueOrderMail({ ...q, kind }).then(
+        () => undefined,
+        async (err: unknown) => {
+          if (dataRejected(err)) await rows.reportOrderProblem({ ...q, step: `mail-${kind}`, message: err.cause?.message ?? err.message });
+        },
+      ),
+    );
+  try {
+    // 1. Wait for the window (computed in the asset's time zone by an activity: deterministic here).
+    const window = await rows.quarterWindowFor(q);
+    view.window = window;
+    const opensIn = Date.parse(window.opensAt) - Date.now();
+    if (opensIn > 0) await sleep(opensIn);
+
+    // 2. Open it: a row per owner as they stand now (with their standing order), a prompt to each.
+    step = 'open';
+    const opened = await rows.openQuarterOrders({ ...q, window, standingOrders: input.standingOrders });
+    view.ownerCount = opened.owners;
+    view.status = 'open';
+    const closesAt = Date.parse(window.closesAt);
+    mail('opened');
+
+    // 3. Remind those who have neither ordered nor a standing order, two days before the close; then close.
+    const remindIn = closesAt - 2 * DAY - Date.now();
+    if (remindIn > 0) {
+      await sleep(remindIn);
+      mail('reminder');
+    }
+    const closeIn = closesAt - Date.now();
+    if (closeIn > 0) await sleep(closeIn);
+    view.status = 'allocating';
+    step = 'close';
+    await rows.closeQuarterOrders(q);
+
+    // 4. Allocate the effective orders (this quarter's, else the standing one) and record the plan.
+    step = 'plan';
+    const plan = await rows.planQuarter(q);
+    view.planId = plan.planId;
+    // Each owner is told what they get and why (runs started before this change did not).
+    if (patched(ALLOCATION_MAIL)) mail('allocated');
+
+    // 5. Tell the node its plan (recorded as sent), and dispatch the production jobs.
+    step = 'dispatch';
+    if (opened.nodeId) await sendPlanToNode({ ...q, planId: plan.planId, nodeId: opened.nodeId }).catch(() => undefined);
+    await dispatchPlanJobs({ ...q, planId: plan.planId });
+    view.status = 'dispatched';
+    await Promise.all(mailing);
+  } catch (err) {
+    // PostgreSQL refused this quarter's data: tell the coordinator and go on with the next quarter.
+    if (!dataRejected(err)) throw err;
+    await rows.reportOrderProblem({ ...q, step, message: err.cause?.message ?? err.message });
+    await Promise.all(mailing);
+  }
+
+  // 6. Next quarter, as a new run; standing orders are rows now, nothing to carry.
+  await continueAsNew<typeof outputOrderCycleWorkflow>({ assetId: input.assetId, quarter: nextQuarter(input.quarter), standingOrders: {}, quartersDone: input.quartersDone + 1 });
+}
+
+/** The first design, for runs started before the orders moved to PostgreSQL. */
+async function ordersInWorkflow(input: OrderCycleInput): Promise<void> {
   const view: OrderCycleView = {
     assetId: input.assetId,
     quarter: input.quarter,
@@ -128,7 +247,7 @@ export async function outputOrderCycleWorkflow(input: OrderCycleInput): Promise<
   view.orders = Object.values(orders);
   const planId = await recordPlan({ assetId: input.assetId, quarter: input.quarter, plan, orders: Object.values(effective).filter((o): o is OwnerOrder => !!o) });
   // Each owner is told what they get and why (runs started before this change did not).
-  if (patched('2026-12-allocation-mail')) mail('allocated', opened.owners.map((o) => o.memberId));
+  if (patched(ALLOCATION_MAIL)) mail('allocated', opened.owners.map((o) => o.memberId));
 
   // 5. Tell the node its plan (recorded as sent), and dispatch the production jobs.
   if (opened.nodeId) await sendPlanToNode({ assetId: input.assetId, quarter: input.quarter, planId, nodeId: opened.nodeId, plan }).catch(() => undefined);

@@ -10,17 +10,28 @@
  * keyed by (projectId, seq) so retries are harmless.
  *
  * Versioning: everything the phase work added is reached only through the `startPhase` update,
- * which histories from before it never contain, so they replay command for command.
+ * which histories from before it never contain, so they replay command for command. A members'
+ * gate opens its vote among an audience resolved in the database (patch `2026-12-gate-audience`;
+ * older runs passed the list of voters through the history).
+ *
+ * History: about 13 events per transition (the update or child event, its projection activity,
+ * workflow tasks). A project lives for years, so at an idle point (no phase running, no vote
+ * open, no request being applied) it continues as new when Temporal suggests it or its history
+ * passes `continueAsNewAfterEvents` (default 10,000), carrying its state as plain JSON (patch
+ * `2026-12-project-continue-as-new`).
  *
  * Sandbox rules: imports only @temporalio/workflow, files inside workflows/ and pure contracts;
  * activities by `import type`. The function name is stored in histories: never rename it.
  */
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
+  continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -29,7 +40,8 @@ import {
 } from '@temporalio/workflow';
 import type { ProjectActivities } from '../../apps/worker/src/activities/project.activities';
 import { PhaseView, phaseWorkflowId } from '../../libs/contracts/src/project-phase';
-import { DecisionOutcome, DecisionRequest, decisionWorkflowId } from '../../libs/contracts/src/decision';
+import { DecisionAudience, DecisionOutcome, DecisionRequest, decisionWorkflowId } from '../../libs/contracts/src/decision';
+import { DATA_REJECTED } from '../../libs/contracts/src/failures';
 import {
   AdvancePhaseRequest,
   advancePhaseUpdate,
@@ -54,16 +66,33 @@ import { MUST_LAND } from '../shared/activity-options';
 import { validateAdvance, validateCancel, validateStartPhase } from './rules';
 
 // A projection write must eventually land: retried with backoff, without a limit on attempts.
-const { recordProjectTransition, resolveGateVoters } = proxyActivities<ProjectActivities>(MUST_LAND);
+const { recordProjectTransition, resolveGateVoters, countGateVoters, reportProjectProblem } = proxyActivities<ProjectActivities>(MUST_LAND);
+
+/** Patches of this workflow (stored in histories: never change the strings). */
+const GATE_AUDIENCE = '2026-12-gate-audience';
+const CONTINUE_AS_NEW = '2026-12-project-continue-as-new';
+const DATA_REJECTED_HANDLED = '2026-12-project-data-rejected';
+
+/** Continue as new past this many events unless the input says otherwise (Temporal warns at 10,240). */
+export const PROJECT_HISTORY_EVENTS_LIMIT = 10_000;
+/**
+ * Transitions the live state keeps (the latest): it is every update's result and the query's, so
+ * it must not grow with the project's life; the whole timeline is in PostgreSQL.
+ */
+const TRANSITIONS_KEPT = 20;
 
 export async function productionProjectWorkflow(input: ProductionProjectInput): Promise<ProjectLiveState> {
-  const state: ProjectLiveState = {
-    projectId: input.projectId,
-    phase: 'rnd',
-    status: 'active',
-    pendingRequest: null,
-    transitions: [],
-  };
+  const state: ProjectLiveState = input.resumed
+    ? input.resumed.state
+    : {
+        projectId: input.projectId,
+        phase: 'rnd',
+        status: 'active',
+        pendingRequest: null,
+        transitions: [],
+      };
+  /** The last transition's seq (the projection's idempotency key): carried across continue-as-new. */
+  let seq = input.resumed?.seq ?? 0;
   let advance: AdvancePhaseRequest | undefined;
   let cancel: CancelProjectRequest | undefined;
   let start: StartPhaseRequest | undefined;
@@ -82,18 +111,24 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
   async function record(t: Omit<ProjectTransition, 'seq' | 'at'>): Promise<void> {
     const transition: ProjectTransition = {
       ...t,
-      seq: state.transitions.length + 1,
+      seq: ++seq,
       at: new Date().toISOString(),
     };
     state.transitions.push(transition);
+    if (state.transitions.length > TRANSITIONS_KEPT) state.transitions.splice(0, state.transitions.length - TRANSITIONS_KEPT);
+    state.lastSeq = seq;
     state.phase = transition.toPhase;
     state.status = transition.status;
-    await recordProjectTransition({
-      projectId: input.projectId,
-      name: input.name,
-      workflowId: workflowInfo().workflowId,
-      transition,
-    });
+    const projection = { projectId: input.projectId, name: input.name, workflowId: workflowInfo().workflowId, transition };
+    try {
+      await recordProjectTransition(projection);
+    } catch (err) {
+      // PostgreSQL refused the transition's text (a note it cannot store): record it without the
+      // note and tell the coordinator, rather than stop the project on it.
+      if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === DATA_REJECTED) || !patched(DATA_REJECTED_HANDLED)) throw err;
+      await reportProjectProblem({ projectId: input.projectId, seq: transition.seq, message: err.cause.message });
+      await recordProjectTransition({ ...projection, transition: { ...transition, note: 'the note of this step could not be stored; the coordinator was told' } });
+    }
   }
 
   /** Hands a request to the main loop; resolves with the state once the loop has applied it. */
@@ -114,8 +149,19 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
    * project's funders or the asset's owners. The main loop applies its outcome when it closes.
    */
   async function openGateVote(gate: Extract<ProjectGate, { mode: 'members' }>, req: AdvancePhaseRequest, to: ProjectPhase): Promise<void> {
-    const voterIds = await resolveGateVoters({ projectId: input.projectId, voters: gate.voters, assetId: gate.assetId });
-    if (voterIds.length === 0) {
+    // Current runs: the decision resolves its voters in the database (only their number passes
+    // through this history); older runs passed the list.
+    let voterIds: string[] = [];
+    let audience: DecisionAudience | undefined;
+    let voters: number;
+    if (patched(GATE_AUDIENCE)) {
+      audience = gate.voters === 'owners' ? { kind: 'asset-owners', assetId: gate.assetId ?? '' } : { kind: 'project-funders', projectId: input.projectId };
+      voters = await countGateVoters(audience);
+    } else {
+      voterIds = await resolveGateVoters({ projectId: input.projectId, voters: gate.voters, assetId: gate.assetId });
+      voters = voterIds.length;
+    }
+    if (voters === 0) {
       refusal = ApplicationFailure.nonRetryable(
         gate.voters === 'owners'
           ? 'the asset has no active member owners to vote on this gate'
@@ -145,6 +191,7 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
         { id: PROJECT_GATE_DECISION.reject, label: `Reject: stay in ${from}` },
       ],
       voterIds,
+      ...(audience ? { audience } : {}),
       deadline,
       // Two days and two hours before the deadline, when the vote is long enough for them.
       remindBeforeMs: [48 * 3_600_000, 2 * 3_600_000],
@@ -159,7 +206,7 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
       startChild(memberDecisionWorkflow, { workflowId: decisionWorkflowId(decisionId), args: [request] }),
     );
     voteScope = scope;
-    state.gateVote = { decisionId, fromPhase: from, toPhase: to, deadline, voters: voterIds.length, status: 'open', reason: null };
+    state.gateVote = { decisionId, fromPhase: from, toPhase: to, deadline, voters, status: 'open', reason: null };
     void child.result().then(
       (outcome) => (voteOutcome = outcome),
       // Withdrawn (cancelled, terminated or failed outside this workflow): the gate stays closed.
@@ -172,7 +219,7 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
       toPhase: from,
       status: 'active',
       actor: req.actor,
-      note: `members vote on moving to ${to} until ${deadline} (decision ${decisionId}, ${voterIds.length} voters)`,
+      note: `members vote on moving to ${to} until ${deadline} (decision ${decisionId}, ${voters} voters)`,
     });
   }
 
@@ -294,15 +341,32 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
     validator: (req) => validateStartPhase(state, req),
   });
 
+  /** Nothing in flight: no request being applied, no phase running, no vote open. */
+  const idle = () =>
+    state.pendingRequest === null &&
+    advance === undefined &&
+    cancel === undefined &&
+    start === undefined &&
+    phaseScope === undefined &&
+    state.phases?.[state.phase as WorkingPhase]?.status !== 'running' &&
+    state.gateVote?.status !== 'open';
+  const historyLimit = input.continueAsNewAfterEvents ?? PROJECT_HISTORY_EVENTS_LIMIT;
+  const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
+  /** False only when replaying a run that reached this point before the patch (it went on in place). */
+  let mayContinue = true;
+  const wantsToContinue = () => mayContinue && idle() && historyFull();
+
   try {
-    await record({
-      kind: 'started',
-      fromPhase: null,
-      toPhase: 'rnd',
-      status: 'active',
-      actor: input.createdBy,
-      note: null,
-    });
+    if (!input.resumed) {
+      await record({
+        kind: 'started',
+        fromPhase: null,
+        toPhase: 'rnd',
+        status: 'active',
+        actor: input.createdBy,
+        note: null,
+      });
+    }
     while (state.status === 'active') {
       await condition(
         () =>
@@ -310,8 +374,22 @@ export async function productionProjectWorkflow(input: ProductionProjectInput): 
           cancel !== undefined ||
           start !== undefined ||
           (voteOutcome !== undefined && state.gateVote?.status === 'open') ||
-          (phaseEnd !== undefined && phaseScope !== undefined),
+          (phaseEnd !== undefined && phaseScope !== undefined) ||
+          wantsToContinue(),
       );
+      if (wantsToContinue()) {
+        if (!patched(CONTINUE_AS_NEW)) {
+          mayContinue = false;
+          continue;
+        }
+        // Let finished update handlers return first; a request accepted meanwhile is applied first.
+        await condition(() => allHandlersFinished() || !idle());
+        if (!idle()) continue;
+        await continueAsNew<typeof productionProjectWorkflow>({
+          ...input,
+          resumed: { state, seq },
+        });
+      }
       if (cancel) {
         await cancelWork();
         await record({

@@ -141,6 +141,11 @@ export const goalReachedSignal = defineSignal('goalReached');
 
 /** Patch id of the rounds whose pledges live in PostgreSQL (older runs keep theirs in the workflow). */
 export const PLEDGES_IN_POSTGRES_PATCH = '2026-12-pledges-in-postgres';
+/**
+ * Patch id of the rounds whose `approvePayout` and `cancelRound` updates outlive a cancellation
+ * through Temporal: they answer with the outcome instead of failing with the cancellation.
+ */
+export const UPDATES_OUTLIVE_CANCEL_PATCH = '2026-12-round-updates-outlive-cancel';
 
 /** What a pledge returns (constant in size, whatever the number of backers). */
 export interface PledgeResult {

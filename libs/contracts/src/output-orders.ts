@@ -41,7 +41,11 @@ export type QuarterId = string;
 export interface OrderCycleInput {
   assetId: string;
   quarter: QuarterId;
-  /** Orders that stand for later quarters, by member (carried across continue-as-new). */
+  /**
+   * Orders that stand for later quarters, by member, carried across continue-as-new by runs that
+   * kept orders in the workflow. Runs that keep them in the database pass `{}` (standing orders
+   * are rows of `output_orders` then) and honour what an older run handed over.
+   */
   standingOrders: Record<string, OwnerOrder>;
   /** How many quarters this workflow run has already done (for the history limit tests). */
   quartersDone: number;
@@ -73,6 +77,12 @@ export interface QuarterPlan {
   spare: number;
 }
 
+/**
+ * What `getOrderCycleQuery` returns. Quarters whose orders live in the database (every quarter
+ * opened by the current code, `ordersIn: 'database'`) return no lists here (owners, orders,
+ * standing orders and the plan are read from PostgreSQL), so the result never grows with the
+ * number of owners; older quarters return them as before.
+ */
 export interface OrderCycleView {
   assetId: string;
   quarter: QuarterId;
@@ -83,6 +93,62 @@ export interface OrderCycleView {
   /** Orders standing from earlier quarters: they apply to owners who do not order this quarter. */
   standingOrders: OwnerOrder[];
   plan: QuarterPlan | null;
+  /** Where this quarter's orders live; absent in runs from before it existed (the workflow). */
+  ordersIn?: 'workflow' | 'database';
+  /** Owners asked when the window opened (orders in the database). */
+  ownerCount?: number;
+  /** The plan's row once made (orders in the database): `output_plans.id`. */
+  planId?: string | null;
+}
+
+/**
+ * What placing an order answers, and what `GET /members/me/assets/:id/orders` shows: the
+ * member's own order only (constant in size, whatever the number of owners).
+ */
+export interface MyOrderView {
+  assetId: string;
+  quarter: QuarterId;
+  status: OrderCycleView['status'];
+  window: QuarterWindow | null;
+  /** This quarter's order, if placed. */
+  myOrder: OwnerOrder | null;
+  /** The standing order from an earlier quarter, if any: it applies when no order is placed. */
+  standingOrder: OwnerOrder | null;
+  effectiveOrder: OwnerOrder | null;
+}
+
+/** What `openQuarterOrders` answers (the owners' rows are in `output_orders`). */
+export interface OpenQuarterOrdersResult {
+  owners: number;
+  nodeId: string | null;
+}
+
+/** What `planQuarter` answers: a summary; the plan's lines are in `output_plans.plan`. */
+export interface PlanQuarterSummary {
+  planId: string;
+  /** Plan lines (owner × product) with something granted or asked. */
+  lines: number;
+  /** Units granted in all. */
+  granted: number;
+  spare: number;
+}
+
+/**
+ * Which mail `queueOrderMail` queues for every owner concerned (the reminder: those with no order
+ * and no standing order; `allocated`: every owner, once the plan is made).
+ */
+export interface QueueOrderMailInput {
+  assetId: string;
+  quarter: QuarterId;
+  kind: 'opened' | 'reminder' | 'allocated';
+}
+
+/** Something a quarter could not store: the coordinator is told by email. */
+export interface OrderProblemInput {
+  assetId: string;
+  quarter: QuarterId;
+  step: string;
+  message: string;
 }
 
 export interface PlaceOrderRequest {

@@ -63,6 +63,13 @@ export interface ProductionProjectInput {
   createdBy: string;
   /** Absent in histories from before gates existed: the coordinator gate. */
   gate?: ProjectGate;
+  /**
+   * Set by the workflow when it continues as new: the state of the run that continued (plain
+   * JSON) and the seq of its last transition.
+   */
+  resumed?: { state: ProjectLiveState; seq: number };
+  /** Continue as new at an idle point once the history has more events than this (default 10,000; tests set it low). */
+  continueAsNewAfterEvents?: number;
 }
 
 /** A members' vote on a phase gate, while it is open and after it closed. */
@@ -108,7 +115,13 @@ export interface ProjectLiveState {
   status: ProjectStatus;
   /** Set while an advance or cancel request is being applied. */
   pendingRequest: 'advance' | 'cancel' | 'start-phase' | null;
+  /**
+   * The latest transitions, at most 20 (this state is the result of every update and query, so
+   * it does not grow with the project's life): the whole timeline is in PostgreSQL.
+   */
   transitions: ProjectTransition[];
+  /** The seq of the latest transition, i.e. how many there have been (absent in runs from before it existed: count `transitions`). */
+  lastSeq?: number;
   /** The latest members' vote on a gate (members gate only); absent before the first one. */
   gateVote?: GateVote;
   /** The work of each phase that was started (a `projectPhaseWorkflow` child per attempt). */
@@ -196,7 +209,14 @@ export const PROJECT_GATE_DECISION = {
   reject: 'reject',
 } as const;
 
-/** Input of the `resolveGateVoters` activity: the active members who vote on a gate. */
+/** Input of `reportProjectProblem`: a transition PostgreSQL could not store as it was. */
+export interface ProjectProblemInput {
+  projectId: string;
+  seq: number;
+  message: string;
+}
+
+/** Input of the `resolveGateVoters` activity (runs before the gate audience): the active members who vote on a gate. */
 export interface ResolveGateVotersInput {
   projectId: string;
   voters: 'funders' | 'owners';

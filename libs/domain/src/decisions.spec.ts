@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { DecisionRule } from '../../contracts/src/decision';
-import { Ballots, evaluate, quorumCount, tally } from './decisions';
+import { Ballots, evaluate, evaluateTally, quorumCount, tally } from './decisions';
 
 const OPTIONS = ['approve', 'reject', 'abstain'];
 
@@ -103,5 +103,15 @@ describe('decision rules', () => {
     expect(evaluate({ rule: r, optionIds: OPTIONS, asked: 2, answers: ['approve'] }, false)).toBeNull();
     expect(evaluate({ rule: r, optionIds: OPTIONS, asked: 2, answers: ['approve', 'reject'] }, false)).toMatchObject({ status: 'decided', optionId: null });
     expect(evaluate({ rule: r, optionIds: OPTIONS, asked: 2, answers: [] }, true)).toMatchObject({ status: 'decided' });
+  });
+
+  it('counting answers per option gives the same outcome as the list of answers, early and at the deadline (property)', () => {
+    fc.assert(
+      fc.property(scenario, fc.boolean(), ({ rule: r, asked, order, answeredSoFar }, final) => {
+        const b = ballots(r, asked, order.slice(0, answeredSoFar));
+        expect(evaluateTally({ rule: r, optionIds: OPTIONS, asked, tally: tally(OPTIONS, b.answers) }, final)).toEqual(evaluate(b, final));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

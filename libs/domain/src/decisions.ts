@@ -82,3 +82,63 @@ export function evaluate(b: Ballots, final: boolean): Evaluation | null {
     }
   }
 }
+
+/** The answers counted per option, as a database keeps them: what `evaluateTally` needs. */
+export interface TallyBallots {
+  rule: DecisionRule;
+  optionIds: readonly string[];
+  /** How many members were asked. */
+  asked: number;
+  /** Answers per option id (an option nobody chose may be absent or 0). */
+  tally: Readonly<Record<string, number>>;
+}
+
+/**
+ * `evaluate` from the counts alone, in time independent of the number of voters: what the API
+ * runs on every answer (under the decision row's lock) to learn whether the outcome is now
+ * certain, and the workflow runs on the count it takes at the close.
+ */
+export function evaluateTally(b: TallyBallots, final: boolean): Evaluation | null {
+  const t: Record<string, number> = {};
+  for (const id of b.optionIds) t[id] = 0;
+  let cast = 0;
+  for (const [id, n] of Object.entries(b.tally)) {
+    if (n > 0) {
+      t[id] = n;
+      cast += n;
+    }
+  }
+  const everyone = cast >= b.asked;
+  const turnout = `${cast} of ${b.asked} answered`;
+  switch (b.rule.kind) {
+    case 'each':
+      // Nothing to decide in common: done when everyone has answered or the time is up.
+      return everyone || final ? { status: 'decided', optionId: null, reason: turnout } : null;
+    case 'unanimity': {
+      const distinct = Object.keys(t).filter((id) => t[id] > 0);
+      if (distinct.length > 1) return { status: 'undecided', reason: `${turnout}; the answers differ, so there is no unanimity` };
+      if (everyone && cast > 0) {
+        const [only] = distinct;
+        return { status: 'decided', optionId: only, reason: `all ${b.asked} chose ${only}` };
+      }
+      return final ? { status: 'undecided', reason: `${turnout}; unanimity needs every member asked` } : null;
+    }
+    case 'majority':
+    case 'quorum': {
+      const needed = b.rule.kind === 'quorum' ? quorumCount(b.rule.quorumPercent, b.asked) : 0;
+      const top = leader(t, b.optionIds);
+      // Certain before the deadline: more than half of everyone asked, and the quorum already met.
+      if (!final && !everyone) {
+        return top.votes * 2 > b.asked && cast >= needed
+          ? { status: 'decided', optionId: top.id, reason: `${turnout}; ${top.id} has ${votes(top.votes)}, more than half of all members asked` }
+          : null;
+      }
+      if (cast === 0) return { status: 'undecided', reason: 'nobody answered' };
+      if (cast < needed) return { status: 'undecided', reason: `${turnout}; the quorum is ${needed}` };
+      if (!top.tied && top.votes * 2 > cast) {
+        return { status: 'decided', optionId: top.id, reason: `${turnout}; ${top.id} has ${votes(top.votes)} of ${cast}` };
+      }
+      return { status: 'undecided', reason: `${turnout}; no option has more than half of the votes cast` };
+    }
+  }
+}

@@ -1,4 +1,4 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
@@ -7,6 +7,7 @@ import { DecisionsRepository, MemberEntity } from '@app/db';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { UuidParam } from '../common/params';
 import { Problems } from '../common/problem';
+import { DecisionVotersQuery } from './decisions.dto';
 
 class VoterDto {
   @ApiProperty({ format: 'uuid' }) memberId!: string;
@@ -27,7 +28,17 @@ class AdminDecisionDto {
   @ApiProperty({ format: 'date-time' }) deadline!: string;
   @ApiProperty() status!: DecisionStatus;
   @ApiProperty({ nullable: true }) outcome!: DecisionOutcome | null;
-  @ApiProperty({ description: 'Who was asked and who has answered: what the decision is waiting on.', type: [VoterDto] }) voters!: VoterDto[];
+  @ApiProperty({ description: 'Members asked' }) asked!: number;
+  @ApiProperty({ description: 'Members who have answered' }) answered!: number;
+  @ApiProperty({ description: 'Where the answers live: `database` (current) or `workflow` (decisions opened before answers moved to PostgreSQL)' })
+  answersIn!: string;
+  @ApiProperty({
+    description: 'Who was asked and who has answered (what the decision is waiting on), one page of them in member id order: `?limit=` (default 100, at most 1000) and `?offset=`.',
+    type: [VoterDto],
+  })
+  voters!: VoterDto[];
+  @ApiProperty() limit!: number;
+  @ApiProperty() offset!: number;
 }
 
 @ApiTags('admin: decisions')
@@ -44,10 +55,11 @@ export class AdminDecisionsController {
   @ApiOperation({ summary: 'A decision with every member asked and their answer (the coordinator sees who is still to answer)' })
   @ApiOkResponse({ type: AdminDecisionDto })
   @ApiNotFoundResponse()
-  async get(@UuidParam() id: string): Promise<AdminDecisionDto> {
+  async get(@UuidParam() id: string, @Query() q: DecisionVotersQuery): Promise<AdminDecisionDto> {
     const d = await this.decisions.findById(id);
     if (!d) throw Problems.notFound('decision', id);
-    const voters = await this.decisions.voters(id);
+    const page = { limit: q.limit ?? 100, offset: q.offset ?? 0 };
+    const { items: voters, asked, answered } = await this.decisions.votersPage(id, page);
     const members = await this.ds.getRepository(MemberEntity).findBy({ id: In(voters.map((v) => v.memberId)) });
     const names = new Map(members.map((m) => [m.id, m.name]));
     return {
@@ -60,6 +72,11 @@ export class AdminDecisionsController {
       deadline: d.deadline.toISOString(),
       status: d.status,
       outcome: d.outcome,
+      asked,
+      answered,
+      answersIn: d.answersIn,
+      limit: page.limit,
+      offset: page.offset,
       voters: voters.map((v) => ({
         memberId: v.memberId,
         name: names.get(v.memberId) ?? '',

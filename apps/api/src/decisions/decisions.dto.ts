@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { DecisionOutcome, DecisionStatus } from '@app/contracts';
 import type { DecisionEntity, DecisionVoterEntity } from '@app/db';
 import { PageQuery, Trim } from '../common/dto';
 
 const FILTERS = ['pending', 'open', 'closed', 'all'] as const;
-const STATUSES: DecisionStatus[] = ['open', 'decided', 'defaulted', 'undecided', 'cancelled'];
+const STATUSES: DecisionStatus[] = ['open', 'closing', 'decided', 'defaulted', 'undecided', 'cancelled'];
 
 export class MemberDecisionsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: FILTERS, default: 'pending', description: 'pending: open and not answered by you yet' })
@@ -21,7 +22,7 @@ export class AnswerDecisionDto {
   @IsString()
   option!: string;
 
-  @ApiPropertyOptional({ maxLength: 1000 })
+  @ApiPropertyOptional({ maxLength: 1000, description: 'Plain text; a NUL character or a broken surrogate pair is refused (400)' })
   @IsOptional()
   @Trim()
   @MaxLength(1000)
@@ -55,7 +56,7 @@ export class MemberDecisionDto {
   @ApiProperty({ type: [OptionDto] }) options!: OptionDto[];
   @ApiProperty({ example: { kind: 'majority' } }) rule!: unknown;
   @ApiProperty({ format: 'date-time' }) deadline!: string;
-  @ApiProperty({ enum: STATUSES }) status!: DecisionStatus;
+  @ApiProperty({ enum: STATUSES, description: '`closing`: the outcome is certain and being recorded; no answer is taken any more' }) status!: DecisionStatus;
   @ApiProperty({ type: MyAnswerDto, nullable: true }) myAnswer!: MyAnswerDto | null;
   @ApiProperty({
     nullable: true,
@@ -100,5 +101,25 @@ export function publicOutcome(o: DecisionOutcome | null): Omit<DecisionOutcome, 
   if (!o) return null;
   const rest: Partial<DecisionOutcome> = { ...o };
   delete rest.perMember;
+  delete rest.perMemberOmitted;
   return rest as Omit<DecisionOutcome, 'perMember'>;
+}
+
+/** `limit` and `offset` over the members asked in `GET /admin/decisions/:id`. */
+export class DecisionVotersQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100, description: 'Members asked per page (member id order)' })
+  @IsOptional()
+  @Type(() => Number)
+  @Max(1000)
+  @Min(1)
+  @IsInt()
+  limit?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 10_000_000, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @Max(10_000_000)
+  @Min(0)
+  @IsInt()
+  offset?: number;
 }

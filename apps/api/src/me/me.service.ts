@@ -117,18 +117,24 @@ export class MeService {
     const owners = await this.pages.owners(assetId);
     if (!owners.some((o) => o.memberId === m.id)) throw new ProblemException(403, 'not_an_owner', 'Only co-owners of this asset order what it grows.');
     if (!a.outputCatalogue.length || !a.quarterlyCapacity) throw Problems.conflict('no_catalogue', `“${a.name}” has no output catalogue: there is nothing to order from it`);
-    const [latest, allocated, weights] = await Promise.all([this.pages.latestPlan(a.id), this.pages.latestAllocated(a.id), this.pages.outputWeights(a.id)]);
+    const [latest, allocated] = await Promise.all([this.pages.latestPlan(a.id), this.pages.latestAllocated(a.id)]);
     const rule = a.orderWindow ?? DEFAULT_WINDOW;
-    // The quarter being ordered: the open (or closing) row; after a plan, the next quarter; before any, the next open one.
-    const quarter = latest && latest.status === 'open' ? latest.quarter : latest ? nextQuarter(latest.quarter) : nextOpenQuarter(new Date(), a.timeZone, rule);
+    // The quarter being ordered: the open (or closed, being planned) row; after a plan, the next quarter; before any, the next open one.
+    const quarter = latest && latest.status !== 'planned' ? latest.quarter : latest ? nextQuarter(latest.quarter) : nextOpenQuarter(new Date(), a.timeZone, rule);
     const w = latest && latest.quarter === quarter ? { opensAt: latest.windowOpensAt, closesAt: latest.windowClosesAt, startsAt: latest.startsAt } : quarterWindow(quarter, a.timeZone, rule);
     const now = Date.now();
-    const status = w.opensAt.getTime() > now || !latest || latest.quarter !== quarter ? 'waiting' : w.closesAt.getTime() > now ? 'open' : 'allocating';
-    const capacity = a.quarterlyCapacity;
+    const status = w.opensAt.getTime() > now || !latest || latest.quarter !== quarter ? 'waiting' : w.closesAt.getTime() > now && latest.status === 'open' ? 'open' : 'allocating';
+    const [weights, orders, allocatedWeights] = await Promise.all([
+      this.pages.outputWeights(a.id, quarter),
+      this.pages.memberOrders(a.id, m.id, quarter),
+      allocated ? this.pages.outputWeights(a.id, allocated.quarter) : Promise.resolve([]),
+    ]);
+    // A quarter opened with its orders in the database takes orders against its catalogue and capacity as it opened.
+    const opened = latest && latest.quarter === quarter ? latest : null;
+    const catalogue = opened?.catalogue ?? a.outputCatalogue;
+    const capacity = opened?.capacity ?? a.quarterlyCapacity;
     const entitlement = outputEntitlements(capacity, weights)[m.id] ?? 0;
     const myWeight = weights.find((x) => x.memberId === m.id)?.weight ?? 0n;
-    const myOrder = latest && latest.quarter === quarter ? this.pages.orderIn(latest, m.id) : null;
-    const standing = this.pages.orderIn(allocated, m.id);
     return {
       assetId: a.id,
       assetName: a.name,
@@ -137,15 +143,15 @@ export class MeService {
       capacity,
       myPercent: percentText(myWeight, weights.reduce((s, x) => s + x.weight, 0n)),
       entitlement,
-      catalogue: a.outputCatalogue.map((p) => ({ id: p.id, name: p.name, unit: p.unit, capacityPerUnit: p.capacityPerUnit, leadTimeDays: p.leadTimeDays, readyAt: new Date(w.startsAt.getTime() + p.leadTimeDays * DAY).toISOString() })),
+      catalogue: catalogue.map((p) => ({ id: p.id, name: p.name, unit: p.unit, capacityPerUnit: p.capacityPerUnit, leadTimeDays: p.leadTimeDays, readyAt: new Date(w.startsAt.getTime() + p.leadTimeDays * DAY).toISOString() })),
       quarter,
       status,
       opensAt: w.opensAt.toISOString(),
       closesAt: w.closesAt.toISOString(),
       startsAt: w.startsAt.toISOString(),
-      myOrder: orderView(myOrder),
-      standingOrder: standing?.standing ? orderView(standing) : null,
-      lastAllocation: allocated ? allocationOf(a, allocated, m.id, weights) : null,
+      myOrder: orderView(orders.myOrder),
+      standingOrder: orderView(orders.standingOrder),
+      lastAllocation: allocated ? allocationOf(a, allocated, m.id, allocatedWeights) : null,
     };
   }
 }
@@ -157,7 +163,8 @@ function orderView(o: OwnerOrder | null): MyOrderDto | null {
 /** What the member asked and got in an allocated quarter, in capacity units, and where it came from. */
 function allocationOf(a: AssetEntity, p: OutputPlanEntity, memberId: string, weights: Array<{ memberId: string; weight: bigint }>): AllocationDto | null {
   if (!p.plan) return null;
-  const cpu = (id: string) => a.outputCatalogue.find((x) => x.id === id)?.capacityPerUnit ?? 0;
+  const catalogue = p.catalogue ?? a.outputCatalogue;
+  const cpu = (id: string) => catalogue.find((x) => x.id === id)?.capacityPerUnit ?? 0;
   const lines = p.plan.lines.filter((l) => l.memberId === memberId);
   const asked = lines.reduce((s, l) => s + l.requested * cpu(l.productId), 0);
   const got = p.plan.capacityByOwner[memberId] ?? lines.reduce((s, l) => s + l.granted * cpu(l.productId), 0);
@@ -172,7 +179,7 @@ function allocationOf(a: AssetEntity, p: OutputPlanEntity, memberId: string, wei
     leftForOthers: Math.max(0, entitlement - got),
     spare: p.plan.spare,
     lines: lines.map((l) => {
-      const product = a.outputCatalogue.find((x) => x.id === l.productId);
+      const product = catalogue.find((x) => x.id === l.productId);
       return { productId: l.productId, name: product?.name ?? l.productId, unit: product?.unit ?? '', requested: l.requested, granted: l.granted };
     }),
   };

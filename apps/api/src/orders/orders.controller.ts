@@ -1,6 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { OrderCycleView } from '@app/contracts';
 import { MemberEntity } from '@app/db';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { CurrentMember, MemberTokenGuard } from '../auth/member-token.guard';
@@ -8,13 +7,6 @@ import { UuidParam } from '../common/params';
 import { ProblemException } from '../common/problem';
 import { CatalogueDto, PlaceOrderDto } from './orders.dto';
 import { OrdersService } from './orders.service';
-
-/** A member's view of the cycle: this quarter's order, or the standing one that will apply. */
-function mine(v: OrderCycleView, memberId: string) {
-  const order = v.orders.find((o) => o.memberId === memberId) ?? null;
-  const standing = v.standingOrders.find((o) => o.memberId === memberId) ?? null;
-  return { assetId: v.assetId, quarter: v.quarter, status: v.status, window: v.window, myOrder: order, standingOrder: standing, effectiveOrder: order ?? standing };
-}
 
 @ApiTags('admin: output orders')
 @ApiBearerAuth('coordinator')
@@ -56,17 +48,18 @@ export class MemberOrdersController {
   @ApiOperation({ summary: 'The open (or next) order window of an asset you co-own, its catalogue and your order' })
   async view(@CurrentMember() m: MemberEntity, @UuidParam() id: string) {
     if (!(await this.orders.isOwner(id, m.id))) throw new ProblemException(403, 'not_an_owner', 'only co-owners of the asset order its output');
-    const v = await this.orders.view(id);
-    return mine(v, m.id);
+    return this.orders.myView(id, m.id);
   }
 
   @Post('orders')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Place or replace your order for the open quarter (a Temporal Update validated against the catalogue)' })
+  @ApiOperation({
+    summary: 'Place or replace your order for the open quarter (one database transaction, checked against the catalogue as the window opened); answers your own order only',
+  })
   @ApiOkResponse()
   @ApiConflictResponse({ description: 'order_window_closed' })
-  async order(@CurrentMember() m: MemberEntity, @UuidParam() id: string, @Body() dto: PlaceOrderDto) {
-    return mine(await this.orders.order(id, m, dto), m.id);
+  order(@CurrentMember() m: MemberEntity, @UuidParam() id: string, @Body() dto: PlaceOrderDto) {
+    return this.orders.order(id, m, dto);
   }
 
   @Get('plans')

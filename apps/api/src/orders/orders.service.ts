@@ -4,7 +4,19 @@ import { Client, isGrpcDeadlineError, WorkflowNotFoundError, WorkflowUpdateFaile
 import { ApplicationFailure } from '@temporalio/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
-import { getOrderCycleQuery, ORDER_CYCLE_WORKFLOW_TYPE, OrderCycleInput, orderCycleWorkflowId, OrderCycleView, OrderRejection, placeOrderUpdate } from '@app/contracts';
+import {
+  getOrderCycleQuery,
+  MyOrderView,
+  ORDER_CYCLE_WORKFLOW_TYPE,
+  OrderCycleInput,
+  orderCycleWorkflowId,
+  OrderCycleView,
+  OrderLine,
+  OrderRejection,
+  OwnerOrder,
+  placeOrderUpdate,
+  QuarterWindow,
+} from '@app/contracts';
 import { AssetEntity, JobEntity, MemberEntity, OutputPlanEntity } from '@app/db';
 import { DEFAULT_WINDOW, isTimeZone, nextOpenQuarter } from '@app/domain';
 import { ProblemException, Problems } from '../common/problem';
@@ -17,6 +29,32 @@ const REFUSALS: Record<string, (m: string) => ProblemException> = {
   [OrderRejection.InvalidQuantity]: (m) => Problems.badRequest('lines', m),
 };
 
+/** A member's view of a cycle that keeps its orders in the workflow: this quarter's order, or the standing one that will apply. */
+function mine(v: OrderCycleView, memberId: string): MyOrderView {
+  const order = v.orders.find((o) => o.memberId === memberId) ?? null;
+  const standing = v.standingOrders.find((o) => o.memberId === memberId) ?? null;
+  return { assetId: v.assetId, quarter: v.quarter, status: v.status, window: v.window, myOrder: order, standingOrder: standing, effectiveOrder: order ?? standing };
+}
+
+/** An owner's row of a quarter (orders in the database). */
+interface OrderRow {
+  member_id: string;
+  lines: OrderLine[] | null;
+  standing: boolean;
+  placed_at: Date | null;
+  carried: OwnerOrder | null;
+}
+
+const ownOrder = (r: OrderRow): OwnerOrder | null =>
+  r.lines === null ? null : { memberId: r.member_id, lines: r.lines, standing: r.standing, placedAt: (r.placed_at ?? new Date(0)).toISOString() };
+
+/**
+ * Quarterly output orders at the edge. A quarter opened by the current code keeps its orders in
+ * PostgreSQL (`output_plans.orders_in = 'database'`): an order is one transaction here, checked
+ * against the quarter as it opened (its catalogue, its owners), under a share lock of the plan
+ * row that the close's update waits for. Quarters opened before take orders as the `placeOrder`
+ * update of the cycle's workflow. Either way the answer is the member's own order only.
+ */
 @Injectable()
 export class OrdersService {
   constructor(
@@ -54,8 +92,10 @@ export class OrdersService {
     if (!a.outputCatalogue.length || !a.quarterlyCapacity) throw Problems.conflict('no_catalogue', `asset ${id} has no output catalogue yet: PUT /admin/assets/${id}/catalogue first`);
     if (!a.nodeId) throw Problems.conflict('no_node', `asset ${id} has no node to produce its output: set the asset's nodeId first`);
     const quarter = nextOpenQuarter(new Date(), a.timeZone, a.orderWindow ?? DEFAULT_WINDOW);
+    // A cycle that kept its orders in the workflow left its standing orders in its last plan; one
+    // that kept them in the database left them in output_orders (the new run reads them there).
     const last = await this.ds.getRepository(OutputPlanEntity).findOne({ where: { assetId: a.id, status: 'planned' }, order: { quarter: 'DESC' } });
-    const standingOrders = Object.fromEntries((last?.orders ?? []).filter((o) => o.standing).map((o) => [o.memberId, o]));
+    const standingOrders = last?.ordersIn === 'workflow' ? Object.fromEntries(last.orders.filter((o) => o.standing).map((o) => [o.memberId, o])) : {};
     const input: OrderCycleInput = { assetId: a.id, quarter, standingOrders, quartersDone: 0 };
     const handle = await this.temporal.workflow.start(ORDER_CYCLE_WORKFLOW_TYPE, {
       taskQueue: this.config.temporal.taskQueue,
@@ -83,12 +123,64 @@ export class OrdersService {
     }
   }
 
-  async order(assetId: string, member: MemberEntity, dto: PlaceOrderDto): Promise<OrderCycleView> {
+  /** The quarter whose window is open and whose orders live in the database, if any. */
+  private openQuarter(assetId: string): Promise<OutputPlanEntity | null> {
+    return this.ds.getRepository(OutputPlanEntity).findOne({ where: { assetId, status: 'open', ordersIn: 'database' }, order: { quarter: 'ASC' } });
+  }
+
+  private windowOf(p: OutputPlanEntity): QuarterWindow {
+    return { quarter: p.quarter, opensAt: p.windowOpensAt.toISOString(), closesAt: p.windowClosesAt.toISOString(), startsAt: p.startsAt.toISOString(), timeZone: p.timeZone ?? 'UTC' };
+  }
+
+  /** The standing order that applies to a member in `quarter` if they do not order: from their latest earlier quarter. */
+  private async standingBefore(assetId: string, memberId: string, quarter: string): Promise<OwnerOrder | null> {
+    const [prev] = (await this.ds.query(
+      `SELECT member_id, lines, standing, placed_at, carried FROM output_orders WHERE asset_id = $1 AND member_id = $2 AND quarter < $3 ORDER BY quarter DESC LIMIT 1`,
+      [assetId, memberId, quarter],
+    )) as OrderRow[];
+    if (!prev) return null;
+    return prev.lines === null ? prev.carried : prev.standing ? ownOrder(prev) : null;
+  }
+
+  /** What `GET /members/me/assets/:id/orders` shows: the open (or next) quarter and the member's own order. */
+  async myView(assetId: string, memberId: string): Promise<MyOrderView> {
     await this.asset(assetId);
+    const open = await this.openQuarter(assetId);
+    if (open) {
+      const [row] = (await this.ds.query(`SELECT member_id, lines, standing, placed_at, carried FROM output_orders WHERE asset_id = $1 AND quarter = $2 AND member_id = $3`, [
+        assetId,
+        open.quarter,
+        memberId,
+      ])) as OrderRow[];
+      const myOrder = row ? ownOrder(row) : null;
+      const standingOrder = row?.carried ?? null;
+      return { assetId, quarter: open.quarter, status: 'open', window: this.windowOf(open), myOrder, standingOrder, effectiveOrder: myOrder ?? standingOrder };
+    }
+    const v = await this.view(assetId);
+    if (v.ordersIn !== 'database') return mine(v, memberId);
+    const standingOrder = await this.standingBefore(assetId, memberId, v.quarter);
+    return { assetId, quarter: v.quarter, status: v.status, window: v.window, myOrder: null, standingOrder, effectiveOrder: standingOrder };
+  }
+
+  async order(assetId: string, member: MemberEntity, dto: PlaceOrderDto): Promise<MyOrderView> {
+    await this.asset(assetId);
+    const open = await this.openQuarter(assetId);
+    if (open) return this.orderInDatabase(open, member, dto);
+    // Closed and being planned (orders in the database): too late, whatever the workflow says.
+    const closed = await this.ds.getRepository(OutputPlanEntity).findOne({ where: { assetId, status: 'closed', ordersIn: 'database' }, order: { quarter: 'DESC' } });
+    if (closed) throw Problems.conflict('order_window_closed', `the order window for ${closed.quarter} closed at ${closed.windowClosesAt.toISOString()}`);
+    const v = await this.view(assetId);
+    if (v.ordersIn === 'database') {
+      throw Problems.conflict(
+        'order_window_closed',
+        v.window ? `the order window for ${v.quarter} is ${v.status === 'waiting' ? `not open yet (opens ${v.window.opensAt})` : 'closed'}` : 'the order window is not open',
+      );
+    }
     try {
-      return await this.temporal.withDeadline(Date.now() + 30_000, () =>
+      const view = await this.temporal.withDeadline(Date.now() + 30_000, () =>
         this.temporal.workflow.getHandle(orderCycleWorkflowId(assetId)).executeUpdate(placeOrderUpdate, { args: [{ memberId: member.id, lines: dto.lines, standing: dto.standing ?? false }] }),
       );
+      return mine(view, member.id);
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type && REFUSALS[err.cause.type]) throw REFUSALS[err.cause.type](err.cause.message);
       if (err instanceof WorkflowNotFoundError) throw Problems.conflict('no_order_cycle', `asset ${assetId} has no order cycle running`);
@@ -97,6 +189,37 @@ export class OrdersService {
       }
       throw err;
     }
+  }
+
+  /**
+   * One order, in one transaction: checked against the quarter as it opened (its catalogue; its
+   * owners, who have a row each), refused once the window has closed. The member's last order
+   * counts; `standing` keeps it for later quarters.
+   */
+  private async orderInDatabase(plan: OutputPlanEntity, member: MemberEntity, dto: PlaceOrderDto): Promise<MyOrderView> {
+    const catalogue = plan.catalogue ?? [];
+    const seen = new Set<string>();
+    for (const l of dto.lines) {
+      if (!catalogue.some((p) => p.id === l.productId)) {
+        throw Problems.badRequest('lines', `unknown product ${l.productId}; the catalogue has ${catalogue.map((p) => p.id).join(', ')}`);
+      }
+      if (seen.has(l.productId)) throw Problems.badRequest('lines', `product ${l.productId} appears twice`);
+      seen.add(l.productId);
+    }
+    const lines = dto.lines.filter((l) => l.quantity > 0).map((l) => ({ productId: l.productId, quantity: l.quantity }));
+    const row = await this.ds.transaction(async (m) => {
+      const [p] = (await m.query(`SELECT status, window_closes_at <= now() AS past FROM output_plans WHERE id = $1 FOR SHARE`, [plan.id])) as Array<{ status: string; past: boolean }>;
+      if (p.status !== 'open' || p.past) throw Problems.conflict('order_window_closed', `the order window for ${plan.quarter} closed at ${plan.windowClosesAt.toISOString()}`);
+      const [updated] = (await m.query(
+        `UPDATE output_orders SET lines = $4, standing = $5, placed_at = now() WHERE asset_id = $1 AND quarter = $2 AND member_id = $3
+         RETURNING member_id, lines, standing, placed_at, carried`,
+        [plan.assetId, plan.quarter, member.id, JSON.stringify(lines), dto.standing ?? false],
+      )) as [OrderRow[], number];
+      if (!updated[0]) throw new ProblemException(403, 'not_an_owner', `only co-owners of the asset when the ${plan.quarter} window opened order its output`);
+      return updated[0];
+    });
+    const myOrder = ownOrder(row);
+    return { assetId: plan.assetId, quarter: plan.quarter, status: 'open', window: this.windowOf(plan), myOrder, standingOrder: row.carried, effectiveOrder: myOrder };
   }
 
   /**

@@ -1,16 +1,50 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
-import { CatalogueProduct, JOB_WORKFLOW_TYPE, JobInput, jobWorkflowId, OpenQuarterResult, OwnerOrder, PlanLine, QuarterPlan, QuarterWindow } from '@app/contracts';
+import {
+  CatalogueProduct,
+  JOB_WORKFLOW_TYPE,
+  JobInput,
+  jobWorkflowId,
+  OpenQuarterOrdersResult,
+  OpenQuarterResult,
+  OrderLine,
+  OrderProblemInput,
+  OwnerOrder,
+  PlanLine,
+  PlanQuarterSummary,
+  QuarterPlan,
+  QuarterWindow,
+  QueueOrderMailInput,
+} from '@app/contracts';
 import { AssetEntity, insertJobRow, MemberEntity, OutputPlanEntity, uuidFromKey } from '@app/db';
 import { DEFAULT_WINDOW, outputEntitlements, percentText, quarterWindow, zonedTime } from '@app/domain';
-import { formatDeadline, MailOutbox, MemberLinks, renderOrderMail } from '@app/mail';
+import { escapeHtml, formatDeadline, KeyedMail, MailOutbox, MemberLinks, renderOrderMail } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
+import { allocate } from '../../../../workflows/output-orders/allocate';
 
 const DAY = 86_400_000;
+/** Owners whose mail is rendered and queued per statement (and per heartbeat); jobs started per heartbeat. */
+const CHUNK = 500;
+
+/** An owner's row of a quarter, as `planQuarter` reads it. */
+interface OwnerRow {
+  member_id: string;
+  weight: string;
+  lines: OrderLine[] | null;
+  standing: boolean;
+  placed_at: Date | null;
+  carried: OwnerOrder | null;
+}
+
+/** This quarter's order of an owner, else the standing order carried to it, else none. */
+export function effectiveOrder(r: Pick<OwnerRow, 'member_id' | 'lines' | 'standing' | 'placed_at' | 'carried'>): OwnerOrder | null {
+  if (r.lines !== null) return { memberId: r.member_id, lines: r.lines, standing: r.standing, placedAt: (r.placed_at ?? new Date(0)).toISOString() };
+  return r.carried;
+}
 
 /** Activities of the quarterly output cycle of a producing asset. */
 @Injectable()
@@ -60,7 +94,215 @@ export class OrderActivities {
     };
   }
 
-  /** The orders so far; `seq` keeps a slower write from overwriting a newer one. */
+  /**
+   * Opens a quarter whose orders live in PostgreSQL: the plan row with the catalogue, capacity
+   * and node as they are now, and a row per owner with an output share (active members), each
+   * with the standing order carried from their latest earlier quarter (their order there if it
+   * was standing, else what was carried there), or, for the first such quarter after a run that
+   * kept orders in the workflow, what that run handed over. A quarter left open by such a run
+   * (a cycle restarted) is taken over with its orders. Idempotent: a retry after the commit
+   * changes nothing (the owners are those of the first attempt).
+   */
+  async openQuarterOrders(input: { assetId: string; quarter: string; window: QuarterWindow; standingOrders: Record<string, OwnerOrder> }): Promise<OpenQuarterOrdersResult> {
+    const a = await this.asset(input.assetId);
+    return this.ds.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO output_plans (asset_id, quarter, status, window_opens_at, window_closes_at, starts_at, orders_in)
+         VALUES ($1, $2, 'open', $3, $4, $5, 'database') ON CONFLICT (asset_id, quarter) DO NOTHING`,
+        [a.id, input.quarter, input.window.opensAt, input.window.closesAt, input.window.startsAt],
+      );
+      const [plan] = (await m.query(`SELECT id, status, orders_in, orders, catalogue, node_id FROM output_plans WHERE asset_id = $1 AND quarter = $2 FOR UPDATE`, [
+        a.id,
+        input.quarter,
+      ])) as Array<{ id: string; status: string; orders_in: string; orders: OwnerOrder[]; catalogue: unknown; node_id: string | null }>;
+      const count = async () =>
+        ((await m.query(`SELECT count(*)::int AS n FROM output_orders WHERE asset_id = $1 AND quarter = $2`, [a.id, input.quarter])) as Array<{ n: number }>)[0].n;
+      const opened = plan.orders_in === 'database' && plan.catalogue !== null;
+      if (opened || plan.status !== 'open') return { owners: await count(), nodeId: plan.node_id ?? a.nodeId };
+      const takenOver = plan.orders_in === 'workflow' ? plan.orders : [];
+      await m.query(`UPDATE output_plans SET orders_in = 'database', catalogue = $2, capacity = $3, time_zone = $4, node_id = $5, updated_at = now() WHERE id = $1`, [
+        plan.id,
+        JSON.stringify(a.outputCatalogue),
+        a.quarterlyCapacity ?? 0,
+        a.timeZone,
+        a.nodeId,
+      ]);
+      await m.query(
+        `INSERT INTO output_orders (asset_id, quarter, member_id, weight, carried)
+         SELECT $1, $2, s.member_id, s.output_parts,
+                CASE WHEN prev.member_id IS NULL THEN $3::jsonb -> s.member_id::text
+                     WHEN prev.lines IS NULL THEN prev.carried
+                     WHEN prev.standing THEN jsonb_build_object('memberId', s.member_id, 'lines', prev.lines, 'standing', true, 'placedAt', to_jsonb(prev.placed_at))
+                END
+           FROM asset_shares s
+           JOIN members m ON m.id = s.member_id AND m.status = 'active'
+           LEFT JOIN LATERAL (
+             SELECT p.member_id, p.lines, p.standing, p.placed_at, p.carried FROM output_orders p
+              WHERE p.asset_id = $1 AND p.member_id = s.member_id AND p.quarter < $2
+              ORDER BY p.quarter DESC LIMIT 1) prev ON true
+          WHERE s.asset_id = $1 AND s.output_parts > 0
+         ON CONFLICT DO NOTHING`,
+        [a.id, input.quarter, JSON.stringify(input.standingOrders ?? {})],
+      );
+      if (takenOver.length > 0) {
+        await m.query(
+          `UPDATE output_orders o SET lines = x.lines, standing = x.standing, placed_at = x."placedAt"::timestamptz
+             FROM jsonb_to_recordset($3::jsonb) AS x("memberId" uuid, lines jsonb, standing boolean, "placedAt" text)
+            WHERE o.asset_id = $1 AND o.quarter = $2 AND o.member_id = x."memberId"`,
+          [a.id, input.quarter, JSON.stringify(takenOver)],
+        );
+      }
+      return { owners: await count(), nodeId: a.nodeId };
+    });
+  }
+
+  /**
+   * Closes a quarter's window: no order is taken after this commits. The API writes each order
+   * under a share lock of the plan row; this update waits for those in flight.
+   */
+  async closeQuarterOrders(input: { assetId: string; quarter: string }): Promise<{ ordered: number }> {
+    await this.ds.query(`UPDATE output_plans SET status = 'closed', updated_at = now() WHERE asset_id = $1 AND quarter = $2 AND status = 'open'`, [input.assetId, input.quarter]);
+    const [r] = (await this.ds.query(`SELECT count(*)::int AS n FROM output_orders WHERE asset_id = $1 AND quarter = $2 AND lines IS NOT NULL`, [input.assetId, input.quarter])) as Array<{ n: number }>;
+    return { ordered: r.n };
+  }
+
+  /**
+   * Allocates a closed quarter: each owner's effective order (this quarter's, else the standing
+   * one), the capacity by output shares (allocate, the same pure rules as before), recorded as
+   * the plan with the effective orders. Answers a summary; the lines stay in PostgreSQL.
+   * Idempotent: a planned quarter answers its plan again.
+   */
+  async planQuarter(input: { assetId: string; quarter: string }): Promise<PlanQuarterSummary> {
+    return this.ds.transaction(async (m) => {
+      const [row] = (await m.query(`SELECT id, status, plan, catalogue, capacity FROM output_plans WHERE asset_id = $1 AND quarter = $2 FOR UPDATE`, [
+        input.assetId,
+        input.quarter,
+      ])) as Array<{ id: string; status: string; plan: QuarterPlan | null; catalogue: CatalogueProduct[] | null; capacity: number | null }>;
+      if (!row) throw ApplicationFailure.nonRetryable(`quarter ${input.quarter} of asset ${input.assetId} was never opened`, 'QuarterNotOpened');
+      const summary = (planId: string, p: QuarterPlan): PlanQuarterSummary => ({
+        planId,
+        lines: p.lines.length,
+        granted: p.lines.reduce((n, l) => n + l.granted, 0),
+        spare: p.spare,
+      });
+      if (row.status === 'planned' && row.plan) return summary(row.id, row.plan);
+      const owners = (await m.query(
+        `SELECT member_id, weight::text AS weight, lines, standing, placed_at, carried FROM output_orders WHERE asset_id = $1 AND quarter = $2 ORDER BY member_id`,
+        [input.assetId, input.quarter],
+      )) as OwnerRow[];
+      const effective: Record<string, OwnerOrder | undefined> = {};
+      for (const o of owners) effective[o.member_id] = effectiveOrder(o) ?? undefined;
+      const plan = allocate(row.capacity ?? 0, owners.map((o) => ({ memberId: o.member_id, weight: o.weight })), effective, row.catalogue ?? [], input.quarter);
+      const orders = Object.values(effective).filter((o): o is OwnerOrder => !!o);
+      await m.query(`UPDATE output_plans SET status = 'planned', plan = $2, orders = $3, updated_at = now() WHERE id = $1`, [row.id, JSON.stringify(plan), JSON.stringify(orders)]);
+      return summary(row.id, plan);
+    });
+  }
+
+  /**
+   * Queues one kind of order mail for every owner it concerns (`opened` and `allocated`: every
+   * owner of the quarter; `reminder`: those with neither an order nor a standing order, while the
+   * window is open), 500 at a time, heartbeating the last owner done so a retry resumes there
+   * (the outbox key makes overlap harmless). Shares are the quarter's rows' weights (as the
+   * window opened, the ones the plan used); `allocated` waits for the plan.
+   */
+  async queueOrderMail(input: QueueOrderMailInput): Promise<{ queued: number }> {
+    const a = await this.asset(input.assetId);
+    const plan = await this.ds.getRepository(OutputPlanEntity).findOneBy({ assetId: a.id, quarter: input.quarter });
+    if (!plan || (input.kind === 'reminder' && plan.status !== 'open') || (input.kind === 'allocated' && !plan.plan)) return { queued: 0 };
+    const weights = (
+      (await this.ds.query(`SELECT member_id, weight::text AS weight FROM output_orders WHERE asset_id = $1 AND quarter = $2`, [a.id, input.quarter])) as Array<{
+        member_id: string;
+        weight: string;
+      }>
+    ).map((o) => ({ memberId: o.member_id, weight: BigInt(o.weight) }));
+    const parts = new Map(weights.map((w) => [w.memberId, w.weight]));
+    const total = weights.reduce((t, w) => t + w.weight, 0n);
+    const capacity = plan.plan?.capacity ?? plan.capacity ?? a.quarterlyCapacity ?? 0;
+    const entitled = outputEntitlements(capacity, weights);
+    const planned = new Map<string, PlanLine[]>();
+    for (const l of plan.plan?.lines ?? []) planned.set(l.memberId, [...(planned.get(l.memberId) ?? []), l]);
+    const ctx = Context.current();
+    let after = (ctx.info.heartbeatDetails as { after?: string } | undefined)?.after ?? null;
+    let queued = 0;
+    for (;;) {
+      const owners = (await this.ds.query(
+        `SELECT o.member_id, m.name, m.email FROM output_orders o JOIN members m ON m.id = o.member_id
+          WHERE o.asset_id = $1 AND o.quarter = $2 AND ($3::uuid IS NULL OR o.member_id > $3::uuid)
+            AND (NOT $5 OR (o.lines IS NULL AND o.carried IS NULL))
+          ORDER BY o.member_id LIMIT $4`,
+        [a.id, input.quarter, after, CHUNK, input.kind === 'reminder'],
+      )) as Array<{ member_id: string; name: string; email: string }>;
+      if (owners.length === 0) break;
+      const mails: KeyedMail[] = owners.map((o) => ({
+        key: `order:${a.id}:${input.quarter}:${input.kind}:${o.member_id}`,
+        to: o.email,
+        ...this.orderMail(
+          a,
+          plan,
+          input.kind,
+          { id: o.member_id, name: o.name },
+          { parts: parts.get(o.member_id) ?? 0n, total, entitled: entitled[o.member_id] ?? 0, capacity },
+          planned.get(o.member_id) ?? [],
+        ),
+      }));
+      queued += await this.outbox.enqueueMany(mails);
+      after = owners[owners.length - 1].member_id;
+      ctx.heartbeat({ after });
+    }
+    log.info('order mail queued', { assetId: a.id, quarter: input.quarter, kind: input.kind, queued });
+    return { queued };
+  }
+
+  /**
+   * Starts the production jobs of a planned quarter (one per owner and product granted), reading
+   * the plan, catalogue, window and node from PostgreSQL; heartbeats its progress so a retry
+   * resumes there (job ids derive from the plan line, so a repeat starts nothing twice).
+   */
+  async dispatchPlanJobs(input: { assetId: string; quarter: string; planId: string }): Promise<number> {
+    const plan = await this.ds.getRepository(OutputPlanEntity).findOneByOrFail({ id: input.planId });
+    if (!plan.nodeId) {
+      log.warn('asset has no node: no jobs dispatched', { assetId: input.assetId, quarter: input.quarter });
+      return 0;
+    }
+    const window: QuarterWindow = {
+      quarter: plan.quarter,
+      opensAt: plan.windowOpensAt.toISOString(),
+      closesAt: plan.windowClosesAt.toISOString(),
+      startsAt: plan.startsAt.toISOString(),
+      timeZone: plan.timeZone ?? 'UTC',
+    };
+    const lines = (plan.plan?.lines ?? []).filter((l) => l.granted > 0);
+    const ctx = Context.current();
+    let from = (ctx.info.heartbeatDetails as { done?: number } | undefined)?.done ?? 0;
+    let started = 0;
+    for (; from < lines.length; from += CHUNK) {
+      for (const line of lines.slice(from, from + CHUNK)) {
+        if (await this.dispatchLine({ assetId: input.assetId, quarter: input.quarter, planId: plan.id, nodeId: plan.nodeId, window, catalogue: plan.catalogue ?? [] }, line)) started += 1;
+      }
+      ctx.heartbeat({ done: Math.min(from + CHUNK, lines.length) });
+    }
+    log.info('order jobs dispatched', { assetId: input.assetId, quarter: input.quarter, started });
+    return started;
+  }
+
+  /** Tells the coordinator, once per quarter and step, that a quarter could not store its data. */
+  async reportOrderProblem(input: OrderProblemInput): Promise<void> {
+    const a = await this.ds.getRepository(AssetEntity).findOneBy({ id: input.assetId });
+    const text =
+      `The ${input.quarter} output orders of ${a ? `"${a.name}" ` : ''}(${input.assetId}) could not store their data (step: ${input.step}).\n\n` +
+      `What PostgreSQL said: ${input.message.split('\u0000').join('\\0')}\n\nThe order cycle went on with the next quarter; this quarter may need to be planned by hand.\n`;
+    await this.outbox.enqueue({
+      key: `order:${input.assetId}:${input.quarter}:problem:${input.step}`,
+      to: this.config.coordinatorEmail,
+      subject: `Order cycle problem: ${a?.name ?? input.assetId}, ${input.quarter}`,
+      text,
+      html: `<pre style="font-family: system-ui, sans-serif; white-space: pre-wrap">${escapeHtml(text)}</pre>`,
+    });
+    log.warn('order problem reported to the coordinator', { ...input });
+  }
+
+  /** (Runs that kept orders in the workflow.) The orders so far; `seq` keeps a slower write from overwriting a newer one. */
   async recordOrders(input: { assetId: string; quarter: string; seq: number; orders: OwnerOrder[] }): Promise<void> {
     await this.ds.query(`UPDATE output_plans SET orders = $3, orders_seq = $4, updated_at = now() WHERE asset_id = $1 AND quarter = $2 AND orders_seq < $4`, [
       input.assetId,
@@ -79,14 +321,19 @@ export class OrderActivities {
     return (await this.ds.getRepository(OutputPlanEntity).findOneByOrFail({ assetId: input.assetId, quarter: input.quarter })).id;
   }
 
-  /** Sends the node its production plan (a signed `plan.published`) and records how that went. */
-  async sendPlanToNode(input: { assetId: string; quarter: string; planId: string; nodeId: string; plan: QuarterPlan }): Promise<void> {
+  /**
+   * Sends the node its production plan (a signed `plan.published`) and records how that went.
+   * The plan comes from PostgreSQL unless given (runs that kept orders in the workflow give it).
+   */
+  async sendPlanToNode(input: { assetId: string; quarter: string; planId: string; nodeId: string; plan?: QuarterPlan }): Promise<void> {
+    const plan = input.plan ?? (await this.ds.getRepository(OutputPlanEntity).findOneByOrFail({ id: input.planId })).plan;
+    if (!plan) throw ApplicationFailure.nonRetryable(`plan ${input.planId} has no lines yet`, 'PlanNotMade');
     const totals: Record<string, number> = {};
-    for (const l of input.plan.lines) totals[l.productId] = (totals[l.productId] ?? 0) + l.granted;
+    for (const l of plan.lines) totals[l.productId] = (totals[l.productId] ?? 0) + l.granted;
     const r = await this.webhooks.deliver(input.nodeId, {
       id: `evt_plan_${input.planId.replace(/-/g, '')}`,
       type: 'plan.published',
-      data: { assetId: input.assetId, quarter: input.quarter, planId: input.planId, products: totals, capacity: input.plan.capacity, spare: input.plan.spare },
+      data: { assetId: input.assetId, quarter: input.quarter, planId: input.planId, products: totals, capacity: plan.capacity, spare: plan.spare },
     });
     await this.ds.query(`UPDATE output_plans SET plan_sent_at = CASE WHEN $2 THEN now() ELSE plan_sent_at END, plan_send_result = $3 WHERE id = $1`, [
       input.planId,
@@ -108,67 +355,106 @@ export class OrderActivities {
       return 0;
     }
     let started = 0;
-    const spec = `${this.config.publicUrl}/public/assets/${input.assetId}/plans`;
-    for (const line of input.lines) {
-      // The catalogue as it was when the window opened (a later edit does not change this quarter).
-      const product = input.catalogue.find((p) => p.id === line.productId);
-      if (!product) continue;
-      const jobId = uuidFromKey(`order-job:${input.planId}:${line.memberId}:${line.productId}`);
-      // Ready `leadTimeDays` local calendar days after the quarter starts (correct across DST).
-      const start = new Date(Date.parse(input.window.startsAt) + 12 * 3_600_000);
-      const local = new Intl.DateTimeFormat('en-CA', { timeZone: input.window.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(start).split('-').map(Number);
-      const dueAt = zonedTime(input.window.timeZone, local[0], local[1], local[2] + product.leadTimeDays);
-      await insertJobRow(this.ds, {
-        id: jobId,
-        capability: product.capability,
-        productId: product.id,
-        quantity: line.granted,
-        unit: product.unit,
-        specUrl: spec,
-        dueAt,
-        recipient: { type: 'member', id: line.memberId },
-        demand: { type: 'order', id: input.planId },
-        createdBy: `output-cycle:${input.quarter}`,
-      });
-      const job: JobInput = {
-        jobId,
-        capability: product.capability,
-        quantity: line.granted,
-        unit: product.unit,
-        specUrl: spec,
-        dueAt: dueAt.toISOString(),
-        recipient: { type: 'member', id: line.memberId, confirmerId: line.memberId },
-        demand: { type: 'order', id: input.planId },
-        locationId: null,
-        offerTimeoutMs: DAY,
-        maxDelayMs: 7 * DAY,
-        allowPartial: false,
-        confirmWithinMs: 7 * DAY,
-        createdBy: `output-cycle:${input.quarter}`,
-        onlyNodeIds: [input.nodeId],
-      };
-      try {
-        await this.temporal.workflow.start(JOB_WORKFLOW_TYPE, { taskQueue: this.config.temporal.taskQueue, workflowId: jobWorkflowId(jobId), args: [job] });
-        started += 1;
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-    }
+    for (const line of input.lines) if (await this.dispatchLine({ ...input, nodeId: input.nodeId }, line)) started += 1;
     log.info('order jobs dispatched', { assetId: input.assetId, quarter: input.quarter, started });
     return started;
   }
 
+  /** Starts the job of one plan line (false when it had started before, or its product is gone). */
+  private async dispatchLine(
+    input: { assetId: string; quarter: string; planId: string; nodeId: string; window: QuarterWindow; catalogue: CatalogueProduct[] },
+    line: PlanLine,
+  ): Promise<boolean> {
+    const spec = `${this.config.publicUrl}/public/assets/${input.assetId}/plans`;
+    // The catalogue as it was when the window opened (a later edit does not change this quarter).
+    const product = input.catalogue.find((p) => p.id === line.productId);
+    if (!product) return false;
+    const jobId = uuidFromKey(`order-job:${input.planId}:${line.memberId}:${line.productId}`);
+    // Ready `leadTimeDays` local calendar days after the quarter starts (correct across DST).
+    const start = new Date(Date.parse(input.window.startsAt) + 12 * 3_600_000);
+    const local = new Intl.DateTimeFormat('en-CA', { timeZone: input.window.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(start).split('-').map(Number);
+    const dueAt = zonedTime(input.window.timeZone, local[0], local[1], local[2] + product.leadTimeDays);
+    await insertJobRow(this.ds, {
+      id: jobId,
+      capability: product.capability,
+      productId: product.id,
+      quantity: line.granted,
+      unit: product.unit,
+      specUrl: spec,
+      dueAt,
+      recipient: { type: 'member', id: line.memberId },
+      demand: { type: 'order', id: input.planId },
+      createdBy: `output-cycle:${input.quarter}`,
+    });
+    const job: JobInput = {
+      jobId,
+      capability: product.capability,
+      quantity: line.granted,
+      unit: product.unit,
+      specUrl: spec,
+      dueAt: dueAt.toISOString(),
+      recipient: { type: 'member', id: line.memberId, confirmerId: line.memberId },
+      demand: { type: 'order', id: input.planId },
+      locationId: null,
+      offerTimeoutMs: DAY,
+      maxDelayMs: 7 * DAY,
+      allowPartial: false,
+      confirmWithinMs: 7 * DAY,
+      createdBy: `output-cycle:${input.quarter}`,
+      onlyNodeIds: [input.nodeId],
+    };
+    try {
+      await this.temporal.workflow.start(JOB_WORKFLOW_TYPE, { taskQueue: this.config.temporal.taskQueue, workflowId: jobWorkflowId(jobId), args: [job] });
+      return true;
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      return false;
+    }
+  }
+
   /**
-   * Tells an owner that the window opened, that it closes soon, or (`allocated`, once the plan is
-   * made) what they get and why: each email links to the asset's order page and names the asset
-   * and its products.
+   * An owner's order mail: the window opened, closes soon, or (`allocated`, once the plan is made)
+   * what they get and why; each links to the asset's order page (signed, signing the owner in)
+   * and names the asset and its products. `share` is the owner's output share in words.
+   */
+  private orderMail(
+    a: AssetEntity,
+    plan: OutputPlanEntity,
+    kind: 'opened' | 'reminder' | 'allocated',
+    member: { id: string; name: string },
+    share: { parts: bigint; total: bigint; entitled: number; capacity: number },
+    planned: PlanLine[],
+  ): { subject: string; text: string; html: string } {
+    const closes = `${formatDeadline(plan.windowClosesAt)} (${plan.windowClosesAt.toLocaleString('en-GB', { timeZone: a.timeZone, dateStyle: 'medium', timeStyle: 'short' })} ${a.timeZone})`;
+    const unit = a.capacityUnit ?? 'units';
+    // The catalogue as the window opened (orders in the database), else the asset's.
+    const catalogue = plan.catalogue ?? a.outputCatalogue;
+    const product = (id: string) => catalogue.find((p) => p.id === id);
+    return renderOrderMail({
+      kind,
+      memberName: member.name,
+      assetName: a.name,
+      quarter: plan.quarter,
+      closes,
+      capacity: share.capacity,
+      capacityUnit: unit,
+      share: `${percentText(share.parts, share.total)} = ${share.entitled} ${unit} of ${share.capacity} ${unit}`,
+      products: catalogue.map((p) => ({ name: p.name, unit: p.unit, capacityPerUnit: p.capacityPerUnit, leadTimeDays: p.leadTimeDays })),
+      allocation: planned.map((l) => ({ name: product(l.productId)?.name ?? l.productId, unit: product(l.productId)?.unit ?? '', requested: l.requested, granted: l.granted })),
+      // Until the window closes; the allocation's link for two weeks.
+      link: this.links.page(member.id, `/assets/${a.id}/orders`, kind === 'allocated' ? new Date(Date.now() + 14 * DAY) : plan.windowClosesAt),
+    });
+  }
+
+  /**
+   * (Runs that kept orders in the workflow.) Tells an owner that the window opened, that it
+   * closes soon, or (`allocated`, once the plan is made) what they get and why.
    */
   async sendOrderMail(input: { assetId: string; quarter: string; memberId: string; kind: 'opened' | 'reminder' | 'allocated' }): Promise<void> {
     const a = await this.asset(input.assetId);
     const m = await this.ds.getRepository(MemberEntity).findOneBy({ id: input.memberId });
     const plan = await this.ds.getRepository(OutputPlanEntity).findOneBy({ assetId: a.id, quarter: input.quarter });
     if (!m || !plan) return;
-    const closes = `${formatDeadline(plan.windowClosesAt)} (${plan.windowClosesAt.toLocaleString('en-GB', { timeZone: a.timeZone, dateStyle: 'medium', timeStyle: 'short' })} ${a.timeZone})`;
     const owners: Array<{ member_id: string; output_parts: string }> = await this.ds.query(
       `SELECT s.member_id, s.output_parts::text FROM asset_shares s JOIN members m ON m.id = s.member_id AND m.status = 'active'
         WHERE s.asset_id = $1 AND s.output_parts > 0 ORDER BY s.member_id`,
@@ -176,27 +462,13 @@ export class OrderActivities {
     );
     const weights = owners.map((o) => ({ memberId: o.member_id, weight: BigInt(o.output_parts) }));
     const capacity = plan.plan?.capacity ?? a.quarterlyCapacity ?? 0;
-    const unit = a.capacityUnit ?? 'units';
-    const mine = weights.find((w) => w.memberId === m.id)?.weight ?? 0n;
-    const total = weights.reduce((s, w) => s + w.weight, 0n);
-    const share = `${percentText(mine, total)} = ${outputEntitlements(capacity, weights)[m.id] ?? 0} ${unit} of ${capacity} ${unit}`;
-    const name = (id: string) => a.outputCatalogue.find((p) => p.id === id);
-    const mail = renderOrderMail({
-      kind: input.kind,
-      memberName: m.name,
-      assetName: a.name,
-      quarter: input.quarter,
-      closes,
+    const share = {
+      parts: weights.find((w) => w.memberId === m.id)?.weight ?? 0n,
+      total: weights.reduce((t, w) => t + w.weight, 0n),
+      entitled: outputEntitlements(capacity, weights)[m.id] ?? 0,
       capacity,
-      capacityUnit: unit,
-      share,
-      products: a.outputCatalogue.map((p) => ({ name: p.name, unit: p.unit, capacityPerUnit: p.capacityPerUnit, leadTimeDays: p.leadTimeDays })),
-      allocation: (plan.plan?.lines ?? [])
-        .filter((l) => l.memberId === m.id)
-        .map((l) => ({ name: name(l.productId)?.name ?? l.productId, unit: name(l.productId)?.unit ?? '', requested: l.requested, granted: l.granted })),
-      // Until the window closes; the allocation's link for two weeks.
-      link: this.links.page(m.id, `/assets/${a.id}/orders`, input.kind === 'allocated' ? new Date(Date.now() + 14 * DAY) : plan.windowClosesAt),
-    });
+    };
+    const mail = this.orderMail(a, plan, input.kind, m, share, (plan.plan?.lines ?? []).filter((l) => l.memberId === m.id));
     await this.outbox.enqueue({ key: `order:${a.id}:${input.quarter}:${input.kind}:${m.id}`, to: m.email, ...mail });
   }
 }

@@ -1,10 +1,13 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
-import type { DecisionOption, DecisionOutcome, DecisionRule, DecisionStatus } from '@app/contracts';
+import type { DecisionAnswersIn, DecisionAudience, DecisionOption, DecisionOutcome, DecisionRule, DecisionStatus } from '@app/contracts';
 import { MemberEntity } from './member.entity';
 
 /**
- * Read model of a member decision. Written only by the decision workflow's activities: the
- * workflow is the source of truth; this table serves the decision page and the member API.
+ * A member decision. `answers_in = 'database'` (every decision opened by the current code): the
+ * answers are the truth here, written by the API in one transaction each under this row's lock,
+ * which also keeps `answered` and `tally`; the workflow keeps the lifecycle and records the
+ * outcome. `answers_in = 'workflow'` (decisions opened before): a read model of the workflow,
+ * written only by its activities.
  */
 @Entity({ name: 'decisions' })
 @Index('ix_decisions_subject', ['subjectType', 'subjectId'])
@@ -25,6 +28,13 @@ export class DecisionEntity {
   @Column({ type: 'varchar', length: 16 })
   status!: DecisionStatus;
   @Column({ type: 'jsonb', nullable: true }) outcome!: DecisionOutcome | null;
+  @Column({ name: 'answers_in', type: 'varchar', length: 16, default: 'workflow' }) answersIn!: DecisionAnswersIn;
+  /** Who was asked, when given as an audience (resolved into decision_voters when it opened). */
+  @Column({ type: 'jsonb', nullable: true }) audience!: DecisionAudience | null;
+  /** Members asked, answers given and answers per option: kept by the API (answers in the database). */
+  @Column({ type: 'int', default: 0 }) asked!: number;
+  @Column({ type: 'int', default: 0 }) answered!: number;
+  @Column({ type: 'jsonb', default: () => "'{}'" }) tally!: Record<string, number>;
   @Column({ name: 'requested_by', type: 'varchar', length: 100 }) requestedBy!: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true }) closedAt!: Date | null;

@@ -12,7 +12,7 @@ import { ProjectEventEntity } from './project-event.entity';
 import { RequestKeyEntity } from './request-key.entity';
 import { JobEntity, JobOfferEntity } from './job.entity';
 import { NodeTokenEntity } from './node-token.entity';
-import { OutputPlanEntity } from './output-plan.entity';
+import { OutputOrderEntity, OutputPlanEntity } from './output-plan.entity';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
 import { SignInRequestEntity, UsedLinkEntity, WebSessionEntity } from './web-session.entity';
 import { ProjectOutputEntity, ProjectPhaseEntity, ProjectPhaseEventEntity, ProjectPhasePlanEntity } from './project-phase.entity';
@@ -59,6 +59,7 @@ export const ENTITIES = [
   JobOfferEntity,
   NodeTokenEntity,
   OutputPlanEntity,
+  OutputOrderEntity,
   ProjectPhasePlanEntity,
   ProjectPhaseEntity,
   ProjectPhaseEventEntity,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { OwnerOrder, QuarterPlan } from '@app/contracts';
+import type { OrderLine, OwnerOrder, QuarterPlan } from '@app/contracts';
 import { AssetEntity } from '../entities/asset.entity';
 import { FundingRoundEntity } from '../entities/funding-round.entity';
 import { OutputPlanEntity } from '../entities/output-plan.entity';
@@ -20,6 +20,18 @@ export interface StatementRow {
   amount: bigint;
   balanceAfter: bigint;
 }
+
+/** An owner's row of a quarter whose orders live in the database (`output_orders`). */
+interface OrderRow {
+  member_id: string;
+  lines: OrderLine[] | null;
+  standing: boolean;
+  placed_at: Date | null;
+  carried: OwnerOrder | null;
+}
+
+const ownOrder = (r: OrderRow): OwnerOrder | null =>
+  r.lines === null ? null : { memberId: r.member_id, lines: r.lines, standing: r.standing, placedAt: (r.placed_at ?? new Date(0)).toISOString() };
 
 export interface HoldingRow {
   asset: AssetEntity;
@@ -54,11 +66,17 @@ export class MemberPagesRepository {
     );
   }
 
-  /** Order windows open now for assets the member co-owns, with whether they have ordered. */
+  /**
+   * Order windows open now for assets the member co-owns, with whether they have ordered this
+   * quarter: a row of `output_orders` with lines (quarters whose orders live in the database), else
+   * an order in the plan's projection (quarters whose orders live in the workflow).
+   */
   async openOrderWindows(memberId: string): Promise<Array<{ assetId: string; assetName: string; quarter: string; closesAt: Date; ordered: boolean }>> {
     const rows: Array<{ asset_id: string; name: string; quarter: string; window_closes_at: Date; ordered: boolean }> = await this.ds.query(
       `SELECT p.asset_id, a.name, p.quarter, p.window_closes_at,
-              EXISTS (SELECT 1 FROM jsonb_array_elements(p.orders) o WHERE o->>'memberId' = $1::text) AS ordered
+              CASE WHEN p.orders_in = 'database'
+                   THEN EXISTS (SELECT 1 FROM output_orders o WHERE o.asset_id = p.asset_id AND o.quarter = p.quarter AND o.member_id = $1 AND o.lines IS NOT NULL)
+                   ELSE EXISTS (SELECT 1 FROM jsonb_array_elements(p.orders) o WHERE o->>'memberId' = $1::text) END AS ordered
          FROM output_plans p JOIN assets a ON a.id = p.asset_id
          JOIN asset_shares s ON s.asset_id = p.asset_id AND s.member_id = $1 AND s.output_parts > 0
         WHERE p.status = 'open' AND p.window_opens_at <= now() AND p.window_closes_at > now()
@@ -179,8 +197,19 @@ export class MemberPagesRepository {
     return rows.map((r) => ({ memberId: r.member_id, name: r.name, parts: BigInt(r.parts), outputParts: BigInt(r.output_parts) }));
   }
 
-  /** Output weights of the owners who take part in a quarter (active members with an output share), as the cycle uses them. */
-  async outputWeights(assetId: string): Promise<Array<{ memberId: string; weight: bigint }>> {
+  /**
+   * Output weights of the owners who take part in a quarter: as its window opened (the rows of
+   * `output_orders`, the weights its plan uses), else as they stand now (active members with an
+   * output share, as the cycle will take them).
+   */
+  async outputWeights(assetId: string, quarter?: string): Promise<Array<{ memberId: string; weight: bigint }>> {
+    if (quarter) {
+      const opened: Array<{ member_id: string; weight: string }> = await this.ds.query(
+        `SELECT member_id, weight::text FROM output_orders WHERE asset_id = $1 AND quarter = $2 ORDER BY member_id`,
+        [assetId, quarter],
+      );
+      if (opened.length > 0) return opened.map((r) => ({ memberId: r.member_id, weight: BigInt(r.weight) }));
+    }
     const rows: Array<{ member_id: string; output_parts: string }> = await this.ds.query(
       `SELECT s.member_id, s.output_parts::text FROM asset_shares s JOIN members m ON m.id = s.member_id AND m.status = 'active'
         WHERE s.asset_id = $1 AND s.output_parts > 0 ORDER BY s.member_id`,
@@ -198,9 +227,37 @@ export class MemberPagesRepository {
     return this.ds.getRepository(OutputPlanEntity).findOne({ where: { assetId, status: 'planned' }, order: { quarter: 'DESC' } });
   }
 
-  /** A member's order in a quarter's row, and their standing order as the last allocated quarter left it. */
-  orderIn(plan: OutputPlanEntity | null, memberId: string): OwnerOrder | null {
-    return plan?.orders.find((o) => o.memberId === memberId) ?? null;
+  /**
+   * A member's order in a quarter (`myOrder`), and the standing order that applies there if they
+   * do not order (`standingOrder`). Quarters whose orders live in the database: the member's row
+   * of `output_orders` (its lines, and the standing order carried to it), or, before the quarter
+   * opens, what their latest earlier row would carry. Quarters whose orders lived in the workflow:
+   * the plan's projection, and the standing order as the last allocated quarter left it.
+   */
+  async memberOrders(assetId: string, memberId: string, quarter: string): Promise<{ myOrder: OwnerOrder | null; standingOrder: OwnerOrder | null }> {
+    const plan = await this.ds.getRepository(OutputPlanEntity).findOneBy({ assetId, quarter });
+    if (plan?.ordersIn === 'database') {
+      const [row] = (await this.ds.query(`SELECT member_id, lines, standing, placed_at, carried FROM output_orders WHERE asset_id = $1 AND quarter = $2 AND member_id = $3`, [
+        assetId,
+        quarter,
+        memberId,
+      ])) as OrderRow[];
+      return { myOrder: row ? ownOrder(row) : null, standingOrder: row?.carried ?? null };
+    }
+    const myOrder = plan?.orders.find((o) => o.memberId === memberId) ?? null;
+    const [prev] = (await this.ds.query(
+      `SELECT member_id, lines, standing, placed_at, carried FROM output_orders WHERE asset_id = $1 AND member_id = $2 AND quarter < $3 ORDER BY quarter DESC LIMIT 1`,
+      [assetId, memberId, quarter],
+    )) as OrderRow[];
+    if (prev) return { myOrder, standingOrder: prev.lines === null ? prev.carried : prev.standing ? ownOrder(prev) : null };
+    const allocated = await this.ds
+      .getRepository(OutputPlanEntity)
+      .createQueryBuilder('p')
+      .where("p.assetId = :assetId AND p.status = 'planned' AND p.quarter < :quarter", { assetId, quarter })
+      .orderBy('p.quarter', 'DESC')
+      .getOne();
+    const standing = allocated?.orders.find((o) => o.memberId === memberId) ?? null;
+    return { myOrder, standingOrder: standing?.standing ? standing : null };
   }
 
   linesOf(plan: QuarterPlan | null, memberId: string) {

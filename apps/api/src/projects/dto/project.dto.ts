@@ -211,7 +211,7 @@ export class ProjectLiveStateDto implements Omit<ProjectLiveState, 'transitions'
       phase: s.phase,
       status: s.status,
       pendingRequest: s.pendingRequest,
-      transitionCount: s.transitions.length,
+      transitionCount: s.lastSeq ?? s.transitions.length,
       ...(s.gateVote ? { gateVote: s.gateVote } : {}),
       ...(s.phases ? { phases: s.phases } : {}),
     };

@@ -927,7 +927,7 @@ export interface paths {
         /** The open (or next) order window of an asset you co-own, its catalogue and your order */
         get: operations["MemberOrdersController_view"];
         put?: never;
-        /** Place or replace your order for the open quarter (a Temporal Update validated against the catalogue) */
+        /** Place or replace your order for the open quarter (one database transaction, checked against the catalogue as the window opened); answers your own order only */
         post: operations["MemberOrdersController_order"];
         delete?: never;
         options?: never;
@@ -1706,17 +1706,25 @@ export interface components {
             ownerId: string;
         };
         AdminDecisionDto: {
+            /** @description Members who have answered */
+            answered: number;
+            /** @description Where the answers live: `database` (current) or `workflow` (decisions opened before answers moved to PostgreSQL) */
+            answersIn: string;
+            /** @description Members asked */
+            asked: number;
             /** Format: date-time */
             deadline: string;
             /** Format: uuid */
             id: string;
             kind: string;
+            limit: number;
+            offset: number;
             outcome: Record<string, never> | null;
             rule: Record<string, never>;
             status: string;
             subject: Record<string, never>;
             title: string;
-            /** @description Who was asked and who has answered: what the decision is waiting on. */
+            /** @description Who was asked and who has answered (what the decision is waiting on), one page of them in member id order: `?limit=` (default 100, at most 1000) and `?offset=`. */
             voters: components["schemas"]["VoterDto"][];
             workflowId: string;
         };
@@ -1813,6 +1821,7 @@ export interface components {
             unit: string;
         };
         AnswerDecisionDto: {
+            /** @description Plain text; a NUL character or a broken surrogate pair is refused (400) */
             comment?: string;
             /**
              * @description The id of one of the options
@@ -2542,8 +2551,11 @@ export interface components {
              *     }
              */
             rule: Record<string, never>;
-            /** @enum {string} */
-            status: "open" | "decided" | "defaulted" | "undecided" | "cancelled";
+            /**
+             * @description `closing`: the outcome is certain and being recorded; no answer is taken any more
+             * @enum {string}
+             */
+            status: "open" | "closing" | "decided" | "defaulted" | "undecided" | "cancelled";
             /**
              * @example {
              *       "type": "project",
@@ -4614,7 +4626,11 @@ export interface operations {
     };
     AdminDecisionsController_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Members asked per page (member id order) */
+                limit?: number;
+                offset?: number;
+            };
             header?: never;
             path: {
                 id: string;

@@ -66,6 +66,8 @@ function DecisionPage({ id }: { id: string }) {
         <Alert kind="info" title="Outcome">
           {outcome.status === 'cancelled' ? 'This decision was withdrawn before it closed.' : `${outcome.optionId ? `${label(outcome.optionId)}. ` : ''}${outcome.reason ?? ''}`}
         </Alert>
+      ) : x.status === 'closing' ? (
+        <p className="muted">The outcome is certain and is being recorded; everyone asked gets it by email.</p>
       ) : x.myAnswer ? (
         <p className="muted">The decision is open until {formatDateTime(x.deadline)}; everyone asked gets the result by email.</p>
       ) : null}
