@@ -31,7 +31,11 @@ async function main(): Promise<void> {
     const id = await walkProject(o, net);
     const shown = await showcase(o, net);
     // For `npm run screenshots`: who to sign in as and which pages to show.
-    await writeFile(join(dataDir, 'demo.json'), JSON.stringify({ email: shown.member.email, name: shown.member.name, roundId: shown.roundId, assetId: shown.assetId, projectId: shown.projectId }, null, 2) + '\n');
+    const operator = { email: net.members.ben.email, name: net.members.ben.name, nodeId: net.nodes.shop.id };
+    await writeFile(
+      join(dataDir, 'demo.json'),
+      JSON.stringify({ email: shown.member.email, name: shown.member.name, roundId: shown.roundId, assetId: shown.assetId, projectId: shown.projectId, operator }, null, 2) + '\n',
+    );
     const mailUi = `http://localhost:${process.env.DPN_MAIL_UI_PORT ?? 8025}`;
     const lines = [
       '',
@@ -45,6 +49,8 @@ async function main(): Promise<void> {
       `  2. open the sign-in link in the email to ${shown.member.email} at ${mailUi}`,
       `  Then see ${apiUrl}/me, the round ${apiUrl}/rounds/${shown.roundId} and the order page ${apiUrl}/assets/${shown.assetId}/orders.`,
       `  Anyone: ${apiUrl}/projects`,
+      `Node operator pages: sign in the same way as ${operator.name} (${operator.email}) and open ${apiUrl}/node.`,
+      `Coordinator console: ${apiUrl}/console (it asks for the coordinator token above, the bootstrap token).`,
       '',
     ];
     process.stdout.write(lines.join('\n') + '\n');

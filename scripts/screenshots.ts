@@ -3,13 +3,16 @@
  * stay true. Start `npm run dev`, run `npm run demo`, then this: it signs in as the demo's member
  * the way a person does (asks for a link, reads it from the mail catcher), opens /me, the round
  * page and the order page in headless Chromium (playwright-core, Debian's browser) and saves
- * docs/screenshots/<page>.png.
+ * docs/screenshots/<page>.png. The node pages sign in as the demo's node operator; the console
+ * pages open with the coordinator token (ADMIN_TOKEN, else .data/admin-token).
  *
  *   DPN_API_URL      default http://localhost:$PORT (3000)
  *   DPN_MAIL_UI_URL  default http://localhost:$DPN_MAIL_UI_PORT (8025): the catcher's /api/messages
  *   CHROMIUM_PATH    default /usr/bin/chromium
  *   --out <dir>      where to write (default docs/screenshots)
- *   --pages a,b      any of me, round, orders, holdings, account, projects, project, asset, signin (default me,round,orders)
+ *   --pages a,b      any of me, round, orders, holdings, account, projects, project, asset, signin,
+ *                    node, node-endpoint, console, console-jobs, console-rounds, console-ledger
+ *                    (default me,round,orders)
  *   --widths 1280,375  one picture per width (<page>.png at the first width, <page>-<width>.png after)
  */
 import { existsSync } from 'node:fs';
@@ -47,7 +50,13 @@ async function main(): Promise<void> {
   const out = resolve(arg('out', join(PROJECT_ROOT, 'docs', 'screenshots')));
   const pages = arg('pages', 'me,round,orders').split(',');
   const widths = arg('widths', '1280').split(',').map(Number);
-  const demo = JSON.parse(await readFile(join(dataDir, 'demo.json'), 'utf8').catch(() => 'null')) as { email: string; roundId: string; assetId: string; projectId: string } | null;
+  const demo = JSON.parse(await readFile(join(dataDir, 'demo.json'), 'utf8').catch(() => 'null')) as {
+    email: string;
+    roundId: string;
+    assetId: string;
+    projectId: string;
+    operator?: { email: string; nodeId: string };
+  } | null;
   if (!demo) throw new Error(`no ${join(dataDir, 'demo.json')}: run \`npm run demo\` first (with \`npm run dev\` running)`);
   const executablePath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
   if (!executablePath) throw new Error('Chromium not found: apt-get install chromium, or set CHROMIUM_PATH');
@@ -63,23 +72,44 @@ async function main(): Promise<void> {
     project: `/projects/${demo.projectId}`,
     asset: `/assets/${demo.assetId}`,
     signin: '/signin',
+    node: `/node/${demo.operator?.nodeId ?? ''}`,
+    'node-endpoint': `/node/${demo.operator?.nodeId ?? ''}/endpoint`,
+    console: '/console',
+    'console-jobs': '/console/jobs',
+    'console-rounds': '/console/rounds',
+    'console-ledger': '/console/ledger',
   };
+  // Who each page is seen by: the member, the node's operator, or the coordinator (console).
+  const viewer = (name: string) => (name.startsWith('console') ? 'coordinator' : name.startsWith('node') ? 'operator' : 'member');
+  if (pages.some((p) => viewer(p) === 'operator') && !demo.operator) throw new Error('demo.json names no node operator: run `npm run demo` again');
+  const adminToken = process.env.ADMIN_TOKEN ?? (await readFile(join(dataDir, 'admin-token'), 'utf8').catch(() => '')).trim();
+  if (pages.some((p) => viewer(p) === 'coordinator') && !adminToken) throw new Error('no coordinator token: set ADMIN_TOKEN');
   const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
   try {
-    const context = await browser.newContext({ viewport: { width: widths[0], height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
-    const page = await context.newPage();
-    await page.goto(await signInLink(apiUrl, mailUi, demo.email));
-    await page.getByRole('link', { name: 'Sign out' }).or(page.getByRole('button', { name: 'Sign out' })).first().waitFor();
-    for (const width of widths) {
-      await page.setViewportSize({ width, height: 900 });
-      for (const name of pages) {
-        await page.goto(`${apiUrl}${urls[name]}`);
-        await page.locator('main h1').first().waitFor();
-        await page.waitForLoadState('networkidle');
-        const file = join(out, width === widths[0] ? `${name}.png` : `${name}-${width}.png`);
-        await page.screenshot({ path: file, fullPage: true });
-        process.stdout.write(`screenshots: ${file}\n`);
+    for (const who of ['member', 'operator', 'coordinator'] as const) {
+      const mine = pages.filter((p) => viewer(p) === who);
+      if (!mine.length) continue;
+      const context = await browser.newContext({ viewport: { width: widths[0], height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+      const page = await context.newPage();
+      if (who === 'coordinator') {
+        // The console keeps the bootstrap token in sessionStorage (apps/web/src/features/console/admin-token.ts).
+        await context.addInitScript({ content: `sessionStorage.setItem('dpn.console.bootstrapToken', ${JSON.stringify(adminToken)});` });
+      } else {
+        await page.goto(await signInLink(apiUrl, mailUi, who === 'operator' ? demo.operator!.email : demo.email));
+        await page.getByRole('link', { name: 'Sign out' }).or(page.getByRole('button', { name: 'Sign out' })).first().waitFor();
       }
+      for (const width of widths) {
+        await page.setViewportSize({ width, height: 900 });
+        for (const name of mine) {
+          await page.goto(`${apiUrl}${urls[name]}`);
+          await page.locator('main h1').first().waitFor();
+          await page.waitForLoadState('networkidle');
+          const file = join(out, width === widths[0] ? `${name}.png` : `${name}-${width}.png`);
+          await page.screenshot({ path: file, fullPage: true });
+          process.stdout.write(`screenshots: ${file}\n`);
+        }
+      }
+      await context.close();
     }
   } finally {
     await browser.close();

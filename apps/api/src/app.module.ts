@@ -16,6 +16,8 @@ import { NodesModule } from './nodes/nodes.module';
 import { ProjectsModule } from './projects/projects.module';
 import { PublicModule } from './public/public.module';
 import { MeModule } from './me/me.module';
+import { OperatorModule } from './operator/operator.module';
+import { ConsoleModule } from './console/console.module';
 import { SessionModule } from './session/session.module';
 import { WebModule } from './web/web.module';
 
@@ -44,6 +46,8 @@ export class AppModule {
         OrdersModule,
         SessionModule,
         MeModule,
+        OperatorModule,
+        ConsoleModule,
         // Last: the web app answers only the GETs no route above matched.
         WebModule.forRoot(),
       ],

@@ -5,6 +5,7 @@ import { COMPLETION_QUANTITY_FACTOR, JOB_TEXT_MAX } from '@app/contracts';
 import type { JobOffer, JobProgress, JobStatus, JobView } from '@app/contracts';
 import type { JobEntity } from '@app/db';
 import { PageQuery, Trim } from '../common/dto';
+import { JobLeadTimesDto, JobProgressDto, JobRefDto, JobRunDto, JobYieldDto } from './job-parts.dto';
 
 const STATUSES: JobStatus[] = ['searching', 'offered', 'waiting-for-capacity', 'no-node', 'accepted', 'in-progress', 'delivered', 'confirmed', 'cancelled', 'failed'];
 const MAX_QUANTITY = 1_000_000;
@@ -161,17 +162,17 @@ export class JobDto {
   @ApiProperty() unit!: string;
   @ApiProperty() specUrl!: string;
   @ApiProperty({ format: 'date-time' }) dueAt!: string;
-  @ApiProperty() recipient!: { type: string; id: string };
-  @ApiProperty() demand!: { type: string; id: string };
+  @ApiProperty({ type: JobRefDto }) recipient!: { type: string; id: string };
+  @ApiProperty({ type: JobRefDto }) demand!: { type: string; id: string };
   @ApiProperty({ nullable: true, type: String }) nodeId!: string | null;
   @ApiProperty({ type: [JobOfferDto], description: 'The latest offers (at most 10), oldest first; the last is the current one. Every offer: GET /admin/jobs/:id/offers' })
   offers!: JobOffer[];
   @ApiProperty({ description: 'Offers made over the job’s life' }) offerCount!: number;
-  @ApiProperty({ description: 'Each production run: made, scrapped, confirmation' }) runs!: JobView['runs'];
-  @ApiProperty({ nullable: true, description: 'The latest progress report of the current run: percent, note, reportedAt, reports (how many this run)' })
+  @ApiProperty({ type: [JobRunDto], description: 'Each production run: made, scrapped, confirmation' }) runs!: JobView['runs'];
+  @ApiProperty({ type: JobProgressDto, nullable: true, description: 'The latest progress report of the current run: percent, note, reportedAt, reports (how many this run)' })
   progress!: JobProgress | null;
-  @ApiProperty({ description: 'Made (not rejected) and scrapped (in production, plus rejected deliveries) over all runs' }) yield!: { made: number; scrapped: number };
-  @ApiProperty({ description: 'Milestones for lead times: offered → accepted → completed → confirmed' })
+  @ApiProperty({ type: JobYieldDto, description: 'Made (not rejected) and scrapped (in production, plus rejected deliveries) over all runs' }) yield!: { made: number; scrapped: number };
+  @ApiProperty({ type: JobLeadTimesDto, description: 'Milestones for lead times: offered → accepted → completed → confirmed' })
   leadTimes!: { firstOfferedAt: string | null; acceptedAt: string | null; completedAt: string | null; confirmedAt: string | null };
   @ApiProperty({ nullable: true, type: String }) parentJobId!: string | null;
   @ApiProperty() workflowId!: string;

@@ -5,5 +5,5 @@ import { JobsAdminController, NodeAttemptsController, NodeJobsController } from 
 import { JobsService } from './jobs.service';
 
 /** Jobs: created by the coordinator against a demand, offered to nodes, answered through the node API. */
-@Module({ imports: [NodesModule], controllers: [JobsAdminController, NodeJobsController, NodeAttemptsController], providers: [JobsService, NodeTokenGuard] })
+@Module({ imports: [NodesModule], controllers: [JobsAdminController, NodeJobsController, NodeAttemptsController], providers: [JobsService, NodeTokenGuard], exports: [JobsService] })
 export class JobsModule {}

@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { paths } from '@/config/paths';
+import { useMyNodes } from '@/features/operator/api/operator';
 import { signOut, useSession } from '@/features/session/api/session';
 import { FragmentLinkGate } from '@/features/session/components/link-exchange';
 
@@ -9,6 +10,8 @@ export function Layout() {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const member = session.data?.member;
+  // Only members who own a node see the node pages' link.
+  const nodes = useMyNodes(!!member);
   return (
     <>
       <a className="skip" href="#main">
@@ -28,6 +31,7 @@ export function Layout() {
                 </NavLink>
                 <NavLink to={paths.holdings()}>Holdings</NavLink>
                 <NavLink to={paths.account()}>Account</NavLink>
+                {nodes.data?.items.length ? <NavLink to={paths.nodes()}>My nodes</NavLink> : null}
                 <button
                   type="button"
                   onClick={() => {

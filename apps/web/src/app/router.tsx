@@ -1,6 +1,11 @@
 import { createBrowserRouter } from 'react-router';
 import { Layout } from './layout';
 import { CrashRoute } from './routes/crash';
+import { ConsoleJobsRoute } from './routes/console/jobs';
+import { ConsoleLayout } from './routes/console/layout';
+import { ConsoleLedgerRoute } from './routes/console/ledger';
+import { ConsoleNetworkRoute } from './routes/console/network';
+import { ConsoleRoundsRoute } from './routes/console/rounds';
 import { DecideRoute } from './routes/decide';
 import { HomeRoute } from './routes/home';
 import { AccountRoute } from './routes/member/account';
@@ -9,6 +14,9 @@ import { HoldingsRoute } from './routes/member/holdings';
 import { MeRoute } from './routes/member/me';
 import { OrdersRoute } from './routes/member/orders';
 import { RoundRoute } from './routes/member/round';
+import { NodeEndpointRoute } from './routes/node/node-endpoint';
+import { NodeWorkRoute } from './routes/node/node-work';
+import { NodesRoute } from './routes/node/nodes';
 import { NotFoundRoute } from './routes/not-found';
 import { AssetRoute } from './routes/public/asset';
 import { ProjectRoute } from './routes/public/project';
@@ -18,8 +26,9 @@ import { SignInRoute } from './routes/signin';
 /**
  * Every route of the web app: nouns people can share. Members: /me, /me/holdings, /me/account,
  * /rounds/:id, /assets/:id/orders, /decisions/:id; everyone: /projects, /projects/:id, /assets/:id;
- * /signin and /decide/:token (the link of decision emails). The console (/console) and the node
- * operators' pages (/node) join here, behind their own role checks.
+ * /signin and /decide/:token (the link of decision emails); a node's owner: /node, /node/:id,
+ * /node/:id/endpoint; the coordinator: /console, /console/jobs, /console/rounds, /console/ledger
+ * (behind the coordinator token until coordinator accounts exist).
  */
 export const router = createBrowserRouter([
   {
@@ -38,6 +47,19 @@ export const router = createBrowserRouter([
       { path: 'projects', element: <ProjectsRoute /> },
       { path: 'projects/:id', element: <ProjectRoute /> },
       { path: 'assets/:id', element: <AssetRoute /> },
+      { path: 'node', element: <NodesRoute /> },
+      { path: 'node/:id', element: <NodeWorkRoute /> },
+      { path: 'node/:id/endpoint', element: <NodeEndpointRoute /> },
+      {
+        path: 'console',
+        element: <ConsoleLayout />,
+        children: [
+          { index: true, element: <ConsoleNetworkRoute /> },
+          { path: 'jobs', element: <ConsoleJobsRoute /> },
+          { path: 'rounds', element: <ConsoleRoundsRoute /> },
+          { path: 'ledger', element: <ConsoleLedgerRoute /> },
+        ],
+      },
       { path: '*', element: <NotFoundRoute /> },
     ],
   },

@@ -11,5 +11,12 @@ export const paths = {
   projects: () => '/projects',
   project: (id: string) => `/projects/${id}`,
   asset: (id: string) => `/assets/${id}`,
+  nodes: () => '/node',
+  node: (id: string) => `/node/${id}`,
+  nodeEndpoint: (id: string) => `/node/${id}/endpoint`,
+  console: () => '/console',
+  consoleJobs: () => '/console/jobs',
+  consoleRounds: () => '/console/rounds',
+  consoleLedger: () => '/console/ledger',
   statementCsv: (currency: string) => `/members/me/statement.csv?currency=${encodeURIComponent(currency)}`,
 };

@@ -141,6 +141,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/console/job-board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jobs by column (waiting, offered, accepted, in progress, delivered, confirmed, rework) with lead times and yield; each column’s first jobs and its total */
+        get: operations["ConsoleController_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/ledger/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ledger accounts with their owners’ names and balances, a page at a time (the trial balance: GET /admin/ledger/trial-balance) */
+        get: operations["ConsoleController_accounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/network": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The network at a glance: nodes by location with their load against the WIP limit, response time, on-time rate and yield; nodes per automation level */
+        get: operations["ConsoleController_network"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/rounds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every funding round with its project and live total: those awaiting a payout approval first, then the open ones */
+        get: operations["ConsoleController_rounds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/decisions/{id}": {
         parameters: {
             query?: never;
@@ -951,6 +1019,279 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/members/me/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The nodes you own and operate, with their load against their work-in-progress limit and the offers waiting for them */
+        get: operations["OperatorNodesController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your node: its registry record, location, load and open offers */
+        get: operations["OperatorNodeController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The jobs the node holds and the ones offered to it now, paged (as GET /nodes/me/jobs) */
+        get: operations["OperatorNodeController_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the node’s jobs: offers, progress, runs with yield and documents */
+        get: operations["OperatorNodeController_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/jobs/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept the offer (a repeat is harmless) */
+        post: operations["OperatorNodeController_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/jobs/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report the job done: quantity made and scrapped, and documents for a design or test report */
+        post: operations["OperatorNodeController_complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/jobs/{id}/counter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Counter-offer a later date and/or part of the quantity; taken or refused by the job’s rules */
+        post: operations["OperatorNodeController_counter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/jobs/{id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report progress on a job the node holds */
+        post: operations["OperatorNodeController_progress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/jobs/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject the offer, with a reason; it goes to the next node */
+        post: operations["OperatorNodeController_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The node’s API tokens that still work (names and dates; a token is shown only when issued) */
+        get: operations["OperatorNodeController_tokens"];
+        put?: never;
+        /** Issue a node API token for /nodes/me/* (shown this once) */
+        post: operations["OperatorNodeController_issueToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/tokens/{tokenId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one of the node’s tokens (at once; a repeat is harmless) */
+        delete: operations["OperatorNodeController_revokeToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Point the node’s webhooks at another URL (a new URL re-enables an endpoint disabled by a 410) */
+        patch: operations["OperatorNodeController_setWebhook"];
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/webhook/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every webhook delivery attempt to the node, newest first: event, status, latency, error */
+        get: operations["OperatorNodeController_attempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/webhook/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the node a signed node.ping now (one attempt) and say how its endpoint answered */
+        post: operations["OperatorNodeController_ping"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/webhook/secret/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the webhook signing secret: the new one is shown this once; the old one keeps signing alongside for 24 h */
+        post: operations["OperatorNodeController_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/work": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The node’s work on one page: offers to answer, jobs in hand, deliveries awaiting confirmation, what ended lately */
+        get: operations["OperatorNodeController_work"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/members/me/rounds": {
         parameters: {
             query?: never;
@@ -1541,6 +1882,35 @@ export interface components {
              */
             held: string;
         };
+        BoardColumnDto: {
+            /** @description The first ones: active columns soonest due first, delivered and confirmed latest first */
+            jobs: components["schemas"]["BoardJobDto"][];
+            /** @enum {string} */
+            key: "waiting" | "offered" | "accepted" | "in-progress" | "delivered" | "confirmed" | "rework";
+            /** @description Jobs in this column */
+            total: number;
+        };
+        BoardJobDto: {
+            capability: string;
+            /** Format: date-time */
+            dueAt: string;
+            /** @description The project, or the asset and quarter of an order */
+            forWhat: string | null;
+            /** Format: uuid */
+            id: string;
+            leadTimes: components["schemas"]["JobLeadTimesDto"];
+            /** @description The node that holds it, or that it is offered to now */
+            nodeName: string | null;
+            offerCount: number;
+            /** @description Percent reported by the node in this run */
+            progress: number | null;
+            quantity: number;
+            status: string;
+            /** @description The task’s title or the product’s name */
+            title: string | null;
+            unit: string;
+            yield: components["schemas"]["JobYieldDto"];
+        };
         CancelJobDto: {
             reason: string;
         };
@@ -1637,6 +2007,76 @@ export interface components {
             /** @description made + scrapped is at most 10 × the job's quantity */
             made: number;
             scrapped: number;
+        };
+        ConsoleAccountDto: {
+            /**
+             * @description Derived from its entries
+             * @example 12500
+             */
+            balance: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "member" | "project" | "organiser" | "escrow" | "hold" | "round" | "external";
+            /** @description Whose it is, in words: the member, the project, the project a round raises for, or the network */
+            owner: string;
+            /** Format: uuid */
+            ownerId: string;
+        };
+        ConsoleAccountPageDto: {
+            items: components["schemas"]["ConsoleAccountDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+            /** @description The trial balance: every currency sums to zero (double entry) */
+            trialBalance: components["schemas"]["CurrencyTotalDto"][];
+        };
+        ConsoleRoundDto: {
+            backers: number;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /** Format: date-time */
+            deadline: string;
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            goal: string;
+            /** @enum {string} */
+            payoutApproval: "coordinator" | "members";
+            /** Format: uuid */
+            projectId: string;
+            projectName: string;
+            reason: string | null;
+            /** Format: uuid */
+            roundId: string;
+            /** @enum {string} */
+            status: "opening" | "open" | "closing" | "capturing" | "awaiting-payout" | "paying-out" | "funded" | "releasing" | "failed" | "cancelled";
+            /**
+             * @description The live total while open; the final tally after
+             * @example 12500
+             */
+            total: string;
+        };
+        ConsoleRoundPageDto: {
+            /** @description Rounds in the network by status */
+            byStatus: components["schemas"]["StatusCountDto"][];
+            items: components["schemas"]["ConsoleRoundDto"][];
+            limit: number;
+            offset: number;
+            total: number;
         };
         ContextLineDto: {
             label: string;
@@ -1773,6 +2213,10 @@ export interface components {
             /** @example workshop server */
             name: string;
         };
+        CreateOperatorTokenDto: {
+            /** @example workshop server */
+            name: string;
+        };
         CreateProjectDto: {
             /** @example Design, prototype and build out an automated greenhouse node. */
             description?: string;
@@ -1822,6 +2266,19 @@ export interface components {
              * @enum {string}
              */
             payoutApproval: "coordinator" | "members";
+        };
+        CurrencyTotalDto: {
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /**
+             * @description The sum of every entry in this currency: "0" in a sound ledger
+             * @example 12500
+             */
+            total: string;
         };
         DeliveredDocumentDto: {
             /** @example sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 */
@@ -1924,15 +2381,36 @@ export interface components {
              */
             token: string;
         };
+        IssuedNodeTokenDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * @description Send it as Authorization: Bearer … to /nodes/me/*. Shown once: store it now.
+             * @example dpn_node_…
+             */
+            token: string;
+        };
+        JobBoardDto: {
+            columns: components["schemas"]["BoardColumnDto"][];
+        };
+        JobDocumentDto: {
+            /** @example sha256:… */
+            contentHash?: string;
+            title: string;
+            url: string;
+        };
         JobDto: {
             capability: string;
-            demand: Record<string, never>;
+            demand: components["schemas"]["JobRefDto"];
             /** Format: date-time */
             dueAt: string;
             /** Format: uuid */
             id: string;
             /** @description Milestones for lead times: offered → accepted → completed → confirmed */
-            leadTimes: Record<string, never>;
+            leadTimes: components["schemas"]["JobLeadTimesDto"];
             nodeId: string | null;
             /** @description Offers made over the job’s life */
             offerCount: number;
@@ -1940,18 +2418,28 @@ export interface components {
             offers: components["schemas"]["JobOfferDto"][];
             parentJobId: string | null;
             /** @description The latest progress report of the current run: percent, note, reportedAt, reports (how many this run) */
-            progress: Record<string, never> | null;
+            progress: components["schemas"]["JobProgressDto"] | null;
             quantity: number;
-            recipient: Record<string, never>;
+            recipient: components["schemas"]["JobRefDto"];
             /** @description Each production run: made, scrapped, confirmation */
-            runs: Record<string, never>;
+            runs: components["schemas"]["JobRunDto"][];
             specUrl: string;
             /** @enum {string} */
             status: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
             unit: string;
             workflowId: string;
             /** @description Made (not rejected) and scrapped (in production, plus rejected deliveries) over all runs */
-            yield: Record<string, never>;
+            yield: components["schemas"]["JobYieldDto"];
+        };
+        JobLeadTimesDto: {
+            /** Format: date-time */
+            acceptedAt: string | null;
+            /** Format: date-time */
+            completedAt: string | null;
+            /** Format: date-time */
+            confirmedAt: string | null;
+            /** Format: date-time */
+            firstOfferedAt: string | null;
         };
         JobOfferDto: {
             /** @enum {string|null} */
@@ -1980,6 +2468,51 @@ export interface components {
             limit: number;
             offset: number;
             total: number;
+        };
+        JobProgressDto: {
+            note: string | null;
+            percent: number;
+            /** Format: date-time */
+            reportedAt?: string;
+            /** @description Reports of this run so far */
+            reports?: number;
+        };
+        JobRefDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example member */
+            type: string;
+        };
+        JobRunDto: {
+            /** Format: date-time */
+            completedAt: string;
+            /**
+             * @description The recipient’s answer; null while awaited
+             * @enum {string|null}
+             */
+            confirmation: "confirmed" | "rejected" | "unanswered" | null;
+            documents?: components["schemas"]["JobDocumentDto"][];
+            made: number;
+            reason: string | null;
+            scrapped: number;
+        };
+        JobYieldDto: {
+            made: number;
+            scrapped: number;
+        };
+        LevelCountDto: {
+            count: number;
+            /** @enum {string} */
+            level: "manual" | "conventional" | "computer-aided" | "automated";
+        };
+        LocationCountDto: {
+            count: number;
+            /**
+             * Format: uuid
+             * @description null: nodes without a location
+             */
+            id: string | null;
+            name: string | null;
         };
         LocationDto: {
             address: string;
@@ -2186,6 +2719,50 @@ export interface components {
             placedAt: string;
             standing: boolean;
         };
+        NetworkDto: {
+            /** @description Nodes per automation level, along the upgrade path */
+            levels: components["schemas"]["LevelCountDto"][];
+            limit: number;
+            locations: components["schemas"]["LocationCountDto"][];
+            /** @description A page of the nodes, by location and name */
+            nodes: components["schemas"]["NetworkNodeDto"][];
+            offset: number;
+            /** @description Nodes in the network */
+            total: number;
+        };
+        NetworkNodeDto: {
+            /** @enum {string} */
+            automationLevel: "manual" | "conventional" | "computer-aided" | "automated";
+            capabilities: components["schemas"]["CapabilityDto"][];
+            /** @description Jobs it completed in the last 90 days */
+            completed: number;
+            /** Format: uuid */
+            id: string;
+            /** @description Jobs accepted and not yet delivered */
+            load: number;
+            /** Format: uuid */
+            locationId: string | null;
+            locationName: string | null;
+            /** @description Made over all its runs (not counting rejected deliveries) */
+            made: number;
+            name: string;
+            /** @description Of those, completed by their due date */
+            onTime: number;
+            /** @description Offers waiting for its answer */
+            openOffers: number;
+            /** @description The member who owns and runs it */
+            ownerName: string;
+            /** @description Mean seconds from an offer to its answer, last 90 days (null: none answered) */
+            responseSeconds: number | null;
+            /** @description Scrapped over all its runs (with rejected deliveries) */
+            scrapped: number;
+            /** @enum {string} */
+            status: "active" | "suspended";
+            /** @description Its endpoint answered 410 Gone: nothing is sent until a ping succeeds */
+            webhookDisabled: boolean;
+            /** @description Work-in-progress limit */
+            wipLimit: number;
+        };
         NodeDto: {
             /** @enum {string} */
             automationLevel: "manual" | "conventional" | "computer-aided" | "automated";
@@ -2215,6 +2792,16 @@ export interface components {
             webhookDisabledAt: string | null;
             webhookDisabledReason: string | null;
             webhookUrl: string;
+        };
+        NodeTokenDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        NodeTokenListDto: {
+            items: components["schemas"]["NodeTokenDto"][];
         };
         NodeUpgradeDto: {
             /** @description New capacity per function (only ever raised). */
@@ -2268,6 +2855,108 @@ export interface components {
         OpenSessionDto: {
             /** @description The token of an emailed link (the part after #link=, or after /decide/) */
             link: string;
+        };
+        OperatorJobDto: {
+            capability: string;
+            /** @description What the job delivers (design, test-report, goods, upgrade), when a project task says */
+            deliverable: string | null;
+            demand: components["schemas"]["JobRefDto"];
+            /** @description Completing it needs at least one document (a design or a test report) */
+            documentsRequired: boolean;
+            /** Format: date-time */
+            dueAt: string;
+            /** @description The project, or the asset and quarter of an order */
+            forWhat: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description Milestones for lead times: offered → accepted → completed → confirmed */
+            leadTimes: components["schemas"]["JobLeadTimesDto"];
+            nodeId: string | null;
+            /** @description Offers made over the job’s life */
+            offerCount: number;
+            /** @description The latest offers (at most 10), oldest first; the last is the current one. Every offer: GET /admin/jobs/:id/offers */
+            offers: components["schemas"]["JobOfferDto"][];
+            /** @description The offer this node is to answer now (accept, reject, counter), if any */
+            openOfferId: string | null;
+            parentJobId: string | null;
+            /** @description The latest progress report of the current run: percent, note, reportedAt, reports (how many this run) */
+            progress: components["schemas"]["JobProgressDto"] | null;
+            quantity: number;
+            recipient: components["schemas"]["JobRefDto"];
+            /** @description An earlier delivery was rejected: this is the job again, for rework */
+            rework: boolean;
+            /** @description Each production run: made, scrapped, confirmation */
+            runs: components["schemas"]["JobRunDto"][];
+            specUrl: string;
+            /** @enum {string} */
+            status: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
+            /** @description The task’s title or the product’s name */
+            title: string | null;
+            unit: string;
+            workflowId: string;
+            /** @description Made (not rejected) and scrapped (in production, plus rejected deliveries) over all runs */
+            yield: components["schemas"]["JobYieldDto"];
+        };
+        OperatorJobGroupDto: {
+            items: components["schemas"]["OperatorJobDto"][];
+            /** @description How many there are in all (items shows the first ones) */
+            total: number;
+        };
+        OperatorJobPageDto: {
+            items: components["schemas"]["OperatorJobDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        OperatorNodeDto: {
+            /** @enum {string} */
+            automationLevel: "manual" | "conventional" | "computer-aided" | "automated";
+            capabilities: components["schemas"]["CapabilityDto"][];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /** @description Jobs accepted and not yet delivered now */
+            load: number;
+            /** Format: uuid */
+            locationId: string | null;
+            locationName: string | null;
+            name: string;
+            /** @description Offers waiting for this node’s answer now */
+            openOffers: number;
+            /** Format: uuid */
+            ownerMemberId: string;
+            /**
+             * Format: date-time
+             * @description Until when the previous secret is still used for signing
+             */
+            previousSecretExpiresAt: string | null;
+            /** @enum {string} */
+            status: "active" | "suspended";
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @description Set when the endpoint answered 410 Gone: nothing is sent until a ping succeeds or the URL changes
+             */
+            webhookDisabledAt: string | null;
+            webhookDisabledReason: string | null;
+            webhookUrl: string;
+            /** @description Work-in-progress limit: jobs accepted and not yet delivered; at the limit no new offers come */
+            wipLimit: number;
+        };
+        OperatorNodeListDto: {
+            items: components["schemas"]["OperatorNodeDto"][];
+        };
+        OperatorWorkDto: {
+            /** @description Delivered, waiting for the recipient to confirm */
+            delivered: components["schemas"]["OperatorJobGroupDto"];
+            /** @description Confirmed, cancelled or failed, latest first */
+            ended: components["schemas"]["OperatorJobGroupDto"];
+            /** @description Jobs accepted or in progress, soonest due first */
+            inHand: components["schemas"]["OperatorJobGroupDto"];
+            /** @description Offers waiting for this node’s answer, soonest due first */
+            offers: components["schemas"]["OperatorJobGroupDto"];
         };
         OptionDto: {
             id: string;
@@ -3210,6 +3899,10 @@ export interface components {
             kind: string;
             memo: string | null;
         };
+        StatusCountDto: {
+            count: number;
+            status: string;
+        };
         StoredPlanDto: {
             /** @enum {string} */
             phase: "rnd" | "prototyping" | "node-buildout" | "upgrade";
@@ -3304,6 +3997,13 @@ export interface components {
              */
             webhookUrl?: string;
         };
+        UpdateWebhookDto: {
+            /**
+             * @description Where signed task webhooks are POSTed (http or https)
+             * @example https://cnc.lindenau.example/dpn/webhook
+             */
+            webhookUrl: string;
+        };
         VoterDto: {
             /** Format: date-time */
             answeredAt: string | null;
@@ -3381,6 +4081,8 @@ export type SchemaAnswerDecisionDto = components['schemas']['AnswerDecisionDto']
 export type SchemaAssetDetailDto = components['schemas']['AssetDetailDto'];
 export type SchemaAssetDto = components['schemas']['AssetDto'];
 export type SchemaBalanceDto = components['schemas']['BalanceDto'];
+export type SchemaBoardColumnDto = components['schemas']['BoardColumnDto'];
+export type SchemaBoardJobDto = components['schemas']['BoardJobDto'];
 export type SchemaCancelJobDto = components['schemas']['CancelJobDto'];
 export type SchemaCancelProjectDto = components['schemas']['CancelProjectDto'];
 export type SchemaCancelRoundDto = components['schemas']['CancelRoundDto'];
@@ -3390,6 +4092,10 @@ export type SchemaCatalogueDto = components['schemas']['CatalogueDto'];
 export type SchemaCatalogueItemDto = components['schemas']['CatalogueItemDto'];
 export type SchemaCatalogueProductDto = components['schemas']['CatalogueProductDto'];
 export type SchemaCompleteDto = components['schemas']['CompleteDto'];
+export type SchemaConsoleAccountDto = components['schemas']['ConsoleAccountDto'];
+export type SchemaConsoleAccountPageDto = components['schemas']['ConsoleAccountPageDto'];
+export type SchemaConsoleRoundDto = components['schemas']['ConsoleRoundDto'];
+export type SchemaConsoleRoundPageDto = components['schemas']['ConsoleRoundPageDto'];
 export type SchemaContextLineDto = components['schemas']['ContextLineDto'];
 export type SchemaCounterOfferDto = components['schemas']['CounterOfferDto'];
 export type SchemaCreateAssetDto = components['schemas']['CreateAssetDto'];
@@ -3399,8 +4105,10 @@ export type SchemaCreateMemberDto = components['schemas']['CreateMemberDto'];
 export type SchemaCreateMemberTokenDto = components['schemas']['CreateMemberTokenDto'];
 export type SchemaCreateNodeDto = components['schemas']['CreateNodeDto'];
 export type SchemaCreateNodeTokenDto = components['schemas']['CreateNodeTokenDto'];
+export type SchemaCreateOperatorTokenDto = components['schemas']['CreateOperatorTokenDto'];
 export type SchemaCreateProjectDto = components['schemas']['CreateProjectDto'];
 export type SchemaCreateRoundDto = components['schemas']['CreateRoundDto'];
+export type SchemaCurrencyTotalDto = components['schemas']['CurrencyTotalDto'];
 export type SchemaDeliveredDocumentDto = components['schemas']['DeliveredDocumentDto'];
 export type SchemaDemandDto = components['schemas']['DemandDto'];
 export type SchemaDepositDto = components['schemas']['DepositDto'];
@@ -3409,10 +4117,20 @@ export type SchemaFundingTotalDto = components['schemas']['FundingTotalDto'];
 export type SchemaHoldingDto = components['schemas']['HoldingDto'];
 export type SchemaHoldingsDto = components['schemas']['HoldingsDto'];
 export type SchemaIssuedMemberTokenDto = components['schemas']['IssuedMemberTokenDto'];
+export type SchemaIssuedNodeTokenDto = components['schemas']['IssuedNodeTokenDto'];
+export type SchemaJobBoardDto = components['schemas']['JobBoardDto'];
+export type SchemaJobDocumentDto = components['schemas']['JobDocumentDto'];
 export type SchemaJobDto = components['schemas']['JobDto'];
+export type SchemaJobLeadTimesDto = components['schemas']['JobLeadTimesDto'];
 export type SchemaJobOfferDto = components['schemas']['JobOfferDto'];
 export type SchemaJobOfferPageDto = components['schemas']['JobOfferPageDto'];
 export type SchemaJobPageDto = components['schemas']['JobPageDto'];
+export type SchemaJobProgressDto = components['schemas']['JobProgressDto'];
+export type SchemaJobRefDto = components['schemas']['JobRefDto'];
+export type SchemaJobRunDto = components['schemas']['JobRunDto'];
+export type SchemaJobYieldDto = components['schemas']['JobYieldDto'];
+export type SchemaLevelCountDto = components['schemas']['LevelCountDto'];
+export type SchemaLocationCountDto = components['schemas']['LocationCountDto'];
 export type SchemaLocationDto = components['schemas']['LocationDto'];
 export type SchemaMeDto = components['schemas']['MeDto'];
 export type SchemaMemberDecisionDto = components['schemas']['MemberDecisionDto'];
@@ -3426,10 +4144,20 @@ export type SchemaMovementDto = components['schemas']['MovementDto'];
 export type SchemaMovementRecordDto = components['schemas']['MovementRecordDto'];
 export type SchemaMyAnswerDto = components['schemas']['MyAnswerDto'];
 export type SchemaMyOrderDto = components['schemas']['MyOrderDto'];
+export type SchemaNetworkDto = components['schemas']['NetworkDto'];
+export type SchemaNetworkNodeDto = components['schemas']['NetworkNodeDto'];
 export type SchemaNodeDto = components['schemas']['NodeDto'];
+export type SchemaNodeTokenDto = components['schemas']['NodeTokenDto'];
+export type SchemaNodeTokenListDto = components['schemas']['NodeTokenListDto'];
 export type SchemaNodeUpgradeDto = components['schemas']['NodeUpgradeDto'];
 export type SchemaNodeWithSecretDto = components['schemas']['NodeWithSecretDto'];
 export type SchemaOpenSessionDto = components['schemas']['OpenSessionDto'];
+export type SchemaOperatorJobDto = components['schemas']['OperatorJobDto'];
+export type SchemaOperatorJobGroupDto = components['schemas']['OperatorJobGroupDto'];
+export type SchemaOperatorJobPageDto = components['schemas']['OperatorJobPageDto'];
+export type SchemaOperatorNodeDto = components['schemas']['OperatorNodeDto'];
+export type SchemaOperatorNodeListDto = components['schemas']['OperatorNodeListDto'];
+export type SchemaOperatorWorkDto = components['schemas']['OperatorWorkDto'];
 export type SchemaOptionDto = components['schemas']['OptionDto'];
 export type SchemaOrderLineDto = components['schemas']['OrderLineDto'];
 export type SchemaOrderLineViewDto = components['schemas']['OrderLineViewDto'];
@@ -3488,6 +4216,7 @@ export type SchemaSignInLinkRequestDto = components['schemas']['SignInLinkReques
 export type SchemaSkipPhaseDto = components['schemas']['SkipPhaseDto'];
 export type SchemaStatementDto = components['schemas']['StatementDto'];
 export type SchemaStatementEntryDto = components['schemas']['StatementEntryDto'];
+export type SchemaStatusCountDto = components['schemas']['StatusCountDto'];
 export type SchemaStoredPlanDto = components['schemas']['StoredPlanDto'];
 export type SchemaTransactionDto = components['schemas']['TransactionDto'];
 export type SchemaTransferDto = components['schemas']['TransferDto'];
@@ -3495,6 +4224,7 @@ export type SchemaUpdateAssetDto = components['schemas']['UpdateAssetDto'];
 export type SchemaUpdateLocationDto = components['schemas']['UpdateLocationDto'];
 export type SchemaUpdateMemberDto = components['schemas']['UpdateMemberDto'];
 export type SchemaUpdateNodeDto = components['schemas']['UpdateNodeDto'];
+export type SchemaUpdateWebhookDto = components['schemas']['UpdateWebhookDto'];
 export type SchemaVoterDto = components['schemas']['VoterDto'];
 export type SchemaWebhookAttemptDto = components['schemas']['WebhookAttemptDto'];
 export type SchemaWebhookAttemptPageDto = components['schemas']['WebhookAttemptPageDto'];
@@ -3768,6 +4498,125 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsoleController_board: {
+        parameters: {
+            query?: {
+                /** @description Jobs shown per column (each column says how many it holds) */
+                perColumn?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobBoardDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsoleController_accounts: {
+        parameters: {
+            query?: {
+                currency?: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+                kind?: "member" | "project" | "organiser" | "escrow" | "hold" | "round" | "external";
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleAccountPageDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsoleController_network: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NetworkDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsoleController_rounds: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                status?: "opening" | "open" | "closing" | "capturing" | "awaiting-payout" | "paying-out" | "funded" | "releasing" | "failed" | "cancelled";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleRoundPageDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5557,6 +6406,788 @@ export interface operations {
             };
             /** @description Not signed in, session expired, or no valid member token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodesController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorNodeListDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorNodeDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_jobs: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                status?: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
+            };
+            header?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorJobPageDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorJobDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptOfferDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorJobDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description job_not_offered, node_suspended, job_closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_complete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorJobDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description job_not_accepted, job_closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_counter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CounterOfferDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorJobDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description job_not_offered, node_suspended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgressDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorJobDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description job_not_accepted, job_closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectOfferDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorJobDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeTokenListDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_issueToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateOperatorTokenDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedNodeTokenDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_setWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorNodeDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_attempts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAttemptPageDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_ping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PingResultDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeWithSecretDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorNodeController_work: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorWorkDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed (a session write without X-CSRF-Token), member_suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,112 @@
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { Button } from '@/components/ui/button';
+import { Deadline } from '@/components/ui/deadline';
+import { Money } from '@/components/ui/money';
+import { Card, Loading, Page } from '@/components/ui/page';
+import { ProgressBar } from '@/components/ui/progress-bar';
+import { paths } from '@/config/paths';
+import { useApprovePayout, useCancelRound, useRounds, type RoundStatusFilter } from '@/features/console/api/console';
+import { ConsoleProblem } from '@/features/console/components/console-problem';
+import { RoundActions } from '@/features/console/components/round-actions';
+import { formatDate } from '@/lib/dates';
+import { formatMoney, percentOf, toMinor } from '@/lib/money';
+
+const STATUS_WORDS: Record<string, string> = {
+  opening: 'Opening',
+  open: 'Open',
+  closing: 'Closing',
+  capturing: 'Collecting pledges',
+  'awaiting-payout': 'Awaiting payout approval',
+  'paying-out': 'Paying out',
+  funded: 'Funded',
+  releasing: 'Giving pledges back',
+  failed: 'Not funded',
+  cancelled: 'Cancelled',
+};
+const PAGE = 20;
+
+/** `/console/rounds`: every round with its live total as a progress bar; approve a payout or cancel. */
+export function ConsoleRoundsRoute() {
+  const [status, setStatus] = useState<RoundStatusFilter | ''>('');
+  const [page, setPage] = useState(0);
+  const rounds = useRounds(status || undefined, page, PAGE);
+  const approve = useApprovePayout();
+  const cancel = useCancelRound();
+  return (
+    <Page title="Funding rounds" lead="Rounds that wait for you first (a payout to approve), then the open ones. Totals are live.">
+      <div className="actions" style={{ marginTop: 0, marginBottom: '1rem' }}>
+        <label>
+          Show{' '}
+          <select
+            value={status}
+            onChange={(e) => {
+              setStatus(e.target.value as RoundStatusFilter | '');
+              setPage(0);
+            }}
+          >
+            <option value="">every round</option>
+            {Object.entries(STATUS_WORDS).map(([k, w]) => (
+              <option key={k} value={k}>
+                {w.toLowerCase()}
+                {rounds.data?.byStatus.find((s) => s.status === k) ? ` (${rounds.data.byStatus.find((s) => s.status === k)!.count})` : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {rounds.isPending ? (
+        <Loading />
+      ) : rounds.isError ? (
+        <ConsoleProblem error={rounds.error} />
+      ) : rounds.data.items.length === 0 ? (
+        <Card>
+          <p className="muted">No round here.</p>
+        </Card>
+      ) : (
+        <div className="grid">
+          {rounds.data.items.map((r) => {
+            const goal = toMinor(r.goal) ?? 0n;
+            const total = toMinor(r.total) ?? 0n;
+            const pct = percentOf(total, goal);
+            return (
+              <Card key={r.roundId} title={<Link to={paths.project(r.projectId)}>{r.projectName}</Link>}>
+                <p>
+                  <span className={`badge ${r.status === 'awaiting-payout' ? 'badge-warn' : r.status === 'open' ? 'badge-info' : r.status === 'funded' ? 'badge-ok' : ''}`}>{STATUS_WORDS[r.status] ?? r.status}</span>
+                  {r.reason ? <span className="small muted"> {r.reason}</span> : null}
+                </p>
+                <ProgressBar label={`Raised for ${r.projectName}`} value={pct} valueText={`${formatMoney(total, r.currency)} of ${formatMoney(goal, r.currency)} (${pct} %)`} />
+                <p className="small">
+                  <Money minor={r.total} currency={r.currency} /> of <Money minor={r.goal} currency={r.currency} /> · {r.backers} backer{r.backers === 1 ? '' : 's'}
+                  <br />
+                  {['open', 'opening'].includes(r.status) ? (
+                    <>
+                      Closes <Deadline at={r.deadline} />
+                    </>
+                  ) : (
+                    <>Deadline {formatDate(r.deadline)}</>
+                  )}
+                  {r.payoutApproval === 'members' ? ' · payout decided by the backers’ vote' : ''}
+                </p>
+                <RoundActions round={r} onApprove={(id) => approve.mutateAsync(id)} onCancel={(a) => cancel.mutateAsync(a)} />
+              </Card>
+            );
+          })}
+        </div>
+      )}
+      {rounds.data && rounds.data.total > PAGE ? (
+        <nav className="pager" aria-label="Round pages">
+          <Button variant="secondary" disabled={page === 0} onClick={() => setPage(page - 1)}>
+            Previous
+          </Button>
+          <span>
+            Page {page + 1} of {Math.ceil(rounds.data.total / PAGE)}
+          </span>
+          <Button variant="secondary" disabled={(page + 1) * PAGE >= rounds.data.total} onClick={() => setPage(page + 1)}>
+            Next
+          </Button>
+        </nav>
+      ) : null}
+    </Page>
+  );
+}
