@@ -54,5 +54,6 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 
 USER 1000:1000
-EXPOSE 3000
+# 3000: the API; 9464: the worker's Prometheus metrics when WORKER_METRICS_PORT=9464 (docker-compose.yml).
+EXPOSE 3000 9464
 CMD ["node", "dist/apps/api/src/main.js"]

@@ -17,7 +17,7 @@ const swc = [
 ];
 
 const moduleNameMapper = {
-  '^@app/(config|contracts|db|domain|temporal|dev-stack|mail|nodes)$': '<rootDir>/libs/$1/src',
+  '^@app/(config|contracts|db|domain|temporal|dev-stack|mail|nodes|observability)$': '<rootDir>/libs/$1/src',
 };
 
 const base = { rootDir: __dirname, transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
@@ -27,7 +27,7 @@ module.exports = {
   // Real servers take seconds, not milliseconds (worker start bundles the workflows).
   testTimeout: 60_000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,workflows}/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,workflows,scripts}/**/*.spec.ts'] },
     { ...base, displayName: 'workflows', testMatch: ['<rootDir>/test/workflows/**/*.spec.ts'] },
     { ...base, displayName: 'replay', testMatch: ['<rootDir>/test/replay/**/*.spec.ts'] },
     {

@@ -6,10 +6,10 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PROJECT_ROOT, WORKFLOWS_ENTRY } from '@app/temporal';
+import { PROJECT_ROOT, WORKFLOW_INTERCEPTORS, WORKFLOWS_ENTRY } from '@app/temporal';
 
 async function main(): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY });
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS] });
   const out = join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
   await mkdir(join(PROJECT_ROOT, 'dist'), { recursive: true });
   await writeFile(out, code);

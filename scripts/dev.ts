@@ -6,17 +6,21 @@
  *   SMTP        local mail catcher + web page, mail in $DPN_DATA_DIR/mail (skipped when SMTP_URL is set)
  *   then: migrations, the worker, the API; prints every URL and the coordinator token.
  *
+ * The console shows the banner, then one line per request and per warning or failure; every log
+ * line of the API and the worker (JSON) is kept in $DPN_DATA_DIR/logs/{api,worker}.log.
+ *
  * Ctrl-C stops everything in order: API and worker first (in-flight work finishes), then the
  * servers. Data and running workflows survive a restart.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync, WriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { ConfigError, loadConfig } from '@app/config';
 import { runMigrations } from '@app/db';
-import { startEmbeddedPostgres, startMailCatcher, startTemporalDevServer, sleep } from '@app/dev-stack';
+import { consoleLine, startEmbeddedPostgres, startMailCatcher, startTemporalDevServer, sleep } from '@app/dev-stack';
 import { PROJECT_ROOT } from '@app/temporal';
 
 const env = process.env;
@@ -29,12 +33,18 @@ const PORTS = {
   temporalUi: num('DPN_TEMPORAL_UI_PORT', 8233),
   smtp: num('DPN_SMTP_PORT', 1025),
   mailUi: num('DPN_MAIL_UI_PORT', 8025),
+  workerMetrics: num('WORKER_METRICS_PORT', 9464),
 };
 
 const say = (msg: string) => process.stdout.write(`[dev] ${msg}\n`);
 const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
 const children: Array<{ name: string; proc: ChildProcess }> = [];
 let shuttingDown = false;
+/** Until the banner is out, the children's console lines wait (and are shown only if start-up fails). */
+let bannerShown = false;
+const held: string[] = [];
+const startup: string[] = [];
+const logFiles: WriteStream[] = [];
 
 /** A secret from the environment, else generated once and kept in .data/<file> (mode 600). */
 async function secret(name: 'ADMIN_TOKEN' | 'LINK_SECRET', file: string, bytes: number): Promise<string> {
@@ -46,18 +56,30 @@ async function secret(name: 'ADMIN_TOKEN' | 'LINK_SECRET', file: string, bytes: 
   return value;
 }
 
-/** Starts a Node process of ours, prefixing its output lines with its name. */
+/**
+ * Starts a Node process of ours: every output line goes to its log file, and the requests and
+ * failures among them to the console, prefixed with its name.
+ */
 function startChild(name: string, script: string, childEnv: NodeJS.ProcessEnv): ChildProcess {
   const proc = spawn(process.execPath, ['--enable-source-maps', join(PROJECT_ROOT, 'dist', script)], {
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // own process group: Ctrl-C is handled here, in order
   });
-  const prefix = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (line) stream.write(`[${name}] ${line}\n`);
-  };
-  proc.stdout?.on('data', prefix(process.stdout));
-  proc.stderr?.on('data', prefix(process.stderr));
+  const file = createWriteStream(join(DATA_DIR, 'logs', `${name}.log`), { flags: 'a' });
+  logFiles.push(file);
+  for (const [stream, out] of [[proc.stdout, process.stdout], [proc.stderr, process.stderr]] as const) {
+    if (!stream) continue;
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      if (!line) return;
+      file.write(`${line}\n`);
+      if (!bannerShown) startup.push(`[${name}] ${consoleLine(line, true)}\n`);
+      const shown = consoleLine(line);
+      if (shown === null) return;
+      if (bannerShown) out.write(`[${name}] ${shown}\n`);
+      else held.push(`[${name}] ${shown}\n`);
+    });
+  }
   proc.once('exit', (code, signal) => {
     if (!shuttingDown) {
       say(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
@@ -83,6 +105,8 @@ async function stopChild({ name, proc }: { name: string; proc: ChildProcess }): 
 async function shutdown(code: number): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
+  // Start-up failed: what the API and the worker said is the explanation.
+  if (!bannerShown) startup.forEach((line) => process.stderr.write(line));
   say('stopping…');
   await Promise.all(children.map(stopChild));
   for (const s of stops.reverse()) {
@@ -92,6 +116,7 @@ async function shutdown(code: number): Promise<void> {
       say(`could not stop ${s.name} cleanly: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+  await Promise.all(logFiles.map((f) => new Promise((r) => f.end(r))));
   say('stopped.');
   process.exit(code);
 }
@@ -120,7 +145,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
   // Last resort if this process dies abruptly: take the detached children down with it.
   process.on('exit', () => children.forEach(({ proc }) => proc.exitCode === null && proc.kill('SIGKILL')));
-  await mkdir(DATA_DIR, { recursive: true });
+  await mkdir(join(DATA_DIR, 'logs'), { recursive: true });
   say(`data folder: ${DATA_DIR}`);
 
   let databaseUrl = env.DATABASE_URL;
@@ -163,7 +188,10 @@ async function main(): Promise<void> {
   const childEnv: NodeJS.ProcessEnv = {
     ...env,
     NODE_ENV: env.NODE_ENV ?? 'development',
+    // JSON: the lines go to the log files as they are, and this script picks the console's from them.
+    LOG_FORMAT: 'json',
     PORT: String(PORTS.api),
+    WORKER_METRICS_PORT: String(PORTS.workerMetrics),
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     SMTP_URL: smtpUrl,
@@ -186,9 +214,11 @@ async function main(): Promise<void> {
     `  API               ${config.publicUrl}`,
     `  OpenAPI docs      ${config.publicUrl}/docs`,
     `  Health            ${config.publicUrl}/health`,
+    `  Metrics           ${config.publicUrl}/metrics   (worker: http://localhost:${PORTS.workerMetrics}/metrics)`,
     `  Temporal UI       ${temporalUi}`,
     `  Mail UI           ${mailUi}`,
     `  Coordinator token ${config.adminToken}`,
+    `  Logs              ${join(DATA_DIR, 'logs')}   (every line, JSON; below: requests and failures)`,
     '',
     `  try: curl -H "Authorization: Bearer ${config.adminToken}" -H 'content-type: application/json' \\`,
     `         -d '{"name":"Community greenhouse"}' ${config.publicUrl}/admin/projects`,
@@ -196,6 +226,10 @@ async function main(): Promise<void> {
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
+  bannerShown = true;
+  held.forEach((line) => process.stdout.write(line));
+  held.length = 0;
+  startup.length = 0;
   if (process.argv.includes('--demo')) {
     // The demo runs beside the system; its end (or failure) leaves the system running.
     const demo = spawn(process.execPath, [join(__dirname, 'demo.js')], { stdio: 'inherit', env: { ...env, ADMIN_TOKEN: config.adminToken, PORT: String(PORTS.api) } });

@@ -81,6 +81,7 @@ describe('npm run dev', () => {
       DPN_TEMPORAL_UI_PORT: String(await freePort()),
       DPN_SMTP_PORT: String(await freePort()),
       DPN_MAIL_UI_PORT: String(await freePort()),
+      WORKER_METRICS_PORT: String(await freePort()),
     };
   });
   afterAll(async () => {
@@ -102,12 +103,26 @@ describe('npm run dev', () => {
     expect((await json(fetch(`${api}/health`))).status).toBe('up');
     expect((await json(fetch(`${api}/health`, { headers }))).status).toBe('ok');
 
-    const created = await json(fetch(`${api}/admin/projects`, { method: 'POST', headers, body: JSON.stringify({ name: 'Survives restarts' }) }));
-    const advanced = await json(fetch(`${api}/admin/projects/${created.id}/phases/advance`, { method: 'POST', headers, body: '{}' }));
+    const created = await json(fetch(`${api}/admin/projects`, { method: 'POST', headers: { ...headers, 'x-request-id': 'dev-create-1' }, body: JSON.stringify({ name: 'Survives restarts' }) }));
+    const advanced = await json(fetch(`${api}/admin/projects/${created.id}/phases/advance`, { method: 'POST', headers: { ...headers, 'x-request-id': 'dev-advance-1' }, body: '{}' }));
     expect(advanced.phase).toBe('prototyping');
+
+    // Quiet: before the banner only the script's own progress lines (no route list, no module
+    // list); after it one line per request, none per activity; every line in the log files.
+    const [before] = running.output().split('DPN is running');
+    expect(before.split('\n').filter((l) => /^\[(api|worker)\]/.test(l))).toEqual([]);
+    const requestLine = /^\[api\] POST \/admin\/projects\/\S+\/phases\/advance 200 [\d.]+ ms \(requestId=dev-advance-1\)$/m;
+    for (let i = 0; i < 50 && !requestLine.test(running.output()); i++) await new Promise((r) => setTimeout(r, 100)); // the line follows the answer
+    expect(running.output().split('DPN is running')[1]).toMatch(requestLine);
+    expect(running.output()).not.toMatch(/RouterExplorer|Mapped \{|taskToken|project transition recorded/);
+    expect((await fetch(`${api}/metrics`)).status).toBe(200);
+    expect((await fetch(`http://localhost:${env.WORKER_METRICS_PORT}/metrics`)).status).toBe(200);
 
     expect(await ctrlC(running)).toBe(0);
     expect(running.output()).toContain('[dev] stopped.');
+    const workerLog = (await readFile(join(dir, 'logs', 'worker.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // The activities of the workflow the request started carry its id.
+    expect(workerLog).toContainEqual(expect.objectContaining({ context: 'Activity', message: 'project transition recorded', projectId: created.id, requestId: 'dev-create-1' }));
     await expect(fetch(`${api}/health`)).rejects.toThrow(); // nothing listens any more
 
     running = await startDev(env);

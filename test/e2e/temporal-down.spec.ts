@@ -18,6 +18,9 @@ function expectTemporal503(res: request.Response): void {
     code: 'temporal_unavailable',
     retryAfter: expect.stringMatching(/^\d+$/),
   });
+  // A 5xx problem document names its request, as the x-request-id header does.
+  expect(res.body.requestId).toEqual(expect.any(String));
+  expect(res.body.requestId).toBe(res.headers['x-request-id']);
 }
 
 async function closedPort(): Promise<number> {

@@ -7,7 +7,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, ReplayResult, Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WORKFLOWS_ENTRY } from '@app/temporal';
+import { WORKFLOW_INTERCEPTORS, WORKFLOWS_ENTRY } from '@app/temporal';
 import '../support/temporal';
 
 const HISTORIES = join(__dirname, 'histories');
@@ -29,7 +29,8 @@ function loadHistories() {
 
 async function replayAll(workflowsPath: string): Promise<ReplayResult[]> {
   const histories = loadHistories();
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger });
+  // With the production interceptors: they must replay too.
+  const bundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS], logger });
   const results: ReplayResult[] = [];
   for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) results.push(r);
   return results;

@@ -3,7 +3,7 @@
  * test/support/global-setup.mjs started: a fresh migrated database per file, and the real API and
  * worker booted in-process on their own task queue.
  */
-import { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { INestApplication, INestApplicationContext, Logger, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { Client as TemporalClient } from '@temporalio/client';
@@ -14,13 +14,23 @@ import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
 import { AppConfig, loadConfig } from '@app/config';
 import { runMigrations } from '@app/db';
+import { createLogger, LogWrite } from '@app/observability';
 import { MailCatcherHandle, startMailCatcher } from '../../libs/dev-stack/src/mail-catcher';
 import { createApiApp } from '../../apps/api/src/app.setup';
+import { installTemporalRuntime } from '../../apps/worker/src/temporal-runtime';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 
-import { quietTemporalRuntime } from './temporal';
-
-quietTemporalRuntime();
+let runtime: Promise<void> | undefined;
+/**
+ * The worker's own Temporal runtime, installed once per test file (process-wide), before the first
+ * worker: SDK, workflow and activity lines go to the given logger, else to Nest's logger of the
+ * apps, which tests create silent. A file that imported test/support/temporal.ts first keeps its
+ * quiet runtime instead.
+ */
+function ensureTemporalRuntime(logger: LoggerService, sdkMetrics: boolean): Promise<void> {
+  runtime ??= installTemporalRuntime({ logger, sdkMetrics }).catch(() => undefined);
+  return runtime;
+}
 
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 export const LINK_SECRET = 'e2e-link-secret-0123456789abcdef0123456789';
@@ -85,6 +95,8 @@ export async function startSystem(opts: {
   env?: Record<string, string>;
   /** The per-address sign-in limit (every test request comes from 127.0.0.1). */
   signInRequestsPerMinute?: string;
+  /** Where the API's and the worker's log lines go (JSON, LOG_LEVEL debug); silent without it. */
+  logs?: LogWrite;
 }): Promise<TestSystem> {
   const config = loadConfig(
     {
@@ -102,8 +114,12 @@ export async function startSystem(opts: {
     },
     { requireAdminToken: true, requireLinkSecret: true },
   );
-  const worker = opts.worker === false ? undefined : await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: false });
-  const api = await createApiApp(config, false);
+  const loggers = opts.logs
+    ? { api: createLogger({ logFormat: 'json', logLevel: 'debug' }, 'api', opts.logs), worker: createLogger({ logFormat: 'json', logLevel: 'debug' }, 'worker', opts.logs) }
+    : undefined;
+  if (opts.worker !== false) await ensureTemporalRuntime(loggers?.worker ?? new Logger(), config.metrics.workerPort !== undefined);
+  const worker = opts.worker === false ? undefined : await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: loggers?.worker ?? false });
+  const api = await createApiApp(config, loggers?.api ?? false);
   await api.init();
   const system: TestSystem = {
     config,
@@ -138,7 +154,7 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
  * The usual frame of an e2e file: a fresh database and the system booted once for the file
  * (beforeAll), both torn down after it. Read the fields inside tests, not at module load.
  */
-export function useTestSystem(opts: { worker?: boolean; mail?: boolean; env?: Record<string, string> } = {}): {
+export function useTestSystem(opts: { worker?: boolean; mail?: boolean; env?: Record<string, string>; logs?: LogWrite } = {}): {
   db: TestDatabase;
   sys: TestSystem;
   http: ReturnType<typeof request>;
@@ -153,7 +169,7 @@ export function useTestSystem(opts: { worker?: boolean; mail?: boolean; env?: Re
       ctx.mail = await startMailCatcher({ storeDir: mailDir, smtpPort: 0, uiPort: 0 });
     }
     ctx.db = await createTestDatabase();
-    ctx.sys = await startSystem({ databaseUrl: ctx.db.url, worker: opts.worker, smtpUrl: ctx.mail?.smtpUrl, env: opts.env });
+    ctx.sys = await startSystem({ databaseUrl: ctx.db.url, worker: opts.worker, smtpUrl: ctx.mail?.smtpUrl, env: opts.env, logs: opts.logs });
     ctx.http = request(ctx.sys.api.getHttpServer());
   });
   afterAll(async () => {

@@ -20,7 +20,7 @@ import {
   RoundStatus,
 } from '@app/contracts';
 import { fundingRoundWorkflow } from '../../workflows';
-import { ballotBox, updateRefusal, useTimeSkipping } from '../support/temporal';
+import { ballotBox, recordHistoriesIfAsked, updateRefusal, useTimeSkipping } from '../support/temporal';
 
 type Activities = { [K in keyof FundingActivities]: FundingActivities[K] } & { [K in keyof DecisionActivities]: DecisionActivities[K] };
 const DAY = 24 * 3_600_000;
@@ -117,7 +117,7 @@ describe('fundingRoundWorkflow (pledges in PostgreSQL)', () => {
     /** The payout vote's ballot box: answers live in PostgreSQL, here in memory (as the API answers). */
     box: ReturnType<typeof ballotBox>;
     /** Resolves when a capture page has started; the page waits for `releaseCapture`. */
-    hooks: { onCapture?: () => Promise<void>; onPayOut?: () => Promise<void> };
+    hooks: { onCapture?: () => Promise<void>; onRelease?: () => Promise<void>; onPayOut?: () => Promise<void> };
   }
 
   async function withWorker<T>(funds: Record<string, bigint>, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
@@ -163,6 +163,7 @@ describe('fundingRoundWorkflow (pledges in PostgreSQL)', () => {
         return { count: page.length, amount: '0', last: page.at(-1) ?? null };
       },
       releaseHoldsPage: async ({ roundId, after }) => {
+        await ctx.hooks.onRelease?.();
         const r = round(roundId);
         const page = r.page((_, p) => p.captured === 0n && !p.returned, after);
         for (const m of page) {
@@ -427,6 +428,61 @@ describe('fundingRoundWorkflow (pledges in PostgreSQL)', () => {
       expect(r.statuses.map((s) => s.status).slice(-2)).toEqual(['paying-out', 'funded']);
       expect(ctx.ledger.get('project')).toBe(1000n);
       expect(ctx.ledger.get('member:a')).toBe(9000n);
+    });
+  });
+
+  /** A hook that lets the test know the activity started and holds it until `letGo`. */
+  function gate(): { hook: () => Promise<void>; started: Promise<void>; letGo: () => void } {
+    let started!: () => void;
+    let letGo!: () => void;
+    const startedP = new Promise<void>((res) => (started = res));
+    const release = new Promise<void>((res) => (letGo = res));
+    return {
+      hook: async () => {
+        started();
+        await release;
+      },
+      started: startedP,
+      letGo,
+    };
+  }
+
+  // Found by the chaos runner (scripts/chaos.ts, seed 8): the coordinator's cancel or approval waits
+  // for the outcome; a cancellation through Temporal meanwhile (the UI, a cancelled project) failed
+  // that update with a CancelledFailure, which the API answers with a 500, although the round went on
+  // to its outcome. The update now answers with the outcome.
+  it("a cancellation through Temporal while the coordinator's cancel or approval waits: the update answers with the outcome", async () => {
+    await withWorker(funds, async (ctx) => {
+      const open1 = await open(ctx);
+      await open1.pledge('a', 5000n);
+      const releasing = gate();
+      ctx.hooks.onRelease = releasing.hook;
+      const cancelling = open1.h.executeUpdate(cancelRoundUpdate, { args: [{ actor: 'coordinator', reason: 'site fell through' }] });
+      await releasing.started;
+      await open1.h.cancel();
+      releasing.letGo();
+      await expect(cancelling).resolves.toMatchObject({ status: 'cancelled', outcomeReason: 'cancelled by coordinator: site fell through' });
+      await expect(open1.h.result()).rejects.toThrow();
+      expect(ctx.ledger.get('member:a')).toBe(10_000n);
+      ctx.hooks.onRelease = undefined;
+
+      const met = await open(ctx, { goal: '1000', closeWhenGoalMet: true });
+      await met.pledge('b', 1000n);
+      await ts.env.sleep('1 minute');
+      const paying = gate();
+      ctx.hooks.onPayOut = paying.hook;
+      const approving = met.h.executeUpdate(approvePayoutUpdate, { args: [{ actor: 'coordinator' }] });
+      await paying.started;
+      await met.h.cancel();
+      paying.letGo();
+      await expect(approving).resolves.toMatchObject({ status: 'funded' });
+      await expect(met.h.result()).rejects.toThrow();
+      expect(met.r.status).toBe('funded');
+      expect(ctx.ledger.get('project')).toBe(1000n);
+      await recordHistoriesIfAsked(ts.env.client, [
+        { workflowId: fundingRoundWorkflowId(open1.i.roundId), scenario: 'cancel-update-then-temporal-cancel_v0.4.0' },
+        { workflowId: fundingRoundWorkflowId(met.i.roundId), scenario: 'approve-update-then-temporal-cancel_v0.4.0' },
+      ]);
     });
   });
 

@@ -17,6 +17,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  log,
   proxyActivities,
   setHandler,
   startChild,
@@ -38,6 +39,7 @@ import {
 } from '../../libs/contracts/src/funding-round';
 import { memberDecisionWorkflow } from '../decision/workflow';
 import { MAIL, MUST_LAND } from '../shared/activity-options';
+import { causeOf } from '../shared/failures';
 
 const { moveHold } = proxyActivities<FundingActivities>({
   startToCloseTimeout: '30 seconds',
@@ -91,7 +93,11 @@ export async function legacyFundingRound(input: FundingRoundInput): Promise<Roun
   const record = () =>
     recordRound({ roundId: input.roundId, status, total: String(total()), backers: backers().length, pledges: pledgeLines(), reason });
   const mail = (kind: SendRoundMailInput['kind'], memberIds: string[]) =>
-    Promise.allSettled(memberIds.map((memberId) => sendRoundMail({ roundId: input.roundId, memberId, kind })));
+    Promise.allSettled(memberIds.map((memberId) => sendRoundMail({ roundId: input.roundId, memberId, kind }))).then((sent) => {
+      // Mail never blocks a round: those not sent after their retries are only logged.
+      const failed = sent.flatMap((r, i) => (r.status === 'rejected' ? [{ memberId: memberIds[i], error: causeOf(r.reason) }] : []));
+      if (failed.length) log.warn(`round mail not sent to ${failed.length} of ${memberIds.length} members after its retries; the round goes on`, { kind, first: failed.slice(0, 10) });
+    });
 
   /** Moves one member's hold to `target`; throws a typed failure the API turns into a 4xx. */
   async function setPledge(memberId: string, target: bigint): Promise<void> {

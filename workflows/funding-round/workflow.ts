@@ -22,51 +22,28 @@
  * takes effect); signals: `goalReached`, at most one per round. Older runs (pledges as Updates)
  * continue in `legacy.ts`, chosen by the `2026-12-pledges-in-postgres` patch.
  *
- * The function name is stored in histories: never rename it.
+ * The state and its handlers are in `state.ts`, each step in `steps.ts`. The function name is
+ * stored in histories: never rename it.
  */
-import {
-  ActivityFailure,
-  allHandlersFinished,
-  ApplicationFailure,
-  CancellationScope,
-  condition,
-  isCancellation,
-  patched,
-  proxyActivities,
-  setHandler,
-  startChild,
-  uuid4,
-} from '@temporalio/workflow';
-import type { FundingActivities } from '../../apps/worker/src/activities/funding.activities';
-import { decisionWorkflowId } from '../../libs/contracts/src/decision';
-import {
-  approvePayoutUpdate,
-  cancelRoundUpdate,
-  FundingRoundInput,
-  getRoundQuery,
-  goalReachedSignal,
-  PLEDGES_IN_POSTGRES_PATCH,
-  QueueRoundMailInput,
-  RoundRejection,
-  RoundStatus,
-  RoundView,
-  SettledRoundPage,
-  SettleRoundPageInput,
-} from '../../libs/contracts/src/funding-round';
-import { memberDecisionWorkflow } from '../decision/workflow';
-import { MAIL, MUST_LAND } from '../shared/activity-options';
+import { allHandlersFinished, CancellationScope, condition, isCancellation, patched } from '@temporalio/workflow';
+import { FundingRoundInput, PLEDGES_IN_POSTGRES_PATCH, RoundStatus, RoundView, UPDATES_OUTLIVE_CANCEL_PATCH } from '../../libs/contracts/src/funding-round';
 import { legacyFundingRound } from './legacy';
-
-// Status writes and money already promised must land: retried with backoff, without a limit.
-const { recordRoundStatus, closeRound, captureHoldsPage, releaseHoldsPage, refundCapturesPage, payOut, assignOwnershipFromPledges } =
-  proxyActivities<FundingActivities>(MUST_LAND);
-// The operator's share: retried until it lands, except when the operator has not the money.
-const { placeOperatorPledge } = proxyActivities<FundingActivities>({ ...MUST_LAND, retry: { ...MUST_LAND.retry, nonRetryableErrorTypes: [RoundRejection.InsufficientFunds] } });
-// One activity queues a mail for a whole audience (thousands of members) in chunks.
-const { queueRoundMail } = proxyActivities<FundingActivities>({ ...MAIL, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
+import { RoundState } from './state';
+import {
+  cancelledThroughTemporal,
+  capture,
+  giveBack,
+  holdOperatorShare,
+  notApproved,
+  notRaised,
+  open,
+  payOut,
+  payoutApproved,
+  record,
+  takePledgesUntilClosed,
+} from './steps';
 
 const FINAL: RoundStatus[] = ['funded', 'failed', 'cancelled'];
-const WEEK = 7 * 24 * 3_600_000;
 
 export async function fundingRoundWorkflow(input: FundingRoundInput): Promise<RoundView> {
   if (!patched(PLEDGES_IN_POSTGRES_PATCH)) return legacyFundingRound(input);
@@ -74,247 +51,35 @@ export async function fundingRoundWorkflow(input: FundingRoundInput): Promise<Ro
 }
 
 async function roundWithPledgesInPostgres(input: FundingRoundInput): Promise<RoundView> {
-  const goal = BigInt(input.goal);
-  const deadline = Date.parse(input.deadline);
-  // A round with an operator opens once the operator's share is held; any other is open at once.
-  let status: RoundStatus = input.operator ? 'opening' : 'open';
-  let reason: string | null = null;
-  let cancel: { actor: string; reason: string } | undefined;
-  let payoutApprovedBy: string | undefined;
-  let payoutDecisionId: string | null = null;
-  let goalReached = false;
-  /** The final tally, known once the round has closed. */
-  let tally = { total: '0', backers: 0 };
-  let seq = 0;
-  let paidOut = false;
-  /** The outcome is recorded in the database (approve and cancel answer only then). */
-  let finished = false;
-  const mailing: Array<Promise<unknown>> = [];
-
-  const view = (): RoundView => ({
-    roundId: input.roundId,
-    projectId: input.projectId,
-    status,
-    goal: input.goal,
-    currency: input.currency,
-    total: tally.total,
-    backers: tally.backers,
-    deadline: input.deadline,
-    minPledge: input.minPledge,
-    closeWhenGoalMet: input.closeWhenGoalMet,
-    payoutDecisionId,
-    outcomeReason: reason,
-  });
-  const record = () => recordRoundStatus({ roundId: input.roundId, seq: ++seq, status, reason });
-  /** Money moves to the end even if the workflow is cancelled meanwhile: compensation then sees it. */
-  const money = <T>(fn: () => Promise<T>): Promise<T> => CancellationScope.nonCancellable(fn);
-  const mail = (kind: QueueRoundMailInput['kind'], audience: QueueRoundMailInput['audience']) =>
-    mailing.push(queueRoundMail({ roundId: input.roundId, kind, audience }).catch(() => undefined)); // mail never blocks a round
-  /** Runs one settlement step page by page until nothing is left. */
-  const settle = async (page: (p: SettleRoundPageInput) => Promise<SettledRoundPage>) => {
-    for (let after: string | null = null; ; ) {
-      const done: SettledRoundPage = await money(() => page({ roundId: input.roundId, currency: input.currency, after }));
-      if (done.count === 0) return;
-      after = done.last;
-    }
-  };
-  /** Gives back everything still held or captured, from what the ledger and the pledge rows say. */
-  const compensate = async () => {
-    await settle(releaseHoldsPage);
-    await settle(refundCapturesPage);
-  };
-
-  setHandler(getRoundQuery, view);
-  setHandler(goalReachedSignal, () => void (goalReached = true));
-  setHandler(
-    approvePayoutUpdate,
-    async ({ actor }) => {
-      payoutApprovedBy = actor;
-      await condition(() => finished);
-      return view();
-    },
-    {
-      validator: (_req: { actor: string }) => {
-        if (status !== 'awaiting-payout' || input.payoutApproval !== 'coordinator' || payoutApprovedBy || cancel) {
-          throw ApplicationFailure.nonRetryable(
-            input.payoutApproval === 'members' ? "this round's payout is approved by the backers' vote" : `the round is ${status}, not awaiting payout`,
-            RoundRejection.NotAwaitingPayout,
-          );
-        }
-      },
-    },
-  );
-  setHandler(
-    cancelRoundUpdate,
-    async (req) => {
-      cancel = req;
-      await condition(() => finished);
-      return view();
-    },
-    {
-      validator: (req) => {
-        if (!['open', 'awaiting-payout'].includes(status) || cancel || payoutApprovedBy) {
-          throw ApplicationFailure.nonRetryable(`the round is ${payoutApprovedBy ? 'being paid out' : status}; it cannot be cancelled`, RoundRejection.NotOpen);
-        }
-        if (status === 'awaiting-payout' && input.payoutApproval === 'members') {
-          throw ApplicationFailure.nonRetryable('the backers are voting on the payout; their vote decides (a rejection refunds everyone)', RoundRejection.NotOpen);
-        }
-        if (!req.reason?.trim()) throw ApplicationFailure.create({ type: 'InvalidArgument', message: 'reason is required', nonRetryable: true });
-      },
-    },
-  );
-
-  /** Ends a round that did not raise its money: every hold (or capture) back, then the outcome. */
-  async function giveBack(outcome: 'failed' | 'cancelled', why: string): Promise<void> {
-    status = 'releasing';
-    await record();
-    await compensate();
-    status = outcome;
-    reason = why;
-    await record();
-    finished = true;
-    mail(outcome, 'backers');
-  }
-
-  /** The backers' vote on releasing the money (a child decision among them, resolved in the database). */
-  async function backersApprove(): Promise<boolean> {
-    const decisionId = uuid4();
-    payoutDecisionId = decisionId;
-    const vote = await startChild(memberDecisionWorkflow, {
-      workflowId: decisionWorkflowId(decisionId),
-      args: [
-        {
-          decisionId,
-          kind: 'round-payout',
-          subject: { type: 'funding-round', id: input.roundId },
-          title: `Release the funds of "${input.projectName}"?`,
-          question: `The round for "${input.projectName}" reached its goal. Release the ${tally.total} (${input.currency} minor units) collected to the project?`,
-          context: [
-            { label: 'Project', value: input.projectName },
-            { label: 'Collected', value: `${tally.total} ${input.currency} minor units from ${tally.backers} backers` },
-          ],
-          options: [
-            { id: 'approve', label: 'Release the funds to the project' },
-            { id: 'reject', label: 'Refund every backer' },
-          ],
-          voterIds: [],
-          audience: { kind: 'round-backers', roundId: input.roundId },
-          deadline: new Date(Date.now() + WEEK).toISOString(),
-          remindBeforeMs: [2 * 24 * 3_600_000],
-          rule: { kind: 'majority' },
-          fallbackOptionId: null,
-          requestedBy: 'funding-round',
-        },
-      ],
-    });
-    const outcome = await vote.result();
-    reason = `backers' vote: ${outcome.reason}`;
-    return outcome.status === 'decided' && outcome.optionId === 'approve';
-  }
-
+  const round = new RoundState(input);
+  // The coordinator's approval or cancel waits for the outcome. A cancellation through Temporal
+  // meanwhile (the UI, a cancelled project) must not fail that wait: the round still goes on to its
+  // outcome, and the caller gets it. Runs started before this patch keep failing the update.
+  round.updatesOutliveCancel = patched(UPDATES_OUTLIVE_CANCEL_PATCH);
+  round.registerHandlers();
   try {
-    await record();
-    if (input.operator) {
-      try {
-        await money(() => placeOperatorPledge({ roundId: input.roundId, memberId: input.operator!.memberId, amount: input.operator!.upfront }));
-      } catch (err) {
-        const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : String(err);
-        status = 'cancelled';
-        reason = `the operator's up-front share could not be held: ${cause}`;
-        await money(() => closeRound({ roundId: input.roundId, seq: ++seq }));
-        await record();
-        finished = true;
-        await condition(allHandlersFinished);
-        return view();
-      }
+    await record(round);
+    if (input.operator && !(await holdOperatorShare(round))) {
+      // Not held: the round was closed and recorded cancelled before anyone pledged.
+      await condition(allHandlersFinished);
+      return round.view();
     }
-    if (status === 'opening') {
-      status = 'open';
-      await record();
-    }
-    mail('opened', 'members');
-
-    // Open until the deadline, a cancellation, or the goal (rounds that close on it).
-    const closeNow = () => cancel !== undefined || goalReached;
-    for (const before of [...new Set(input.remindBeforeMs)].filter((ms) => ms > 0).sort((a, b) => b - a)) {
-      const wait = deadline - before - Date.now();
-      if (wait <= 0) continue;
-      if (await condition(closeNow, wait)) break;
-      mail('reminder', 'not-pledged');
-    }
-    const remaining = deadline - Date.now();
-    if (remaining > 0) await condition(closeNow, remaining);
-
-    // Close for pledges under the round's gate: those in flight land first, none after.
-    status = 'closing';
-    const closed = await money(() => closeRound({ roundId: input.roundId, seq: ++seq }));
-    tally = closed;
-    if (cancel || BigInt(closed.total) < goal) {
-      await money(() =>
-        giveBack(
-          cancel ? 'cancelled' : 'failed',
-          cancel ? `cancelled by ${cancel.actor}: ${cancel.reason}` : `the goal of ${input.goal} was not reached by the deadline (${closed.total} pledged)`,
-        ),
-      );
+    await open(round);
+    const tally = await takePledgesUntilClosed(round);
+    if (round.cancel || BigInt(tally.total) < round.goal) {
+      await giveBack(round, notRaised(round, tally));
     } else {
-      status = 'capturing';
-      await record();
-      await settle(captureHoldsPage);
-      status = 'awaiting-payout';
-      await record();
-
-      let approved: boolean;
-      if (input.payoutApproval === 'members') {
-        approved = await backersApprove();
-      } else {
-        await condition(() => payoutApprovedBy !== undefined || cancel !== undefined);
-        approved = payoutApprovedBy !== undefined;
-      }
-      if (approved) {
-        // Paying out is one step that runs to its end: recorded first, then the money, then the
-        // ownership, then the outcome; a cancellation meanwhile changes nothing of it.
-        await money(async () => {
-          status = 'paying-out';
-          await record();
-          await payOut({ roundId: input.roundId, projectId: input.projectId, currency: input.currency, amount: tally.total });
-          paidOut = true;
-          const owners = input.assetId
-            ? await assignOwnershipFromPledges({
-                roundId: input.roundId,
-                assetId: input.assetId,
-                operator: input.operator ? { memberId: input.operator.memberId, outputBonusPercent: input.operator.outputBonusPercent } : null,
-              })
-            : null;
-          status = 'funded';
-          reason = [payoutApprovedBy ? `payout approved by ${payoutApprovedBy}` : reason, owners && !owners.assigned ? owners.reason : null].filter(Boolean).join('; ') || null;
-          await record();
-          finished = true;
-        });
-        mail('funded', 'backers');
-      } else {
-        await money(() =>
-          giveBack(cancel ? 'cancelled' : 'failed', cancel ? `cancelled by ${cancel.actor}: ${cancel.reason}` : `the payout was not approved (${reason ?? 'no decision'})`),
-        );
-      }
+      await capture(round);
+      if (await payoutApproved(round)) await payOut(round);
+      else await giveBack(round, notApproved(round));
     }
   } catch (err) {
-    if (isCancellation(err) && !paidOut && !FINAL.includes(status)) {
-      // Cancelled through Temporal (UI, CLI, a cancelled phase): close the round for pledges, then
-      // give back whatever is still held or captured, from what was committed.
-      await CancellationScope.nonCancellable(async () => {
-        tally = await closeRound({ roundId: input.roundId, seq: ++seq });
-        status = 'releasing';
-        await record();
-        await compensate();
-        status = 'cancelled';
-        reason = 'cancelled through Temporal; every pledge was given back';
-        await record();
-        finished = true;
-      });
-    }
+    if (isCancellation(err) && !round.paidOut && !FINAL.includes(round.status)) await cancelledThroughTemporal(round);
+    // A waiting approval or cancel answers (with the outcome) before the run ends.
+    if (round.updatesOutliveCancel) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
     throw err;
   }
-  await Promise.all(mailing);
+  await Promise.all(round.mailing);
   await condition(allHandlersFinished);
-  return view();
+  return round.view();
 }

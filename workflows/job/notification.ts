@@ -11,13 +11,13 @@
  *
  * The function name is stored in histories: never rename it.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { log, proxyActivities } from '@temporalio/workflow';
 import type { JobActivities } from '../../apps/worker/src/activities/job.activities';
 import type { JobNotification } from '../../libs/contracts/src/job';
-import { MAIL } from '../shared/activity-options';
-import { WEBHOOK } from './options';
+import { JOB_WEBHOOK, MAIL } from '../shared/activity-options';
+import { causeOf } from '../shared/failures';
 
-const { sendJobEvent } = proxyActivities<JobActivities>(WEBHOOK);
+const { sendJobEvent } = proxyActivities<JobActivities>(JOB_WEBHOOK);
 const { notify } = proxyActivities<JobActivities>(MAIL);
 
 export async function jobNotificationWorkflow(n: JobNotification): Promise<'delivered' | 'sent' | 'skipped' | 'failed'> {
@@ -25,9 +25,14 @@ export async function jobNotificationWorkflow(n: JobNotification): Promise<'deli
     if (n.kind === 'webhook') return await sendJobEvent(n.event);
     await notify(n.mail);
     return 'sent';
-  } catch {
+  } catch (err) {
     // Given up after its retries, or refused for good: every attempt is recorded
     // (webhook_attempts, mail_outbox) and nothing waits for it.
+    log.warn('a job notification was given up; nothing waits for it', {
+      kind: n.kind,
+      ...(n.kind === 'webhook' ? { nodeId: n.event.nodeId, type: n.event.type, eventId: n.event.eventId } : { key: n.mail.key }),
+      error: causeOf(err),
+    });
     return 'failed';
   }
 }

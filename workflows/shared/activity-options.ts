@@ -2,6 +2,7 @@
  * Activity options shared by the workflows, so that the same kind of step is retried the same way
  * everywhere.
  */
+import type { Duration } from '@temporalio/common';
 import type { ActivityOptions } from '@temporalio/workflow';
 
 /**
@@ -22,3 +23,39 @@ export const MAIL: ActivityOptions = {
   scheduleToCloseTimeout: '12 hours',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['MailRejected'] },
 };
+
+/**
+ * A signed webhook to a node: one delivery an attempt (at most 30 s), retried with the same event
+ * id and a doubling backoff (at most an hour apart) until `giveUpAfter`. How soon the first retry
+ * comes, how long it is worth trying and which failures are final depend on what is sent.
+ */
+export function webhookDelivery(o: { firstRetryAfter: Duration; giveUpAfter: Duration; nonRetryableErrorTypes?: string[] }): ActivityOptions {
+  return {
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: o.giveUpAfter,
+    retry: {
+      initialInterval: o.firstRetryAfter,
+      backoffCoefficient: 2,
+      maximumInterval: '1 hour',
+      ...(o.nonRetryableErrorTypes ? { nonRetryableErrorTypes: o.nonRetryableErrorTypes } : {}),
+    },
+  };
+}
+
+/**
+ * A job's webhooks (the offer it waits on, and everything its notification children send): retried
+ * (5xx, 408, 429 with Retry-After, network errors) for more than a day; the activity answers
+ * `failed` at once for a final refusal (other 4xx, 410), and `skipped` when what it announces is no
+ * longer current.
+ */
+export const JOB_WEBHOOK = webhookDelivery({ firstRetryAfter: '1 second', giveUpAfter: '26 hours' });
+
+/**
+ * A node being wired may take days to answer its first signed ping: retried for a week (each
+ * attempt is one webhook delivery, recorded in webhook_attempts), then the check fails. An unknown
+ * node is final.
+ */
+export const NODE_CHECK = webhookDelivery({ firstRetryAfter: '5 seconds', giveUpAfter: '7 days', nonRetryableErrorTypes: ['NodeNotFound'] });
+
+/** A quarter's production plan to the asset's node: retried for a day; the cycle goes on either way. */
+export const PLAN_TO_NODE = webhookDelivery({ firstRetryAfter: '5 seconds', giveUpAfter: '1 day' });

@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { LocationsModule } from './locations/locations.module';
 import { MembersModule } from './members/members.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { NodesModule } from './nodes/nodes.module';
 import { ProjectsModule } from './projects/projects.module';
 import { PublicModule } from './public/public.module';
@@ -29,6 +30,7 @@ export class AppModule {
         DbModule,
         TemporalClientModule,
         HealthModule,
+        MetricsModule,
         ProjectsModule,
         MembersModule,
         LocationsModule,

@@ -11,6 +11,7 @@ import { AppModule } from './app.module';
 import { ProblemException } from './common/problem';
 import { ProblemFilter } from './common/problem.filter';
 import { inputGuard, verifyJsonBytes } from './common/input-guard';
+import { reenterRequestContext, requestContextMiddleware } from './common/request-context';
 import { authFailureLimit, decidePageLimit, signedLinkLimit } from './common/rate-limits';
 import { createValidationPipe } from './common/validation';
 import { WEB_DIST } from './web/web.module';
@@ -90,6 +91,8 @@ export function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
 export async function createApiApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, ...(logger !== undefined ? { logger } : {}) });
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
+  // First: the request id (x-request-id), its context for every log line, and the request's metrics and log line.
+  app.use(requestContextMiddleware);
   // Security headers (helmet): no X-Powered-By, nosniff; the web app loads only its own scripts;
   // no page of ours in a frame (the docs and the app cannot be clickjacked); no Referer (emailed
   // links carry credentials). Swagger UI at /docs needs its inline styles, as do charts.
@@ -125,12 +128,17 @@ export async function createApiApp(config: AppConfig, logger?: LoggerService | f
   app.use('/session', signedLinkLimit(config.rateLimits.decidePerMinute));
   // The web app's session cookie (the member API reads it besides bearer tokens).
   app.use(cookieParser());
-  app.use(express.json({ limit: '1mb', strict: true, verify: verifyJsonBytes }), bodyParserErrors, jsonBodiesOnly);
+  app.use(express.json({ limit: '1mb', strict: true, verify: verifyJsonBytes }), bodyParserErrors, jsonBodiesOnly, reenterRequestContext);
   app.use(inputGuard);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   const doc = openApiConfig();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/openapi.json' });
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
+  // Idle keep-alive sockets stay open longer than any client or proxy keeps them (undici 4 s, load
+  // balancers 60 s): the server must never close one just as a client sends on it (a reset).
+  const server = app.getHttpServer() as import('node:http').Server;
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   return app;
 }

@@ -1,10 +1,13 @@
 import 'reflect-metadata';
-import { createLogger, loadConfig, runMain } from '@app/config';
+import { loadConfig, runMain } from '@app/config';
+import { collectProcessMetrics, createLogger } from '@app/observability';
 import { createApiApp } from './app.setup';
 
 runMain('api', async () => {
   const config = loadConfig(process.env, { requireAdminToken: true, requireLinkSecret: true });
-  const app = await createApiApp(config, createLogger(config, 'api'));
+  const logger = createLogger(config, 'api');
+  collectProcessMetrics();
+  const app = await createApiApp(config, logger);
   await app.listen(config.port);
-  process.stdout.write(`api listening on ${config.publicUrl} (docs: ${config.publicUrl}/docs)\n`);
+  logger.log({ message: `listening on ${config.publicUrl} (docs: ${config.publicUrl}/docs)`, port: config.port });
 });

@@ -2,9 +2,10 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { ModuleRef } from '@nestjs/core';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { AppConfig } from '@app/config';
-import { WORKFLOWS_ENTRY } from '@app/temporal';
+import { WORKFLOW_INTERCEPTORS, WORKFLOWS_ENTRY } from '@app/temporal';
 import { ACTIVITY_CLASSES } from './activities';
 import { ACTIVITY_INTERCEPTORS } from './data-rejected.interceptor';
+import { requestIdActivityInterceptor } from './request-id.interceptor';
 
 /** Binds the public methods of each activity provider into one flat object; names must be unique. */
 export function bindActivities(instances: object[]): Record<string, (...args: unknown[]) => Promise<unknown>> {
@@ -43,17 +44,21 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
     const { address, namespace, taskQueue } = this.config.temporal;
     this.connection = await NativeConnection.connect({ address });
     const activities = bindActivities(ACTIVITY_CLASSES.map((cls) => this.moduleRef.get(cls, { strict: false })));
-    const workflowSource = this.config.workflowBundlePath
-      ? { workflowBundle: { codePath: this.config.workflowBundlePath } }
-      : { workflowsPath: WORKFLOWS_ENTRY };
+    const bundle = this.config.workflowBundlePath;
     this.worker = await Worker.create({
       connection: this.connection,
       namespace,
       taskQueue,
       activities,
-      ...workflowSource,
-      // An activity PostgreSQL refuses because of its data fails for good (DataRejected), never retried forever.
-      interceptors: { activity: ACTIVITY_INTERCEPTORS },
+      ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_ENTRY }),
+      interceptors: {
+        // Request ids into activity log lines; an activity PostgreSQL refuses because of its data
+        // fails for good (DataRejected), never retried forever.
+        activity: [requestIdActivityInterceptor, ...ACTIVITY_INTERCEPTORS],
+        // Request ids into workflow log lines and on to activities and children; a prebuilt
+        // bundle has them in it already (scripts/bundle-workflows.ts).
+        workflowModules: bundle ? [] : [WORKFLOW_INTERCEPTORS],
+      },
       // Graceful shutdown: let running activities finish for up to 30 s.
       shutdownGraceTime: '30s',
     });
@@ -63,7 +68,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
       process.exitCode = 1;
       process.kill(process.pid, 'SIGTERM');
     });
-    this.logger.log(`polling task queue '${taskQueue}' on ${address} (namespace '${namespace}'); activities: ${Object.keys(activities).join(', ')}`);
+    this.logger.log({ message: `polling task queue '${taskQueue}' on ${address} (namespace '${namespace}')`, activities: Object.keys(activities).length });
   }
 
   async onApplicationShutdown(): Promise<void> {

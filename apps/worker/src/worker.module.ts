@@ -5,6 +5,7 @@ import { MailModule, MailRelayModule } from '@app/mail';
 import { NodesLibModule } from '@app/nodes';
 import { TemporalClientModule } from '@app/temporal';
 import { ACTIVITY_CLASSES } from './activities';
+import { MetricsServer } from './metrics-server.service';
 import { TemporalWorkerService } from './temporal-worker.service';
 
 @Module({})
@@ -13,7 +14,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [ConfigModule.forRoot(config), DbModule, MailModule, MailRelayModule, NodesLibModule, TemporalClientModule],
-      providers: [...ACTIVITY_CLASSES, TemporalWorkerService],
+      providers: [...ACTIVITY_CLASSES, TemporalWorkerService, MetricsServer],
     };
   }
 }

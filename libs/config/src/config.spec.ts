@@ -12,6 +12,9 @@ describe('loadConfig', () => {
       temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'dpn' },
       smtpUrl: 'smtp://localhost:1025',
       logFormat: 'text',
+      logLevel: 'info',
+      metrics: { token: undefined, workerPort: undefined },
+      webhookAllowPrivateHosts: false,
       database: { connectTimeoutMs: 3000, statementTimeoutMs: 15000 },
       rateLimits: { authFailures: 20, decidePerMinute: 60 },
       trustProxy: undefined,
@@ -35,13 +38,21 @@ describe('loadConfig', () => {
       RATE_LIMIT_AUTH_FAILURES: '50',
       RATE_LIMIT_DECIDE: '120',
       TRUST_PROXY: '1',
+      LOG_LEVEL: 'debug',
+      METRICS_TOKEN: 'm'.repeat(20),
+      WORKER_METRICS_PORT: '9464',
+      WEBHOOK_ALLOW_PRIVATE_HOSTS: 'true',
     });
     expect(c).toMatchObject({ port: 8080, publicUrl: 'https://dpn.example.org', logFormat: 'json', adminToken: 'a'.repeat(32) });
     expect(c).toMatchObject({
       database: { connectTimeoutMs: 1500, statementTimeoutMs: 60000 },
       rateLimits: { authFailures: 50, decidePerMinute: 120 },
       trustProxy: 1,
+      logLevel: 'debug',
+      metrics: { token: 'm'.repeat(20), workerPort: 9464 },
+      webhookAllowPrivateHosts: true,
     });
+    expect(loadConfig({ ...base, WORKER_METRICS_PORT: '0' }).metrics.workerPort).toBe(0);
     expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ ...base, TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
     expect(c.temporal).toEqual({ address: 'temporal:7233', namespace: 'dpn', taskQueue: 'dpn-main' });
@@ -56,6 +67,8 @@ describe('loadConfig', () => {
     [{ ...base, SMTP_URL: 'mailpit:1025' }, 'invalid configuration: SMTP_URL: must be a URL like smtp://host:1025 or smtps://user:pass@host:465'],
     [{ ...base, DATABASE_CONNECT_TIMEOUT_MS: '0' }, 'invalid configuration: DATABASE_CONNECT_TIMEOUT_MS: must be a positive number of milliseconds'],
     [{ ...base, RATE_LIMIT_AUTH_FAILURES: '-1' }, 'invalid configuration: RATE_LIMIT_AUTH_FAILURES: must be a positive whole number'],
+    [{ ...base, WEBHOOK_ALLOW_PRIVATE_HOSTS: 'yes' }, 'invalid configuration: WEBHOOK_ALLOW_PRIVATE_HOSTS: must be true or false'],
+    [{ ...base, METRICS_TOKEN: 'short' }, 'invalid configuration: METRICS_TOKEN: must be at least 16 characters'],
   ])('stops with one clear line for %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

@@ -55,6 +55,10 @@ const EnvSchema = z.object({
     .regex(/^(true|false|\d{1,2}|[\w.:/,\s-]+)$/, 'must be true, false, a number of proxies, or addresses/subnets (comma-separated)')
     .optional(),
   LOG_FORMAT: z.enum(['text', 'json']).optional(),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WEBHOOK_ALLOW_PRIVATE_HOSTS: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   ROUND_SETTLE_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   SIGN_IN_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
@@ -94,6 +98,14 @@ export class AppConfig {
   /** Express `trust proxy`: which proxies' X-Forwarded-For to believe for the client address. Unset: none. */
   readonly trustProxy?: boolean | number | string;
   readonly logFormat!: 'text' | 'json';
+  readonly logLevel!: Env['LOG_LEVEL'];
+  /**
+   * Who may read `/metrics` (a bearer token; unset: scrapers inside the network only), and the
+   * worker's metrics port (unset: none; 0: any free port).
+   */
+  readonly metrics!: { token?: string; workerPort?: number };
+  /** In production, webhooks to private, loopback or link-local addresses are refused unless this is set. */
+  readonly webhookAllowPrivateHosts!: boolean;
   readonly workflowBundlePath?: string;
   /** Pledges a funding round captures, releases or refunds per activity (one transaction each). */
   readonly roundSettlePageSize!: number;
@@ -133,6 +145,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { require
     rateLimits: { authFailures: e.RATE_LIMIT_AUTH_FAILURES, decidePerMinute: e.RATE_LIMIT_DECIDE },
     trustProxy: e.TRUST_PROXY === undefined ? undefined : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'text'),
+    logLevel: e.LOG_LEVEL,
+    metrics: { token: e.METRICS_TOKEN, workerPort: e.WORKER_METRICS_PORT },
+    webhookAllowPrivateHosts: e.WEBHOOK_ALLOW_PRIVATE_HOSTS === 'true',
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     roundSettlePageSize: e.ROUND_SETTLE_PAGE_SIZE,
     signInRequestsPerMinute: e.SIGN_IN_REQUESTS_PER_MINUTE,

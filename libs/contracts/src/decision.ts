@@ -12,6 +12,7 @@
  * Runs inside the workflow sandbox too: only `@temporalio/workflow` and pure code.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RefusalTable } from './failures';
 
 export interface DecisionOption {
   /** Stable machine id, e.g. `approve`. Lower-case letters, digits and dashes. */
@@ -167,6 +168,14 @@ export const DecisionRejection = {
   UnknownOption: 'DecisionUnknownOption',
   AlreadyAnswered: 'DecisionAlreadyAnswered',
 } as const;
+
+/** The API's answer to each refusal of an answer (a repeat of the member's own answer is not an error). */
+export const DecisionRefusals: RefusalTable<typeof DecisionRejection> = {
+  [DecisionRejection.Closed]: { status: 409, code: 'decision_closed' },
+  [DecisionRejection.NotAsked]: { status: 404, code: 'not_found' },
+  [DecisionRejection.UnknownOption]: { status: 400, code: 'validation_failed', field: 'option' },
+  [DecisionRejection.AlreadyAnswered]: { status: 409, code: 'already_answered' },
+};
 
 export function decisionWorkflowId(decisionId: string): string {
   return `decision-${decisionId}`;

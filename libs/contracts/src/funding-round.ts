@@ -6,6 +6,7 @@
  * Runs inside the workflow sandbox too: only `@temporalio/workflow` and pure code.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RefusalTable } from './failures';
 
 export interface RoundDocument {
   title: string;
@@ -89,6 +90,41 @@ export const RoundRejection = {
   InvalidAmount: 'RoundInvalidAmount',
 } as const;
 
+/** The API's answer to each refusal of the round's Updates (see `RefusalAnswer`). */
+export const RoundRefusals: RefusalTable<typeof RoundRejection> = {
+  [RoundRejection.NotOpen]: { status: 409, code: 'round_closed' },
+  [RoundRejection.BelowMinimum]: { status: 400, code: 'validation_failed', field: 'amount' },
+  [RoundRejection.InsufficientFunds]: { status: 409, code: 'insufficient_funds' },
+  [RoundRejection.NotAwaitingPayout]: { status: 409, code: 'round_not_awaiting_payout' },
+  [RoundRejection.InvalidAmount]: { status: 400, code: 'validation_failed', field: 'amount' },
+};
+
+/**
+ * Why a pledge was refused (a pledge is a PostgreSQL transaction, not an Update: the repository
+ * throws these), and the API's answer to each. `LegacyRound` is not an error: the API then takes
+ * the pledge through the round's workflow (rounds opened before pledges moved to PostgreSQL).
+ */
+export const PledgeRejection = {
+  NotFound: 'not_found',
+  LegacyRound: 'legacy_round',
+  NotOpenYet: 'not_open_yet',
+  Closed: 'closed',
+  BelowMinimum: 'below_minimum',
+  OperatorFloor: 'operator_floor',
+  InsufficientFunds: 'insufficient_funds',
+} as const;
+export type PledgeRefusalCode = (typeof PledgeRejection)[keyof typeof PledgeRejection];
+
+export const PledgeRefusals: RefusalTable<Omit<typeof PledgeRejection, 'LegacyRound'>> = {
+  [PledgeRejection.NotFound]: { status: 404, code: 'not_found' },
+  [PledgeRejection.NotOpenYet]: { status: 409, code: 'round_opening' },
+  [PledgeRejection.Closed]: { status: 409, code: 'round_closed' },
+  [PledgeRejection.BelowMinimum]: { status: 400, code: 'validation_failed', field: 'amount' },
+  [PledgeRejection.OperatorFloor]: { status: 400, code: 'validation_failed', field: 'amount' },
+  [PledgeRejection.InsufficientFunds]: { status: 409, code: 'insufficient_funds' },
+};
+
+
 export function fundingRoundWorkflowId(roundId: string): string {
   return `round-${roundId}`;
 }
@@ -105,6 +141,11 @@ export const goalReachedSignal = defineSignal('goalReached');
 
 /** Patch id of the rounds whose pledges live in PostgreSQL (older runs keep theirs in the workflow). */
 export const PLEDGES_IN_POSTGRES_PATCH = '2026-12-pledges-in-postgres';
+/**
+ * Patch id of the rounds whose `approvePayout` and `cancelRound` updates outlive a cancellation
+ * through Temporal: they answer with the outcome instead of failing with the cancellation.
+ */
+export const UPDATES_OUTLIVE_CANCEL_PATCH = '2026-12-round-updates-outlive-cancel';
 
 /** What a pledge returns (constant in size, whatever the number of backers). */
 export interface PledgeResult {

@@ -5,3 +5,4 @@ export * from './job';
 export * from './output-orders';
 export * from './project-phase';
 export * from './failures';
+export * from './request-id';

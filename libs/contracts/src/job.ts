@@ -5,6 +5,7 @@
  * Runs inside the workflow sandbox too: only `@temporalio/workflow` and pure code.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RefusalTable } from './failures';
 
 export interface JobInput {
   jobId: string;
@@ -190,6 +191,19 @@ export const JobRejection = {
   /** Free text longer than `JOB_TEXT_MAX`. */
   TextTooLong: 'JobTextTooLong',
 } as const;
+
+/** The API's answer to each refusal of the job's Updates (`Repeat` is not an error: the API answers the current state). */
+export const JobRefusals: RefusalTable<Omit<typeof JobRejection, 'Repeat'>> = {
+  [JobRejection.NotOffered]: { status: 409, code: 'job_not_offered' },
+  [JobRejection.NotYours]: { status: 409, code: 'job_not_yours' },
+  [JobRejection.NotAccepted]: { status: 409, code: 'job_not_accepted' },
+  [JobRejection.Closed]: { status: 409, code: 'job_closed' },
+  [JobRejection.InvalidCounter]: { status: 400, code: 'validation_failed', field: 'counter' },
+  [JobRejection.InvalidReport]: { status: 400, code: 'validation_failed', field: 'report' },
+  [JobRejection.DocumentsRequired]: { status: 422, code: 'documents_required', field: 'documents' },
+  [JobRejection.TextTooLong]: { status: 400, code: 'validation_failed', field: 'reason' },
+};
+
 
 /** Made + scrapped that a completion may report for a job of this quantity. */
 export function maxCompletionTotal(quantity: number): number {

@@ -5,6 +5,7 @@
  * Runs inside the workflow sandbox too: only `@temporalio/workflow` and pure code.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { RefusalTable } from './failures';
 
 /** One product of an asset's output catalogue. */
 export interface CatalogueProduct {
@@ -162,6 +163,15 @@ export const OrderRejection = {
   UnknownProduct: 'OrderUnknownProduct',
   InvalidQuantity: 'OrderInvalidQuantity',
 } as const;
+
+/** The API's answer to each refusal of an order. */
+export const OrderRefusals: RefusalTable<typeof OrderRejection> = {
+  [OrderRejection.WindowClosed]: { status: 409, code: 'order_window_closed' },
+  [OrderRejection.NotOwner]: { status: 403, code: 'not_an_owner' },
+  [OrderRejection.UnknownProduct]: { status: 400, code: 'validation_failed', field: 'lines' },
+  [OrderRejection.InvalidQuantity]: { status: 400, code: 'validation_failed', field: 'lines' },
+};
+
 
 export function orderCycleWorkflowId(assetId: string): string {
   return `asset-${assetId}-orders`;

@@ -7,6 +7,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { DecisionRule } from './decision';
 import type { PhasePlan } from './project-phase';
+import type { RefusalTable } from './failures';
 
 /** The phases a production project walks through, in order (DESIGN.md "Production project"). */
 export const PROJECT_PHASES = ['rnd', 'prototyping', 'node-buildout', 'upgrade'] as const;
@@ -171,6 +172,18 @@ export const ProjectRejection = {
   PhaseRunning: 'ProjectPhaseRunning',
   PhaseDone: 'ProjectPhaseDone',
 } as const;
+
+/** The API's answer to each refusal of the project's Updates (advance, cancel, start a phase). */
+export const ProjectRefusals: RefusalTable<typeof ProjectRejection> = {
+  [ProjectRejection.NotActive]: { status: 409, code: 'project_not_active' },
+  [ProjectRejection.PhaseMismatch]: { status: 409, code: 'project_phase_mismatch' },
+  [ProjectRejection.RequestPending]: { status: 409, code: 'project_request_pending' },
+  [ProjectRejection.VoteOpen]: { status: 409, code: 'gate_vote_open' },
+  [ProjectRejection.NoVoters]: { status: 409, code: 'gate_no_voters' },
+  [ProjectRejection.PhaseRunning]: { status: 409, code: 'phase_running' },
+  [ProjectRejection.PhaseDone]: { status: 409, code: 'phase_done' },
+};
+
 export type ProjectRejectionType = (typeof ProjectRejection)[keyof typeof ProjectRejection];
 
 // Message definitions. The string names are stored in histories: never change them.

@@ -2,3 +2,4 @@ export * from './postgres';
 export * from './temporal';
 export * from './mail-catcher';
 export * from './wait';
+export * from './console-lines';

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { metrics } from '@app/observability';
 import { Mailer, MailOutbox, MailRejectedError } from './mailer.service';
 
 /** Knobs of the relay (tests shorten them). */
@@ -123,11 +124,13 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
         html: row.body_html ?? '',
         messageId: row.message_id,
       });
+      metrics.mailSent.inc();
       await this.ds.query(`UPDATE mail_outbox SET status = 'sent', sent_at = now(), claimed_at = NULL, smtp_response = $2, last_error = NULL WHERE key = $1`, [row.key, response]);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (err instanceof MailRejectedError) {
         await this.ds.query(`UPDATE mail_outbox SET status = 'rejected', claimed_at = NULL, last_error = $2 WHERE key = $1`, [row.key, message]);
+        metrics.mailFailed.inc({ reason: 'rejected' });
         this.logger.warn(`mail ${row.key} to ${row.recipient} refused for good: ${message}`);
         return;
       }
@@ -137,6 +140,7 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
         `UPDATE mail_outbox SET status = $2, claimed_at = NULL, last_error = $3, next_attempt_at = now() + make_interval(secs => $4) WHERE key = $1`,
         [row.key, givingUp ? 'failed' : 'queued', message, backoff / 1000],
       );
+      metrics.mailFailed.inc({ reason: givingUp ? 'expired' : 'retry' });
       if (givingUp) this.logger.error(`mail ${row.key} to ${row.recipient} not sent after ${row.attempts} attempts; giving up: ${message}`);
     }
   }

@@ -5,6 +5,7 @@ import { BlockList, isIP } from 'node:net';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
 import { NodeEntity, WebhookAttemptEntity, WebhookOutcome } from '@app/db';
+import { metrics } from '@app/observability';
 import { signWebhook } from './webhook-signature';
 
 /** One event for one node. `id` is the `webhook-id`: keep it for every retry of the event. */
@@ -110,6 +111,8 @@ export class WebhookSender {
       outcome: result.outcome,
       error: result.error,
     });
+    metrics.webhookAttempts.inc({ event_type: event.type, outcome: result.outcome });
+    if (result.outcome !== 'blocked') metrics.webhookDuration.observe({ outcome: result.outcome }, result.latencyMs / 1000);
     if (result.outcome === 'gone') {
       await this.ds.getRepository(NodeEntity).update({ id: nodeId }, { webhookDisabledAt: new Date(), webhookDisabledReason: `410 Gone on ${event.type} ${event.id}` });
       this.logger.warn(`node ${nodeId}: webhook endpoint answered 410 Gone; disabled`);
@@ -136,11 +139,12 @@ export class WebhookSender {
       outcome: 'skipped',
       error: `not sent: ${reason}`,
     });
+    metrics.webhookAttempts.inc({ event_type: event.type, outcome: 'skipped' });
   }
 
   /** Why a URL may not be called from here, or null. */
   private async blockedTarget(url: string): Promise<string | null> {
-    if (this.config.nodeEnv !== 'production' || process.env.WEBHOOK_ALLOW_PRIVATE_HOSTS === 'true') return null;
+    if (this.config.nodeEnv !== 'production' || this.config.webhookAllowPrivateHosts) return null;
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
     try {
       const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true });

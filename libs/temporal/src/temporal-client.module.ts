@@ -1,6 +1,7 @@
 import { Global, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { AppConfig } from '@app/config';
+import { observedClientInterceptor } from './observed-client.interceptor';
 import { failFastInterceptor, TemporalAvailability } from './temporal-availability';
 
 /**
@@ -32,7 +33,8 @@ class TemporalConnectionCloser implements OnApplicationShutdown {
         new Client({
           connection: availability.connection,
           namespace: config.temporal.namespace,
-          interceptors: { workflow: [failFastInterceptor(availability)] },
+          // Outermost first: a call that fails fast is still counted (as unavailable).
+          interceptors: { workflow: [observedClientInterceptor, failFastInterceptor(availability)] },
         }),
     },
     TemporalConnectionCloser,

@@ -7,3 +7,9 @@ import { PROJECT_ROOT } from './binaries';
  * Replay tests use the same entry so they check exactly the code the worker runs.
  */
 export const WORKFLOWS_ENTRY = resolve(PROJECT_ROOT, 'workflows', 'index.ts');
+
+/**
+ * The workflow interceptors bundled with the workflows (request ids into workflow log lines and on
+ * to activities and children). The worker, `npm run bundle:workflows` and the replay test use it.
+ */
+export const WORKFLOW_INTERCEPTORS = resolve(PROJECT_ROOT, 'workflows', 'interceptors.ts');

@@ -1,11 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { ServiceError } from '@temporalio/client';
-import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { IdempotencyConflictError, isDatabaseUnavailable, RecordNotFoundError } from '@app/db';
 import { LedgerError, ShareError } from '@app/domain';
+import { acceptRequestId } from '@app/observability';
 import { ProblemBody, ProblemException } from './problem';
+import { loggedPath } from './request-context';
+import { isTemporalTimeout, isTemporalUnavailable } from './workflow-calls';
 
 /** Domain rule violations that are conflicts with the current state (409); the rest are bad input (400). */
 const CONFLICT_CODES = new Set(['insufficient_parts', 'insufficient_funds', 'currency_mismatch', 'asset_being_funded']);
@@ -22,8 +23,6 @@ const RULE_FIELDS: Record<string, string> = {
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
 /** Seconds a client should wait before retrying a 503 (a collision clears at once, an outage takes a while). */
 const RETRY_AFTER = { collision: 1, unavailable: 5 } as const;
-/** A client's own request id is echoed only if it looks like one (it lands in logs and bodies). */
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 const CODES: Record<number, string> = {
   400: 'bad_request',
@@ -65,17 +64,22 @@ export class ProblemFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    // The request's id (requestContextMiddleware), also in its x-request-id header and log lines.
+    const requestId = (res.locals.requestId as string | undefined) ?? acceptRequestId(req.headers['x-request-id']);
     const body = this.toProblem(exception, requestId);
     body.instance = req.originalUrl;
-    const detail = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+    // Every 5xx names its request, for the report the client may send us (4xx: the header has it).
+    if (body.status >= 500) body.requestId = requestId;
+    const message = exception instanceof Error ? exception.message : String(exception);
+    const what = `${req.method} ${loggedPath(req.originalUrl)} -> ${body.status} ${body.code}`;
     if (body.status === 503) {
       // An outage makes many of these at once: one line each, without the stack.
-      this.logger.warn(`${req.method} ${req.originalUrl} -> 503 ${body.code} [${requestId}]: ${exception instanceof Error ? exception.message : String(exception)}`);
+      this.logger.warn({ message: `${what}: ${message}`, requestId });
       res.setHeader('Retry-After', String(this.retryAfter(exception)));
     } else if (body.status >= 500) {
-      this.logger.error(`${req.method} ${req.originalUrl} -> ${body.status} [${requestId}]: ${detail}`);
+      const stack = exception instanceof Error ? exception.stack : undefined;
+      if (stack) this.logger.error({ message: `${what}: ${message}`, requestId }, stack);
+      else this.logger.error({ message: `${what}: ${message}`, requestId });
     }
     if (body.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="dpn-admin"');
     res.status(body.status).type('application/problem+json').json(body);
@@ -113,7 +117,8 @@ export class ProblemFilter implements ExceptionFilter {
       const message = typeof resp === 'string' ? resp : ((resp as { message?: unknown }).message ?? e.message);
       return make(status, CODES[status] ?? `http_${status}`, Array.isArray(message) ? message.join('; ') : String(message));
     }
-    if (e instanceof ServiceError || (e instanceof Error && e.name === 'TransportError')) {
+    if (isTemporalTimeout(e)) return make(504, 'workflow_timeout', 'the workflow engine (Temporal) did not answer in time; send the same request again', { requestId });
+    if (isTemporalUnavailable(e)) {
       return make(HttpStatus.SERVICE_UNAVAILABLE, 'temporal_unavailable', 'the workflow engine (Temporal) is unreachable; try again shortly', {
         requestId,
       });

@@ -1,28 +1,89 @@
 import { Logger } from '@nestjs/common';
-import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import {
+  Client,
+  isGrpcDeadlineError,
+  isGrpcServiceError,
+  ServiceError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { QueryDefinition } from '@temporalio/common';
-import { ProblemException } from './problem';
+import { CommonRefusals, DecisionRefusals, JobRefusals, OrderRefusals, ProjectRefusals, RefusalAnswer, RoundRefusals } from '@app/contracts';
+import { ProblemException, Problems } from './problem';
 
-/** Temporal answers an update to a run that has ended with not-found, or with this message. */
+/** Every workflow refusal type and its answer: the tables next to each type's definition, in one place. */
+const REFUSALS: Readonly<Record<string, RefusalAnswer>> = {
+  ...CommonRefusals,
+  ...ProjectRefusals,
+  ...RoundRefusals,
+  ...JobRefusals,
+  ...DecisionRefusals,
+  ...OrderRefusals,
+};
+
+/**
+ * The failure type Temporal gives an accepted Update whose workflow completed before the Update
+ * did (an Update not yet accepted gets NOT_FOUND, i.e. `WorkflowNotFoundError`).
+ */
+const UPDATE_ON_COMPLETED_WORKFLOW = 'AcceptedUpdateCompletedWorkflow';
+
+/** The workflow refused the call with a typed `ApplicationFailure`: its type and message, else null. */
+export function refusalOf(err: unknown): { type: string; message: string } | null {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type) {
+    return { type: err.cause.type, message: err.cause.message };
+  }
+  return null;
+}
+
+/** The run has ended: Temporal answers an Update or signal to it with not-found, or a completed-before-the-Update failure. */
 export function isWorkflowClosed(err: unknown): boolean {
-  return err instanceof WorkflowNotFoundError || (err instanceof Error && /already completed/i.test(err.message));
+  return err instanceof WorkflowNotFoundError || refusalOf(err)?.type === UPDATE_ON_COMPLETED_WORKFLOW;
+}
+
+/** Temporal did not answer in time (an Update not confirmed, or any call past its deadline). */
+export function isTemporalTimeout(err: unknown): boolean {
+  return err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err);
+}
+
+/** Temporal could not be reached at all (a deadline is a timeout, not this). */
+export function isTemporalUnavailable(err: unknown): boolean {
+  if (isTemporalTimeout(err)) return false;
+  return err instanceof ServiceError || (err instanceof Error && err.name === 'TransportError') || (isGrpcServiceError(err) && err.code === 14 /* UNAVAILABLE */);
+}
+
+/** The answer to one refusal, by the table: a problem document with the workflow's own message. */
+export function refusalProblem(type: string, message: string, table: Readonly<Record<string, RefusalAnswer>> = REFUSALS): ProblemException | null {
+  const answer = table[type];
+  if (!answer) return null;
+  return new ProblemException(answer.status, answer.code, message, answer.field ? [{ field: answer.field, code: answer.code === 'validation_failed' ? 'invalid' : answer.code, message }] : undefined);
+}
+
+export interface WorkflowCallContext {
+  /** The problem when the workflow's run has ended (each capability says it in its own words). */
+  closed: () => ProblemException;
+  /** What the caller should do when no confirmation came in time (retry with the same key, it is idempotent…). */
+  retry: string;
 }
 
 /**
- * The problem a failed update becomes: a typed refusal from the workflow's validator or handler
- * (by `ApplicationFailure.type`), the run having ended, or no confirmation in time (504: the caller
- * may send the same request again). Anything else is returned as it is, to be rethrown.
+ * The one way a failed Temporal call becomes a problem document, for every service:
+ * - a typed refusal → its status and code from the refusal tables in `@app/contracts`;
+ * - the run has ended → `ctx.closed()`;
+ * - no confirmation in time → 504 `workflow_timeout` (the caller may send the same request again);
+ * - Temporal unreachable → 503 `temporal_unavailable`.
+ * Anything else is returned as it is, to be rethrown (the problem filter answers it as a 500).
  */
-export function updateProblem(
-  err: unknown,
-  opts: { refusals: Record<string, (message: string) => ProblemException>; closed: () => ProblemException; timeout: string },
-): unknown {
-  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type && opts.refusals[err.cause.type]) {
-    return opts.refusals[err.cause.type](err.cause.message);
+export function workflowCallProblem(err: unknown, ctx: WorkflowCallContext): unknown {
+  const refusal = refusalOf(err);
+  if (refusal && refusal.type !== UPDATE_ON_COMPLETED_WORKFLOW) {
+    const problem = refusalProblem(refusal.type, refusal.message);
+    if (problem) return problem;
   }
-  if (isWorkflowClosed(err)) return opts.closed();
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return new ProblemException(504, 'workflow_timeout', opts.timeout);
+  if (isWorkflowClosed(err)) return ctx.closed();
+  if (isTemporalTimeout(err)) return new ProblemException(504, 'workflow_timeout', ctx.retry);
+  if (isTemporalUnavailable(err)) return Problems.temporalUnavailable();
   return err;
 }
 

@@ -15,9 +15,9 @@ import {
   PledgeResult,
   pledgeUpdate,
   RoundPublicView,
-  RoundRejection,
   RoundStatus,
   RoundView,
+  PledgeRefusals,
 } from '@app/contracts';
 import {
   AssetEntity,
@@ -27,7 +27,6 @@ import {
   FundingRoundEntity,
   insertRoundRow,
   MemberEntity,
-  PledgeRefusalCode,
   PledgeRefusedError,
   ProjectEntity,
   requestHash,
@@ -36,7 +35,7 @@ import {
 import { smallestPledgeForWholePart } from '@app/domain';
 import { pingTemporal } from '@app/temporal';
 import { ProblemException, Problems } from '../common/problem';
-import { queryLive, updateProblem } from '../common/workflow-calls';
+import { queryLive, refusalProblem, workflowCallProblem } from '../common/workflow-calls';
 import { CreateRoundDto } from './funding.dto';
 
 const QUERY_TIMEOUT_MS = 3_000;
@@ -45,26 +44,6 @@ const DAY = 24 * 3_600_000;
 const FINAL_STATUSES: RoundStatus[] = ['funded', 'failed', 'cancelled'];
 
 /** The 4xx of each typed refusal of the round workflow. */
-const REFUSALS: Record<string, (msg: string) => ProblemException> = {
-  [RoundRejection.NotOpen]: (m) => Problems.conflict('round_closed', m),
-  [RoundRejection.NotAwaitingPayout]: (m) => Problems.conflict('round_not_awaiting_payout', m),
-  [RoundRejection.InsufficientFunds]: (m) => Problems.conflict('insufficient_funds', m),
-  [RoundRejection.BelowMinimum]: (m) => Problems.badRequest('amount', m),
-  [RoundRejection.InvalidAmount]: (m) => Problems.badRequest('amount', m),
-  InvalidArgument: (m) => Problems.badRequest('reason', m),
-  RoundHoldFailed: (m) => new ProblemException(503, 'retry', m),
-};
-
-/** The 4xx of each refusal of a pledge (rounds whose pledges live in PostgreSQL). */
-const PLEDGE_REFUSALS: Record<Exclude<PledgeRefusalCode, 'legacy_round'>, (msg: string) => ProblemException> = {
-  not_found: (m) => new ProblemException(404, 'not_found', m),
-  not_open_yet: (m) => Problems.conflict('round_opening', m),
-  closed: (m) => Problems.conflict('round_closed', m),
-  below_minimum: (m) => Problems.badRequest('amount', m),
-  operator_floor: (m) => Problems.badRequest('amount', m),
-  insufficient_funds: (m) => Problems.conflict('insufficient_funds', m),
-};
-
 @Injectable()
 export class FundingService {
   private readonly logger = new Logger(FundingService.name);
@@ -268,7 +247,7 @@ export class FundingService {
     } catch (err) {
       if (!(err instanceof PledgeRefusedError)) throw err;
       if (err.code === 'legacy_round') return this.legacyPledge(await this.find(roundId), member, amount);
-      throw PLEDGE_REFUSALS[err.code](err.message);
+      throw refusalProblem(err.code, err.message, PledgeRefusals) ?? err;
     }
     let status = out.status;
     if (out.mayCloseOnGoal && (await this.funding.closeOnGoal(roundId))) {
@@ -334,10 +313,9 @@ export class FundingService {
     try {
       return await this.temporal.withDeadline(Date.now() + UPDATE_TIMEOUT_MS, run);
     } catch (err) {
-      throw updateProblem(err, {
-        refusals: REFUSALS,
+      throw workflowCallProblem(err, {
         closed: () => Problems.conflict('round_closed', `round ${r.id} has ended (${r.status})`),
-        timeout: `round ${r.id}: no confirmation in time; send the same request again (it is idempotent)`,
+        retry: `round ${r.id}: no confirmation in time; send the same request again (it is idempotent)`,
       });
     }
   }

@@ -4,8 +4,6 @@ import { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import {
   answerOfferUpdate,
   cancelJobUpdate,
@@ -25,24 +23,12 @@ import { insertJobRow, JobEntity, JobOfferEntity, MemberEntity, NodeEntity, Proj
 import { pingTemporal } from '@app/temporal';
 import { Page, pageOf, PageQuery } from '../common/dto';
 import { ProblemException, Problems } from '../common/problem';
-import { queryLive, updateProblem } from '../common/workflow-calls';
+import { queryLive, refusalOf, workflowCallProblem } from '../common/workflow-calls';
 import { CompleteDto, CreateJobDto, ListJobsQuery, ProgressDto } from './jobs.dto';
 
 const HOUR = 3_600_000;
-const REFUSALS: Record<string, (m: string) => ProblemException> = {
-  [JobRejection.NotOffered]: (m) => Problems.conflict('job_not_offered', m),
-  [JobRejection.NotYours]: (m) => Problems.conflict('job_not_yours', m),
-  [JobRejection.NotAccepted]: (m) => Problems.conflict('job_not_accepted', m),
-  [JobRejection.Closed]: (m) => Problems.conflict('job_closed', m),
-  [JobRejection.InvalidCounter]: (m) => Problems.badRequest('counter', m),
-  [JobRejection.InvalidReport]: (m) => Problems.badRequest('report', m),
-  [JobRejection.DocumentsRequired]: (m) => new ProblemException(422, 'documents_required', m, [{ field: 'documents', code: 'documents_required', message: m }]),
-  [JobRejection.TextTooLong]: (m) => Problems.badRequest('reason', m),
-  InvalidArgument: (m) => Problems.badRequest('reason', m),
-};
-
 /** The workflow refused the call because it is already applied: the answer is the current state. */
-const isRepeat = (err: unknown) => err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === JobRejection.Repeat;
+const isRepeat = (err: unknown) => refusalOf(err)?.type === JobRejection.Repeat;
 
 @Injectable()
 export class JobsService {
@@ -216,10 +202,9 @@ export class JobsService {
       return await this.temporal.withDeadline(Date.now() + 30_000, () => run(this.temporal.workflow.getHandle(j.workflowId)));
     } catch (err) {
       if (isRepeat(err)) return null;
-      throw updateProblem(err, {
-        refusals: REFUSALS,
+      throw workflowCallProblem(err, {
         closed: () => Problems.conflict('job_closed', `job ${id} has ended (${j.status})`),
-        timeout: `job ${id}: no confirmation in time; send the same request again (it is harmless)`,
+        retry: `job ${id}: no confirmation in time; send the same request again (it is harmless)`,
       });
     }
   }

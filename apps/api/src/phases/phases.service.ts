@@ -19,17 +19,11 @@ import { checkPhasePlan, phasePosition, PlanProblem, smallestPledgeForWholePart 
 import { pingTemporal } from '@app/temporal';
 import { IdempotencyService } from '../common/idempotency.service';
 import { FieldError, ProblemException, Problems } from '../common/problem';
-import { updateProblem } from '../common/workflow-calls';
-import { PROJECT_REFUSAL_CODES } from '../projects/project-refusals';
+import { workflowCallProblem } from '../common/workflow-calls';
 import { Blocker, blockedOn, BlockedOnInput } from './blocked-on';
 import { PhasePlanDto } from './phases.dto';
 
 const UPDATE_TIMEOUT_MS = 30_000;
-
-/** The 409 of each typed refusal of the project workflow's startPhase update. */
-const REFUSALS: Record<string, (m: string) => ProblemException> = Object.fromEntries(
-  Object.entries(PROJECT_REFUSAL_CODES).map(([type, code]) => [type, (m: string) => Problems.conflict(code, m)]),
-);
 
 export type PhaseState = BlockedOnInput['state'];
 
@@ -198,10 +192,9 @@ export class PhasesService {
           }),
         );
       } catch (err) {
-        throw updateProblem(err, {
-          refusals: REFUSALS,
+        throw workflowCallProblem(err, {
           closed: () => Problems.conflict('project_not_active', `project ${projectId}: its process has ended`),
-          timeout: `project ${projectId}: the workflow did not confirm in time; retry with the same Idempotency-Key`,
+          retry: `project ${projectId}: the workflow did not confirm in time; retry with the same Idempotency-Key`,
         });
       }
     });

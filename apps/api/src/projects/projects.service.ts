@@ -4,10 +4,7 @@ import {
   isGrpcDeadlineError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { AppConfig } from '@app/config';
 import {
@@ -26,7 +23,7 @@ import { pingTemporal } from '@app/temporal';
 import { IdempotencyService } from '../common/idempotency.service';
 import { ProblemException, Problems } from '../common/problem';
 import { AdvancePhaseDto, CancelProjectDto, CreateProjectDto, ListProjectsQuery } from './dto/project.dto';
-import { PROJECT_REFUSAL_CODES } from './project-refusals';
+import { workflowCallProblem } from '../common/workflow-calls';
 
 /** How long an HTTP request waits on Temporal before answering 503/504 instead of hanging. */
 const LIVE_QUERY_TIMEOUT_MS = 3_000;
@@ -99,10 +96,10 @@ export class ProjectsService {
       // when the client can retry with its key (the replay starts the workflow if it is missing);
       // otherwise remove it: if the workflow did start, its first activity writes the row back.
       if (!(idempotencyKey && isGrpcDeadlineError(err))) await this.projects.delete(id);
-      if (isGrpcDeadlineError(err)) {
-        throw new ProblemException(504, 'workflow_timeout', `project ${id}: Temporal did not confirm the start in time; retry with the same Idempotency-Key`);
-      }
-      throw err;
+      throw workflowCallProblem(err, {
+        closed: () => Problems.conflict('project_not_active', `project ${id}: its process has already ended`),
+        retry: `project ${id}: Temporal did not confirm the start in time; retry with the same Idempotency-Key`,
+      });
     }
     return { project, replayed: false };
   }
@@ -197,22 +194,10 @@ export class ProjectsService {
     try {
       return await this.temporal.withDeadline(Date.now() + UPDATE_TIMEOUT_MS, run);
     } catch (err) {
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-        throw new ProblemException(
-          504,
-          'workflow_timeout',
-          `project ${project.id}: the workflow did not confirm in time; retry with the same Idempotency-Key to get the outcome without acting twice`,
-        );
-      }
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        const code = err.cause.type ? PROJECT_REFUSAL_CODES[err.cause.type] : undefined;
-        if (code) throw Problems.conflict(code, `project ${project.id}: ${err.cause.message}`);
-        if (err.cause.type === 'InvalidArgument') throw new ProblemException(400, 'invalid_argument', err.cause.message);
-      }
-      if (err instanceof WorkflowNotFoundError) {
-        throw Problems.conflict('project_not_active', `project ${project.id}: its process has already ended; it cannot be ${action}`);
-      }
-      throw err;
+      throw workflowCallProblem(err, {
+        closed: () => Problems.conflict('project_not_active', `project ${project.id}: its process has already ended; it cannot be ${action}`),
+        retry: `project ${project.id}: the workflow did not confirm in time; retry with the same Idempotency-Key to get the outcome without acting twice`,
+      });
     }
   }
 

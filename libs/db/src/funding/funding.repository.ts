@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { RoundStatus } from '@app/contracts';
+import type { PledgeRefusalCode, RoundStatus } from '@app/contracts';
 import { Currency, EntryDraft, formatMoney, LedgerError, movement } from '@app/domain';
 import { FundingPledgeEntity, FundingRoundEntity } from '../entities/funding-round.entity';
 import { LedgerService } from '../ledger/ledger.service';
@@ -12,9 +12,7 @@ export const TALLY_SHARDS = 16;
 /** The round's gate: shared by each pledge, exclusive for the close (`pg_advisory_xact_lock*`). */
 const GATE = (shared: boolean) => `SELECT pg_advisory_xact_lock${shared ? '_shared' : ''}(hashtextextended('funding-round:' || $1, 0))`;
 
-/** Why a pledge was refused; the API maps each code to its problem document. */
-export type PledgeRefusalCode = 'not_found' | 'legacy_round' | 'not_open_yet' | 'closed' | 'below_minimum' | 'operator_floor' | 'insufficient_funds';
-
+/** Why a pledge was refused (`PledgeRejection`); the API answers each by the table next to it. */
 export class PledgeRefusedError extends Error {
   override name = 'PledgeRefusedError';
   constructor(

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { AccountKind, AccountState, assertPostable, Currency, EntryDraft, LedgerError } from '@app/domain';
+import { metrics } from '@app/observability';
 import { LedgerAccountEntity, LedgerEntryEntity, LedgerTransactionEntity, NETWORK_OWNER_ID } from '../entities/ledger.entity';
 import { IdempotencyConflictError, RecordNotFoundError, requestHash } from '../hash';
 
@@ -90,6 +91,8 @@ export class LedgerService {
    */
   async post(req: PostingRequest, m?: EntityManager): Promise<PostingResult> {
     const outcome = m ? await this.postIn(m, req) : await this.ds.transaction((tx) => this.postIn(tx, req));
+    // Counted once written (or refused); a caller's transaction that then rolls back still counts.
+    metrics.ledgerPostings.inc({ kind: req.kind, outcome: outcome instanceof LedgerError ? 'refused' : outcome.replayed ? 'replayed' : 'posted' });
     if (outcome instanceof LedgerError) throw outcome;
     return outcome;
   }
