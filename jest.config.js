@@ -26,6 +26,11 @@ const base = { rootDir: __dirname, transform: { '^.+\\.ts$': swc }, moduleNameMa
 module.exports = {
   // Real servers take seconds, not milliseconds (worker start bundles the workflows).
   testTimeout: 60_000,
+  // On two cores Jest runs every file in one process. A test that times out inside a Temporal
+  // worker's runUntil leaves that worker polling a server the file has stopped, and the process
+  // would never exit (CI then fails on its time limit with no report). Exit once the run is over:
+  // the failure is reported as what it is.
+  forceExit: true,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,workflows,scripts}/**/*.spec.ts'] },
     { ...base, displayName: 'workflows', testMatch: ['<rootDir>/test/workflows/**/*.spec.ts'] },
