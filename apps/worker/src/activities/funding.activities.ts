@@ -111,7 +111,7 @@ export class FundingActivities {
    * the asset already has owners: a round never replaces an ownership table.
    */
   async assignOwnershipFromPledges(input: AssignRoundOwnershipInput): Promise<{ assigned: boolean; reason: string | null }> {
-    const asset = await this.asset(input.assetId);
+    const asset = await this.fundedAsset(input.assetId);
     const lines = fundedShareTable(await this.funding.contributions(input.roundId), asset.totalParts, input.operator ?? undefined);
     const outcome = await this.ownership.createTableForRound(input.assetId, lines);
     if (outcome === 'already-owned') {
@@ -129,7 +129,7 @@ export class FundingActivities {
    * nothing twice (one outbox key per round, kind and member).
    */
   async queueRoundMail(input: QueueRoundMailInput): Promise<number> {
-    const { round, project } = await this.roundAndProject(input.roundId);
+    const { round, project } = await this.roundWithProject(input.roundId);
     const currency = round.currency as Currency;
     const live = round.status === 'open' ? await this.funding.liveTally(round.id) : { total: round.total, backers: round.backers };
     const linkUntil = input.kind === 'opened' || input.kind === 'reminder' ? round.deadline : new Date(Date.now() + 7 * 86_400_000);
@@ -213,7 +213,7 @@ export class FundingActivities {
 
   /** Creates the bought asset's ownership table from the contributions (exactly one whole). */
   async assignRoundOwnership(input: AssignOwnershipInput): Promise<void> {
-    const asset = await this.asset(input.assetId);
+    const asset = await this.fundedAsset(input.assetId);
     const lines = fundedShareTable(
       input.contributions.map((c) => ({ memberId: c.memberId, amount: BigInt(c.amount) })),
       asset.totalParts,
@@ -235,7 +235,7 @@ export class FundingActivities {
   }
 
   async sendRoundMail(input: SendRoundMailInput): Promise<EnqueueResult> {
-    const { round, project } = await this.roundAndProject(input.roundId);
+    const { round, project } = await this.roundWithProject(input.roundId);
     const member = found(await this.members.findById(input.memberId), 'member', input.memberId);
     const pledge = await this.funding.findPledge(round.id, member.id);
     const currency = round.currency as Currency;
@@ -268,11 +268,11 @@ export class FundingActivities {
     });
   }
 
-  private async asset(assetId: string): Promise<AssetEntity> {
+  private async fundedAsset(assetId: string): Promise<AssetEntity> {
     return found(await this.assets.findById(assetId), 'asset', assetId);
   }
 
-  private async roundAndProject(roundId: string): Promise<{ round: FundingRoundEntity; project: ProjectEntity }> {
+  private async roundWithProject(roundId: string): Promise<{ round: FundingRoundEntity; project: ProjectEntity }> {
     const round = found(await this.funding.find(roundId), 'funding round', roundId);
     return { round, project: found(await this.projects.findById(round.projectId), 'project', round.projectId) };
   }

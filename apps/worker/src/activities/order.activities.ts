@@ -50,7 +50,7 @@ export class OrderActivities {
   }
 
   /** A plan the workflow names: a plain (retryable) error if missing, as TypeORM's findOneByOrFail threw before. */
-  private async planById(planId: string): Promise<OutputPlanEntity> {
+  private async storedPlan(planId: string): Promise<OutputPlanEntity> {
     const plan = await this.orders.findPlanById(planId);
     if (!plan) throw new Error(`output plan ${planId} not found`);
     return plan;
@@ -167,7 +167,7 @@ export class OrderActivities {
    * resumes there (job ids derive from the plan line, so a repeat starts nothing twice).
    */
   async dispatchPlanJobs(input: { assetId: string; quarter: string; planId: string }): Promise<number> {
-    const plan = await this.planById(input.planId);
+    const plan = await this.storedPlan(input.planId);
     if (!plan.nodeId) {
       log.warn('asset has no node: no jobs dispatched', { assetId: input.assetId, quarter: input.quarter });
       return 0;
@@ -227,7 +227,7 @@ export class OrderActivities {
    * The plan comes from PostgreSQL unless given (runs that kept orders in the workflow give it).
    */
   async sendPlanToNode(input: { assetId: string; quarter: string; planId: string; nodeId: string; plan?: QuarterPlan }): Promise<void> {
-    const plan = input.plan ?? (await this.planById(input.planId)).plan;
+    const plan = input.plan ?? (await this.storedPlan(input.planId)).plan;
     if (!plan) throw ApplicationFailure.nonRetryable(`plan ${input.planId} has no lines yet`, 'PlanNotMade');
     const totals: Record<string, number> = {};
     for (const l of plan.lines) totals[l.productId] = (totals[l.productId] ?? 0) + l.granted;
