@@ -241,7 +241,7 @@ describe('quarterly output orders over HTTP', () => {
     expect(await act(() => orders.planQuarter({ assetId, quarter: '2031-Q1' }))).toEqual(q1); // idempotent
     // Every owner is told what they get, with a link to the order page (which signs them in).
     expect(await act(() => orders.queueOrderMail({ assetId, quarter: '2031-Q1', kind: 'allocated' }))).toMatchObject({ queued: 3 });
-    const [allocated] = await t.db.query<{ text: string }>(`SELECT text FROM mail_outbox WHERE key = $1`, [`order:${assetId}:2031-Q1:allocated:${b}`]);
+    const [allocated] = await t.db.query<{ text: string }>(`SELECT body_text AS text FROM mail_outbox WHERE key = $1`, [`order:${assetId}:2031-Q1:allocated:${b}`]);
     expect(allocated.text).toContain('Salad: 5 crate of the 5 you asked for');
     expect(allocated.text).toMatch(new RegExp(`/assets/${assetId}/orders#link=`));
 
