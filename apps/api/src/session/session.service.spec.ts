@@ -19,7 +19,7 @@ const flush = () => new Promise((r) => setImmediate(r));
 
 function setup() {
   const sessions = strictMock<SessionsRepository>();
-  const links = strictMock<MemberLinks>({ signIn: jest.fn((memberId: string, path: string) => `https://dpn.test/signin#${memberId}${path}`) });
+  const links = strictMock<MemberLinks>({ signIn: jest.fn((memberId: string, path?: string) => `https://dpn.test/signin#${memberId}${path ?? ''}`) });
   const outbox = strictMock<MailOutbox>();
   return { sessions, links, outbox, service: new SessionService(sessions, links, outbox, config) };
 }
