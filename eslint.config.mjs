@@ -49,7 +49,10 @@ export default tseslint.config(
   },
   {
     // Services, guards, controllers and activities depend on repositories (libs/db), never on the database itself.
-    files: ['apps/**/*.ts', 'libs/{config,nodes,temporal}/**/*.ts'],
+    // Everything in apps/ and libs/ but libs/db (the repositories), libs/mail (below) and libs/dev-stack
+    // (it starts the embedded PostgreSQL server for dev and tests, creating its database).
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['libs/db/**', 'libs/mail/**', 'libs/dev-stack/**'],
     rules: { '@typescript-eslint/no-restricted-imports': dataLayerImports(false), 'no-restricted-syntax': DATA_LAYER_SYNTAX },
   },
   {
