@@ -1,10 +1,10 @@
 /** AssetsRepository (with the ownership table it is created with) against a real PostgreSQL. */
 import { randomUUID } from 'node:crypto';
-import { AssetsRepository, LedgerService, MembersRepository, OwnershipService } from '@app/db';
+import { AssetsRepository, FundingRepository, LedgerService, MembersRepository, OwnershipService } from '@app/db';
 import { useTestDataSource } from '../support/database';
 
 const t = useTestDataSource();
-const ownership = () => new OwnershipService(t.ds, new LedgerService(t.ds));
+const ownership = () => new OwnershipService(t.ds, new LedgerService(t.ds), new FundingRepository(t.ds, new LedgerService(t.ds)));
 const assets = () => new AssetsRepository(t.ds, ownership());
 const newAsset = () => ({ name: `Greenhouse ${randomUUID().slice(0, 4)}`, kind: 'greenhouse', identifier: `GH-${randomUUID()}`, nodeId: null, portable: true, totalParts: 10n });
 

@@ -241,4 +241,94 @@ describe('FundingRepository (pledges in PostgreSQL)', () => {
     const [row] = (await ds.query(`SELECT status, record_seq FROM funding_rounds WHERE id = $1`, [r])) as Array<{ status: string; record_seq: number }>;
     expect(row).toEqual({ status: 'awaiting-payout', record_seq: 5 });
   });
+
+  it('reads what the API and the round mail need: open rounds with live totals, a member’s pledges, the mail audiences page by page', async () => {
+    const ids = (await members(5)).sort();
+    const r = await round();
+    await funding.setPledge(r, ids[1], 300n);
+    await funding.setPledge(r, ids[3], 400n);
+    const open = await funding.openRounds();
+    expect(open.find((x) => x.id === r)).toMatchObject({ total: 700n, backers: 2 });
+    const deadlines = open.map((x) => x.deadline.getTime());
+    expect(deadlines).toEqual([...deadlines].sort((a, b) => a - b));
+    expect((await funding.pledgesOf(ids[1])).map((p) => [p.roundId, p.amount])).toEqual([[r, 300n]]);
+    expect((await funding.findPledge(r, ids[3]))?.amount).toBe(400n);
+    expect(await funding.findPledge(r, ids[0])).toBeNull();
+
+    const everyone = async (audience: 'members' | 'not-pledged' | 'backers') => {
+      const seen: Array<{ id: string; pledged: string | null }> = [];
+      for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
+        const page = await funding.mailAudiencePage(r, audience, after, 2);
+        if (page.length === 0) return seen;
+        seen.push(...page.map((m) => ({ id: m.id, pledged: m.pledged })));
+        after = page[page.length - 1].id;
+      }
+    };
+    expect((await everyone('backers')).filter((m) => ids.includes(m.id))).toEqual([
+      { id: ids[1], pledged: '300' },
+      { id: ids[3], pledged: '400' },
+    ]);
+    const notPledged = (await everyone('not-pledged')).map((m) => m.id);
+    expect(notPledged).toEqual(expect.arrayContaining([ids[0], ids[2], ids[4]]));
+    expect(notPledged).not.toContain(ids[1]);
+    const all = await everyone('members');
+    expect(all.find((m) => m.id === ids[3])?.pledged).toBe('400');
+    expect(all.map((m) => m.id)).toEqual([...all.map((m) => m.id)].sort());
+  });
+
+  it('knows which round is buying an asset, and deletes only an unstarted round nobody pledged to', async () => {
+    const assetId = (
+      (await ds.query(`INSERT INTO assets (name, kind, identifier, total_parts) VALUES ('GH', 'greenhouse', $1, 100) RETURNING id`, [`GH-${randomUUID()}`])) as Array<{ id: string }>
+    )[0].id;
+    expect(await funding.roundBuying(assetId)).toBeNull();
+    const buying = randomUUID();
+    await funding.createRound({
+      id: buying,
+      projectId,
+      assetId,
+      goal: '1000',
+      currency: 'EUR',
+      minPledge: '10',
+      deadline: new Date(Date.now() + 3_600_000),
+      closeWhenGoalMet: false,
+      payoutApproval: 'coordinator',
+      operator: null,
+      documents: [],
+      createdBy: 't',
+    });
+    expect(await funding.roundBuying(assetId)).toBe(buying);
+    await funding.recordStatus(buying, 1, 'failed', 'goal not met');
+    expect(await funding.roundBuying(assetId)).toBeNull();
+
+    const [m] = await members(1);
+    const pledged = await round();
+    await funding.setPledge(pledged, m, 500n);
+    await funding.deleteUnstarted(pledged);
+    expect(await funding.find(pledged)).not.toBeNull();
+    const empty = await round();
+    await funding.deleteUnstarted(empty);
+    expect(await funding.find(empty)).toBeNull();
+  });
+
+  it('(rounds that keep pledges in the workflow) moves a hold once per sequence, keeps the totals, and never moves a finished round back', async () => {
+    const [m] = await members(1, 1_000n);
+    const r = await round();
+    await funding.moveLegacyHold({ roundId: r, memberId: m, currency: 'EUR', delta: 600n, seq: 1 });
+    await funding.moveLegacyHold({ roundId: r, memberId: m, currency: 'EUR', delta: 600n, seq: 1 }); // a retry: nothing twice
+    await funding.moveLegacyHold({ roundId: r, memberId: m, currency: 'EUR', delta: -100n, seq: 2 });
+    expect(await balanceOf('member', m)).toBe(500n);
+    expect(await balanceOf('escrow', r)).toBe(500n);
+    expect((await funding.find(r))).toMatchObject({ total: 500n, backers: 1 });
+    // Not enough money: the ledger refuses and nothing is written.
+    await expect(funding.moveLegacyHold({ roundId: r, memberId: m, currency: 'EUR', delta: 900n, seq: 3 })).rejects.toMatchObject({ code: 'insufficient_funds' });
+    expect((await funding.findPledge(r, m))?.amount).toBe(500n);
+    // Withdrawn to zero: the row goes, the totals follow.
+    await funding.moveLegacyHold({ roundId: r, memberId: m, currency: 'EUR', delta: -500n, seq: 4 });
+    expect(await funding.findPledge(r, m)).toBeNull();
+    expect(await funding.find(r)).toMatchObject({ total: 0n, backers: 0 });
+
+    await funding.recordLegacyRound({ roundId: r, status: 'funded', reason: null, total: '500', backers: 1 });
+    await funding.recordLegacyRound({ roundId: r, status: 'open', reason: null, total: '0', backers: 0 }); // a late retry
+    expect(await funding.find(r)).toMatchObject({ status: 'funded', total: 500n, backers: 1 });
+  });
 });

@@ -1,3 +1,4 @@
+import { ACTIVITY_CLASSES } from './activities';
 import { bindActivities } from './temporal-worker.service';
 
 class A {
@@ -26,5 +27,11 @@ describe('bindActivities', () => {
 
   it('fails on an activity name defined twice', () => {
     expect(() => bindActivities([new A(1), new Clash()])).toThrow("activity name 'one' is defined twice (Clash)");
+  });
+
+  it('binds every activity class the worker registers without a clash (private helpers are on the prototype too)', () => {
+    // Instances without their dependencies: binding reads only the prototypes.
+    const instances = ACTIVITY_CLASSES.map((cls) => Object.create(cls.prototype) as object);
+    expect(() => bindActivities(instances)).not.toThrow();
   });
 });

@@ -17,6 +17,7 @@ import { LocationsRepository } from './locations/locations.repository';
 import { MailOutboxRepository } from './mail-outbox/mail-outbox.repository';
 import { MembersRepository } from './members/members.repository';
 import { NodesRepository } from './nodes/nodes.repository';
+import { OutputOrdersRepository } from './output-orders/output-orders.repository';
 import { ProjectPhasesRepository } from './project-phases/project-phases.repository';
 import { RequestKeysRepository } from './request-keys/request-keys.repository';
 import { TokensRepository } from './tokens/tokens.repository';
@@ -37,6 +38,7 @@ const REPOSITORIES = [
   AssetsRepository,
   RequestKeysRepository,
   MailOutboxRepository,
+  OutputOrdersRepository,
   NamesRepository,
   SessionsRepository,
   MemberPagesRepository,

@@ -23,6 +23,7 @@ export * from './assets/assets.repository';
 export * from './request-keys/request-keys.repository';
 export * from './project-phases/project-phases.repository';
 export * from './mail-outbox/mail-outbox.repository';
+export * from './output-orders/output-orders.repository';
 export * from './operator/node-operator.repository';
 export * from './names/job-contexts.repository';
 export * from './console/console.repository';

@@ -1,8 +1,8 @@
 import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState } from '@temporalio/common';
 import { CommonRefusals, DecisionRefusals, JobRefusals, JobRejection, OrderRefusals, ProjectRefusals, ProjectRejection, RoundRefusals, RoundRejection } from '@app/contracts';
 import { ProblemException } from './problem';
-import { workflowCallProblem } from './workflow-calls';
+import { isWorkflowClosed, workflowCallProblem } from './workflow-calls';
 
 const refused = (type: string, message: string) => new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.nonRetryable(message, type));
 const ctx = { closed: () => new ProblemException(409, 'thing_closed', 'it has ended'), retry: 'send it again' };
@@ -22,6 +22,27 @@ describe('workflowCallProblem: one way from a Temporal failure to a problem docu
   it('says the run has ended by the error type, never by its message text', () => {
     expect(answer(new WorkflowNotFoundError('workflow execution already completed', 'round-1', undefined))).toMatchObject({ status: 409, code: 'thing_closed' });
     expect(answer(refused('AcceptedUpdateCompletedWorkflow', 'Workflow Update failed because the Workflow completed before the Update completed.'))).toMatchObject({ status: 409, code: 'thing_closed' });
+  });
+
+  it('answers 409 (closed) when the run was cancelled through Temporal while the Update was in flight, not 500', () => {
+    // What the SDK fails an accepted Update with when the workflow's cancellation reaches its handler
+    // (workflow/src/internals.ts: a TemporalFailure from the handler becomes the Update's failure).
+    const waitingOnTimer = new WorkflowUpdateFailedError('Workflow Update failed', new CancelledFailure('Workflow cancelled'));
+    const waitingOnActivity = new WorkflowUpdateFailedError(
+      'Workflow Update failed',
+      new ActivityFailure('Activity task cancelled', 'placeOperatorPledge', '12', RetryState.NON_RETRYABLE_FAILURE, 'worker', new CancelledFailure('Activity cancelled')),
+    );
+    for (const err of [waitingOnTimer, waitingOnActivity]) {
+      expect(isWorkflowClosed(err)).toBe(true);
+      expect(answer(err)).toMatchObject({ status: 409, code: 'thing_closed' });
+    }
+    // An activity that failed (not cancelled) inside the handler is no closed run: it stays a 500.
+    const failedActivity = new WorkflowUpdateFailedError(
+      'Workflow Update failed',
+      new ActivityFailure('Activity task failed', 'placeOperatorPledge', '12', RetryState.MAXIMUM_ATTEMPTS_REACHED, 'worker', ApplicationFailure.create({ message: 'db down' })),
+    );
+    expect(isWorkflowClosed(failedActivity)).toBe(false);
+    expect(workflowCallProblem(failedActivity, ctx)).toBe(failedActivity);
   });
 
   it('answers a timeout 504 and an unreachable Temporal 503, the same for every capability', () => {

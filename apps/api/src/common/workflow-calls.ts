@@ -8,7 +8,7 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, ChildWorkflowFailure } from '@temporalio/common';
 import type { QueryDefinition } from '@temporalio/common';
 import { CommonRefusals, DecisionRefusals, JobRefusals, OrderRefusals, ProjectRefusals, RefusalAnswer, RoundRefusals } from '@app/contracts';
 import { ProblemException, Problems } from './problem';
@@ -37,9 +37,25 @@ export function refusalOf(err: unknown): { type: string; message: string } | nul
   return null;
 }
 
-/** The run has ended: Temporal answers an Update or signal to it with not-found, or a completed-before-the-Update failure. */
+/**
+ * An accepted Update whose handler was cancelled: the run was cancelled through Temporal while the
+ * handler waited (on a timer or condition: `CancelledFailure`; on an activity or child:
+ * `ActivityFailure`/`ChildWorkflowFailure` caused by one). The SDK fails such an Update with that
+ * failure (a `TemporalFailure`), not with an `ApplicationFailure`.
+ */
+function isCancelledUpdate(err: unknown): boolean {
+  if (!(err instanceof WorkflowUpdateFailedError)) return false;
+  const cause = err.cause;
+  return cause instanceof CancelledFailure || ((cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) && cause.cause instanceof CancelledFailure);
+}
+
+/**
+ * The run has ended (or is ending): Temporal answers an Update or signal to it with not-found, a
+ * completed-before-the-Update failure, or (the run cancelled while the Update was in flight) a
+ * cancelled Update.
+ */
 export function isWorkflowClosed(err: unknown): boolean {
-  return err instanceof WorkflowNotFoundError || refusalOf(err)?.type === UPDATE_ON_COMPLETED_WORKFLOW;
+  return err instanceof WorkflowNotFoundError || refusalOf(err)?.type === UPDATE_ON_COMPLETED_WORKFLOW || isCancelledUpdate(err);
 }
 
 /** Temporal did not answer in time (an Update not confirmed, or any call past its deadline). */

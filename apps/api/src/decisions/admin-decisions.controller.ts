@@ -1,9 +1,7 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
 import type { DecisionOutcome, DecisionStatus } from '@app/contracts';
-import { DecisionsRepository, MemberEntity } from '@app/db';
+import { DecisionsRepository, MembersRepository } from '@app/db';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { UuidParam } from '../common/params';
 import { Problems } from '../common/problem';
@@ -48,7 +46,7 @@ class AdminDecisionDto {
 export class AdminDecisionsController {
   constructor(
     private readonly decisions: DecisionsRepository,
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly members: MembersRepository,
   ) {}
 
   @Get(':id')
@@ -60,7 +58,7 @@ export class AdminDecisionsController {
     if (!d) throw Problems.notFound('decision', id);
     const page = { limit: q.limit ?? 100, offset: q.offset ?? 0 };
     const { items: voters, asked, answered } = await this.decisions.votersPage(id, page);
-    const members = await this.ds.getRepository(MemberEntity).findBy({ id: In(voters.map((v) => v.memberId)) });
+    const members = await this.members.findByIds(voters.map((v) => v.memberId));
     const names = new Map(members.map((m) => [m.id, m.name]));
     return {
       id: d.id,

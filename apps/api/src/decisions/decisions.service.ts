@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { answerDecisionUpdate, decisionCertainSignal, DecisionRejection, DecisionView } from '@app/contracts';
+import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { answerDecisionUpdate, decisionCertainSignal, DecisionRefusals, DecisionRejection, DecisionView } from '@app/contracts';
 import { DecisionEntity, DecisionsRepository, DecisionVoterEntity, MemberEntity } from '@app/db';
 import { ProblemException, Problems } from '../common/problem';
-import { isWorkflowClosed } from '../common/workflow-calls';
+import { isWorkflowClosed, refusalOf, refusalProblem, workflowCallProblem } from '../common/workflow-calls';
 import { unstorableText } from './storable-text';
 
 const UPDATE_TIMEOUT_MS = 30_000;
@@ -68,26 +67,18 @@ export class DecisionsService {
         }),
       );
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        switch (err.cause.type) {
-          case DecisionRejection.Closed:
-            // Closed already: if this member's answer is on record, the request is a harmless repeat.
-            return this.afterClose(decision, cmd);
-          case DecisionRejection.AlreadyAnswered:
-            throw new ProblemException(409, 'already_answered', err.cause.message);
-          case DecisionRejection.NotAsked:
-            throw Problems.notFound('decision', decision.id);
-          case DecisionRejection.UnknownOption:
-            throw Problems.badRequest('option', err.cause.message);
-        }
-      }
-      // Any other failed update (e.g. the decision was withdrawn while answering): it is closed.
-      if (err instanceof WorkflowUpdateFailedError) return this.afterClose(decision, cmd);
-      if (isWorkflowClosed(err)) return this.afterClose(decision, cmd);
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-        throw new ProblemException(504, 'workflow_timeout', 'the decision did not confirm in time; send the same answer again to get its outcome');
-      }
-      throw err;
+      // A refusal of the decision's own (already answered, not asked, unknown option): by its table.
+      const refusal = refusalOf(err);
+      const refused = refusal && refusal.type !== DecisionRejection.Closed ? refusalProblem(refusal.type, refusal.message, DecisionRefusals) : null;
+      if (refused) throw refused;
+      // Closed already, the run has ended, or the update failed any other way (e.g. the decision
+      // was withdrawn while answering): if this member's answer is on record, the request is a
+      // harmless repeat; otherwise it came too late.
+      if (err instanceof WorkflowUpdateFailedError || isWorkflowClosed(err)) return this.afterClose(decision, cmd);
+      throw workflowCallProblem(err, {
+        closed: () => closed(decision),
+        retry: 'the decision did not confirm in time; send the same answer again to get its outcome',
+      });
     }
     const mine = view.answers.find((a) => a.memberId === cmd.member.id);
     // The same update id returns the first answer: a different option now is a change, refused.

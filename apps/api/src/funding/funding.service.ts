@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
 import {
   approvePayoutUpdate,
@@ -20,15 +18,16 @@ import {
   PledgeRefusals,
 } from '@app/contracts';
 import {
-  AssetEntity,
-  AssetShareEntity,
+  AssetsRepository,
   FundingPledgeEntity,
   FundingRepository,
   FundingRoundEntity,
-  insertRoundRow,
   MemberEntity,
+  MembersRepository,
+  OwnershipService,
   PledgeRefusedError,
   ProjectEntity,
+  ProjectsRepository,
   requestHash,
   uuidFromKey,
 } from '@app/db';
@@ -49,8 +48,11 @@ export class FundingService {
   private readonly logger = new Logger(FundingService.name);
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
     private readonly funding: FundingRepository,
+    private readonly projects: ProjectsRepository,
+    private readonly assets: AssetsRepository,
+    private readonly ownership: OwnershipService,
+    private readonly members: MembersRepository,
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
@@ -60,11 +62,11 @@ export class FundingService {
    * from the key, so a retry (even a concurrent one) opens the same round once.
    */
   async open(projectId: string, dto: CreateRoundDto, actor: string, key?: string): Promise<{ round: FundingRoundEntity; replayed: boolean }> {
-    const project = await this.ds.getRepository(ProjectEntity).findOneBy({ id: projectId });
+    const project = await this.projects.findById(projectId);
     if (!project) throw Problems.notFound('project', projectId);
     const hash = requestHash({ projectId, dto: { ...dto, goal: String(dto.goal), minPledge: String(dto.minPledge ?? 1n), operator: dto.operator ? { ...dto.operator, upfront: String(dto.operator.upfront) } : null } });
     const id = key ? uuidFromKey(`funding-round:${key}`) : randomUUID(); // the same key names the same round
-    const existing = await this.ds.getRepository(FundingRoundEntity).findOneBy({ id });
+    const existing = await this.funding.find(id);
     if (existing) {
       if (existing.requestHash !== hash) throw Problems.conflict('idempotency_key_reused', 'this Idempotency-Key was already used with a different request body');
       // The first attempt may have died before starting the workflow; a finished round never restarts.
@@ -78,7 +80,7 @@ export class FundingService {
     } catch {
       throw Problems.temporalUnavailable();
     }
-    await insertRoundRow(this.ds, {
+    await this.funding.createRound({
       id,
       projectId,
       assetId: dto.assetId ?? null,
@@ -94,13 +96,14 @@ export class FundingService {
       idempotencyKey: key ?? null,
       requestHash: hash,
     });
-    const round = await this.ds.getRepository(FundingRoundEntity).findOneByOrFail({ id });
+    const round = await this.funding.find(id);
+    if (!round) throw new Error(`funding round ${id} vanished right after it was written`);
     if (round.requestHash !== hash) throw Problems.conflict('idempotency_key_reused', 'this Idempotency-Key was already used with a different request body');
     try {
       await this.start(round, project);
     } catch (err) {
       // Without a key the client cannot retry this round: leave no row without a workflow.
-      if (!key) await this.ds.query(`DELETE FROM funding_rounds WHERE id = $1 AND status IN ('opening', 'open') AND NOT EXISTS (SELECT 1 FROM funding_pledges WHERE round_id = $1)`, [id]);
+      if (!key) await this.funding.deleteUnstarted(id);
       throw err;
     }
     // With an operator, the round opens once the operator's share is held: answer when it has.
@@ -113,7 +116,7 @@ export class FundingService {
     let r = round;
     while (r.status === 'opening' && Date.now() < until) {
       await new Promise((res) => setTimeout(res, 100));
-      r = (await this.ds.getRepository(FundingRoundEntity).findOneBy({ id: round.id })) ?? r;
+      r = (await this.funding.find(round.id)) ?? r;
     }
     return r;
   }
@@ -126,19 +129,19 @@ export class FundingService {
     const min = dto.minPledge ?? 1n;
     if (min > dto.goal) throw Problems.badRequest('minPledge', 'minPledge cannot be larger than the goal');
     if (dto.assetId) {
-      const asset = await this.ds.getRepository(AssetEntity).findOneBy({ id: dto.assetId });
+      const asset = await this.assets.findById(dto.assetId);
       if (!asset) {
         throw new ProblemException(422, 'unknown_asset', `asset ${dto.assetId} is not registered`, [{ field: 'assetId', code: 'unknown_asset', message: 'no asset has this id' }]);
       }
       // A round buys an asset nobody owns yet: it never replaces an ownership table.
-      if (await this.ds.getRepository(AssetShareEntity).existsBy({ assetId: asset.id })) {
+      if (await this.ownership.hasOwners(asset.id)) {
         throw new ProblemException(409, 'asset_has_owners', `asset ${asset.name} already has owners: a round creates the ownership of an asset it buys and never replaces one; sell parts of it instead`, [
           { field: 'assetId', code: 'asset_has_owners', message: 'this asset already has owners' },
         ]);
       }
-      const [buying] = (await this.ds.query(`SELECT id FROM funding_rounds WHERE asset_id = $1 AND status NOT IN ('funded', 'failed', 'cancelled') LIMIT 1`, [asset.id])) as Array<{ id: string }>;
+      const buying = await this.funding.roundBuying(asset.id);
       if (buying) {
-        throw new ProblemException(409, 'asset_being_funded', `round ${buying.id} is already buying asset ${asset.name}`, [{ field: 'assetId', code: 'asset_being_funded', message: 'another round is buying this asset' }]);
+        throw new ProblemException(409, 'asset_being_funded', `round ${buying} is already buying asset ${asset.name}`, [{ field: 'assetId', code: 'asset_being_funded', message: 'another round is buying this asset' }]);
       }
       // Every pledge of the minimum must be worth at least one part of the asset at the goal.
       const smallest = smallestPledgeForWholePart(dto.goal, asset.totalParts);
@@ -149,7 +152,7 @@ export class FundingService {
       }
     }
     if (dto.operator) {
-      const op = await this.ds.getRepository(MemberEntity).findOneBy({ id: dto.operator.memberId });
+      const op = await this.members.findById(dto.operator.memberId);
       if (!op || op.status !== 'active') {
         throw new ProblemException(422, 'unknown_member', `operator ${dto.operator.memberId} is not an active member`, [{ field: 'operator.memberId', code: 'unknown_member', message: 'not an active member' }]);
       }
@@ -188,7 +191,7 @@ export class FundingService {
   }
 
   async find(id: string): Promise<FundingRoundEntity> {
-    const r = await this.ds.getRepository(FundingRoundEntity).findOneBy({ id });
+    const r = await this.funding.find(id);
     if (!r) throw Problems.notFound('funding round', id);
     return r;
   }
@@ -198,8 +201,9 @@ export class FundingService {
     return this.funding.pledgesPage(roundId, offset, limit);
   }
 
+  /** A project's rounds, newest first (the live totals of open ones included). */
   listForProject(projectId: string): Promise<FundingRoundEntity[]> {
-    return this.ds.getRepository(FundingRoundEntity).find({ where: { projectId }, order: { createdAt: 'DESC', id: 'ASC' } });
+    return this.funding.ofProject(projectId);
   }
 
   /**
@@ -304,8 +308,7 @@ export class FundingService {
 
   /** Open rounds (and the member's pledge in each), nearest deadline first. */
   async openRoundsFor(memberId: string): Promise<Array<{ round: FundingRoundEntity; pledge: bigint | null }>> {
-    const rounds = await this.funding.withLiveTotals(await this.ds.getRepository(FundingRoundEntity).find({ where: { status: 'open' }, order: { deadline: 'ASC', id: 'ASC' } }));
-    const mine = await this.ds.getRepository(FundingPledgeEntity).findBy({ memberId });
+    const [rounds, mine] = await Promise.all([this.funding.openRounds(), this.funding.pledgesOf(memberId)]);
     return rounds.map((round) => ({ round, pledge: mine.find((p) => p.roundId === round.id)?.amount ?? null }));
   }
 

@@ -1,8 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { Client, isGrpcDeadlineError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { DataSource } from 'typeorm';
+import { Client } from '@temporalio/client';
 import { AppConfig } from '@app/config';
 import {
   getOrderCycleQuery,
@@ -11,23 +8,17 @@ import {
   OrderCycleInput,
   orderCycleWorkflowId,
   OrderCycleView,
-  OrderLine,
-  OrderRejection,
-  OwnerOrder,
   placeOrderUpdate,
   QuarterWindow,
 } from '@app/contracts';
-import { AssetEntity, JobEntity, MemberEntity, OutputPlanEntity } from '@app/db';
+import { AssetEntity, AssetsRepository, JobsRepository, MemberEntity, OutputOrdersRepository, OutputPlanEntity, OwnershipService } from '@app/db';
 import { DEFAULT_WINDOW, isTimeZone, nextOpenQuarter } from '@app/domain';
 import { ProblemException, Problems } from '../common/problem';
+import { workflowCallProblem } from '../common/workflow-calls';
 import { CatalogueDto, PlaceOrderDto } from './orders.dto';
 
-const REFUSALS: Record<string, (m: string) => ProblemException> = {
-  [OrderRejection.WindowClosed]: (m) => Problems.conflict('order_window_closed', m),
-  [OrderRejection.NotOwner]: (m) => new ProblemException(403, 'not_an_owner', m),
-  [OrderRejection.UnknownProduct]: (m) => Problems.badRequest('lines', m),
-  [OrderRejection.InvalidQuantity]: (m) => Problems.badRequest('lines', m),
-};
+const QUERY_TIMEOUT_MS = 3_000;
+const UPDATE_TIMEOUT_MS = 30_000;
 
 /** A member's view of a cycle that keeps its orders in the workflow: this quarter's order, or the standing one that will apply. */
 function mine(v: OrderCycleView, memberId: string): MyOrderView {
@@ -35,18 +26,6 @@ function mine(v: OrderCycleView, memberId: string): MyOrderView {
   const standing = v.standingOrders.find((o) => o.memberId === memberId) ?? null;
   return { assetId: v.assetId, quarter: v.quarter, status: v.status, window: v.window, myOrder: order, standingOrder: standing, effectiveOrder: order ?? standing };
 }
-
-/** An owner's row of a quarter (orders in the database). */
-interface OrderRow {
-  member_id: string;
-  lines: OrderLine[] | null;
-  standing: boolean;
-  placed_at: Date | null;
-  carried: OwnerOrder | null;
-}
-
-const ownOrder = (r: OrderRow): OwnerOrder | null =>
-  r.lines === null ? null : { memberId: r.member_id, lines: r.lines, standing: r.standing, placedAt: (r.placed_at ?? new Date(0)).toISOString() };
 
 /**
  * Quarterly output orders at the edge. A quarter opened by the current code keeps its orders in
@@ -58,13 +37,16 @@ const ownOrder = (r: OrderRow): OwnerOrder | null =>
 @Injectable()
 export class OrdersService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly assets: AssetsRepository,
+    private readonly orders: OutputOrdersRepository,
+    private readonly ownership: OwnershipService,
+    private readonly jobs: JobsRepository,
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
   private async asset(id: string): Promise<AssetEntity> {
-    const a = await this.ds.getRepository(AssetEntity).findOneBy({ id });
+    const a = await this.assets.findById(id);
     if (!a) throw Problems.notFound('asset', id);
     return a;
   }
@@ -75,10 +57,13 @@ export class OrdersService {
     const ids = dto.products.map((p) => p.id);
     if (new Set(ids).size !== ids.length) throw Problems.badRequest('products', 'product ids must be unique');
     if (dto.orderWindow && dto.orderWindow.closeDaysBefore >= dto.orderWindow.openDaysBefore) throw Problems.badRequest('orderWindow', 'the window must close after it opens (closeDaysBefore < openDaysBefore)');
-    await this.ds.getRepository(AssetEntity).update(
-      { id: a.id },
-      { timeZone: dto.timeZone, quarterlyCapacity: dto.quarterlyCapacity, capacityUnit: dto.capacityUnit, outputCatalogue: dto.products, orderWindow: dto.orderWindow ? { ...dto.orderWindow } : null },
-    );
+    await this.assets.setOutputCatalogue(a.id, {
+      timeZone: dto.timeZone,
+      quarterlyCapacity: dto.quarterlyCapacity,
+      capacityUnit: dto.capacityUnit,
+      outputCatalogue: dto.products,
+      orderWindow: dto.orderWindow ? { ...dto.orderWindow } : null,
+    });
     return this.asset(id);
   }
 
@@ -94,7 +79,7 @@ export class OrdersService {
     const quarter = nextOpenQuarter(new Date(), a.timeZone, a.orderWindow ?? DEFAULT_WINDOW);
     // A cycle that kept its orders in the workflow left its standing orders in its last plan; one
     // that kept them in the database left them in output_orders (the new run reads them there).
-    const last = await this.ds.getRepository(OutputPlanEntity).findOne({ where: { assetId: a.id, status: 'planned' }, order: { quarter: 'DESC' } });
+    const last = await this.orders.latestPlanned(a.id);
     const standingOrders = last?.ordersIn === 'workflow' ? Object.fromEntries(last.orders.filter((o) => o.standing).map((o) => [o.memberId, o])) : {};
     const input: OrderCycleInput = { assetId: a.id, quarter, standingOrders, quartersDone: 0 };
     const handle = await this.temporal.workflow.start(ORDER_CYCLE_WORKFLOW_TYPE, {
@@ -105,7 +90,7 @@ export class OrdersService {
     });
     let current = quarter;
     try {
-      current = (await this.temporal.withDeadline(Date.now() + 3000, () => handle.query(getOrderCycleQuery))).quarter;
+      current = (await this.temporal.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => handle.query(getOrderCycleQuery))).quarter;
     } catch {
       /* the quarter we asked for */
     }
@@ -115,59 +100,38 @@ export class OrdersService {
   async view(assetId: string): Promise<OrderCycleView> {
     await this.asset(assetId);
     try {
-      return await this.temporal.withDeadline(Date.now() + 3000, () => this.temporal.workflow.getHandle(orderCycleWorkflowId(assetId)).query(getOrderCycleQuery));
+      return await this.temporal.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => this.temporal.workflow.getHandle(orderCycleWorkflowId(assetId)).query(getOrderCycleQuery));
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw Problems.conflict('no_order_cycle', `asset ${assetId} has no order cycle running`);
-      if (isGrpcDeadlineError(err)) throw Problems.temporalUnavailable();
-      throw err;
+      throw workflowCallProblem(err, { closed: () => noCycle(assetId), retry: `asset ${assetId}: the order cycle did not answer in time; ask again` });
     }
-  }
-
-  /** The quarter whose window is open and whose orders live in the database, if any. */
-  private openQuarter(assetId: string): Promise<OutputPlanEntity | null> {
-    return this.ds.getRepository(OutputPlanEntity).findOne({ where: { assetId, status: 'open', ordersIn: 'database' }, order: { quarter: 'ASC' } });
   }
 
   private windowOf(p: OutputPlanEntity): QuarterWindow {
     return { quarter: p.quarter, opensAt: p.windowOpensAt.toISOString(), closesAt: p.windowClosesAt.toISOString(), startsAt: p.startsAt.toISOString(), timeZone: p.timeZone ?? 'UTC' };
   }
 
-  /** The standing order that applies to a member in `quarter` if they do not order: from their latest earlier quarter. */
-  private async standingBefore(assetId: string, memberId: string, quarter: string): Promise<OwnerOrder | null> {
-    const [prev] = (await this.ds.query(
-      `SELECT member_id, lines, standing, placed_at, carried FROM output_orders WHERE asset_id = $1 AND member_id = $2 AND quarter < $3 ORDER BY quarter DESC LIMIT 1`,
-      [assetId, memberId, quarter],
-    )) as OrderRow[];
-    if (!prev) return null;
-    return prev.lines === null ? prev.carried : prev.standing ? ownOrder(prev) : null;
-  }
-
   /** What `GET /members/me/assets/:id/orders` shows: the open (or next) quarter and the member's own order. */
   async myView(assetId: string, memberId: string): Promise<MyOrderView> {
     await this.asset(assetId);
-    const open = await this.openQuarter(assetId);
+    const open = await this.orders.findOpenQuarter(assetId);
     if (open) {
-      const [row] = (await this.ds.query(`SELECT member_id, lines, standing, placed_at, carried FROM output_orders WHERE asset_id = $1 AND quarter = $2 AND member_id = $3`, [
-        assetId,
-        open.quarter,
-        memberId,
-      ])) as OrderRow[];
-      const myOrder = row ? ownOrder(row) : null;
+      const row = await this.orders.memberOrder(assetId, open.quarter, memberId);
+      const myOrder = row?.myOrder ?? null;
       const standingOrder = row?.carried ?? null;
       return { assetId, quarter: open.quarter, status: 'open', window: this.windowOf(open), myOrder, standingOrder, effectiveOrder: myOrder ?? standingOrder };
     }
     const v = await this.view(assetId);
     if (v.ordersIn !== 'database') return mine(v, memberId);
-    const standingOrder = await this.standingBefore(assetId, memberId, v.quarter);
+    const standingOrder = (await this.orders.standingBefore(assetId, memberId, v.quarter)) ?? null;
     return { assetId, quarter: v.quarter, status: v.status, window: v.window, myOrder: null, standingOrder, effectiveOrder: standingOrder };
   }
 
   async order(assetId: string, member: MemberEntity, dto: PlaceOrderDto): Promise<MyOrderView> {
     await this.asset(assetId);
-    const open = await this.openQuarter(assetId);
+    const open = await this.orders.findOpenQuarter(assetId);
     if (open) return this.orderInDatabase(open, member, dto);
     // Closed and being planned (orders in the database): too late, whatever the workflow says.
-    const closed = await this.ds.getRepository(OutputPlanEntity).findOne({ where: { assetId, status: 'closed', ordersIn: 'database' }, order: { quarter: 'DESC' } });
+    const closed = await this.orders.findClosedQuarter(assetId);
     if (closed) throw Problems.conflict('order_window_closed', `the order window for ${closed.quarter} closed at ${closed.windowClosesAt.toISOString()}`);
     const v = await this.view(assetId);
     if (v.ordersIn === 'database') {
@@ -177,17 +141,15 @@ export class OrdersService {
       );
     }
     try {
-      const view = await this.temporal.withDeadline(Date.now() + 30_000, () =>
+      const view = await this.temporal.withDeadline(Date.now() + UPDATE_TIMEOUT_MS, () =>
         this.temporal.workflow.getHandle(orderCycleWorkflowId(assetId)).executeUpdate(placeOrderUpdate, { args: [{ memberId: member.id, lines: dto.lines, standing: dto.standing ?? false }] }),
       );
       return mine(view, member.id);
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type && REFUSALS[err.cause.type]) throw REFUSALS[err.cause.type](err.cause.message);
-      if (err instanceof WorkflowNotFoundError) throw Problems.conflict('no_order_cycle', `asset ${assetId} has no order cycle running`);
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err)) {
-        throw new ProblemException(503, 'retry', 'the order may still be pending: send the same order again in a moment (the last order counts)');
-      }
-      throw err;
+      throw workflowCallProblem(err, {
+        closed: () => noCycle(assetId),
+        retry: 'the order may still be pending: send the same order again in a moment (the last order counts)',
+      });
     }
   }
 
@@ -207,19 +169,10 @@ export class OrdersService {
       seen.add(l.productId);
     }
     const lines = dto.lines.filter((l) => l.quantity > 0).map((l) => ({ productId: l.productId, quantity: l.quantity }));
-    const row = await this.ds.transaction(async (m) => {
-      const [p] = (await m.query(`SELECT status, window_closes_at <= now() AS past FROM output_plans WHERE id = $1 FOR SHARE`, [plan.id])) as Array<{ status: string; past: boolean }>;
-      if (p.status !== 'open' || p.past) throw Problems.conflict('order_window_closed', `the order window for ${plan.quarter} closed at ${plan.windowClosesAt.toISOString()}`);
-      const [updated] = (await m.query(
-        `UPDATE output_orders SET lines = $4, standing = $5, placed_at = now() WHERE asset_id = $1 AND quarter = $2 AND member_id = $3
-         RETURNING member_id, lines, standing, placed_at, carried`,
-        [plan.assetId, plan.quarter, member.id, JSON.stringify(lines), dto.standing ?? false],
-      )) as [OrderRow[], number];
-      if (!updated[0]) throw new ProblemException(403, 'not_an_owner', `only co-owners of the asset when the ${plan.quarter} window opened order its output`);
-      return updated[0];
-    });
-    const myOrder = ownOrder(row);
-    return { assetId: plan.assetId, quarter: plan.quarter, status: 'open', window: this.windowOf(plan), myOrder, standingOrder: row.carried, effectiveOrder: myOrder };
+    const r = await this.orders.placeOrder(plan.id, member.id, lines, dto.standing ?? false);
+    if (r.kind === 'closed') throw Problems.conflict('order_window_closed', `the order window for ${plan.quarter} closed at ${plan.windowClosesAt.toISOString()}`);
+    if (r.kind === 'not-owner') throw new ProblemException(403, 'not_an_owner', `only co-owners of the asset when the ${plan.quarter} window opened order its output`);
+    return { assetId: plan.assetId, quarter: plan.quarter, status: 'open', window: this.windowOf(plan), myOrder: r.myOrder, standingOrder: r.carried, effectiveOrder: r.myOrder };
   }
 
   /**
@@ -228,12 +181,8 @@ export class OrdersService {
    */
   async plans(assetId: string, withOwners: boolean) {
     const a = await this.asset(assetId);
-    const plans = await this.ds.getRepository(OutputPlanEntity).find({ where: { assetId }, order: { quarter: 'DESC' }, take: 8 });
-    const open = await this.ds
-      .getRepository(JobEntity)
-      .createQueryBuilder('j')
-      .where("j.demandType = 'order' AND j.demandId IN (:...ids) AND j.status NOT IN ('confirmed', 'cancelled')", { ids: plans.length ? plans.map((p) => p.id) : ['00000000-0000-0000-0000-000000000000'] })
-      .getMany();
+    const plans = await this.orders.recentPlans(assetId, 8);
+    const open = await this.jobs.inProgressForPlans(plans.map((p) => p.id));
     return {
       assetId,
       name: a.name,
@@ -261,8 +210,11 @@ export class OrdersService {
     };
   }
 
-  async isOwner(assetId: string, memberId: string): Promise<boolean> {
-    const rows: unknown[] = await this.ds.query('SELECT 1 FROM asset_shares WHERE asset_id = $1 AND member_id = $2 AND (parts > 0 OR output_parts > 0)', [assetId, memberId]);
-    return rows.length > 0;
+  isOwner(assetId: string, memberId: string): Promise<boolean> {
+    return this.ownership.isOwner(assetId, memberId);
   }
+}
+
+function noCycle(assetId: string): ProblemException {
+  return Problems.conflict('no_order_cycle', `asset ${assetId} has no order cycle running`);
 }

@@ -12,10 +12,8 @@ import type {
   SendDecisionMailInput,
 } from '@app/contracts';
 import { AppConfig } from '@app/config';
-import { DecisionsRepository, MemberEntity, NamesRepository } from '@app/db';
+import { DecisionsRepository, MembersRepository, NamesRepository } from '@app/db';
 import { DecisionLinks, EnqueueResult, escapeHtml, KeyedMail, MailOutbox, MemberLinks, renderDecisionMail } from '@app/mail';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 
 /** Members whose mail is rendered and queued per statement (and per heartbeat). */
 const MAIL_CHUNK = 500;
@@ -35,7 +33,7 @@ export class DecisionActivities {
     private readonly links: DecisionLinks,
     private readonly memberLinks: MemberLinks,
     private readonly names: NamesRepository,
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly members: MembersRepository,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -160,7 +158,7 @@ export class DecisionActivities {
   async sendDecisionMail(input: SendDecisionMailInput): Promise<EnqueueResult | 'skipped'> {
     const decision = await this.decisions.findById(input.decisionId);
     const voter = await this.decisions.findVoter(input.decisionId, input.memberId);
-    const member = await this.ds.getRepository(MemberEntity).findOneBy({ id: input.memberId });
+    const member = await this.members.findById(input.memberId);
     if (!decision || !voter || !member) {
       throw ApplicationFailure.nonRetryable(`decision ${input.decisionId} or member ${input.memberId} not found`, 'DecisionMailTargetMissing');
     }

@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { ApplicationFailure, heartbeat, log } from '@temporalio/activity';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
 import {
   AssignOwnershipInput,
@@ -22,14 +20,15 @@ import {
 } from '@app/contracts';
 import {
   AssetEntity,
-  FundingPledgeEntity,
+  AssetsRepository,
   FundingRepository,
   FundingRoundEntity,
   LedgerService,
-  MemberEntity,
+  MembersRepository,
   OwnershipService,
   PledgeRefusedError,
   ProjectEntity,
+  ProjectsRepository,
   SettledPage,
 } from '@app/db';
 import { AccountKind, Currency, formatMoney, fundedShareTable, LedgerError, movement } from '@app/domain';
@@ -39,6 +38,15 @@ import { EnqueueResult, MailOutbox, MemberLinks, renderRoundMail } from '@app/ma
 const MAIL_CHUNK = 500;
 
 const page = (p: SettledPage): SettledRoundPage => ({ count: p.count, amount: String(p.amount), last: p.last });
+
+/**
+ * A row the round's workflow names must exist: a plain (retryable) error otherwise, as TypeORM's
+ * `findOneByOrFail` threw before (a row written late, e.g. by a restored backup, is picked up).
+ */
+function found<T>(row: T | null, what: string, id: string): T {
+  if (!row) throw new Error(`${what} ${id} not found`);
+  return row;
+}
 
 /**
  * Activities of funding rounds: every money movement is one ledger posting under a key that names
@@ -51,10 +59,12 @@ const page = (p: SettledPage): SettledRoundPage => ({ count: p.count, amount: St
 @Injectable()
 export class FundingActivities {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
     private readonly ledger: LedgerService,
     private readonly ownership: OwnershipService,
     private readonly funding: FundingRepository,
+    private readonly assets: AssetsRepository,
+    private readonly projects: ProjectsRepository,
+    private readonly members: MembersRepository,
     private readonly outbox: MailOutbox,
     private readonly links: MemberLinks,
     @Inject(AppConfig) private readonly config: AppConfig,
@@ -101,7 +111,7 @@ export class FundingActivities {
    * the asset already has owners: a round never replaces an ownership table.
    */
   async assignOwnershipFromPledges(input: AssignRoundOwnershipInput): Promise<{ assigned: boolean; reason: string | null }> {
-    const asset = await this.ds.getRepository(AssetEntity).findOneByOrFail({ id: input.assetId });
+    const asset = await this.fundedAsset(input.assetId);
     const lines = fundedShareTable(await this.funding.contributions(input.roundId), asset.totalParts, input.operator ?? undefined);
     const outcome = await this.ownership.createTableForRound(input.assetId, lines);
     if (outcome === 'already-owned') {
@@ -119,24 +129,13 @@ export class FundingActivities {
    * nothing twice (one outbox key per round, kind and member).
    */
   async queueRoundMail(input: QueueRoundMailInput): Promise<number> {
-    const round = await this.ds.getRepository(FundingRoundEntity).findOneByOrFail({ id: input.roundId });
-    const project = await this.ds.getRepository(ProjectEntity).findOneByOrFail({ id: round.projectId });
+    const { round, project } = await this.roundWithProject(input.roundId);
     const currency = round.currency as Currency;
     const live = round.status === 'open' ? await this.funding.liveTally(round.id) : { total: round.total, backers: round.backers };
-    const audience: Record<QueueRoundMailInput['audience'], string> = {
-      members: `SELECT m.id, m.name, m.email, p.amount::text AS pledged FROM members m LEFT JOIN funding_pledges p ON p.round_id = $1 AND p.member_id = m.id WHERE m.status = 'active'`,
-      'not-pledged': `SELECT m.id, m.name, m.email, NULL AS pledged FROM members m WHERE m.status = 'active' AND NOT EXISTS (SELECT 1 FROM funding_pledges p WHERE p.round_id = $1 AND p.member_id = m.id AND p.amount > 0)`,
-      backers: `SELECT m.id, m.name, m.email, p.amount::text AS pledged FROM funding_pledges p JOIN members m ON m.id = p.member_id WHERE p.round_id = $1 AND p.amount > 0`,
-    };
     const linkUntil = input.kind === 'opened' || input.kind === 'reminder' ? round.deadline : new Date(Date.now() + 7 * 86_400_000);
     let queued = 0;
     for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
-      const rows = (await this.ds.query(`SELECT * FROM (${audience[input.audience]}) a WHERE a.id > $2 ORDER BY a.id LIMIT $3`, [round.id, after, MAIL_CHUNK])) as Array<{
-        id: string;
-        name: string;
-        email: string;
-        pledged: string | null;
-      }>;
+      const rows = await this.funding.mailAudiencePage(round.id, input.audience, after, MAIL_CHUNK);
       if (rows.length === 0) break;
       queued += await this.outbox.enqueueMany(
         rows.map((m) => ({
@@ -174,28 +173,7 @@ export class FundingActivities {
     const delta = BigInt(input.delta);
     const currency = input.currency as Currency;
     try {
-      await this.ds.transaction(async (m) => {
-        const member = await this.ledger.account('member', input.memberId, currency, m);
-        const escrow = await this.ledger.account('escrow', input.roundId, currency, m);
-        const result = await this.ledger.post(
-          {
-            idempotencyKey: `round:${input.roundId}:hold:${input.memberId}:${input.seq}`,
-            kind: delta > 0n ? 'pledge-hold' : 'pledge-release',
-            currency,
-            entries: delta > 0n ? movement(member.id, escrow.id, delta) : movement(escrow.id, member.id, -delta),
-            memo: `funding round ${input.roundId}`,
-          },
-          m,
-        );
-        if (result.replayed) return;
-        await m.query(
-          `INSERT INTO funding_pledges (round_id, member_id, amount) VALUES ($1, $2, $3)
-           ON CONFLICT (round_id, member_id) DO UPDATE SET amount = funding_pledges.amount + EXCLUDED.amount`,
-          [input.roundId, input.memberId, String(delta)],
-        );
-        await m.query(`DELETE FROM funding_pledges WHERE round_id = $1 AND member_id = $2 AND amount = 0`, [input.roundId, input.memberId]);
-        await this.refreshTotals(m, input.roundId);
-      });
+      await this.funding.moveLegacyHold({ roundId: input.roundId, memberId: input.memberId, currency, delta, seq: input.seq });
     } catch (err) {
       if (err instanceof LedgerError && err.code === 'insufficient_funds') {
         throw ApplicationFailure.nonRetryable(`not enough money in the member's account for this pledge (${err.message})`, RoundRejection.InsufficientFunds);
@@ -235,7 +213,7 @@ export class FundingActivities {
 
   /** Creates the bought asset's ownership table from the contributions (exactly one whole). */
   async assignRoundOwnership(input: AssignOwnershipInput): Promise<void> {
-    const asset = await this.ds.getRepository(AssetEntity).findOneByOrFail({ id: input.assetId });
+    const asset = await this.fundedAsset(input.assetId);
     const lines = fundedShareTable(
       input.contributions.map((c) => ({ memberId: c.memberId, amount: BigInt(c.amount) })),
       asset.totalParts,
@@ -248,24 +226,18 @@ export class FundingActivities {
 
   /** Projects the round's status (the pledges are projected by moveHold as they change). */
   async recordRound(input: RecordRoundInput): Promise<void> {
-    // No sequence in these runs' inputs: at least a late retry never moves a finished round back.
-    await this.ds.query(
-      `UPDATE funding_rounds SET status = $2, reason = $3, total = $4, backers = $5, updated_at = now() WHERE id = $1 AND status NOT IN ('funded', 'failed', 'cancelled')`,
-      [input.roundId, input.status, input.reason, input.total, input.backers],
-    );
+    await this.funding.recordLegacyRound({ roundId: input.roundId, status: input.status, reason: input.reason, total: input.total, backers: input.backers });
   }
 
   /** The members told about a round: every active member, in id order. */
   async roundAudience(_input: { roundId: string }): Promise<string[]> {
-    const rows = await this.ds.getRepository(MemberEntity).find({ where: { status: 'active' }, select: { id: true }, order: { id: 'ASC' } });
-    return rows.map((r) => r.id);
+    return this.members.allActiveIds();
   }
 
   async sendRoundMail(input: SendRoundMailInput): Promise<EnqueueResult> {
-    const round = await this.ds.getRepository(FundingRoundEntity).findOneByOrFail({ id: input.roundId });
-    const project = await this.ds.getRepository(ProjectEntity).findOneByOrFail({ id: round.projectId });
-    const member = await this.ds.getRepository(MemberEntity).findOneByOrFail({ id: input.memberId });
-    const pledge = await this.ds.getRepository(FundingPledgeEntity).findOneBy({ roundId: round.id, memberId: member.id });
+    const { round, project } = await this.roundWithProject(input.roundId);
+    const member = found(await this.members.findById(input.memberId), 'member', input.memberId);
+    const pledge = await this.funding.findPledge(round.id, member.id);
     const currency = round.currency as Currency;
     const mail = renderRoundMail({
       kind: input.kind,
@@ -296,12 +268,12 @@ export class FundingActivities {
     });
   }
 
-  private async refreshTotals(m: import('typeorm').EntityManager, roundId: string): Promise<void> {
-    await m.query(
-      `UPDATE funding_rounds SET total = COALESCE((SELECT SUM(amount) FROM funding_pledges WHERE round_id = $1), 0),
-              backers = (SELECT COUNT(*) FROM funding_pledges WHERE round_id = $1), updated_at = now()
-        WHERE id = $1`,
-      [roundId],
-    );
+  private async fundedAsset(assetId: string): Promise<AssetEntity> {
+    return found(await this.assets.findById(assetId), 'asset', assetId);
+  }
+
+  private async roundWithProject(roundId: string): Promise<{ round: FundingRoundEntity; project: ProjectEntity }> {
+    const round = found(await this.funding.find(roundId), 'funding round', roundId);
+    return { round, project: found(await this.projects.findById(round.projectId), 'project', round.projectId) };
   }
 }

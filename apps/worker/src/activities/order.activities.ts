@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
 import {
   CatalogueProduct,
@@ -11,7 +9,6 @@ import {
   jobWorkflowId,
   OpenQuarterOrdersResult,
   OpenQuarterResult,
-  OrderLine,
   OrderProblemInput,
   OwnerOrder,
   PlanLine,
@@ -20,7 +17,7 @@ import {
   QuarterWindow,
   QueueOrderMailInput,
 } from '@app/contracts';
-import { AssetEntity, insertJobRow, MemberEntity, OutputPlanEntity, uuidFromKey } from '@app/db';
+import { AssetEntity, AssetsRepository, JobsRepository, MembersRepository, OutputOrdersRepository, OutputPlanEntity, OwnershipService, uuidFromKey } from '@app/db';
 import { DEFAULT_WINDOW, outputEntitlements, percentText, quarterWindow, zonedTime } from '@app/domain';
 import { escapeHtml, formatDeadline, KeyedMail, MailOutbox, MemberLinks, renderOrderMail } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
@@ -30,27 +27,15 @@ const DAY = 86_400_000;
 /** Owners whose mail is rendered and queued per statement (and per heartbeat); jobs started per heartbeat. */
 const CHUNK = 500;
 
-/** An owner's row of a quarter, as `planQuarter` reads it. */
-interface OwnerRow {
-  member_id: string;
-  weight: string;
-  lines: OrderLine[] | null;
-  standing: boolean;
-  placed_at: Date | null;
-  carried: OwnerOrder | null;
-}
-
-/** This quarter's order of an owner, else the standing order carried to it, else none. */
-export function effectiveOrder(r: Pick<OwnerRow, 'member_id' | 'lines' | 'standing' | 'placed_at' | 'carried'>): OwnerOrder | null {
-  if (r.lines !== null) return { memberId: r.member_id, lines: r.lines, standing: r.standing, placedAt: (r.placed_at ?? new Date(0)).toISOString() };
-  return r.carried;
-}
-
 /** Activities of the quarterly output cycle of a producing asset. */
 @Injectable()
 export class OrderActivities {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly orders: OutputOrdersRepository,
+    private readonly assets: AssetsRepository,
+    private readonly ownership: OwnershipService,
+    private readonly members: MembersRepository,
+    private readonly jobs: JobsRepository,
     private readonly outbox: MailOutbox,
     private readonly webhooks: WebhookSender,
     @Inject(Client) private readonly temporal: Client,
@@ -59,9 +44,16 @@ export class OrderActivities {
   ) {}
 
   private async asset(assetId: string): Promise<AssetEntity> {
-    const a = await this.ds.getRepository(AssetEntity).findOneBy({ id: assetId });
+    const a = await this.assets.findById(assetId);
     if (!a) throw ApplicationFailure.nonRetryable(`asset ${assetId} not found`, 'AssetNotFound');
     return a;
+  }
+
+  /** A plan the workflow names: a plain (retryable) error if missing, as TypeORM's findOneByOrFail threw before. */
+  private async storedPlan(planId: string): Promise<OutputPlanEntity> {
+    const plan = await this.orders.findPlanById(planId);
+    if (!plan) throw new Error(`output plan ${planId} not found`);
+    return plan;
   }
 
   /** The quarter's order window in the asset's time zone (Intl, so not in the workflow sandbox). */
@@ -74,23 +66,15 @@ export class OrderActivities {
   /** Opens the window: the catalogue and capacity as they are now, the owners with an output share. */
   async openQuarter(input: { assetId: string; quarter: string; window: QuarterWindow }): Promise<OpenQuarterResult> {
     const a = await this.asset(input.assetId);
-    const owners: Array<{ member_id: string; output_parts: string }> = await this.ds.query(
-      `SELECT s.member_id, s.output_parts::text FROM asset_shares s JOIN members m ON m.id = s.member_id AND m.status = 'active'
-        WHERE s.asset_id = $1 AND s.output_parts > 0 ORDER BY s.member_id`,
-      [a.id],
-    );
-    await this.ds.query(
-      `INSERT INTO output_plans (asset_id, quarter, status, window_opens_at, window_closes_at, starts_at)
-       VALUES ($1, $2, 'open', $3, $4, $5) ON CONFLICT (asset_id, quarter) DO NOTHING`,
-      [a.id, input.quarter, input.window.opensAt, input.window.closesAt, input.window.startsAt],
-    );
+    const owners = await this.ownership.activeOutputShares(a.id);
+    await this.orders.openQuarterInWorkflow(a.id, input.quarter, input.window);
     return {
       window: input.window,
       catalogue: a.outputCatalogue,
       capacity: a.quarterlyCapacity ?? 0,
       capacityUnit: a.capacityUnit ?? 'units',
       nodeId: a.nodeId,
-      owners: owners.map((o) => ({ memberId: o.member_id, weight: o.output_parts })),
+      owners: owners.map((o) => ({ memberId: o.memberId, weight: String(o.outputParts) })),
     };
   }
 
@@ -105,55 +89,7 @@ export class OrderActivities {
    */
   async openQuarterOrders(input: { assetId: string; quarter: string; window: QuarterWindow; standingOrders: Record<string, OwnerOrder> }): Promise<OpenQuarterOrdersResult> {
     const a = await this.asset(input.assetId);
-    return this.ds.transaction(async (m) => {
-      await m.query(
-        `INSERT INTO output_plans (asset_id, quarter, status, window_opens_at, window_closes_at, starts_at, orders_in)
-         VALUES ($1, $2, 'open', $3, $4, $5, 'database') ON CONFLICT (asset_id, quarter) DO NOTHING`,
-        [a.id, input.quarter, input.window.opensAt, input.window.closesAt, input.window.startsAt],
-      );
-      const [plan] = (await m.query(`SELECT id, status, orders_in, orders, catalogue, node_id FROM output_plans WHERE asset_id = $1 AND quarter = $2 FOR UPDATE`, [
-        a.id,
-        input.quarter,
-      ])) as Array<{ id: string; status: string; orders_in: string; orders: OwnerOrder[]; catalogue: unknown; node_id: string | null }>;
-      const count = async () =>
-        ((await m.query(`SELECT count(*)::int AS n FROM output_orders WHERE asset_id = $1 AND quarter = $2`, [a.id, input.quarter])) as Array<{ n: number }>)[0].n;
-      const opened = plan.orders_in === 'database' && plan.catalogue !== null;
-      if (opened || plan.status !== 'open') return { owners: await count(), nodeId: plan.node_id ?? a.nodeId };
-      const takenOver = plan.orders_in === 'workflow' ? plan.orders : [];
-      await m.query(`UPDATE output_plans SET orders_in = 'database', catalogue = $2, capacity = $3, time_zone = $4, node_id = $5, updated_at = now() WHERE id = $1`, [
-        plan.id,
-        JSON.stringify(a.outputCatalogue),
-        a.quarterlyCapacity ?? 0,
-        a.timeZone,
-        a.nodeId,
-      ]);
-      await m.query(
-        `INSERT INTO output_orders (asset_id, quarter, member_id, weight, carried)
-         SELECT $1, $2, s.member_id, s.output_parts,
-                CASE WHEN prev.member_id IS NULL THEN $3::jsonb -> s.member_id::text
-                     WHEN prev.lines IS NULL THEN prev.carried
-                     WHEN prev.standing THEN jsonb_build_object('memberId', s.member_id, 'lines', prev.lines, 'standing', true, 'placedAt', to_jsonb(prev.placed_at))
-                END
-           FROM asset_shares s
-           JOIN members m ON m.id = s.member_id AND m.status = 'active'
-           LEFT JOIN LATERAL (
-             SELECT p.member_id, p.lines, p.standing, p.placed_at, p.carried FROM output_orders p
-              WHERE p.asset_id = $1 AND p.member_id = s.member_id AND p.quarter < $2
-              ORDER BY p.quarter DESC LIMIT 1) prev ON true
-          WHERE s.asset_id = $1 AND s.output_parts > 0
-         ON CONFLICT DO NOTHING`,
-        [a.id, input.quarter, JSON.stringify(input.standingOrders ?? {})],
-      );
-      if (takenOver.length > 0) {
-        await m.query(
-          `UPDATE output_orders o SET lines = x.lines, standing = x.standing, placed_at = x."placedAt"::timestamptz
-             FROM jsonb_to_recordset($3::jsonb) AS x("memberId" uuid, lines jsonb, standing boolean, "placedAt" text)
-            WHERE o.asset_id = $1 AND o.quarter = $2 AND o.member_id = x."memberId"`,
-          [a.id, input.quarter, JSON.stringify(takenOver)],
-        );
-      }
-      return { owners: await count(), nodeId: a.nodeId };
-    });
+    return this.orders.openQuarter(a, input.quarter, input.window, input.standingOrders ?? {});
   }
 
   /**
@@ -161,9 +97,7 @@ export class OrderActivities {
    * under a share lock of the plan row; this update waits for those in flight.
    */
   async closeQuarterOrders(input: { assetId: string; quarter: string }): Promise<{ ordered: number }> {
-    await this.ds.query(`UPDATE output_plans SET status = 'closed', updated_at = now() WHERE asset_id = $1 AND quarter = $2 AND status = 'open'`, [input.assetId, input.quarter]);
-    const [r] = (await this.ds.query(`SELECT count(*)::int AS n FROM output_orders WHERE asset_id = $1 AND quarter = $2 AND lines IS NOT NULL`, [input.assetId, input.quarter])) as Array<{ n: number }>;
-    return { ordered: r.n };
+    return this.orders.closeQuarter(input.assetId, input.quarter);
   }
 
   /**
@@ -173,30 +107,14 @@ export class OrderActivities {
    * Idempotent: a planned quarter answers its plan again.
    */
   async planQuarter(input: { assetId: string; quarter: string }): Promise<PlanQuarterSummary> {
-    return this.ds.transaction(async (m) => {
-      const [row] = (await m.query(`SELECT id, status, plan, catalogue, capacity FROM output_plans WHERE asset_id = $1 AND quarter = $2 FOR UPDATE`, [
-        input.assetId,
-        input.quarter,
-      ])) as Array<{ id: string; status: string; plan: QuarterPlan | null; catalogue: CatalogueProduct[] | null; capacity: number | null }>;
-      if (!row) throw ApplicationFailure.nonRetryable(`quarter ${input.quarter} of asset ${input.assetId} was never opened`, 'QuarterNotOpened');
-      const summary = (planId: string, p: QuarterPlan): PlanQuarterSummary => ({
-        planId,
-        lines: p.lines.length,
-        granted: p.lines.reduce((n, l) => n + l.granted, 0),
-        spare: p.spare,
-      });
-      if (row.status === 'planned' && row.plan) return summary(row.id, row.plan);
-      const owners = (await m.query(
-        `SELECT member_id, weight::text AS weight, lines, standing, placed_at, carried FROM output_orders WHERE asset_id = $1 AND quarter = $2 ORDER BY member_id`,
-        [input.assetId, input.quarter],
-      )) as OwnerRow[];
+    const planned = await this.orders.planQuarter(input.assetId, input.quarter, (q, owners) => {
       const effective: Record<string, OwnerOrder | undefined> = {};
-      for (const o of owners) effective[o.member_id] = effectiveOrder(o) ?? undefined;
-      const plan = allocate(row.capacity ?? 0, owners.map((o) => ({ memberId: o.member_id, weight: o.weight })), effective, row.catalogue ?? [], input.quarter);
-      const orders = Object.values(effective).filter((o): o is OwnerOrder => !!o);
-      await m.query(`UPDATE output_plans SET status = 'planned', plan = $2, orders = $3, updated_at = now() WHERE id = $1`, [row.id, JSON.stringify(plan), JSON.stringify(orders)]);
-      return summary(row.id, plan);
+      for (const o of owners) effective[o.memberId] = o.effective ?? undefined;
+      return allocate(q.capacity, owners.map((o) => ({ memberId: o.memberId, weight: o.weight })), effective, q.catalogue, input.quarter);
     });
+    if (!planned) throw ApplicationFailure.nonRetryable(`quarter ${input.quarter} of asset ${input.assetId} was never opened`, 'QuarterNotOpened');
+    const { planId, plan } = planned;
+    return { planId, lines: plan.lines.length, granted: plan.lines.reduce((n, l) => n + l.granted, 0), spare: plan.spare };
   }
 
   /**
@@ -208,14 +126,9 @@ export class OrderActivities {
    */
   async queueOrderMail(input: QueueOrderMailInput): Promise<{ queued: number }> {
     const a = await this.asset(input.assetId);
-    const plan = await this.ds.getRepository(OutputPlanEntity).findOneBy({ assetId: a.id, quarter: input.quarter });
+    const plan = await this.orders.findPlan(a.id, input.quarter);
     if (!plan || (input.kind === 'reminder' && plan.status !== 'open') || (input.kind === 'allocated' && !plan.plan)) return { queued: 0 };
-    const weights = (
-      (await this.ds.query(`SELECT member_id, weight::text AS weight FROM output_orders WHERE asset_id = $1 AND quarter = $2`, [a.id, input.quarter])) as Array<{
-        member_id: string;
-        weight: string;
-      }>
-    ).map((o) => ({ memberId: o.member_id, weight: BigInt(o.weight) }));
+    const weights = await this.orders.quarterWeights(a.id, input.quarter);
     const parts = new Map(weights.map((w) => [w.memberId, w.weight]));
     const total = weights.reduce((t, w) => t + w.weight, 0n);
     const capacity = plan.plan?.capacity ?? plan.capacity ?? a.quarterlyCapacity ?? 0;
@@ -226,28 +139,22 @@ export class OrderActivities {
     let after = (ctx.info.heartbeatDetails as { after?: string } | undefined)?.after ?? null;
     let queued = 0;
     for (;;) {
-      const owners = (await this.ds.query(
-        `SELECT o.member_id, m.name, m.email FROM output_orders o JOIN members m ON m.id = o.member_id
-          WHERE o.asset_id = $1 AND o.quarter = $2 AND ($3::uuid IS NULL OR o.member_id > $3::uuid)
-            AND (NOT $5 OR (o.lines IS NULL AND o.carried IS NULL))
-          ORDER BY o.member_id LIMIT $4`,
-        [a.id, input.quarter, after, CHUNK, input.kind === 'reminder'],
-      )) as Array<{ member_id: string; name: string; email: string }>;
+      const owners = await this.orders.mailBatch(a.id, input.quarter, after, CHUNK, input.kind === 'reminder');
       if (owners.length === 0) break;
       const mails: KeyedMail[] = owners.map((o) => ({
-        key: `order:${a.id}:${input.quarter}:${input.kind}:${o.member_id}`,
+        key: `order:${a.id}:${input.quarter}:${input.kind}:${o.memberId}`,
         to: o.email,
         ...this.orderMail(
           a,
           plan,
           input.kind,
-          { id: o.member_id, name: o.name },
-          { parts: parts.get(o.member_id) ?? 0n, total, entitled: entitled[o.member_id] ?? 0, capacity },
-          planned.get(o.member_id) ?? [],
+          { id: o.memberId, name: o.name },
+          { parts: parts.get(o.memberId) ?? 0n, total, entitled: entitled[o.memberId] ?? 0, capacity },
+          planned.get(o.memberId) ?? [],
         ),
       }));
       queued += await this.outbox.enqueueMany(mails);
-      after = owners[owners.length - 1].member_id;
+      after = owners[owners.length - 1].memberId;
       ctx.heartbeat({ after });
     }
     log.info('order mail queued', { assetId: a.id, quarter: input.quarter, kind: input.kind, queued });
@@ -260,7 +167,7 @@ export class OrderActivities {
    * resumes there (job ids derive from the plan line, so a repeat starts nothing twice).
    */
   async dispatchPlanJobs(input: { assetId: string; quarter: string; planId: string }): Promise<number> {
-    const plan = await this.ds.getRepository(OutputPlanEntity).findOneByOrFail({ id: input.planId });
+    const plan = await this.storedPlan(input.planId);
     if (!plan.nodeId) {
       log.warn('asset has no node: no jobs dispatched', { assetId: input.assetId, quarter: input.quarter });
       return 0;
@@ -288,7 +195,7 @@ export class OrderActivities {
 
   /** Tells the coordinator, once per quarter and step, that a quarter could not store its data. */
   async reportOrderProblem(input: OrderProblemInput): Promise<void> {
-    const a = await this.ds.getRepository(AssetEntity).findOneBy({ id: input.assetId });
+    const a = await this.assets.findById(input.assetId);
     const text =
       `The ${input.quarter} output orders of ${a ? `"${a.name}" ` : ''}(${input.assetId}) could not store their data (step: ${input.step}).\n\n` +
       `What PostgreSQL said: ${input.message.split('\u0000').join('\\0')}\n\nThe order cycle went on with the next quarter; this quarter may need to be planned by hand.\n`;
@@ -304,21 +211,15 @@ export class OrderActivities {
 
   /** (Runs that kept orders in the workflow.) The orders so far; `seq` keeps a slower write from overwriting a newer one. */
   async recordOrders(input: { assetId: string; quarter: string; seq: number; orders: OwnerOrder[] }): Promise<void> {
-    await this.ds.query(`UPDATE output_plans SET orders = $3, orders_seq = $4, updated_at = now() WHERE asset_id = $1 AND quarter = $2 AND orders_seq < $4`, [
-      input.assetId,
-      input.quarter,
-      JSON.stringify(input.orders),
-      input.seq,
-    ]);
+    await this.orders.recordWorkflowOrders(input.assetId, input.quarter, input.seq, input.orders);
   }
 
   /** Records the quarter's plan; answers the plan's id. Idempotent. */
   async recordPlan(input: { assetId: string; quarter: string; plan: QuarterPlan; orders: OwnerOrder[] }): Promise<string> {
-    await this.ds.query(
-      `UPDATE output_plans SET status = 'planned', plan = $3, orders = $4, updated_at = now() WHERE asset_id = $1 AND quarter = $2`,
-      [input.assetId, input.quarter, JSON.stringify(input.plan), JSON.stringify(input.orders)],
-    );
-    return (await this.ds.getRepository(OutputPlanEntity).findOneByOrFail({ assetId: input.assetId, quarter: input.quarter })).id;
+    const id = await this.orders.recordWorkflowPlan(input.assetId, input.quarter, input.plan, input.orders);
+    // As TypeORM's findOneByOrFail did: a plain (retryable) error until the quarter's row exists.
+    if (!id) throw new Error(`quarter ${input.quarter} of asset ${input.assetId} has no plan row`);
+    return id;
   }
 
   /**
@@ -326,7 +227,7 @@ export class OrderActivities {
    * The plan comes from PostgreSQL unless given (runs that kept orders in the workflow give it).
    */
   async sendPlanToNode(input: { assetId: string; quarter: string; planId: string; nodeId: string; plan?: QuarterPlan }): Promise<void> {
-    const plan = input.plan ?? (await this.ds.getRepository(OutputPlanEntity).findOneByOrFail({ id: input.planId })).plan;
+    const plan = input.plan ?? (await this.storedPlan(input.planId)).plan;
     if (!plan) throw ApplicationFailure.nonRetryable(`plan ${input.planId} has no lines yet`, 'PlanNotMade');
     const totals: Record<string, number> = {};
     for (const l of plan.lines) totals[l.productId] = (totals[l.productId] ?? 0) + l.granted;
@@ -335,11 +236,7 @@ export class OrderActivities {
       type: 'plan.published',
       data: { assetId: input.assetId, quarter: input.quarter, planId: input.planId, products: totals, capacity: plan.capacity, spare: plan.spare },
     });
-    await this.ds.query(`UPDATE output_plans SET plan_sent_at = CASE WHEN $2 THEN now() ELSE plan_sent_at END, plan_send_result = $3 WHERE id = $1`, [
-      input.planId,
-      r.outcome === 'delivered',
-      `${r.outcome}${r.statusCode ? ` (HTTP ${r.statusCode})` : ''}${r.error ? `: ${r.error}` : ''}`,
-    ]);
+    await this.orders.recordPlanSent(input.planId, r.outcome === 'delivered', `${r.outcome}${r.statusCode ? ` (HTTP ${r.statusCode})` : ''}${r.error ? `: ${r.error}` : ''}`);
     if (r.outcome === 'retry') throw ApplicationFailure.create({ message: `plan to node ${input.nodeId}: ${r.error}`, type: 'WebhookRetry', nextRetryDelay: r.retryAfterMs ?? undefined });
   }
 
@@ -374,7 +271,7 @@ export class OrderActivities {
     const start = new Date(Date.parse(input.window.startsAt) + 12 * 3_600_000);
     const local = new Intl.DateTimeFormat('en-CA', { timeZone: input.window.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(start).split('-').map(Number);
     const dueAt = zonedTime(input.window.timeZone, local[0], local[1], local[2] + product.leadTimeDays);
-    await insertJobRow(this.ds, {
+    await this.jobs.create({
       id: jobId,
       capability: product.capability,
       productId: product.id,
@@ -452,15 +349,10 @@ export class OrderActivities {
    */
   async sendOrderMail(input: { assetId: string; quarter: string; memberId: string; kind: 'opened' | 'reminder' | 'allocated' }): Promise<void> {
     const a = await this.asset(input.assetId);
-    const m = await this.ds.getRepository(MemberEntity).findOneBy({ id: input.memberId });
-    const plan = await this.ds.getRepository(OutputPlanEntity).findOneBy({ assetId: a.id, quarter: input.quarter });
+    const m = await this.members.findById(input.memberId);
+    const plan = await this.orders.findPlan(a.id, input.quarter);
     if (!m || !plan) return;
-    const owners: Array<{ member_id: string; output_parts: string }> = await this.ds.query(
-      `SELECT s.member_id, s.output_parts::text FROM asset_shares s JOIN members m ON m.id = s.member_id AND m.status = 'active'
-        WHERE s.asset_id = $1 AND s.output_parts > 0 ORDER BY s.member_id`,
-      [a.id],
-    );
-    const weights = owners.map((o) => ({ memberId: o.member_id, weight: BigInt(o.output_parts) }));
+    const weights = (await this.ownership.activeOutputShares(a.id)).map((o) => ({ memberId: o.memberId, weight: o.outputParts }));
     const capacity = plan.plan?.capacity ?? a.quarterlyCapacity ?? 0;
     const share = {
       parts: weights.find((w) => w.memberId === m.id)?.weight ?? 0n,

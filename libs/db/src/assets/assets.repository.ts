@@ -58,6 +58,14 @@ export class AssetsRepository {
     return this.repo.save(this.repo.merge(asset, changes));
   }
 
+  /** What a producing asset makes and when its owners order (one statement: the other columns stay as they are). */
+  async setOutputCatalogue(
+    id: string,
+    c: Pick<AssetEntity, 'timeZone' | 'quarterlyCapacity' | 'capacityUnit' | 'outputCatalogue' | 'orderWindow'>,
+  ): Promise<void> {
+    await this.repo.update({ id }, { timeZone: c.timeZone, quarterlyCapacity: c.quarterlyCapacity, capacityUnit: c.capacityUnit, outputCatalogue: c.outputCatalogue, orderWindow: c.orderWindow });
+  }
+
   /** By name. */
   async list(f: AssetListFilter): Promise<{ items: AssetEntity[]; total: number }> {
     const qb = this.repo.createQueryBuilder('a').orderBy('a.name', 'ASC').addOrderBy('a.id', 'ASC').take(f.limit).skip(f.offset);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { PledgeRefusalCode, RoundStatus } from '@app/contracts';
+import type { PledgeRefusalCode, QueueRoundMailInput, RoundStatus } from '@app/contracts';
 import { Currency, EntryDraft, formatMoney, LedgerError, movement } from '@app/domain';
 import { FundingPledgeEntity, FundingRoundEntity } from '../entities/funding-round.entity';
 import { LedgerService } from '../ledger/ledger.service';
@@ -49,6 +49,32 @@ export interface PledgeOutcome {
 export interface RoundTally {
   total: bigint;
   backers: number;
+}
+
+/** One member a round's mail goes to, with their pledge (minor units) if the audience has one. */
+export interface RoundMailee {
+  id: string;
+  name: string;
+  email: string;
+  pledged: string | null;
+}
+
+/** Who gets a round's mail: every active member, those who have not pledged, or the backers. */
+const ROUND_AUDIENCE_SQL: Record<QueueRoundMailInput['audience'], string> = {
+  members: `SELECT m.id, m.name, m.email, p.amount::text AS pledged FROM members m LEFT JOIN funding_pledges p ON p.round_id = $1 AND p.member_id = m.id WHERE m.status = 'active'`,
+  'not-pledged': `SELECT m.id, m.name, m.email, NULL AS pledged FROM members m WHERE m.status = 'active' AND NOT EXISTS (SELECT 1 FROM funding_pledges p WHERE p.round_id = $1 AND p.member_id = m.id AND p.amount > 0)`,
+  backers: `SELECT m.id, m.name, m.email, p.amount::text AS pledged FROM funding_pledges p JOIN members m ON m.id = p.member_id WHERE p.round_id = $1 AND p.amount > 0`,
+};
+
+/** One change of a hold of a round that keeps its pledges in its workflow (see `moveLegacyHold`). */
+export interface LegacyHoldMove {
+  roundId: string;
+  memberId: string;
+  currency: Currency;
+  /** Minor units: positive holds more, negative gives back. */
+  delta: bigint;
+  /** The workflow's sequence of this member's changes: names the ledger posting. */
+  seq: number;
 }
 
 /** One page of a round's settlement (captures, releases or refunds). */
@@ -382,7 +408,7 @@ export class FundingRepository {
 
   /** A project's rounds, newest first, with their live totals. */
   async ofProject(projectId: string): Promise<FundingRoundEntity[]> {
-    return this.withLiveTotals(await this.ds.getRepository(FundingRoundEntity).find({ where: { projectId }, order: { createdAt: 'DESC' } }));
+    return this.withLiveTotals(await this.ds.getRepository(FundingRoundEntity).find({ where: { projectId }, order: { createdAt: 'DESC', id: 'ASC' } }));
   }
 
   /** The newest funded round of a project phase's budget, if any (a restarted phase does not raise the money again). */
@@ -400,6 +426,88 @@ export class FundingRepository {
     await this.ds.query(
       `UPDATE funding_rounds SET status = 'cancelled', reason = 'cancelled with its phase before it opened', updated_at = now() WHERE id = ANY($1) AND status IN ('opening', 'open') AND total = 0`,
       [roundIds],
+    );
+  }
+
+  /** The round still buying this asset (not funded, failed or cancelled), if any. */
+  async roundBuying(assetId: string, m: EntityManager = this.ds.manager): Promise<string | null> {
+    const [buying] = (await m.query(`SELECT id FROM funding_rounds WHERE asset_id = $1 AND status NOT IN ('funded', 'failed', 'cancelled') LIMIT 1`, [assetId])) as Array<{ id: string }>;
+    return buying?.id ?? null;
+  }
+
+  /**
+   * Deletes a round row whose workflow never started (the API's open failed before it): only while
+   * it is still opening or open and nobody has pledged.
+   */
+  async deleteUnstarted(roundId: string): Promise<void> {
+    await this.ds.query(`DELETE FROM funding_rounds WHERE id = $1 AND status IN ('opening', 'open') AND NOT EXISTS (SELECT 1 FROM funding_pledges WHERE round_id = $1)`, [roundId]);
+  }
+
+  /** Open rounds, nearest deadline first, with their live totals. */
+  async openRounds(): Promise<FundingRoundEntity[]> {
+    return this.withLiveTotals(await this.ds.getRepository(FundingRoundEntity).find({ where: { status: 'open' }, order: { deadline: 'ASC', id: 'ASC' } }));
+  }
+
+  /** Every pledge row of a member (any round). */
+  pledgesOf(memberId: string): Promise<FundingPledgeEntity[]> {
+    return this.ds.getRepository(FundingPledgeEntity).findBy({ memberId });
+  }
+
+  /** A member's pledge row in a round, if any. */
+  findPledge(roundId: string, memberId: string): Promise<FundingPledgeEntity | null> {
+    return this.ds.getRepository(FundingPledgeEntity).findOneBy({ roundId, memberId });
+  }
+
+  /** The next `limit` members (in id order, after `after`) who get a round's mail, with their pledge. */
+  async mailAudiencePage(roundId: string, audience: QueueRoundMailInput['audience'], after: string, limit: number): Promise<RoundMailee[]> {
+    return (await this.ds.query(`SELECT * FROM (${ROUND_AUDIENCE_SQL[audience]}) a WHERE a.id > $2 ORDER BY a.id LIMIT $3`, [roundId, after, limit])) as RoundMailee[];
+  }
+
+  /**
+   * (Rounds that keep their pledges in the workflow.) Changes a member's hold by `delta` (member
+   * account ⇄ the round's escrow) and, in the same transaction, the pledge row and the round's
+   * totals. The posting's key names the round, member and `seq`: a retry moves nothing twice and
+   * leaves the rows as they are. A `LedgerError` (`insufficient_funds`) leaves nothing written.
+   */
+  async moveLegacyHold(h: LegacyHoldMove): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      const member = await this.ledger.account('member', h.memberId, h.currency, m);
+      const escrow = await this.ledger.account('escrow', h.roundId, h.currency, m);
+      const result = await this.ledger.post(
+        {
+          idempotencyKey: `round:${h.roundId}:hold:${h.memberId}:${h.seq}`,
+          kind: h.delta > 0n ? 'pledge-hold' : 'pledge-release',
+          currency: h.currency,
+          entries: h.delta > 0n ? movement(member.id, escrow.id, h.delta) : movement(escrow.id, member.id, -h.delta),
+          memo: `funding round ${h.roundId}`,
+        },
+        m,
+      );
+      if (result.replayed) return;
+      await m.query(
+        `INSERT INTO funding_pledges (round_id, member_id, amount) VALUES ($1, $2, $3)
+         ON CONFLICT (round_id, member_id) DO UPDATE SET amount = funding_pledges.amount + EXCLUDED.amount`,
+        [h.roundId, h.memberId, String(h.delta)],
+      );
+      await m.query(`DELETE FROM funding_pledges WHERE round_id = $1 AND member_id = $2 AND amount = 0`, [h.roundId, h.memberId]);
+      await m.query(
+        `UPDATE funding_rounds SET total = COALESCE((SELECT SUM(amount) FROM funding_pledges WHERE round_id = $1), 0),
+                backers = (SELECT COUNT(*) FROM funding_pledges WHERE round_id = $1), updated_at = now()
+          WHERE id = $1`,
+        [h.roundId],
+      );
+    });
+  }
+
+  /**
+   * (Rounds that keep their pledges in the workflow.) The round's status and totals as the
+   * workflow has them. These runs' inputs carry no sequence: at least a late retry never moves a
+   * finished round back.
+   */
+  async recordLegacyRound(r: { roundId: string; status: RoundStatus; reason: string | null; total: string; backers: number }): Promise<void> {
+    await this.ds.query(
+      `UPDATE funding_rounds SET status = $2, reason = $3, total = $4, backers = $5, updated_at = now() WHERE id = $1 AND status NOT IN ('funded', 'failed', 'cancelled')`,
+      [r.roundId, r.status, r.reason, r.total, r.backers],
     );
   }
 

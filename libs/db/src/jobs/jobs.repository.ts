@@ -131,7 +131,17 @@ export class JobsRepository {
     });
   }
 
-  findById(id: string): Promise<JobEntity | null> {
+  /** The jobs of these output plans still in progress (not confirmed or cancelled). */
+  async inProgressForPlans(planIds: string[]): Promise<JobEntity[]> {
+    if (planIds.length === 0) return [];
+    return this.ds
+      .getRepository(JobEntity)
+      .createQueryBuilder('j')
+      .where("j.demandType = 'order' AND j.demandId IN (:...ids) AND j.status NOT IN ('confirmed', 'cancelled')", { ids: planIds })
+      .getMany();
+  }
+
+    findById(id: string): Promise<JobEntity | null> {
     return this.ds.getRepository(JobEntity).findOneBy({ id });
   }
 

@@ -40,6 +40,18 @@ export class MembersRepository {
     return new Set(found.map((m) => m.id));
   }
 
+  /** Every active member's id, in id order. */
+  async allActiveIds(): Promise<string[]> {
+    const rows = await this.repo.find({ where: { status: 'active' }, select: { id: true }, order: { id: 'ASC' } });
+    return rows.map((r) => r.id);
+  }
+
+  /** These members (the ids found; unknown ids are left out). */
+  findByIds(ids: string[]): Promise<MemberEntity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.repo.findBy({ id: In(ids) });
+  }
+
   /** Saves changes to a member read before. */
   update(member: MemberEntity, changes: Partial<NewMember>): Promise<MemberEntity> {
     return this.repo.save(this.repo.merge(member, changes));

@@ -5,6 +5,7 @@ import { assertWhole, Currency, LedgerError, movement, ShareError, ShareLine, tr
 import { AssetEntity, AssetShareEntity, ShareTransferEntity } from '../entities/asset.entity';
 import { MemberEntity } from '../entities/member.entity';
 import { IdempotencyConflictError, RecordNotFoundError, requestHash } from '../hash';
+import { FundingRepository } from '../funding/funding.repository';
 import { LedgerService, replayedRejection } from '../ledger/ledger.service';
 
 export interface ShareTransferRequest {
@@ -41,6 +42,7 @@ export class OwnershipService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly ledger: LedgerService,
+    private readonly funding: FundingRepository,
   ) {}
 
   async table(assetId: string, m: EntityManager = this.ds.manager): Promise<AssetShareEntity[]> {
@@ -55,6 +57,27 @@ export class OwnershipService {
       [assetId],
     );
     return rows.map((r) => ({ memberName: r.name, parts: BigInt(r.parts), outputParts: BigInt(r.output_parts) }));
+  }
+
+  /** Whether the asset has an ownership table at all (a round buys only an asset nobody owns yet). */
+  hasOwners(assetId: string): Promise<boolean> {
+    return this.ds.getRepository(AssetShareEntity).existsBy({ assetId });
+  }
+
+  /** Whether the member owns parts of the asset or a share of its output. */
+  async isOwner(assetId: string, memberId: string): Promise<boolean> {
+    const rows: unknown[] = await this.ds.query('SELECT 1 FROM asset_shares WHERE asset_id = $1 AND member_id = $2 AND (parts > 0 OR output_parts > 0)', [assetId, memberId]);
+    return rows.length > 0;
+  }
+
+  /** The active members with a share of the asset's output, in member id order: who takes part in a quarter's orders. */
+  async activeOutputShares(assetId: string): Promise<Array<{ memberId: string; outputParts: bigint }>> {
+    const rows: Array<{ member_id: string; output_parts: string }> = await this.ds.query(
+      `SELECT s.member_id, s.output_parts::text FROM asset_shares s JOIN members m ON m.id = s.member_id AND m.status = 'active'
+        WHERE s.asset_id = $1 AND s.output_parts > 0 ORDER BY s.member_id`,
+      [assetId],
+    );
+    return rows.map((r) => ({ memberId: r.member_id, outputParts: BigInt(r.output_parts) }));
   }
 
   private async lockAsset(m: EntityManager, assetId: string): Promise<AssetEntity> {
@@ -76,8 +99,8 @@ export class OwnershipService {
   async replaceTable(assetId: string, lines: ShareLine[], m?: EntityManager): Promise<AssetShareEntity[]> {
     const run = async (tx: EntityManager) => {
       const asset = await this.lockAsset(tx, assetId);
-      const [buying] = (await tx.query(`SELECT id FROM funding_rounds WHERE asset_id = $1 AND status NOT IN ('funded', 'failed', 'cancelled') LIMIT 1`, [assetId])) as Array<{ id: string }>;
-      if (buying) throw new ShareError('asset_being_funded', `a funding round (${buying.id}) is buying this asset; its ownership is created from the pledges when it pays out`);
+      const buying = await this.funding.roundBuying(assetId, tx);
+      if (buying) throw new ShareError('asset_being_funded', `a funding round (${buying}) is buying this asset; its ownership is created from the pledges when it pays out`);
       assertWhole(lines, asset.totalParts);
       await this.assertMembers(tx, lines.map((l) => l.memberId));
       await tx.delete(AssetShareEntity, { assetId });

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { OrderLine, OwnerOrder, QuarterPlan } from '@app/contracts';
+import type { OwnerOrder, QuarterPlan } from '@app/contracts';
 import { AssetEntity } from '../entities/asset.entity';
 import { FundingRoundEntity } from '../entities/funding-round.entity';
 import { OutputPlanEntity } from '../entities/output-plan.entity';
 import { ProjectEntity } from '../entities/project.entity';
 import { FundingRepository } from '../funding/funding.repository';
+import { OutputOrdersRepository } from '../output-orders/output-orders.repository';
+import { OwnershipService } from '../ownership/ownership.service';
 
 /** Rounds whose money still sits in escrow or in the round (not paid out, released or refunded). */
 const HOLDING_ROUND_STATUSES = ['opening', 'open', 'closing', 'capturing', 'awaiting-payout', 'paying-out', 'releasing'];
@@ -20,18 +22,6 @@ export interface StatementRow {
   amount: bigint;
   balanceAfter: bigint;
 }
-
-/** An owner's row of a quarter whose orders live in the database (`output_orders`). */
-interface OrderRow {
-  member_id: string;
-  lines: OrderLine[] | null;
-  standing: boolean;
-  placed_at: Date | null;
-  carried: OwnerOrder | null;
-}
-
-const ownOrder = (r: OrderRow): OwnerOrder | null =>
-  r.lines === null ? null : { memberId: r.member_id, lines: r.lines, standing: r.standing, placedAt: (r.placed_at ?? new Date(0)).toISOString() };
 
 export interface HoldingRow {
   asset: AssetEntity;
@@ -48,6 +38,8 @@ export class MemberPagesRepository {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly funding: FundingRepository,
+    private readonly orders: OutputOrdersRepository,
+    private readonly ownership: OwnershipService,
   ) {}
 
   /** Open rounds, nearest deadline first, with the member's pledge and the project's name. */
@@ -204,18 +196,10 @@ export class MemberPagesRepository {
    */
   async outputWeights(assetId: string, quarter?: string): Promise<Array<{ memberId: string; weight: bigint }>> {
     if (quarter) {
-      const opened: Array<{ member_id: string; weight: string }> = await this.ds.query(
-        `SELECT member_id, weight::text FROM output_orders WHERE asset_id = $1 AND quarter = $2 ORDER BY member_id`,
-        [assetId, quarter],
-      );
-      if (opened.length > 0) return opened.map((r) => ({ memberId: r.member_id, weight: BigInt(r.weight) }));
+      const opened = await this.orders.quarterWeights(assetId, quarter);
+      if (opened.length > 0) return opened;
     }
-    const rows: Array<{ member_id: string; output_parts: string }> = await this.ds.query(
-      `SELECT s.member_id, s.output_parts::text FROM asset_shares s JOIN members m ON m.id = s.member_id AND m.status = 'active'
-        WHERE s.asset_id = $1 AND s.output_parts > 0 ORDER BY s.member_id`,
-      [assetId],
-    );
-    return rows.map((r) => ({ memberId: r.member_id, weight: BigInt(r.output_parts) }));
+    return (await this.ownership.activeOutputShares(assetId)).map((o) => ({ memberId: o.memberId, weight: o.outputParts }));
   }
 
   async latestPlan(assetId: string): Promise<OutputPlanEntity | null> {
@@ -224,7 +208,7 @@ export class MemberPagesRepository {
 
   /** The newest quarter already allocated. */
   async latestAllocated(assetId: string): Promise<OutputPlanEntity | null> {
-    return this.ds.getRepository(OutputPlanEntity).findOne({ where: { assetId, status: 'planned' }, order: { quarter: 'DESC' } });
+    return this.orders.latestPlanned(assetId);
   }
 
   /**
@@ -235,21 +219,14 @@ export class MemberPagesRepository {
    * the plan's projection, and the standing order as the last allocated quarter left it.
    */
   async memberOrders(assetId: string, memberId: string, quarter: string): Promise<{ myOrder: OwnerOrder | null; standingOrder: OwnerOrder | null }> {
-    const plan = await this.ds.getRepository(OutputPlanEntity).findOneBy({ assetId, quarter });
+    const plan = await this.orders.findPlan(assetId, quarter);
     if (plan?.ordersIn === 'database') {
-      const [row] = (await this.ds.query(`SELECT member_id, lines, standing, placed_at, carried FROM output_orders WHERE asset_id = $1 AND quarter = $2 AND member_id = $3`, [
-        assetId,
-        quarter,
-        memberId,
-      ])) as OrderRow[];
-      return { myOrder: row ? ownOrder(row) : null, standingOrder: row?.carried ?? null };
+      const row = await this.orders.memberOrder(assetId, quarter, memberId);
+      return { myOrder: row?.myOrder ?? null, standingOrder: row?.carried ?? null };
     }
     const myOrder = plan?.orders.find((o) => o.memberId === memberId) ?? null;
-    const [prev] = (await this.ds.query(
-      `SELECT member_id, lines, standing, placed_at, carried FROM output_orders WHERE asset_id = $1 AND member_id = $2 AND quarter < $3 ORDER BY quarter DESC LIMIT 1`,
-      [assetId, memberId, quarter],
-    )) as OrderRow[];
-    if (prev) return { myOrder, standingOrder: prev.lines === null ? prev.carried : prev.standing ? ownOrder(prev) : null };
+    const prev = await this.orders.standingBefore(assetId, memberId, quarter);
+    if (prev !== undefined) return { myOrder, standingOrder: prev };
     const allocated = await this.ds
       .getRepository(OutputPlanEntity)
       .createQueryBuilder('p')
