@@ -8,7 +8,7 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, condition, log, proxyActivities } from '@temporalio/workflow';
 import type { FundingActivities } from '../../apps/worker/src/activities/funding.activities';
 import { QueueRoundMailInput, RoundRejection, SettledRoundPage, SettleRoundPageInput } from '../../libs/contracts/src/funding-round';
-import { MAIL, MUST_LAND } from '../shared/activity-options';
+import { finalOn, MAIL, MUST_LAND } from '../shared/activity-options';
 import { askMembers, decisionRequest } from '../shared/decision-request';
 import { causeOf } from '../shared/failures';
 import type { RoundState } from './state';
@@ -17,7 +17,7 @@ import type { RoundState } from './state';
 const { recordRoundStatus, closeRound, captureHoldsPage, releaseHoldsPage, refundCapturesPage, payOut: payOutActivity, assignOwnershipFromPledges } =
   proxyActivities<FundingActivities>(MUST_LAND);
 // The operator's share: retried until it lands, except when the operator has not the money.
-const { placeOperatorPledge } = proxyActivities<FundingActivities>({ ...MUST_LAND, retry: { ...MUST_LAND.retry, nonRetryableErrorTypes: [RoundRejection.InsufficientFunds] } });
+const { placeOperatorPledge } = proxyActivities<FundingActivities>(finalOn(MUST_LAND, RoundRejection.InsufficientFunds));
 // One activity queues a mail for a whole audience (thousands of members) in chunks.
 const { queueRoundMail } = proxyActivities<FundingActivities>({ ...MAIL, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
 

@@ -37,7 +37,7 @@ import {
 } from '../../libs/contracts/src/job';
 import { JOB_WEBHOOK, MAIL, MUST_LAND } from '../shared/activity-options';
 import { askMembers, decisionRequest } from '../shared/decision-request';
-import { causeOf } from '../shared/failures';
+import { causeOf, dataRejected } from '../shared/failures';
 import { jobNotificationWorkflow } from './notification';
 import type { JobState } from './state';
 import { makeStorable } from './storable';
@@ -53,10 +53,6 @@ const DAY = 24 * HOUR;
 const REMAINDERS_KEPT = 10;
 const keepLast = <T>(list: T[], n: number) => void (list.length > n && list.splice(0, list.length - n));
 const now = () => new Date().toISOString();
-
-/** An activity that failed because PostgreSQL refused its data: retrying cannot help. */
-export const dataRejected = (err: unknown): err is ActivityFailure =>
-  err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === DATA_REJECTED;
 
 // ---- Projection -------------------------------------------------------------------------------
 

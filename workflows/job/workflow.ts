@@ -29,6 +29,7 @@
  */
 import { allHandlersFinished, condition, isCancellation, patched } from '@temporalio/workflow';
 import { JobInput, JobView } from '../../libs/contracts/src/job';
+import { dataRejected } from '../shared/failures';
 import { JobState } from './state';
 import {
   askRecipient,
@@ -36,7 +37,6 @@ import {
   cancelledThroughTemporal,
   confirmed,
   continueIfLong,
-  dataRejected,
   delivered,
   dispatch,
   production,

@@ -4,6 +4,12 @@
  */
 import type { Duration } from '@temporalio/common';
 import type { ActivityOptions } from '@temporalio/workflow';
+import { DATA_REJECTED } from '../../libs/contracts/src/failures';
+
+/** Retried like `options`, except failures of these types: those are final (a retry cannot help). */
+export function finalOn(options: ActivityOptions, ...types: string[]): ActivityOptions {
+  return { ...options, retry: { ...options.retry, nonRetryableErrorTypes: types } };
+}
 
 /**
  * Projections and money already promised: they must land eventually, so they are retried with
@@ -15,6 +21,13 @@ export const MUST_LAND: ActivityOptions = {
 };
 
 /**
+ * A write PostgreSQL may refuse for its data (DATA_REJECTED: a NUL in a text, say): retried like
+ * `MUST_LAND` until then; the refusal is final and the workflow handles it (tells the coordinator
+ * and goes on, or stops cleanly).
+ */
+export const MUST_LAND_UNLESS_REJECTED = finalOn(MUST_LAND, DATA_REJECTED);
+
+/**
  * Email: an SMTP outage is retried for half a day; an address the server refuses for good is not
  * retried (MailRejected). Callers never let a mail failure block the process.
  */
@@ -22,6 +35,18 @@ export const MAIL: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   scheduleToCloseTimeout: '12 hours',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['MailRejected'] },
+};
+
+/**
+ * One kind of mail queued into the outbox for a whole audience (thousands of members), in chunks:
+ * it heartbeats, and a retry resumes where it stopped; retried for half a day. Data PostgreSQL
+ * refuses is final (the workflow tells the coordinator).
+ */
+export const QUEUE_MAIL: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '1 minute',
+  scheduleToCloseTimeout: '12 hours',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: [DATA_REJECTED] },
 };
 
 /**
