@@ -54,6 +54,8 @@ describe('the HTTP edge refuses text PostgreSQL cannot store', () => {
   const ctx = useTestSystem({ worker: false });
   let doc: OpenApi;
   const tokens: Record<string, string> = { coordinator: ADMIN_TOKEN };
+  /** The member's own node: its owner's routes (/members/me/nodes/{nodeId}/…) check ownership before the query. */
+  let nodeId = '';
   let snapshot: string;
 
   /** A digest of every row of every table (minus last-use stamps), to prove nothing was written. */
@@ -87,6 +89,7 @@ describe('the HTTP edge refuses text PostgreSQL cannot store', () => {
         webhookUrl: 'http://127.0.0.1:9/hook',
       })
       .expect(201);
+    nodeId = node.body.id;
     tokens.node = (await ctx.http.post(`/admin/nodes/${node.body.id}/tokens`).set(auth).send({ name: 'receiver' }).expect(201)).body.token;
     // A first use of each token stamps it; later uses within a minute write nothing.
     await ctx.http.get('/members/me').set('Authorization', `Bearer ${tokens.member}`).expect(200);
@@ -276,7 +279,7 @@ describe('the HTTP edge refuses text PostgreSQL cannot store', () => {
         // The first scheme a test holds a token for (member routes also take the web app's cookie).
         const scheme = op.security?.flatMap((s) => Object.keys(s)).find((k) => tokens[k] !== undefined);
         const numeric = (op.parameters ?? []).filter((p) => p.in === 'query' && ['integer', 'number'].includes(resolve(p.schema)?.type ?? ''));
-        const url = template.replace(/\{(\w+)\}/g, () => randomUUID());
+        const url = template.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'nodeId' ? nodeId : randomUUID()));
         for (const p of numeric) {
           for (const v of ['1e20', '99999999999999999999', '-99999999999999999999', '9007199254740993']) {
             const res = await ctx.http.get(`${url}?${p.name}=${v}`).set(scheme ? { Authorization: `Bearer ${tokens[scheme]}` } : {});
