@@ -15,6 +15,7 @@ import { reenterRequestContext, requestContextMiddleware } from './common/reques
 import { authFailureLimit, decidePageLimit, signedLinkLimit } from './common/rate-limits';
 import { createValidationPipe } from './common/validation';
 import { WEB_DIST } from './web/web.module';
+import { AuditTrail } from './people/audit-trail';
 
 /**
  * `Cache-Control: no-store` on every answer to an authenticated request, on the authenticated
@@ -93,6 +94,8 @@ export async function createApiApp(config: AppConfig, logger?: LoggerService | f
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   // First: the request id (x-request-id), its context for every log line, and the request's metrics and log line.
   app.use(requestContextMiddleware);
+  // The audit trail of every state-changing request, refused ones included (see AuditTrail).
+  app.use(app.get(AuditTrail).middleware);
   // Security headers (helmet): no X-Powered-By, nosniff; the web app loads only its own scripts;
   // no page of ours in a frame (the docs and the app cannot be clickjacked); no Referer (emailed
   // links carry credentials). Swagger UI at /docs needs its inline styles, as do charts.

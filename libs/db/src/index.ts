@@ -26,3 +26,5 @@ export * from './mail-outbox/mail-outbox.repository';
 export * from './operator/node-operator.repository';
 export * from './names/job-contexts.repository';
 export * from './console/console.repository';
+export * from './coordinators/coordinators.repository';
+export * from './audit/audit.repository';

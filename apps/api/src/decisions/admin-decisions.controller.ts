@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import type { DecisionOutcome, DecisionStatus } from '@app/contracts';
 import { DecisionsRepository, MemberEntity } from '@app/db';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { AdminGuard } from '../auth/admin.guard';
 import { UuidParam } from '../common/params';
 import { Problems } from '../common/problem';
 import { DecisionVotersQuery } from './decisions.dto';
@@ -43,7 +43,7 @@ class AdminDecisionDto {
 
 @ApiTags('admin: decisions')
 @ApiBearerAuth('coordinator')
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminGuard)
 @Controller('admin/decisions')
 export class AdminDecisionsController {
   constructor(
