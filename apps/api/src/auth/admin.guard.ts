@@ -56,7 +56,7 @@ export class AdminGuard implements CanActivate {
     return true;
   }
 
-  private async authenticate(req: Request): Promise<AdminPrincipal> {
+  private async authenticate(req: AdminRequest): Promise<AdminPrincipal> {
     const header = req.headers.authorization;
     if (header === undefined) {
       const cookie = consoleSessionTokenFrom(req, this.config);
@@ -65,25 +65,28 @@ export class AdminGuard implements CanActivate {
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new ProblemException(401, 'unauthorized', 'send Authorization: Bearer <token> (the bootstrap token or a personal token)');
-    if (match[1].startsWith(COORDINATOR_TOKEN_PREFIX)) return this.tokenPrincipal(match[1]);
+    if (match[1].startsWith(COORDINATOR_TOKEN_PREFIX)) return this.tokenPrincipal(req, match[1]);
     if (this.bootstrap.isCoordinator(header)) return { kind: 'bootstrap' };
     throw new ProblemException(401, 'unauthorized', 'the token is not valid');
   }
 
-  private async tokenPrincipal(token: string): Promise<AdminPrincipal> {
+  private async tokenPrincipal(req: AdminRequest, token: string): Promise<AdminPrincipal> {
     const found = await this.coordinators.findToken(hashToken(token));
     if (!found || found.revokedAt) throw new ProblemException(401, 'unauthorized', 'the personal token is not valid or was revoked');
+    // Known from here on, even if refused below: the audit trail then names whose credential was used.
+    req.adminPrincipal = { kind: 'coordinator', coordinator: found.coordinator, via: 'token' };
     assertEnabled(found.coordinator);
     if (!found.lastUsedAt || Date.now() - found.lastUsedAt.getTime() > USE_RESOLUTION_MS) await this.coordinators.markTokenUsed(found.tokenId);
     return { kind: 'coordinator', coordinator: found.coordinator, via: 'token' };
   }
 
-  private async sessionPrincipal(req: Request, cookie: string): Promise<AdminPrincipal> {
+  private async sessionPrincipal(req: AdminRequest, cookie: string): Promise<AdminPrincipal> {
     const found = await this.sessions.find(sha256(cookie));
     if (found.state === 'unknown' || found.session.subjectType !== 'coordinator') throw new ProblemException(401, 'unauthorized', 'sign in to the console');
     if (found.state === 'expired') throw new ProblemException(401, 'session_expired', 'your console session has expired: sign in again');
     const coordinator = await this.coordinators.findById(found.session.subjectId);
     if (!coordinator) throw new ProblemException(401, 'unauthorized', 'sign in to the console');
+    req.adminPrincipal = { kind: 'coordinator', coordinator, via: 'session' };
     assertEnabled(coordinator);
     if (isStateChanging(req.method) && !csrfMatches(req, found.session.csrfToken)) throw csrfFailed();
     return { kind: 'coordinator', coordinator, via: 'session' };
