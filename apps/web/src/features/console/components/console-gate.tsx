@@ -35,13 +35,24 @@ export function ConsoleGate({ verify, children }: Props) {
   const token = useAdminToken();
   const session = useConsoleSession();
   const qc = useQueryClient();
-  const [link] = useState(() => consoleLinkInFragment(window.location.hash));
+  const [link, setLink] = useState(() => consoleLinkInFragment(window.location.hash));
   const [exchange, setExchange] = useState<'idle' | 'working' | 'done' | { error: unknown }>(link ? 'working' : 'idle');
-  const started = useRef(false);
+  const started = useRef<string | null>(null);
+
+  // A link to the page already open changes only the fragment: the browser does not load the page again.
+  useEffect(() => {
+    const onHash = () => {
+      const l = consoleLinkInFragment(window.location.hash);
+      if (l) setLink(l);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
 
   useEffect(() => {
-    if (!link || started.current) return;
-    started.current = true;
+    if (!link || started.current === link) return;
+    started.current = link;
+    setExchange('working');
     // Out of the address at once: neither kept in the history nor shared by copying the URL.
     window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
     openConsoleSession(link).then(
