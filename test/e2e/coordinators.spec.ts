@@ -171,6 +171,9 @@ describe('coordinator accounts, roles and the audit trail', () => {
     const refused = await audit(`outcome=refused&actor=coordinator:${vera.id}`);
     expect(refused.items.length).toBeGreaterThanOrEqual(4);
     expect(refused.items.every((e) => e.status >= 400 && e.actor.name === 'Vera')).toBe(true);
+    // A sign-in names who signed in.
+    const signIns = await audit(`actor=coordinator:${carl.id}&route=/session/coordinator`);
+    expect(signIns.items.map((e) => [e.route, e.status, e.actor.name])).toContainEqual(['/session/coordinator', 200, 'Carl']);
     const invites = await audit('actor=bootstrap&route=/admin/coordinators');
     expect(invites.items.filter((e) => e.route === '/admin/coordinators' && e.status === 201)).toHaveLength(3);
     expect((await audit(`from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).items).toEqual([]);

@@ -102,7 +102,7 @@ describe('MemberTokenGuard', () => {
 
   it('an expired session is a 401 session_expired; a suspended member behind a session a 403', async () => {
     const s = setup();
-    s.sessions.find.mockResolvedValueOnce({ state: 'expired', session: new WebSessionEntity() });
+    s.sessions.find.mockResolvedValueOnce({ state: 'expired', session: Object.assign(new WebSessionEntity(), { subjectType: 'member' }) });
     await expect(s.guard.canActivate(ctx({ method: 'GET', headers: {}, cookies: { dpn_session: 'c' } }))).rejects.toMatchObject({ status: 401, code: 'session_expired' });
     s.sessions.find.mockResolvedValueOnce({ state: 'active', session: Object.assign(new WebSessionEntity(), { subjectType: 'member', subjectId: 'm1', csrfToken: 'x' }) });
     s.sessions.member.mockResolvedValueOnce(member('suspended'));

@@ -11,7 +11,16 @@ const MAX_PARAMS = 10;
 const MAX_PARAM_LENGTH = 100;
 
 /** Who made the request, from what the guards put on it (nothing: anonymous, e.g. a refused token). */
-export function actorOfRequest(req: AuditedRequest): Pick<NewAuditEvent, 'actorType' | 'actorId' | 'actorName' | 'via'> {
+export type AuditActor = Pick<NewAuditEvent, 'actorType' | 'actorId' | 'actorName' | 'via'>;
+
+/** For a handler that learns who is acting itself (a sign-in: no guard knew them): put them on the response's locals. */
+export function setAuditActor(res: Response, actor: AuditActor): void {
+  res.locals.auditActor = actor;
+}
+
+export function actorOfRequest(req: AuditedRequest, res?: Response): AuditActor {
+  const named = res?.locals.auditActor as AuditActor | undefined;
+  if (named) return named;
   const p = req.adminPrincipal;
   if (p?.kind === 'coordinator') return { actorType: 'coordinator', actorId: p.coordinator.id, actorName: p.coordinator.name, via: p.via };
   if (p?.kind === 'bootstrap') return { actorType: 'bootstrap', actorId: null, actorName: null, via: 'token' };
@@ -38,7 +47,7 @@ export function auditEventOf(req: AuditedRequest, res: Response, occurredAt: Dat
   const status = res.writableFinished || res.headersSent ? res.statusCode : 499;
   return {
     occurredAt,
-    ...actorOfRequest(req),
+    ...actorOfRequest(req, res),
     method: req.method.slice(0, 8),
     route: route.slice(0, 200),
     params,

@@ -8,6 +8,7 @@ import { SIGN_IN_LINK_MINUTES } from '@app/mail';
 import { clearConsoleCookie, csrfFailed, csrfMatches, setConsoleCookie } from '../session/session-cookie';
 import { SignInLinkAcceptedDto } from '../session/session.dto';
 import { CoordinatorSessionService } from './coordinator-session.service';
+import { setAuditActor } from './audit-trail';
 import { CoordinatorDto, CoordinatorSessionDto, CoordinatorSignInLinkDto, OpenCoordinatorSessionDto } from './people.dto';
 
 const ACCEPTED = `If this email belongs to a coordinator, a sign-in link is on its way. It works once, for ${SIGN_IN_LINK_MINUTES} minutes.`;
@@ -49,6 +50,8 @@ export class CoordinatorSessionController {
   @ApiForbiddenResponse({ description: 'coordinator_disabled' })
   async open(@Body() dto: OpenCoordinatorSessionDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<CoordinatorSessionDto> {
     const opened = await this.sessions.open(dto.link, req);
+    // The trail names who signed in (no guard knew them before this answer).
+    setAuditActor(res, { actorType: 'coordinator', actorId: opened.coordinator.id, actorName: opened.coordinator.name, via: 'session' });
     if (opened.token) setConsoleCookie(res, this.config, opened.token, opened.session.expiresAt);
     res.setHeader('Cache-Control', 'no-store');
     return view(opened);

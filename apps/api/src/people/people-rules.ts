@@ -8,6 +8,7 @@ const rankOf = (p: AdminPrincipal) => (p.kind === 'bootstrap' ? Infinity : RANK[
 
 /** Nobody hands out more than they hold: a coordinator invites viewers and coordinators; only a treasurer (or the bootstrap token) makes treasurers. */
 export function assertMayGrant(by: AdminPrincipal, role: CoordinatorRole): void {
+  if (by.kind === 'coordinator' && by.coordinator.role === 'viewer') throw new ProblemException(403, 'forbidden_role', 'a viewer can look but not change anything');
   if (rankOf(by) < RANK[role]) throw new ProblemException(403, 'forbidden_role', `only a ${role} (or the bootstrap token) may make someone a ${role}`);
 }
 
@@ -17,6 +18,7 @@ export function assertMayGrant(by: AdminPrincipal, role: CoordinatorRole): void 
  * disable a treasurer).
  */
 export function assertMayChange(by: AdminPrincipal, target: CoordinatorEntity, change: { role?: CoordinatorRole }): void {
+  if (by.kind === 'coordinator' && by.coordinator.role === 'viewer') throw new ProblemException(403, 'forbidden_role', 'a viewer can look but not change anything');
   if (by.kind === 'coordinator' && by.coordinator.id === target.id) throw new ProblemException(403, 'cannot_change_self', 'ask another coordinator to change your own role or status');
   if (rankOf(by) < RANK[target.role]) throw new ProblemException(403, 'forbidden_role', `only a ${target.role} (or the bootstrap token) may change a ${target.role}'s account`);
   if (change.role) assertMayGrant(by, change.role);

@@ -11,8 +11,9 @@ const TYPE_WORDS: Record<string, string> = {
 
 /** Who did it, in words: the name when there is one, with what they are and how they came. */
 export function actorWords(a: SchemaAuditEventDto['actor']): { who: string; what: string } {
+  if (a.type === 'bootstrap') return { who: 'Bootstrap token', what: 'operations' };
   const what = [TYPE_WORDS[a.type] ?? a.type, a.via ? `by ${a.via}` : null].filter(Boolean).join(', ');
-  return { who: a.name ?? (a.type === 'bootstrap' ? 'Bootstrap token' : a.type === 'anonymous' ? 'Unknown' : (a.id ?? a.type)), what };
+  return { who: a.name ?? (a.type === 'anonymous' ? 'Unknown' : (a.id ?? a.type)), what };
 }
 
 /** The outcome, in words: done, or refused and why. */

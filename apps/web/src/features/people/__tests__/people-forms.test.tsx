@@ -72,7 +72,7 @@ describe('the people page’s rules and forms', () => {
 
   it('puts audit rows into words', () => {
     expect(actorWords({ type: 'coordinator', id: 'c', name: 'Carl', via: 'token' })).toEqual({ who: 'Carl', what: 'coordinator, by token' });
-    expect(actorWords({ type: 'bootstrap', id: null, name: null, via: 'token' }).who).toBe('Bootstrap token');
+    expect(actorWords({ type: 'bootstrap', id: null, name: null, via: 'token' })).toEqual({ who: 'Bootstrap token', what: 'operations' });
     expect(actorWords({ type: 'anonymous', id: null, name: null, via: null })).toEqual({ who: 'Unknown', what: 'not signed in' });
     expect(outcomeWords({ status: 201, code: null })).toEqual({ ok: true, text: 'done (201)' });
     expect(outcomeWords({ status: 403, code: 'forbidden_role' })).toEqual({ ok: false, text: 'refused (403 forbidden_role)' });

@@ -75,6 +75,7 @@ export function PersonRow({ person, viewer, roles, onUpdate, onResend }: Props) 
       </td>
       <td data-label="Actions">
         <span className="actions-inline">
+          {!can.disable && !can.enable && !can.resend ? <span className="muted small">{me ? 'another coordinator changes your account' : '—'}</span> : null}
           {can.disable ? (
             <Button variant="danger" className="btn-small" busy={busy} aria-label={`Disable ${person.name}`} onClick={() => void act(() => onUpdate({ id: person.id, status: 'disabled' }), `${person.name} is disabled: their sessions and tokens no longer work.`)}>
               Disable
