@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { QueryFailedError } from 'typeorm';
 import { loadConfig } from '@app/config';
 import { AuditRepository, CoordinatorEntity, CoordinatorRole, CoordinatorsRepository, CoordinatorTokenEntity, MemberEntity, NodeEntity, SessionsRepository, WebSessionEntity } from '@app/db';
 import { CoordinatorLinks, MailOutbox } from '@app/mail';
@@ -14,7 +15,7 @@ const config = loadConfig({ DATABASE_URL: 'postgres://u:p@h:5432/d', LINK_SECRET
 const person = (role: CoordinatorRole, extra: Partial<CoordinatorEntity> = {}) =>
   Object.assign(new CoordinatorEntity(), { id: `c-${role}`, name: `The ${role}`, email: `${role}@example.org`, role, status: 'active', activatedAt: new Date(), ...extra });
 const as = (role: CoordinatorRole): AdminPrincipal => ({ kind: 'coordinator', coordinator: person(role), via: 'session' });
-const uniqueViolation = () => Object.assign(new Error('duplicate key'), { code: '23505' });
+const uniqueViolation = () => new QueryFailedError('INSERT', [], Object.assign(new Error('duplicate key'), { code: '23505' }));
 
 describe('CoordinatorsService', () => {
   const setup = () => {
