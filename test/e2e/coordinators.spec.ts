@@ -10,6 +10,17 @@
 import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
 
 const bootstrap = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+interface AuditRow {
+  id: string;
+  actor: { type: string; id: string | null; name: string | null; via: string | null };
+  method: string;
+  route: string;
+  params: Record<string, string>;
+  status: number;
+  code: string | null;
+  requestId: string | null;
+}
+type AuditPage = { items: AuditRow[]; nextCursor: string | null };
 let seq = 0;
 
 interface Console {
@@ -43,7 +54,7 @@ describe('coordinator accounts, roles and the audit trail', () => {
   }
   const as = (c: Console) => ({ Cookie: c.cookie, 'X-CSRF-Token': c.csrf });
   const roundStatus = async (id: string) => (await t.db.query<{ status: string }>('SELECT status FROM funding_rounds WHERE id = $1', [id]))[0]?.status;
-  const audit = async (query: string) => (await t.http.get(`/admin/audit?${query}`).set(bootstrap).expect(200)).body as { items: Array<Record<string, any>>; nextCursor: string | null };
+  const audit = async (query: string) => (await t.http.get(`/admin/audit?${query}`).set(bootstrap).expect(200)).body as AuditPage;
 
   let tereza: Console & { email: string; link: string };
   let carl: Console & { email: string; link: string };
@@ -186,9 +197,9 @@ describe('coordinator accounts, roles and the audit trail', () => {
     const paged: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: Array<Record<string, any>>; nextCursor: string | null } = await audit(`limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: AuditPage = await audit(`limit=3${cursor ? `&cursor=${cursor}` : ''}`);
       expect(page.items.length).toBeLessThanOrEqual(3);
-      paged.push(...page.items.map((e) => e.id as string));
+      paged.push(...page.items.map((e) => e.id));
       cursor = page.nextCursor;
     } while (cursor);
     expect(paged).toEqual(all);

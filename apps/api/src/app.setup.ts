@@ -77,7 +77,7 @@ export function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
         '(application/problem+json) with a machine-readable `code` and, for 400s, `errors` per field.',
     )
     .setVersion('0.3.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The coordinator token (ADMIN_TOKEN)' }, 'coordinator')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The bootstrap token (ADMIN_TOKEN), or a coordinator’s personal token (dpn_crd_…) acting with its owner’s role; the console’s session cookie (dpn_console, with X-CSRF-Token on writes) works too' }, 'coordinator')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A member token (dpn_mbr_…) the coordinator issued' }, 'member')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A node token (dpn_node_…) the coordinator issued' }, 'node')
     .addCookieAuth('dpn_session', { type: 'apiKey', in: 'cookie', description: 'The web app’s session (POST /session); state-changing requests also need the X-CSRF-Token header' }, 'session')
