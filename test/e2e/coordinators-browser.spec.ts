@@ -94,7 +94,7 @@ if (!executablePath) process.stderr.write('coordinators-browser.spec: Chromium n
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByLabel('Who').selectOption('');
     await page.getByRole('button', { name: 'Show' }).click();
-    await page.getByRole('cell', { name: /bootstrap token/ }).first().waitFor();
+    await page.getByRole('cell', { name: /Bootstrap token/ }).first().waitFor();
     await screenshot(page, 'console-audit');
 
     // The viewer: signs in from her invitation, sees nobody's controls, and a write is refused.
