@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       `  Then see ${apiUrl}/me, the round ${apiUrl}/rounds/${shown.roundId} and the order page ${apiUrl}/assets/${shown.assetId}/orders.`,
       `  Anyone: ${apiUrl}/projects`,
       `Node operator pages: sign in the same way as ${operator.name} (${operator.email}) and open ${apiUrl}/node.`,
-      `Coordinator console: ${apiUrl}/console (it asks for the coordinator token above, the bootstrap token).`,
+      `Coordinator console: ${apiUrl}/console (sign in as a coordinator by email once the bootstrap token above has invited you on /console/people; operations open it with that token).`,
       '',
     ];
     process.stdout.write(lines.join('\n') + '\n');

@@ -1,7 +1,7 @@
 /**
  * The coordinator console in a real browser (Debian's Chromium, playwright-core) against the real
  * stack (the API serving the built app, the worker, PostgreSQL, the Temporal dev server, real
- * webhook receivers): the console asks for the bootstrap token (a wrong one opens nothing), shows
+ * webhook receivers): the console opens with the bootstrap token (a wrong one opens nothing), shows
  * the network with its automation chart, moves a job across the board without a reload as its node
  * accepts it, shows a funded round's progress bar and approves its payout, and lists the ledger by
  * owners' names with a balanced trial balance.
@@ -104,10 +104,12 @@ if (!executablePath) process.stderr.write('console-browser.spec: Chromium not fo
     await page.goto(`${base}/console`);
     await page.getByRole('heading', { name: 'Coordinator console' }).waitFor();
     await screenshot(page, 'console-gate');
-    const tokenField = page.getByLabel('Coordinator token (ADMIN_TOKEN)');
+    // Coordinators sign in by email (test/e2e/coordinators-browser.spec.ts); operations open it with the bootstrap token.
+    await page.getByText('Operations: open with the bootstrap token').click();
+    const tokenField = page.getByLabel('Bootstrap token (ADMIN_TOKEN)');
     await tokenField.fill('not-the-token');
     await page.getByRole('button', { name: 'Open the console' }).click();
-    await page.getByRole('alert').filter({ hasText: 'This is not the coordinator token' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'This is not the bootstrap token' }).waitFor();
     await tokenField.fill(ADMIN_TOKEN);
     await page.keyboard.press('Enter');
 
@@ -156,7 +158,7 @@ if (!executablePath) process.stderr.write('console-browser.spec: Chromium not fo
 
     // Closing the console forgets the token: the door asks again.
     await page.getByRole('button', { name: 'Close the console' }).click();
-    await page.getByLabel('Coordinator token (ADMIN_TOKEN)').waitFor();
+    await page.getByLabel('Your email address').waitFor();
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
   }, 240_000);
 });

@@ -19,6 +19,7 @@ import { MeModule } from './me/me.module';
 import { OperatorModule } from './operator/operator.module';
 import { ConsoleModule } from './console/console.module';
 import { SessionModule } from './session/session.module';
+import { PeopleModule } from './people/people.module';
 import { WebModule } from './web/web.module';
 
 /** The HTTP application: one module per capability. */
@@ -48,6 +49,7 @@ export class AppModule {
         MeModule,
         OperatorModule,
         ConsoleModule,
+        PeopleModule,
         // Last: the web app answers only the GETs no route above matched.
         WebModule.forRoot(),
       ],

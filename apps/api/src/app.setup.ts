@@ -15,6 +15,7 @@ import { reenterRequestContext, requestContextMiddleware } from './common/reques
 import { authFailureLimit, decidePageLimit, signedLinkLimit } from './common/rate-limits';
 import { createValidationPipe } from './common/validation';
 import { WEB_DIST } from './web/web.module';
+import { AuditTrail } from './people/audit-trail';
 
 /**
  * `Cache-Control: no-store` on every answer to an authenticated request, on the authenticated
@@ -76,7 +77,7 @@ export function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
         '(application/problem+json) with a machine-readable `code` and, for 400s, `errors` per field.',
     )
     .setVersion('0.3.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The coordinator token (ADMIN_TOKEN)' }, 'coordinator')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The bootstrap token (ADMIN_TOKEN), or a coordinator’s personal token (dpn_crd_…) acting with its owner’s role; the console’s session cookie (dpn_console, with X-CSRF-Token on writes) works too' }, 'coordinator')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A member token (dpn_mbr_…) the coordinator issued' }, 'member')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A node token (dpn_node_…) the coordinator issued' }, 'node')
     .addCookieAuth('dpn_session', { type: 'apiKey', in: 'cookie', description: 'The web app’s session (POST /session); state-changing requests also need the X-CSRF-Token header' }, 'session')
@@ -93,6 +94,8 @@ export async function createApiApp(config: AppConfig, logger?: LoggerService | f
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   // First: the request id (x-request-id), its context for every log line, and the request's metrics and log line.
   app.use(requestContextMiddleware);
+  // The audit trail of every state-changing request, refused ones included (see AuditTrail).
+  app.use(app.get(AuditTrail).middleware);
   // Security headers (helmet): no X-Powered-By, nosniff; the web app loads only its own scripts;
   // no page of ours in a frame (the docs and the app cannot be clickjacked); no Referer (emailed
   // links carry credentials). Swagger UI at /docs needs its inline styles, as do charts.

@@ -21,6 +21,8 @@ import { OutputOrdersRepository } from './output-orders/output-orders.repository
 import { ProjectPhasesRepository } from './project-phases/project-phases.repository';
 import { RequestKeysRepository } from './request-keys/request-keys.repository';
 import { TokensRepository } from './tokens/tokens.repository';
+import { CoordinatorsRepository } from './coordinators/coordinators.repository';
+import { AuditRepository } from './audit/audit.repository';
 
 /** Every repository and data service: the only way apps and libs reach PostgreSQL (lint keeps it so). */
 const REPOSITORIES = [
@@ -43,6 +45,8 @@ const REPOSITORIES = [
   SessionsRepository,
   MemberPagesRepository,
   PublicPagesRepository,
+  CoordinatorsRepository,
+  AuditRepository,
 ];
 
 @Global()

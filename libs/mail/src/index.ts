@@ -1,6 +1,7 @@
 export * from './html';
 export * from './decision-links';
 export * from './member-links';
+export * from './coordinator-links';
 export * from './mailer.service';
 export * from './mail-relay.service';
 export * from './mail.module';
@@ -8,3 +9,4 @@ export * from './templates/decision-mail';
 export * from './templates/round-mail';
 export * from './templates/order-mail';
 export * from './templates/sign-in-mail';
+export * from './templates/coordinator-mail';

@@ -3,11 +3,12 @@ import { DecisionLinks } from './decision-links';
 import { MailRelay } from './mail-relay.service';
 import { Mailer, MailOutbox } from './mailer.service';
 import { MemberLinks } from './member-links';
+import { CoordinatorLinks } from './coordinator-links';
 
 /** Email and signed links: queuing mail and checking links, for the API and the worker. */
 @Module({
-  providers: [MailOutbox, DecisionLinks, MemberLinks],
-  exports: [MailOutbox, DecisionLinks, MemberLinks],
+  providers: [MailOutbox, DecisionLinks, MemberLinks, CoordinatorLinks],
+  exports: [MailOutbox, DecisionLinks, MemberLinks, CoordinatorLinks],
 })
 export class MailModule {}
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { AdminGuard, Roles } from '../auth/admin.guard';
 import { IdempotencyKey, UuidParam } from '../common/params';
 import {
   AssetDetailDto,
@@ -20,7 +20,7 @@ import { AssetsService } from './assets.service';
 
 @ApiTags('admin: assets')
 @ApiBearerAuth('coordinator')
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminGuard)
 @Controller('admin/assets')
 export class AssetsController {
   constructor(private readonly assets: AssetsService) {}
@@ -67,6 +67,7 @@ export class AssetsController {
   }
 
   @Post(':id/ownership/transfers')
+  @Roles('treasurer')
   @ApiOperation({ summary: 'Sell part of a fraction to another member at a price: ownership and money move together or not at all' })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'A retry with the same key returns the first transfer' })
   @ApiCreatedResponse({ type: ShareTransferResultDto })

@@ -40,7 +40,7 @@ export class MemberTokenGuard implements CanActivate {
 
   private async sessionMember(req: Request, cookie: string): Promise<MemberEntity> {
     const found = await this.sessions.find(sha256(cookie));
-    if (found.state === 'unknown') throw new ProblemException(401, 'unauthorized', 'sign in to see this page');
+    if (found.state === 'unknown' || found.session.subjectType !== 'member') throw new ProblemException(401, 'unauthorized', 'sign in to see this page');
     if (found.state === 'expired') throw new ProblemException(401, 'session_expired', 'your session has expired: sign in again');
     const member = await this.sessions.member(found.session.subjectId);
     if (!member) throw new ProblemException(401, 'unauthorized', 'sign in to see this page');

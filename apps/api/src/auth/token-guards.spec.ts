@@ -90,7 +90,7 @@ describe('MemberTokenGuard', () => {
 
   it('the session cookie (without an Authorization header) needs the CSRF token for a write, not for a read', async () => {
     const s = setup();
-    const session = Object.assign(new WebSessionEntity(), { subjectId: 'm1', csrfToken: 'csrf-123' });
+    const session = Object.assign(new WebSessionEntity(), { subjectType: 'member', subjectId: 'm1', csrfToken: 'csrf-123' });
     s.sessions.find.mockResolvedValue({ state: 'active', session });
     s.sessions.member.mockResolvedValue(member());
     const read: FakeRequest = { method: 'GET', headers: {}, cookies: { dpn_session: 'cookie-secret' } };
@@ -102,9 +102,9 @@ describe('MemberTokenGuard', () => {
 
   it('an expired session is a 401 session_expired; a suspended member behind a session a 403', async () => {
     const s = setup();
-    s.sessions.find.mockResolvedValueOnce({ state: 'expired', session: new WebSessionEntity() });
+    s.sessions.find.mockResolvedValueOnce({ state: 'expired', session: Object.assign(new WebSessionEntity(), { subjectType: 'member' }) });
     await expect(s.guard.canActivate(ctx({ method: 'GET', headers: {}, cookies: { dpn_session: 'c' } }))).rejects.toMatchObject({ status: 401, code: 'session_expired' });
-    s.sessions.find.mockResolvedValueOnce({ state: 'active', session: Object.assign(new WebSessionEntity(), { subjectId: 'm1', csrfToken: 'x' }) });
+    s.sessions.find.mockResolvedValueOnce({ state: 'active', session: Object.assign(new WebSessionEntity(), { subjectType: 'member', subjectId: 'm1', csrfToken: 'x' }) });
     s.sessions.member.mockResolvedValueOnce(member('suspended'));
     await expect(s.guard.canActivate(ctx({ method: 'GET', headers: {}, cookies: { dpn_session: 'c' } }))).rejects.toMatchObject({ status: 403, code: 'member_suspended' });
   });

@@ -82,6 +82,8 @@ export class ProblemFilter implements ExceptionFilter {
       else this.logger.error({ message: `${what}: ${message}`, requestId });
     }
     if (body.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="dpn-admin"');
+    // The audit trail (AuditTrailMiddleware) records why a request was refused.
+    res.locals.problemCode = body.code;
     res.status(body.status).type('application/problem+json').json(body);
   }
 

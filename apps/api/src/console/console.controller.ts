@@ -1,6 +1,6 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { AdminGuard } from '../auth/admin.guard';
 import { ConsoleAccountPageDto, ConsoleAccountsQuery, ConsoleRoundPageDto, ConsoleRoundsQuery, JobBoardDto, JobBoardQuery, NetworkDto, NetworkQuery } from './console.dto';
 import { ConsoleService } from './console.service';
 
@@ -12,7 +12,7 @@ import { ConsoleService } from './console.service';
 @ApiTags('admin: console')
 @ApiBearerAuth('coordinator')
 @ApiUnauthorizedResponse({ description: 'The coordinator token is missing or wrong' })
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminGuard)
 @Controller('admin/console')
 export class ConsoleController {
   constructor(private readonly console: ConsoleService) {}

@@ -2,7 +2,7 @@ import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { DecisionOutcome, DecisionStatus } from '@app/contracts';
 import { DecisionsRepository, MembersRepository } from '@app/db';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { AdminGuard } from '../auth/admin.guard';
 import { UuidParam } from '../common/params';
 import { Problems } from '../common/problem';
 import { DecisionVotersQuery } from './decisions.dto';
@@ -41,7 +41,7 @@ class AdminDecisionDto {
 
 @ApiTags('admin: decisions')
 @ApiBearerAuth('coordinator')
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminGuard)
 @Controller('admin/decisions')
 export class AdminDecisionsController {
   constructor(

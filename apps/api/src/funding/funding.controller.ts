@@ -3,6 +3,7 @@ import {
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -11,7 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { MemberEntity } from '@app/db';
-import { AdminTokenGuard, COORDINATOR_ACTOR } from '../auth/admin-token.guard';
+import { Actor, AdminGuard, Roles } from '../auth/admin.guard';
 import { CurrentMember, MemberTokenGuard } from '../auth/member-token.guard';
 import { PageQuery, pageOf } from '../common/dto';
 import { IdempotencyKey, UuidParam } from '../common/params';
@@ -20,7 +21,7 @@ import { FundingService } from './funding.service';
 
 @ApiTags('admin: funding rounds')
 @ApiBearerAuth('coordinator')
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminGuard)
 @Controller('admin')
 export class FundingAdminController {
   constructor(private readonly funding: FundingService) {}
@@ -31,8 +32,8 @@ export class FundingAdminController {
   @ApiCreatedResponse({ type: RoundDto })
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: 'project not active, or the key was used for another request' })
-  async open(@UuidParam() id: string, @Body() dto: CreateRoundDto, @IdempotencyKey() key: string | undefined, @Res({ passthrough: true }) res: Response): Promise<RoundDto> {
-    const { round, replayed } = await this.funding.open(id, dto, COORDINATOR_ACTOR, key);
+  async open(@UuidParam() id: string, @Body() dto: CreateRoundDto, @IdempotencyKey() key: string | undefined, @Res({ passthrough: true }) res: Response, @Actor() actor: string): Promise<RoundDto> {
+    const { round, replayed } = await this.funding.open(id, dto, actor, key);
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.setHeader('Location', `/admin/rounds/${round.id}`);
     return RoundDto.from(round, await this.funding.publicView(round), null);
@@ -71,8 +72,8 @@ export class FundingAdminController {
   @ApiOperation({ summary: 'Cancel a round: open → every hold released; awaiting payout → every capture refunded' })
   @ApiOkResponse({ type: RoundDto })
   @ApiConflictResponse({ description: 'round_closed' })
-  async cancel(@UuidParam() id: string, @Body() dto: CancelRoundDto): Promise<RoundDto> {
-    const view = await this.funding.cancel(id, COORDINATOR_ACTOR, dto.reason);
+  async cancel(@UuidParam() id: string, @Body() dto: CancelRoundDto, @Actor() actor: string): Promise<RoundDto> {
+    const view = await this.funding.cancel(id, actor, dto.reason);
     const r = await this.funding.find(id);
     return RoundDto.from(r, await this.funding.publicView(r), view);
   }
@@ -82,8 +83,10 @@ export class FundingAdminController {
   @ApiOperation({ summary: "Release a funded round's money to the project (rounds approved by the coordinator)" })
   @ApiOkResponse({ type: RoundDto })
   @ApiConflictResponse({ description: 'round_not_awaiting_payout' })
-  async approve(@UuidParam() id: string): Promise<RoundDto> {
-    const view = await this.funding.approvePayout(id, COORDINATOR_ACTOR);
+  @ApiForbiddenResponse({ description: 'forbidden_role: only a treasurer (or the bootstrap token) approves a payout' })
+  @Roles('treasurer')
+  async approve(@UuidParam() id: string, @Actor() actor: string): Promise<RoundDto> {
+    const view = await this.funding.approvePayout(id, actor);
     const r = await this.funding.find(id);
     return RoundDto.from(r, await this.funding.publicView(r), view);
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Post, Query, UseGuards } from 
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { NodeEntity } from '@app/db';
-import { AdminTokenGuard, COORDINATOR_ACTOR } from '../auth/admin-token.guard';
+import { Actor, AdminGuard } from '../auth/admin.guard';
 import { CurrentNode, NodeTokenGuard } from '../auth/node-token.guard';
 import { PageQuery, Trim } from '../common/dto';
 import type { JobView } from '@app/contracts';
@@ -32,7 +32,7 @@ class CreateNodeTokenDto {
 
 @ApiTags('admin: jobs')
 @ApiBearerAuth('coordinator')
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminGuard)
 @Controller('admin')
 export class JobsAdminController {
   constructor(
@@ -43,8 +43,8 @@ export class JobsAdminController {
   @Post('jobs')
   @ApiOperation({ summary: 'Create a job against a real demand; its workflow offers it to the best free node' })
   @ApiCreatedResponse({ type: JobDto })
-  async create(@Body() dto: CreateJobDto): Promise<JobDto> {
-    return JobDto.from(await this.jobs.create(dto, COORDINATOR_ACTOR));
+  async create(@Body() dto: CreateJobDto, @Actor() actor: string): Promise<JobDto> {
+    return JobDto.from(await this.jobs.create(dto, actor));
   }
 
   @Get('jobs')
@@ -73,8 +73,8 @@ export class JobsAdminController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a job: the node holding it (or offered it) gets job.cancelled' })
   @ApiOkResponse({ type: JobDto })
-  async cancel(@UuidParam() id: string, @Body() dto: CancelJobDto): Promise<JobDto> {
-    const view = await this.jobs.cancel(id, COORDINATOR_ACTOR, dto.reason);
+  async cancel(@UuidParam() id: string, @Body() dto: CancelJobDto, @Actor() actor: string): Promise<JobDto> {
+    const view = await this.jobs.cancel(id, actor, dto.reason);
     return JobDto.from(await this.jobs.find(id), view);
   }
 

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConflictResponse, ApiForbiddenResponse, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { LedgerService, PostingResult } from '@app/db';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { AdminGuard, Roles } from '../auth/admin.guard';
 import { IdempotencyKey, UuidParam } from '../common/params';
 import { LedgerApiService } from './ledger-api.service';
 import { AccountDto, DepositDto, ListAccountsQuery, TransactionDto, TransferDto, WithdrawalDto } from './ledger.dto';
@@ -16,7 +16,7 @@ function respond(res: Response, r: PostingResult): TransactionDto {
 
 @ApiTags('admin: ledger')
 @ApiBearerAuth('coordinator')
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminGuard)
 @Controller('admin/ledger')
 export class LedgerController {
   constructor(
@@ -25,6 +25,8 @@ export class LedgerController {
   ) {}
 
   @Post('deposits')
+  @Roles('treasurer')
+  @ApiForbiddenResponse({ description: 'forbidden_role: only a treasurer (or the bootstrap token) posts to the ledger' })
   @ApiOperation({ summary: 'Money enters the network: external world → member account' })
   @ApiHeader(KEY)
   @ApiCreatedResponse({ type: TransactionDto })
@@ -33,6 +35,8 @@ export class LedgerController {
   }
 
   @Post('withdrawals')
+  @Roles('treasurer')
+  @ApiForbiddenResponse({ description: 'forbidden_role: only a treasurer (or the bootstrap token) posts to the ledger' })
   @ApiOperation({ summary: 'Money leaves the network: member account → external world (409 if the balance is short)' })
   @ApiHeader(KEY)
   @ApiCreatedResponse({ type: TransactionDto })
@@ -42,6 +46,8 @@ export class LedgerController {
   }
 
   @Post('transfers')
+  @Roles('treasurer')
+  @ApiForbiddenResponse({ description: 'forbidden_role: only a treasurer (or the bootstrap token) posts to the ledger' })
   @ApiOperation({ summary: 'Move money between member, organiser and project accounts' })
   @ApiHeader(KEY)
   @ApiCreatedResponse({ type: TransactionDto })

@@ -1,13 +1,13 @@
 import { Body, Controller, Get, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { AdminGuard } from '../auth/admin.guard';
 import { UuidParam } from '../common/params';
 import { CreateLocationDto, ListLocationsQuery, LocationDto, UpdateLocationDto } from './locations.dto';
 import { LocationsService } from './locations.service';
 
 @ApiTags('admin: locations')
 @ApiBearerAuth('coordinator')
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminGuard)
 @Controller('admin/locations')
 export class LocationsController {
   constructor(private readonly locations: LocationsService) {}

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Injectable, Post, UseGuards } 
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { MemberTokenEntity, TokensRepository } from '@app/db';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { AdminGuard } from '../auth/admin.guard';
 import { issueBearerToken, TOKEN_PREFIXES } from '../auth/bearer-token';
 import { Trim } from '../common/dto';
 import { UuidParam } from '../common/params';
@@ -70,7 +70,7 @@ export class MemberTokensService {
 
 @ApiTags('admin: members')
 @ApiBearerAuth('coordinator')
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminGuard)
 @Controller('admin/members/:id/tokens')
 export class MemberTokensController {
   constructor(private readonly tokens: MemberTokensService) {}

@@ -1,13 +1,13 @@
 import { Body, Controller, Get, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { AdminGuard } from '../auth/admin.guard';
 import { UuidParam } from '../common/params';
 import { CreateMemberDto, ListMembersQuery, MemberDto, MemberPageDto, UpdateMemberDto } from './members.dto';
 import { MembersService } from './members.service';
 
 @ApiTags('admin: members')
 @ApiBearerAuth('coordinator')
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminGuard)
 @Controller('admin/members')
 export class MembersController {
   constructor(private readonly members: MembersService) {}

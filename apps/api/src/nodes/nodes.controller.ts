@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { NodeEntity } from '@app/db';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { AdminGuard } from '../auth/admin.guard';
 import { PageQuery } from '../common/dto';
 import { UuidParam } from '../common/params';
 import { CreateNodeDto, ListNodesQuery, NodeDto, NodeWithSecretDto, PingResultDto, UpdateNodeDto, WebhookAttemptDto, WebhookAttemptPageDto } from './nodes.dto';
@@ -11,7 +11,7 @@ const withSecret = ({ node, secret }: { node: NodeEntity; secret: string }): Nod
 
 @ApiTags('admin: nodes')
 @ApiBearerAuth('coordinator')
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminGuard)
 @Controller('admin/nodes')
 export class NodesController {
   constructor(private readonly nodes: NodesService) {}

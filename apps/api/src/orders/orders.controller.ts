@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { MemberEntity } from '@app/db';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { AdminGuard } from '../auth/admin.guard';
 import { CurrentMember, MemberTokenGuard } from '../auth/member-token.guard';
 import { UuidParam } from '../common/params';
 import { ProblemException } from '../common/problem';
@@ -10,7 +10,7 @@ import { OrdersService } from './orders.service';
 
 @ApiTags('admin: output orders')
 @ApiBearerAuth('coordinator')
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminGuard)
 @Controller('admin/assets/:id')
 export class OrdersAdminController {
   constructor(private readonly orders: OrdersService) {}

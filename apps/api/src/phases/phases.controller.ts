@@ -12,7 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { WorkingPhase } from '@app/contracts';
 import type { ProjectPhasePlanEntity } from '@app/db';
-import { AdminTokenGuard, COORDINATOR_ACTOR } from '../auth/admin-token.guard';
+import { Actor, AdminGuard } from '../auth/admin.guard';
 import { IdempotencyKey, PhaseParam, UuidParam } from '../common/params';
 import { ProjectLiveStateDto } from '../projects/dto/project.dto';
 import { PhasePlanDto, StoredPlanDto } from './phases.dto';
@@ -23,7 +23,7 @@ const toStored = (r: ProjectPhasePlanEntity): StoredPlanDto => ({ phase: r.phase
 @ApiTags('admin: project phases')
 @ApiBearerAuth('coordinator')
 @ApiUnauthorizedResponse({ description: 'Missing or wrong coordinator token' })
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminGuard)
 @Controller('admin/projects/:id/phases/:phase')
 export class PhasesController {
   constructor(private readonly phases: PhasesService) {}
@@ -59,7 +59,7 @@ export class PhasesController {
   @ApiOkResponse({ type: ProjectLiveStateDto })
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: 'phase_not_planned, project_phase_mismatch (not the current phase), phase_running, phase_done, gate_vote_open' })
-  async start(@UuidParam() id: string, @PhaseParam() phase: WorkingPhase, @IdempotencyKey() key: string | undefined): Promise<ProjectLiveStateDto> {
-    return ProjectLiveStateDto.from(await this.phases.start(id, phase, COORDINATOR_ACTOR, key));
+  async start(@UuidParam() id: string, @PhaseParam() phase: WorkingPhase, @IdempotencyKey() key: string | undefined, @Actor() actor: string): Promise<ProjectLiveStateDto> {
+    return ProjectLiveStateDto.from(await this.phases.start(id, phase, actor, key));
   }
 }

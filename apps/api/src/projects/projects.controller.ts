@@ -11,7 +11,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AdminTokenGuard, COORDINATOR_ACTOR } from '../auth/admin-token.guard';
+import { Actor, AdminGuard } from '../auth/admin.guard';
 import type { WorkingPhase } from '@app/contracts';
 import { IdempotencyKey, PhaseParam, UuidParam } from '../common/params';
 import { SkipPhaseDto } from '../phases/phases.dto';
@@ -38,7 +38,7 @@ const IDEMPOTENCY_HEADER = {
 @ApiTags('admin: projects')
 @ApiBearerAuth('coordinator')
 @ApiUnauthorizedResponse({ description: 'Missing or wrong coordinator token' })
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminGuard)
 @Controller('admin/projects')
 export class ProjectsController {
   constructor(
@@ -55,8 +55,9 @@ export class ProjectsController {
     @Body() dto: CreateProjectDto,
     @IdempotencyKey() key: string | undefined,
     @Res({ passthrough: true }) res: Response,
+    @Actor() actor: string,
   ): Promise<ProjectDto> {
-    const { project, replayed } = await this.projects.create(dto, COORDINATOR_ACTOR, key);
+    const { project, replayed } = await this.projects.create(dto, actor, key);
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.setHeader('Location', `/admin/projects/${project.id}`);
     return ProjectDto.from(project);
@@ -109,8 +110,9 @@ export class ProjectsController {
     @PhaseParam() phase: WorkingPhase,
     @Body() dto: SkipPhaseDto,
     @IdempotencyKey() key: string | undefined,
+    @Actor() actor: string,
   ): Promise<ProjectLiveStateDto> {
-    return ProjectLiveStateDto.from(await this.projects.advance(id, { fromPhase: phase, note: `skipped: ${dto.reason}` }, COORDINATOR_ACTOR, key));
+    return ProjectLiveStateDto.from(await this.projects.advance(id, { fromPhase: phase, note: `skipped: ${dto.reason}` }, actor, key));
   }
 
   @Post(':id/phases/advance')
@@ -124,8 +126,9 @@ export class ProjectsController {
     @UuidParam() id: string,
     @Body() dto: AdvancePhaseDto,
     @IdempotencyKey() key: string | undefined,
+    @Actor() actor: string,
   ): Promise<ProjectLiveStateDto> {
-    return ProjectLiveStateDto.from(await this.projects.advance(id, dto, COORDINATOR_ACTOR, key));
+    return ProjectLiveStateDto.from(await this.projects.advance(id, dto, actor, key));
   }
 
   @Post(':id/cancel')
@@ -139,7 +142,8 @@ export class ProjectsController {
     @UuidParam() id: string,
     @Body() dto: CancelProjectDto,
     @IdempotencyKey() key: string | undefined,
+    @Actor() actor: string,
   ): Promise<ProjectLiveStateDto> {
-    return ProjectLiveStateDto.from(await this.projects.cancel(id, dto, COORDINATOR_ACTOR, key));
+    return ProjectLiveStateDto.from(await this.projects.cancel(id, dto, actor, key));
   }
 }

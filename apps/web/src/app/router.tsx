@@ -6,6 +6,8 @@ import { ConsoleLayout } from './routes/console/layout';
 import { ConsoleLedgerRoute } from './routes/console/ledger';
 import { ConsoleNetworkRoute } from './routes/console/network';
 import { ConsoleRoundsRoute } from './routes/console/rounds';
+import { ConsolePeopleRoute } from './routes/console/people';
+import { ConsoleAuditRoute } from './routes/console/audit';
 import { DecideRoute } from './routes/decide';
 import { HomeRoute } from './routes/home';
 import { AccountRoute } from './routes/member/account';
@@ -27,8 +29,8 @@ import { SignInRoute } from './routes/signin';
  * Every route of the web app: nouns people can share. Members: /me, /me/holdings, /me/account,
  * /rounds/:id, /assets/:id/orders, /decisions/:id; everyone: /projects, /projects/:id, /assets/:id;
  * /signin and /decide/:token (the link of decision emails); a node's owner: /node, /node/:id,
- * /node/:id/endpoint; the coordinator: /console, /console/jobs, /console/rounds, /console/ledger
- * (behind the coordinator token until coordinator accounts exist).
+ * /node/:id/endpoint; coordinators: /console, /console/jobs, /console/rounds, /console/ledger,
+ * /console/people, /console/audit (signed in by email, or with the bootstrap token).
  */
 export const router = createBrowserRouter([
   {
@@ -58,6 +60,8 @@ export const router = createBrowserRouter([
           { path: 'jobs', element: <ConsoleJobsRoute /> },
           { path: 'rounds', element: <ConsoleRoundsRoute /> },
           { path: 'ledger', element: <ConsoleLedgerRoute /> },
+          { path: 'people', element: <ConsolePeopleRoute /> },
+          { path: 'audit', element: <ConsoleAuditRoute /> },
         ],
       },
       { path: '*', element: <NotFoundRoute /> },

@@ -18,5 +18,10 @@ export const paths = {
   consoleJobs: () => '/console/jobs',
   consoleRounds: () => '/console/rounds',
   consoleLedger: () => '/console/ledger',
+  consolePeople: () => '/console/people',
+  consoleAudit: (filters?: { resource?: string; actor?: string }) => {
+    const q = new URLSearchParams(Object.entries(filters ?? {}).filter(([, v]) => !!v) as Array<[string, string]>).toString();
+    return q ? `/console/audit?${q}` : '/console/audit';
+  },
   statementCsv: (currency: string) => `/members/me/statement.csv?currency=${encodeURIComponent(currency)}`,
 };

@@ -2,7 +2,7 @@
  * The one API client: typed from the API's own OpenAPI document (lib/api/schema.d.ts, generated
  * by `npm run openapi:generate`), with one error path: a failed call throws an ApiProblem.
  * Requests go to the same origin with the session cookie; every state-changing one carries the
- * session's CSRF token; the console's calls to the admin API carry the coordinator token.
+ * session's CSRF token; the console's calls carry the console session's CSRF token, or the bootstrap token.
  */
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './api/schema';
@@ -22,17 +22,33 @@ const csrf: Middleware = {
   },
 };
 
+let consoleCsrfToken: string | null = null;
+
 /**
- * The coordinator token the console uses until coordinator accounts exist (issue 14): sent only to
- * the admin API (`/admin/…`), never with member routes.
+ * The bootstrap token (ADMIN_TOKEN) when someone opens the console with it for operations: sent
+ * only to the admin API (`/admin/…`), never with member routes.
  */
 export function setAdminToken(token: string | null): void {
   adminToken = token;
 }
 
+/** The CSRF token of the console's coordinator session (its own cookie, its own token). */
+export function setConsoleCsrfToken(token: string | null): void {
+  consoleCsrfToken = token;
+}
+
+const isConsolePath = (path: string) => path.startsWith('/admin/') || path === '/session/coordinator' || path.startsWith('/session/coordinator/');
+
 const admin: Middleware = {
   onRequest({ request }) {
-    if (adminToken && new URL(request.url).pathname.startsWith('/admin/')) request.headers.set('Authorization', `Bearer ${adminToken}`);
+    const path = new URL(request.url).pathname;
+    if (!isConsolePath(path)) return request;
+    if (adminToken && path.startsWith('/admin/')) request.headers.set('Authorization', `Bearer ${adminToken}`);
+    // The console's cookie is checked against the console session's token, not the member session's.
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
+      if (consoleCsrfToken) request.headers.set('X-CSRF-Token', consoleCsrfToken);
+      else request.headers.delete('X-CSRF-Token');
+    }
     return request;
   },
 };

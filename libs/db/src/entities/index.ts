@@ -15,6 +15,8 @@ import { NodeTokenEntity } from './node-token.entity';
 import { OutputOrderEntity, OutputPlanEntity } from './output-plan.entity';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
 import { SignInRequestEntity, UsedLinkEntity, WebSessionEntity } from './web-session.entity';
+import { CoordinatorEntity, CoordinatorTokenEntity } from './coordinator.entity';
+import { AuditEventEntity } from './audit-event.entity';
 import { ProjectOutputEntity, ProjectPhaseEntity, ProjectPhaseEventEntity, ProjectPhasePlanEntity } from './project-phase.entity';
 
 export * from './asset.entity';
@@ -32,6 +34,8 @@ export * from './member.entity';
 export * from './node.entity';
 export * from './project-phase.entity';
 export * from './web-session.entity';
+export * from './coordinator.entity';
+export * from './audit-event.entity';
 export { ProjectEntity, ProjectEventEntity, RequestKeyEntity };
 export const ENTITIES = [
   ProjectEntity,
@@ -67,4 +71,7 @@ export const ENTITIES = [
   WebSessionEntity,
   UsedLinkEntity,
   SignInRequestEntity,
+  CoordinatorEntity,
+  CoordinatorTokenEntity,
+  AuditEventEntity,
 ];

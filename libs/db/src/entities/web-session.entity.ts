@@ -1,10 +1,10 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
- * Who a web session or an emailed link belongs to. Members today; the coordinator accounts of the
- * console (a later issue) become another kind here, signed in the same passwordless way.
+ * Who a web session or an emailed link belongs to: a member (the member pages), or a coordinator
+ * (the console), both signed in the same passwordless way.
  */
-export const SESSION_SUBJECT_TYPES = ['member'] as const;
+export const SESSION_SUBJECT_TYPES = ['member', 'coordinator'] as const;
 export type SessionSubjectType = (typeof SESSION_SUBJECT_TYPES)[number];
 
 /**

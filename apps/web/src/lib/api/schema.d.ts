@@ -141,6 +141,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail: every state-changing request (succeeded or refused), newest first; filters by actor, route, resource, outcome and time; cursor pages of at most 200 */
+        get: operations["AuditController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/console/job-board": {
         parameters: {
             query?: never;
@@ -204,6 +221,111 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/coordinators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every coordinator account, by name */
+        get: operations["CoordinatorsController_list"];
+        put?: never;
+        /** Invite a coordinator by email: an invited account and an emailed link (once, 7 days) that signs them in */
+        post: operations["CoordinatorsController_invite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/coordinators/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One coordinator account */
+        get: operations["CoordinatorsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a role, or disable / enable an account (not your own; not someone who outranks you) */
+        patch: operations["CoordinatorsController_update"];
+        trace?: never;
+    };
+    "/admin/coordinators/{id}/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the invitation again (a fresh link) to an account that has not signed in yet */
+        post: operations["CoordinatorsController_resend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/coordinators/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is calling: the bootstrap token, or a coordinator (by session or personal token) with their role */
+        get: operations["CoordinatorsController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/coordinators/me/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My personal API tokens (without the secrets), newest first, revoked ones included */
+        get: operations["CoordinatorsController_myTokens"];
+        put?: never;
+        /** Create a personal API token (dpn_crd_…, shown once): Bearer on /admin routes, with my role */
+        post: operations["CoordinatorsController_createToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/coordinators/me/tokens/{tokenId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one of my personal tokens (at once; revoking twice changes nothing) */
+        delete: operations["CoordinatorsController_revokeToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1668,6 +1790,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/session/coordinator": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is signed in to the console (null when nobody), and the CSRF token of this session */
+        get: operations["CoordinatorSessionController_get"];
+        put?: never;
+        /** Open a console session with an emailed link (an invitation or a sign-in link; once per link); sets the console cookie */
+        post: operations["CoordinatorSessionController_open"];
+        /** Sign out of the console (needs the X-CSRF-Token header) */
+        delete: operations["CoordinatorSessionController_close"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/session/coordinator/sign-in-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Email a console sign-in link (15 minutes, once) to a coordinator. The answer is the same whether or not the email is a coordinator’s. */
+        post: operations["CoordinatorSessionController_requestLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/session/sign-in-links": {
         parameters: {
             query?: never;
@@ -1863,6 +2021,48 @@ export interface components {
              * @example 250000
              */
             totalParts: string;
+        };
+        AuditActorDto: {
+            /** Format: uuid */
+            id: string | null;
+            /** @description The name when the request was made */
+            name: string | null;
+            /** @enum {string} */
+            type: "coordinator" | "bootstrap" | "member" | "node" | "system" | "anonymous";
+            /** @enum {string|null} */
+            via: "session" | "token" | null;
+        };
+        AuditEventDto: {
+            actor: components["schemas"]["AuditActorDto"];
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description The problem code of a refused request
+             * @example forbidden_role
+             */
+            code: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @example POST */
+            method: string;
+            /**
+             * @example {
+             *       "id": "7f1c4c8e-8c1e-4d1e-9a7b-2f0a4d3b9c11"
+             *     }
+             */
+            params: {
+                [key: string]: string;
+            };
+            requestId: string | null;
+            /** @example /admin/rounds/:id/payout/approve */
+            route: string;
+            /** @example 200 */
+            status: number;
+        };
+        AuditPageDto: {
+            items: components["schemas"]["AuditEventDto"][];
+            /** @description Pass as cursor for the next (older) page; null on the last page */
+            nextCursor: string | null;
         };
         BalanceDto: {
             /**
@@ -2082,6 +2282,42 @@ export interface components {
             label: string;
             value: string;
         };
+        CoordinatorDto: {
+            /**
+             * Format: date-time
+             * @description When the invitation was accepted (first sign-in)
+             */
+            activatedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            email: string;
+            /** Format: uuid */
+            id: string;
+            /** @description coordinator:<id> or bootstrap */
+            invitedBy: string;
+            name: string;
+            /** @enum {string} */
+            role: "viewer" | "coordinator" | "treasurer";
+            /** @enum {string} */
+            status: "invited" | "active" | "disabled";
+        };
+        CoordinatorListDto: {
+            items: components["schemas"]["CoordinatorDto"][];
+        };
+        CoordinatorSessionDto: {
+            /** @description Who is signed in to the console; null when nobody is */
+            coordinator: components["schemas"]["CoordinatorDto"] | null;
+            /** @description Send it as X-CSRF-Token with every POST, PUT, PATCH and DELETE made with the console cookie */
+            csrfToken: string | null;
+            /** @description A console cookie came with the request but it has expired, was signed out, or its account was disabled */
+            expired: boolean;
+            /** Format: date-time */
+            expiresAt: string | null;
+        };
+        CoordinatorSignInLinkDto: {
+            /** @example tereza@example.org */
+            email: string;
+        };
         CounterOfferDto: {
             /**
              * Format: date-time
@@ -2215,6 +2451,13 @@ export interface components {
         };
         CreateOperatorTokenDto: {
             /** @example workshop server */
+            name: string;
+        };
+        CreatePersonalTokenDto: {
+            /**
+             * @description What the token is for, to recognise it later
+             * @example reporting script
+             */
             name: string;
         };
         CreateProjectDto: {
@@ -2365,6 +2608,17 @@ export interface components {
         HoldingsDto: {
             assets: components["schemas"]["HoldingDto"][];
         };
+        InviteCoordinatorDto: {
+            /** @example tereza@example.org */
+            email: string;
+            /** @example Tereza Novak */
+            name: string;
+            /**
+             * @description viewer: reads only; coordinator: runs the network; treasurer: a coordinator who also approves payouts and ledger postings
+             * @enum {string}
+             */
+            role: "viewer" | "coordinator" | "treasurer";
+        };
         IssuedMemberTokenDto: {
             /** Format: date-time */
             createdAt: string;
@@ -2391,6 +2645,22 @@ export interface components {
              * @description Send it as Authorization: Bearer … to /nodes/me/*. Shown once: store it now.
              * @example dpn_node_…
              */
+            token: string;
+        };
+        IssuedPersonalTokenDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description Noted at most once a minute
+             */
+            lastUsedAt: string | null;
+            name: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** @description The token itself (dpn_crd_…): shown only now, stored only as its hash. Send it as Authorization: Bearer on /admin routes. */
             token: string;
         };
         JobBoardDto: {
@@ -2852,6 +3122,10 @@ export interface components {
             webhookSecret: string;
             webhookUrl: string;
         };
+        OpenCoordinatorSessionDto: {
+            /** @description The token of an emailed console link (the part after #console-link=) */
+            link: string;
+        };
         OpenSessionDto: {
             /** @description The token of an emailed link (the part after #link=, or after /decide/) */
             link: string;
@@ -3050,6 +3324,23 @@ export interface components {
             parts: string;
             /** @example 30 % */
             percent: string;
+        };
+        PersonalTokenDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description Noted at most once a minute
+             */
+            lastUsedAt: string | null;
+            name: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+        };
+        PersonalTokenListDto: {
+            items: components["schemas"]["PersonalTokenDto"][];
         };
         PhaseBudgetDto: {
             /**
@@ -3959,6 +4250,15 @@ export interface components {
             /** Format: uuid */
             nodeId?: Record<string, never> | null;
         };
+        UpdateCoordinatorDto: {
+            /** @enum {string} */
+            role?: "viewer" | "coordinator" | "treasurer";
+            /**
+             * @description disabled: every session and token of the account is refused at once; active: enabled again
+             * @enum {string}
+             */
+            status?: "active" | "disabled";
+        };
         UpdateLocationDto: {
             /** @example Karl-Heine-Str. 99, 04229 Leipzig */
             address?: string;
@@ -4039,6 +4339,16 @@ export interface components {
             offset: number;
             total: number;
         };
+        WhoAmIDto: {
+            coordinator: components["schemas"]["CoordinatorDto"] | null;
+            /**
+             * @description bootstrap: the operations token (every right); coordinator: a person
+             * @enum {string}
+             */
+            kind: "bootstrap" | "coordinator";
+            /** @enum {string|null} */
+            via: "session" | "token" | null;
+        };
         WithdrawalDto: {
             /**
              * @description Integer minor units (12500 = 125.00 EUR), as a string
@@ -4080,6 +4390,9 @@ export type SchemaAllocationLineDto = components['schemas']['AllocationLineDto']
 export type SchemaAnswerDecisionDto = components['schemas']['AnswerDecisionDto'];
 export type SchemaAssetDetailDto = components['schemas']['AssetDetailDto'];
 export type SchemaAssetDto = components['schemas']['AssetDto'];
+export type SchemaAuditActorDto = components['schemas']['AuditActorDto'];
+export type SchemaAuditEventDto = components['schemas']['AuditEventDto'];
+export type SchemaAuditPageDto = components['schemas']['AuditPageDto'];
 export type SchemaBalanceDto = components['schemas']['BalanceDto'];
 export type SchemaBoardColumnDto = components['schemas']['BoardColumnDto'];
 export type SchemaBoardJobDto = components['schemas']['BoardJobDto'];
@@ -4097,6 +4410,10 @@ export type SchemaConsoleAccountPageDto = components['schemas']['ConsoleAccountP
 export type SchemaConsoleRoundDto = components['schemas']['ConsoleRoundDto'];
 export type SchemaConsoleRoundPageDto = components['schemas']['ConsoleRoundPageDto'];
 export type SchemaContextLineDto = components['schemas']['ContextLineDto'];
+export type SchemaCoordinatorDto = components['schemas']['CoordinatorDto'];
+export type SchemaCoordinatorListDto = components['schemas']['CoordinatorListDto'];
+export type SchemaCoordinatorSessionDto = components['schemas']['CoordinatorSessionDto'];
+export type SchemaCoordinatorSignInLinkDto = components['schemas']['CoordinatorSignInLinkDto'];
 export type SchemaCounterOfferDto = components['schemas']['CounterOfferDto'];
 export type SchemaCreateAssetDto = components['schemas']['CreateAssetDto'];
 export type SchemaCreateJobDto = components['schemas']['CreateJobDto'];
@@ -4106,6 +4423,7 @@ export type SchemaCreateMemberTokenDto = components['schemas']['CreateMemberToke
 export type SchemaCreateNodeDto = components['schemas']['CreateNodeDto'];
 export type SchemaCreateNodeTokenDto = components['schemas']['CreateNodeTokenDto'];
 export type SchemaCreateOperatorTokenDto = components['schemas']['CreateOperatorTokenDto'];
+export type SchemaCreatePersonalTokenDto = components['schemas']['CreatePersonalTokenDto'];
 export type SchemaCreateProjectDto = components['schemas']['CreateProjectDto'];
 export type SchemaCreateRoundDto = components['schemas']['CreateRoundDto'];
 export type SchemaCurrencyTotalDto = components['schemas']['CurrencyTotalDto'];
@@ -4116,8 +4434,10 @@ export type SchemaEntryDto = components['schemas']['EntryDto'];
 export type SchemaFundingTotalDto = components['schemas']['FundingTotalDto'];
 export type SchemaHoldingDto = components['schemas']['HoldingDto'];
 export type SchemaHoldingsDto = components['schemas']['HoldingsDto'];
+export type SchemaInviteCoordinatorDto = components['schemas']['InviteCoordinatorDto'];
 export type SchemaIssuedMemberTokenDto = components['schemas']['IssuedMemberTokenDto'];
 export type SchemaIssuedNodeTokenDto = components['schemas']['IssuedNodeTokenDto'];
+export type SchemaIssuedPersonalTokenDto = components['schemas']['IssuedPersonalTokenDto'];
 export type SchemaJobBoardDto = components['schemas']['JobBoardDto'];
 export type SchemaJobDocumentDto = components['schemas']['JobDocumentDto'];
 export type SchemaJobDto = components['schemas']['JobDto'];
@@ -4151,6 +4471,7 @@ export type SchemaNodeTokenDto = components['schemas']['NodeTokenDto'];
 export type SchemaNodeTokenListDto = components['schemas']['NodeTokenListDto'];
 export type SchemaNodeUpgradeDto = components['schemas']['NodeUpgradeDto'];
 export type SchemaNodeWithSecretDto = components['schemas']['NodeWithSecretDto'];
+export type SchemaOpenCoordinatorSessionDto = components['schemas']['OpenCoordinatorSessionDto'];
 export type SchemaOpenSessionDto = components['schemas']['OpenSessionDto'];
 export type SchemaOperatorJobDto = components['schemas']['OperatorJobDto'];
 export type SchemaOperatorJobGroupDto = components['schemas']['OperatorJobGroupDto'];
@@ -4165,6 +4486,8 @@ export type SchemaOrderPageDto = components['schemas']['OrderPageDto'];
 export type SchemaOrderWindowDto = components['schemas']['OrderWindowDto'];
 export type SchemaOwnerLineDto = components['schemas']['OwnerLineDto'];
 export type SchemaOwnerViewDto = components['schemas']['OwnerViewDto'];
+export type SchemaPersonalTokenDto = components['schemas']['PersonalTokenDto'];
+export type SchemaPersonalTokenListDto = components['schemas']['PersonalTokenListDto'];
 export type SchemaPhaseBudgetDto = components['schemas']['PhaseBudgetDto'];
 export type SchemaPhasePlanDto = components['schemas']['PhasePlanDto'];
 export type SchemaPhaseSpanDto = components['schemas']['PhaseSpanDto'];
@@ -4221,6 +4544,7 @@ export type SchemaStoredPlanDto = components['schemas']['StoredPlanDto'];
 export type SchemaTransactionDto = components['schemas']['TransactionDto'];
 export type SchemaTransferDto = components['schemas']['TransferDto'];
 export type SchemaUpdateAssetDto = components['schemas']['UpdateAssetDto'];
+export type SchemaUpdateCoordinatorDto = components['schemas']['UpdateCoordinatorDto'];
 export type SchemaUpdateLocationDto = components['schemas']['UpdateLocationDto'];
 export type SchemaUpdateMemberDto = components['schemas']['UpdateMemberDto'];
 export type SchemaUpdateNodeDto = components['schemas']['UpdateNodeDto'];
@@ -4228,6 +4552,7 @@ export type SchemaUpdateWebhookDto = components['schemas']['UpdateWebhookDto'];
 export type SchemaVoterDto = components['schemas']['VoterDto'];
 export type SchemaWebhookAttemptDto = components['schemas']['WebhookAttemptDto'];
 export type SchemaWebhookAttemptPageDto = components['schemas']['WebhookAttemptPageDto'];
+export type SchemaWhoAmIDto = components['schemas']['WhoAmIDto'];
 export type SchemaWithdrawalDto = components['schemas']['WithdrawalDto'];
 export type $defs = Record<string, never>;
 export interface operations {
@@ -4505,6 +4830,41 @@ export interface operations {
             };
         };
     };
+    AuditController_list: {
+        parameters: {
+            query?: {
+                /** @description Who: a kind (coordinator, bootstrap, member, node, system, anonymous), or kind:id */
+                actor?: string;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description From this time (inclusive) */
+                from?: string;
+                limit?: number;
+                /** @description ok: answered below 400; refused: 400 and above */
+                outcome?: "ok" | "refused";
+                /** @description A resource id (or other route parameter) the request named */
+                resource?: string;
+                /** @description Route templates starting with this */
+                route?: string;
+                /** @description Before this time (exclusive) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPageDto"];
+                };
+            };
+        };
+    };
     ConsoleController_board: {
         parameters: {
             query?: {
@@ -4617,6 +4977,257 @@ export interface operations {
             };
             /** @description The coordinator token is missing or wrong */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    CoordinatorsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoordinatorListDto"];
+                };
+            };
+        };
+    };
+    CoordinatorsController_invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteCoordinatorDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoordinatorDto"];
+                };
+            };
+            /** @description forbidden_role (a viewer invites nobody; only a treasurer makes treasurers) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description email_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    CoordinatorsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoordinatorDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    CoordinatorsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCoordinatorDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoordinatorDto"];
+                };
+            };
+            /** @description forbidden_role, cannot_change_self */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    CoordinatorsController_resend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoordinatorDto"];
+                };
+            };
+            /** @description not_invited */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    CoordinatorsController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhoAmIDto"];
+                };
+            };
+        };
+    };
+    CoordinatorsController_myTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalTokenListDto"];
+                };
+            };
+            /** @description not_a_coordinator (the bootstrap token has no personal tokens) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    CoordinatorsController_createToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePersonalTokenDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedPersonalTokenDto"];
+                };
+            };
+            /** @description too_many_tokens */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    CoordinatorsController_revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalTokenDto"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4817,6 +5428,13 @@ export interface operations {
                     "application/json": components["schemas"]["TransactionDto"];
                 };
             };
+            /** @description forbidden_role: only a treasurer (or the bootstrap token) posts to the ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     LedgerController_transaction: {
@@ -4863,6 +5481,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TransactionDto"];
                 };
+            };
+            /** @description forbidden_role: only a treasurer (or the bootstrap token) posts to the ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description insufficient funds, or the key was used for another request */
             409: {
@@ -4913,6 +5538,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TransactionDto"];
                 };
+            };
+            /** @description forbidden_role: only a treasurer (or the bootstrap token) posts to the ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description insufficient funds (amounts in the message) */
             409: {
@@ -5936,6 +6568,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RoundDto"];
                 };
+            };
+            /** @description forbidden_role: only a treasurer (or the bootstrap token) approves a payout */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description round_not_awaiting_payout */
             409: {
@@ -7799,6 +8438,137 @@ export interface operations {
             };
             /** @description csrf_failed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    CoordinatorSessionController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoordinatorSessionDto"];
+                };
+            };
+        };
+    };
+    CoordinatorSessionController_open: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenCoordinatorSessionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoordinatorSessionDto"];
+                };
+            };
+            /** @description link_invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description coordinator_disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description link_used */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description link_expired */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    CoordinatorSessionController_close: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    CoordinatorSessionController_requestLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoordinatorSignInLinkDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInLinkAcceptedDto"];
+                };
+            };
+            /** @description validation_failed (no email) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description too many requests from this address */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,37 +1,82 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiProblem } from '@/lib/problem';
 import { saveAdminToken } from '../admin-token';
-import { ConsoleGate } from '../components/console-gate';
+import { ConsoleGate, consoleLinkMessage } from '../components/console-gate';
 import { RoundActions, roundActions } from '../components/round-actions';
 
 const withQueries = (ui: React.ReactNode) => <QueryClientProvider client={new QueryClient()}>{ui}</QueryClientProvider>;
 const round = { roundId: 'r-1', projectName: 'Solar dryer', status: 'awaiting-payout', total: '250000', currency: 'EUR', payoutApproval: 'coordinator' as const };
 
-afterEach(() => saveAdminToken(null));
+/** The API as these forms see it: nobody signed in to the console; a sign-in link asked for is accepted. */
+let requests: Array<{ method: string; path: string; body: unknown }> = [];
+// The API client takes `fetch` when its module loads: a stand-in installed before the imports, whose answers each test sets.
+const fetchStub = vi.hoisted(() => {
+  const stub = { answer: (_input: RequestInfo | URL): Promise<Response> => Promise.reject(new TypeError('no answer set')) };
+  globalThis.fetch = (input: RequestInfo | URL) => stub.answer(input);
+  return stub;
+});
+beforeEach(() => {
+  requests = [];
+  fetchStub.answer = async (input: RequestInfo | URL) => {
+    const req = input as Request;
+    const path = new URL(req.url).pathname;
+    const body = req.method === 'GET' ? undefined : await req.clone().json().catch(() => undefined);
+    requests.push({ method: req.method, path, body });
+    const json = (status: number, b: unknown) => new Response(JSON.stringify(b), { status, headers: { 'content-type': 'application/json' } });
+    if (path === '/session/coordinator' && req.method === 'GET') return json(200, { coordinator: null, expired: false, csrfToken: null, expiresAt: null });
+    if (path === '/session/coordinator/sign-in-links') return json(202, { message: 'If this email belongs to a coordinator, a sign-in link is on its way.' });
+    return json(404, { code: 'not_found', detail: 'not here' });
+  };
+});
+afterEach(() => {
+  saveAdminToken(null);
+});
 
 describe('the console’s door and its round actions', () => {
-  it('asks for the bootstrap token once, keeps it for the tab only when the API takes it', async () => {
-    const verify = vi.fn().mockRejectedValueOnce(new ApiProblem(401, 'unauthorized', 'the coordinator token is not valid')).mockResolvedValueOnce({});
+  it('opens with the bootstrap token only when the API takes it, and keeps it for the tab only', async () => {
+    const verify = vi.fn().mockRejectedValueOnce(new ApiProblem(401, 'unauthorized', 'the token is not valid')).mockResolvedValueOnce({});
     render(withQueries(<ConsoleGate verify={verify}>{<p>the network</p>}</ConsoleGate>));
-    expect(screen.getByText(/Bootstrap token, until coordinator accounts arrive/)).toBeInTheDocument();
-    const field = screen.getByLabelText('Coordinator token (ADMIN_TOKEN)');
+    expect(await screen.findByRole('form', { name: 'Sign in to the console' })).toBeInTheDocument();
+    await userEvent.click(screen.getByText('Operations: open with the bootstrap token'));
+    const field = screen.getByLabelText('Bootstrap token (ADMIN_TOKEN)');
     expect(field).toHaveAttribute('type', 'password');
     await userEvent.click(screen.getByRole('button', { name: 'Open the console' }));
-    expect(screen.getByRole('alert')).toHaveTextContent('Paste the coordinator token.');
+    expect(screen.getByRole('alert')).toHaveTextContent('Paste the bootstrap token.');
     expect(verify).not.toHaveBeenCalled();
     await userEvent.type(field, 'wrong-token');
     await userEvent.click(screen.getByRole('button', { name: 'Open the console' }));
-    expect(await screen.findByRole('alert')).toHaveTextContent('This is not the coordinator token');
+    expect(await screen.findByRole('alert')).toHaveTextContent('This is not the bootstrap token');
     expect(sessionStorage.getItem('dpn.console.bootstrapToken')).toBeNull();
     expect(screen.queryByText('the network')).not.toBeInTheDocument();
-    await userEvent.type(screen.getByLabelText('Coordinator token (ADMIN_TOKEN)'), 'right-token');
+    await userEvent.type(screen.getByLabelText('Bootstrap token (ADMIN_TOKEN)'), 'right-token');
     await userEvent.click(screen.getByRole('button', { name: 'Open the console' }));
     expect(await screen.findByText('the network')).toBeInTheDocument();
     expect(sessionStorage.getItem('dpn.console.bootstrapToken')).toBe('right-token');
     expect(localStorage.length).toBe(0);
+  });
+
+  it('asks for a sign-in link by email, checks the address first, and shows the API’s answer', async () => {
+    render(withQueries(<ConsoleGate verify={vi.fn()}>{<p>the network</p>}</ConsoleGate>));
+    const email = await screen.findByLabelText('Your email address');
+    await userEvent.type(email, 'not-an-email');
+    await userEvent.click(screen.getByRole('button', { name: 'Email me a sign-in link' }));
+    expect(screen.getByRole('alert')).toHaveTextContent('Enter your email address');
+    expect(requests.filter((r) => r.method === 'POST')).toEqual([]);
+    await userEvent.clear(email);
+    await userEvent.type(email, 'tereza@example.org');
+    await userEvent.click(screen.getByRole('button', { name: 'Email me a sign-in link' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('If this email belongs to a coordinator');
+    expect(requests.find((r) => r.method === 'POST')).toMatchObject({ path: '/session/coordinator/sign-in-links', body: { email: 'tereza@example.org' } });
+    expect(screen.queryByText('the network')).not.toBeInTheDocument();
+  });
+
+  it('puts a refused console link into words', () => {
+    expect(consoleLinkMessage(new ApiProblem(410, 'link_expired', ''))).toContain('has expired');
+    expect(consoleLinkMessage(new ApiProblem(409, 'link_used', ''))).toContain('already been used');
+    expect(consoleLinkMessage(new ApiProblem(403, 'coordinator_disabled', ''))).toContain('disabled');
   });
 
   it('offers approval only for a round awaiting the coordinator, and cancelling only while it can be undone', () => {
