@@ -108,6 +108,19 @@ export class JobPaymentsRepository {
     return rows.map((r) => r.id);
   }
 
+  /** Per phase of a project, what its priced jobs hold now (reserved) and have paid, by currency. */
+  async projectFigures(projectId: string): Promise<Array<{ phase: string; currency: string; reserved: bigint; paid: bigint }>> {
+    const rows: Array<{ phase: string; currency: string; reserved: string; paid: string }> = await this.ds.query(
+      `SELECT phase, price_currency AS currency,
+              COALESCE(SUM(price_amount) FILTER (WHERE payment = 'reserved'), 0)::text AS reserved,
+              COALESCE(SUM(paid_amount), 0)::text AS paid
+         FROM jobs WHERE demand_type = 'project' AND demand_id = $1 AND phase IS NOT NULL AND price_amount IS NOT NULL
+        GROUP BY phase, price_currency`,
+      [projectId],
+    );
+    return rows.map((r) => ({ phase: r.phase, currency: r.currency, reserved: BigInt(r.reserved), paid: BigInt(r.paid) }));
+  }
+
   private async lockJob(m: EntityManager, jobId: string): Promise<PricedJobRow> {
     const rows: PricedJobRow[] = await m.query(
       `SELECT j.price_currency, j.payer_account_id, a.owner_id AS payer_owner_id, j.payment, j.status, j.progress, n.owner_member_id
