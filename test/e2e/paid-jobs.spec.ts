@@ -5,7 +5,7 @@
  * into the project wakes it and the price is reserved; the node delivers, the recipient confirms
  * from the email, and the node's owner is paid. The ledger balances at the end.
  */
-import { createServer, Server } from 'node:http';
+import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
 import { recordHistoriesIfAsked } from '../support/temporal';
