@@ -20,6 +20,8 @@ import {
   JobOffer,
   JobRejection,
   JobView,
+  moneyAddedSignal,
+  counterPriceProblem,
   NodeAnswer,
   ProgressReport,
   reportProgressUpdate,
@@ -60,6 +62,10 @@ export class JobState {
   finished = false;
   /** Slots nodes have freed (`capacityFreed`): a job waiting for capacity looks again. */
   freed = 0;
+  /** Paid work (runs from `patched(PRICED)` with a price): the price is reserved, paid or released. */
+  priced = false;
+  /** Top-ups of the paying account (`moneyAdded`): a job waiting for money tries again. */
+  moneyAdded = 0;
   readonly historyEventLimit: number;
 
   constructor(
@@ -87,6 +93,15 @@ export class JobState {
     this.recordSeq = this.carried?.recordSeq ?? 0;
     this.notices = this.carried?.notices ?? 0;
     this.historyEventLimit = input.historyEventLimit ?? JOB_HISTORY_EVENT_LIMIT;
+  }
+
+  /** Marks the job as paid work (`patched(PRICED)` and a price): the view carries the price and where its money is. */
+  setPriced(priced: boolean): void {
+    this.priced = priced;
+    if (priced && !this.carried) {
+      this.view.price = { ...this.input.price! };
+      this.view.payment = null;
+    }
   }
 
   /** Runs completed so far (the view keeps only the latest). */
@@ -152,10 +167,11 @@ export class JobState {
       },
     );
     setHandler(capacityFreedSignal, () => void (this.freed += 1));
+    setHandler(moneyAddedSignal, () => void (this.moneyAdded += 1));
   }
 
   private validateAnswer(a: NodeAnswer): void {
-    const { view, v2, currentOffer } = this;
+    const { view, v2, currentOffer, input } = this;
     if (a.kind === 'accept' && view.nodeId === a.nodeId && ['accepted', 'in-progress'].includes(view.status)) {
       // Applied already: refused, so that a repeat takes no Update (the API answers it from the job row).
       if (v2) throw fail(JobRejection.Repeat, 'the job is already accepted by this node');
@@ -169,8 +185,13 @@ export class JobState {
     }
     if (currentOffer.nodeId !== a.nodeId) throw fail(JobRejection.NotYours, 'the job is offered to another node');
     if (a.offerId && a.offerId !== currentOffer.offerId) throw fail(JobRejection.NotOffered, `offer ${a.offerId} is no longer open; the open one is ${currentOffer.offerId}`);
+    if (a.kind === 'counter' && a.price !== undefined) {
+      const problem = this.priced ? counterPriceProblem(a.price, { price: view.price, priceCeiling: input.priceCeiling }) : 'this job has no price to counter';
+      if (problem) throw fail(JobRejection.CounterAboveCeiling, problem);
+      if (view.payment === 'reserved') throw fail(JobRejection.CounterAboveCeiling, `the price of this job is reserved already (${view.price!.amount} ${view.price!.currency}): a rework is made at that price`);
+    }
     if (a.kind === 'counter') {
-      if (a.dueAt === undefined && a.quantity === undefined) throw fail(JobRejection.InvalidCounter, 'a counter-offer names a later dueAt, a smaller quantity, or both');
+      if (a.dueAt === undefined && a.quantity === undefined && !(this.priced && a.price !== undefined)) throw fail(JobRejection.InvalidCounter, 'a counter-offer names a later dueAt, a smaller quantity, or both');
       if (a.dueAt !== undefined && !(Date.parse(a.dueAt) > Date.now())) throw fail(JobRejection.InvalidCounter, 'dueAt must be a future ISO-8601 time');
       if (a.quantity !== undefined && (!Number.isInteger(a.quantity) || a.quantity < 1 || a.quantity >= view.quantity)) {
         throw fail(JobRejection.InvalidCounter, `quantity must be a whole number from 1 to ${view.quantity - 1}`);

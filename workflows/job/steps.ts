@@ -21,6 +21,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { JobActivities } from '../../apps/worker/src/activities/job.activities';
+import type { PaymentActivities } from '../../apps/worker/src/activities/payment.activities';
 import { DATA_REJECTED } from '../../libs/contracts/src/failures';
 import {
   CompletionReport,
@@ -47,8 +48,15 @@ const { pickNode, recordJob, recordOfferOutcome, announceCapacity, createRemaind
 // Escalation emails (runs from before BOUNDED; newer runs send them from a notification child).
 const { notify } = proxyActivities<JobActivities>(MAIL);
 const { sendJobEvent } = proxyActivities<JobActivities>(JOB_WEBHOOK);
+// Money (paid work): retried until PostgreSQL takes it, each step idempotent by its ledger key.
+const { reserveJobPrice, payJobPrice, settleCancelledJob } = proxyActivities<PaymentActivities>(MUST_LAND);
+/** A money step is never cut off by a cancellation: the cancel waits for it to commit, then works from what was committed. */
+const money = <T>(fn: () => Promise<T>): Promise<T> => CancellationScope.nonCancellable(fn);
 
+const MINUTE = 60_000;
 const HOUR = 3_600_000;
+/** A job waiting for money looks again at most this far apart (a top-up wakes it at once). */
+const MONEY_RETRY_MAX = 6 * HOUR;
 const DAY = 24 * HOUR;
 const REMAINDERS_KEPT = 10;
 const keepLast = <T>(list: T[], n: number) => void (list.length > n && list.splice(0, list.length - n));
@@ -262,15 +270,20 @@ async function offerTo(job: JobState, nodeId: string, rework: boolean): Promise<
     }
     if (a.kind === 'counter') {
       const lateBy = a.dueAt ? Date.parse(a.dueAt) - Date.parse(input.dueAt) : 0;
-      if (lateBy > input.maxDelayMs || (a.quantity !== undefined && !input.allowPartial)) {
+      // A priced job is not split (its price is one reservation).
+      const noSplit = !input.allowPartial || job.priced;
+      if (lateBy > input.maxDelayMs || (a.quantity !== undefined && noSplit)) {
         tried.add(nodeId);
-        await close('countered', a.quantity !== undefined && !input.allowPartial ? 'refused: this job is not split' : `refused: more than ${input.maxDelayMs / HOUR} h after the due date`);
+        await close('countered', a.quantity !== undefined && noSplit ? 'refused: this job is not split' : `refused: more than ${input.maxDelayMs / HOUR} h after the due date`);
         later(job, nodeId, 'offer.withdrawn', `offer${n}-counter-refused`, { offerId: offer.offerId, reason: offer.reason });
         return false;
       }
       if (a.dueAt) view.dueAt = a.dueAt;
       if (a.quantity !== undefined) await splitOff(job, nodeId, a.quantity);
-      await close('countered', `taken: ${a.quantity !== undefined ? `${a.quantity} of the quantity` : ''}${a.quantity !== undefined && a.dueAt ? ', ' : ''}${a.dueAt ? `due ${a.dueAt}` : ''}${a.note ? ` (${a.note})` : ''}`);
+      // Within the ceiling (the update's validator refused anything above it): the price becomes the one asked.
+      const priced = job.priced && a.price !== undefined ? `${a.quantity !== undefined || a.dueAt ? ', ' : ''}price ${a.price} ${view.price!.currency}` : '';
+      if (job.priced && a.price !== undefined) view.price = { ...view.price!, amount: a.price };
+      await close('countered', `taken: ${a.quantity !== undefined ? `${a.quantity} of the quantity` : ''}${a.quantity !== undefined && a.dueAt ? ', ' : ''}${a.dueAt ? `due ${a.dueAt}` : ''}${priced}${a.note ? ` (${a.note})` : ''}`);
     } else {
       await close('accepted', null);
     }
@@ -298,6 +311,45 @@ async function splitOff(job: JobState, nodeId: string, quantity: number): Promis
   });
   view.remainderJobIds.push(restId);
   if (job.v2) keepLast(view.remainderJobIds, REMAINDERS_KEPT);
+}
+
+// ---- Paid work --------------------------------------------------------------------------------
+
+/**
+ * Reserves the price from the paying account once a node has accepted (a rework keeps the first
+ * reservation). Not enough money: the job says `waiting-for-money` (the project's blockers show
+ * it) and tries again when the account is topped up (`moneyAdded`) or on a timer that doubles from
+ * a minute to 6 h, so a long wait adds a few dozen events a day. False when cancelled meanwhile.
+ */
+export async function reserve(job: JobState): Promise<boolean> {
+  const { input, view } = job;
+  if (view.payment === 'reserved') return true;
+  let wait = MINUTE;
+  for (;;) {
+    if (job.cancel) return false;
+    const seen = job.moneyAdded; // before asking: a top-up meanwhile must not be missed
+    const result = await money(() => reserveJobPrice({ jobId: input.jobId, amount: view.price!.amount }));
+    if (result.reserved) {
+      view.payment = 'reserved';
+      if (view.status === 'waiting-for-money') await set(job, 'accepted');
+      return true;
+    }
+    if (view.status !== 'waiting-for-money') {
+      view.payment = 'waiting';
+      await set(job, 'waiting-for-money');
+      escalate(job, 'waiting-for-money', `Job ${input.jobId} (${input.capability} × ${view.quantity}) was accepted by node ${view.nodeId}, but its paying account holds ${result.available} and the price is ${result.asked} (${view.price!.currency} minor units). The job waits until the account is topped up.`);
+    }
+    await condition(() => job.cancel !== undefined || job.moneyAdded > seen, wait);
+    wait = Math.min(wait * 2, MONEY_RETRY_MAX);
+  }
+}
+
+/** A cancelled (or failed) priced job: the reported progress paid if the task says so, the rest released. */
+async function settle(job: JobState, payProgress: boolean): Promise<void> {
+  if (!job.priced) return;
+  const r = await money(() => settleCancelledJob({ jobId: job.input.jobId, payProgress }));
+  if (job.view.payment === 'reserved') job.view.payment = r.paid !== '0' ? 'part-paid' : 'released';
+  else job.view.payment = null;
 }
 
 // ---- Making and delivering --------------------------------------------------------------------
@@ -408,6 +460,11 @@ export async function askRecipient(job: JobState, report: CompletionReport): Pro
 /** Confirmed: the outcome is known, from here on nothing can cancel it; the node is told. */
 export async function confirmed(job: JobState, run: JobRun): Promise<void> {
   if (job.v2) job.finished = true;
+  if (job.priced) {
+    // Only a confirmed run is paid (a rejected one earned nothing); the ledger key names the run.
+    await money(() => payJobPrice({ jobId: job.input.jobId, run: job.runNo() }));
+    job.view.payment = 'paid';
+  }
   run.confirmation = 'confirmed';
   await set(job, 'confirmed');
   later(job, job.view.nodeId!, 'delivery.confirmed', `confirmed${job.runNo()}`, { made: run.made });
@@ -443,6 +500,8 @@ export async function cancelled(job: JobState): Promise<void> {
   const last = view.offers.at(-1);
   const nodeId = view.nodeId ?? (last?.answer === 'withdrawn' ? last.nodeId : undefined);
   if (nodeId) later(job, nodeId, 'job.cancelled', 'cancelled', { reason: job.cancel!.reason });
+  // Settled before `cancelled` is recorded: the row still has the run's progress.
+  await settle(job, job.input.payProgressOnCancel === true);
   await set(job, 'cancelled');
   if (view.nodeId) await goOn(job, 'announce capacity', () => announceCapacity({ nodeId: view.nodeId! }), 0);
 }
@@ -452,6 +511,7 @@ export async function cancelledThroughTemporal(job: JobState): Promise<void> {
   const { view } = job;
   await CancellationScope.nonCancellable(async () => {
     const nodeId = view.nodeId ?? (view.status === 'offered' ? view.offers.at(-1)?.nodeId : undefined);
+    await settle(job, job.input.payProgressOnCancel === true);
     await set(job, 'cancelled');
     if (job.v2) {
       // On its own: a dead receiver does not hold the cancellation (or the phase) for a day.
@@ -471,6 +531,8 @@ export async function stopCleanly(job: JobState, err: ActivityFailure): Promise<
   escalate(job, 'data-rejected-stop', `Job ${input.jobId} (${input.capability} × ${view.quantity}) stopped: PostgreSQL refused its data (${causeOf(err)}). It is recorded as failed; restart the work with corrected data.`);
   const holder = view.nodeId ?? (view.status === 'offered' ? view.offers.at(-1)?.nodeId : undefined);
   if (holder) later(job, holder, 'job.cancelled', 'failed', { reason: 'the job stopped: its data could not be stored' });
+  // The money goes back to the payer (no progress is paid for a job that stopped on bad data).
+  await settle(job, false).catch((e: unknown) => log.warn('the failed job could not be settled; the coordinator was told', { error: causeOf(e) }));
   view.status = 'failed';
   makeStorable(view);
   await recordJob({ jobId: input.jobId, seq: ++job.recordSeq, view }).catch((e: unknown) =>

@@ -24,6 +24,8 @@
  * (DATA_REJECTED) is not retried: the coordinator is told, the job stores what it can and goes on,
  * or stops cleanly (`failed`).
  *
+ * Paid work (`patched(PRICED)`, a job with a price): see `PRICED` below and `reserve` in `steps.ts`.
+ *
  * The state and its handlers are in `state.ts`, each step in `steps.ts`. The function name is
  * stored in histories: never rename it.
  */
@@ -41,6 +43,7 @@ import {
   dispatch,
   production,
   record,
+  reserve,
   sendBackForRework,
   stopCleanly,
   unanswered,
@@ -53,8 +56,17 @@ import {
  */
 export const BOUNDED = '2026-12-job-bounded';
 
+/**
+ * Paid work (runs started from here on with a price): on acceptance the price is reserved from the
+ * paying account (waiting, `waiting-for-money`, until it can be), a confirmed delivery pays it to
+ * the node owner, a cancel releases it (paying the reported progress if the task says so). A run
+ * without a price takes no marker and keeps the path of `BOUNDED` command for command.
+ */
+export const PRICED = '2026-12-job-priced';
+
 export async function jobWorkflow(input: JobInput): Promise<JobView> {
   const job = new JobState(input, patched(BOUNDED));
+  job.setPriced(job.v2 && input.price !== undefined && patched(PRICED));
   job.registerHandlers();
   try {
     if (!job.carried) await record(job);
@@ -63,6 +75,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
     for (;;) {
       if (preferred) await continueIfLong(job, preferred); // between reworks: a safe point too
       if (!(await dispatch(job, preferred))) break; // cancelled before a node took it
+      if (job.priced && !(await reserve(job))) break; // cancelled while it waited for money
       const report = await production(job);
       if (!report) break; // cancelled while it was being made
       const run = await delivered(job, report);

@@ -135,6 +135,8 @@ async function runTask(phase: PhaseState, task: PhaseTask, state: PhaseTaskState
     confirmWithinMs: task.confirmWithinHours * HOUR,
     createdBy: input.startedBy,
     deliverable: { kind: task.output, licence: task.licence, documentsRequired: task.output === 'design' || task.output === 'test-report' },
+    // Paid work: only a priced task's job carries a price (plans written before prices pass none).
+    ...(task.price ? { price: task.price, ...(task.priceCeiling !== undefined ? { priceCeiling: task.priceCeiling } : {}), ...(task.payProgressOnCancel ? { payProgressOnCancel: true } : {}) } : {}),
   };
   const job = await startChild(jobWorkflow, { workflowId: jobWorkflowId(jobId), args: [jobInput] });
   phase.started('jobIds', jobId);

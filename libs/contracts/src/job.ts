@@ -43,7 +43,25 @@ export interface JobInput {
   historyEventLimit?: number;
   /** What a run that continued as new carries into the next one (plain JSON). Absent on a first run. */
   carried?: JobCarry;
+  /**
+   * Paid work (runs from the `2026-12-job-priced` patch on): the price reserved from the payer's
+   * account on acceptance and paid to the node owner on confirmed delivery. Absent: unpaid work.
+   */
+  price?: JobPrice;
+  /** The highest price a node's counter-offer may ask (minor units, the price's currency); absent: the price is not negotiable. */
+  priceCeiling?: string;
+  /** A job cancelled after work began pays the node the share of the price it reported done. */
+  payProgressOnCancel?: boolean;
 }
+
+/** A job's price: integer minor units as a digit string, and the ISO currency of the paying account. */
+export interface JobPrice {
+  amount: string;
+  currency: string;
+}
+
+/** Where a priced job's money is: `waiting` (not enough in the paying account), reserved (held), paid, released, part-paid (a cancel paid progress). */
+export type JobPayment = 'waiting' | 'reserved' | 'paid' | 'released' | 'part-paid';
 
 /** The state a job carries across continue-as-new: plain JSON, no Map or Set. */
 export interface JobCarry {
@@ -75,6 +93,8 @@ export type JobStatus =
   | 'delivered'
   | 'confirmed'
   | 'cancelled'
+  /** Accepted, but the paying account cannot reserve the price yet: waits for a top-up (paid work). */
+  | 'waiting-for-money'
   /** Ended because an activity refused its data (DATA_REJECTED); the coordinator was told. */
   | 'failed';
 
@@ -138,6 +158,9 @@ export interface JobView {
   remainderJobIds: string[];
   /** Escalations sent to the coordinator (the latest few). */
   escalations: string[];
+  /** Paid work only: the price (a counter-offer within the ceiling changes it) and where the money is. */
+  price?: JobPrice;
+  payment?: JobPayment | null;
 }
 
 /** How many offers, runs and escalations a view keeps (older ones are in PostgreSQL). */
@@ -159,7 +182,7 @@ export const JOB_TEXT_MAX = 1000;
 export type NodeAnswer =
   | { kind: 'accept'; nodeId: string; offerId?: string }
   | { kind: 'reject'; nodeId: string; offerId?: string; reason: string }
-  | { kind: 'counter'; nodeId: string; offerId?: string; dueAt?: string; quantity?: number; note?: string };
+  | { kind: 'counter'; nodeId: string; offerId?: string; dueAt?: string; quantity?: number; note?: string; price?: string };
 
 /**
  * A progress report. The node API records every report in PostgreSQL; only the first of a run
@@ -190,6 +213,8 @@ export const JobRejection = {
   Repeat: 'JobRepeat',
   /** Free text longer than `JOB_TEXT_MAX`. */
   TextTooLong: 'JobTextTooLong',
+  /** A counter-offer asks more than the job's price ceiling (or the price is not negotiable). */
+  CounterAboveCeiling: 'JobCounterAboveCeiling',
 } as const;
 
 /** The API's answer to each refusal of the job's Updates (`Repeat` is not an error: the API answers the current state). */
@@ -202,7 +227,17 @@ export const JobRefusals: RefusalTable<Omit<typeof JobRejection, 'Repeat'>> = {
   [JobRejection.InvalidReport]: { status: 400, code: 'validation_failed', field: 'report' },
   [JobRejection.DocumentsRequired]: { status: 422, code: 'documents_required', field: 'documents' },
   [JobRejection.TextTooLong]: { status: 400, code: 'validation_failed', field: 'reason' },
+  [JobRejection.CounterAboveCeiling]: { status: 422, code: 'counter_above_ceiling', field: 'price' },
 };
+
+/** Why a counter-offer's price cannot be taken, or null (shared by the API and the workflow's validator). */
+export function counterPriceProblem(asked: string, job: { price?: JobPrice | null; priceCeiling?: string | null }): string | null {
+  if (!/^(0|[1-9][0-9]{0,17})$/.test(asked)) return 'price must be a whole number of minor units (digits)';
+  if (!job.price) return 'this job has no price to counter';
+  if (!job.priceCeiling) return `the price of this job (${job.price.amount} ${job.price.currency}) is not negotiable`;
+  if (BigInt(asked) > BigInt(job.priceCeiling)) return `the price asked (${asked}) is above this job's ceiling (${job.priceCeiling} ${job.price.currency})`;
+  return null;
+}
 
 
 /** Made + scrapped that a completion may report for a job of this quantity. */
@@ -238,6 +273,25 @@ export const cancelJobUpdate = defineUpdate<JobView, [{ actor: string; reason: s
 /** Sent to waiting jobs when a node frees a slot: pull, not push. */
 export const capacityFreedSignal = defineSignal<[{ nodeId: string }]>('capacityFreed');
 export const getJobQuery = defineQuery<JobView>('getJob');
+/** Sent to a job waiting for money when its paying account was topped up (it also retries on a timer). */
+export const moneyAddedSignal = defineSignal('moneyAdded');
+
+/** The answer of reserving a job's price: reserved (now or before), or not enough money with the figures. */
+export type ReserveJobResult = { reserved: true } | { reserved: false; available: string; asked: string };
+export interface PayJobInput {
+  jobId: string;
+  /** The run confirmed: the pay's ledger key (a job is paid once, for its confirmed run). */
+  run: number;
+}
+export interface SettleCancelledJobInput {
+  jobId: string;
+  /** Pay the node the share of the price its latest progress report says is done. */
+  payProgress: boolean;
+}
+export interface SettleResult {
+  paid: string;
+  released: string;
+}
 
 /** Input of the activity that picks the node to offer a job to next. */
 export interface PickNodeInput {

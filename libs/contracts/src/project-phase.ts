@@ -78,6 +78,10 @@ export interface PhaseTask {
   upgrade: NodeUpgrade | null;
   offerTimeoutHours: number;
   confirmWithinHours: number;
+  /** Paid work: the job's price (paid from the project's account), the counter-offer ceiling, whether a cancel pays progress. Absent: unpaid. */
+  price?: { amount: string; currency: string };
+  priceCeiling?: string;
+  payProgressOnCancel?: boolean;
 }
 
 export interface PhaseBudget {

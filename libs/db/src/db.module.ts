@@ -13,6 +13,7 @@ import { OwnershipService } from './ownership/ownership.service';
 import { ProjectsRepository } from './projects/projects.repository';
 import { AssetsRepository } from './assets/assets.repository';
 import { JobsRepository } from './jobs/jobs.repository';
+import { JobPaymentsRepository } from './job-payments/job-payments.repository';
 import { LocationsRepository } from './locations/locations.repository';
 import { MailOutboxRepository } from './mail-outbox/mail-outbox.repository';
 import { MembersRepository } from './members/members.repository';
@@ -33,6 +34,7 @@ const REPOSITORIES = [
   DecisionsRepository,
   FundingRepository,
   JobsRepository,
+  JobPaymentsRepository,
   NodesRepository,
   TokensRepository,
   MembersRepository,

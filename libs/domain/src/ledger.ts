@@ -67,7 +67,7 @@ const ACCOUNT_WORDS: Record<AccountKind, string> = {
   project: "the project's account",
   organiser: "the organiser's account",
   escrow: "the round's escrow",
-  hold: "the member's hold for a round",
+  hold: 'the hold (of a pledge or a job)',
   round: "the round's account",
   external: 'the outside world',
 };

@@ -31,6 +31,8 @@ export class ProblemException extends Error {
     readonly code: string,
     readonly detail: string,
     readonly errors?: FieldError[],
+    /** Extension members of the problem document (RFC 9457 §3.2), e.g. the figures of `over_budget`. */
+    readonly extensions?: Record<string, string>,
   ) {
     super(detail);
     this.name = 'ProblemException';

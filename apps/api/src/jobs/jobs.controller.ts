@@ -127,7 +127,7 @@ export class NodeJobsController {
   @ApiOperation({ summary: 'Counter-offer: a later date and/or part of the quantity; taken or refused by the job’s rules' })
   @ApiConflictResponse({ description: 'job_not_offered, job_not_yours, node_suspended' })
   async counter(@CurrentNode() node: NodeEntity, @UuidParam() id: string, @Body() dto: CounterOfferDto): Promise<JobDto> {
-    return this.after(id, await this.jobs.answer(id, { kind: 'counter', nodeId: node.id, offerId: dto.offerId, dueAt: dto.dueAt, quantity: dto.quantity, note: dto.note }, node));
+    return this.after(id, await this.jobs.answer(id, { kind: 'counter', nodeId: node.id, offerId: dto.offerId, dueAt: dto.dueAt, quantity: dto.quantity, note: dto.note, ...(dto.price !== undefined ? { price: String(dto.price) } : {}) }, node));
   }
 
   @Post(':id/progress')

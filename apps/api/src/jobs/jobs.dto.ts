@@ -4,10 +4,17 @@ import { ArrayMaxSize, IsArray, IsBoolean, IsDateString, IsIn, IsInt, IsNotEmpty
 import { COMPLETION_QUANTITY_FACTOR, JOB_TEXT_MAX } from '@app/contracts';
 import type { JobOffer, JobProgress, JobStatus, JobView } from '@app/contracts';
 import type { JobEntity } from '@app/db';
-import { PageQuery, Trim } from '../common/dto';
+import { CURRENCY_CODES } from '@app/domain';
+import { AMOUNT_DOC, CURRENCY_DOC, IsIntegerAmount, PageQuery, ToBigInt, Trim } from '../common/dto';
 import { JobLeadTimesDto, JobProgressDto, JobRefDto, JobRunDto, JobYieldDto } from './job-parts.dto';
 
-const STATUSES: JobStatus[] = ['searching', 'offered', 'waiting-for-capacity', 'no-node', 'accepted', 'in-progress', 'delivered', 'confirmed', 'cancelled', 'failed'];
+const STATUSES: JobStatus[] = ['searching', 'offered', 'waiting-for-capacity', 'no-node', 'accepted', 'waiting-for-money', 'in-progress', 'delivered', 'confirmed', 'cancelled', 'failed'];
+
+/** A job's price: integer minor units (a digit string) in the project's currency. */
+export class JobPriceDto {
+  @ApiProperty({ ...AMOUNT_DOC, example: '48000' }) @ToBigInt() @IsIntegerAmount({ min: 0n }) amount!: bigint;
+  @ApiProperty(CURRENCY_DOC) @IsIn(CURRENCY_CODES) currency!: string;
+}
 const MAX_QUANTITY = 1_000_000;
 
 class RecipientDto {
@@ -62,6 +69,26 @@ export class CreateJobDto {
   @IsBoolean()
   allowPartial?: boolean;
 
+  @ApiPropertyOptional({
+    type: JobPriceDto,
+    description: "Paid work: reserved from the project's account when a node accepts, paid to the node's owner on confirmed delivery, released on cancel",
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => JobPriceDto)
+  price?: JobPriceDto;
+
+  @ApiPropertyOptional({ ...AMOUNT_DOC, description: "The highest price a node's counter-offer may ask (minor units, the price's currency); absent: the price is not negotiable" })
+  @IsOptional()
+  @ToBigInt()
+  @IsIntegerAmount({ min: 0n })
+  priceCeiling?: bigint;
+
+  @ApiPropertyOptional({ default: false, description: 'A job cancelled after work began pays the node the share of the price it reported done' })
+  @IsOptional()
+  @IsBoolean()
+  payProgressOnCancel?: boolean;
+
   @ApiPropertyOptional({ default: 168, minimum: 1, maximum: 2160, description: 'Hours the recipient has to confirm a delivery' })
   @IsOptional()
   @Max(2160)
@@ -95,6 +122,11 @@ export class CounterOfferDto extends AcceptOfferDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'A later due date the node can meet' }) @IsOptional() @IsDateString({ strict: true }) dueAt?: string;
   @ApiPropertyOptional({ description: 'Part of the quantity the node can make' }) @IsOptional() @Max(MAX_QUANTITY) @Min(1) @IsInt() quantity?: number;
   @ApiPropertyOptional({ maxLength: JOB_TEXT_MAX }) @IsOptional() @MaxLength(JOB_TEXT_MAX) @IsString() note?: string;
+  @ApiPropertyOptional({ ...AMOUNT_DOC, description: "The price the node asks (minor units, the job's currency): taken up to the job's ceiling, above it refused (422 counter_above_ceiling)" })
+  @IsOptional()
+  @ToBigInt()
+  @IsIntegerAmount({ min: 0n })
+  price?: bigint;
 }
 
 export class ProgressDto {
@@ -176,6 +208,11 @@ export class JobDto {
   leadTimes!: { firstOfferedAt: string | null; acceptedAt: string | null; completedAt: string | null; confirmedAt: string | null };
   @ApiProperty({ nullable: true, type: String }) parentJobId!: string | null;
   @ApiProperty() workflowId!: string;
+  @ApiProperty({ nullable: true, type: JobPriceDto, description: 'Paid work: the price (a counter-offer within the ceiling changes it); null: unpaid' })
+  price!: { amount: string; currency: string } | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Paid work: null (not reserved yet), waiting (not enough money), reserved, paid, released, part-paid' })
+  payment!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'What was paid to the node owner (minor units)' }) paidAmount!: string | null;
 
   static from(j: JobEntity, live?: JobView | null): JobDto {
     const runs = mergeRuns(j.runs, live);
@@ -208,6 +245,9 @@ export class JobDto {
       },
       parentJobId: j.parentJobId,
       workflowId: j.workflowId,
+      price: live?.price ?? (j.priceAmount !== null && j.priceCurrency ? { amount: String(j.priceAmount), currency: j.priceCurrency } : null),
+      payment: j.payment ?? null,
+      paidAmount: j.paidAmount !== null && j.paidAmount !== undefined ? String(j.paidAmount) : null,
     };
   }
 }

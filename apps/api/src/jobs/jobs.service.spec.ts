@@ -2,7 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '@app/config';
 import { JobRejection, jobWorkflowId } from '@app/contracts';
-import { JobEntity, JobsRepository, MemberEntity, MembersRepository, NodeEntity, NodesRepository, ProjectEntity, ProjectsRepository } from '@app/db';
+import { JobEntity, JobsRepository, LedgerAccountEntity, LedgerService, MemberEntity, MembersRepository, NodeEntity, NodesRepository, ProjectEntity, ProjectsRepository } from '@app/db';
 import { strictMock, temporalClientMock } from '../../../../test/support/strict-mock';
 import type { CreateJobDto } from './jobs.dto';
 import { JobsService } from './jobs.service';
@@ -21,9 +21,10 @@ function setup() {
   const projects = strictMock<ProjectsRepository>();
   const members = strictMock<MembersRepository>();
   const nodes = strictMock<NodesRepository>();
+  const ledger = strictMock<LedgerService>();
   const t = temporalClientMock();
-  const service = new JobsService(jobs, projects, members, nodes, t.client as never, config);
-  return { service, jobs, projects, members, nodes, ...t };
+  const service = new JobsService(jobs, projects, members, nodes, ledger, t.client as never, config);
+  return { service, jobs, projects, members, nodes, ledger, ...t };
 }
 
 describe('JobsService.create', () => {
@@ -157,5 +158,51 @@ describe('JobsService: reads', () => {
     const s = setup();
     s.jobs.findById.mockResolvedValue(null);
     await expect(s.service.find('nope')).rejects.toMatchObject({ status: 404, code: 'not_found' });
+  });
+});
+
+describe('JobsService: paid work', () => {
+  const account = (currency: string) => Object.assign(new LedgerAccountEntity(), { id: `acc-${currency}`, kind: 'project', ownerId: 'p1', currency, balance: 0n });
+  const priced = (over: Partial<CreateJobDto> = {}) => createDto({ price: { amount: 48_000n, currency: 'EUR' }, ...over } as Partial<CreateJobDto>);
+
+  it("pays from the project's account: the row names it, the workflow gets the price, ceiling and progress rule as digit strings", async () => {
+    const s = setup();
+    s.projects.findById.mockResolvedValue(project());
+    s.members.findById.mockResolvedValue(Object.assign(new MemberEntity(), { id: 'm1', status: 'active' }));
+    s.ledger.accountsWithBalances.mockResolvedValue([account('EUR') as never]);
+    s.ledger.account.mockResolvedValue(account('EUR'));
+    s.jobs.create.mockResolvedValue();
+    s.workflow.start.mockResolvedValue({});
+    s.jobs.findById.mockImplementation(async (id) => job({ id }));
+    await s.service.create(priced({ priceCeiling: 52_000n, payProgressOnCancel: true } as Partial<CreateJobDto>), 'coordinator');
+    expect(s.ledger.account.mock.calls[0].slice(0, 3)).toEqual(['project', 'p1', 'EUR']);
+    expect(s.jobs.create.mock.calls[0][0].price).toEqual({ amount: 48_000n, currency: 'EUR', ceiling: 52_000n, payerAccountId: 'acc-EUR', payProgressOnCancel: true });
+    expect(s.workflow.start.mock.calls[0][1].args[0]).toMatchObject({ price: { amount: '48000', currency: 'EUR' }, priceCeiling: '52000', payProgressOnCancel: true });
+  });
+
+  it('refuses a price in another currency than the project pays in (422 currency_mismatch), a ceiling below the price and a ceiling without a price (400); writes nothing', async () => {
+    const s = setup();
+    s.projects.findById.mockResolvedValue(project());
+    s.members.findById.mockResolvedValue(Object.assign(new MemberEntity(), { id: 'm1', status: 'active' }));
+    s.ledger.accountsWithBalances.mockResolvedValue([account('GBP') as never]);
+    await expect(s.service.create(priced(), 'coordinator')).rejects.toMatchObject({ status: 422, code: 'currency_mismatch', errors: [{ field: 'price.currency' }] });
+    await expect(s.service.create(priced({ priceCeiling: 47_999n } as Partial<CreateJobDto>), 'coordinator')).rejects.toMatchObject({ status: 400, errors: [{ field: 'priceCeiling' }] });
+    await expect(s.service.create(createDto({ priceCeiling: 5n } as Partial<CreateJobDto>), 'coordinator')).rejects.toMatchObject({ status: 400, errors: [{ field: 'price' }] });
+    expect(s.jobs.create).not.toHaveBeenCalled();
+    expect(s.workflow.start).not.toHaveBeenCalled();
+  });
+
+  it('refuses a counter-offer above the ceiling, or a price counter on a job whose price is not negotiable, with 422 counter_above_ceiling and no Update; within the ceiling it goes to the workflow', async () => {
+    const s = setup();
+    const node = { id: 'n1', status: 'active' } as NodeEntity;
+    s.jobs.findById.mockResolvedValue(job({ priceAmount: 48_000n, priceCurrency: 'EUR', priceCeiling: 52_000n }));
+    await expect(s.service.answer('j1', { kind: 'counter', nodeId: 'n1', price: '52001' }, node)).rejects.toMatchObject({ status: 422, code: 'counter_above_ceiling', errors: [{ field: 'price' }] });
+    s.jobs.findById.mockResolvedValue(job({ priceAmount: 48_000n, priceCurrency: 'EUR', priceCeiling: null }));
+    await expect(s.service.answer('j1', { kind: 'counter', nodeId: 'n1', price: '1' }, node)).rejects.toMatchObject({ status: 422, code: 'counter_above_ceiling' });
+    expect(s.handle.executeUpdate).not.toHaveBeenCalled();
+    s.jobs.findById.mockResolvedValue(job({ priceAmount: 48_000n, priceCurrency: 'EUR', priceCeiling: 52_000n }));
+    s.handle.executeUpdate.mockResolvedValue({ status: 'accepted' });
+    await s.service.answer('j1', { kind: 'counter', nodeId: 'n1', price: '52000' }, node);
+    expect(s.handle.executeUpdate.mock.calls[0][1]).toMatchObject({ args: [{ kind: 'counter', price: '52000' }], updateId: 'answer:j1:2:counter:n1:52000' });
   });
 });

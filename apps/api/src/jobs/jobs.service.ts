@@ -7,6 +7,7 @@ import {
   cancelJobUpdate,
   completeJobUpdate,
   completionProblem,
+  counterPriceProblem,
   getJobQuery,
   JOB_WORKFLOW_TYPE,
   JobInput,
@@ -17,7 +18,8 @@ import {
   NodeAnswer,
   reportProgressUpdate,
 } from '@app/contracts';
-import { JobEntity, JobsRepository, MembersRepository, NodeEntity, NodesRepository, ProjectsRepository } from '@app/db';
+import { JobEntity, JobsRepository, LedgerService, MembersRepository, NodeEntity, NodesRepository, ProjectsRepository } from '@app/db';
+import { Currency } from '@app/domain';
 import { pingTemporal } from '@app/temporal';
 import { Page, pageOf, PageQuery } from '../common/dto';
 import { ProblemException, Problems } from '../common/problem';
@@ -37,6 +39,7 @@ export class JobsService {
     private readonly projects: ProjectsRepository,
     private readonly members: MembersRepository,
     private readonly nodes: NodesRepository,
+    private readonly ledger: LedgerService,
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
@@ -59,6 +62,7 @@ export class JobsService {
       confirmerId = n.ownerMemberId;
       locationId = n.locationId;
     }
+    const price = await this.priceOf(dto, project.id);
     try {
       await pingTemporal(this.temporal);
     } catch {
@@ -75,6 +79,7 @@ export class JobsService {
       recipient: dto.recipient,
       demand: dto.demand,
       createdBy: actor,
+      price,
     });
     const input: JobInput = {
       jobId: id,
@@ -91,6 +96,13 @@ export class JobsService {
       allowPartial: dto.allowPartial ?? false,
       confirmWithinMs: (dto.confirmWithinHours ?? 168) * HOUR,
       createdBy: actor,
+      ...(price
+        ? {
+            price: { amount: String(price.amount), currency: price.currency },
+            ...(price.ceiling !== null ? { priceCeiling: String(price.ceiling) } : {}),
+            ...(price.payProgressOnCancel ? { payProgressOnCancel: true } : {}),
+          }
+        : {}),
     };
     try {
       await this.temporal.workflow.start(JOB_WORKFLOW_TYPE, { taskQueue: this.config.temporal.taskQueue, workflowId: jobWorkflowId(id), args: [input] });
@@ -99,6 +111,27 @@ export class JobsService {
       throw err;
     }
     return this.find(id);
+  }
+
+  /**
+   * Paid work: the price is paid from the project's account, in its currency (a project whose
+   * account holds another currency refuses it: 422 `currency_mismatch`); a ceiling below the price
+   * makes no sense (400). A project without an account yet gets one in the price's currency.
+   */
+  private async priceOf(dto: CreateJobDto, projectId: string) {
+    if (!dto.price) {
+      if (dto.priceCeiling !== undefined || dto.payProgressOnCancel) throw Problems.badRequest('price', 'priceCeiling and payProgressOnCancel need a price');
+      return null;
+    }
+    const { amount, currency } = dto.price;
+    if (dto.priceCeiling !== undefined && dto.priceCeiling < amount) throw Problems.badRequest('priceCeiling', `priceCeiling (${dto.priceCeiling}) is below the price (${amount})`);
+    const accounts = await this.ledger.accountsWithBalances({ ownerId: projectId, kind: 'project' });
+    if (accounts.length > 0 && !accounts.some((a) => a.currency === currency)) {
+      const theirs = [...new Set(accounts.map((a) => a.currency))].join(', ');
+      throw new ProblemException(422, 'currency_mismatch', `the project's account holds ${theirs}; a price in ${currency} cannot be paid from it`, [{ field: 'price.currency', code: 'currency_mismatch', message: `the project pays in ${theirs}` }]);
+    }
+    const payer = await this.ledger.account('project', projectId, currency as Currency);
+    return { amount, currency, ceiling: dto.priceCeiling ?? null, payerAccountId: payer.id, payProgressOnCancel: dto.payProgressOnCancel ?? false };
   }
 
   async find(id: string): Promise<JobEntity> {
@@ -141,7 +174,12 @@ export class JobsService {
       throw Problems.conflict('node_suspended', `node ${node.id} is ${node.status}: it cannot take offers until the coordinator reactivates it (it may still decline)`);
     }
     const j = await this.find(id);
-    const updateId = `answer:${a.offerId ?? j.offers.at(-1)?.offerId ?? 'none'}:${a.kind}:${a.nodeId}`;
+    if (a.kind === 'counter' && a.price !== undefined) {
+      // Checked against the row first (the workflow's validator checks again): a clear 422, no Update.
+      const problem = counterPriceProblem(a.price, { price: j.priceAmount !== null && j.priceCurrency ? { amount: String(j.priceAmount), currency: j.priceCurrency } : null, priceCeiling: j.priceCeiling !== null ? String(j.priceCeiling) : null });
+      if (problem) throw new ProblemException(422, 'counter_above_ceiling', problem, [{ field: 'price', code: 'counter_above_ceiling', message: problem }]);
+    }
+    const updateId = `answer:${a.offerId ?? j.offers.at(-1)?.offerId ?? 'none'}:${a.kind}:${a.nodeId}${a.kind === 'counter' && a.price !== undefined ? `:${a.price}` : ''}`;
     return this.update(id, (h) => h.executeUpdate(answerOfferUpdate, { args: [a], updateId }), j);
   }
 

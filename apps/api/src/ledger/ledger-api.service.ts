@@ -1,5 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { LedgerEntryEntity, LedgerService, LedgerTransactionEntity, MembersRepository, PostingResult, ProjectsRepository } from '@app/db';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Client } from '@temporalio/client';
+import { jobWorkflowId, moneyAddedSignal } from '@app/contracts';
+import { JobPaymentsRepository, LedgerEntryEntity, LedgerService, LedgerTransactionEntity, MembersRepository, PostingResult, ProjectsRepository } from '@app/db';
 import { AccountKind, movement } from '@app/domain';
 import { Problems } from '../common/problem';
 import { AccountRefDto, DepositDto, TransferDto, WithdrawalDto } from './ledger.dto';
@@ -12,12 +14,30 @@ import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway';
  */
 @Injectable()
 export class LedgerApiService {
+  private readonly logger = new Logger(LedgerApiService.name);
+
   constructor(
     private readonly ledger: LedgerService,
     private readonly members: MembersRepository,
     private readonly projects: ProjectsRepository,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
+    private readonly payments: JobPaymentsRepository,
+    @Inject(Client) private readonly temporal: Client,
   ) {}
+
+  /**
+   * A transfer into an account that priced jobs wait on (a project's): each waiting job is told
+   * (`moneyAdded`) and tries its reservation again. Best effort: the money has moved, and a job
+   * that misses the signal tries again on its own timer.
+   */
+  private async wakeJobsWaitingOn(accountId: string): Promise<void> {
+    for (const jobId of await this.payments.waitingOn(accountId)) {
+      await this.temporal.workflow
+        .getHandle(jobWorkflowId(jobId))
+        .signal(moneyAddedSignal)
+        .catch((err: unknown) => this.logger.warn(`job ${jobId} was not told of the top-up (it retries on its timer): ${err instanceof Error ? err.message : String(err)}`));
+    }
+  }
 
   private async assertOwner(ref: { kind: AccountKind; ownerId: string }): Promise<void> {
     const exists = ref.kind === 'project' ? await this.projects.exists(ref.ownerId) : await this.members.exists(ref.ownerId);
@@ -57,7 +77,9 @@ export class LedgerApiService {
     await this.assertOwner(dto.to);
     const from = await this.ledger.account(dto.from.kind, dto.from.ownerId, dto.currency);
     const to = await this.ledger.account(dto.to.kind, dto.to.ownerId, dto.currency);
-    return this.ledger.post({ idempotencyKey: key, kind: 'transfer', currency: dto.currency, entries: movement(from.id, to.id, dto.amount), memo: dto.memo ?? null });
+    const posted = await this.ledger.post({ idempotencyKey: key, kind: 'transfer', currency: dto.currency, entries: movement(from.id, to.id, dto.amount), memo: dto.memo ?? null });
+    if (dto.to.kind === 'project') await this.wakeJobsWaitingOn(to.id);
+    return posted;
   }
 
   async transaction(id: string): Promise<{ transaction: LedgerTransactionEntity; entries: LedgerEntryEntity[] }> {

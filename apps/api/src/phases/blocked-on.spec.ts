@@ -27,6 +27,11 @@ describe('blockedOn', () => {
     expect(r[3].decisionId).toBe('d1');
   });
 
+  it('a priced job waiting for money is on the coordinator (top up the project), naming the task', () => {
+    const r = blockedOn({ ...base, jobs: [{ id: 'j5', taskKey: 'frame', status: 'waiting-for-money', nodeId: 'n2', offers: [], dueAt: '2026-12-10T00:00:00.000Z', offerTimeoutHours: 24 }] });
+    expect(r).toEqual([{ party: 'coordinator', id: null, what: expect.stringMatching(/^task frame: waiting for money/), until: null, jobId: 'j5' }]);
+  });
+
   it('puts the payout on the coordinator or on the backers', () => {
     const round = { id: 'r1', status: 'awaiting-payout' as const, total: '1000', goal: '1000', currency: 'EUR', deadline: 'x', payoutApproval: 'members' as const };
     expect(blockedOn({ ...base, round, decisions: [{ id: 'd2', subjectType: 'funding-round', subjectId: 'r1', deadline: 'y', pending: ['a', 'b'] }] })[0]).toMatchObject({ party: 'members', decisionId: 'd2' });

@@ -63,6 +63,9 @@ export function blockedOn(i: BlockedOnInput): Blocker[] {
     } else if (j.status === 'delivered') {
       const d = i.decisions.find((x) => x.subjectType === 'delivery' && x.subjectId === j.id);
       for (const m of d?.pending ?? []) out.push({ party: 'member', id: m, what: `confirm the delivery of ${task}`, until: d!.deadline, decisionId: d!.id, jobId: j.id });
+    } else if (j.status === 'waiting-for-money') {
+      // Paid work: the node accepted, the project's account cannot hold the price yet.
+      out.push({ party: 'coordinator', id: null, what: `${task}: waiting for money: the project's account cannot reserve its price; top it up (a deposit wakes the job)`, until: null, jobId: j.id });
     } else if (j.status === 'waiting-for-capacity') {
       out.push({ party: 'node', id: null, what: `${task}: every capable node is at its work-in-progress limit`, until: null, jobId: j.id });
     } else if (j.status === 'no-node' || j.status === 'searching') {

@@ -31,6 +31,7 @@ import {
 import { CURRENCY_CODES } from '@app/domain';
 import { AMOUNT_DOC, CURRENCY_DOC, IsIntegerAmount, ToBigInt, Trim } from '../common/dto';
 import { RoundDocumentDto } from '../funding/funding.dto';
+import { JobPriceDto } from '../jobs/jobs.dto';
 import { ProjectGateDto } from '../projects/dto/project.dto';
 
 const KEY = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -147,6 +148,23 @@ export class PhaseTaskDto {
   @Min(1)
   @IsInt()
   confirmWithinHours?: number;
+
+  @ApiPropertyOptional({ type: JobPriceDto, description: "Paid work: the task's job is paid this from the project's account (in the budget's currency); the plan's priced tasks must fit the budget plus the project's balance" })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => JobPriceDto)
+  price?: JobPriceDto;
+
+  @ApiPropertyOptional({ ...AMOUNT_DOC, description: "The highest price a node's counter-offer may ask; absent: the price is not negotiable" })
+  @IsOptional()
+  @ToBigInt()
+  @IsIntegerAmount({ min: 0n })
+  priceCeiling?: bigint;
+
+  @ApiPropertyOptional({ default: false, description: 'A job cancelled after work began pays the share of the price the node reported done' })
+  @IsOptional()
+  @IsBoolean()
+  payProgressOnCancel?: boolean;
 }
 
 export class PhaseBudgetDto {
@@ -249,6 +267,10 @@ export class PhasePlanDto {
           upgrade: t.upgrade ? { nodeId: t.upgrade.nodeId, toLevel: t.upgrade.toLevel, capacities: (t.upgrade.capacities ?? []).map((c) => ({ function: c.function, capacity: c.capacity })) } : null,
           offerTimeoutHours: t.offerTimeoutHours ?? 24,
           confirmWithinHours: t.confirmWithinHours ?? 168,
+          // Only priced tasks carry these: an unpriced plan is stored as before.
+          ...(t.price ? { price: { amount: String(t.price.amount), currency: t.price.currency } } : {}),
+          ...(t.price && t.priceCeiling !== undefined ? { priceCeiling: String(t.priceCeiling) } : {}),
+          ...(t.price && t.payProgressOnCancel ? { payProgressOnCancel: true } : {}),
         };
       }),
       budget: this.budget

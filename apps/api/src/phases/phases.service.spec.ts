@@ -4,7 +4,10 @@ import {
   AssetsRepository,
   FundingRepository,
   FundingRoundEntity,
+  JobPaymentsRepository,
   JobsRepository,
+  LedgerAccountEntity,
+  LedgerService,
   MembersRepository,
   NodeEntity,
   NodesRepository,
@@ -62,8 +65,10 @@ function setup() {
   const assets = strictMock<AssetsRepository>();
   const keys = strictMock<IdempotencyService>({ once: jest.fn((_k, _s, _r, fn: () => Promise<unknown>) => fn()) as IdempotencyService['once'] });
   const t = temporalClientMock();
-  const service = new PhasesService(projects, phases, jobs, funding, members, nodes, assets, t.client as never, keys);
-  return { service, projects, phases, jobs, funding, members, nodes, assets, keys, ...t };
+  const ledger = strictMock<LedgerService>();
+  const payments = strictMock<JobPaymentsRepository>();
+  const service = new PhasesService(projects, phases, jobs, funding, members, nodes, assets, t.client as never, keys, ledger, payments);
+  return { service, projects, phases, jobs, funding, members, nodes, assets, keys, ledger, payments, ...t };
 }
 
 describe('PhasesService.putPlan', () => {
@@ -123,6 +128,45 @@ describe('PhasesService.putPlan', () => {
     s.phases.plan.mockResolvedValue(stored);
     await expect(s.service.putPlan('p1', 'rnd', dtoFor(plan()))).resolves.toBe(stored);
     expect(s.phases.putPlan).toHaveBeenCalledWith('p1', 'rnd', plan());
+  });
+});
+
+describe('PhasesService.putPlan: budgets that hold', () => {
+  const eur = (balance: bigint) => [Object.assign(new LedgerAccountEntity(), { id: 'acc', kind: 'project', ownerId: 'p1', currency: 'EUR', balance })] as never;
+  const budget = { goal: '50000', currency: 'EUR', minPledge: '100', openForHours: 48, closeWhenGoalMet: true, payoutApproval: 'coordinator' as const, assetId: null, documents: [] } as PhasePlan['budget'];
+  function ready() {
+    const s = setup();
+    s.projects.findById.mockResolvedValue(project());
+    s.phases.latestAttempt.mockResolvedValue(null);
+    s.members.activeIds.mockResolvedValue(new Set(['m1']));
+    s.nodes.findByIds.mockResolvedValue([]);
+    return s;
+  }
+
+  it('refuses priced tasks that cost more than the budget and the project balance together (422 over_budget, with the figures); a ceiling counts as the cost', async () => {
+    const s = ready();
+    s.ledger.accountsWithBalances.mockResolvedValue(eur(10_000n));
+    s.payments.projectFigures.mockResolvedValue([{ phase: 'rnd', currency: 'EUR', reserved: 7_000n, paid: 0n }]);
+    const p = plan({ budget, tasks: [task({ key: 'a', price: { amount: '30000', currency: 'EUR' } }), task({ key: 'b', price: { amount: '25000', currency: 'EUR' }, priceCeiling: '30001' })] });
+    const err = await s.service.putPlan('p1', 'rnd', dtoFor(p)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 422, code: 'over_budget', extensions: { currency: 'EUR', budget: '50000', available: '10000', reserved: '7000', asked: '60001' } });
+    expect(s.phases.putPlan).not.toHaveBeenCalled();
+  });
+
+  it('stores priced tasks that fit; refuses a task priced in another currency (422) or with a ceiling below its price (400)', async () => {
+    const s = ready();
+    s.ledger.accountsWithBalances.mockResolvedValue(eur(10_000n));
+    s.payments.projectFigures.mockResolvedValue([]);
+    s.phases.putPlan.mockResolvedValue();
+    s.phases.plan.mockResolvedValue(new ProjectPhasePlanEntity());
+    const fits = plan({ budget, tasks: [task({ key: 'a', price: { amount: '30000', currency: 'EUR' } }), task({ key: 'b', price: { amount: '30000', currency: 'EUR' } })] });
+    await s.service.putPlan('p1', 'rnd', dtoFor(fits));
+    expect(s.phases.putPlan).toHaveBeenCalledWith('p1', 'rnd', fits);
+    const foreign = plan({ budget, tasks: [task({ key: 'a', price: { amount: '1', currency: 'GBP' } })] });
+    await expect(s.service.putPlan('p1', 'rnd', dtoFor(foreign))).rejects.toMatchObject({ status: 422, code: 'currency_mismatch', errors: [{ field: 'tasks.0.price.currency' }] });
+    const low = plan({ budget, tasks: [task({ key: 'a', price: { amount: '100', currency: 'EUR' }, priceCeiling: '99' })] });
+    await expect(s.service.putPlan('p1', 'rnd', dtoFor(low))).rejects.toMatchObject({ status: 400, errors: [{ field: 'tasks.0.priceCeiling' }] });
+    expect(s.phases.putPlan).toHaveBeenCalledTimes(1);
   });
 });
 
@@ -187,9 +231,13 @@ describe('PhasesService.details', () => {
     s.phases.outputs.mockResolvedValue([]);
     s.projects.events.mockResolvedValue([Object.assign(new ProjectEventEntity(), { kind: 'skipped', fromPhase: 'prototyping', note: null })]);
     s.phases.openDecisions.mockResolvedValue([]);
+    s.payments.projectFigures.mockResolvedValue([{ phase: 'rnd', currency: 'EUR', reserved: 120n, paid: 200n }]);
     const details = await s.service.details(project(), null);
     const rnd = details.find((d) => d.phase === 'rnd')!;
     expect(rnd).toMatchObject({ state: 'running', planVersion: 3, attempt: 2, round: { id: 'r1', goal: '500', total: '600', backers: 4 } });
+    // Budget (the round's goal), what its priced jobs hold and have paid, and what is left.
+    expect(rnd.money).toEqual({ currency: 'EUR', budget: '500', reserved: '120', paid: '200', left: '180' });
+    expect(details.find((d) => d.phase === 'node-buildout')!.money).toBeNull();
     expect(rnd.jobs.map((j) => j.id)).toEqual(['j1', 'j2']);
     expect(rnd.jobs[0].leadTimes).toMatchObject({ firstOfferedAt: '2027-02-01T00:00:00.000Z', offerToConfirmHours: 30 });
     expect(details.find((d) => d.phase === 'prototyping')).toMatchObject({ state: 'skipped', skippedBecause: 'no reason given', blockedOn: [] });

@@ -11,7 +11,7 @@ import {
   startPhaseUpdate,
   WorkingPhase,
 } from '@app/contracts';
-import { AssetsRepository, FundingRepository, JobsRepository, MembersRepository, NodesRepository, ProjectEntity, PhaseEventRow, ProjectPhasePlanEntity, ProjectPhasesRepository, ProjectsRepository } from '@app/db';
+import { AssetsRepository, FundingRepository, JobPaymentsRepository, JobsRepository, LedgerService, MembersRepository, NodesRepository, ProjectEntity, PhaseEventRow, ProjectPhasePlanEntity, ProjectPhasesRepository, ProjectsRepository } from '@app/db';
 import { checkPhasePlan, phasePosition, PlanProblem, smallestPledgeForWholePart } from '@app/domain';
 import { pingTemporal } from '@app/temporal';
 import { IdempotencyService } from '../common/idempotency.service';
@@ -48,6 +48,30 @@ export interface PhaseDetail {
   nodeChecks: PhaseView['nodeChecks'];
   upgrades: PhaseView['upgrades'];
   blockedOn: Blocker[];
+  /**
+   * Paid work (minor units, digit strings): the budget (its round's goal), what its priced jobs
+   * hold now (reserved) and have paid, and what is left of the budget. Null: no budget and no
+   * priced job.
+   */
+  money: { currency: string; budget: string; reserved: string; paid: string; left: string } | null;
+}
+
+/**
+ * A phase's money: the budget is its round's goal (or the plan's budget before the round opens),
+ * reserved and paid come from its priced jobs; left is the budget less both.
+ */
+export function phaseMoney(
+  planBudget: { goal: string; currency: string } | null,
+  round: { goal: string; currency: string } | null,
+  figures: Array<{ currency: string; reserved: bigint; paid: bigint }>,
+): PhaseDetail['money'] {
+  const currency = round?.currency ?? planBudget?.currency ?? figures[0]?.currency;
+  if (!currency) return null;
+  const budget = BigInt(round?.goal ?? planBudget?.goal ?? '0');
+  const mine = figures.filter((f) => f.currency === currency);
+  const reserved = mine.reduce((s, f) => s + f.reserved, 0n);
+  const paid = mine.reduce((s, f) => s + f.paid, 0n);
+  return { currency, budget: String(budget), reserved: String(reserved), paid: String(paid), left: String(budget - reserved - paid) };
 }
 
 /**
@@ -69,6 +93,8 @@ export class PhasesService {
     private readonly assets: AssetsRepository,
     @Inject(Client) private readonly temporal: Client,
     private readonly keys: IdempotencyService,
+    private readonly ledger: LedgerService,
+    private readonly payments: JobPaymentsRepository,
   ) {}
 
   private async project(id: string): Promise<ProjectEntity> {
@@ -92,8 +118,43 @@ export class PhasesService {
     if (problems.length > 0) {
       throw new ProblemException(422, 'invalid_plan', `the ${phase} plan has ${problems.length} problem(s): ${problems.map((p) => p.message).join('; ')}`, problems as FieldError[]);
     }
+    await this.checkBudget(projectId, plan);
     await this.phases.putPlan(projectId, phase, plan);
     return this.getPlan(projectId, phase);
+  }
+
+  /**
+   * Budgets that hold: the plan's priced tasks are paid in one currency (the budget's, else the
+   * project's account's: 422 `currency_mismatch`), and together cost at most the phase's budget
+   * plus what the project's account holds now (422 `over_budget`, with the figures).
+   */
+  private async checkBudget(projectId: string, plan: PhasePlan): Promise<void> {
+    const priced = plan.tasks.filter((t) => t.price);
+    if (priced.length === 0) return;
+    const accounts = await this.ledger.accountsWithBalances({ ownerId: projectId, kind: 'project' });
+    const currency = plan.budget?.currency ?? accounts[0]?.currency ?? priced[0].price!.currency;
+    const foreign = plan.tasks.findIndex((t) => t.price && t.price.currency !== currency);
+    if (foreign >= 0) {
+      throw new ProblemException(422, 'currency_mismatch', `task ${plan.tasks[foreign].key} is priced in ${plan.tasks[foreign].price!.currency}; this phase pays in ${currency}`, [
+        { field: `tasks.${foreign}.price.currency`, code: 'currency_mismatch', message: `the phase pays in ${currency}` },
+      ]);
+    }
+    const ceilingBelow = plan.tasks.findIndex((t) => t.price && t.priceCeiling !== undefined && BigInt(t.priceCeiling) < BigInt(t.price.amount));
+    if (ceilingBelow >= 0) throw Problems.badRequest(`tasks.${ceilingBelow}.priceCeiling`, `the ceiling of task ${plan.tasks[ceilingBelow].key} is below its price`);
+    // What a task may cost: its ceiling if a counter-offer may raise it.
+    const asked = priced.reduce((sum, t) => sum + BigInt(t.priceCeiling ?? t.price!.amount), 0n);
+    const budget = BigInt(plan.budget?.goal ?? '0');
+    const available = accounts.find((a) => a.currency === currency)?.balance ?? 0n;
+    const reserved = (await this.payments.projectFigures(projectId)).filter((f) => f.currency === currency).reduce((sum, f) => sum + f.reserved, 0n);
+    if (asked > budget + available) {
+      throw new ProblemException(
+        422,
+        'over_budget',
+        `the plan's priced tasks may cost ${asked} ${currency} (minor units), more than the phase's budget (${budget}) and the project's balance (${available}) together; ${reserved} is reserved for jobs already running`,
+        [{ field: 'tasks', code: 'over_budget', message: `asks ${asked}, has ${budget + available}` }],
+        { currency, budget: String(budget), available: String(available), reserved: String(reserved), asked: String(asked) },
+      );
+    }
   }
 
   /** Everything the plan names must exist in the registry, as the plan is written. */
@@ -170,7 +231,7 @@ export class PhasesService {
   /** Each phase's state, round, jobs (nodes, lead times), outputs and blockers, from the read models. */
   async details(project: ProjectEntity, live: ProjectLiveState | null): Promise<PhaseDetail[]> {
     const id = project.id;
-    const [plans, attempts, rounds, jobs, outputs, events, decisions] = await Promise.all([
+    const [plans, attempts, rounds, jobs, outputs, events, decisions, figures] = await Promise.all([
       this.phases.plans(id),
       this.phases.attempts(id),
       this.funding.ofProject(id),
@@ -178,6 +239,7 @@ export class PhasesService {
       this.phases.outputs(id),
       this.projects.events(id),
       this.phases.openDecisions(id),
+      this.payments.projectFigures(id),
     ]);
     const skips = events.filter((e) => e.kind === 'skipped');
     return PROJECT_PHASES.map((phase): PhaseDetail => {
@@ -236,6 +298,7 @@ export class PhasesService {
         outputs: outputs.filter((o) => o.phase === phase).map((o) => ({ taskKey: o.taskKey, kind: o.kind, title: o.title, url: o.url, contentHash: o.contentHash, licence: o.licence, jobId: o.jobId })),
         nodeChecks: attempt?.view.nodeChecks ?? [],
         upgrades: attempt?.view.upgrades ?? [],
+        money: phaseMoney(plan?.plan.budget ?? null, round ? { goal: String(round.goal), currency: round.currency } : null, figures.filter((f) => f.phase === phase)),
         blockedOn: blockedOn({
           state,
           current,

@@ -1,6 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { PhaseTask } from '@app/contracts';
-import { FundingRepository, JobsRepository, MemberEntity, MembersRepository, NodeEntity, NodesRepository, ProjectPhasesRepository } from '@app/db';
+import { FundingRepository, JobsRepository, LedgerAccountEntity, LedgerService, MemberEntity, MembersRepository, NodeEntity, NodesRepository, ProjectPhasesRepository } from '@app/db';
 import { WebhookSender } from '@app/nodes';
 import { silentLogger, strictMock } from '../../../../test/support/strict-mock';
 import { PhaseActivities, raiseNode } from './phase.activities';
@@ -16,7 +16,8 @@ function setup() {
   const members = strictMock<MembersRepository>();
   const nodes = strictMock<NodesRepository>();
   const webhooks = strictMock<WebhookSender>();
-  return { phases, jobs, funding, members, nodes, webhooks, activities: new PhaseActivities(phases, jobs, funding, members, nodes, webhooks) };
+  const ledger = strictMock<LedgerService>();
+  return { phases, jobs, funding, members, nodes, webhooks, ledger, activities: new PhaseActivities(phases, jobs, funding, members, nodes, webhooks, ledger) };
 }
 
 describe('PhaseActivities.createPhaseJob', () => {
@@ -41,7 +42,20 @@ describe('PhaseActivities.createPhaseJob', () => {
       phase: 'rnd',
       taskKey: 'parts',
       createdBy: 'coordinator',
+      price: null,
     });
+  });
+
+  it("a priced task's job is paid from the project's account, with its ceiling and progress rule", async () => {
+    const s = setup();
+    s.jobs.create.mockResolvedValue();
+    s.members.findById.mockResolvedValue(Object.assign(new MemberEntity(), { id: 'm1' }));
+    s.ledger.account.mockResolvedValue(Object.assign(new LedgerAccountEntity(), { id: 'acc-p1' }));
+    const priced = { ...input({ type: 'member', id: 'm1' }) };
+    priced.task = { ...priced.task, price: { amount: '48000', currency: 'EUR' }, priceCeiling: '50000', payProgressOnCancel: true };
+    await s.activities.createPhaseJob(priced);
+    expect(s.ledger.account.mock.calls[0].slice(0, 3)).toEqual(['project', 'p1', 'EUR']);
+    expect(s.jobs.create.mock.calls[0][0].price).toEqual({ amount: 48000n, currency: 'EUR', ceiling: 50000n, payerAccountId: 'acc-p1', payProgressOnCancel: true });
   });
 
   it('a recipient gone since the plan was written fails the task for good, and no row is written', async () => {

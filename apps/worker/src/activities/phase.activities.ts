@@ -11,7 +11,8 @@ import {
   RecordPhaseInput,
   VerifyNodeInput,
 } from '@app/contracts';
-import { FundingRepository, JobsRepository, MembersRepository, NodeRegistryEntry, NodesRepository, ProjectPhasesRepository } from '@app/db';
+import { FundingRepository, JobsRepository, LedgerService, MembersRepository, NodeRegistryEntry, NodesRepository, ProjectPhasesRepository } from '@app/db';
+import { Currency } from '@app/domain';
 import { WebhookSender } from '@app/nodes';
 
 /**
@@ -28,6 +29,7 @@ export class PhaseActivities {
     private readonly members: MembersRepository,
     private readonly nodes: NodesRepository,
     private readonly webhooks: WebhookSender,
+    private readonly ledger: LedgerService,
   ) {}
 
   /** Projects the phase's state and appends its new timeline events, in one transaction. */
@@ -76,6 +78,16 @@ export class PhaseActivities {
       phase: input.phase,
       taskKey: t.key,
       createdBy: input.createdBy,
+      // Paid work: paid from the project's account (created on first use), in the task's currency.
+      price: t.price
+        ? {
+            amount: BigInt(t.price.amount),
+            currency: t.price.currency,
+            ceiling: t.priceCeiling !== undefined ? BigInt(t.priceCeiling) : null,
+            payerAccountId: (await this.ledger.account('project', input.projectId, t.price.currency as Currency)).id,
+            payProgressOnCancel: t.payProgressOnCancel ?? false,
+          }
+        : null,
     });
     return recipient;
   }

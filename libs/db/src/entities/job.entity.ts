@@ -1,5 +1,6 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation, UpdateDateColumn } from 'typeorm';
-import type { JobOffer, JobProgress, JobStatus, JobView } from '@app/contracts';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation, UpdateDateColumn } from 'typeorm';
+import type { JobOffer, JobPayment, JobProgress, JobStatus, JobView } from '@app/contracts';
+import { bigintColumn } from './columns';
 
 /**
  * Read model of a job. Created by the API (or, for the rest of a partial counter-offer, by the
@@ -7,6 +8,7 @@ import type { JobOffer, JobProgress, JobStatus, JobView } from '@app/contracts';
  * which the node API writes (a node may report as often as it likes: not one workflow message each).
  */
 @Entity({ name: 'jobs' })
+@Check('ck_jobs_price', `"price_amount" IS NULL OR ("price_amount" >= 0 AND "price_currency" IS NOT NULL AND "payer_account_id" IS NOT NULL)`)
 @Index('ix_jobs_demand', ['demandType', 'demandId'])
 export class JobEntity {
   @PrimaryColumn('uuid') id!: string;
@@ -44,6 +46,16 @@ export class JobEntity {
   @Column({ name: 'accepted_at', type: 'timestamptz', nullable: true }) acceptedAt!: Date | null;
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true }) completedAt!: Date | null;
   @Column({ name: 'confirmed_at', type: 'timestamptz', nullable: true }) confirmedAt!: Date | null;
+  /** Paid work: the price in minor units (a counter-offer within the ceiling changes it), its currency, the ceiling. */
+  @Column({ name: 'price_amount', type: 'bigint', nullable: true, transformer: bigintColumn }) priceAmount!: bigint | null;
+  @Column({ name: 'price_currency', type: 'char', length: 3, nullable: true }) priceCurrency!: string | null;
+  @Column({ name: 'price_ceiling', type: 'bigint', nullable: true, transformer: bigintColumn }) priceCeiling!: bigint | null;
+  /** The ledger account that pays (the project's account for project work). */
+  @Column({ name: 'payer_account_id', type: 'uuid', nullable: true }) payerAccountId!: string | null;
+  @Column({ name: 'pay_progress_on_cancel', type: 'boolean', default: false }) payProgressOnCancel!: boolean;
+  /** Where the money is (written with each money movement, in its transaction). */
+  @Column({ type: 'varchar', length: 16, nullable: true }) payment!: JobPayment | null;
+  @Column({ name: 'paid_amount', type: 'bigint', nullable: true, transformer: bigintColumn }) paidAmount!: bigint | null;
   /** The workflow's write sequence: projection writes only move forward. */
   @Column({ name: 'record_seq', type: 'int', default: 0 }) recordSeq!: number;
   @Column({ name: 'created_by', type: 'varchar', length: 100 }) createdBy!: string;

@@ -21,6 +21,8 @@ export interface NewJobRow {
   phase?: string | null;
   taskKey?: string | null;
   createdBy: string;
+  /** Paid work: the price (minor units) and currency, the counter-offer ceiling, the account that pays. */
+  price?: { amount: bigint; currency: string; ceiling: bigint | null; payerAccountId: string; payProgressOnCancel: boolean } | null;
 }
 
 /**
@@ -31,9 +33,13 @@ export interface NewJobRow {
  */
 export async function insertJobRow(db: Queryable, r: NewJobRow): Promise<void> {
   await db.query(
-    `INSERT INTO jobs (id, workflow_id, capability, product_id, quantity, unit, spec_url, due_at, recipient_type, recipient_id, demand_type, demand_id, phase, task_key, status, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'searching', $15) ON CONFLICT (id) DO NOTHING`,
-    [r.id, jobWorkflowId(r.id), r.capability, r.productId ?? null, r.quantity, r.unit, r.specUrl, r.dueAt, r.recipient.type, r.recipient.id, r.demand.type, r.demand.id, r.phase ?? null, r.taskKey ?? null, r.createdBy],
+    `INSERT INTO jobs (id, workflow_id, capability, product_id, quantity, unit, spec_url, due_at, recipient_type, recipient_id, demand_type, demand_id, phase, task_key, status, created_by,
+                       price_amount, price_currency, price_ceiling, payer_account_id, pay_progress_on_cancel)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'searching', $15, $16, $17, $18, $19, $20) ON CONFLICT (id) DO NOTHING`,
+    [
+      r.id, jobWorkflowId(r.id), r.capability, r.productId ?? null, r.quantity, r.unit, r.specUrl, r.dueAt, r.recipient.type, r.recipient.id, r.demand.type, r.demand.id, r.phase ?? null, r.taskKey ?? null, r.createdBy,
+      r.price ? String(r.price.amount) : null, r.price?.currency ?? null, r.price?.ceiling != null ? String(r.price.ceiling) : null, r.price?.payerAccountId ?? null, r.price?.payProgressOnCancel ?? false,
+    ],
   );
 }
 

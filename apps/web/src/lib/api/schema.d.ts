@@ -2327,6 +2327,11 @@ export interface components {
             note?: string;
             /** @description The offer being answered (from job.offered); guards against answering a stale one */
             offerId?: string;
+            /**
+             * @description The price the node asks (minor units, the job's currency): taken up to the job's ceiling, above it refused (422 counter_above_ceiling)
+             * @example 12500
+             */
+            price?: string;
             /** @description Part of the quantity the node can make */
             quantity?: number;
         };
@@ -2389,6 +2394,18 @@ export interface components {
              * @default 86400
              */
             offerTimeoutSeconds: number;
+            /**
+             * @description A job cancelled after work began pays the node the share of the price it reported done
+             * @default false
+             */
+            payProgressOnCancel: boolean;
+            /** @description Paid work: reserved from the project's account when a node accepts, paid to the node's owner on confirmed delivery, released on cancel */
+            price?: components["schemas"]["JobPriceDto"];
+            /**
+             * @description The highest price a node's counter-offer may ask (minor units, the price's currency); absent: the price is not negotiable
+             * @example 12500
+             */
+            priceCeiling?: string;
             /** @example 40 */
             quantity: number;
             recipient: components["schemas"]["RecipientDto"];
@@ -2686,7 +2703,13 @@ export interface components {
             offerCount: number;
             /** @description The latest offers (at most 10), oldest first; the last is the current one. Every offer: GET /admin/jobs/:id/offers */
             offers: components["schemas"]["JobOfferDto"][];
+            /** @description What was paid to the node owner (minor units) */
+            paidAmount: string | null;
             parentJobId: string | null;
+            /** @description Paid work: null (not reserved yet), waiting (not enough money), reserved, paid, released, part-paid */
+            payment: string | null;
+            /** @description Paid work: the price (a counter-offer within the ceiling changes it); null: unpaid */
+            price: components["schemas"]["JobPriceDto"] | null;
             /** @description The latest progress report of the current run: percent, note, reportedAt, reports (how many this run) */
             progress: components["schemas"]["JobProgressDto"] | null;
             quantity: number;
@@ -2695,7 +2718,7 @@ export interface components {
             runs: components["schemas"]["JobRunDto"][];
             specUrl: string;
             /** @enum {string} */
-            status: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
+            status: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "waiting-for-money" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
             unit: string;
             workflowId: string;
             /** @description Made (not rejected) and scrapped (in production, plus rejected deliveries) over all runs */
@@ -2738,6 +2761,19 @@ export interface components {
             limit: number;
             offset: number;
             total: number;
+        };
+        JobPriceDto: {
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 48000
+             */
+            amount: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
         };
         JobProgressDto: {
             note: string | null;
@@ -3152,7 +3188,13 @@ export interface components {
             offers: components["schemas"]["JobOfferDto"][];
             /** @description The offer this node is to answer now (accept, reject, counter), if any */
             openOfferId: string | null;
+            /** @description What was paid to the node owner (minor units) */
+            paidAmount: string | null;
             parentJobId: string | null;
+            /** @description Paid work: null (not reserved yet), waiting (not enough money), reserved, paid, released, part-paid */
+            payment: string | null;
+            /** @description Paid work: the price (a counter-offer within the ceiling changes it); null: unpaid */
+            price: components["schemas"]["JobPriceDto"] | null;
             /** @description The latest progress report of the current run: percent, note, reportedAt, reports (how many this run) */
             progress: components["schemas"]["JobProgressDto"] | null;
             quantity: number;
@@ -3163,7 +3205,7 @@ export interface components {
             runs: components["schemas"]["JobRunDto"][];
             specUrl: string;
             /** @enum {string} */
-            status: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
+            status: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "waiting-for-money" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
             /** @description The task’s title or the product’s name */
             title: string | null;
             unit: string;
@@ -3444,6 +3486,18 @@ export interface components {
              * @enum {string}
              */
             output: "design" | "test-report" | "goods" | "upgrade";
+            /**
+             * @description A job cancelled after work began pays the share of the price the node reported done
+             * @default false
+             */
+            payProgressOnCancel: boolean;
+            /** @description Paid work: the task's job is paid this from the project's account (in the budget's currency); the plan's priced tasks must fit the budget plus the project's balance */
+            price?: components["schemas"]["JobPriceDto"];
+            /**
+             * @description The highest price a node's counter-offer may ask; absent: the price is not negotiable
+             * @example 12500
+             */
+            priceCeiling?: string;
             /** @example 1 */
             quantity: number;
             recipient: components["schemas"]["RecipientDto"];
@@ -4445,6 +4499,7 @@ export type SchemaJobLeadTimesDto = components['schemas']['JobLeadTimesDto'];
 export type SchemaJobOfferDto = components['schemas']['JobOfferDto'];
 export type SchemaJobOfferPageDto = components['schemas']['JobOfferPageDto'];
 export type SchemaJobPageDto = components['schemas']['JobPageDto'];
+export type SchemaJobPriceDto = components['schemas']['JobPriceDto'];
 export type SchemaJobProgressDto = components['schemas']['JobProgressDto'];
 export type SchemaJobRefDto = components['schemas']['JobRefDto'];
 export type SchemaJobRunDto = components['schemas']['JobRunDto'];
@@ -5271,7 +5326,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
-                status?: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
+                status?: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "waiting-for-money" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
             };
             header?: never;
             path?: never;
@@ -7126,7 +7181,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
-                status?: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
+                status?: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "waiting-for-money" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
             };
             header?: never;
             path: {
@@ -7985,7 +8040,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
-                status?: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
+                status?: "searching" | "offered" | "waiting-for-capacity" | "no-node" | "accepted" | "waiting-for-money" | "in-progress" | "delivered" | "confirmed" | "cancelled" | "failed";
             };
             header?: never;
             path?: never;
