@@ -31,6 +31,10 @@ module.exports = {
   // would never exit (CI then fails on its time limit with no report). Exit once the run is over:
   // the failure is reported as what it is.
   forceExit: true,
+  // Run the files in a worker process (not in band) and start a fresh one once a file leaves it
+  // above 1 GB: native Temporal workers and Nest apps of ~110 files piled up to a 4 GB heap in one
+  // process, and the last files crawled in garbage collection.
+  workerIdleMemoryLimit: '1GB',
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,workflows,scripts}/**/*.spec.ts'] },
     { ...base, displayName: 'workflows', testMatch: ['<rootDir>/test/workflows/**/*.spec.ts'] },
