@@ -1,3 +1,5 @@
+import { KeyObject } from 'node:crypto';
+import { linkSigningKey } from './link-key';
 import { Inject, Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { AppConfig } from '@app/config';
@@ -21,12 +23,12 @@ export type VerifiedCoordinatorLink = { ok: true; coordinatorId: string; expires
  */
 @Injectable()
 export class CoordinatorLinks {
-  private readonly secret: string;
+  private readonly secret: KeyObject;
   private readonly baseUrl: string;
 
   constructor(@Inject(AppConfig) config: AppConfig) {
     if (!config.linkSecret) throw new Error('LINK_SECRET is required to sign and check emailed links');
-    this.secret = config.linkSecret;
+    this.secret = linkSigningKey(config.linkSecret);
     this.baseUrl = config.publicUrl;
   }
 

@@ -1,3 +1,5 @@
+import { KeyObject } from 'node:crypto';
+import { linkSigningKey } from './link-key';
 import { Inject, Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { AppConfig } from '@app/config';
@@ -34,7 +36,7 @@ export type VerifiedMemberLink =
  */
 @Injectable()
 export class MemberLinks {
-  private readonly secret: string;
+  private readonly secret: KeyObject;
   private readonly baseUrl: string;
 
   constructor(
@@ -42,7 +44,7 @@ export class MemberLinks {
     private readonly decisions: DecisionLinks,
   ) {
     if (!config.linkSecret) throw new Error('LINK_SECRET is required to sign and check emailed links');
-    this.secret = config.linkSecret;
+    this.secret = linkSigningKey(config.linkSecret);
     this.baseUrl = config.publicUrl;
   }
 

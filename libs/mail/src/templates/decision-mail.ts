@@ -22,9 +22,12 @@ export interface RenderedMail {
   html: string;
 }
 
+/** Made once: `toLocaleString` builds a new formatter on every call (0.5 ms, once per member of a mail). */
+const DEADLINE_FORMAT = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+
 /** "Sat, 28 Nov 2026, 14:00 UTC": unambiguous for members in any time zone. */
 export function formatDeadline(d: Date): string {
-  return `${d.toLocaleString('en-GB', { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false })} UTC`;
+  return `${DEADLINE_FORMAT.format(d)} UTC`;
 }
 
 export function outcomeText(o: DecisionOutcome, options: DecisionOption[]): string {
