@@ -30,3 +30,4 @@ export * from './names/job-contexts.repository';
 export * from './console/console.repository';
 export * from './coordinators/coordinators.repository';
 export * from './audit/audit.repository';
+export * from './one-trip-begin';

@@ -5,6 +5,7 @@ import type { PledgeRefusalCode, QueueRoundMailInput, RoundStatus } from '@app/c
 import { Currency, EntryDraft, formatMoney, LedgerError, movement } from '@app/domain';
 import { FundingPledgeEntity, FundingRoundEntity } from '../entities/funding-round.entity';
 import { LedgerService } from '../ledger/ledger.service';
+import { inTransactionBegunWith, isUuid, uuidLiteral } from '../one-trip-begin';
 import { insertRoundRow, NewRoundRow } from '../row-inserts';
 
 /** Shards of a round's running total: concurrent pledges of different members rarely share one. */
@@ -123,14 +124,33 @@ export class FundingRepository {
 
   /** Sets a member's whole pledge to `amount` ("my pledge is now X"); the same X again changes nothing. */
   async setPledge(roundId: string, memberId: string, amount: bigint, opts: { allowOpening?: boolean } = {}): Promise<PledgeOutcome> {
-    return this.ds.transaction(async (m) => {
-      await m.query(GATE(true), [roundId]);
-      // Read after the gate is held: a close that committed before is seen, none can start meanwhile.
-      const [round] = (await m.query(
-        `SELECT status, goal::text, currency, min_pledge::text, deadline, operator, close_when_goal_met, pledge_mode, deadline <= now() AS past_deadline
-           FROM funding_rounds WHERE id = $1`,
-        [roundId],
-      )) as RoundLockRow[];
+    if (!isUuid(roundId)) throw new PledgeRefusedError('not_found', `funding round ${roundId.slice(0, 60)} does not exist`);
+    const r = uuidLiteral(roundId);
+    const mem = uuidLiteral(memberId);
+    const takes = `status IN ('open', 'opening') AND pledge_mode = 'database'`;
+    // One round trip: the gate, then (each statement after it with a fresh snapshot, so a close that
+    // committed while we waited is seen) the round, the first pledge's row and hold account (made
+    // ahead: a refusal below rolls them back), and the member's pledge row, locked.
+    const statements = [
+      `SELECT pg_advisory_xact_lock_shared(hashtextextended('funding-round:' || ${r}, 0))`,
+      `SELECT status, goal::text, currency, min_pledge::text, deadline, operator, close_when_goal_met, pledge_mode, deadline <= now() AS past_deadline
+         FROM funding_rounds WHERE id = ${r}`,
+      ...(amount > 0n
+        ? [
+            `INSERT INTO funding_pledges (round_id, member_id, amount, seq) SELECT id, ${mem}, 0, 0 FROM funding_rounds WHERE id = ${r} AND ${takes} ON CONFLICT DO NOTHING`,
+            `INSERT INTO ledger_accounts (kind, owner_id, currency, scope_id) SELECT 'hold', ${mem}, currency, id FROM funding_rounds WHERE id = ${r} AND ${takes}
+               ON CONFLICT (kind, owner_id, currency, scope_id) DO NOTHING`,
+          ]
+        : []),
+      `SELECT p.amount::text, p.seq,
+              COALESCE(p.hold_account_id, (SELECT id FROM ledger_accounts WHERE kind = 'hold' AND owner_id = p.member_id AND currency = fr.currency AND scope_id = fr.id)) AS hold_account_id,
+              (SELECT id FROM ledger_accounts WHERE kind = 'member' AND owner_id = p.member_id AND currency = fr.currency AND scope_id IS NULL) AS wallet_id
+         FROM funding_pledges p JOIN funding_rounds fr ON fr.id = p.round_id
+        WHERE p.round_id = ${r} AND p.member_id = ${mem} FOR UPDATE OF p`,
+    ];
+    return inTransactionBegunWith(this.ds, statements, async ({ manager: m, rows }) => {
+      const [round] = rows[1] as RoundLockRow[];
+      const [pledge] = rows[rows.length - 1] as Array<{ amount: string; seq: number; hold_account_id: string | null; wallet_id: string | null }>;
       if (!round) throw new PledgeRefusedError('not_found', `funding round ${roundId} does not exist`);
       if (round.pledge_mode !== 'database') throw new PledgeRefusedError('legacy_round', 'this round takes pledges through its workflow');
       if (round.status === 'opening' && !opts.allowOpening) throw new PledgeRefusedError('not_open_yet', 'the round is opening; try again in a moment');
@@ -146,20 +166,6 @@ export class FundingRepository {
       }
       const base = { roundId, memberId, status: round.status, goal: BigInt(round.goal), currency: round.currency, deadline: round.deadline };
 
-      // The member's pledge row, locked, with their account (one round trip: this is the hot path).
-      const lockPledge = async () =>
-        ((await m.query(
-          `SELECT amount::text, seq, hold_account_id,
-                  (SELECT id FROM ledger_accounts WHERE kind = 'member' AND owner_id = $2 AND currency = $3 AND scope_id IS NULL) AS wallet_id
-             FROM funding_pledges WHERE round_id = $1 AND member_id = $2 FOR UPDATE`,
-          [roundId, memberId, currency],
-        )) as Array<{ amount: string; seq: number; hold_account_id: string | null; wallet_id: string | null }>)[0];
-      let pledge = await lockPledge();
-      if (!pledge && amount > 0n) {
-        // A first pledge: the row (a concurrent first pledge of the same member may create it first).
-        await m.query(`INSERT INTO funding_pledges (round_id, member_id, amount, seq) VALUES ($1, $2, 0, 0) ON CONFLICT DO NOTHING`, [roundId, memberId]);
-        pledge = await lockPledge();
-      }
       const before = BigInt(pledge?.amount ?? '0');
       const delta = amount - before;
       if (delta === 0n) {
@@ -218,8 +224,11 @@ export class FundingRepository {
    */
   async closeOnGoal(roundId: string): Promise<boolean> {
     // Committed totals first (no lock): most pledges of a round that closes on its goal stop here.
-    const [g] = (await this.ds.query(`SELECT goal::text FROM funding_rounds WHERE id = $1`, [roundId])) as Array<{ goal: string }>;
-    if (!g || (await this.liveTally(roundId)).total < BigInt(g.goal)) return false;
+    const [g] = (await this.ds.query(
+      `SELECT r.goal::text, (SELECT COALESCE(SUM(t.total), 0) FROM funding_round_tallies t WHERE t.round_id = r.id)::text AS total FROM funding_rounds r WHERE r.id = $1`,
+      [roundId],
+    )) as Array<{ goal: string; total: string }>;
+    if (!g || BigInt(g.total) < BigInt(g.goal)) return false;
     return this.ds.transaction(async (m) => {
       await m.query(GATE(false), [roundId]);
       const [round] = (await m.query(`SELECT status, goal::text, close_when_goal_met FROM funding_rounds WHERE id = $1`, [roundId])) as Array<{

@@ -99,21 +99,6 @@ export class LedgerService {
 
   private async postIn(m: EntityManager, req: PostingRequest): Promise<PostingResult | LedgerError> {
     const hash = requestHash({ kind: req.kind, currency: req.currency, entries: req.entries, memo: req.memo ?? null, ref: req.externalReference ?? null });
-    const claimed = (await m.query(
-      `INSERT INTO ledger_transactions (idempotency_key, request_hash, kind, currency, memo, external_reference)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING id, created_at`,
-      [req.idempotencyKey, hash, req.kind, req.currency, req.memo ?? null, req.externalReference ?? null],
-    )) as Array<{ id: string; created_at: Date }>;
-    if (claimed.length === 0) {
-      // A concurrent request with this key waited on the insert above until the first one committed.
-      const existing = await m.findOneByOrFail(LedgerTransactionEntity, { idempotencyKey: req.idempotencyKey });
-      if (existing.requestHash !== hash) throw new IdempotencyConflictError(req.idempotencyKey);
-      if (existing.status === 'rejected') return replayedRejection(existing.errorCode, existing.errorMessage);
-      return { transaction: existing, entries: await m.find(LedgerEntryEntity, { where: { transactionId: existing.id }, order: { id: 'ASC' } }), replayed: true };
-    }
-    const transactionId = claimed[0].id;
     // Only an account that pays (a negative entry) can break a rule: it alone is locked (in id
     // order, so postings never deadlock) and has its balance summed, after the lock. An account
     // that only receives is neither locked nor summed: many postings into one account (a round's
@@ -123,7 +108,28 @@ export class LedgerService {
     // check takes KEY SHARE on the account row) does not wait for the payer's lock either.
     const ids = [...new Set(req.entries.map((e) => e.accountId))];
     const paying = [...new Set(req.entries.filter((e) => e.amount < 0n).map((e) => e.accountId))].sort();
-    if (paying.length) await m.query(`SELECT 1 FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [paying]);
+    // The key is claimed and, once it is, the payers are locked, in one statement (one round trip
+    // on every posting). A concurrent request with the same key waits on the insert until the
+    // first one commits, then claims nothing and locks nothing.
+    const claimed = (await m.query(
+      `WITH claimed AS (
+         INSERT INTO ledger_transactions (idempotency_key, request_hash, kind, currency, memo, external_reference)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING id, created_at
+       ), locked AS (
+         SELECT id FROM ledger_accounts WHERE id = ANY($7::uuid[]) AND EXISTS (SELECT 1 FROM claimed) ORDER BY id FOR NO KEY UPDATE
+       )
+       SELECT c.id, c.created_at, (SELECT count(*) FROM locked)::int AS locked FROM claimed c`,
+      [req.idempotencyKey, hash, req.kind, req.currency, req.memo ?? null, req.externalReference ?? null, paying],
+    )) as Array<{ id: string; created_at: Date; locked: number }>;
+    if (claimed.length === 0) {
+      const existing = await m.findOneByOrFail(LedgerTransactionEntity, { idempotencyKey: req.idempotencyKey });
+      if (existing.requestHash !== hash) throw new IdempotencyConflictError(req.idempotencyKey);
+      if (existing.status === 'rejected') return replayedRejection(existing.errorCode, existing.errorMessage);
+      return { transaction: existing, entries: await m.find(LedgerEntryEntity, { where: { transactionId: existing.id }, order: { id: 'ASC' } }), replayed: true };
+    }
+    const transactionId = claimed[0].id;
     const known = (await m.query(
       `SELECT a.id, a.kind, a.currency,
               CASE WHEN a.id = ANY($2::uuid[]) THEN (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e WHERE e.account_id = a.id) ELSE 0 END::text AS balance
