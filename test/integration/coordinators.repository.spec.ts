@@ -81,11 +81,15 @@ describe('AuditRepository', () => {
       event(5, { route: `${scope}/session/coordinator`, status: 400, code: 'link_invalid' }),
       event(5, { route: `${scope}/session/coordinator/sign-in-links`, status: 202 }),
     ];
-    for (const r of rows) await audit().record(r);
+    // One at a time and in a batch (the API writes the trail in batches): the same rows.
+    for (const r of rows.slice(0, 2)) await audit().record(r);
+    await audit().recordMany(rows.slice(2));
     const routes = (items: Array<{ route: string }>) => items.map((e) => e.route.slice(scope.length));
 
     const mine = await audit().list({ routePrefix: scope, limit: 50 });
     expect(mine.items).toHaveLength(7);
+    const pledge = mine.items.find((e) => e.requestId === 'req-2' && e.route.endsWith('/pledge'));
+    expect(pledge).toEqual(expect.objectContaining({ actorType: 'member', params: { id: round }, resources: [round], status: 200, code: null, via: rows[2].via, actorName: rows[2].actorName }));
     expect(mine.more).toBe(false);
     expect(mine.items.map((e) => e.occurredAt.getTime())).toEqual([...mine.items.map((e) => e.occurredAt.getTime())].sort((a, b) => b - a));
     expect(routes((await audit().list({ routePrefix: scope, actorType: 'coordinator', actorId: carl, limit: 50 })).items)).toEqual(['/admin/rounds/:id/cancel', '/admin/projects', '/admin/rounds/:id/payout/approve']);

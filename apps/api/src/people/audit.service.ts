@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditActorType, AuditEventEntity, AuditRepository } from '@app/db';
 import { ProblemException } from '../common/problem';
+import { AuditTrail } from './audit-trail';
 import type { AuditQuery } from './people.dto';
 
 export const AUDIT_PAGE_DEFAULT = 50;
@@ -24,11 +25,16 @@ export function decodeCursor(cursor: string): { occurredAt: Date; id: string } {
 /** The audit trail, read: newest first, filtered, a bounded page at a time. */
 @Injectable()
 export class AuditService {
-  constructor(private readonly audit: AuditRepository) {}
+  constructor(
+    private readonly audit: AuditRepository,
+    private readonly trail: AuditTrail,
+  ) {}
 
   async list(q: AuditQuery): Promise<{ items: AuditEventEntity[]; nextCursor: string | null }> {
     const [type, id] = q.actor ? (q.actor.split(':') as [AuditActorType, string | undefined]) : [undefined, undefined];
     const limit = q.limit ?? AUDIT_PAGE_DEFAULT;
+    // This instance's latest requests first (they wait at most AUDIT_BATCH_MS to be written).
+    await this.trail.flush();
     const { items, more } = await this.audit.list({
       actorType: type,
       actorId: id?.toLowerCase(),

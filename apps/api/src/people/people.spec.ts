@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { loadConfig } from '@app/config';
@@ -6,7 +7,7 @@ import { CoordinatorLinks, MailOutbox } from '@app/mail';
 import { strictMock } from '../../../../test/support/strict-mock';
 import type { AdminPrincipal } from '../auth/admin.guard';
 import { hashToken } from '../auth/token-hash';
-import { auditEventOf, paramsOf } from './audit-trail';
+import { AUDIT_BATCH_ROWS, auditEventOf, AuditTrail, paramsOf } from './audit-trail';
 import { AuditService, decodeCursor, encodeCursor } from './audit.service';
 import { CoordinatorSessionService } from './coordinator-session.service';
 import { CoordinatorsService, MAX_LIVE_TOKENS } from './coordinators.service';
@@ -161,8 +162,38 @@ describe('the audit trail', () => {
     for (const bad of ['bm9wZQ', 'x', Buffer.from('["2026-01-01",1]').toString('base64url')]) expect(() => decodeCursor(bad)).toThrow(expect.objectContaining({ status: 400 }));
     const audit = strictMock<AuditRepository>();
     audit.list.mockResolvedValue({ items: [Object.assign(e, {})] as never, more: true });
-    const page = await new AuditService(audit).list({ actor: 'coordinator:0B5E1B3C-8A1F-4C59-9D57-0F9A4B1C2D3E', limit: 1 });
+    const trail = strictMock<AuditTrail>();
+    trail.flush.mockResolvedValue();
+    const page = await new AuditService(audit, trail).list({ actor: 'coordinator:0B5E1B3C-8A1F-4C59-9D57-0F9A4B1C2D3E', limit: 1 });
     expect(audit.list).toHaveBeenCalledWith(expect.objectContaining({ actorType: 'coordinator', actorId: '0b5e1b3c-8a1f-4c59-9d57-0f9a4b1c2d3e', limit: 1 }));
     expect(page.nextCursor).toBe(encodeCursor(e));
+    expect(trail.flush).toHaveBeenCalled();
+  });
+
+  it('writes the trail in batches: one INSERT for the events of a burst, the rest on flush and on shutdown, a failed write logged not thrown', async () => {
+    const audit = strictMock<AuditRepository>();
+    const written: number[] = [];
+    audit.recordMany.mockImplementation(async (events) => void written.push(events.length));
+    const trail = new AuditTrail(audit);
+    const fire = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const req = { method: 'POST', params: {}, route: { path: '/x' }, baseUrl: '', originalUrl: '/x' } as never;
+        const res = Object.assign(new EventEmitter(), { statusCode: 200, writableFinished: true, headersSent: true, locals: {} }) as never;
+        trail.middleware(req, res, () => undefined);
+        (res as EventEmitter).emit('finish');
+      }
+    };
+    fire(AUDIT_BATCH_ROWS + 3);
+    await trail.flush();
+    expect(written).toEqual([AUDIT_BATCH_ROWS, 3]);
+    fire(2);
+    await trail.onApplicationShutdown();
+    expect(written).toEqual([AUDIT_BATCH_ROWS, 3, 2]);
+    audit.recordMany.mockRejectedValueOnce(new Error('database down'));
+    fire(1);
+    await expect(trail.flush()).resolves.toBeUndefined();
+    fire(1);
+    await trail.flush();
+    expect(written).toEqual([AUDIT_BATCH_ROWS, 3, 2, 1]);
   });
 });

@@ -29,7 +29,33 @@ export class AuditRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async record(e: NewAuditEvent): Promise<void> {
-    await this.ds.getRepository(AuditEventEntity).insert(e);
+    await this.recordMany([e]);
+  }
+
+  /** Many events in one statement (the API writes the trail in small batches: see `AuditTrail`). */
+  async recordMany(events: NewAuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const col = <K extends keyof NewAuditEvent>(k: K) => events.map((e) => e[k]);
+    await this.ds.query(
+      `INSERT INTO audit_events (occurred_at, actor_type, actor_id, actor_name, via, method, route, params, resources, status, code, request_id)
+       SELECT o, t, a, n, v, m, r, p, ARRAY(SELECT jsonb_array_elements_text(rs)), s, c, q
+         FROM unnest($1::timestamptz[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[], $10::int[], $11::text[], $12::text[])
+           AS u(o, t, a, n, v, m, r, p, rs, s, c, q)`,
+      [
+        col('occurredAt'),
+        col('actorType'),
+        col('actorId'),
+        col('actorName'),
+        col('via'),
+        col('method'),
+        col('route'),
+        events.map((e) => JSON.stringify(e.params)),
+        events.map((e) => JSON.stringify(e.resources)),
+        col('status'),
+        col('code'),
+        col('requestId'),
+      ],
+    );
   }
 
   /** Newest first, `limit` + 1 read so the caller knows whether another page follows. */
