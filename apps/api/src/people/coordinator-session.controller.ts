@@ -5,7 +5,8 @@ import type { Request, Response } from 'express';
 import { AppConfig } from '@app/config';
 import { CoordinatorEntity, WebSessionEntity } from '@app/db';
 import { SIGN_IN_LINK_MINUTES } from '@app/mail';
-import { clearConsoleCookie, csrfFailed, csrfMatches, setConsoleCookie } from '../session/session-cookie';
+import { clearConsoleCookie, setConsoleCookie } from '../session/session-cookie';
+import { answerSession, endSession } from '../session/session-endpoints';
 import { SignInLinkAcceptedDto } from '../session/session.dto';
 import { CoordinatorSessionService } from './coordinator-session.service';
 import { setAuditActor } from './audit-trail';
@@ -62,14 +63,7 @@ export class CoordinatorSessionController {
   @ApiOperation({ summary: 'Who is signed in to the console (null when nobody), and the CSRF token of this session' })
   @ApiOkResponse({ type: CoordinatorSessionDto })
   async get(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<CoordinatorSessionDto> {
-    res.setHeader('Cache-Control', 'no-store');
-    const found = await this.sessions.lookup(req);
-    if (!found) return { coordinator: null, expired: false, csrfToken: null, expiresAt: null };
-    if (found.state !== 'active') {
-      clearConsoleCookie(res, this.config);
-      return { coordinator: null, expired: true, csrfToken: null, expiresAt: null };
-    }
-    return view(found);
+    return answerSession(this.sessions, req, res, (r) => clearConsoleCookie(r, this.config), view, (expired) => ({ coordinator: null, expired, csrfToken: null, expiresAt: null }));
   }
 
   @Delete()
@@ -79,10 +73,7 @@ export class CoordinatorSessionController {
   @ApiNoContentResponse()
   @ApiForbiddenResponse({ description: 'csrf_failed' })
   async close(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
-    const found = await this.sessions.current(req);
-    if (found && !csrfMatches(req, found.session.csrfToken)) throw csrfFailed();
-    await this.sessions.close(req);
-    clearConsoleCookie(res, this.config);
+    await endSession(this.sessions, req, res, (r) => clearConsoleCookie(r, this.config));
   }
 }
 

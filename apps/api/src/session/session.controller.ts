@@ -4,7 +4,8 @@ import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { AppConfig } from '@app/config';
 import { SIGN_IN_LINK_MINUTES } from '@app/mail';
-import { clearSessionCookie, csrfFailed, csrfMatches, setSessionCookie } from './session-cookie';
+import { clearSessionCookie, setSessionCookie } from './session-cookie';
+import { answerSession, endSession } from './session-endpoints';
 import { OpenSessionDto, SessionDto, SignInLinkAcceptedDto, SignInLinkRequestDto } from './session.dto';
 import { SessionService } from './session.service';
 
@@ -58,14 +59,7 @@ export class SessionController {
   @ApiOperation({ summary: 'Who is signed in (member null when nobody), and the CSRF token for this session' })
   @ApiOkResponse({ type: SessionDto })
   async get(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<SessionDto> {
-    res.setHeader('Cache-Control', 'no-store');
-    const found = await this.sessions.lookup(req);
-    if (!found) return { member: null, expired: false, csrfToken: null, expiresAt: null };
-    if (found.state !== 'active') {
-      clearSessionCookie(res, this.config);
-      return { member: null, expired: true, csrfToken: null, expiresAt: null };
-    }
-    return view(found);
+    return answerSession(this.sessions, req, res, (r) => clearSessionCookie(r, this.config), view, (expired) => ({ member: null, expired, csrfToken: null, expiresAt: null }));
   }
 
   @Delete()
@@ -75,10 +69,7 @@ export class SessionController {
   @ApiNoContentResponse()
   @ApiForbiddenResponse({ description: 'csrf_failed' })
   async close(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
-    const found = await this.sessions.current(req);
-    if (found && !csrfMatches(req, found.session.csrfToken)) throw csrfFailed();
-    await this.sessions.close(req);
-    clearSessionCookie(res, this.config);
+    await endSession(this.sessions, req, res, (r) => clearSessionCookie(r, this.config));
   }
 }
 
