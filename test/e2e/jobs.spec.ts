@@ -6,48 +6,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { JobActivities } from '../../apps/worker/src/activities/job.activities';
 import type { JobOffer, JobView } from '@app/contracts';
 import { insertJobRow } from '@app/db';
 import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
 import { recordHistoriesIfAsked } from '../support/temporal';
 import { linkIn } from '../support/mail';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { createReceiver } = require('../../examples/node-receiver/receiver.js') as {
-  createReceiver(opts: {
-    secrets: string[];
-    onEvent?: (e: { id: string; type: string; data: Record<string, unknown> }) => number | void;
-    answerOffers?: { apiUrl: string; token: string; decide: (e: { data: Record<string, unknown> }) => 'accept' | 'reject' | null };
-    log?: (l: string) => void;
-  }): Server;
-};
+import { createReceiver, useNodeReceivers } from '../support/node-receivers';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 
 describe('job dispatch to nodes over signed webhooks', () => {
   const t = useTestSystem({ mail: true });
-  const servers: Server[] = [];
-  let api: string;
+  const receivers = useNodeReceivers(t);
+  const listen = (s: Server) => receivers.listen(s);
   let seq = 0;
-
-  beforeAll(async () => {
-    // Longer than the client's idle timeout (4 s), however loaded the machine: a socket the server
-    // closes while fetch reuses it would be an ECONNRESET of the test, not of the system.
-    t.sys.api.getHttpServer().keepAliveTimeout = 60_000;
-    await t.sys.api.listen(0, '127.0.0.1');
-    api = `http://127.0.0.1:${(t.sys.api.getHttpServer().address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  });
-
-  const listen = async (s: Server) => {
-    servers.push(s);
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(s.address() as AddressInfo).port}/hook`;
-  };
   const member = async (name: string) =>
     (await t.http.post('/admin/members').set(auth).send({ name, email: `${name.toLowerCase()}-${seq++}@example.org` }).expect(201)).body as { id: string; email: string };
 
@@ -86,7 +59,7 @@ describe('job dispatch to nodes over signed webhooks', () => {
           if (failures++ < 2) return res.writeHead(500).end();
           res.writeHead(202).end();
           if (body.type === 'job.offered') {
-            void fetch(`${api}/nodes/me/jobs/${body.data.jobId}/accept`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ offerId: body.data.offerId }) });
+            void fetch(`${receivers.api}/nodes/me/jobs/${body.data.jobId}/accept`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ offerId: body.data.offerId }) });
           }
         });
       });
@@ -94,7 +67,7 @@ describe('job dispatch to nodes over signed webhooks', () => {
       server = createReceiver({
         secrets: [created.body.webhookSecret],
         onEvent: (e) => void events.push(e),
-        answerOffers: behaviour === 'silent' ? undefined : { apiUrl: api, token, decide: () => behaviour },
+        answerOffers: behaviour === 'silent' ? undefined : { apiUrl: receivers.api, token, decide: () => behaviour },
         log: () => undefined,
       });
     }
@@ -296,7 +269,7 @@ describe('job dispatch to nodes over signed webhooks', () => {
       Array.from({ length: 16 }, async () => {
         while (next < REPORTS) {
           const n = next++;
-          const r = await fetch(`${api}/nodes/me/jobs/${id}/progress`, {
+          const r = await fetch(`${receivers.api}/nodes/me/jobs/${id}/progress`, {
             method: 'POST',
             headers: { authorization: `Bearer ${chatty.token}`, 'content-type': 'application/json' },
             body: JSON.stringify({ percent: Math.min(99, Math.floor(n / 100)), note: `report ${n}` }),

@@ -5,38 +5,17 @@
  * into the project wakes it and the price is reserved; the node delivers, the recipient confirms
  * from the email, and the node's owner is paid. The ledger balances at the end.
  */
-import { Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
 import { recordHistoriesIfAsked } from '../support/temporal';
 import { linkIn } from '../support/mail';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { createReceiver } = require('../../examples/node-receiver/receiver.js') as {
-  createReceiver(opts: {
-    secrets: string[];
-    onEvent?: (e: { id: string; type: string; data: Record<string, unknown> }) => number | void;
-    answerOffers?: { apiUrl: string; token: string; decide: (e: { data: Record<string, unknown> }) => 'accept' | 'reject' | null };
-    log?: (l: string) => void;
-  }): Server;
-};
+import { createReceiver, useNodeReceivers } from '../support/node-receivers';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 
 describe('paid work: a priced job reserved, delivered, confirmed and paid', () => {
   const t = useTestSystem({ mail: true });
-  const servers: Server[] = [];
-  let api: string;
+  const receivers = useNodeReceivers(t);
   let seq = 0;
-
-  beforeAll(async () => {
-    t.sys.api.getHttpServer().keepAliveTimeout = 60_000;
-    await t.sys.api.listen(0, '127.0.0.1');
-    api = `http://127.0.0.1:${(t.sys.api.getHttpServer().address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  });
 
   const member = async (name: string) =>
     (await t.http.post('/admin/members').set(auth).send({ name, email: `${name.toLowerCase()}-${seq++}@example.org` }).expect(201)).body as { id: string; email: string };
@@ -58,10 +37,8 @@ describe('paid work: a priced job reserved, delivered, confirmed and paid', () =
     const nodeId = created.body.id as string;
     const token = (await t.http.post(`/admin/nodes/${nodeId}/tokens`).set(auth).send({ name: 'receiver' }).expect(201)).body.token as string;
     const events: Array<{ type: string; data: Record<string, unknown> }> = [];
-    const receiver = createReceiver({ secrets: [created.body.webhookSecret], onEvent: (e) => void events.push(e), answerOffers: { apiUrl: api, token, decide: () => 'accept' }, log: () => undefined });
-    servers.push(receiver);
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    await t.http.patch(`/admin/nodes/${nodeId}`).set(auth).send({ webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` }).expect(200);
+    const receiver = createReceiver({ secrets: [created.body.webhookSecret], onEvent: (e) => void events.push(e), answerOffers: { apiUrl: receivers.api, token, decide: () => 'accept' }, log: () => undefined });
+    await t.http.patch(`/admin/nodes/${nodeId}`).set(auth).send({ webhookUrl: await receivers.listen(receiver) }).expect(200);
 
     // The project's account holds 30,000 (from a backer); the job is priced 48,000.
     const backer = await member('Bea');

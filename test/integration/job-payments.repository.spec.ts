@@ -5,8 +5,8 @@
  * trial balance stays 0.
  */
 import { randomUUID } from 'node:crypto';
-import { JobPaymentsRepository, JobsRepository, LedgerService, MembersRepository, NewJobRow, NodesRepository } from '@app/db';
-import { useTestDataSource } from '../support/database';
+import { JobPaymentsRepository, JobsRepository, LedgerService, NewJobRow } from '@app/db';
+import { seedNodeWithOwner, useTestDataSource } from '../support/database';
 
 const t = useTestDataSource();
 let ledger: LedgerService;
@@ -19,18 +19,7 @@ beforeAll(async () => {
   ledger = new LedgerService(t.ds);
   payments = new JobPaymentsRepository(t.ds, ledger);
   jobs = new JobsRepository(t.ds);
-  const owner = await new MembersRepository(t.ds).create({ name: 'Owner', email: `o-${randomUUID()}@example.org`, status: 'active' });
-  ownerId = owner.id;
-  const node = await new NodesRepository(t.ds).create({
-    name: 'Shop',
-    ownerMemberId: owner.id,
-    locationId: null,
-    automationLevel: 'automated',
-    capabilities: [{ function: 'cnc-milling', capacity: 10, unit: 'parts/week' }],
-    webhookUrl: 'https://shop.example/hook',
-    webhookSecret: 'whsec_x',
-  });
-  nodeId = node.id;
+  ({ nodeId, ownerId } = await seedNodeWithOwner(t.ds));
 });
 
 /** A project account holding `money`, and a priced job it pays for, held by the node. */

@@ -1,8 +1,8 @@
 /** JobsRepository against a real PostgreSQL: the first write, the projection (only forward), progress, the reads. */
 import { randomUUID } from 'node:crypto';
 import type { JobOffer, JobView } from '@app/contracts';
-import { JobProjection, JobsRepository, MembersRepository, NewJobRow, NodesRepository } from '@app/db';
-import { useTestDataSource } from '../support/database';
+import { JobProjection, JobsRepository, NewJobRow } from '@app/db';
+import { seedNodeWithOwner, useTestDataSource } from '../support/database';
 
 const t = useTestDataSource();
 const jobs = () => new JobsRepository(t.ds);
@@ -40,17 +40,7 @@ const projection = (jobId: string, seq: number, over: Partial<JobProjection> = {
 
 let nodeId: string;
 beforeAll(async () => {
-  const owner = await new MembersRepository(t.ds).create({ name: 'Owner', email: `o-${randomUUID()}@example.org`, status: 'active' });
-  const node = await new NodesRepository(t.ds).create({
-    name: 'Shop',
-    ownerMemberId: owner.id,
-    locationId: null,
-    automationLevel: 'automated',
-    capabilities: [{ function: 'cnc-milling', capacity: 10, unit: 'parts/week' }],
-    webhookUrl: 'https://shop.example/hook',
-    webhookSecret: 'whsec_x',
-  });
-  nodeId = node.id;
+  ({ nodeId } = await seedNodeWithOwner(t.ds));
 });
 
 describe('JobsRepository', () => {

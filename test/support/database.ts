@@ -3,10 +3,10 @@
  * test/support/global-setup.mjs started. Light on purpose: repository tests import only this,
  * not the API and worker that stack.ts boots.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, runMigrations } from '@app/db';
+import { dataSourceOptions, MembersRepository, NodesRepository, runMigrations } from '@app/db';
 
 function env(name: string): string {
   const v = process.env[name];
@@ -67,4 +67,19 @@ export function useTestDataSource(): { db: TestDatabase; ds: DataSource } {
     await ctx.db?.drop();
   });
   return ctx;
+}
+
+/** A member who owns an automated CNC node, made through the repositories: the node's and the owner's ids. */
+export async function seedNodeWithOwner(ds: DataSource): Promise<{ nodeId: string; ownerId: string }> {
+  const owner = await new MembersRepository(ds).create({ name: 'Owner', email: `o-${randomUUID()}@example.org`, status: 'active' });
+  const node = await new NodesRepository(ds).create({
+    name: 'Shop',
+    ownerMemberId: owner.id,
+    locationId: null,
+    automationLevel: 'automated',
+    capabilities: [{ function: 'cnc-milling', capacity: 10, unit: 'parts/week' }],
+    webhookUrl: 'https://shop.example/hook',
+    webhookSecret: 'whsec_x',
+  });
+  return { nodeId: node.id, ownerId: owner.id };
 }

@@ -29,10 +29,9 @@ import {
 import { WORKFLOWS_ENTRY } from '@app/temporal';
 import { jobWorkflow } from '../../workflows';
 import { ballotBox, createTimeSkippingEnv, recordHistoriesIfAsked, updateRefusal } from '../support/temporal';
+import { DAY, jobInput } from '../support/job-input';
 
 type Activities = { [K in keyof JobActivities]: JobActivities[K] } & { [K in keyof DecisionActivities]: DecisionActivities[K] } & { [K in keyof PaymentActivities]: PaymentActivities[K] };
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
 /** The money side as the repository keeps it: the payer's balance, the job's hold, what the node owner got, every call. */
 interface Money {
@@ -57,24 +56,7 @@ describe('jobWorkflow: paid work', () => {
     await ts.env?.teardown();
   });
 
-  const input = async (over: Partial<JobInput> = {}): Promise<JobInput> => ({
-    jobId: randomUUID(),
-    capability: 'cnc-milling',
-    quantity: 10,
-    unit: 'parts',
-    specUrl: 'https://designs.example.org/bracket.step',
-    dueAt: new Date((await ts.env.currentTimeMs()) + 10 * DAY).toISOString(),
-    recipient: { type: 'member', id: 'recipient', confirmerId: 'recipient' },
-    demand: { type: 'project', id: 'p-1' },
-    locationId: null,
-    offerTimeoutMs: HOUR,
-    maxDelayMs: 2 * DAY,
-    allowPartial: true,
-    confirmWithinMs: 2 * DAY,
-    createdBy: 'coordinator',
-    price: { amount: '48000', currency: 'EUR' },
-    ...over,
-  });
+  const input = (over: Partial<JobInput> = {}): Promise<JobInput> => jobInput(ts.env, { price: { amount: '48000', currency: 'EUR' }, ...over });
 
   async function withWorker<T>(payer: bigint, fn: (ctx: { taskQueue: string; m: Money; decisions: string[]; box: ReturnType<typeof ballotBox> }) => Promise<T>): Promise<T> {
     const m: Money = { payer, hold: 0n, owner: 0n, state: 'none', percent: 0, calls: [] };

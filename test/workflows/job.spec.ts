@@ -30,10 +30,9 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WORKFLOWS_ENTRY } from '@app/temporal';
 import { ballotBox, createTimeSkippingEnv, recordHistoriesIfAsked, updateRefusal } from '../support/temporal';
+import { DAY, HOUR, jobInput } from '../support/job-input';
 
 type Activities = { [K in keyof JobActivities]: JobActivities[K] } & { [K in keyof DecisionActivities]: DecisionActivities[K] };
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
 interface World {
   /** Nodes in the order pickNode returns them; `busy` ones count as at their limit. */
@@ -87,23 +86,7 @@ describe('jobWorkflow', () => {
   const boxes = new Map<World, ReturnType<typeof ballotBox>>();
   const rejection = async (p: Promise<unknown>) => (await updateRefusal(p)).type;
 
-  const input = async (over: Partial<JobInput> = {}): Promise<JobInput> => ({
-    jobId: randomUUID(),
-    capability: 'cnc-milling',
-    quantity: 10,
-    unit: 'parts',
-    specUrl: 'https://designs.example.org/bracket.step',
-    dueAt: new Date((await ts.env.currentTimeMs()) + 10 * DAY).toISOString(),
-    recipient: { type: 'member', id: 'recipient', confirmerId: 'recipient' },
-    demand: { type: 'project', id: 'p-1' },
-    locationId: null,
-    offerTimeoutMs: HOUR,
-    maxDelayMs: 2 * DAY,
-    allowPartial: true,
-    confirmWithinMs: 2 * DAY,
-    createdBy: 'coordinator',
-    ...over,
-  });
+  const input = (over: Partial<JobInput> = {}): Promise<JobInput> => jobInput(ts.env, over);
 
   async function withWorker<T>(world: Partial<World>, fn: (ctx: { taskQueue: string; w: World }) => Promise<T>): Promise<T> {
     const w: World = { nodes: [], busy: new Set(), events: [], emails: [], expiries: {}, remainders: [], decisions: [], records: [], pickRuns: [], ...world };
