@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client } from '@temporalio/client';
-import { jobWorkflowId, moneyAddedSignal } from '@app/contracts';
 import { JobPaymentsRepository, LedgerEntryEntity, LedgerService, LedgerTransactionEntity, MembersRepository, PostingResult, ProjectsRepository } from '@app/db';
 import { AccountKind, movement } from '@app/domain';
+import { wakeJobsWaitingForMoney } from '@app/temporal';
 import { Problems } from '../common/problem';
 import { AccountRefDto, DepositDto, TransferDto, WithdrawalDto } from './ledger.dto';
 import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway';
@@ -25,18 +25,9 @@ export class LedgerApiService {
     @Inject(Client) private readonly temporal: Client,
   ) {}
 
-  /**
-   * A transfer into an account that priced jobs wait on (a project's): each waiting job is told
-   * (`moneyAdded`) and tries its reservation again. Best effort: the money has moved, and a job
-   * that misses the signal tries again on its own timer.
-   */
+  /** A transfer into a project's account: the priced jobs waiting on it try their reservation again. */
   private async wakeJobsWaitingOn(accountId: string): Promise<void> {
-    for (const jobId of await this.payments.waitingOn(accountId)) {
-      await this.temporal.workflow
-        .getHandle(jobWorkflowId(jobId))
-        .signal(moneyAddedSignal)
-        .catch((err: unknown) => this.logger.warn(`job ${jobId} was not told of the top-up (it retries on its timer): ${err instanceof Error ? err.message : String(err)}`));
-    }
+    await wakeJobsWaitingForMoney(this.temporal, await this.payments.waitingOn(accountId), (m) => this.logger.warn(m));
   }
 
   private async assertOwner(ref: { kind: AccountKind; ownerId: string }): Promise<void> {

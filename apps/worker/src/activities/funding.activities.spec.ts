@@ -8,6 +8,7 @@ import {
   FundingPledgeEntity,
   FundingRepository,
   FundingRoundEntity,
+  JobPaymentsRepository,
   LedgerAccountEntity,
   LedgerService,
   MemberEntity,
@@ -49,8 +50,11 @@ function setup() {
   const members = strictMock<MembersRepository>();
   const outbox = strictMock<MailOutbox>();
   const links = strictMock<MemberLinks>({ page: jest.fn((memberId: string, path: string) => `https://dpn.test${path}#for=${memberId}`) });
-  const activities = new FundingActivities(ledger, ownership, funding, assets, projects, members, outbox, links, config);
-  return { activities, ledger, ownership, funding, assets, projects, members, outbox, links };
+  const payments = strictMock<JobPaymentsRepository>();
+  const handle = strictMock<{ signal: jest.Mock }>({ signal: jest.fn(async () => undefined) });
+  const temporal = strictMock<{ workflow: { getHandle: jest.Mock } }>({ workflow: { getHandle: jest.fn(() => handle) } });
+  const activities = new FundingActivities(ledger, ownership, funding, assets, projects, members, outbox, links, config, payments, temporal as never);
+  return { activities, ledger, ownership, funding, assets, projects, members, outbox, links, payments, temporal, handle };
 }
 
 describe('FundingActivities (pledges in PostgreSQL)', () => {
@@ -172,11 +176,13 @@ describe('FundingActivities (rounds that keep pledges in the workflow)', () => {
     const s = setup();
     s.ledger.account.mockImplementation(async (kind, owner) => account(`${kind}:${owner}`));
     s.ledger.post.mockResolvedValue({ replayed: false } as never);
+    s.payments.waitingOn.mockResolvedValue(['j1', 'j2']);
+    s.handle.signal.mockRejectedValueOnce(new Error('workflow not found'));
     const input = { roundId: 'r1', memberId: 'm1', currency: 'EUR', amount: '700' };
     await s.activities.captureHold(input);
     await s.activities.releaseHold(input);
     await s.activities.refundCapture(input);
-    await s.activities.payOut({ roundId: 'r1', projectId: 'p1', currency: 'EUR', amount: '9000' });
+    await inActivity(() => s.activities.payOut({ roundId: 'r1', projectId: 'p1', currency: 'EUR', amount: '9000' }));
     const posts = s.ledger.post.mock.calls.map(([p]) => [p.idempotencyKey, p.kind, p.entries.map((e) => [e.accountId, e.amount])]);
     expect(posts).toEqual([
       ['round:r1:capture:m1', 'pledge-capture', [['escrow:r1', -700n], ['round:r1', 700n]]],
@@ -184,6 +190,10 @@ describe('FundingActivities (rounds that keep pledges in the workflow)', () => {
       ['round:r1:refund:m1', 'pledge-refund', [['round:r1', -700n], ['member:m1', 700n]]],
       ['round:r1:payout', 'round-payout', [['round:r1', -9000n], ['project:p1', 9000n]]],
     ]);
+    // The project's priced jobs waiting for money are told; one that cannot be told does not fail the payout.
+    expect(s.payments.waitingOn).toHaveBeenCalledWith('project:p1');
+    expect(s.temporal.workflow.getHandle.mock.calls.map(([id]) => id)).toEqual(['job-j1', 'job-j2']);
+    expect(s.handle.signal).toHaveBeenCalledTimes(2);
   });
 
   it('records the round’s status and totals; the audience is every active member', async () => {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ApplicationFailure, heartbeat, log } from '@temporalio/activity';
+import { Client } from '@temporalio/client';
 import { AppConfig } from '@app/config';
 import {
   AssignOwnershipInput,
@@ -23,6 +24,7 @@ import {
   AssetsRepository,
   FundingRepository,
   FundingRoundEntity,
+  JobPaymentsRepository,
   LedgerService,
   MembersRepository,
   OwnershipService,
@@ -33,6 +35,7 @@ import {
 } from '@app/db';
 import { AccountKind, Currency, formatMoney, fundedShareTable, LedgerError, movement } from '@app/domain';
 import { EnqueueResult, MailOutbox, MemberLinks, renderRoundMail } from '@app/mail';
+import { wakeJobsWaitingForMoney } from '@app/temporal';
 
 /** Members rendered and queued per chunk of a round's mail (one heartbeat per chunk). */
 const MAIL_CHUNK = 500;
@@ -68,6 +71,8 @@ export class FundingActivities {
     private readonly outbox: MailOutbox,
     private readonly links: MemberLinks,
     @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly payments: JobPaymentsRepository,
+    @Inject(Client) private readonly temporal: Client,
   ) {}
 
   /** The round's status (the pledges and totals are written by each pledge). */
@@ -209,6 +214,9 @@ export class FundingActivities {
       entries: movement(from.id, to.id, BigInt(input.amount)),
       memo: `funding round ${input.roundId}: payout to the project`,
     });
+    // Priced jobs of the project that wait for money try their reservation again now (a retry of
+    // this activity tells them again: a signal to a job that no longer waits changes nothing).
+    await wakeJobsWaitingForMoney(this.temporal, await this.payments.waitingOn(to.id), (m) => log.warn(m, { roundId: input.roundId }));
   }
 
   /** Creates the bought asset's ownership table from the contributions (exactly one whole). */
