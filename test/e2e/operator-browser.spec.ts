@@ -128,6 +128,40 @@ if (!executablePath) process.stderr.write('operator-browser.spec: Chromium not f
     await eventually(async () => (await t.mail.messages()).some((m) => m.envelopeTo.includes('rita@example.org') && m.subject.startsWith('Decision needed: Delivery')), 20_000);
     await screenshot(page, 'node-work-delivered');
 
+    // Paid work: a priced job's counter-offer names a price; above the job's ceiling the form says so
+    // before anything is sent; within it, the job takes the price.
+    const pricedJob = (
+      await t.http
+        .post('/admin/jobs')
+        .set(auth)
+        .send({
+          capability: 'sheet-bending',
+          quantity: 5,
+          unit: 'hinges',
+          specUrl: 'https://designs.example.org/hinge.step',
+          dueAt: new Date(Date.now() + 8 * 86_400_000).toISOString(),
+          recipient: { type: 'member', id: rita.id },
+          demand: { type: 'project', id: project.id },
+          price: { amount: '48000', currency: 'EUR' },
+          priceCeiling: '52000',
+        })
+        .expect(201)
+    ).body.id as string;
+    await eventually(async () => (await status(pricedJob)).status === 'offered', 30_000);
+    await page.reload();
+    const pricedItem = page.getByRole('listitem', { name: /5 hinges/ });
+    await pricedItem.getByRole('button', { name: 'Counter-offer…' }).click();
+    const priceField = pricedItem.getByLabel(/Your price \(the job pays €480\.00; at most €520\.00\)/);
+    await priceField.fill('530');
+    await pricedItem.getByRole('button', { name: 'Send the counter-offer' }).click();
+    await pricedItem.getByText('At most €520.00: the job’s ceiling.').waitFor();
+    expect((await status(pricedJob)).price).toEqual({ amount: '48000', currency: 'EUR' });
+    await priceField.fill('510');
+    await screenshot(page, 'node-work-counter-price');
+    await pricedItem.getByRole('button', { name: 'Send the counter-offer' }).click();
+    await page.getByRole('status').filter({ hasText: /Your counter-offer for .* was taken/ }).waitFor();
+    await eventually(async () => (await status(pricedJob)).price?.amount === '51000', 20_000);
+
     // The endpoint page: a ping that arrives, and a token made (shown once) and revoked.
     await page.getByRole('link', { name: 'Webhook and tokens' }).click();
     await page.getByRole('button', { name: 'Send a test ping' }).click();

@@ -210,6 +210,8 @@ export class JobDto {
   @ApiProperty() workflowId!: string;
   @ApiProperty({ nullable: true, type: JobPriceDto, description: 'Paid work: the price (a counter-offer within the ceiling changes it); null: unpaid' })
   price!: { amount: string; currency: string } | null;
+  @ApiProperty({ nullable: true, type: String, example: '52000', description: "Paid work: the highest price a counter-offer may ask (minor units, the price's currency); null: the price is not negotiable" })
+  priceCeiling!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'Paid work: null (not reserved yet), waiting (not enough money), reserved, paid, released, part-paid' })
   payment!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'What was paid to the node owner (minor units)' }) paidAmount!: string | null;
@@ -246,6 +248,7 @@ export class JobDto {
       parentJobId: j.parentJobId,
       workflowId: j.workflowId,
       price: live?.price ?? (j.priceAmount !== null && j.priceCurrency ? { amount: String(j.priceAmount), currency: j.priceCurrency } : null),
+      priceCeiling: j.priceCeiling === null ? null : String(j.priceCeiling),
       payment: j.payment ?? null,
       paidAmount: j.paidAmount !== null && j.paidAmount !== undefined ? String(j.paidAmount) : null,
     };

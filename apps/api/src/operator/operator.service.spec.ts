@@ -62,9 +62,12 @@ describe('OperatorService', () => {
     expect(s.jobs.answer).toHaveBeenCalledWith('j1', { kind: 'accept', nodeId: 'n1', offerId: 'j1:1' }, owned().node);
     await s.service.reject(owned(), 'j1', { offerId: 'j1:1', reason: 'busy' });
     expect(s.jobs.answer).toHaveBeenLastCalledWith('j1', { kind: 'reject', nodeId: 'n1', offerId: 'j1:1', reason: 'busy' }, owned().node);
+    // A counter-offer carries its price (minor units, a digit string) as the node API's does.
+    await s.service.counter(owned(), 'j1', { offerId: 'j1:1', price: 51_000n } as never);
+    expect(s.jobs.answer).toHaveBeenLastCalledWith('j1', { kind: 'counter', nodeId: 'n1', offerId: 'j1:1', dueAt: undefined, quantity: undefined, note: undefined, price: '51000' }, owned().node);
     // A node that does not hold the job and is not offered it changes nothing.
     await expect(s.service.accept(owned('n2'), 'j1', { offerId: 'j1:1' })).rejects.toMatchObject({ status: 404 });
-    expect(s.jobs.answer).toHaveBeenCalledTimes(2);
+    expect(s.jobs.answer).toHaveBeenCalledTimes(3);
   });
 
   it('issues a node token once: only its hash is stored, the token itself is answered with the node prefix', async () => {

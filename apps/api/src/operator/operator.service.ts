@@ -56,7 +56,8 @@ export class OperatorService {
 
   async counter(node: OwnedNodeRow, jobId: string, dto: CounterOfferDto): Promise<OperatorJobDto> {
     await this.nodesJob(node.node.id, jobId);
-    const answer = { kind: 'counter' as const, nodeId: node.node.id, offerId: dto.offerId, dueAt: dto.dueAt, quantity: dto.quantity, note: dto.note };
+    // The same answer as the node API's (a price, for a priced job, within its ceiling).
+    const answer = { kind: 'counter' as const, nodeId: node.node.id, offerId: dto.offerId, dueAt: dto.dueAt, quantity: dto.quantity, note: dto.note, ...(dto.price !== undefined ? { price: String(dto.price) } : {}) };
     return this.after(node.node.id, jobId, await this.jobs.answer(jobId, answer, node.node));
   }
 

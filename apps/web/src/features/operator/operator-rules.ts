@@ -1,9 +1,12 @@
 /**
  * The rules of the node operator's forms, checked before anything is sent (the API checks them
  * again and its refusals show on the same fields): a rejection says why, a counter-offer names a
- * date and/or part of the quantity, progress is a whole percent, a completion reports whole
- * quantities within the job's bound and the documents a design or test report needs.
+ * date, part of the quantity and/or (paid work with a ceiling) a price, progress is a whole
+ * percent, a completion reports whole quantities within the job's bound and the documents a design
+ * or test report needs.
  */
+
+import { formatMoney, parseMoneyInput } from '@/lib/money';
 
 /** The API's limits (libs/contracts: JOB_TEXT_MAX, COMPLETION_QUANTITY_FACTOR). */
 export const TEXT_MAX = 1000;
@@ -27,13 +30,22 @@ export interface CounterInput {
   date: string;
   quantity: string;
   note: string;
+  /** The price asked as a person types it ("520", "519.90"); '' or absent for none. */
+  price?: string;
 }
 
 export interface CounterJob {
   quantity: number;
   /** The job's due time (ISO): a counter-offered date keeps its time of day. */
   dueAt: string;
+  /** Paid work: the price (minor units) and its currency; null: unpaid. */
+  price?: { amount: string; currency: string } | null;
+  /** The highest price a counter may ask (minor units); null: not negotiable. */
+  priceCeiling?: string | null;
 }
+
+/** Whether a counter-offer may name a price: a priced job with a ceiling. */
+export const priceIsNegotiable = (job: CounterJob): boolean => Boolean(job.price && job.priceCeiling);
 
 /** The date (a day in the viewer's time zone) at the job's due time of day, as ISO. */
 export function counterDueAt(date: string, dueAt: string): string | null {
@@ -44,9 +56,13 @@ export function counterDueAt(date: string, dueAt: string): string | null {
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 
-export function checkCounter(input: CounterInput, job: CounterJob, now = Date.now()): Checked<{ dueAt?: string; quantity?: number; note?: string }, 'date' | 'quantity' | 'note' | 'form'> {
-  const errors: Errors<'date' | 'quantity' | 'note' | 'form'> = {};
-  const value: { dueAt?: string; quantity?: number; note?: string } = {};
+export function checkCounter(
+  input: CounterInput,
+  job: CounterJob,
+  now = Date.now(),
+): Checked<{ dueAt?: string; quantity?: number; note?: string; price?: string }, 'date' | 'quantity' | 'note' | 'price' | 'form'> {
+  const errors: Errors<'date' | 'quantity' | 'note' | 'price' | 'form'> = {};
+  const value: { dueAt?: string; quantity?: number; note?: string; price?: string } = {};
   if (input.date.trim()) {
     const iso = counterDueAt(input.date.trim(), job.dueAt);
     if (!iso) errors.date = 'Enter a date.';
@@ -58,10 +74,20 @@ export function checkCounter(input: CounterInput, job: CounterJob, now = Date.no
     if (q === null || q < 1 || q >= job.quantity) errors.quantity = job.quantity > 1 ? `Enter a whole number from 1 to ${job.quantity - 1}: the part you can make.` : 'This job is one unit: it cannot be split.';
     else value.quantity = q;
   }
+  // A price counts only where the job takes one (the form shows no price field otherwise).
+  const price = priceIsNegotiable(job) ? (input.price?.trim() ?? '') : '';
+  if (price && job.price && job.priceCeiling) {
+    const parsed = parseMoneyInput(price, job.price.currency);
+    if (!parsed.ok) errors.price = parsed.message;
+    else if (parsed.minor > BigInt(job.priceCeiling)) errors.price = `At most ${formatMoney(job.priceCeiling, job.price.currency)}: the job’s ceiling.`;
+    else value.price = String(parsed.minor);
+  }
   const note = input.note.trim();
   if (tooLong(note)) errors.note = `At most ${TEXT_MAX} characters.`;
   else if (note) value.note = note;
-  if (!input.date.trim() && !input.quantity.trim() && !errors.note) errors.form = 'Name a date you can meet, the part of the quantity you can make, or both.';
+  if (!input.date.trim() && !input.quantity.trim() && !price && !errors.note) {
+    errors.form = priceIsNegotiable(job) ? 'Name a date you can meet, the part of the quantity you can make, a price, or several.' : 'Name a date you can meet, the part of the quantity you can make, or both.';
+  }
   return Object.keys(errors).length ? { ok: false, errors } : { ok: true, value };
 }
 

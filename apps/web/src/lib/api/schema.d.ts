@@ -2710,6 +2710,11 @@ export interface components {
             payment: string | null;
             /** @description Paid work: the price (a counter-offer within the ceiling changes it); null: unpaid */
             price: components["schemas"]["JobPriceDto"] | null;
+            /**
+             * @description Paid work: the highest price a counter-offer may ask (minor units, the price's currency); null: the price is not negotiable
+             * @example 52000
+             */
+            priceCeiling: string | null;
             /** @description The latest progress report of the current run: percent, note, reportedAt, reports (how many this run) */
             progress: components["schemas"]["JobProgressDto"] | null;
             quantity: number;
@@ -3195,6 +3200,11 @@ export interface components {
             payment: string | null;
             /** @description Paid work: the price (a counter-offer within the ceiling changes it); null: unpaid */
             price: components["schemas"]["JobPriceDto"] | null;
+            /**
+             * @description Paid work: the highest price a counter-offer may ask (minor units, the price's currency); null: the price is not negotiable
+             * @example 52000
+             */
+            priceCeiling: string | null;
             /** @description The latest progress report of the current run: percent, note, reportedAt, reports (how many this run) */
             progress: components["schemas"]["JobProgressDto"] | null;
             quantity: number;

@@ -14,6 +14,7 @@ import { OfferActions } from '@/features/operator/components/offer-actions';
 import { RequireMember } from '@/features/session/components/require-member';
 import type { SchemaOperatorJobDto } from '@/lib/api/schema';
 import { formatDateTime } from '@/lib/dates';
+import { formatMoney } from '@/lib/money';
 import { useNow } from '@/lib/use-now';
 
 type Job = SchemaOperatorJobDto;
@@ -29,7 +30,9 @@ function answered(a: OfferAnswer, j: Job): string {
   const what = `“${jobTitle(j)}”`;
   if (a.kind === 'accept') return `You accepted ${what}. It is under “Jobs in hand” now.`;
   if (a.kind === 'reject') return `You rejected ${what}; it goes to the next capable node.`;
-  if (j.nodeId && ['accepted', 'in-progress'].includes(j.status)) return `Your counter-offer for ${what} was taken: ${j.quantity} ${j.unit}, due ${formatDateTime(j.dueAt)}.`;
+  const terms = `${j.quantity} ${j.unit}, due ${formatDateTime(j.dueAt)}${j.price ? `, for ${formatMoney(j.price.amount, j.price.currency)}` : ''}`;
+  if (j.nodeId && ['accepted', 'in-progress'].includes(j.status)) return `Your counter-offer for ${what} was taken: ${terms}.`;
+  if (j.nodeId && j.status === 'waiting-for-money') return `Your counter-offer for ${what} was taken: ${terms}. The work starts once the paying account holds the price.`;
   return `Your counter-offer for ${what} was not taken (${j.offers.at(-1)?.reason ?? 'the job’s rules'}); the job goes to another node.`;
 }
 
@@ -53,7 +56,7 @@ function Work({ nodeId, load, wipLimit, name }: { nodeId: string; load: number; 
             {offers.items.map((j) => (
               <li key={j.id} className="job" aria-label={jobTitle(j)}>
                 <JobHead job={j} />
-                {j.openOfferId ? <OfferActions job={{ id: j.id, quantity: j.quantity, unit: j.unit, dueAt: j.dueAt, openOfferId: j.openOfferId }} onAnswer={onAnswer} /> : null}
+                {j.openOfferId ? <OfferActions job={{ id: j.id, quantity: j.quantity, unit: j.unit, dueAt: j.dueAt, openOfferId: j.openOfferId, price: j.price, priceCeiling: j.priceCeiling }} onAnswer={onAnswer} /> : null}
               </li>
             ))}
           </ul>

@@ -72,4 +72,26 @@ describe('the offer forms', () => {
     expect(onAnswer).toHaveBeenCalledWith({ kind: 'counter', jobId: 'job-1', offerId: 'job-1:2', quantity: 8, dueAt: counterDueAt('2099-04-02', job.dueAt) });
     expect(await screen.findByRole('alert')).toHaveTextContent('quantity must be a whole number from 1 to 11');
   });
+
+  it('a priced job with a ceiling takes a price in the counter-offer, in minor units, never above the ceiling; the API’s refusal shows on the price', async () => {
+    const priced = { ...job, price: { amount: '48000', currency: 'EUR' }, priceCeiling: '52000' };
+    expect(checkCounter({ date: '', quantity: '', note: '', price: '520.01' }, priced, NOW)).toMatchObject({ ok: false, errors: { price: expect.stringContaining('€520.00') } });
+    expect(checkCounter({ date: '', quantity: '', note: '', price: '50,5' }, priced, NOW)).toEqual({ ok: true, value: { price: '5050' } });
+    expect(checkCounter({ date: '', quantity: '', note: '', price: 'fifty' }, priced, NOW)).toMatchObject({ ok: false, errors: { price: expect.stringContaining('Enter an amount') } });
+    // Not negotiable (no ceiling) or unpaid: no price is sent, and the form says so.
+    expect(checkCounter({ date: '', quantity: '', note: '', price: '500' }, { ...priced, priceCeiling: null }, NOW)).toMatchObject({ ok: false, errors: { form: expect.stringContaining('or both') } });
+
+    const onAnswer = vi.fn().mockRejectedValue(new ApiProblem(422, 'counter_above_ceiling', 'the price asked is above the ceiling', [{ field: 'price', code: 'counter_above_ceiling', message: 'the price asked (51000) is above this job’s ceiling' }]));
+    render(<CounterForm job={priced} onAnswer={onAnswer} />);
+    const field = screen.getByLabelText(/Your price \(the job pays €480\.00; at most €520\.00\)/);
+    await userEvent.type(field, '510');
+    await userEvent.click(screen.getByRole('button', { name: 'Send the counter-offer' }));
+    expect(onAnswer).toHaveBeenCalledWith({ kind: 'counter', jobId: 'job-1', offerId: 'job-1:2', price: '51000' });
+    expect(await screen.findByText(/above this job’s ceiling/)).toBeInTheDocument();
+  });
+
+  it('an unpaid job’s counter-offer has no price field', () => {
+    render(<CounterForm job={job} onAnswer={vi.fn()} />);
+    expect(screen.queryByLabelText(/Your price/)).toBeNull();
+  });
 });

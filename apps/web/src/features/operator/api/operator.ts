@@ -33,14 +33,14 @@ function useNodeMutation<A, R>(nodeId: string, fn: (a: A) => Promise<R>) {
 export type OfferAnswer =
   | { kind: 'accept'; jobId: string; offerId: string }
   | { kind: 'reject'; jobId: string; offerId: string; reason: string }
-  | { kind: 'counter'; jobId: string; offerId: string; dueAt?: string; quantity?: number; note?: string };
+  | { kind: 'counter'; jobId: string; offerId: string; dueAt?: string; quantity?: number; note?: string; price?: string };
 
 export const useAnswerOffer = (nodeId: string) =>
   useNodeMutation(nodeId, (a: OfferAnswer) => {
     const params = jobPath(nodeId, a.jobId);
     if (a.kind === 'accept') return unwrap(api.POST('/members/me/nodes/{nodeId}/jobs/{id}/accept', { params, body: { offerId: a.offerId } }));
     if (a.kind === 'reject') return unwrap(api.POST('/members/me/nodes/{nodeId}/jobs/{id}/reject', { params, body: { offerId: a.offerId, reason: a.reason } }));
-    return unwrap(api.POST('/members/me/nodes/{nodeId}/jobs/{id}/counter', { params, body: { offerId: a.offerId, dueAt: a.dueAt, quantity: a.quantity, note: a.note } }));
+    return unwrap(api.POST('/members/me/nodes/{nodeId}/jobs/{id}/counter', { params, body: { offerId: a.offerId, dueAt: a.dueAt, quantity: a.quantity, note: a.note, price: a.price } }));
   });
 
 export const useReportProgress = (nodeId: string) =>

@@ -4,9 +4,10 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { TextAreaField } from '@/components/ui/text-area-field';
 import { formatDateTime } from '@/lib/dates';
+import { formatMoney } from '@/lib/money';
 import { ApiProblem, problemMessage } from '@/lib/problem';
 import type { OfferAnswer } from '../api/operator';
-import { checkCounter, checkReject, TEXT_MAX, type Errors } from '../operator-rules';
+import { checkCounter, checkReject, priceIsNegotiable, TEXT_MAX, type Errors } from '../operator-rules';
 
 export interface OfferJob {
   id: string;
@@ -14,6 +15,9 @@ export interface OfferJob {
   unit: string;
   dueAt: string;
   openOfferId: string;
+  /** Paid work: the price and the ceiling a counter may ask (minor units); null when unpaid or not negotiable. */
+  price?: { amount: string; currency: string } | null;
+  priceCeiling?: string | null;
 }
 
 interface Props {
@@ -116,19 +120,20 @@ export function CounterForm({ job, onAnswer }: Props) {
   const [date, setDate] = useState('');
   const [quantity, setQuantity] = useState('');
   const [note, setNote] = useState('');
-  const [errors, setErrors] = useState<Errors<'date' | 'quantity' | 'note' | 'form'>>({});
+  const [price, setPrice] = useState('');
+  const [errors, setErrors] = useState<Errors<'date' | 'quantity' | 'note' | 'price' | 'form'>>({});
   const [busy, setBusy] = useState(false);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const check = checkCounter({ date, quantity, note }, job);
+    const check = checkCounter({ date, quantity, note, price }, job);
     if (!check.ok) return setErrors(check.errors);
     setBusy(true);
     try {
       await onAnswer({ kind: 'counter', jobId: job.id, offerId: job.openOfferId, ...check.value });
       setErrors({});
     } catch (err) {
-      setErrors(fieldErrors(err, { dueAt: 'date', quantity: 'quantity', note: 'note' }, 'form'));
+      setErrors(fieldErrors(err, { dueAt: 'date', quantity: 'quantity', note: 'note', price: 'price' }, 'form'));
     } finally {
       setBusy(false);
     }
@@ -138,11 +143,22 @@ export function CounterForm({ job, onAnswer }: Props) {
   return (
     <form onSubmit={(e) => void submit(e)} noValidate aria-label="Counter-offer">
       <p className="muted small">
-        Due {formatDateTime(job.dueAt)}. Offer a date you can meet, the part of the {job.quantity} {job.unit} you can make, or both. The job’s rules decide: a date within its allowed delay is taken; a part only if the job may be split (the rest goes to
-        another node).
+        Due {formatDateTime(job.dueAt)}. Offer a date you can meet, the part of the {job.quantity} {job.unit} you can make{priceIsNegotiable(job) ? ', a price up to the ceiling' : ''}, or several. The job’s rules decide: a date within its allowed delay is
+        taken; a part only if the job may be split (the rest goes to another node){priceIsNegotiable(job) ? '; a price within the ceiling is taken' : ''}.
       </p>
       <Field label="A date you can meet" type="date" value={date} onChange={(e) => (setDate(e.target.value), clear())} error={errors.date} />
       <Field label={`How many you can make (of ${job.quantity})`} inputMode="numeric" autoComplete="off" value={quantity} onChange={(e) => (setQuantity(e.target.value), clear())} error={errors.quantity} suffix={job.unit} />
+      {job.price && job.priceCeiling && priceIsNegotiable(job) ? (
+        <Field
+          label={`Your price (the job pays ${formatMoney(job.price.amount, job.price.currency)}; at most ${formatMoney(job.priceCeiling, job.price.currency)})`}
+          inputMode="decimal"
+          autoComplete="off"
+          value={price}
+          onChange={(e) => (setPrice(e.target.value), clear())}
+          error={errors.price}
+          suffix={job.price.currency}
+        />
+      ) : null}
       <TextAreaField label="Note (optional)" rows={2} maxLength={TEXT_MAX} value={note} onChange={(e) => (setNote(e.target.value), clear())} error={errors.note} />
       {errors.form ? <Alert kind="error">{errors.form}</Alert> : null}
       <Button type="submit" variant="secondary" busy={busy}>
