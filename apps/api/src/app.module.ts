@@ -17,6 +17,7 @@ import { ProjectsModule } from './projects/projects.module';
 import { PublicModule } from './public/public.module';
 import { MeModule } from './me/me.module';
 import { OperatorModule } from './operator/operator.module';
+import { PhasesModule } from './phases/phases.module';
 import { ConsoleModule } from './console/console.module';
 import { SessionModule } from './session/session.module';
 import { PeopleModule } from './people/people.module';
@@ -35,6 +36,9 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         ProjectsModule,
+        // Listed here, not only under ProjectsModule: Nest registers the routes of nested modules after the
+        // root's own imports, so WebModule's catch-all GET would otherwise answer GET …/phases/:phase/plan.
+        PhasesModule,
         MembersModule,
         LocationsModule,
         NodesModule,

@@ -166,7 +166,8 @@ export function buildTimeline(d: ProjectDetailView, now: number): TimelineModel 
   const times = groups.flatMap((g) => g.rows.flatMap((r) => [r.start, r.end])).filter((x): x is number => x !== null);
   const start = Math.min(Date.parse(d.createdAt), ...times);
   const last = times.length ? Math.max(...times) : start;
-  const end = Math.max(active ? now : last, start + 60_000);
+  // At least ten seconds, so that a project a moment old still has an axis.
+  const end = Math.max(active ? now : last, start + 10_000);
   return { start, end, groups };
 }
 

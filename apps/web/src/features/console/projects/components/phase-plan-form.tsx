@@ -5,6 +5,7 @@ import { Field } from '@/components/ui/field';
 import { phaseName } from '@/components/ui/phase-timeline';
 import { TextAreaField } from '@/components/ui/text-area-field';
 import { minorToInput, parseMoneyInput, toMinor } from '@/lib/money';
+import { ApiProblem } from '@/lib/problem';
 import type { PlanBody, PlanTaskBody, WorkingPhase } from '../api';
 import { fieldErrors, projectProblemMessage } from '../project-words';
 import { SelectField } from './select-field';
@@ -97,6 +98,16 @@ export function planOf(d: Draft): { ok: true; plan: PlanBody } | { ok: false; er
   };
 }
 
+const TASK_FIELDS = ['title', 'key', 'capability', 'output', 'quantity', 'unit', 'dueInDays', 'specUrl', 'recipient.id', 'recipient.type'];
+const PLAN_FIELDS = ['summary', 'tasks', 'budget.goal', 'budget.currency', 'budget.openForHours', 'budget.payoutApproval'];
+
+/** Whether the form shows this (dotted) field's error beside a field of its own. */
+export function shownField(field: string, tasks: number): boolean {
+  if (PLAN_FIELDS.includes(field)) return true;
+  const m = /^tasks\.(\d+)\.(.+)$/.exec(field);
+  return !!m && Number(m[1]) < tasks && TASK_FIELDS.includes(m[2]);
+}
+
 interface Props {
   phase: WorkingPhase;
   initial: Draft;
@@ -136,7 +147,11 @@ export function PhasePlanForm({ phase, initial, recipients, onSave }: Props) {
     } catch (caught) {
       const f = fieldErrors(caught);
       setErrors(f);
-      setError(projectProblemMessage(caught));
+      // Errors beside their fields are not said twice; those the form has no field for are said here.
+      const elsewhere = Object.entries(f).filter(([field]) => !shownField(field, d.tasks.length));
+      const generic = caught instanceof ApiProblem && ['validation_failed', 'invalid_plan'].includes(caught.code);
+      const words = Object.keys(f).length && generic ? 'See the fields marked above. Nothing was saved.' : projectProblemMessage(caught);
+      setError([...elsewhere.map(([field, m]) => `${field}: ${m}.`), words].join(' '));
     } finally {
       setBusy(false);
     }
@@ -144,7 +159,7 @@ export function PhasePlanForm({ phase, initial, recipients, onSave }: Props) {
 
   // Errors the form has no field for (e.g. `tasks` as a whole, `nodes`) are said in the alert.
   return (
-    <form onSubmit={(e) => void submit(e)} noValidate aria-label={`The ${phaseName(phase)} plan`}>
+    <form className="plan-form" onSubmit={(e) => void submit(e)} noValidate aria-label={`The ${phaseName(phase)} plan`}>
       <TextAreaField label="What this phase does" maxLength={2000} value={d.summary} onChange={(e) => set({ summary: e.target.value })} error={err('summary')} />
       <label className="check">
         <input type="checkbox" checked={d.budget} onChange={(e) => set({ budget: e.target.checked })} />

@@ -8,6 +8,18 @@ function when(m: TimelineModel, at: number): string {
   return m.end - m.start < 2 * 86_400_000 ? formatDateTime(new Date(at)) : formatDate(new Date(at));
 }
 
+/** The axis: the first tick with its date, the others only with what changed (the time within a day); no label twice. */
+function tickLabels(m: TimelineModel): Array<{ at: number; label: string }> {
+  const day = (at: number) => new Date(at).toDateString();
+  const time = (at: number) => new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  const out: Array<{ at: number; label: string }> = [];
+  for (const at of ticks(m)) {
+    const label = out.length === 0 ? when(m, at) : m.end - m.start < 2 * 86_400_000 ? (day(at) === day(m.start) ? time(at) : formatDateTime(new Date(at))) : formatDate(new Date(at));
+    if (out.at(-1)?.label !== label && !(out.length === 1 && label === time(m.start))) out.push({ at, label });
+  }
+  return out;
+}
+
 function rowWords(m: TimelineModel, r: TimelineRow): string {
   if (r.start === null) return `${r.label}: ${r.detail}; not begun`;
   return `${r.label}: ${r.detail}; from ${when(m, r.start)}${r.open ? ', still going' : r.end !== null ? ` to ${when(m, r.end)}` : ''}`;
@@ -19,15 +31,15 @@ function rowWords(m: TimelineModel, r: TimelineRow): string {
  * bars reach the "now" line. Each row is a list item that says in words what its bar shows.
  */
 export function ProjectTimeline({ model }: { model: TimelineModel }) {
-  const axis = ticks(model);
+  const axis = tickLabels(model);
   return (
     <figure className="ptl" aria-label="Phase timeline">
       <div className="ptl-axis" aria-hidden="true">
         <span className="ptl-label" />
         <span className="ptl-track">
-          {axis.map((at, i) => (
+          {axis.map(({ at, label }, i) => (
             <span key={at} className="ptl-tick" style={{ left: `${position(model, at)}%` }} data-edge={i === 0 ? 'start' : i === axis.length - 1 ? 'end' : undefined}>
-              {when(model, at)}
+              {label}
             </span>
           ))}
         </span>
