@@ -26,6 +26,7 @@ import { ProjectTimeline } from '@/features/console/projects/components/project-
 import { PHASE_STATE_WORDS, PROJECT_STATUS_WORDS, ROUND_STATUS_WORDS } from '@/features/console/projects/project-words';
 import { buildTimeline } from '@/features/console/projects/timeline-model';
 import '@/features/console/projects/projects.css';
+import { useCoordinators } from '@/features/people/api/people';
 import { useNow } from '@/lib/use-now';
 
 /**
@@ -40,7 +41,9 @@ export function ConsoleProjectRoute() {
   const now = useNow(5000);
   const [notice, setNotice] = useState<string | null>(null);
   const planRef = useRef<HTMLDivElement>(null);
-  const model = useMemo(() => (project.data ? buildTimeline(project.data, now) : null), [project.data, now]);
+  const people = useCoordinators();
+  const coordinators = useMemo(() => new Map((people.data?.items ?? []).map((c) => [c.id, c.name])), [people.data]);
+  const model = useMemo(() => (project.data ? buildTimeline(project.data, now, coordinators) : null), [project.data, now, coordinators]);
   const names = useMemo(() => new Map((recipients.data?.members ?? []).map((m) => [m.id, m.name])), [recipients.data]);
   if (project.isPending) return <Loading />;
   if (project.isError) return <ConsoleProblem error={project.error} />;
@@ -159,11 +162,27 @@ function PlanCard({ project: d, recipients }: { project: ProjectDetailView; reci
           ))}
         </select>
       </div>
-      {state === 'running' || state === 'done' ? <p className="small muted">This phase’s work has started: its plan is shown as it runs and cannot change now.</p> : null}
       {plan.isPending ? (
         <Loading />
       ) : plan.isError ? (
         <ConsoleProblem error={plan.error} />
+      ) : plan.data && (state === 'running' || state === 'done' || state === 'skipped') ? (
+        <div>
+          <p className="small muted">This phase’s work has {state === 'skipped' ? 'been skipped' : 'started'}: its plan (version {plan.data.version}) is final.</p>
+          <p>{plan.data.plan.summary}</p>
+          {plan.data.plan.budget ? (
+            <p className="small">
+              Budget <Money minor={plan.data.plan.budget.goal} currency={plan.data.plan.budget.currency} />, open for {plan.data.plan.budget.openForHours} hours
+            </p>
+          ) : null}
+          <ul className="small">
+            {plan.data.plan.tasks.map((t) => (
+              <li key={t.key}>
+                {t.title}: {t.quantity} {t.unit} ({t.capability}), due {t.dueInDays} days after dispatch
+              </li>
+            ))}
+          </ul>
+        </div>
       ) : (
         <PhasePlanForm
           key={phase}

@@ -68,3 +68,15 @@ export function fieldErrors(err: unknown): Record<string, string> {
   if (err instanceof ApiProblem) for (const e of err.errors) out[normaliseField(e.field)] ??= e.message;
   return out;
 }
+
+/**
+ * Who made a transition, in words: the API records `coordinator` (the bootstrap token),
+ * `coordinator:<id>` (a person: named from the console's people), `members-vote:<decision>`.
+ */
+export function transitionActor(actor: string, coordinators: Map<string, string> = new Map()): string {
+  const person = /^coordinator:(.+)$/.exec(actor);
+  if (person) return coordinators.get(person[1]) ?? 'a coordinator';
+  if (actor === 'coordinator') return 'the coordinator';
+  if (actor.startsWith('members-vote:')) return 'the members’ vote';
+  return actor.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '…');
+}

@@ -2,7 +2,7 @@ import { phaseName } from '@/components/ui/phase-timeline';
 import { jobStatusWords } from '@/features/jobs/job-words';
 import { formatMoney } from '@/lib/money';
 import type { PhaseDetailView, ProjectDetailView, WorkingPhase } from './api';
-import { PHASE_STATE_WORDS, ROUND_STATUS_WORDS } from './project-words';
+import { PHASE_STATE_WORDS, ROUND_STATUS_WORDS, transitionActor } from './project-words';
 
 /**
  * A project's phase timeline as bars in time, computed from GET /admin/projects/:id (its
@@ -51,7 +51,7 @@ export interface TimelineModel {
 const t = (iso: string | null | undefined) => (iso ? Date.parse(iso) : null);
 
 /** The instant the project entered a phase, and the one it left it (null while it is in it, or never was). */
-function phaseSpan(d: ProjectDetailView, phase: WorkingPhase): { entered: number | null; left: number | null; how: string | null } {
+function phaseSpan(d: ProjectDetailView, phase: WorkingPhase, coordinators: Map<string, string>): { entered: number | null; left: number | null; how: string | null } {
   const entered = d.timeline.find((e) => e.toPhase === phase && (e.kind === 'started' || e.kind === 'advanced' || e.kind === 'skipped'));
   const leaving = d.timeline.find((e) => e.fromPhase === phase && (e.kind === 'advanced' || e.kind === 'skipped' || e.kind === 'completed'));
   // A cancelled project stays in the phase it was cancelled in.
@@ -60,7 +60,7 @@ function phaseSpan(d: ProjectDetailView, phase: WorkingPhase): { entered: number
   return {
     entered: entered ? t(entered.occurredAt) : phase === 'rnd' ? t(d.createdAt) : null,
     left: left ? t(left.occurredAt) : null,
-    how: left ? (left.kind === 'skipped' ? 'skipped' : left.kind === 'cancelled' ? 'project cancelled' : `gate passed (${left.actor})`) : null,
+    how: left ? (left.kind === 'skipped' ? 'skipped' : left.kind === 'cancelled' ? 'project cancelled' : `gate passed by ${transitionActor(left.actor, coordinators)}`) : null,
   };
 }
 
@@ -99,10 +99,11 @@ function jobRow(d: ProjectDetailView, p: PhaseDetailView, j: PhaseDetailView['jo
   };
 }
 
-export function buildTimeline(d: ProjectDetailView, now: number): TimelineModel {
+/** `coordinators`: names by id, for who passed each gate. */
+export function buildTimeline(d: ProjectDetailView, now: number, coordinators: Map<string, string> = new Map()): TimelineModel {
   const active = d.status === 'active';
   const groups: TimelineGroup[] = d.phases.map((p) => {
-    const span = phaseSpan(d, p.phase);
+    const span = phaseSpan(d, p.phase, coordinators);
     const current = active && d.phase === p.phase;
     const rows: TimelineRow[] = [];
     const phaseEnd = span.left ?? (span.entered !== null && current ? now : null);

@@ -36,7 +36,7 @@ function project(): ProjectDetailView {
     updatedAt: at(40),
     timeline: [
       { seq: 1, kind: 'started', fromPhase: null, toPhase: 'rnd', status: 'active', actor: 'Tereza Novak', note: null, occurredAt: at(0) },
-      { seq: 2, kind: 'advanced', fromPhase: 'rnd', toPhase: 'prototyping', status: 'active', actor: 'Tereza Novak', note: null, occurredAt: at(30) },
+      { seq: 2, kind: 'advanced', fromPhase: 'rnd', toPhase: 'prototyping', status: 'active', actor: 'coordinator:c-1', note: null, occurredAt: at(30) },
     ],
     events: [
       { at: at(2), source: 'phase', phase: 'rnd', attempt: 1, kind: 'phase-started', actor: null, note: '' },
@@ -80,11 +80,12 @@ function project(): ProjectDetailView {
 describe('the phase timeline model', () => {
   it('draws each phase from entering it to leaving it, the current one up to now, with its work inside', () => {
     const now = T0 + 40 * H;
-    const m = buildTimeline(project(), now);
+    const m = buildTimeline(project(), now, new Map([['c-1', 'Tereza Novak']]));
     expect([m.start, m.end]).toEqual([T0, now]);
     const rnd = m.groups[0].rows[0];
     expect(rnd).toMatchObject({ kind: 'phase', start: T0, end: T0 + 30 * H, open: false });
-    expect(rnd.detail).toBe('Work done · gate passed (Tereza Novak)');
+    expect(rnd.detail).toBe('Work done · gate passed by Tereza Novak');
+    expect(buildTimeline(project(), now).groups[0].rows[0].detail).toBe('Work done · gate passed by a coordinator');
     expect(rnd.segments.map((s) => [s.label, (s.start - T0) / H, (s.end - T0) / H, s.tone])).toEqual([
       ['planning', 0, 2, 'idle'],
       ['work', 2, 20, 'done'],

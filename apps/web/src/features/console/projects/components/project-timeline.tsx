@@ -11,10 +11,12 @@ function when(m: TimelineModel, at: number): string {
 /** The axis: the first tick with its date, the others only with what changed (the time within a day); no label twice. */
 function tickLabels(m: TimelineModel): Array<{ at: number; label: string }> {
   const day = (at: number) => new Date(at).toDateString();
-  const time = (at: number) => new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  // A project minutes old (a demo, a test) needs the seconds.
+  const seconds = m.end - m.start < 10 * 60_000;
+  const time = (at: number) => new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) });
   const out: Array<{ at: number; label: string }> = [];
   for (const at of ticks(m)) {
-    const label = out.length === 0 ? when(m, at) : m.end - m.start < 2 * 86_400_000 ? (day(at) === day(m.start) ? time(at) : formatDateTime(new Date(at))) : formatDate(new Date(at));
+    const label = out.length === 0 ? (seconds ? `${formatDate(new Date(at))}, ${time(at)}` : when(m, at)) : m.end - m.start < 2 * 86_400_000 ? (day(at) === day(m.start) ? time(at) : formatDateTime(new Date(at))) : formatDate(new Date(at));
     if (out.at(-1)?.label !== label && !(out.length === 1 && label === time(m.start))) out.push({ at, label });
   }
   return out;
