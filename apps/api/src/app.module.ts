@@ -36,9 +36,6 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         ProjectsModule,
-        // Listed here, not only under ProjectsModule: Nest registers the routes of nested modules after the
-        // root's own imports, so WebModule's catch-all GET would otherwise answer GET …/phases/:phase/plan.
-        PhasesModule,
         MembersModule,
         LocationsModule,
         NodesModule,
@@ -54,6 +51,10 @@ export class AppModule {
         OperatorModule,
         ConsoleModule,
         PeopleModule,
+        // Listed here, not only under ProjectsModule: Nest registers the routes of nested modules after the
+        // root's own imports, so WebModule's catch-all GET would otherwise answer GET …/phases/:phase/plan.
+        // (Last but one: the OpenAPI document keeps its order.)
+        PhasesModule,
         // Last: the web app answers only the GETs no route above matched.
         WebModule.forRoot(),
       ],
