@@ -36,7 +36,7 @@ export function blockerAction(d: ProjectDetailView, b: BlockerView): BlockerActi
   return null;
 }
 
-const PARTY_WORDS: Record<BlockerView['party'], string> = { coordinator: 'You (the coordinator)', members: 'The members', member: 'A member', node: 'A node' };
+const PARTY_WORDS: Record<BlockerView['party'], string> = { coordinator: 'A coordinator', members: 'The members', member: 'A member', node: 'A node' };
 
 function who(d: ProjectDetailView, b: BlockerView, names: Map<string, string>): string {
   if (b.party === 'node' && b.id) {
