@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     const operator = { email: net.members.ben.email, name: net.members.ben.name, nodeId: net.nodes.shop.id };
     await writeFile(
       join(dataDir, 'demo.json'),
-      JSON.stringify({ email: shown.member.email, name: shown.member.name, roundId: shown.roundId, assetId: shown.assetId, projectId: shown.projectId, operator }, null, 2) + '\n',
+      JSON.stringify({ email: shown.member.email, name: shown.member.name, roundId: shown.roundId, assetId: shown.assetId, projectId: shown.projectId, walkedProjectId: id, operator }, null, 2) + '\n',
     );
     const mailUi = `http://localhost:${process.env.DPN_MAIL_UI_PORT ?? 8025}`;
     const lines = [

@@ -11,7 +11,8 @@
  *   CHROMIUM_PATH    default /usr/bin/chromium
  *   --out <dir>      where to write (default docs/screenshots)
  *   --pages a,b      any of me, round, orders, holdings, account, projects, project, asset, signin,
- *                    node, node-endpoint, console, console-jobs, console-rounds, console-ledger
+ *                    node, node-endpoint, console, console-projects, console-project (the phase
+ *                    timeline of the project the demo walked), console-jobs, console-rounds, console-ledger
  *                    (default me,round,orders)
  *   --widths 1280,375  one picture per width (<page>.png at the first width, <page>-<width>.png after)
  */
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
     roundId: string;
     assetId: string;
     projectId: string;
+    /** The project the demo walked through every phase (older demo.json files lack it). */
+    walkedProjectId?: string;
     operator?: { email: string; nodeId: string };
   } | null;
   if (!demo) throw new Error(`no ${join(dataDir, 'demo.json')}: run \`npm run demo\` first (with \`npm run dev\` running)`);
@@ -75,6 +78,8 @@ async function main(): Promise<void> {
     node: `/node/${demo.operator?.nodeId ?? ''}`,
     'node-endpoint': `/node/${demo.operator?.nodeId ?? ''}/endpoint`,
     console: '/console',
+    'console-projects': '/console/projects',
+    'console-project': `/console/projects/${demo.walkedProjectId ?? demo.projectId}`,
     'console-jobs': '/console/jobs',
     'console-rounds': '/console/rounds',
     'console-ledger': '/console/ledger',

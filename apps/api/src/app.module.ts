@@ -17,6 +17,7 @@ import { ProjectsModule } from './projects/projects.module';
 import { PublicModule } from './public/public.module';
 import { MeModule } from './me/me.module';
 import { OperatorModule } from './operator/operator.module';
+import { PhasesModule } from './phases/phases.module';
 import { ConsoleModule } from './console/console.module';
 import { SessionModule } from './session/session.module';
 import { PeopleModule } from './people/people.module';
@@ -50,6 +51,10 @@ export class AppModule {
         OperatorModule,
         ConsoleModule,
         PeopleModule,
+        // Listed here, not only under ProjectsModule: Nest registers the routes of nested modules after the
+        // root's own imports, so WebModule's catch-all GET would otherwise answer GET …/phases/:phase/plan.
+        // (Last but one: the OpenAPI document keeps its order.)
+        PhasesModule,
         // Last: the web app answers only the GETs no route above matched.
         WebModule.forRoot(),
       ],

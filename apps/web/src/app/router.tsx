@@ -8,6 +8,8 @@ import { ConsoleNetworkRoute } from './routes/console/network';
 import { ConsoleRoundsRoute } from './routes/console/rounds';
 import { ConsolePeopleRoute } from './routes/console/people';
 import { ConsoleAuditRoute } from './routes/console/audit';
+import { ConsoleProjectRoute } from './routes/console/project';
+import { ConsoleProjectsRoute } from './routes/console/projects';
 import { DecideRoute } from './routes/decide';
 import { HomeRoute } from './routes/home';
 import { AccountRoute } from './routes/member/account';
@@ -29,7 +31,7 @@ import { SignInRoute } from './routes/signin';
  * Every route of the web app: nouns people can share. Members: /me, /me/holdings, /me/account,
  * /rounds/:id, /assets/:id/orders, /decisions/:id; everyone: /projects, /projects/:id, /assets/:id;
  * /signin and /decide/:token (the link of decision emails); a node's owner: /node, /node/:id,
- * /node/:id/endpoint; coordinators: /console, /console/jobs, /console/rounds, /console/ledger,
+ * /node/:id/endpoint; coordinators: /console, /console/projects[/:id], /console/jobs, /console/rounds, /console/ledger,
  * /console/people, /console/audit (signed in by email, or with the bootstrap token).
  */
 export const router = createBrowserRouter([
@@ -57,6 +59,8 @@ export const router = createBrowserRouter([
         element: <ConsoleLayout />,
         children: [
           { index: true, element: <ConsoleNetworkRoute /> },
+          { path: 'projects', element: <ConsoleProjectsRoute /> },
+          { path: 'projects/:id', element: <ConsoleProjectRoute /> },
           { path: 'jobs', element: <ConsoleJobsRoute /> },
           { path: 'rounds', element: <ConsoleRoundsRoute /> },
           { path: 'ledger', element: <ConsoleLedgerRoute /> },

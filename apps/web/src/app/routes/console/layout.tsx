@@ -34,6 +34,7 @@ function ConsoleNav() {
       <NavLink to={paths.console()} end>
         Network
       </NavLink>
+      <NavLink to={paths.consoleProjects()}>Projects</NavLink>
       <NavLink to={paths.consoleJobs()}>Job board</NavLink>
       <NavLink to={paths.consoleRounds()}>Funding rounds</NavLink>
       <NavLink to={paths.consoleLedger()}>Ledger</NavLink>
