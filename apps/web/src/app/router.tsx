@@ -8,6 +8,7 @@ import { ConsoleNetworkRoute } from './routes/console/network';
 import { ConsoleRoundsRoute } from './routes/console/rounds';
 import { ConsolePeopleRoute } from './routes/console/people';
 import { ConsoleAuditRoute } from './routes/console/audit';
+import { CONSOLE_PAGES } from './routes/console/pages';
 import { DecideRoute } from './routes/decide';
 import { HomeRoute } from './routes/home';
 import { AccountRoute } from './routes/member/account';
@@ -62,6 +63,7 @@ export const router = createBrowserRouter([
           { path: 'ledger', element: <ConsoleLedgerRoute /> },
           { path: 'people', element: <ConsolePeopleRoute /> },
           { path: 'audit', element: <ConsoleAuditRoute /> },
+          ...CONSOLE_PAGES,
         ],
       },
       { path: '*', element: <NotFoundRoute /> },

@@ -9,6 +9,7 @@ import { paths } from '@/config/paths';
 import { useApprovePayout, useCancelRound, useRounds, type RoundStatusFilter } from '@/features/console/api/console';
 import { ConsoleProblem } from '@/features/console/components/console-problem';
 import { RoundActions } from '@/features/console/components/round-actions';
+import { RoundBackers } from '@/features/console/components/round-backers';
 import { formatDate } from '@/lib/dates';
 import { formatMoney, percentOf, toMinor } from '@/lib/money';
 
@@ -88,6 +89,7 @@ export function ConsoleRoundsRoute() {
                   )}
                   {r.payoutApproval === 'members' ? ' · payout decided by the backers’ vote' : ''}
                 </p>
+                <RoundBackers roundId={r.roundId} backers={r.backers} projectName={r.projectName} />
                 <RoundActions round={r} onApprove={(id) => approve.mutateAsync(id)} onCancel={(a) => cancel.mutateAsync(a)} />
               </Card>
             );
