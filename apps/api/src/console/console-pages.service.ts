@@ -187,7 +187,7 @@ export class ConsolePagesService {
     const exp = CURRENCIES[account.currency as Currency] ?? 2;
     yield ['date', 'kind', 'counterparty', 'memo', 'currency', 'amount_minor', 'amount', 'balance_minor', 'balance'].join(',') + '\r\n';
     let balance = 0n;
-    let after: { at: Date; entryId: string } | null = null;
+    let after: string | null = null;
     for (;;) {
       const chunk = await this.pages.statementChunk(account.id, after, CSV_CHUNK);
       if (!chunk.length) return;
@@ -196,8 +196,7 @@ export class ConsolePagesService {
         return [r.at.toISOString(), cell(r.kind), cell(r.counterparty), cell(r.memo ?? ''), account.currency, r.amount.toString(), decimal(r.amount, exp), balance.toString(), decimal(balance, exp)].join(',');
       });
       yield lines.join('\r\n') + '\r\n';
-      const last = chunk[chunk.length - 1];
-      after = { at: last.at, entryId: last.entryId };
+      after = chunk[chunk.length - 1].cursor;
       if (chunk.length < CSV_CHUNK) return;
     }
   }

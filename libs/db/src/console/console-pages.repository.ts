@@ -374,23 +374,26 @@ export class ConsolePagesRepository {
   }
 
   /**
-   * The next `limit` entries of an account after `after` (oldest first), for a CSV written a
-   * chunk at a time: the caller keeps the running balance, so a long account costs one pass.
+   * The next `limit` entries of an account after the cursor (oldest first), for a CSV written a
+   * chunk at a time: the caller keeps the running balance, so a long account costs one pass. The
+   * cursor is opaque: the time in PostgreSQL's own precision (microseconds, which a Date loses)
+   * and the entry id.
    */
-  async statementChunk(accountId: string, after: { at: Date; entryId: string } | null, limit: number): Promise<StatementLine[]> {
-    const rows: StatementSql[] = await this.ds.query(
+  async statementChunk(accountId: string, after: string | null, limit: number): Promise<Array<StatementLine & { cursor: string }>> {
+    const [at, id] = after ? after.split('|') : [null, null];
+    const rows: Array<StatementSql & { cursor: string }> = await this.ds.query(
       `WITH en AS (
          SELECT e.id, e.account_id, e.transaction_id, t.created_at AS at, t.kind, t.memo, e.amount
            FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
           WHERE e.account_id = $1 AND ($2::timestamptz IS NULL OR (t.created_at, e.id) > ($2::timestamptz, $3::bigint))
           ORDER BY t.created_at, e.id LIMIT $4)
-       SELECT en.id::text, en.at, en.kind, en.memo, en.amount::text,
+       SELECT en.id::text, en.at, en.kind, en.memo, en.amount::text, en.at::text || '|' || en.id::text AS cursor,
               o.kind AS other_kind, om.name AS other_name, COALESCE(op.name, rp.name) AS other_scope
          FROM en ${OTHER_SIDE}
         ORDER BY en.at, en.id`,
-      [accountId, after?.at ?? null, after?.entryId ?? null, limit],
+      [accountId, at, id, limit],
     );
-    return rows.map(statementLine);
+    return rows.map((r) => ({ ...statementLine(r), cursor: r.cursor }));
   }
 
   /** Members by name, with how many nodes they run and assets they co-own. */
