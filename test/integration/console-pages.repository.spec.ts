@@ -1,6 +1,6 @@
 /**
  * ConsolePagesRepository (the console's further reads) against a real PostgreSQL: a round's
- * backers by name, newest first; an asset's owners, ownership trail, movements and quarters summed
+ * backers by name, the latest pledge first; an asset's owners, ownership trail, movements and quarters summed
  * per product; an account's statement with its running balance, paged newest first and read in
  * chunks oldest first; members found by name; locations with their nodes; decisions with who has
  * answered (never what); the mail outbox.
@@ -24,7 +24,7 @@ async function project(name: string): Promise<string> {
 }
 
 describe('ConsolePagesRepository', () => {
-  it('a round’s backers: names and amounts, newest change first, a page at a time; a withdrawn pledge is not a backer', async () => {
+  it('a round’s backers: names and amounts, the latest pledge first (not moved by the settlement), a page at a time; a withdrawn pledge is not a backer', async () => {
     const ledger = new LedgerService(t.ds);
     const funding = new FundingRepository(t.ds, ledger);
     const roundId = randomUUID();
@@ -65,6 +65,13 @@ describe('ConsolePagesRepository', () => {
     ]);
     expect((await repo().backers(roundId, page(2, 2))).rows.map((r) => [r.name, r.amount, r.captured, r.returned])).toEqual([['Ada', 1000n, 0n, false]]);
     expect(await repo().backers(randomUUID(), page(10))).toEqual({ rows: [], total: 0 });
+    // Settling the round touches every row at once: the order stays the members' own.
+    await t.ds.query(`UPDATE funding_pledges SET captured_amount = amount, captured_at = now(), updated_at = now() WHERE round_id = $1`, [roundId]);
+    expect((await repo().backers(roundId, page(10))).rows.map((r) => [r.name, r.captured])).toEqual([
+      ['Ben', 2500n],
+      ['Cleo', 3000n],
+      ['Ada', 1000n],
+    ]);
   });
 
   it('an asset: owners by name largest first, the ownership trail and movements newest first, and its quarters summed per product', async () => {

@@ -38,7 +38,7 @@ export class ConsolePagesController {
   constructor(private readonly pages: ConsolePagesService) {}
 
   @Get('rounds/:id/backers')
-  @ApiOperation({ summary: 'A round’s backers by name with what each pledges, newest change first' })
+  @ApiOperation({ summary: 'A round’s backers by name with what each pledges, the latest pledge first' })
   @ApiOkResponse({ type: BackerPageDto })
   @ApiNotFoundResponse()
   backers(@UuidParam() id: string, @Query() q: PageQuery): Promise<BackerPageDto> {

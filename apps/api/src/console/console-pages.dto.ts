@@ -20,12 +20,12 @@ export class BackerDto {
   @ApiProperty({ ...AMOUNT_DOC, description: 'What the member pledges now' }) amount!: string;
   @ApiProperty({ ...AMOUNT_DOC, description: 'Moved into the round at a funded close ("0" before)' }) captured!: string;
   @ApiProperty({ description: 'Given back: the hold released or the capture refunded' }) returned!: boolean;
-  @ApiProperty({ format: 'date-time', description: 'The pledge’s last change' }) updatedAt!: string;
+  @ApiProperty({ format: 'date-time', description: 'The member’s last change of the pledge' }) pledgedAt!: string;
 }
 
 export class BackerPageDto extends PageDto {
   @ApiProperty(CURRENCY_DOC) currency!: string;
-  @ApiProperty({ type: [BackerDto], description: 'Newest change first' }) items!: BackerDto[];
+  @ApiProperty({ type: [BackerDto], description: 'The latest pledge first' }) items!: BackerDto[];
 }
 
 export class ConsoleAssetDto {

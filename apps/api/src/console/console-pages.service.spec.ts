@@ -42,13 +42,13 @@ describe('ConsolePagesService', () => {
     await expect(s.service.backers('nope', { limit: 10, offset: 0 })).rejects.toMatchObject({ status: 404 });
     expect(s.pages.backers).not.toHaveBeenCalled();
     s.funding.find.mockResolvedValueOnce(Object.assign(new FundingRoundEntity(), { id: 'r1', currency: 'EUR' }));
-    s.pages.backers.mockResolvedValue({ rows: [{ memberId: 'm1', name: 'Ada', amount: 12_345n, captured: 0n, returned: false, updatedAt: new Date('2030-01-01T00:00:00Z') }], total: 7 });
+    s.pages.backers.mockResolvedValue({ rows: [{ memberId: 'm1', name: 'Ada', amount: 12_345n, captured: 0n, returned: false, pledgedAt: new Date('2030-01-01T00:00:00Z') }], total: 7 });
     await expect(s.service.backers('r1', { limit: 1, offset: 2 })).resolves.toEqual({
       limit: 1,
       offset: 2,
       total: 7,
       currency: 'EUR',
-      items: [{ memberId: 'm1', name: 'Ada', amount: '12345', captured: '0', returned: false, updatedAt: '2030-01-01T00:00:00.000Z' }],
+      items: [{ memberId: 'm1', name: 'Ada', amount: '12345', captured: '0', returned: false, pledgedAt: '2030-01-01T00:00:00.000Z' }],
     });
     expect(s.pages.backers).toHaveBeenCalledWith('r1', { limit: 1, offset: 2 });
   });

@@ -75,7 +75,7 @@ export class ConsolePagesService {
       ...page,
       total,
       currency: round.currency,
-      items: rows.map((r) => ({ memberId: r.memberId, name: r.name, amount: r.amount.toString(), captured: r.captured.toString(), returned: r.returned, updatedAt: r.updatedAt.toISOString() })),
+      items: rows.map((r) => ({ memberId: r.memberId, name: r.name, amount: r.amount.toString(), captured: r.captured.toString(), returned: r.returned, pledgedAt: r.pledgedAt.toISOString() })),
     };
   }
 

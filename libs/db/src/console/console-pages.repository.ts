@@ -16,7 +16,8 @@ export interface BackerRow {
   captured: bigint;
   /** Given back (hold released or capture refunded). */
   returned: boolean;
-  updatedAt: Date;
+  /** The member's last change of the pledge. */
+  pledgedAt: Date;
 }
 
 export interface ConsoleAssetRow {
@@ -190,19 +191,25 @@ export class ConsolePagesRepository {
     return n;
   }
 
-  /** A round's backers with a pledge above 0 (or a capture), newest change first, by name. */
+  /**
+   * A round's backers with a pledge above 0, by name, the latest pledge first. "Latest" is the
+   * member's own last change: the ledger posting of that change (keyed by the pledge's `seq`, a
+   * unique-index lookup), since the row's `updated_at` also moves when the round settles.
+   */
   async backers(roundId: string, page: PageArg): Promise<{ rows: BackerRow[]; total: number }> {
-    const where = `p.round_id = $1 AND (p.amount > 0 OR p.captured_amount > 0)`;
+    const where = `p.round_id = $1 AND p.amount > 0`;
     const total = await this.count(`SELECT COUNT(*)::int AS n FROM funding_pledges p WHERE ${where}`, [roundId]);
-    const rows: Array<{ member_id: string; name: string; amount: string; captured: string; returned: boolean; updated_at: Date }> = await this.ds.query(
-      `SELECT p.member_id, m.name, p.amount::text, p.captured_amount::text AS captured, p.returned_at IS NOT NULL AS returned, p.updated_at
+    const rows: Array<{ member_id: string; name: string; amount: string; captured: string; returned: boolean; pledged_at: Date }> = await this.ds.query(
+      `SELECT p.member_id, m.name, p.amount::text, p.captured_amount::text AS captured, p.returned_at IS NOT NULL AS returned,
+              COALESCE(t.created_at, p.updated_at) AS pledged_at
          FROM funding_pledges p JOIN members m ON m.id = p.member_id
-        WHERE ${where} ORDER BY p.updated_at DESC, p.member_id LIMIT $2 OFFSET $3`,
+         LEFT JOIN ledger_transactions t ON t.idempotency_key = 'round:' || p.round_id || ':hold:' || p.member_id || ':' || p.seq
+        WHERE ${where} ORDER BY pledged_at DESC, p.member_id LIMIT $2 OFFSET $3`,
       [roundId, page.limit, page.offset],
     );
     return {
       total,
-      rows: rows.map((r) => ({ memberId: r.member_id, name: r.name, amount: BigInt(r.amount), captured: BigInt(r.captured), returned: r.returned, updatedAt: r.updated_at })),
+      rows: rows.map((r) => ({ memberId: r.member_id, name: r.name, amount: BigInt(r.amount), captured: BigInt(r.captured), returned: r.returned, pledgedAt: r.pledged_at })),
     };
   }
 

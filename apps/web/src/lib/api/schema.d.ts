@@ -437,7 +437,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A round’s backers by name with what each pledges, newest change first */
+        /** A round’s backers by name with what each pledges, the latest pledge first */
         get: operations["ConsolePagesController_backers"];
         put?: never;
         post?: never;
@@ -2333,13 +2333,13 @@ export interface components {
             /** Format: uuid */
             memberId: string;
             name: string;
-            /** @description Given back: the hold released or the capture refunded */
-            returned: boolean;
             /**
              * Format: date-time
-             * @description The pledge’s last change
+             * @description The member’s last change of the pledge
              */
-            updatedAt: string;
+            pledgedAt: string;
+            /** @description Given back: the hold released or the capture refunded */
+            returned: boolean;
         };
         BackerPageDto: {
             /**
@@ -2348,7 +2348,7 @@ export interface components {
              * @enum {string}
              */
             currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
-            /** @description Newest change first */
+            /** @description The latest pledge first */
             items: components["schemas"]["BackerDto"][];
             limit: number;
             offset: number;

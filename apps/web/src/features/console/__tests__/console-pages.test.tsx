@@ -32,10 +32,10 @@ beforeEach(() => {
       const items =
         offset === 0
           ? [
-              { memberId: 'm1', name: 'Cleo Martin', amount: '100000', captured: '100000', returned: false, updatedAt: '2030-01-02T00:00:00Z' },
-              { memberId: 'm2', name: 'Dev Patel', amount: '5000', captured: '0', returned: true, updatedAt: '2030-01-01T00:00:00Z' },
+              { memberId: 'm1', name: 'Cleo Martin', amount: '100000', captured: '100000', returned: false, pledgedAt: '2030-01-02T00:00:00Z' },
+              { memberId: 'm2', name: 'Dev Patel', amount: '5000', captured: '0', returned: true, pledgedAt: '2030-01-01T00:00:00Z' },
             ]
-          : [{ memberId: 'm3', name: 'Eli Novak', amount: '2500', captured: '0', returned: false, updatedAt: '2029-12-01T00:00:00Z' }];
+          : [{ memberId: 'm3', name: 'Eli Novak', amount: '2500', captured: '0', returned: false, pledgedAt: '2029-12-01T00:00:00Z' }];
       return json(200, { items, total: 11, limit: 10, offset, currency: 'EUR' });
     }
     return json(404, { code: 'not_found', detail: 'not here' });

@@ -42,7 +42,7 @@ export function RoundBackers({ roundId, backers, projectName }: { roundId: strin
                     {state ? <span className="badge"> {state}</span> : null}
                   </span>
                   <span>
-                    <Money minor={b.amount} currency={list.data.currency} /> <span className="muted">· {formatDateTime(b.updatedAt)}</span>
+                    <Money minor={b.amount} currency={list.data.currency} /> <span className="muted">· {formatDateTime(b.pledgedAt)}</span>
                   </span>
                 </li>
               );
