@@ -2,11 +2,11 @@
  * The console's reading pages in a real browser (Debian's Chromium, playwright-core) against the
  * real stack (the API serving the built app, the worker and its mail relay, a real SMTP server,
  * PostgreSQL, the Temporal dev server, a real webhook receiver). A viewer, signed in from her
- * invitation email, reads every page: a round's backers under its bar, an asset's owners (chart
- * and table), its ownership and movement trails, an account's statement and its CSV download,
- * members, locations, a backers' vote (who answered, never what), the mail sent (no links) and a
- * node's webhook attempts. A member signed in to the member pages is told the console is not
- * theirs, and sees none of it.
+ * invitation email, reads every page: the automation levels week by week, a round's backers under
+ * its bar, an asset's owners (chart and table), its ownership and movement trails, an account's
+ * statement and its CSV download, members, locations, a backers' vote (who answered, never what),
+ * the mail sent (no links) and a node's webhook attempts. A member signed in to the member pages
+ * is told the console is not theirs, and sees none of it.
  *
  * DPN_SCREENSHOTS=<dir> also saves each page at 1280 and 375 px wide (to look at them).
  */
@@ -74,6 +74,9 @@ if (!executablePath) process.stderr.write('console-pages-browser.spec: Chromium 
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     await t.http.patch(`/admin/nodes/${created.id}`).set(auth).send({ webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` }).expect(200);
     await t.http.post(`/admin/nodes/${created.id}/ping`).set(auth).expect(200);
+    // It joined two weeks ago (as recorded: the test moves the record back) and was raised to automated today.
+    await t.db.query(`UPDATE node_level_changes SET changed_at = now() - interval '14 days' WHERE node_id = $1`, [created.id]);
+    await t.http.patch(`/admin/nodes/${created.id}`).set(auth).send({ automationLevel: 'automated' }).expect(200);
 
     // A portable asset, co-owned, that moved and changed hands once.
     const asset = (
@@ -112,6 +115,15 @@ if (!executablePath) process.stderr.write('console-pages-browser.spec: Chromium 
     await page.goto(await linkIn('vera-cp@example.org', 'You are invited to the DPN coordinator console', /https?:\/\/\S+#console-link=[\w.-]+/));
     await page.getByText('Vera Lind · viewer').waitFor();
 
+    // The network page: the levels week by week, from the database's record of each change.
+    const levels = page.getByRole('img', { name: /^Automation levels over the last 26 weeks/ });
+    await levels.waitFor();
+    expect(await levels.getAttribute('aria-label')).toBe(
+      'Automation levels over the last 26 weeks: Manual 0, Conventional 0, Computer-aided 1, Automated 0 then; now Manual 0, Conventional 0, Computer-aided 0, Automated 1',
+    );
+    await levels.locator('.recharts-area').last().waitFor(); // automated: the one level with nodes now
+    await screenshot(page, 'console-network-levels');
+
     // Rounds: the backers under the bar, by name, newest pledge first.
     await page.getByRole('link', { name: 'Funding rounds' }).click();
     await page.getByRole('progressbar', { name: 'Raised for Seed-starting rack' }).waitFor();
@@ -119,6 +131,8 @@ if (!executablePath) process.stderr.write('console-pages-browser.spec: Chromium 
     const backers = page.getByRole('list', { name: 'Backers of Seed-starting rack' });
     await backers.waitFor();
     expect(await backers.getByRole('listitem').allTextContents()).toEqual([expect.stringMatching(/^Cleo Martin.*€1,000\.00/), expect.stringMatching(/^Dev Patel.*€500\.00/)]);
+    // A viewer is offered no action the API would refuse her.
+    expect(await page.getByRole('button', { name: /Cancel the round|Approve the payout/ }).count()).toBe(0);
     await screenshot(page, 'console-round-backers');
 
     // Assets: the list, then the sawmill's owners (chart and table), its trails.

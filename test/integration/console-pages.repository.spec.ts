@@ -270,4 +270,37 @@ describe('ConsolePagesRepository', () => {
     ]);
     expect((await repo().outbox({ status: 'sent' }, page(10))).rows.map((m) => m.subject)).toEqual(['Your sign-in link for DPN']);
   });
+
+  it('levels over time: the database records each node joining and each change of level (no other update), week by week', async () => {
+    const owner = await member('Level Owner');
+    const node = async (name: string, level: string): Promise<string> => {
+      const [{ id }] = (await t.ds.query(`INSERT INTO nodes (name, owner_member_id, automation_level, webhook_url, webhook_secret) VALUES ($1, $2, $3, 'https://n.example/h', 's') RETURNING id`, [
+        name,
+        owner,
+        level,
+      ])) as Array<{ id: string }>;
+      return id;
+    };
+    const before = await repo().levelHistory(4);
+    const [shop, lab] = [await node('Level shop', 'manual'), await node('Level lab', 'conventional')];
+    // Both joined three weeks ago (as recorded); the shop was raised today, and suspended (not a level change).
+    await t.ds.query(`UPDATE node_level_changes SET changed_at = now() - interval '21 days' WHERE node_id = ANY($1::uuid[])`, [[shop, lab]]);
+    await t.ds.query(`UPDATE nodes SET automation_level = 'automated', status = 'suspended' WHERE id = $1`, [shop]);
+    await t.ds.query(`UPDATE nodes SET status = 'active', name = 'Level shop 2' WHERE id = $1`, [shop]);
+    const changes = (await t.ds.query(`SELECT from_level, to_level FROM node_level_changes WHERE node_id = $1 ORDER BY changed_at, id`, [shop])) as Array<{ from_level: string | null; to_level: string }>;
+    expect(changes).toEqual([
+      { from_level: null, to_level: 'manual' },
+      { from_level: 'manual', to_level: 'automated' },
+    ]);
+
+    const h = await repo().levelHistory(4);
+    expect(h.points).toHaveLength(4);
+    expect(h.points.at(-1)!.at.getTime()).toBeLessThanOrEqual(Date.now());
+    const count = (i: number, level: string) => h.points[i].levels.find((l) => l.level === level)!.count - before.points[i].levels.find((l) => l.level === level)!.count;
+    expect(h.points[3].levels.map((l) => l.level)).toEqual(['manual', 'conventional', 'computer-aided', 'automated']);
+    // A week or two ago: the shop was manual, the lab conventional; now the shop is automated.
+    expect([count(1, 'manual'), count(1, 'conventional'), count(1, 'automated')]).toEqual([1, 1, 0]);
+    expect([count(3, 'manual'), count(3, 'conventional'), count(3, 'automated')]).toEqual([0, 1, 1]);
+    expect(h.since!.getTime()).toBeLessThanOrEqual(Date.now() - 20 * 86_400_000);
+  });
 });

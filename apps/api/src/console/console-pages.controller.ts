@@ -16,6 +16,8 @@ import {
   ConsoleMembersQuery,
   ConsoleStatementDto,
   ConsoleVoterPageDto,
+  LevelHistoryDto,
+  LevelHistoryQuery,
   MovementPageDto,
   OutboxPageDto,
   OutboxQuery,
@@ -36,6 +38,13 @@ import { ConsolePagesService } from './console-pages.service';
 @Controller('admin/console')
 export class ConsolePagesController {
   constructor(private readonly pages: ConsolePagesService) {}
+
+  @Get('network/levels')
+  @ApiOperation({ summary: 'Nodes per automation level week by week: the network along its upgrade path' })
+  @ApiOkResponse({ type: LevelHistoryDto })
+  levels(@Query() q: LevelHistoryQuery): Promise<LevelHistoryDto> {
+    return this.pages.levelHistory(q.weeks ?? 26);
+  }
 
   @Get('rounds/:id/backers')
   @ApiOperation({ summary: 'A round’s backers by name with what each pledges, the latest pledge first' })

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { AMOUNT_DOC, CURRENCY_DOC, PageQuery, Trim } from '../common/dto';
-import { ConsoleAccountDto, StatusCountDto } from './console.dto';
+import { ConsoleAccountDto, LevelCountDto, StatusCountDto } from './console.dto';
 
 const PARTS_DOC = { type: String, example: '250000', description: 'Integer parts of the asset (a string of digits)' };
 const DECISION_STATUSES = ['open', 'closing', 'decided', 'defaulted', 'undecided', 'cancelled'];
@@ -218,4 +218,24 @@ export class OutboxLineDto {
 export class OutboxPageDto extends PageDto {
   @ApiProperty({ type: [OutboxLineDto], description: 'Newest first; never a body (sign-in emails carry links that sign in)' }) items!: OutboxLineDto[];
   @ApiProperty({ type: [StatusCountDto] }) byStatus!: StatusCountDto[];
+}
+
+export class LevelHistoryQuery {
+  @ApiPropertyOptional({ minimum: 2, maximum: 104, default: 26, description: 'How many weeks back' })
+  @IsOptional()
+  @Type(() => Number)
+  @Max(104)
+  @Min(2)
+  @IsInt()
+  weeks?: number;
+}
+
+export class LevelPointDto {
+  @ApiProperty({ format: 'date-time', description: 'The end of a week (the last point: now)' }) at!: string;
+  @ApiProperty({ type: [LevelCountDto], description: 'Nodes per automation level then, in the order of the upgrade path' }) levels!: LevelCountDto[];
+}
+
+export class LevelHistoryDto {
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'Since when level changes are recorded (earlier points show none)' }) since!: string | null;
+  @ApiProperty({ type: [LevelPointDto], description: 'Oldest first' }) points!: LevelPointDto[];
 }

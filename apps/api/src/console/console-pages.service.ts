@@ -15,6 +15,7 @@ import {
   ConsoleMemberPageDto,
   ConsoleStatementDto,
   ConsoleVoterPageDto,
+  LevelHistoryDto,
   MovementPageDto,
   OutboxPageDto,
   ShareTransferPageDto,
@@ -256,5 +257,10 @@ export class ConsolePagesService {
         sentAt: m.sentAt?.toISOString() ?? null,
       })),
     };
+  }
+
+  async levelHistory(weeks: number): Promise<LevelHistoryDto> {
+    const h = await this.pages.levelHistory(weeks);
+    return { since: h.since?.toISOString() ?? null, points: h.points.map((p) => ({ at: p.at.toISOString(), levels: p.levels })) };
   }
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { CatalogueProduct } from '@app/contracts';
 import type { AccountKind } from '@app/domain';
+import { AUTOMATION_LEVELS } from '../entities/node.entity';
 import type { LedgerAccountRow } from './console.repository';
 
 type PageArg = { limit: number; offset: number };
@@ -480,6 +481,35 @@ export class ConsolePagesRepository {
       total,
       byStatus,
       rows: rows.map((r) => ({ recipient: r.recipient, subject: r.subject, status: r.status, attempts: r.attempts, lastError: r.last_error, createdAt: r.created_at, sentAt: r.sent_at })),
+    };
+  }
+
+  /**
+   * Nodes per automation level at the end of each of the last `weeks` weeks (the last point: now),
+   * from the recorded level changes; and since when they are recorded.
+   */
+  async levelHistory(weeks: number): Promise<{ since: Date | null; points: Array<{ at: Date; levels: Array<{ level: string; count: number }> }> }> {
+    const rows: Array<{ at: Date; level: string | null; count: number }> = await this.ds.query(
+      `WITH b AS (
+         SELECT LEAST(g, now()) AS at FROM generate_series(date_trunc('week', now()) - ($1::int - 2) * interval '1 week', date_trunc('week', now()) + interval '1 week', interval '1 week') g)
+       SELECT b.at, x.level, COUNT(x.level)::int AS count FROM b
+         LEFT JOIN LATERAL (
+           SELECT DISTINCT ON (c.node_id) c.to_level AS level FROM node_level_changes c
+            WHERE c.changed_at <= b.at ORDER BY c.node_id, c.changed_at DESC, c.id DESC) x ON true
+        GROUP BY b.at, x.level ORDER BY b.at`,
+      [weeks],
+    );
+    const [{ since }]: Array<{ since: Date | null }> = await this.ds.query(`SELECT MIN(changed_at) AS since FROM node_level_changes`);
+    const byTime = new Map<number, { at: Date; counts: Map<string, number> }>();
+    for (const r of rows) {
+      const p = byTime.get(r.at.getTime()) ?? { at: r.at, counts: new Map<string, number>() };
+      if (r.level) p.counts.set(r.level, r.count);
+      byTime.set(r.at.getTime(), p);
+    }
+    return {
+      since,
+      // Every level in the order of the upgrade path, also those no node has (yet).
+      points: [...byTime.values()].map((p) => ({ at: p.at, levels: AUTOMATION_LEVELS.map((level) => ({ level, count: p.counts.get(level) ?? 0 })) })),
     };
   }
 }

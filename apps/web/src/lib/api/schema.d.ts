@@ -413,6 +413,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/console/network/levels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Nodes per automation level week by week: the network along its upgrade path */
+        get: operations["ConsolePagesController_levels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/console/rounds": {
         parameters: {
             query?: never;
@@ -3289,6 +3306,24 @@ export interface components {
             /** @enum {string} */
             level: "manual" | "conventional" | "computer-aided" | "automated";
         };
+        LevelHistoryDto: {
+            /** @description Oldest first */
+            points: components["schemas"]["LevelPointDto"][];
+            /**
+             * Format: date-time
+             * @description Since when level changes are recorded (earlier points show none)
+             */
+            since: string | null;
+        };
+        LevelPointDto: {
+            /**
+             * Format: date-time
+             * @description The end of a week (the last point: now)
+             */
+            at: string;
+            /** @description Nodes per automation level then, in the order of the upgrade path */
+            levels: components["schemas"]["LevelCountDto"][];
+        };
         LocationCountDto: {
             count: number;
             /**
@@ -5080,6 +5115,8 @@ export type SchemaJobRefDto = components['schemas']['JobRefDto'];
 export type SchemaJobRunDto = components['schemas']['JobRunDto'];
 export type SchemaJobYieldDto = components['schemas']['JobYieldDto'];
 export type SchemaLevelCountDto = components['schemas']['LevelCountDto'];
+export type SchemaLevelHistoryDto = components['schemas']['LevelHistoryDto'];
+export type SchemaLevelPointDto = components['schemas']['LevelPointDto'];
 export type SchemaLocationCountDto = components['schemas']['LocationCountDto'];
 export type SchemaLocationDto = components['schemas']['LocationDto'];
 export type SchemaMeDto = components['schemas']['MeDto'];
@@ -5985,6 +6022,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NetworkDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsolePagesController_levels: {
+        parameters: {
+            query?: {
+                /** @description How many weeks back */
+                weeks?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LevelHistoryDto"];
                 };
             };
             /** @description The coordinator token is missing or wrong */

@@ -91,7 +91,7 @@ function OwnersTable({ id, name }: { id: string; name: string }) {
             {owners.data.items.map((o) => (
               <tr key={o.memberId}>
                 <th scope="row">{o.name}</th>
-                <td data-label="Owns" className="num">
+                <td data-label="Owns" className="num nowrap">
                   {o.percent} <span className="small muted">({o.fraction})</span>
                 </td>
                 <td data-label="Parts" className="num">

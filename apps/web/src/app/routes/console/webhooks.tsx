@@ -75,8 +75,8 @@ export function ConsoleWebhooksRoute() {
                     {attempts.data.items.map((a, i) => (
                       <tr key={`${a.eventId}-${a.attempt}-${i}`}>
                         <th scope="row">
-                          {a.eventType}
-                          {a.attempt > 1 ? <span className="badge badge-warn"> retry {a.attempt - 1}</span> : null}
+                          {a.eventType}{' '}
+                          {a.attempt > 1 ? <span className="badge badge-warn">retry {a.attempt - 1}</span> : null}
                         </th>
                         <td data-label="Answer">
                           {a.statusCode !== null ? <code>HTTP {a.statusCode}</code> : <span className="muted">no answer</span>} · {OUTCOME_WORDS[a.outcome] ?? a.outcome}

@@ -3,6 +3,7 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { grantedPercent, ownershipSlices } from '../asset-chart';
+import { levelRows, levelSummary } from '../components/level-history';
 import { ConsoleGate } from '../components/console-gate';
 import { Pager, pageInfo } from '../components/pager';
 import { backerState, RoundBackers } from '../components/round-backers';
@@ -103,5 +104,21 @@ describe('the console’s reading pages', () => {
     render(withQueries(<ConsoleGate verify={vi.fn()}>{<p>the network</p>}</ConsoleGate>));
     expect(await screen.findByRole('form', { name: 'Sign in to the console' })).toBeInTheDocument();
     expect(screen.queryByText('The console is for coordinators')).not.toBeInTheDocument();
+  });
+});
+
+describe('the automation levels over time', () => {
+  const point = (at: string, counts: number[]) => ({ at, levels: ['manual', 'conventional', 'computer-aided', 'automated'].map((level, i) => ({ level, count: counts[i] })) });
+
+  it('one row a week, a column per level in words', () => {
+    expect(levelRows([point('2030-01-07T00:00:00Z', [2, 1, 0, 0])])).toEqual([{ at: '2030-01-07T00:00:00Z', Manual: 2, Conventional: 1, 'Computer-aided': 0, Automated: 0 }]);
+  });
+
+  it('says how the network moved, from the first week with nodes to now', () => {
+    expect(levelSummary([point('a', [0, 0, 0, 0]), point('b', [2, 1, 0, 0]), point('c', [1, 1, 0, 1])])).toBe(
+      'Manual 2, Conventional 1, Computer-aided 0, Automated 0 then; now Manual 1, Conventional 1, Computer-aided 0, Automated 1',
+    );
+    expect(levelSummary([point('a', [0, 0, 0, 0]), point('b', [0, 0, 1, 0])])).toBe('Now: Manual 0, Conventional 0, Computer-aided 1, Automated 0');
+    expect(levelSummary([point('a', [0, 0, 0, 0])])).toBe('No node yet');
   });
 });

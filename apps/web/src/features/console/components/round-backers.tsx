@@ -39,7 +39,12 @@ export function RoundBackers({ roundId, backers, projectName }: { roundId: strin
                 <li key={b.memberId}>
                   <span>
                     {b.name}
-                    {state ? <span className="badge"> {state}</span> : null}
+                    {state ? (
+                      <>
+                        {' '}
+                        <span className="badge">{state}</span>
+                      </>
+                    ) : null}
                   </span>
                   <span>
                     <Money minor={b.amount} currency={list.data.currency} /> <span className="muted">· {formatDateTime(b.pledgedAt)}</span>
