@@ -24,7 +24,7 @@ export function levelSummary(points: Array<{ levels: Array<{ level: string; coun
   return first === last ? `Now: ${words(last)}` : `${words(first)} then; now ${words(last)}`;
 }
 
-/** Nodes per automation level week by week (stacked areas, recharts): the network along its upgrade path. */
+/** Nodes per automation level week by week (stacked areas, recharts; each week drawn up to the count at its end): the network along its upgrade path. */
 export function LevelHistory() {
   const history = useLevelHistory();
   if (!history.data) return null;
@@ -41,7 +41,7 @@ export function LevelHistory() {
             <Tooltip labelFormatter={(v) => formatDate(String(v))} />
             <Legend />
             {levels.map((name, i) => (
-              <Area key={name} type="stepAfter" dataKey={name} stackId="levels" stroke={LEVEL_COLOURS[i % LEVEL_COLOURS.length]} fill={LEVEL_COLOURS[i % LEVEL_COLOURS.length]} isAnimationActive={false} />
+              <Area key={name} type="stepBefore" dataKey={name} stackId="levels" stroke={LEVEL_COLOURS[i % LEVEL_COLOURS.length]} fill={LEVEL_COLOURS[i % LEVEL_COLOURS.length]} isAnimationActive={false} />
             ))}
           </AreaChart>
         </ResponsiveContainer>
