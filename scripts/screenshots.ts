@@ -12,8 +12,10 @@
  *   --out <dir>      where to write (default docs/screenshots)
  *   --pages a,b      any of me, round, orders, holdings, account, projects, project, asset, signin,
  *                    node, node-endpoint, console, console-projects, console-project (the phase
- *                    timeline of the project the demo walked), console-jobs, console-rounds, console-ledger
- *                    (default me,round,orders)
+ *                    timeline of the project the demo walked), console-jobs, console-rounds,
+ *                    console-ledger, console-assets, console-asset, console-account, console-members,
+ *                    console-locations, console-decisions, console-decision, console-mail,
+ *                    console-webhooks (default me,round,orders)
  *   --widths 1280,375  one picture per width (<page>.png at the first width, <page>-<width>.png after)
  */
 import { existsSync } from 'node:fs';
@@ -83,12 +85,37 @@ async function main(): Promise<void> {
     'console-jobs': '/console/jobs',
     'console-rounds': '/console/rounds',
     'console-ledger': '/console/ledger',
+    'console-assets': '/console/assets',
+    'console-asset': `/console/assets/${demo.assetId}`,
+    'console-members': '/console/members',
+    'console-locations': '/console/locations',
+    'console-decisions': '/console/decisions',
+    'console-mail': '/console/mail',
+    'console-webhooks': '/console/webhooks',
   };
   // Who each page is seen by: the member, the node's operator, or the coordinator (console).
   const viewer = (name: string) => (name.startsWith('console') ? 'coordinator' : name.startsWith('node') ? 'operator' : 'member');
   if (pages.some((p) => viewer(p) === 'operator') && !demo.operator) throw new Error('demo.json names no node operator: run `npm run demo` again');
   const adminToken = process.env.ADMIN_TOKEN ?? (await readFile(join(dataDir, 'admin-token'), 'utf8').catch(() => '')).trim();
   if (pages.some((p) => viewer(p) === 'coordinator') && !adminToken) throw new Error('no coordinator token: set ADMIN_TOKEN');
+  // Pages of one record the demo does not name: the demo member's account, the newest decision.
+  const admin = async <T>(path: string): Promise<T> => {
+    const res = await fetch(`${apiUrl}${path}`, { headers: { authorization: `Bearer ${adminToken}` } });
+    if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+    return (await res.json()) as T;
+  };
+  if (pages.includes('console-account')) {
+    const [member] = (await admin<{ items: Array<{ id: string; email: string }> }>(`/admin/console/members?q=${encodeURIComponent(demo.email)}`)).items;
+    const accounts = (await admin<{ items: Array<{ id: string; ownerId: string }> }>('/admin/console/ledger/accounts?kind=member&limit=100')).items;
+    const account = accounts.find((a) => a.ownerId === member?.id);
+    if (!account) throw new Error(`no ledger account of ${demo.email}`);
+    urls['console-account'] = `/console/ledger/${account.id}`;
+  }
+  if (pages.includes('console-decision')) {
+    const [decision] = (await admin<{ items: Array<{ id: string }> }>('/admin/console/decisions?limit=1')).items;
+    if (!decision) throw new Error('the demo has no decision yet');
+    urls['console-decision'] = `/console/decisions/${decision.id}`;
+  }
   const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
   try {
     for (const who of ['member', 'operator', 'coordinator'] as const) {

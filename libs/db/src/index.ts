@@ -28,6 +28,7 @@ export * from './output-orders/output-orders.repository';
 export * from './operator/node-operator.repository';
 export * from './names/job-contexts.repository';
 export * from './console/console.repository';
+export * from './console/console-pages.repository';
 export * from './coordinators/coordinators.repository';
 export * from './audit/audit.repository';
 export * from './one-trip-begin';

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
-import { ConsoleRepository, JobContextsRepository } from '@app/db';
+import { ConsolePagesRepository, ConsoleRepository, JobContextsRepository } from '@app/db';
+import { ConsolePagesController } from './console-pages.controller';
+import { ConsolePagesService } from './console-pages.service';
 import { ConsoleController } from './console.controller';
 import { ConsoleService } from './console.service';
 
 /** The coordinator console's reads (the web app's /console). */
-@Module({ controllers: [ConsoleController], providers: [ConsoleService, ConsoleRepository, JobContextsRepository] })
+@Module({ controllers: [ConsoleController, ConsolePagesController], providers: [ConsoleService, ConsoleRepository, JobContextsRepository, ConsolePagesService, ConsolePagesRepository] })
 export class ConsoleModule {}

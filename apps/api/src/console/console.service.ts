@@ -5,7 +5,7 @@ import { JobDto } from '../jobs/jobs.dto';
 import { ConsoleAccountPageDto, ConsoleAccountsQuery, ConsoleRoundPageDto, ConsoleRoundsQuery, JobBoardDto, NetworkDto, NetworkQuery } from './console.dto';
 
 /** An account's owner in words (the network's own accounts have none). */
-function ownerWords(a: LedgerAccountRow): string {
+export function ownerWords(a: LedgerAccountRow): string {
   switch (a.kind) {
     case 'external':
       return 'Outside the network';

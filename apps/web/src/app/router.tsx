@@ -10,6 +10,7 @@ import { ConsolePeopleRoute } from './routes/console/people';
 import { ConsoleAuditRoute } from './routes/console/audit';
 import { ConsoleProjectRoute } from './routes/console/project';
 import { ConsoleProjectsRoute } from './routes/console/projects';
+import { CONSOLE_PAGES } from './routes/console/pages';
 import { DecideRoute } from './routes/decide';
 import { HomeRoute } from './routes/home';
 import { AccountRoute } from './routes/member/account';
@@ -66,6 +67,7 @@ export const router = createBrowserRouter([
           { path: 'ledger', element: <ConsoleLedgerRoute /> },
           { path: 'people', element: <ConsolePeopleRoute /> },
           { path: 'audit', element: <ConsoleAuditRoute /> },
+          ...CONSOLE_PAGES,
         ],
       },
       { path: '*', element: <NotFoundRoute /> },

@@ -21,6 +21,15 @@ export const paths = {
   consoleRounds: () => '/console/rounds',
   consoleLedger: () => '/console/ledger',
   consolePeople: () => '/console/people',
+  consoleAssets: () => '/console/assets',
+  consoleAsset: (id: string) => `/console/assets/${id}`,
+  consoleAccount: (id: string) => `/console/ledger/${id}`,
+  consoleMembers: () => '/console/members',
+  consoleLocations: () => '/console/locations',
+  consoleDecisions: () => '/console/decisions',
+  consoleDecision: (id: string) => `/console/decisions/${id}`,
+  consoleMail: () => '/console/mail',
+  consoleWebhooks: () => '/console/webhooks',
   consoleAudit: (filters?: { resource?: string; actor?: string }) => {
     const q = new URLSearchParams(Object.entries(filters ?? {}).filter(([, v]) => !!v) as Array<[string, string]>).toString();
     return q ? `/console/audit?${q}` : '/console/audit';

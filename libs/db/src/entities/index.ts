@@ -6,7 +6,7 @@ import { LocationEntity } from './location.entity';
 import { MailOutboxEntity } from './mail-outbox.entity';
 import { MemberEntity } from './member.entity';
 import { MemberTokenEntity } from './member-token.entity';
-import { NodeEntity } from './node.entity';
+import { NodeEntity, NodeLevelChangeEntity } from './node.entity';
 import { ProjectEntity } from './project.entity';
 import { ProjectEventEntity } from './project-event.entity';
 import { RequestKeyEntity } from './request-key.entity';
@@ -43,6 +43,7 @@ export const ENTITIES = [
   MemberEntity,
   LocationEntity,
   NodeEntity,
+  NodeLevelChangeEntity,
   AssetEntity,
   AssetShareEntity,
   AssetMovementEntity,

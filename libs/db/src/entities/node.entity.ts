@@ -67,3 +67,24 @@ export class NodeEntity {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }
+
+/**
+ * A node's automation level changed (or it joined the network at one): written by a trigger on
+ * `nodes` (migration NodeLevelChanges), so every writer is covered, the coordinator's PATCH and an
+ * upgrade task alike. The console draws the network's levels over time from it.
+ */
+@Entity({ name: 'node_level_changes' })
+@Index('ix_node_level_changes_node_time', ['nodeId', 'changedAt'])
+export class NodeLevelChangeEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' }) id!: string;
+  @Column({ name: 'node_id', type: 'uuid' }) nodeId!: string;
+  @ManyToOne(() => NodeEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'node_id', foreignKeyConstraintName: 'fk_node_level_changes_node' })
+  node?: Relation<NodeEntity>;
+  /** null: the node joined at `toLevel`. */
+  @Column({ name: 'from_level', type: 'varchar', length: 16, nullable: true }) fromLevel!: AutomationLevel | null;
+  @Column({ name: 'to_level', type: 'varchar', length: 16 }) toLevel!: AutomationLevel;
+  @Index('ix_node_level_changes_time')
+  @Column({ name: 'changed_at', type: 'timestamptz', default: () => 'now()' })
+  changedAt!: Date;
+}

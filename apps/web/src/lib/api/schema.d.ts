@@ -158,6 +158,125 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/console/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Assets by name, with the node that runs them, how many own them and where a portable one is */
+        get: operations["ConsolePagesController_assets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/assets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An asset with its latest quarters: per product what the owners asked for and what the allocation granted */
+        get: operations["ConsolePagesController_asset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/assets/{id}/movements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where a portable asset went, newest first */
+        get: operations["ConsolePagesController_movements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/assets/{id}/owners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An asset’s owners by name, largest fraction first */
+        get: operations["ConsolePagesController_owners"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/assets/{id}/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ownership trail: share transfers between members, newest first */
+        get: operations["ConsolePagesController_transfers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Decisions, open ones first, with how many were asked and how many answered */
+        get: operations["ConsolePagesController_decisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/decisions/{id}/voters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who was asked and whether they have answered, never what: those still to answer first */
+        get: operations["ConsolePagesController_voters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/console/job-board": {
         parameters: {
             query?: never;
@@ -192,6 +311,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/console/ledger/accounts/{id}/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account’s statement, newest first: each entry with the other side by name and the balance after it */
+        get: operations["ConsolePagesController_statement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/ledger/accounts/{id}/statement.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account’s whole statement as CSV, oldest first: amounts in minor units and as decimals; the last balance is the account’s */
+        get: operations["ConsolePagesController_statementCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Locations by name, with their nodes */
+        get: operations["ConsolePagesController_locations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/mail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The mail sent (and to be sent), newest first: to, subject, status, time; never a body */
+        get: operations["ConsolePagesController_mail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members by name (search by name or email), with how many nodes they run and assets they co-own */
+        get: operations["ConsolePagesController_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/console/network": {
         parameters: {
             query?: never;
@@ -209,6 +413,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/console/network/levels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Nodes per automation level week by week: the network along its upgrade path */
+        get: operations["ConsolePagesController_levels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/console/rounds": {
         parameters: {
             query?: never;
@@ -218,6 +439,23 @@ export interface paths {
         };
         /** Every funding round with its project and live total: those awaiting a payout approval first, then the open ones */
         get: operations["ConsoleController_rounds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/console/rounds/{id}/backers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A round’s backers by name with what each pledges, the latest pledge first */
+        get: operations["ConsolePagesController_backers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2022,6 +2260,40 @@ export interface components {
              */
             totalParts: string;
         };
+        AssetOwnerDto: {
+            /** @example 1/4 */
+            fraction: string;
+            /** Format: uuid */
+            memberId: string;
+            name: string;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 250000
+             */
+            outputParts: string;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 250000
+             */
+            parts: string;
+            /**
+             * @description The fraction in percent, to a tenth (for people)
+             * @example 25 %
+             */
+            percent: string;
+        };
+        AssetOwnerPageDto: {
+            /** @description Largest fraction first */
+            items: components["schemas"]["AssetOwnerDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 250000
+             */
+            totalParts: string;
+        };
         AuditActorDto: {
             /** Format: uuid */
             id: string | null;
@@ -2063,6 +2335,41 @@ export interface components {
             items: components["schemas"]["AuditEventDto"][];
             /** @description Pass as cursor for the next (older) page; null on the last page */
             nextCursor: string | null;
+        };
+        BackerDto: {
+            /**
+             * @description What the member pledges now
+             * @example 12500
+             */
+            amount: string;
+            /**
+             * @description Moved into the round at a funded close ("0" before)
+             * @example 12500
+             */
+            captured: string;
+            /** Format: uuid */
+            memberId: string;
+            name: string;
+            /**
+             * Format: date-time
+             * @description The member’s last change of the pledge
+             */
+            pledgedAt: string;
+            /** @description Given back: the hold released or the capture refunded */
+            returned: boolean;
+        };
+        BackerPageDto: {
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /** @description The latest pledge first */
+            items: components["schemas"]["BackerDto"][];
+            limit: number;
+            offset: number;
+            total: number;
         };
         BalanceDto: {
             /**
@@ -2237,6 +2544,148 @@ export interface components {
             /** @description The trial balance: every currency sums to zero (double entry) */
             trialBalance: components["schemas"]["CurrencyTotalDto"][];
         };
+        ConsoleAssetDetailDto: {
+            capacityUnit: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            identifier: string;
+            kind: string;
+            /** @description A portable asset’s last place: a location or free text */
+            lastPlace: string | null;
+            name: string;
+            /** @description The node that runs it */
+            nodeName: string | null;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 250000
+             */
+            ownedParts: string;
+            /** @description Members who own a fraction */
+            owners: number;
+            portable: boolean;
+            /** @description It grows or makes something its owners order quarter by quarter */
+            producing: boolean;
+            quarterlyCapacity: number | null;
+            /** @description The latest quarters (at most 8), newest first */
+            quarters: components["schemas"]["ConsoleQuarterDto"][];
+            /** @example Europe/Berlin */
+            timeZone: string;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 250000
+             */
+            totalParts: string;
+        };
+        ConsoleAssetDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            identifier: string;
+            kind: string;
+            /** @description A portable asset’s last place: a location or free text */
+            lastPlace: string | null;
+            name: string;
+            /** @description The node that runs it */
+            nodeName: string | null;
+            /** @description Members who own a fraction */
+            owners: number;
+            portable: boolean;
+            /** @description It grows or makes something its owners order quarter by quarter */
+            producing: boolean;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 250000
+             */
+            totalParts: string;
+        };
+        ConsoleAssetPageDto: {
+            items: components["schemas"]["ConsoleAssetDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        ConsoleDecisionDto: {
+            /** @description Members who have answered (never what) */
+            answered: number;
+            /** @description Members asked */
+            asked: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deadline: string;
+            /** Format: uuid */
+            id: string;
+            kind: string;
+            /** @enum {string} */
+            status: "open" | "closing" | "decided" | "defaulted" | "undecided" | "cancelled";
+            title: string;
+        };
+        ConsoleDecisionPageDto: {
+            /** @description Open ones first (soonest deadline), then the newest */
+            items: components["schemas"]["ConsoleDecisionDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        ConsoleLocationDto: {
+            address: string;
+            /** Format: uuid */
+            id: string;
+            kind: string;
+            name: string;
+            /** @description The first ten by name */
+            nodeNames: string[];
+            nodes: number;
+        };
+        ConsoleLocationPageDto: {
+            items: components["schemas"]["ConsoleLocationDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        ConsoleMemberDto: {
+            /** @description Assets they own a fraction of */
+            assets: number;
+            /** Format: date-time */
+            createdAt: string;
+            email: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description Nodes they own and run */
+            nodes: number;
+            status: string;
+        };
+        ConsoleMemberPageDto: {
+            items: components["schemas"]["ConsoleMemberDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        ConsoleQuarterDto: {
+            /** @description Capacity of the quarter in the asset’s unit */
+            capacity: number | null;
+            /** @description Of those, who placed an order */
+            ordered: number;
+            /** @description Owners asked when the window opened */
+            owners: number;
+            products: components["schemas"]["QuarterProductDto"][];
+            /** @example 2027-Q2 */
+            quarter: string;
+            /** @description Capacity left unused by the plan */
+            spare: number | null;
+            /** Format: date-time */
+            startsAt: string;
+            /** @enum {string} */
+            status: "open" | "closed" | "planned";
+            /** Format: date-time */
+            windowClosesAt: string;
+            /** Format: date-time */
+            windowOpensAt: string;
+        };
         ConsoleRoundDto: {
             backers: number;
             /** Format: date-time */
@@ -2277,6 +2726,52 @@ export interface components {
             limit: number;
             offset: number;
             total: number;
+        };
+        ConsoleStatementDto: {
+            account: components["schemas"]["ConsoleAccountDto"];
+            /** @description Newest first */
+            items: components["schemas"]["ConsoleStatementLineDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        ConsoleStatementLineDto: {
+            /**
+             * @description Minor units; negative is money out
+             * @example -50000
+             */
+            amount: string;
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description The balance after this entry
+             * @example 12500
+             */
+            balanceAfter: string;
+            /** @description The other side of the posting, by name */
+            counterparty: string;
+            entryId: string;
+            /** @example deposit */
+            kind: string;
+            memo: string | null;
+        };
+        ConsoleVoterDto: {
+            answered: boolean;
+            /** Format: date-time */
+            answeredAt: string | null;
+            /** Format: uuid */
+            memberId: string;
+            name: string;
+        };
+        ConsoleVoterPageDto: {
+            decision: components["schemas"]["ConsoleDecisionDto"];
+            /** @description Who has answered and who has not, never what: those still to answer first */
+            items: components["schemas"]["ConsoleVoterDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+            /** @description false: the answers live in the decision’s workflow (decisions opened before they moved to PostgreSQL); only the counts are known here */
+            votersKnown: boolean;
         };
         ContextLineDto: {
             label: string;
@@ -2816,6 +3311,24 @@ export interface components {
             /** @enum {string} */
             level: "manual" | "conventional" | "computer-aided" | "automated";
         };
+        LevelHistoryDto: {
+            /** @description Oldest first */
+            points: components["schemas"]["LevelPointDto"][];
+            /**
+             * Format: date-time
+             * @description Since when level changes are recorded (earlier points show none)
+             */
+            since: string | null;
+        };
+        LevelPointDto: {
+            /**
+             * Format: date-time
+             * @description The end of a week (the last point: now)
+             */
+            at: string;
+            /** @description Nodes per automation level then, in the order of the upgrade path */
+            levels: components["schemas"]["LevelCountDto"][];
+        };
         LocationCountDto: {
             count: number;
             /**
@@ -3010,6 +3523,19 @@ export interface components {
             movedAt?: string;
             /** @example on the truck to Leipzig */
             place?: string;
+        };
+        MovementLineDto: {
+            location: string | null;
+            /** Format: date-time */
+            movedAt: string;
+            place: string | null;
+        };
+        MovementPageDto: {
+            /** @description Newest first */
+            items: components["schemas"]["MovementLineDto"][];
+            limit: number;
+            offset: number;
+            total: number;
         };
         MovementRecordDto: {
             /** Format: uuid */
@@ -3352,6 +3878,27 @@ export interface components {
              * @example 28
              */
             openDaysBefore: number;
+        };
+        OutboxLineDto: {
+            attempts: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Why the last attempt failed */
+            lastError: string | null;
+            /** Format: date-time */
+            sentAt: string | null;
+            /** @enum {string} */
+            status: "queued" | "sending" | "sent" | "rejected" | "failed";
+            subject: string;
+            to: string;
+        };
+        OutboxPageDto: {
+            byStatus: components["schemas"]["StatusCountDto"][];
+            /** @description Newest first; never a body (sign-in emails carry links that sign in) */
+            items: components["schemas"]["OutboxLineDto"][];
+            limit: number;
+            offset: number;
+            total: number;
         };
         OwnerLineDto: {
             /** Format: uuid */
@@ -3958,6 +4505,18 @@ export interface components {
             /** @enum {string} */
             status: "open" | "planned";
         };
+        QuarterProductDto: {
+            /** @description Granted by the allocation (null until the quarter is planned) */
+            granted: number | null;
+            /** @example Tomatoes */
+            name: string;
+            /** @example tomatoes */
+            productId: string;
+            /** @description Asked for by the owners (before the plan: the orders placed so far) */
+            requested: number;
+            /** @example crate */
+            unit: string | null;
+        };
         RecipientDto: {
             /** Format: uuid */
             id: string;
@@ -4155,6 +4714,39 @@ export interface components {
             price: string;
             /** Format: uuid */
             toMemberId: string;
+        };
+        ShareTransferLineDto: {
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /** @example 1/10 */
+            fraction: string;
+            from: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 250000
+             */
+            parts: string;
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            price: string;
+            to: string;
+        };
+        ShareTransferPageDto: {
+            /** @description Newest first */
+            items: components["schemas"]["ShareTransferLineDto"][];
+            limit: number;
+            offset: number;
+            total: number;
         };
         ShareTransferResultDto: {
             /** Format: uuid */
@@ -4454,9 +5046,13 @@ export type SchemaAllocationLineDto = components['schemas']['AllocationLineDto']
 export type SchemaAnswerDecisionDto = components['schemas']['AnswerDecisionDto'];
 export type SchemaAssetDetailDto = components['schemas']['AssetDetailDto'];
 export type SchemaAssetDto = components['schemas']['AssetDto'];
+export type SchemaAssetOwnerDto = components['schemas']['AssetOwnerDto'];
+export type SchemaAssetOwnerPageDto = components['schemas']['AssetOwnerPageDto'];
 export type SchemaAuditActorDto = components['schemas']['AuditActorDto'];
 export type SchemaAuditEventDto = components['schemas']['AuditEventDto'];
 export type SchemaAuditPageDto = components['schemas']['AuditPageDto'];
+export type SchemaBackerDto = components['schemas']['BackerDto'];
+export type SchemaBackerPageDto = components['schemas']['BackerPageDto'];
 export type SchemaBalanceDto = components['schemas']['BalanceDto'];
 export type SchemaBoardColumnDto = components['schemas']['BoardColumnDto'];
 export type SchemaBoardJobDto = components['schemas']['BoardJobDto'];
@@ -4471,8 +5067,22 @@ export type SchemaCatalogueProductDto = components['schemas']['CatalogueProductD
 export type SchemaCompleteDto = components['schemas']['CompleteDto'];
 export type SchemaConsoleAccountDto = components['schemas']['ConsoleAccountDto'];
 export type SchemaConsoleAccountPageDto = components['schemas']['ConsoleAccountPageDto'];
+export type SchemaConsoleAssetDetailDto = components['schemas']['ConsoleAssetDetailDto'];
+export type SchemaConsoleAssetDto = components['schemas']['ConsoleAssetDto'];
+export type SchemaConsoleAssetPageDto = components['schemas']['ConsoleAssetPageDto'];
+export type SchemaConsoleDecisionDto = components['schemas']['ConsoleDecisionDto'];
+export type SchemaConsoleDecisionPageDto = components['schemas']['ConsoleDecisionPageDto'];
+export type SchemaConsoleLocationDto = components['schemas']['ConsoleLocationDto'];
+export type SchemaConsoleLocationPageDto = components['schemas']['ConsoleLocationPageDto'];
+export type SchemaConsoleMemberDto = components['schemas']['ConsoleMemberDto'];
+export type SchemaConsoleMemberPageDto = components['schemas']['ConsoleMemberPageDto'];
+export type SchemaConsoleQuarterDto = components['schemas']['ConsoleQuarterDto'];
 export type SchemaConsoleRoundDto = components['schemas']['ConsoleRoundDto'];
 export type SchemaConsoleRoundPageDto = components['schemas']['ConsoleRoundPageDto'];
+export type SchemaConsoleStatementDto = components['schemas']['ConsoleStatementDto'];
+export type SchemaConsoleStatementLineDto = components['schemas']['ConsoleStatementLineDto'];
+export type SchemaConsoleVoterDto = components['schemas']['ConsoleVoterDto'];
+export type SchemaConsoleVoterPageDto = components['schemas']['ConsoleVoterPageDto'];
 export type SchemaContextLineDto = components['schemas']['ContextLineDto'];
 export type SchemaCoordinatorDto = components['schemas']['CoordinatorDto'];
 export type SchemaCoordinatorListDto = components['schemas']['CoordinatorListDto'];
@@ -4515,6 +5125,8 @@ export type SchemaJobRefDto = components['schemas']['JobRefDto'];
 export type SchemaJobRunDto = components['schemas']['JobRunDto'];
 export type SchemaJobYieldDto = components['schemas']['JobYieldDto'];
 export type SchemaLevelCountDto = components['schemas']['LevelCountDto'];
+export type SchemaLevelHistoryDto = components['schemas']['LevelHistoryDto'];
+export type SchemaLevelPointDto = components['schemas']['LevelPointDto'];
 export type SchemaLocationCountDto = components['schemas']['LocationCountDto'];
 export type SchemaLocationDto = components['schemas']['LocationDto'];
 export type SchemaMeDto = components['schemas']['MeDto'];
@@ -4526,6 +5138,8 @@ export type SchemaMemberRoundDto = components['schemas']['MemberRoundDto'];
 export type SchemaMemberRoundPageDto = components['schemas']['MemberRoundPageDto'];
 export type SchemaMemberTokenDto = components['schemas']['MemberTokenDto'];
 export type SchemaMovementDto = components['schemas']['MovementDto'];
+export type SchemaMovementLineDto = components['schemas']['MovementLineDto'];
+export type SchemaMovementPageDto = components['schemas']['MovementPageDto'];
 export type SchemaMovementRecordDto = components['schemas']['MovementRecordDto'];
 export type SchemaMyAnswerDto = components['schemas']['MyAnswerDto'];
 export type SchemaMyOrderDto = components['schemas']['MyOrderDto'];
@@ -4549,6 +5163,8 @@ export type SchemaOrderLineDto = components['schemas']['OrderLineDto'];
 export type SchemaOrderLineViewDto = components['schemas']['OrderLineViewDto'];
 export type SchemaOrderPageDto = components['schemas']['OrderPageDto'];
 export type SchemaOrderWindowDto = components['schemas']['OrderWindowDto'];
+export type SchemaOutboxLineDto = components['schemas']['OutboxLineDto'];
+export type SchemaOutboxPageDto = components['schemas']['OutboxPageDto'];
 export type SchemaOwnerLineDto = components['schemas']['OwnerLineDto'];
 export type SchemaOwnerViewDto = components['schemas']['OwnerViewDto'];
 export type SchemaPersonalTokenDto = components['schemas']['PersonalTokenDto'];
@@ -4586,6 +5202,7 @@ export type SchemaPublicProjectPageDto = components['schemas']['PublicProjectPag
 export type SchemaPublicProjectSummaryDto = components['schemas']['PublicProjectSummaryDto'];
 export type SchemaPublicRoundSummaryDto = components['schemas']['PublicRoundSummaryDto'];
 export type SchemaQuarterOutputDto = components['schemas']['QuarterOutputDto'];
+export type SchemaQuarterProductDto = components['schemas']['QuarterProductDto'];
 export type SchemaRecipientDto = components['schemas']['RecipientDto'];
 export type SchemaRejectOfferDto = components['schemas']['RejectOfferDto'];
 export type SchemaReplaceOwnershipDto = components['schemas']['ReplaceOwnershipDto'];
@@ -4598,6 +5215,8 @@ export type SchemaSessionDto = components['schemas']['SessionDto'];
 export type SchemaSessionMemberDto = components['schemas']['SessionMemberDto'];
 export type SchemaShareDto = components['schemas']['ShareDto'];
 export type SchemaShareTransferDto = components['schemas']['ShareTransferDto'];
+export type SchemaShareTransferLineDto = components['schemas']['ShareTransferLineDto'];
+export type SchemaShareTransferPageDto = components['schemas']['ShareTransferPageDto'];
 export type SchemaShareTransferResultDto = components['schemas']['ShareTransferResultDto'];
 export type SchemaSignInLinkAcceptedDto = components['schemas']['SignInLinkAcceptedDto'];
 export type SchemaSignInLinkRequestDto = components['schemas']['SignInLinkRequestDto'];
@@ -4930,6 +5549,249 @@ export interface operations {
             };
         };
     };
+    ConsolePagesController_assets: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleAssetPageDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsolePagesController_asset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleAssetDetailDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsolePagesController_movements: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MovementPageDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsolePagesController_owners: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetOwnerPageDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsolePagesController_transfers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareTransferPageDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsolePagesController_decisions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                status?: "open" | "closing" | "decided" | "defaulted" | "undecided" | "cancelled";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleDecisionPageDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsolePagesController_voters: {
+        parameters: {
+            query?: {
+                /** @description true: those who answered; false: those still to answer */
+                answered?: boolean;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleVoterPageDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     ConsoleController_board: {
         parameters: {
             query?: {
@@ -4990,6 +5852,168 @@ export interface operations {
             };
         };
     };
+    ConsolePagesController_statement: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleStatementDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsolePagesController_statementCsv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description date,kind,counterparty,memo,currency,amount_minor,amount,balance_minor,balance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsolePagesController_locations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleLocationPageDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsolePagesController_mail: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                status?: "queued" | "sending" | "sent" | "rejected" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxPageDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsolePagesController_members: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                /** @description Part of a name or an email address */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleMemberPageDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     ConsoleController_network: {
         parameters: {
             query?: {
@@ -5008,6 +6032,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NetworkDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsolePagesController_levels: {
+        parameters: {
+            query?: {
+                /** @description How many weeks back */
+                weeks?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LevelHistoryDto"];
                 };
             };
             /** @description The coordinator token is missing or wrong */
@@ -5042,6 +6095,43 @@ export interface operations {
             };
             /** @description The coordinator token is missing or wrong */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsolePagesController_backers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackerPageDto"];
+                };
+            };
+            /** @description The coordinator token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

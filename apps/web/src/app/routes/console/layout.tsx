@@ -38,6 +38,12 @@ function ConsoleNav() {
       <NavLink to={paths.consoleJobs()}>Job board</NavLink>
       <NavLink to={paths.consoleRounds()}>Funding rounds</NavLink>
       <NavLink to={paths.consoleLedger()}>Ledger</NavLink>
+      <NavLink to={paths.consoleAssets()}>Assets</NavLink>
+      <NavLink to={paths.consoleMembers()}>Members</NavLink>
+      <NavLink to={paths.consoleLocations()}>Locations</NavLink>
+      <NavLink to={paths.consoleDecisions()}>Decisions</NavLink>
+      <NavLink to={paths.consoleMail()}>Mail</NavLink>
+      <NavLink to={paths.consoleWebhooks()}>Webhooks</NavLink>
       <NavLink to={paths.consolePeople()}>People</NavLink>
       <NavLink to={paths.consoleAudit()}>Audit</NavLink>
       {who ? <span className="console-who">{who}</span> : null}

@@ -1,7 +1,9 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { Button } from '@/components/ui/button';
 import { Money } from '@/components/ui/money';
 import { Card, Loading, Page } from '@/components/ui/page';
+import { paths } from '@/config/paths';
 import { useAccounts, type AccountKindFilter } from '@/features/console/api/console';
 import { ConsoleProblem } from '@/features/console/components/console-problem';
 import { toMinor } from '@/lib/money';
@@ -82,7 +84,9 @@ export function ConsoleLedgerRoute() {
                   <tbody>
                     {accounts.data.items.map((a) => (
                       <tr key={a.id}>
-                        <th scope="row">{a.owner}</th>
+                        <th scope="row">
+                          <Link to={paths.consoleAccount(a.id)}>{a.owner}</Link>
+                        </th>
                         <td data-label="Kind">{KIND_WORDS[a.kind] ?? a.kind}</td>
                         <td data-label="Balance" className={`num ${(toMinor(a.balance) ?? 0n) < 0n ? 'neg' : ''}`}>
                           <Money minor={a.balance} currency={a.currency} />

@@ -2,6 +2,7 @@ import { Card, Loading, Page } from '@/components/ui/page';
 import { useNetwork } from '@/features/console/api/console';
 import { ConsoleProblem } from '@/features/console/components/console-problem';
 import { LevelChart } from '@/features/console/components/level-chart';
+import { LevelHistory } from '@/features/console/components/level-history';
 import { formatDuration } from '@/features/jobs/job-words';
 import { LEVEL_WORDS, LoadBar } from '@/features/operator/components/node-frame';
 import type { SchemaNetworkNodeDto } from '@/lib/api/schema';
@@ -56,6 +57,7 @@ export function ConsoleNetworkRoute() {
         </Card>
         <Card title="Automation levels">
           <LevelChart levels={n.levels} />
+          <LevelHistory />
         </Card>
       </div>
       {[...groups.values()].map((g) => (

@@ -8,7 +8,9 @@ import { ProgressBar } from '@/components/ui/progress-bar';
 import { paths } from '@/config/paths';
 import { useApprovePayout, useCancelRound, useRounds, type RoundStatusFilter } from '@/features/console/api/console';
 import { ConsoleProblem } from '@/features/console/components/console-problem';
+import { useWhoAmI } from '@/features/people/api/people';
 import { RoundActions } from '@/features/console/components/round-actions';
+import { RoundBackers } from '@/features/console/components/round-backers';
 import { formatDate } from '@/lib/dates';
 import { formatMoney, percentOf, toMinor } from '@/lib/money';
 
@@ -33,6 +35,8 @@ export function ConsoleRoundsRoute() {
   const rounds = useRounds(status || undefined, page, PAGE);
   const approve = useApprovePayout();
   const cancel = useCancelRound();
+  // A viewer reads only: no button that the API would refuse.
+  const viewer = useWhoAmI().data?.coordinator?.role === 'viewer';
   return (
     <Page title="Funding rounds" lead="Rounds that wait for you first (a payout to approve), then the open ones. Totals are live.">
       <div className="actions" style={{ marginTop: 0, marginBottom: '1rem' }}>
@@ -88,7 +92,8 @@ export function ConsoleRoundsRoute() {
                   )}
                   {r.payoutApproval === 'members' ? ' · payout decided by the backers’ vote' : ''}
                 </p>
-                <RoundActions round={r} onApprove={(id) => approve.mutateAsync(id)} onCancel={(a) => cancel.mutateAsync(a)} />
+                <RoundBackers roundId={r.roundId} backers={r.backers} projectName={r.projectName} />
+                {viewer ? null : <RoundActions round={r} onApprove={(id) => approve.mutateAsync(id)} onCancel={(a) => cancel.mutateAsync(a)} />}
               </Card>
             );
           })}

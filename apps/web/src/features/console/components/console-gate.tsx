@@ -4,6 +4,7 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Loading, Page } from '@/components/ui/page';
+import { useSession } from '@/features/session/api/session';
 import { consoleLinkInFragment, consoleSessionQuery, openConsoleSession, requestConsoleLink, useConsoleSession } from '@/features/people/api/console-session';
 import { setAdminToken } from '@/lib/api-client';
 import { ApiProblem, problemMessage } from '@/lib/problem';
@@ -82,6 +83,8 @@ function ConsoleDoor({ verify, linkError, expired }: { verify: () => Promise<unk
   const [text, setText] = useState('');
   const [tokenError, setTokenError] = useState<string | null>(null);
   const [opening, setOpening] = useState(false);
+  // A member signed in to the member pages is not a coordinator: say so plainly, before the door.
+  const member = useSession().data?.member;
 
   async function askLink(e: FormEvent) {
     e.preventDefault();
@@ -122,6 +125,12 @@ function ConsoleDoor({ verify, linkError, expired }: { verify: () => Promise<unk
 
   return (
     <Page title="Coordinator console" lead="Run the network: its nodes, the job board, funding rounds, the ledger, its people and the audit trail.">
+      {member ? (
+        <Alert kind="warning" title="The console is for coordinators">
+          You are signed in as {member.name}, a member of the network. The console shows the network’s records (its ledger, members and mail) to its coordinators only: nothing of it was shown or changed. If you are also a coordinator,
+          sign in below with your coordinator email address.
+        </Alert>
+      ) : null}
       {linkError ? (
         <Alert kind="error" title="You are not signed in">
           {consoleLinkMessage(linkError)}

@@ -2,7 +2,7 @@ import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis
 import { LEVEL_WORDS } from '@/features/operator/components/node-frame';
 
 /** Along the upgrade path: manual → conventional → computer-aided → automated, greyer to bluer. */
-const COLOURS = ['#a0aec0', '#b7791f', '#319795', '#1d4ed8'];
+export const LEVEL_COLOURS = ['#a0aec0', '#b7791f', '#319795', '#1d4ed8'];
 
 /** Nodes per automation level (recharts), in the order of the upgrade path the network aims along. */
 export function LevelChart({ levels }: { levels: Array<{ level: string; count: number }> }) {
@@ -18,7 +18,7 @@ export function LevelChart({ levels }: { levels: Array<{ level: string; count: n
             <Tooltip />
             <Bar dataKey="count" name="Nodes" isAnimationActive={false}>
               {data.map((d, i) => (
-                <Cell key={d.name} fill={COLOURS[i % COLOURS.length]} />
+                <Cell key={d.name} fill={LEVEL_COLOURS[i % LEVEL_COLOURS.length]} />
               ))}
             </Bar>
           </BarChart>
