@@ -10,7 +10,8 @@
 import { connect } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { ADMIN_TOKEN, useTestSystem } from '../support/stack';
+import { AuditTrail } from '../../apps/api/src/people/audit-trail';
+import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
 
 type Schema = {
   $ref?: string;
@@ -322,6 +323,12 @@ describe('the HTTP edge refuses text PostgreSQL cannot store', () => {
       body: gzipSync(JSON.stringify({ name: 'Zip', email: `zip-${randomUUID()}@example.org` })),
     });
     expect(zipped.status).toBe(201);
+    // Its audit row is written in a batch just after the answer: wait for it before the snapshot.
+    const requestId = zipped.headers.get('x-request-id');
+    await eventually(async () => {
+      await ctx.sys.api.get(AuditTrail).flush();
+      return (await ctx.db.query(`SELECT 1 FROM audit_events WHERE request_id = $1`, [requestId])).length === 1;
+    });
     snapshot = await tableDigest();
   });
 
