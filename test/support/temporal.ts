@@ -224,3 +224,12 @@ export function maxPendingActivities(events: ReadonlyArray<object>): number {
   }
   return max;
 }
+
+/**
+ * A history's events without workflow-task bookkeeping (scheduled, started, completed, timed out,
+ * failed). History-size checks count these: a loaded machine times workflow tasks out and retries
+ * them, which adds events that are not the workflow's own steps.
+ */
+export function workflowStepEvents<E extends object>(events: ReadonlyArray<E>): E[] {
+  return events.filter((e) => !Object.entries(e).some(([key, value]) => key.startsWith('workflowTask') && key.endsWith('EventAttributes') && value != null));
+}

@@ -22,12 +22,8 @@ import {
   WorkingPhase,
 } from '@app/contracts';
 import { productionProjectWorkflow } from '../../workflows';
-import { ballotBox, recordHistoriesIfAsked, updateRefusal, useTimeSkipping } from '../support/temporal';
+import { ballotBox, recordHistoriesIfAsked, updateRefusal, useTimeSkipping, workflowStepEvents } from '../support/temporal';
 
-/** Workflow-task bookkeeping (scheduled, started, completed, timed out, failed): not a step of the workflow. */
-function isWorkflowTaskEvent(e: object): boolean {
-  return Object.entries(e).some(([key, value]) => key.startsWith('workflowTask') && key.endsWith('EventAttributes') && value != null);
-}
 
 type Activities = { [K in keyof ProjectActivities]: ProjectActivities[K] } & { [K in keyof DecisionActivities]: DecisionActivities[K] };
 
@@ -246,7 +242,7 @@ describe('productionProjectWorkflow', () => {
         // Past the threshold a run finishes at most the step it is in and one request accepted
         // before it went idle. Workflow-task events are left out of the count: a loaded machine
         // times tasks out and retries them, which adds events that are not the workflow's steps.
-        const steps = events.filter((e) => !isWorkflowTaskEvent(e));
+        const steps = workflowStepEvents(events);
         expect(steps.length).toBeLessThan(40 + 30);
         const acceptedAfterThreshold = events.filter((e) => Number(e.eventId) > 40 && e.workflowExecutionUpdateAcceptedEventAttributes);
         expect(acceptedAfterThreshold.length).toBeLessThanOrEqual(2);
