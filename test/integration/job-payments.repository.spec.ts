@@ -5,7 +5,7 @@
  * trial balance stays 0.
  */
 import { randomUUID } from 'node:crypto';
-import { JobPaymentsRepository, JobsRepository, LedgerService, NewJobRow } from '@app/db';
+import { JobPaymentsRepository, JobsRepository, LedgerService, NewJobRow, UnsettleableJob } from '@app/db';
 import { seedNodeWithOwner, useTestDataSource } from '../support/database';
 
 const t = useTestDataSource();
@@ -107,6 +107,36 @@ describe('JobPaymentsRepository', () => {
     expect((await payments.reserve(waiting.jobId, 48_000n)).reserved).toBe(false);
     expect(await payments.settleCancelled(waiting.jobId, true)).toEqual({ paid: '0', released: '0' });
     expect((await row(waiting.jobId)).payment).toBeNull();
+    expect(Object.values(await ledger.trialBalance()).every((v) => v === 0n)).toBe(true);
+  });
+
+  it('a delivery nobody answered keeps its price reserved until a treasurer settles it: paid or released once, the other way refused', async () => {
+    const unanswered = async (jobId: string) =>
+      t.ds.query(`UPDATE jobs SET status = 'delivered', runs = $2 WHERE id = $1`, [jobId, JSON.stringify([{ run: 1, made: 4, scrapped: 0, confirmation: 'unanswered' }])]);
+    const ownerBefore = await balanceOf('member', ownerId);
+    const paid = await pricedJob(100_000n);
+    await payments.reserve(paid.jobId, 48_000n);
+    // Still in progress, or delivered and waiting for its answer: not settled by hand.
+    await expect(payments.settleUnanswered(paid.jobId, 'pay')).rejects.toMatchObject({ reason: 'not_unanswered' });
+    await t.ds.query(`UPDATE jobs SET status = 'delivered', runs = $2 WHERE id = $1`, [paid.jobId, JSON.stringify([{ run: 1, made: 4, scrapped: 0, confirmation: null }])]);
+    await expect(payments.settleUnanswered(paid.jobId, 'pay')).rejects.toBeInstanceOf(UnsettleableJob);
+    await unanswered(paid.jobId);
+    expect(await payments.settleUnanswered(paid.jobId, 'pay')).toEqual({ paid: '48000', released: '0' });
+    // Again: the same answer, nothing more moves; the other way is refused.
+    expect(await payments.settleUnanswered(paid.jobId, 'pay')).toEqual({ paid: '48000', released: '0' });
+    await expect(payments.settleUnanswered(paid.jobId, 'release')).rejects.toMatchObject({ reason: 'settled', payment: 'paid' });
+    expect(await balanceOf('member', ownerId)).toBe(ownerBefore + 48_000n);
+    expect(await row(paid.jobId)).toMatchObject({ payment: 'paid', paidAmount: 48_000n });
+
+    const back = await pricedJob(100_000n);
+    await payments.reserve(back.jobId, 48_000n);
+    await unanswered(back.jobId);
+    expect(await payments.settleUnanswered(back.jobId, 'release')).toEqual({ paid: '0', released: '48000' });
+    expect(await payments.settleUnanswered(back.jobId, 'release')).toEqual({ paid: '0', released: '48000' });
+    await expect(payments.settleUnanswered(back.jobId, 'pay')).rejects.toMatchObject({ reason: 'settled', payment: 'released' });
+    expect(await ledger.balance(back.projectAccount)).toBe(100_000n);
+    expect(await balanceOf('hold', back.projectId, back.jobId)).toBe(0n);
+    expect(await balanceOf('member', ownerId)).toBe(ownerBefore + 48_000n);
     expect(Object.values(await ledger.trialBalance()).every((v) => v === 0n)).toBe(true);
   });
 

@@ -1,13 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { NodeEntity } from '@app/db';
-import { Actor, AdminGuard } from '../auth/admin.guard';
+import { Actor, AdminGuard, Roles } from '../auth/admin.guard';
 import { CurrentNode, NodeTokenGuard } from '../auth/node-token.guard';
 import { PageQuery, Trim } from '../common/dto';
 import type { JobView } from '@app/contracts';
 import { UuidParam } from '../common/params';
-import { AcceptOfferDto, CancelJobDto, CompleteDto, CounterOfferDto, CreateJobDto, JobDto, JobOfferDto, ListJobsQuery, ProgressDto, RejectOfferDto } from './jobs.dto';
+import { AcceptOfferDto, CancelJobDto, CompleteDto, CounterOfferDto, CreateJobDto, JobDto, JobOfferDto, ListJobsQuery, ProgressDto, RejectOfferDto, SettleJobDto } from './jobs.dto';
 import { JobsService } from './jobs.service';
 import { WebhookAttemptDto, WebhookAttemptPageDto } from '../nodes/nodes.dto';
 import { NodesService } from '../nodes/nodes.service';
@@ -76,6 +76,17 @@ export class JobsAdminController {
   async cancel(@UuidParam() id: string, @Body() dto: CancelJobDto, @Actor() actor: string): Promise<JobDto> {
     const view = await this.jobs.cancel(id, actor, dto.reason);
     return JobDto.from(await this.jobs.find(id), view);
+  }
+
+  @Post('jobs/:id/settle')
+  @HttpCode(200)
+  @Roles('treasurer')
+  @ApiOperation({ summary: 'Settle a priced delivery its recipient did not answer in time: pay the node owner or release the reserved price' })
+  @ApiOkResponse({ type: JobDto })
+  @ApiForbiddenResponse({ description: 'forbidden_role: only a treasurer (or the bootstrap token) moves money' })
+  @ApiConflictResponse({ description: 'job_not_priced, job_not_unanswered, or job_already_settled (settled the other way); the same outcome again answers the job' })
+  async settle(@UuidParam() id: string, @Body() dto: SettleJobDto): Promise<JobDto> {
+    return JobDto.from(await this.jobs.settleUnanswered(id, dto.outcome));
   }
 
   @Post('nodes/:id/tokens')

@@ -105,6 +105,12 @@ export class CancelJobDto {
   @ApiProperty({ maxLength: JOB_TEXT_MAX }) @Trim() @MaxLength(JOB_TEXT_MAX) @IsNotEmpty() @IsString() reason!: string;
 }
 
+export class SettleJobDto {
+  @ApiProperty({ enum: ['pay', 'release'], description: "pay: the node owner is paid the reserved price (as on a confirmation); release: the money goes back to the payer" })
+  @IsIn(['pay', 'release'])
+  outcome!: 'pay' | 'release';
+}
+
 export class RejectOfferDto {
   @ApiProperty({ example: 'No capacity until March', maxLength: JOB_TEXT_MAX }) @Trim() @MaxLength(JOB_TEXT_MAX) @IsNotEmpty() @IsString() reason!: string;
   @ApiPropertyOptional() @IsOptional() @MaxLength(100) @IsString() offerId?: string;

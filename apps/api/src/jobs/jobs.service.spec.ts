@@ -2,7 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '@app/config';
 import { JobRejection, jobWorkflowId } from '@app/contracts';
-import { JobEntity, JobsRepository, LedgerAccountEntity, LedgerService, MemberEntity, MembersRepository, NodeEntity, NodesRepository, ProjectEntity, ProjectsRepository } from '@app/db';
+import { JobEntity, JobPaymentsRepository, JobsRepository, LedgerAccountEntity, LedgerService, MemberEntity, MembersRepository, NodeEntity, NodesRepository, ProjectEntity, ProjectsRepository } from '@app/db';
 import { strictMock, temporalClientMock } from '../../../../test/support/strict-mock';
 import type { CreateJobDto } from './jobs.dto';
 import { JobsService } from './jobs.service';
@@ -22,8 +22,9 @@ function setup() {
   const members = strictMock<MembersRepository>();
   const nodes = strictMock<NodesRepository>();
   const ledger = strictMock<LedgerService>();
+  const payments = strictMock<JobPaymentsRepository>();
   const t = temporalClientMock();
-  const service = new JobsService(jobs, projects, members, nodes, ledger, t.client as never, config);
+  const service = new JobsService(jobs, projects, members, nodes, ledger, payments, t.client as never, config);
   return { service, jobs, projects, members, nodes, ledger, ...t };
 }
 

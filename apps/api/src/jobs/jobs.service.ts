@@ -18,7 +18,7 @@ import {
   NodeAnswer,
   reportProgressUpdate,
 } from '@app/contracts';
-import { JobEntity, JobsRepository, LedgerService, MembersRepository, NodeEntity, NodesRepository, ProjectsRepository } from '@app/db';
+import { JobEntity, JobPaymentsRepository, JobsRepository, LedgerService, MembersRepository, NodeEntity, NodesRepository, ProjectsRepository, UnsettleableJob } from '@app/db';
 import { Currency } from '@app/domain';
 import { pingTemporal } from '@app/temporal';
 import { Page, pageOf, PageQuery } from '../common/dto';
@@ -40,6 +40,7 @@ export class JobsService {
     private readonly members: MembersRepository,
     private readonly nodes: NodesRepository,
     private readonly ledger: LedgerService,
+    private readonly payments: JobPaymentsRepository,
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
@@ -158,6 +159,24 @@ export class JobsService {
     const { items: rows, total } = await this.jobs.offers(id, { limit, offset });
     const items = rows.map((o) => ({ offerId: o.offerId, nodeId: o.nodeId, offeredAt: o.offeredAt.toISOString(), answer: o.answer, reason: o.reason, answeredAt: o.answeredAt?.toISOString() ?? null }));
     return { items, total, limit, offset };
+  }
+
+  /**
+   * A priced delivery the recipient did not answer in time keeps its price reserved after the job
+   * ends: a treasurer pays the node owner or releases the money to the payer. The same outcome
+   * again is a no-op; the other outcome, or a job in any other state, is 409.
+   */
+  async settleUnanswered(id: string, outcome: 'pay' | 'release'): Promise<JobEntity> {
+    const j = await this.find(id);
+    if (j.priceAmount === null) throw Problems.conflict('job_not_priced', `job ${id} has no price: there is nothing to settle`);
+    try {
+      await this.payments.settleUnanswered(id, outcome);
+    } catch (err) {
+      if (!(err instanceof UnsettleableJob)) throw err;
+      if (err.reason === 'settled') throw Problems.conflict('job_already_settled', `job ${id}'s price is already ${err.payment}: it was settled the other way`);
+      throw Problems.conflict('job_not_unanswered', `job ${id} is ${j.status}: only a delivery its recipient did not answer in time is settled by hand (the others are paid on confirmation or released on cancel)`);
+    }
+    return this.find(id);
   }
 
   cancel(id: string, actor: string, reason: string): Promise<JobView | null> {

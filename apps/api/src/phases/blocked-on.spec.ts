@@ -48,4 +48,15 @@ describe('blockedOn', () => {
     expect(blockedOn({ ...base, current: false, state: 'planned' })).toEqual([]);
     expect(blockedOn({ ...base, state: 'skipped' })).toEqual([]);
   });
+
+  it('a delivery nobody confirmed in time, its price still reserved, is the treasurer’s to settle in any phase, with its figures', () => {
+    const job = { id: 'j6', taskKey: 'bracket', status: 'delivered' as const, nodeId: 'n3', offers: [], dueAt: 'x', offerTimeoutHours: 24, unsettledPrice: { amount: '48000', currency: 'EUR' } };
+    const blocker = { party: 'coordinator', id: null, what: expect.stringMatching(/^task bracket: delivered, not confirmed in time; 48000 EUR/), until: null, jobId: 'j6', settle: { amount: '48000', currency: 'EUR' } };
+    expect(blockedOn({ ...base, jobs: [job] })).toEqual([blocker]);
+    expect(blockedOn({ ...base, state: 'done', jobs: [job] })).toEqual([blocker, expect.objectContaining({ what: expect.stringContaining('advance') })]);
+    const gateVote = { decisionId: 'd3', fromPhase: 'rnd' as const, toPhase: 'prototyping' as const, deadline: 'z', voters: 3, status: 'open' as const, reason: null };
+    expect(blockedOn({ ...base, state: 'done', gateVote, jobs: [job] })).toEqual([blocker, expect.objectContaining({ decisionId: 'd3' })]);
+    expect(blockedOn({ ...base, current: false, state: 'done', jobs: [job] })).toEqual([blocker]);
+    expect(blockedOn({ ...base, jobs: [{ ...job, unsettledPrice: null }] })).toEqual([]);
+  });
 });

@@ -14,13 +14,25 @@ export interface Blocker {
   until: string | null;
   decisionId?: string;
   jobId?: string;
+  /** The reserved price of an unanswered delivery that a treasurer settles (pay or release). */
+  settle?: { amount: string; currency: string };
 }
 
 export interface BlockedOnInput {
   state: 'not-planned' | 'planned' | 'running' | 'done' | 'failed' | 'cancelled' | 'skipped';
   current: boolean;
   round: { id: string; status: RoundStatus; total: string; goal: string; currency: string; deadline: string; payoutApproval: 'coordinator' | 'members' } | null;
-  jobs: Array<{ id: string; taskKey: string | null; status: JobStatus; nodeId: string | null; offers: JobOffer[]; dueAt: string; offerTimeoutHours: number }>;
+  jobs: Array<{
+    id: string;
+    taskKey: string | null;
+    status: JobStatus;
+    nodeId: string | null;
+    offers: JobOffer[];
+    dueAt: string;
+    offerTimeoutHours: number;
+    /** Delivered, not confirmed in time, its price still reserved (absent: none). */
+    unsettledPrice?: { amount: string; currency: string } | null;
+  }>;
   /** Open decisions of this phase (delivery confirmations, a payout vote) with the members yet to answer. */
   decisions: Array<{ id: string; subjectType: string; subjectId: string; deadline: string; pending: string[] }>;
   nodeChecks: PhaseNodeCheck[];
@@ -28,6 +40,22 @@ export interface BlockedOnInput {
 }
 
 export function blockedOn(i: BlockedOnInput): Blocker[] {
+  // Money held for a delivery nobody answered waits on a treasurer, whatever the phase has become.
+  const unsettled = i.jobs
+    .filter((j) => j.unsettledPrice)
+    .map((j): Blocker => ({
+      party: 'coordinator',
+      id: null,
+      what: `${j.taskKey ? `task ${j.taskKey}` : `job ${j.id}`}: delivered, not confirmed in time; ${j.unsettledPrice!.amount} ${j.unsettledPrice!.currency} (minor units) is still reserved: a treasurer pays the node or releases the money`,
+      until: null,
+      jobId: j.id,
+      settle: j.unsettledPrice!,
+    }));
+  return [...unsettled, ...phaseWork(i)];
+}
+
+/** Who the phase's own course waits for (its plan, round, jobs, checks, gate). */
+function phaseWork(i: BlockedOnInput): Blocker[] {
   const out: Blocker[] = [];
   if (i.state === 'skipped' || i.state === 'cancelled' || !i.current) return out;
   // A gate vote is open (after the work, or on skipping it): the voters have the project's next step.

@@ -209,6 +209,7 @@ describe('PhasesService.details', () => {
     acceptedAt: null,
     completedAt: null,
     confirmedAt: new Date('2027-02-02T06:00:00Z'),
+    unsettledPrice: null,
     ...over,
   });
 

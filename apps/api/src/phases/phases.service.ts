@@ -303,7 +303,7 @@ export class PhasesService {
           state,
           current,
           round: round ? { id: round.id, status: round.status, total: String(round.total), goal: String(round.goal), currency: round.currency, deadline: round.deadline.toISOString(), payoutApproval: round.payoutApproval } : null,
-          jobs: phaseJobs.map((j) => ({ id: j.id, taskKey: j.taskKey, status: j.status, nodeId: j.nodeId, offers: j.offers, dueAt: j.dueAt.toISOString(), offerTimeoutHours: timeout(j.taskKey) })),
+          jobs: phaseJobs.map((j) => ({ id: j.id, taskKey: j.taskKey, status: j.status, nodeId: j.nodeId, offers: j.offers, dueAt: j.dueAt.toISOString(), offerTimeoutHours: timeout(j.taskKey), unsettledPrice: j.unsettledPrice })),
           decisions: decisions.map((d) => ({ id: d.id, subjectType: d.subjectType, subjectId: d.subjectId, deadline: d.deadline.toISOString(), pending: d.pending })),
           nodeChecks: attempt?.view.nodeChecks ?? [],
           gateVote: live?.gateVote ?? null,

@@ -23,6 +23,16 @@ class NotEnoughMoney extends Error {
   }
 }
 
+/** A job whose reservation cannot be settled by hand: its delivery was not left unanswered, or it is settled the other way. */
+export class UnsettleableJob extends Error {
+  constructor(
+    readonly reason: 'not_unanswered' | 'settled',
+    readonly payment: JobPayment | null,
+  ) {
+    super(reason === 'not_unanswered' ? 'only a delivered job whose recipient did not answer in time is settled by hand' : `the job's price is already ${payment}`);
+  }
+}
+
 /**
  * The money of paid work (`jobs.price_*`, `jobs.payment`): a job's price is held from the paying
  * account in a `hold` account of its own (owner: the payer's owner, scope: the job), paid from
@@ -99,6 +109,29 @@ export class JobPaymentsRepository {
       const released = await this.moveHold(m, jobId, job, 'release', null, 100);
       await m.query(`UPDATE jobs SET payment = $2, paid_amount = $3, updated_at = now() WHERE id = $1`, [jobId, paid > 0n ? 'part-paid' : 'released', String(paid)]);
       return { paid: String(paid), released: String(released) };
+    });
+  }
+
+  /**
+   * A delivery nobody answered in time: the job has ended with its price still reserved, and a
+   * treasurer settles it, paying the node owner (`pay`, as a confirmation would) or giving the money
+   * back to the payer (`release`). Once: the same settlement again answers what it did; the other
+   * one, or a job in any other state, is refused (`UnsettleableJob`, nothing moves).
+   */
+  async settleUnanswered(jobId: string, outcome: 'pay' | 'release'): Promise<SettleResult> {
+    return this.ds.transaction(async (m) => {
+      const job = await this.lockJob(m, jobId);
+      const [row]: Array<{ confirmation: string | null; paid_amount: string | null; price_amount: string | null }> = await m.query(
+        `SELECT runs->-1->>'confirmation' AS confirmation, paid_amount::text, price_amount::text FROM jobs WHERE id = $1`,
+        [jobId],
+      );
+      if (job.status !== 'delivered' || row.confirmation !== 'unanswered') throw new UnsettleableJob('not_unanswered', job.payment);
+      const done: JobPayment = outcome === 'pay' ? 'paid' : 'released';
+      if (job.payment === done) return outcome === 'pay' ? { paid: row.paid_amount ?? '0', released: '0' } : { paid: '0', released: row.price_amount ?? '0' };
+      if (job.payment !== 'reserved') throw new UnsettleableJob('settled', job.payment);
+      const moved = await this.moveHold(m, jobId, job, outcome, outcome === 'pay' ? 'unanswered' : null, 100);
+      await m.query(`UPDATE jobs SET payment = $2, paid_amount = $3, updated_at = now() WHERE id = $1`, [jobId, done, outcome === 'pay' ? String(moved) : '0']);
+      return outcome === 'pay' ? { paid: String(moved), released: '0' } : { paid: '0', released: String(moved) };
     });
   }
 

@@ -86,6 +86,8 @@ export interface PhaseJobRow {
   acceptedAt: Date | null;
   completedAt: Date | null;
   confirmedAt: Date | null;
+  /** A delivered job nobody confirmed in time whose price is still reserved: a treasurer settles it. */
+  unsettledPrice: { amount: string; currency: string } | null;
 }
 
 export interface JobListFilter {
@@ -268,8 +270,11 @@ export class JobsRepository {
       completed_at: Date | null;
       confirmed_at: Date | null;
       phase: WorkingPhase;
+      unsettled_amount: string | null;
+      price_currency: string | null;
     }> = await this.ds.query(
-      `SELECT j.id, j.task_key, j.capability, j.status, j.node_id, n.name AS node_name, j.offers, j.due_at, j.first_offered_at, j.accepted_at, j.completed_at, j.confirmed_at, j.phase
+      `SELECT j.id, j.task_key, j.capability, j.status, j.node_id, n.name AS node_name, j.offers, j.due_at, j.first_offered_at, j.accepted_at, j.completed_at, j.confirmed_at, j.phase,
+              CASE WHEN j.status = 'delivered' AND j.payment = 'reserved' AND j.runs -> -1 ->> 'confirmation' = 'unanswered' THEN j.price_amount::text END AS unsettled_amount, j.price_currency
          FROM jobs j LEFT JOIN nodes n ON n.id = j.node_id
         WHERE j.demand_type = 'project' AND j.demand_id = $1 AND j.phase IS NOT NULL
         ORDER BY j.created_at, j.id`,
@@ -289,6 +294,7 @@ export class JobsRepository {
       acceptedAt: r.accepted_at,
       completedAt: r.completed_at,
       confirmedAt: r.confirmed_at,
+      unsettledPrice: r.unsettled_amount !== null && r.price_currency ? { amount: r.unsettled_amount, currency: r.price_currency } : null,
     }));
   }
 

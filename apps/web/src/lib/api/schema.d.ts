@@ -654,6 +654,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/jobs/{id}/settle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Settle a priced delivery its recipient did not answer in time: pay the node owner or release the reserved price */
+        post: operations["JobsAdminController_settle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/ledger/accounts": {
         parameters: {
             query?: never;
@@ -4672,6 +4689,13 @@ export interface components {
             id: string;
             name: string;
         };
+        SettleJobDto: {
+            /**
+             * @description pay: the node owner is paid the reserved price (as on a confirmation); release: the money goes back to the payer
+             * @enum {string}
+             */
+            outcome: "pay" | "release";
+        };
         ShareDto: {
             /**
              * @description Ownership fraction in lowest terms
@@ -5213,6 +5237,7 @@ export type SchemaRoundOperatorDto = components['schemas']['RoundOperatorDto'];
 export type SchemaRoundPublicDto = components['schemas']['RoundPublicDto'];
 export type SchemaSessionDto = components['schemas']['SessionDto'];
 export type SchemaSessionMemberDto = components['schemas']['SessionMemberDto'];
+export type SchemaSettleJobDto = components['schemas']['SettleJobDto'];
 export type SchemaShareDto = components['schemas']['ShareDto'];
 export type SchemaShareTransferDto = components['schemas']['ShareTransferDto'];
 export type SchemaShareTransferLineDto = components['schemas']['ShareTransferLineDto'];
@@ -6534,6 +6559,45 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["JobOfferPageDto"];
                 };
+            };
+        };
+    };
+    JobsAdminController_settle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettleJobDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDto"];
+                };
+            };
+            /** @description forbidden_role: only a treasurer (or the bootstrap token) moves money */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description job_not_priced, job_not_unanswered, or job_already_settled (settled the other way); the same outcome again answers the job */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

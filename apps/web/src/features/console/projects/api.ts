@@ -27,6 +27,8 @@ export interface BlockerView {
   until: string | null;
   decisionId?: string;
   jobId?: string;
+  /** A delivery nobody answered in time, its price still reserved: a treasurer pays or releases it. */
+  settle?: { amount: string; currency: string };
 }
 
 export interface LeadTimesView {
@@ -181,6 +183,9 @@ export const useApproveProjectPayout = () => useProjectMutation((roundId: string
 
 export const useCancelProjectJob = () =>
   useProjectMutation(({ jobId, reason }: { jobId: string; reason: string }) => unwrap(api.POST('/admin/jobs/{id}/cancel', { params: { path: { id: jobId } }, body: { reason } })));
+
+export const useSettleProjectJob = () =>
+  useProjectMutation(({ jobId, outcome }: { jobId: string; outcome: 'pay' | 'release' }) => unwrap(api.POST('/admin/jobs/{id}/settle', { params: { path: { id: jobId } }, body: { outcome } })));
 
 /** The stored plan of a phase, or null when none is written yet (a 404). */
 export const usePhasePlan = (projectId: string, phase: WorkingPhase, enabled: boolean) =>

@@ -7,7 +7,7 @@ import { phaseName } from '@/components/ui/phase-timeline';
 import { TextAreaField } from '@/components/ui/text-area-field';
 import { paths } from '@/config/paths';
 import { formatMoney } from '@/lib/money';
-import { type BlockerView, type ProjectDetailView, useAdvanceProject, useApproveProjectPayout, useCancelProjectJob, useStartPhase } from '../api';
+import { type BlockerView, type ProjectDetailView, useAdvanceProject, useApproveProjectPayout, useCancelProjectJob, useSettleProjectJob, useStartPhase } from '../api';
 import { fieldErrors, projectProblemMessage } from '../project-words';
 
 /** What one blocker asks, and the one action that unblocks it from here (null: someone else acts, nothing to click). */
@@ -15,6 +15,7 @@ export type BlockerAction =
   | { kind: 'approve-payout'; roundId: string; amount: string }
   | { kind: 'open-vote'; decisionId: string }
   | { kind: 'cancel-job'; jobId: string }
+  | { kind: 'settle-job'; jobId: string; amount: string }
   | { kind: 'start-phase' }
   | { kind: 'advance' }
   | { kind: 'write-plan' }
@@ -26,6 +27,7 @@ export function blockerAction(d: ProjectDetailView, b: BlockerView): BlockerActi
   if (b.party === 'coordinator' && phase?.round?.status === 'awaiting-payout' && /approve the payout/.test(b.what)) {
     return { kind: 'approve-payout', roundId: phase.round.id, amount: formatMoney(phase.round.total, phase.round.currency) };
   }
+  if (b.settle && b.jobId) return { kind: 'settle-job', jobId: b.jobId, amount: formatMoney(b.settle.amount, b.settle.currency) };
   if (b.decisionId) return { kind: 'open-vote', decisionId: b.decisionId };
   if (b.party === 'coordinator' && /^start the phase|^restart the phase/.test(b.what)) return { kind: 'start-phase' };
   if (b.party === 'coordinator' && /advance the project/.test(b.what)) return { kind: 'advance' };
@@ -51,6 +53,10 @@ function who(d: ProjectDetailView, b: BlockerView, names: Map<string, string>): 
 export function blockerWords(d: ProjectDetailView, b: BlockerView): string {
   const phase = d.phases.find((p) => p.phase === b.phase);
   if (/^pledge:/.test(b.what) && phase?.round) return `pledge: ${formatMoney(phase.round.total, phase.round.currency)} of ${formatMoney(phase.round.goal, phase.round.currency)} raised`;
+  if (b.settle) {
+    const job = phase?.jobs.find((j) => j.id === b.jobId);
+    return `${job?.taskKey ? `Task ${job.taskKey}` : 'A job'} was delivered${job?.nodeName ? ` by ${job.nodeName}` : ''} and nobody confirmed it in time: ${formatMoney(b.settle.amount, b.settle.currency)} is still reserved. A treasurer pays the node or gives the money back to the project.`;
+  }
   return b.what.replace(/job [0-9a-f-]{36}/g, 'a job');
 }
 
@@ -94,6 +100,7 @@ function BlockerActionView({ project: d, action, onWritePlan, onDone }: { projec
   const start = useStartPhase();
   const advance = useAdvanceProject();
   const cancelJob = useCancelProjectJob();
+  const settleJob = useSettleProjectJob();
   const [error, setError] = useState<string | null>(null);
   const [cancelOpen, setCancelOpen] = useState(false);
   const [reason, setReason] = useState('');
@@ -147,6 +154,15 @@ function BlockerActionView({ project: d, action, onWritePlan, onDone }: { projec
         <Link className="btn btn-secondary btn-small" to={paths.consoleRounds()}>
           See the round
         </Link>
+      ) : action.kind === 'settle-job' ? (
+        <div className="actions">
+          <Button type="button" className="btn-small" busy={settleJob.isPending && settleJob.variables?.outcome === 'pay'} onClick={() => void run(() => settleJob.mutateAsync({ jobId: action.jobId, outcome: 'pay' }), `${action.amount} paid to the node’s owner.`)}>
+            Pay the node {action.amount}
+          </Button>
+          <Button type="button" variant="secondary" className="btn-small" busy={settleJob.isPending && settleJob.variables?.outcome === 'release'} onClick={() => void run(() => settleJob.mutateAsync({ jobId: action.jobId, outcome: 'release' }), `${action.amount} given back to the project.`)}>
+            Give it back to the project
+          </Button>
+        </div>
       ) : action.kind === 'cancel-job' ? (
         cancelOpen ? (
           <form onSubmit={(e) => submitCancel(e, action.jobId)} noValidate aria-label="Cancel the job">
