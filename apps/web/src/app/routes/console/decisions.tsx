@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { Link } from 'react-router';
 import { Deadline } from '@/components/ui/deadline';
 import { Card, Loading, Page } from '@/components/ui/page';
@@ -6,6 +5,7 @@ import { ProgressBar } from '@/components/ui/progress-bar';
 import { paths } from '@/config/paths';
 import { useConsoleDecisions, type DecisionStatusFilter } from '@/features/console/api/console-pages';
 import { ConsoleProblem } from '@/features/console/components/console-problem';
+import { StatusFilter, useStatusPages } from '@/features/console/components/status-filter';
 import { Pager } from '@/features/console/components/pager';
 import { formatDate } from '@/lib/dates';
 
@@ -22,30 +22,12 @@ const KIND_WORDS: Record<string, string> = { 'phase-gate': 'Phase gate', 'delive
 
 /** `/console/decisions`: votes and confirmations, open ones first, with how many have answered (never what). */
 export function ConsoleDecisionsRoute() {
-  const [status, setStatus] = useState<DecisionStatusFilter | ''>('');
-  const [page, setPage] = useState(0);
-  const decisions = useConsoleDecisions(status || undefined, page, PAGE);
+  const filter = useStatusPages<DecisionStatusFilter>();
+  const { page, setPage } = filter;
+  const decisions = useConsoleDecisions(filter.status, page, PAGE);
   return (
     <Page title="Decisions" lead="Votes and confirmations the network waits on. You see who has answered, never what they answered.">
-      <div className="actions" style={{ marginTop: 0, marginBottom: '1rem' }}>
-        <label>
-          Show{' '}
-          <select
-            value={status}
-            onChange={(e) => {
-              setStatus(e.target.value as DecisionStatusFilter | '');
-              setPage(0);
-            }}
-          >
-            <option value="">every decision</option>
-            {Object.entries(DECISION_STATUS_WORDS).map(([k, w]) => (
-              <option key={k} value={k}>
-                {w.toLowerCase()}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
+      <StatusFilter value={filter.value} onChange={filter.choose} every="every decision" words={DECISION_STATUS_WORDS} />
       {decisions.isPending ? (
         <Loading />
       ) : decisions.isError ? (

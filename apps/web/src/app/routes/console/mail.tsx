@@ -1,7 +1,7 @@
-import { useState } from 'react';
 import { Card, Loading, Page } from '@/components/ui/page';
 import { useOutbox, type OutboxStatusFilter } from '@/features/console/api/console-pages';
 import { ConsoleProblem } from '@/features/console/components/console-problem';
+import { StatusFilter, useStatusPages } from '@/features/console/components/status-filter';
 import { Pager } from '@/features/console/components/pager';
 import { formatDateTime } from '@/lib/dates';
 
@@ -10,31 +10,12 @@ const STATUS_WORDS: Record<OutboxStatusFilter, string> = { queued: 'Queued', sen
 
 /** `/console/mail`: what the network emailed (or will): to, subject, status and time. Never a body: sign-in emails carry links that sign in. */
 export function ConsoleMailRoute() {
-  const [status, setStatus] = useState<OutboxStatusFilter | ''>('');
-  const [page, setPage] = useState(0);
-  const mail = useOutbox(status || undefined, page, PAGE);
+  const filter = useStatusPages<OutboxStatusFilter>();
+  const { page, setPage } = filter;
+  const mail = useOutbox(filter.status, page, PAGE);
   return (
     <Page title="Mail sent" lead="Every email the network sends goes through its outbox: prompts, reminders, sign-in links. Bodies are not shown (sign-in links would sign you in as someone else).">
-      <div className="actions" style={{ marginTop: 0, marginBottom: '1rem' }}>
-        <label>
-          Show{' '}
-          <select
-            value={status}
-            onChange={(e) => {
-              setStatus(e.target.value as OutboxStatusFilter | '');
-              setPage(0);
-            }}
-          >
-            <option value="">every email</option>
-            {Object.entries(STATUS_WORDS).map(([k, w]) => (
-              <option key={k} value={k}>
-                {w.toLowerCase()}
-                {mail.data?.byStatus.find((s) => s.status === k) ? ` (${mail.data.byStatus.find((s) => s.status === k)!.count})` : ''}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
+      <StatusFilter value={filter.value} onChange={filter.choose} every="every email" words={STATUS_WORDS} counts={mail.data?.byStatus} />
       {mail.isPending ? (
         <Loading />
       ) : mail.isError ? (

@@ -1,10 +1,10 @@
-import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { Button } from '@/components/ui/button';
 import { Card, Loading, Page } from '@/components/ui/page';
 import { phaseName } from '@/components/ui/phase-timeline';
 import { paths } from '@/config/paths';
 import { ConsoleProblem } from '@/features/console/components/console-problem';
+import { StatusFilter, useStatusPages } from '@/features/console/components/status-filter';
 import { PROJECTS_PAGE, type ProjectStatus, useConsoleProjects, useCreateProject, useProjectBlockers } from '@/features/console/projects/api';
 import { CreateProjectForm } from '@/features/console/projects/components/create-project-form';
 import { PROJECT_STATUS_WORDS } from '@/features/console/projects/project-words';
@@ -13,34 +13,16 @@ import { formatDate } from '@/lib/dates';
 
 /** `/console/projects`: every project with its state, its phase and how many things hold it up; and a form to create one. */
 export function ConsoleProjectsRoute() {
-  const [status, setStatus] = useState<ProjectStatus | ''>('');
-  const [page, setPage] = useState(0);
-  const projects = useConsoleProjects(status || undefined, page);
+  const filter = useStatusPages<ProjectStatus>();
+  const { page, setPage } = filter;
+  const projects = useConsoleProjects(filter.status, page);
   const items = projects.data?.items ?? [];
   const blockers = useProjectBlockers(items.map((p) => p.id));
   const create = useCreateProject();
   const navigate = useNavigate();
   return (
     <Page title="Projects" lead="Each project’s phase and what holds it up; open one for its phase timeline and the action that unblocks it. Refreshes on its own.">
-      <div className="actions" style={{ marginTop: 0, marginBottom: '1rem' }}>
-        <label>
-          Show{' '}
-          <select
-            value={status}
-            onChange={(e) => {
-              setStatus(e.target.value as ProjectStatus | '');
-              setPage(0);
-            }}
-          >
-            <option value="">every project</option>
-            {Object.entries(PROJECT_STATUS_WORDS).map(([k, w]) => (
-              <option key={k} value={k}>
-                {w.toLowerCase()}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
+      <StatusFilter value={filter.value} onChange={filter.choose} every="every project" words={PROJECT_STATUS_WORDS} />
       <Card title="Projects">
         {projects.isPending ? (
           <Loading />

@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { Link } from 'react-router';
 import { Button } from '@/components/ui/button';
 import { Deadline } from '@/components/ui/deadline';
@@ -8,6 +7,7 @@ import { ProgressBar } from '@/components/ui/progress-bar';
 import { paths } from '@/config/paths';
 import { useApprovePayout, useCancelRound, useRounds, type RoundStatusFilter } from '@/features/console/api/console';
 import { ConsoleProblem } from '@/features/console/components/console-problem';
+import { StatusFilter, useStatusPages } from '@/features/console/components/status-filter';
 import { useWhoAmI } from '@/features/people/api/people';
 import { RoundActions } from '@/features/console/components/round-actions';
 import { RoundBackers } from '@/features/console/components/round-backers';
@@ -30,35 +30,16 @@ const PAGE = 20;
 
 /** `/console/rounds`: every round with its live total as a progress bar; approve a payout or cancel. */
 export function ConsoleRoundsRoute() {
-  const [status, setStatus] = useState<RoundStatusFilter | ''>('');
-  const [page, setPage] = useState(0);
-  const rounds = useRounds(status || undefined, page, PAGE);
+  const filter = useStatusPages<RoundStatusFilter>();
+  const { page, setPage } = filter;
+  const rounds = useRounds(filter.status, page, PAGE);
   const approve = useApprovePayout();
   const cancel = useCancelRound();
   // A viewer reads only: no button that the API would refuse.
   const viewer = useWhoAmI().data?.coordinator?.role === 'viewer';
   return (
     <Page title="Funding rounds" lead="Rounds that wait for you first (a payout to approve), then the open ones. Totals are live.">
-      <div className="actions" style={{ marginTop: 0, marginBottom: '1rem' }}>
-        <label>
-          Show{' '}
-          <select
-            value={status}
-            onChange={(e) => {
-              setStatus(e.target.value as RoundStatusFilter | '');
-              setPage(0);
-            }}
-          >
-            <option value="">every round</option>
-            {Object.entries(STATUS_WORDS).map(([k, w]) => (
-              <option key={k} value={k}>
-                {w.toLowerCase()}
-                {rounds.data?.byStatus.find((s) => s.status === k) ? ` (${rounds.data.byStatus.find((s) => s.status === k)!.count})` : ''}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
+      <StatusFilter value={filter.value} onChange={filter.choose} every="every round" words={STATUS_WORDS} counts={rounds.data?.byStatus} />
       {rounds.isPending ? (
         <Loading />
       ) : rounds.isError ? (
