@@ -13,8 +13,8 @@
 import { readFile } from 'node:fs/promises';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Browser, chromium } from 'playwright-core';
-import { chromiumPath } from '../support/chromium';
+import { Browser } from 'playwright-core';
+import { describeInChromium, launchChromium, serveLocally } from '../support/chromium';
 import { screenshot } from '../support/screenshots';
 import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
 
@@ -24,20 +24,16 @@ const { createReceiver } = require('../../examples/node-receiver/receiver.js') a
 };
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-const executablePath = chromiumPath();
-if (!executablePath && process.env.CI) throw new Error('Chromium is required under CI: scripts/ensure-chromium.sh installs it');
-if (!executablePath) process.stderr.write('console-pages-browser.spec: Chromium not found, skipped (sudo apt-get install chromium, or set CHROMIUM_PATH)\n');
 
-(executablePath ? describe : describe.skip)('the console’s reading pages in a real browser', () => {
+describeInChromium('console-pages-browser.spec')('the console’s reading pages in a real browser', () => {
   const t = useTestSystem({ mail: true });
   const servers: Server[] = [];
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
-    await t.sys.api.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.sys.api.getHttpServer().address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+    base = await serveLocally(t.sys.api);
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

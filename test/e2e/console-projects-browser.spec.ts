@@ -12,8 +12,8 @@
  */
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Browser, BrowserContext, Page, chromium } from 'playwright-core';
-import { chromiumPath } from '../support/chromium';
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { describeInChromium, launchChromium, serveLocally } from '../support/chromium';
 import { screenshot } from '../support/screenshots';
 import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
 
@@ -23,11 +23,8 @@ const { createReceiver } = require('../../examples/node-receiver/receiver.js') a
 };
 
 const bootstrap = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-const executablePath = chromiumPath();
-if (!executablePath && process.env.CI) throw new Error('Chromium is required under CI: scripts/ensure-chromium.sh installs it');
-if (!executablePath) process.stderr.write('console-projects-browser.spec: Chromium not found, skipped (sudo apt-get install chromium, or set CHROMIUM_PATH)\n');
 
-(executablePath ? describe : describe.skip)('the console’s projects in a real browser', () => {
+describeInChromium('console-projects-browser.spec')('the console’s projects in a real browser', () => {
   const contexts: BrowserContext[] = [];
   let browser: Browser | undefined;
   let base: string;
@@ -42,9 +39,8 @@ if (!executablePath) process.stderr.write('console-projects-browser.spec: Chromi
   const t = useTestSystem({ mail: true });
 
   beforeAll(async () => {
-    await t.sys.api.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.sys.api.getHttpServer().address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+    base = await serveLocally(t.sys.api);
+    browser = await launchChromium();
   });
 
   const newPage = async (width: number): Promise<Page> => {

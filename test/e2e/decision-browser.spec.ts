@@ -5,27 +5,20 @@
  * opens the decision's page; they pick an option, send it and see the confirmation; the project
  * moves on.
  */
-import { AddressInfo } from 'node:net';
-import { Browser, chromium } from 'playwright-core';
-import { chromiumPath } from '../support/chromium';
+import { Browser } from 'playwright-core';
+import { describeInChromium, launchChromium, serveLocally } from '../support/chromium';
 import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-const executablePath = chromiumPath();
-if (!executablePath && process.env.CI) throw new Error('Chromium is required under CI: scripts/ensure-chromium.sh installs it');
-if (!executablePath) {
-  process.stderr.write('decision-browser.spec: Chromium not found, skipped (sudo apt-get install chromium, or set CHROMIUM_PATH)\n');
-}
 
-(executablePath ? describe : describe.skip)('the decision page in a real browser', () => {
+describeInChromium('decision-browser.spec')('the decision page in a real browser', () => {
   const t = useTestSystem({ mail: true });
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
-    await t.sys.api.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.sys.api.getHttpServer().address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+    base = await serveLocally(t.sys.api);
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -5,9 +5,7 @@
  * the signed-link page, and refusals a member reads naming no internal ledger account.
  */
 import { randomUUID } from 'node:crypto';
-import { AddressInfo } from 'node:net';
-import { chromium } from 'playwright-core';
-import { chromiumPath } from '../support/chromium';
+import { describeInChromium, launchChromium, serveLocally } from '../support/chromium';
 import { ADMIN_TOKEN, useTestSystem } from '../support/stack';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -132,14 +130,12 @@ describe('rate limits', () => {
   });
 });
 
-const executablePath = chromiumPath();
-(executablePath ? describe : describe.skip)('the OpenAPI docs under the security headers, in a real browser', () => {
+describeInChromium('edge-hardening.spec')('the OpenAPI docs under the security headers, in a real browser', () => {
   const t = useTestSystem({ worker: false });
 
   it('still render every operation, with no Content-Security-Policy violation', async () => {
-    await t.sys.api.listen(0, '127.0.0.1');
-    const base = `http://127.0.0.1:${(t.sys.api.getHttpServer().address() as AddressInfo).port}`;
-    const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+    const base = await serveLocally(t.sys.api);
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const violations: string[] = [];

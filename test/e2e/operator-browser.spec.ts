@@ -10,8 +10,8 @@
  */
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Browser, chromium } from 'playwright-core';
-import { chromiumPath } from '../support/chromium';
+import { Browser } from 'playwright-core';
+import { describeInChromium, launchChromium, serveLocally } from '../support/chromium';
 import { screenshot } from '../support/screenshots';
 import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
 
@@ -21,19 +21,15 @@ const { createReceiver } = require('../../examples/node-receiver/receiver.js') a
 };
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-const executablePath = chromiumPath();
-if (!executablePath && process.env.CI) throw new Error('Chromium is required under CI: scripts/ensure-chromium.sh installs it');
-if (!executablePath) process.stderr.write('operator-browser.spec: Chromium not found, skipped (sudo apt-get install chromium, or set CHROMIUM_PATH)\n');
-(executablePath ? describe : describe.skip)('the node operator’s pages in a real browser', () => {
+describeInChromium('operator-browser.spec')('the node operator’s pages in a real browser', () => {
   const t = useTestSystem({ mail: true });
   let browser: Browser;
   let base: string;
   let receiver: Server;
 
   beforeAll(async () => {
-    await t.sys.api.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.sys.api.getHttpServer().address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+    base = await serveLocally(t.sys.api);
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

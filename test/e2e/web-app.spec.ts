@@ -10,23 +10,19 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import jwt from 'jsonwebtoken';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
-import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { DemoNetwork, DemoOptions, GREENHOUSE_CATALOGUE, seedNetwork } from '../../scripts/demo-network';
 import { MailCatcherHandle, startMailCatcher } from '../../libs/dev-stack/src/mail-catcher';
-import { chromiumPath } from '../support/chromium';
+import { describeInChromium, launchChromium, serveLocally } from '../support/chromium';
 import { ADMIN_TOKEN, createTestDatabase, eventually, startSystem, suffix, TestDatabase, TestSystem } from '../support/stack';
 import { createTimeSkippingEnv } from '../support/temporal';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-const executablePath = chromiumPath();
-if (!executablePath && process.env.CI) throw new Error('Chromium is required under CI: scripts/ensure-chromium.sh installs it');
-if (!executablePath) process.stderr.write('web-app.spec: Chromium not found, skipped (sudo apt-get install chromium, or set CHROMIUM_PATH)\n');
 
-(executablePath ? describe : describe.skip)('the web app in a real browser (time-skipping server, real SMTP, real receivers)', () => {
+describeInChromium('web-app.spec')('the web app in a real browser (time-skipping server, real SMTP, real receivers)', () => {
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;
   let sys: TestSystem;
@@ -47,8 +43,7 @@ if (!executablePath) process.stderr.write('web-app.spec: Chromium not found, ski
     mail = await startMailCatcher({ storeDir: mailDir, smtpPort: 0, uiPort: 0 });
     db = await createTestDatabase();
     sys = await startSystem({ databaseUrl: db.url, temporalAddress: env.address, smtpUrl: mail.smtpUrl });
-    await sys.api.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(sys.api.getHttpServer().address() as AddressInfo).port}`;
+    base = await serveLocally(sys.api);
     http = request(sys.api.getHttpServer());
     const o: DemoOptions = { apiUrl: base, adminToken: ADMIN_TOKEN, log: () => undefined, workMs: 200, tag: suffix(), stepTimeoutMs: 60_000 };
     net = await seedNetwork(o);
@@ -63,7 +58,7 @@ if (!executablePath) process.stderr.write('web-app.spec: Chromium not found, ski
       .expect(201);
     roundId = round.body.roundId;
     await eventually(async () => (await http.get(`/public/rounds/${roundId}`)).body.status === 'open', 30_000);
-    browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     member = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Berlin', acceptDownloads: true, viewport: { width: 375, height: 800 } });
     page = await member.newPage();
   }, 180_000);
