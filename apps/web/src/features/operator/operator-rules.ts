@@ -44,8 +44,11 @@ export interface CounterJob {
   priceCeiling?: string | null;
 }
 
-/** Whether a counter-offer may name a price: a priced job with a ceiling. */
-export const priceIsNegotiable = (job: CounterJob): boolean => Boolean(job.price && job.priceCeiling);
+/** A priced job with a ceiling: a counter-offer may name a price. */
+export type NegotiableJob<J extends CounterJob> = J & { price: { amount: string; currency: string }; priceCeiling: string };
+
+/** Whether a counter-offer may name a price: a priced job with a ceiling (then both are known to be there). */
+export const priceIsNegotiable = <J extends CounterJob>(job: J): job is NegotiableJob<J> => Boolean(job.price && job.priceCeiling);
 
 /** The date (a day in the viewer's time zone) at the job's due time of day, as ISO. */
 export function counterDueAt(date: string, dueAt: string): string | null {
@@ -75,11 +78,12 @@ export function checkCounter(
     else value.quantity = q;
   }
   // A price counts only where the job takes one (the form shows no price field otherwise).
-  const price = priceIsNegotiable(job) ? (input.price?.trim() ?? '') : '';
-  if (price && job.price && job.priceCeiling) {
-    const parsed = parseMoneyInput(price, job.price.currency);
+  const negotiable = priceIsNegotiable(job) ? job : null;
+  const price = negotiable ? (input.price?.trim() ?? '') : '';
+  if (price && negotiable) {
+    const parsed = parseMoneyInput(price, negotiable.price.currency);
     if (!parsed.ok) errors.price = parsed.message;
-    else if (parsed.minor > BigInt(job.priceCeiling)) errors.price = `At most ${formatMoney(job.priceCeiling, job.price.currency)}: the job’s ceiling.`;
+    else if (parsed.minor > BigInt(negotiable.priceCeiling)) errors.price = `At most ${formatMoney(negotiable.priceCeiling, negotiable.price.currency)}: the job’s ceiling.`;
     else value.price = String(parsed.minor);
   }
   const note = input.note.trim();

@@ -148,7 +148,7 @@ export function CounterForm({ job, onAnswer }: Props) {
       </p>
       <Field label="A date you can meet" type="date" value={date} onChange={(e) => (setDate(e.target.value), clear())} error={errors.date} />
       <Field label={`How many you can make (of ${job.quantity})`} inputMode="numeric" autoComplete="off" value={quantity} onChange={(e) => (setQuantity(e.target.value), clear())} error={errors.quantity} suffix={job.unit} />
-      {job.price && job.priceCeiling && priceIsNegotiable(job) ? (
+      {priceIsNegotiable(job) ? (
         <Field
           label={`Your price (the job pays ${formatMoney(job.price.amount, job.price.currency)}; at most ${formatMoney(job.priceCeiling, job.price.currency)})`}
           inputMode="decimal"
