@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { NavLink, Outlet, useNavigate } from 'react-router';
+import { NavLink, Outlet, useMatch, useNavigate } from 'react-router';
 import { paths } from '@/config/paths';
 import { useMyNodes } from '@/features/operator/api/operator';
 import { signOut, useSession } from '@/features/session/api/session';
@@ -10,6 +10,8 @@ export function Layout() {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const member = session.data?.member;
+  // The console has its own sign-in and navigation: the members' links would only confuse there.
+  const inConsole = useMatch('/console/*') !== null;
   // Only members who own a node see the node pages' link.
   const nodes = useMyNodes(!!member);
   return (
@@ -23,8 +25,8 @@ export function Layout() {
             DPN
           </NavLink>
           <nav className="nav" aria-label="Main">
-            <NavLink to={paths.projects()}>Projects</NavLink>
-            {member ? (
+            {inConsole ? <span className="topbar-context">Coordinator console</span> : <NavLink to={paths.projects()}>Projects</NavLink>}
+            {inConsole ? null : member ? (
               <>
                 <NavLink to={paths.me()} end>
                   Me

@@ -18,6 +18,43 @@ export function ConsoleLayout() {
   );
 }
 
+/** The console's pages in four groups: the work, the money, who and where, and the records. */
+const NAV: Array<{ label: string; links: Array<[string, string]> }> = [
+  {
+    label: 'Work',
+    links: [
+      [paths.console(), 'Network'],
+      [paths.consoleProjects(), 'Projects'],
+      [paths.consoleJobs(), 'Job board'],
+      [paths.consoleDecisions(), 'Decisions'],
+    ],
+  },
+  {
+    label: 'Money',
+    links: [
+      [paths.consoleRounds(), 'Funding rounds'],
+      [paths.consoleLedger(), 'Ledger'],
+      [paths.consoleAssets(), 'Assets'],
+    ],
+  },
+  {
+    label: 'Directory',
+    links: [
+      [paths.consoleMembers(), 'Members'],
+      [paths.consoleLocations(), 'Locations'],
+      [paths.consolePeople(), 'People'],
+    ],
+  },
+  {
+    label: 'Records',
+    links: [
+      [paths.consoleMail(), 'Mail'],
+      [paths.consoleWebhooks(), 'Webhooks'],
+      [paths.consoleAudit(), 'Audit'],
+    ],
+  },
+];
+
 function ConsoleNav() {
   const qc = useQueryClient();
   const token = useAdminToken();
@@ -31,25 +68,26 @@ function ConsoleNav() {
   }
   return (
     <nav className="subnav console-nav" aria-label="Console">
-      <NavLink to={paths.console()} end>
-        Network
-      </NavLink>
-      <NavLink to={paths.consoleProjects()}>Projects</NavLink>
-      <NavLink to={paths.consoleJobs()}>Job board</NavLink>
-      <NavLink to={paths.consoleRounds()}>Funding rounds</NavLink>
-      <NavLink to={paths.consoleLedger()}>Ledger</NavLink>
-      <NavLink to={paths.consoleAssets()}>Assets</NavLink>
-      <NavLink to={paths.consoleMembers()}>Members</NavLink>
-      <NavLink to={paths.consoleLocations()}>Locations</NavLink>
-      <NavLink to={paths.consoleDecisions()}>Decisions</NavLink>
-      <NavLink to={paths.consoleMail()}>Mail</NavLink>
-      <NavLink to={paths.consoleWebhooks()}>Webhooks</NavLink>
-      <NavLink to={paths.consolePeople()}>People</NavLink>
-      <NavLink to={paths.consoleAudit()}>Audit</NavLink>
-      {who ? <span className="console-who">{who}</span> : null}
-      <Button type="button" variant="secondary" className="btn-small" onClick={() => void leave()}>
-        {token ? 'Close the console' : 'Sign out'}
-      </Button>
+      {NAV.map((group) => (
+        <div key={group.label} className="console-nav-group" role="group" aria-label={group.label}>
+          <span className="console-nav-label" aria-hidden="true">
+            {group.label}
+          </span>
+          <span className="console-nav-links">
+            {group.links.map(([to, words]) => (
+              <NavLink key={to} to={to} end={to === paths.console()}>
+                {words}
+              </NavLink>
+            ))}
+          </span>
+        </div>
+      ))}
+      <div className="console-me">
+        {who ? <span className="console-who">{who}</span> : null}
+        <Button type="button" variant="secondary" className="btn-small" onClick={() => void leave()}>
+          {token ? 'Close the console' : 'Sign out'}
+        </Button>
+      </div>
     </nav>
   );
 }

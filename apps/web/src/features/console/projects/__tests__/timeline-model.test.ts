@@ -136,6 +136,21 @@ describe('what blocks a project, and the one action for each', () => {
     expect(blockerAction(d, { phase: 'prototyping', party: 'node', id: 'n-1', what: 'answer a signed ping (webhook endpoint live and verifying signatures)', until: null })).toBeNull();
   });
 
+  it('a delivery nobody answered: the treasurer settles its reserved price (pay or give back), said in money, not a cancel', () => {
+    const d = project();
+    const b = {
+      phase: 'prototyping' as const,
+      party: 'coordinator' as const,
+      id: null,
+      what: 'task build: delivered, not confirmed in time; 48000 EUR (minor units) is still reserved: a treasurer pays the node or releases the money',
+      until: null,
+      jobId: '11111111-2222-3333-4444-555555555555',
+      settle: { amount: '48000', currency: 'EUR' },
+    };
+    expect(blockerAction(d, b)).toEqual({ kind: 'settle-job', jobId: b.jobId, amount: '€480.00' });
+    expect(blockerWords(d, b)).toBe('Task build was delivered by Ben’s machine shop and nobody confirmed it in time: €480.00 is still reserved. A treasurer pays the node or gives the money back to the project.');
+  });
+
   it('says money as money and hides ids', () => {
     const d = project();
     expect(blockerWords(d, { phase: 'prototyping', party: 'members', id: null, what: 'pledge: 50000 of 150000 EUR (minor units) raised', until: null })).toBe('pledge: €1,500.00 of €1,500.00 raised');
