@@ -1,6 +1,8 @@
 /** CoordinatorsRepository and AuditRepository against a real PostgreSQL: accounts, personal tokens, and the audit trail's filters and pages. */
 import { randomUUID } from 'node:crypto';
 import { AuditRepository, CoordinatorsRepository, isUniqueViolation, NewAuditEvent } from '@app/db';
+import { AppConfig } from '@app/config';
+import { AuditPruner } from '../../apps/api/src/people/audit-pruner';
 import { useTestDataSource } from '../support/database';
 
 const t = useTestDataSource();
@@ -110,5 +112,28 @@ describe('AuditRepository', () => {
       before = { occurredAt: last.occurredAt, id: last.id };
     }
     expect(paged).toEqual(mine.items.map((e) => e.id));
+  });
+
+  it('prunes rows older than the retention in bounded batches, oldest first, and keeps the rest', async () => {
+    const at = (iso: string, i: number) => new Date(Date.parse(iso) + i * 1000);
+    const old = Array.from({ length: 12 }, (_, i) => event(i, { occurredAt: at('2001-01-01T00:00:00Z', i), route: '/prune/old' }));
+    const kept = Array.from({ length: 3 }, (_, i) => event(i, { occurredAt: at('2003-01-01T00:00:00Z', i), route: '/prune/kept' }));
+    await audit().recordMany([...old, ...kept]);
+    const count = async (route: string) => Number((await t.ds.query(`SELECT count(*) FROM audit_events WHERE route = $1`, [route]))[0].count);
+    const cutoff = new Date('2002-01-01T00:00:00Z');
+    expect(await audit().pruneBefore(cutoff, 5)).toBe(5);
+    // Oldest first: the five earliest went.
+    const left = await t.ds.query(`SELECT min(occurred_at) AS first FROM audit_events WHERE route = '/prune/old'`);
+    expect(new Date(left[0].first).toISOString()).toBe('2001-01-01T00:00:05.000Z');
+    expect([await audit().pruneBefore(cutoff, 5), await audit().pruneBefore(cutoff, 5), await audit().pruneBefore(cutoff, 5)]).toEqual([5, 2, 0]);
+    expect([await count('/prune/old'), await count('/prune/kept')]).toEqual([0, 3]);
+
+    // The API's pruner: AUDIT_RETENTION_DAYS back from now; 0 would keep everything (it never starts).
+    const pruner = new AuditPruner(audit(), { auditRetentionDays: 365 } as AppConfig);
+    expect(await pruner.prune(new Date('2003-06-01T00:00:00Z'))).toBe(0);
+    expect(await count('/prune/kept')).toBe(3);
+    expect(await pruner.prune(new Date('2004-06-01T00:00:00Z'))).toBe(3);
+    expect(await count('/prune/kept')).toBe(0);
+    await pruner.onApplicationShutdown();
   });
 });

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       database: { connectTimeoutMs: 3000, statementTimeoutMs: 15000 },
       rateLimits: { authFailures: 20, decidePerMinute: 60 },
       trustProxy: undefined,
+      auditRetentionDays: 0,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -42,6 +43,7 @@ describe('loadConfig', () => {
       METRICS_TOKEN: 'm'.repeat(20),
       WORKER_METRICS_PORT: '9464',
       WEBHOOK_ALLOW_PRIVATE_HOSTS: 'true',
+      AUDIT_RETENTION_DAYS: '400',
     });
     expect(c).toMatchObject({ port: 8080, publicUrl: 'https://dpn.example.org', logFormat: 'json', adminToken: 'a'.repeat(32) });
     expect(c).toMatchObject({
@@ -51,6 +53,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       metrics: { token: 'm'.repeat(20), workerPort: 9464 },
       webhookAllowPrivateHosts: true,
+      auditRetentionDays: 400,
     });
     expect(loadConfig({ ...base, WORKER_METRICS_PORT: '0' }).metrics.workerPort).toBe(0);
     expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
@@ -69,6 +72,7 @@ describe('loadConfig', () => {
     [{ ...base, RATE_LIMIT_AUTH_FAILURES: '-1' }, 'invalid configuration: RATE_LIMIT_AUTH_FAILURES: must be a positive whole number'],
     [{ ...base, WEBHOOK_ALLOW_PRIVATE_HOSTS: 'yes' }, 'invalid configuration: WEBHOOK_ALLOW_PRIVATE_HOSTS: must be true or false'],
     [{ ...base, METRICS_TOKEN: 'short' }, 'invalid configuration: METRICS_TOKEN: must be at least 16 characters'],
+    [{ ...base, AUDIT_RETENTION_DAYS: '-1' }, 'invalid configuration: AUDIT_RETENTION_DAYS: must be 0 (keep every row) or a number of days'],
   ])('stops with one clear line for %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

@@ -62,6 +62,7 @@ const EnvSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   ROUND_SETTLE_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   SIGN_IN_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0, 'must be 0 (keep every row) or a number of days').max(36_500).default(0),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -111,6 +112,8 @@ export class AppConfig {
   readonly roundSettlePageSize!: number;
   /** Sign-in links one client address may ask for per minute (the web app's sign-in page). */
   readonly signInRequestsPerMinute!: number;
+  /** Audit rows older than this many days are deleted (hourly, by the API); 0 keeps every row. */
+  readonly auditRetentionDays!: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { requireAdminToken?: boolean; requireLinkSecret?: boolean } = {}): AppConfig {
@@ -151,5 +154,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { require
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     roundSettlePageSize: e.ROUND_SETTLE_PAGE_SIZE,
     signInRequestsPerMinute: e.SIGN_IN_REQUESTS_PER_MINUTE,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
   }) as AppConfig;
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MailModule } from '@app/mail';
 import { AuditController } from './audit.controller';
 import { AuditService } from './audit.service';
+import { AuditPruner } from './audit-pruner';
 import { AuditTrail } from './audit-trail';
 import { CoordinatorSessionController } from './coordinator-session.controller';
 import { CoordinatorSessionService } from './coordinator-session.service';
@@ -12,7 +13,7 @@ import { CoordinatorsService } from './coordinators.service';
 @Module({
   imports: [MailModule],
   controllers: [CoordinatorSessionController, CoordinatorsController, AuditController],
-  providers: [CoordinatorSessionService, CoordinatorsService, AuditService, AuditTrail],
+  providers: [CoordinatorSessionService, CoordinatorsService, AuditService, AuditTrail, AuditPruner],
   exports: [AuditTrail],
 })
 export class PeopleModule {}

@@ -32,6 +32,18 @@ export class AuditRepository {
     await this.recordMany([e]);
   }
 
+  /**
+   * Deletes at most `limit` rows older than `before`, oldest first; how many it deleted. Rows
+   * another process is deleting are skipped, so several API processes may prune at once.
+   */
+  async pruneBefore(before: Date, limit: number): Promise<number> {
+    const [, count]: [unknown, number] = await this.ds.query(
+      `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [before, limit],
+    );
+    return count;
+  }
+
   /** Many events in one statement (the API writes the trail in small batches: see `AuditTrail`). */
   async recordMany(events: NewAuditEvent[]): Promise<void> {
     if (events.length === 0) return;
