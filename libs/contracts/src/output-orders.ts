@@ -20,6 +20,19 @@ export interface CatalogueProduct {
   leadTimeDays: number;
   /** The node capability that produces it (the asset's node must have it), e.g. `greenhouse`. */
   capability: string;
+  /**
+   * Output for sale (optional): `fixedUnits` a quarter kept out of the owners' allocation, and/or
+   * (`unordered`) what capacity the owners left unused; `unitPrice` is the list price in minor
+   * units of the asset's sale currency. Sales credit the asset's account; the quarter's income is
+   * shared among the owners by output parts.
+   */
+  sale?: CatalogueSale;
+}
+
+export interface CatalogueSale {
+  unitPrice: string;
+  fixedUnits: number;
+  unordered: boolean;
 }
 
 export interface OrderLine {

@@ -10,3 +10,4 @@ export * from './templates/round-mail';
 export * from './templates/order-mail';
 export * from './templates/sign-in-mail';
 export * from './templates/coordinator-mail';
+export * from './templates/income-mail';
