@@ -206,6 +206,22 @@ export interface OpenQuarterResult {
   owners: Array<{ memberId: string; weight: string }>;
 }
 
+/** What sharing an ended quarter's income answers the order cycle (`distributed: false`: the rules refused it, nothing moved). */
+export interface QuarterIncomeResult {
+  distributed: boolean;
+  income?: string;
+  currency?: string;
+  reason?: string;
+}
+
+/** The quarter before `q`: `2027-Q1` → `2026-Q4`. */
+export function previousQuarter(q: QuarterId): QuarterId {
+  const m = /^(\d{4})-Q([1-4])$/.exec(q);
+  if (!m) throw new Error(`not a quarter: ${q}`);
+  const [y, n] = [Number(m[1]), Number(m[2])];
+  return n === 1 ? `${y - 1}-Q4` : `${y}-Q${n - 1}`;
+}
+
 /** The quarter after `q`: `2026-Q4` → `2027-Q1`. */
 export function nextQuarter(q: QuarterId): QuarterId {
   const m = /^(\d{4})-Q([1-4])$/.exec(q);

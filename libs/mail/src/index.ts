@@ -11,3 +11,4 @@ export * from './templates/order-mail';
 export * from './templates/sign-in-mail';
 export * from './templates/coordinator-mail';
 export * from './templates/income-mail';
+export * from './income-mail.service';

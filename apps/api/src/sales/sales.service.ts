@@ -1,11 +1,9 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AssetIncomeRepository, AssetSaleEntity, AssetsRepository, DistributionWithLines, IncomeRefusal, MembersRepository } from '@app/db';
-import { Currency, formatMoney } from '@app/domain';
-import { MailOutbox, MemberLinks, renderIncomeMail } from '@app/mail';
+import { IncomeMail } from '@app/mail';
 import { ProblemException, Problems } from '../common/problem';
 import { RecordSaleDto } from './sales.dto';
 
-const DAY = 24 * 60 * 60 * 1000;
 /** 409: the quarter's state or what is left refuses it; 422: the request contradicts the catalogue. */
 const STATUS: Record<IncomeRefusal['code'], HttpStatus> = {
   quarter_not_planned: HttpStatus.CONFLICT,
@@ -30,8 +28,7 @@ export class SalesService {
     private readonly income: AssetIncomeRepository,
     private readonly assets: AssetsRepository,
     private readonly members: MembersRepository,
-    private readonly outbox: MailOutbox,
-    private readonly links: MemberLinks,
+    private readonly mail: IncomeMail,
   ) {}
 
   private async assertAsset(id: string): Promise<void> {
@@ -72,35 +69,8 @@ export class SalesService {
       this.refusal(err);
     }
     // Also on a repeat: the first call may have died after its commit, before the mail was queued.
-    await this.queueMail(result.distribution.id, result.distribution.currency as Currency);
+    await this.mail.queue(result.distribution.id);
     return result;
-  }
-
-  private async queueMail(distributionId: string, currency: Currency): Promise<void> {
-    const d = await this.income.distributionById(distributionId);
-    if (!d) return;
-    const asset = await this.assets.findById(d.assetId);
-    let after: string | null = null;
-    for (;;) {
-      const batch = await this.income.mailees(distributionId, after, 500);
-      if (batch.length === 0) break;
-      after = batch[batch.length - 1].memberId;
-      const mails = batch
-        .filter((l) => l.amount > 0n)
-        .map((l) => ({
-          key: `income:${distributionId}:${l.memberId}`,
-          to: l.email,
-          ...renderIncomeMail({
-            memberName: l.name,
-            assetName: asset?.name ?? d.assetId,
-            quarter: d.quarter,
-            amount: formatMoney(l.amount, currency),
-            explanation: l.explanation,
-            link: this.links.page(l.memberId, '/me/holdings', new Date(Date.now() + 14 * DAY)),
-          }),
-        }));
-      if (mails.length) await this.outbox.enqueueMany(mails);
-    }
   }
 
   async sales(assetId: string, q: { quarter?: string; limit: number; offset: number }) {
