@@ -321,7 +321,7 @@ function Distribution({ id, d }: { id: string; d: SchemaDistributionDto }) {
       <p className="small muted">
         Shared by {d.totalOutputParts} output parts{d.bonusParts !== '0' ? ` (${d.bonusParts} of them the operator’s bonus)` : ''} among {d.lineCount} owners · {formatDateTime(d.createdAt)}. {d.ruleText}
       </p>
-      <button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>
+      <button type="button" className="link-button" aria-expanded={open} onClick={() => setOpen(!open)}>
         {open ? 'Hide' : 'Show'} every owner’s amount
       </button>
       {open ? (
