@@ -34,7 +34,7 @@ describe('a quarter’s income shared by output parts', () => {
     fc.assert(
       fc.property(
         fc.bigInt({ min: 0n, max: 10n ** 15n }),
-        fc.array(fc.record({ own: fc.bigInt({ min: 1n, max: 10n ** 6n }), bonus: fc.boolean() }), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.record({ own: fc.bigInt({ min: 1n, max: 10n ** 6n }) }), { minLength: 1, maxLength: 12 }),
         fc.integer({ min: 0, max: 40 }),
         (income, contributions, bonusPercent) => {
           const total = 10_000n;
@@ -51,9 +51,8 @@ describe('a quarter’s income shared by output parts', () => {
             const floor = (income * l.outputParts) / total;
             expect(l.amount === floor || l.amount === floor + 1n).toBe(true);
           }
-          // The operator's bonus shows as output parts beyond ownership parts.
-          const op = lines.find((l) => l.memberId === 'm00')!;
-          expect(op.bonusParts).toBe(op.outputParts > op.parts ? op.outputParts - op.parts : 0n);
+          // The operator's bonus shows as output parts beyond ownership parts (a tiny operator may hold no part at all).
+          for (const l of lines) expect(l.bonusParts).toBe(l.outputParts > l.parts ? l.outputParts - l.parts : 0n);
         },
       ),
     );
