@@ -10,14 +10,16 @@
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { OrderActivities } from '../../apps/worker/src/activities/order.activities';
+import type { IncomeActivities } from '../../apps/worker/src/activities/income.activities';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { CatalogueProduct, DATA_REJECTED, getOrderCycleQuery, nextQuarter, OrderLine, orderCycleWorkflowId, OrderProblemInput, OwnerOrder, QuarterPlan } from '@app/contracts';
+import { CatalogueProduct, DATA_REJECTED, getOrderCycleQuery, nextQuarter, OrderLine, orderCycleWorkflowId, OrderProblemInput, OwnerOrder, previousQuarter, QuarterPlan } from '@app/contracts';
 import { nextOpenQuarter, quarterWindow } from '@app/domain';
 import { outputOrderCycleWorkflow } from '../../workflows';
 import { allocate } from '../../workflows/output-orders/allocate';
 import { maxPendingActivities, recordHistoriesIfAsked, useTimeSkipping, workflowStepEvents } from '../support/temporal';
 
-type Activities = { [K in keyof OrderActivities]: OrderActivities[K] };
+type Activities = { [K in keyof OrderActivities]: OrderActivities[K] } & { distributeQuarterIncome: IncomeActivities['distributeQuarterIncome'] };
 const HOUR = 3_600_000;
 
 const CATALOGUE: CatalogueProduct[] = [
@@ -77,6 +79,7 @@ describe('outputOrderCycleWorkflow', () => {
     const plans: QuarterPlan[] = [];
     const dispatched: string[] = [];
     const sentToNode: string[] = [];
+    const incomes: Array<{ quarter: string; at: number }> = [];
     const acts: Activities = {
       quarterWindowFor: async ({ quarter }) => {
         const w = quarterWindow(quarter, 'Europe/Berlin');
@@ -116,6 +119,10 @@ describe('outputOrderCycleWorkflow', () => {
         return { queued: to.length };
       },
       reportOrderProblem: async () => undefined,
+      distributeQuarterIncome: async ({ quarter }) => {
+        incomes.push({ quarter, at: Context.current().info.currentAttemptScheduledTimestampMs });
+        return { distributed: true, income: '5400', currency: 'EUR' };
+      },
       // Of the first design; never called by current runs.
       openQuarter: async () => {
         throw new Error('not in this design');
@@ -186,6 +193,14 @@ describe('outputOrderCycleWorkflow', () => {
       // Once the plan is made, every owner is told what they get (those who asked for nothing too).
       for (const q of quarters) expect(mails.filter((m) => m.startsWith(`${q}:allocated`)).sort()).toEqual([`${q}:allocated:ann`, `${q}:allocated:ben`, `${q}:allocated:cem`]);
 
+      // Each run shares the income of the quarter that ends while it waits (two before its own), at that quarter's end.
+      expect(incomes.map((i) => i.quarter)).toEqual(quarters.map((q) => previousQuarter(previousQuarter(q))));
+      for (const i of incomes) {
+        const endsAt = quarterWindow(nextQuarter(i.quarter), 'Europe/Berlin').startsAt.getTime();
+        expect(i.at).toBeGreaterThanOrEqual(endsAt);
+        expect(i.at - endsAt).toBeLessThan(HOUR);
+      }
+
       // One run per quarter, each small, no Updates, a couple of activities at a time at most.
       const runs: string[] = [start.firstExecutionRunId];
       const histories = [];
@@ -199,8 +214,9 @@ describe('outputOrderCycleWorkflow', () => {
       expect(runs.length).toBeGreaterThanOrEqual(5);
       for (const { history } of histories.slice(0, 4)) {
         const events = history.events ?? [];
-        // 84 when measured: 3 timers, 9 activities, their workflow tasks; the same for 3 owners or 3,000.
-        expect(workflowStepEvents(events).length).toBeLessThan(90);
+        // 84 events when measured before the income was shared (3 timers, 9 activities, their workflow tasks), 97-100
+        // with it (a marker, a timer, 2 activities); the same for 3 owners or 3,000.
+        expect(workflowStepEvents(events).length).toBeLessThan(105);
         expect(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toEqual([]);
         expect(maxPendingActivities(events)).toBeLessThanOrEqual(2);
       }
@@ -209,10 +225,10 @@ describe('outputOrderCycleWorkflow', () => {
       expect(results.filter((r) => r.error).map((r) => r.error?.message)).toEqual([]);
       // `DPN_RECORD_HISTORIES=1 npx jest test/workflows/output-orders.spec.ts` records these. The files of
       // earlier designs (orders as updates, v0.2.0; the allocation mail, v0.3.0; orders in the database
-      // before the allocation mail, quarter-*-orders-in-db-continued-as-new_v0.4.0) stay as recorded.
+      // with and without the allocation mail, quarter-*-orders-in-db-*_v0.4.0) stay as recorded.
       await recordHistoriesIfAsked(ts.env.client, [
-        { workflowId: orderCycleWorkflowId(assetId), runId: runs[0], scenario: 'quarter-1-orders-in-db-allocation-mail_v0.4.0' },
-        { workflowId: orderCycleWorkflowId(assetId), runId: runs[1], scenario: 'quarter-2-orders-in-db-allocation-mail_v0.4.0' },
+        { workflowId: orderCycleWorkflowId(assetId), runId: runs[0], scenario: 'quarter-1-output-income_v0.5.0' },
+        { workflowId: orderCycleWorkflowId(assetId), runId: runs[1], scenario: 'quarter-2-output-income_v0.5.0' },
       ]);
       await h.terminate();
     });
@@ -244,6 +260,7 @@ describe('outputOrderCycleWorkflow', () => {
       planQuarter: async ({ quarter }) => ({ planId: `plan-${quarter}`, lines: 0, granted: 0, spare: 0 }),
       sendPlanToNode: unused,
       dispatchPlanJobs: async () => 0,
+      distributeQuarterIncome: async () => ({ distributed: false, reason: 'quarter_not_planned' }),
       openQuarter: unused,
       recordOrders: unused,
       recordPlan: unused,

@@ -4,8 +4,9 @@
  * PostgreSQL refuses (DATA_REJECTED) is told to the coordinator and the cycle goes on.
  */
 import { ActivityFailure, log, patched, proxyActivities, sleep } from '@temporalio/workflow';
+import type { IncomeActivities } from '../../apps/worker/src/activities/income.activities';
 import type { OrderActivities } from '../../apps/worker/src/activities/order.activities';
-import { OpenQuarterOrdersResult, PlanQuarterSummary, QuarterWindow } from '../../libs/contracts/src/output-orders';
+import { OpenQuarterOrdersResult, PlanQuarterSummary, previousQuarter, QuarterWindow } from '../../libs/contracts/src/output-orders';
 import { MUST_LAND_UNLESS_REJECTED, PLAN_TO_NODE, QUEUE_MAIL } from '../shared/activity-options';
 import { causeOf, dataRejected } from '../shared/failures';
 import type { CycleState } from './state';
@@ -18,6 +19,7 @@ const rows = proxyActivities<OrderActivities>(MUST_LAND_UNLESS_REJECTED);
 const { queueOrderMail } = proxyActivities<OrderActivities>(QUEUE_MAIL);
 // Thousands of owners: it heartbeats, and a retry resumes where it stopped.
 const { dispatchPlanJobs } = proxyActivities<OrderActivities>({ ...MUST_LAND_UNLESS_REJECTED, startToCloseTimeout: '15 minutes', heartbeatTimeout: '1 minute' });
+const { distributeQuarterIncome } = proxyActivities<IncomeActivities>(MUST_LAND_UNLESS_REJECTED);
 // The plan to the node: retried for a day (with the same event id); the cycle goes on either way.
 export const { sendPlanToNode } = proxyActivities<OrderActivities>(PLAN_TO_NODE);
 
@@ -44,6 +46,27 @@ export async function waitForWindow(c: CycleState): Promise<QuarterWindow> {
   const opensIn = Date.parse(window.opensAt) - Date.now();
   if (opensIn > 0) await sleep(opensIn);
   return window;
+}
+
+/**
+ * Shares the income of the quarter that ends while this run waits for its window: a run for
+ * quarter Q starts when Q-1's window closes and waits weeks for its own, so Q-2 ends (when Q-1
+ * starts, in the asset's time zone) in the meantime. At that moment its sales are shared among
+ * the owners by output share (once per asset and quarter: the coordinator may have done it
+ * already). Runs beside the quarter's own steps; a failure never stops the cycle (the
+ * coordinator can share it with POST /admin/assets/:id/distributions).
+ */
+export async function shareIncome(c: CycleState): Promise<void> {
+  const ending = previousQuarter(previousQuarter(c.q.quarter));
+  try {
+    const next = await rows.quarterWindowFor({ ...c.q, quarter: previousQuarter(c.q.quarter) });
+    const endsIn = Date.parse(next.startsAt) - Date.now();
+    if (endsIn > 0) await sleep(endsIn);
+    const r = await distributeQuarterIncome({ assetId: c.q.assetId, quarter: ending });
+    if (!r.distributed) log.info('the ended quarter had no income to share', { assetId: c.q.assetId, quarter: ending, reason: r.reason });
+  } catch (err) {
+    log.warn('the ended quarter’s income could not be shared; the cycle goes on (the coordinator can share it)', { assetId: c.q.assetId, quarter: ending, error: causeOf(err) });
+  }
 }
 
 /** Opens it: a row per owner as they stand now (with their standing order), a prompt to each. */

@@ -18,6 +18,10 @@
  * per quarter whatever the number of owners or orders; at most 4 activities pending at once;
  * no Updates or signals.
  *
+ * From patch `2026-12-output-income` on, each run also shares the income from sales of the
+ * quarter that ends while it waits for its window (two before its own) at that quarter's end
+ * (`shareIncome`: one timer, two activities, beside the steps above).
+ *
  * Runs started before that patch keep the first design (`legacy.ts`): orders are the
  * `placeOrder` update (validated against the catalogue) and standing orders travel across runs
  * in the input.
@@ -30,10 +34,12 @@ import { nextQuarter, OrderCycleInput } from '../../libs/contracts/src/output-or
 import { dataRejected } from '../shared/failures';
 import { legacyOrderCycle } from './legacy';
 import { CycleState } from './state';
-import { dispatch, openWindow, plan, remindThenClose, reportProblem, waitForWindow } from './steps';
+import { dispatch, openWindow, plan, remindThenClose, reportProblem, shareIncome, waitForWindow } from './steps';
 
 /** Patch of this workflow (stored in histories: never change the string). */
 const ORDERS_IN_DB = '2026-12-orders-in-db';
+/** Runs from this patch on share the income of the quarter that ends while they wait (stored in histories: never change the string). */
+const OUTPUT_INCOME = '2026-12-output-income';
 
 export async function outputOrderCycleWorkflow(input: OrderCycleInput): Promise<void> {
   if (patched(ORDERS_IN_DB)) return ordersInDatabase(input);
@@ -44,6 +50,8 @@ export async function outputOrderCycleWorkflow(input: OrderCycleInput): Promise<
 async function ordersInDatabase(input: OrderCycleInput): Promise<void> {
   const cycle = new CycleState(input);
   cycle.registerHandlers();
+  // Beside the quarter's steps: the quarter that ends meanwhile has its sales shared among the owners.
+  const income = patched(OUTPUT_INCOME) ? shareIncome(cycle) : Promise.resolve();
   try {
     const window = await waitForWindow(cycle);
     const opened = await openWindow(cycle, window);
@@ -57,6 +65,7 @@ async function ordersInDatabase(input: OrderCycleInput): Promise<void> {
     await reportProblem(cycle, cycle.step, err);
     await Promise.all(cycle.mailing);
   }
+  await income;
   // Next quarter, as a new run; standing orders are rows now, nothing to carry.
   await continueAsNew<typeof outputOrderCycleWorkflow>({ assetId: input.assetId, quarter: nextQuarter(input.quarter), standingOrders: {}, quartersDone: input.quartersDone + 1 });
 }

@@ -7,6 +7,7 @@ import { DecisionsModule } from './decisions/decisions.module';
 import { FundingModule } from './funding/funding.module';
 import { JobsModule } from './jobs/jobs.module';
 import { OrdersModule } from './orders/orders.module';
+import { SalesModule } from './sales/sales.module';
 import { HealthModule } from './health/health.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { LocationsModule } from './locations/locations.module';
@@ -46,6 +47,7 @@ export class AppModule {
         FundingModule,
         JobsModule,
         OrdersModule,
+        SalesModule,
         SessionModule,
         MeModule,
         OperatorModule,

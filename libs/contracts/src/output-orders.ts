@@ -20,6 +20,19 @@ export interface CatalogueProduct {
   leadTimeDays: number;
   /** The node capability that produces it (the asset's node must have it), e.g. `greenhouse`. */
   capability: string;
+  /**
+   * Output for sale (optional): `fixedUnits` a quarter kept out of the owners' allocation, and/or
+   * (`unordered`) what capacity the owners left unused; `unitPrice` is the list price in minor
+   * units of the asset's sale currency. Sales credit the asset's account; the quarter's income is
+   * shared among the owners by output parts.
+   */
+  sale?: CatalogueSale;
+}
+
+export interface CatalogueSale {
+  unitPrice: string;
+  fixedUnits: number;
+  unordered: boolean;
 }
 
 export interface OrderLine {
@@ -191,6 +204,22 @@ export interface OpenQuarterResult {
   capacityUnit: string;
   nodeId: string | null;
   owners: Array<{ memberId: string; weight: string }>;
+}
+
+/** What sharing an ended quarter's income answers the order cycle (`distributed: false`: the rules refused it, nothing moved). */
+export interface QuarterIncomeResult {
+  distributed: boolean;
+  income?: string;
+  currency?: string;
+  reason?: string;
+}
+
+/** The quarter before `q`: `2027-Q1` → `2026-Q4`. */
+export function previousQuarter(q: QuarterId): QuarterId {
+  const m = /^(\d{4})-Q([1-4])$/.exec(q);
+  if (!m) throw new Error(`not a quarter: ${q}`);
+  const [y, n] = [Number(m[1]), Number(m[2])];
+  return n === 1 ? `${y - 1}-Q4` : `${y}-Q${n - 1}`;
 }
 
 /** The quarter after `q`: `2026-Q4` → `2027-Q1`. */

@@ -14,6 +14,7 @@ import { ProjectsRepository } from './projects/projects.repository';
 import { AssetsRepository } from './assets/assets.repository';
 import { JobsRepository } from './jobs/jobs.repository';
 import { JobPaymentsRepository } from './job-payments/job-payments.repository';
+import { AssetIncomeRepository } from './asset-income/asset-income.repository';
 import { LocationsRepository } from './locations/locations.repository';
 import { MailOutboxRepository } from './mail-outbox/mail-outbox.repository';
 import { MembersRepository } from './members/members.repository';
@@ -35,6 +36,7 @@ const REPOSITORIES = [
   FundingRepository,
   JobsRepository,
   JobPaymentsRepository,
+  AssetIncomeRepository,
   NodesRepository,
   TokensRepository,
   MembersRepository,

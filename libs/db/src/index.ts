@@ -10,6 +10,7 @@ export * from './decisions/decisions.repository';
 export * from './row-inserts';
 export * from './funding/funding.repository';
 export * from './job-payments/job-payments.repository';
+export * from './asset-income/asset-income.repository';
 export * from './db-errors';
 export * from './names/names.repository';
 export * from './sessions/sessions.repository';

@@ -7,3 +7,4 @@ export * from './allocation';
 export * from './quarters';
 export * from './phase-plans';
 export * from './output-share';
+export * from './income';

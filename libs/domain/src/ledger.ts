@@ -6,15 +6,16 @@
 import type { Currency } from './money';
 
 /**
+ * `asset`: an asset's income from sales of its output until the quarter's distribution (owner: the asset).
  * `hold`: a member's money held for one funding round (owner: the member, scope: the round), so
  * that pledges of different members never touch the same account; `escrow`: the round-wide hold
  * account of rounds opened before per-member holds.
  */
-export const ACCOUNT_KINDS = ['member', 'project', 'organiser', 'escrow', 'hold', 'round', 'external'] as const;
+export const ACCOUNT_KINDS = ['member', 'project', 'organiser', 'escrow', 'hold', 'round', 'external', 'asset'] as const;
 export type AccountKind = (typeof ACCOUNT_KINDS)[number];
 
 /** Kinds whose balance may never go below zero. The external world is the only one that may. */
-export const NON_NEGATIVE_KINDS: readonly AccountKind[] = ['member', 'project', 'organiser', 'escrow', 'hold', 'round'];
+export const NON_NEGATIVE_KINDS: readonly AccountKind[] = ['member', 'project', 'organiser', 'escrow', 'hold', 'round', 'asset'];
 
 export interface EntryDraft {
   accountId: string;
@@ -70,6 +71,7 @@ const ACCOUNT_WORDS: Record<AccountKind, string> = {
   hold: 'the hold (of a pledge or a job)',
   round: "the round's account",
   external: 'the outside world',
+  asset: "the asset's income account",
 };
 
 /** Checks the entries against the accounts' current balances; throws when a rule would break. */

@@ -10,3 +10,5 @@ export * from './templates/round-mail';
 export * from './templates/order-mail';
 export * from './templates/sign-in-mail';
 export * from './templates/coordinator-mail';
+export * from './templates/income-mail';
+export * from './income-mail.service';

@@ -4,11 +4,12 @@ import { MailRelay } from './mail-relay.service';
 import { Mailer, MailOutbox } from './mailer.service';
 import { MemberLinks } from './member-links';
 import { CoordinatorLinks } from './coordinator-links';
+import { IncomeMail } from './income-mail.service';
 
 /** Email and signed links: queuing mail and checking links, for the API and the worker. */
 @Module({
-  providers: [MailOutbox, DecisionLinks, MemberLinks, CoordinatorLinks],
-  exports: [MailOutbox, DecisionLinks, MemberLinks, CoordinatorLinks],
+  providers: [MailOutbox, DecisionLinks, MemberLinks, CoordinatorLinks, IncomeMail],
+  exports: [MailOutbox, DecisionLinks, MemberLinks, CoordinatorLinks, IncomeMail],
 })
 export class MailModule {}
 

@@ -19,7 +19,7 @@ export class OrdersAdminController {
   @ApiOperation({ summary: "Set a producing asset's output catalogue, quarterly capacity and time zone" })
   async catalogue(@UuidParam() id: string, @Body() dto: CatalogueDto) {
     const a = await this.orders.setCatalogue(id, dto);
-    return { assetId: a.id, timeZone: a.timeZone, quarterlyCapacity: a.quarterlyCapacity, capacityUnit: a.capacityUnit, products: a.outputCatalogue };
+    return { assetId: a.id, timeZone: a.timeZone, quarterlyCapacity: a.quarterlyCapacity, capacityUnit: a.capacityUnit, saleCurrency: a.saleCurrency, products: a.outputCatalogue };
   }
 
   @Post('order-cycle')

@@ -1,7 +1,29 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { Trim } from '../common/dto';
+import { IsIn } from 'class-validator';
+import { CURRENCY_CODES, Currency } from '@app/domain';
+import { AMOUNT_DOC, CURRENCY_DOC, IsIntegerAmount, ToBigInt, Trim } from '../common/dto';
+
+/** Part of a product's quarterly output offered for sale. */
+export class CatalogueSaleDto {
+  @ApiProperty({ ...AMOUNT_DOC, example: '450', description: 'List price of one unit, in minor units of the catalogue’s saleCurrency' })
+  @ToBigInt()
+  @IsIntegerAmount({ min: 1n })
+  unitPrice!: bigint;
+
+  @ApiPropertyOptional({ example: 20, default: 0, description: 'Units a quarter kept out of the owners’ allocation for sale' })
+  @IsOptional()
+  @Max(1_000_000)
+  @Min(0)
+  @IsInt()
+  fixedUnits?: number;
+
+  @ApiPropertyOptional({ default: false, description: 'Also sell capacity the owners did not order (the plan’s spare) as this product' })
+  @IsOptional()
+  @IsBoolean()
+  unordered?: boolean;
+}
 
 export class CatalogueProductDto {
   @ApiProperty({ example: 'tomatoes' }) @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'id must be lower-case letters, digits and dashes' }) @IsString() id!: string;
@@ -13,6 +35,12 @@ export class CatalogueProductDto {
   @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'capability must be lower-case letters, digits and dashes' })
   @IsString()
   capability!: string;
+
+  @ApiPropertyOptional({ type: CatalogueSaleDto, description: 'Part of this product’s output for sale each quarter (needs saleCurrency)' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CatalogueSaleDto)
+  sale?: CatalogueSaleDto;
 }
 
 export class OrderWindowDto {
@@ -30,6 +58,11 @@ export class CatalogueDto {
   @ValidateNested()
   @Type(() => OrderWindowDto)
   orderWindow?: OrderWindowDto;
+
+  @ApiPropertyOptional({ ...CURRENCY_DOC, description: 'The currency the asset’s output is sold in (required when a product is for sale)' })
+  @IsOptional()
+  @IsIn(CURRENCY_CODES, { message: 'saleCurrency must be a supported ISO 4217 code such as EUR' })
+  saleCurrency?: Currency;
 
   @ApiProperty({ type: [CatalogueProductDto] })
   @ArrayMaxSize(100)

@@ -58,7 +58,20 @@ describe('OrdersService.setCatalogue', () => {
       capacityUnit: 'm2',
       outputCatalogue: catalogue,
       orderWindow: { openDaysBefore: 28, closeDaysBefore: 7, closeHour: 18 },
+      saleCurrency: null,
     });
+  });
+
+  it('stores output for sale with its currency (the price as a digit string); refuses a sale without a currency or fixed parts beyond the capacity', async () => {
+    const s = setup();
+    s.assets.findById.mockResolvedValue(asset());
+    s.assets.setOutputCatalogue.mockResolvedValue();
+    const forSale = (fixedUnits: number) => [{ ...catalogue[0], sale: { unitPrice: 450n, fixedUnits, unordered: true } }];
+    await expect(s.service.setCatalogue('a1', dto({ products: forSale(10) }))).rejects.toMatchObject({ status: 400, errors: [{ field: 'saleCurrency' }] });
+    await expect(s.service.setCatalogue('a1', dto({ products: forSale(91), saleCurrency: 'EUR' }))).rejects.toMatchObject({ status: 400, errors: [{ field: 'products' }] });
+    expect(s.assets.setOutputCatalogue).not.toHaveBeenCalled();
+    await s.service.setCatalogue('a1', dto({ products: forSale(10), saleCurrency: 'EUR' }));
+    expect(s.assets.setOutputCatalogue).toHaveBeenCalledWith('a1', expect.objectContaining({ saleCurrency: 'EUR', outputCatalogue: [{ ...catalogue[0], sale: { unitPrice: '450', fixedUnits: 10, unordered: true } }] }));
   });
 
   it('refuses an unknown time zone, repeated product ids and a window closing before it opens, writing nothing', async () => {

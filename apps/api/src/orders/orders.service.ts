@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { AppConfig } from '@app/config';
 import {
+  CatalogueProduct,
   getOrderCycleQuery,
   MyOrderView,
   ORDER_CYCLE_WORKFLOW_TYPE,
@@ -12,7 +13,7 @@ import {
   QuarterWindow,
 } from '@app/contracts';
 import { AssetEntity, AssetsRepository, JobsRepository, MemberEntity, OutputOrdersRepository, OutputPlanEntity, OwnershipService } from '@app/db';
-import { DEFAULT_WINDOW, isTimeZone, nextOpenQuarter } from '@app/domain';
+import { capacityForSale, DEFAULT_WINDOW, isTimeZone, nextOpenQuarter } from '@app/domain';
 import { ProblemException, Problems } from '../common/problem';
 import { workflowCallProblem } from '../common/workflow-calls';
 import { CatalogueDto, PlaceOrderDto } from './orders.dto';
@@ -57,12 +58,20 @@ export class OrdersService {
     const ids = dto.products.map((p) => p.id);
     if (new Set(ids).size !== ids.length) throw Problems.badRequest('products', 'product ids must be unique');
     if (dto.orderWindow && dto.orderWindow.closeDaysBefore >= dto.orderWindow.openDaysBefore) throw Problems.badRequest('orderWindow', 'the window must close after it opens (closeDaysBefore < openDaysBefore)');
+    // Output for sale: priced in one currency; the fixed parts must fit in the capacity.
+    const products: CatalogueProduct[] = dto.products.map(({ sale, ...p }) => ({ ...p, ...(sale ? { sale: { unitPrice: String(sale.unitPrice), fixedUnits: sale.fixedUnits ?? 0, unordered: sale.unordered ?? false } } : {}) }));
+    const terms = products.filter((p) => p.sale).map((p) => ({ productId: p.id, capacityPerUnit: p.capacityPerUnit, fixedUnits: p.sale!.fixedUnits, unordered: p.sale!.unordered }));
+    if (terms.length > 0 && !dto.saleCurrency) throw Problems.badRequest('saleCurrency', 'saleCurrency is required when a product is for sale');
+    if (capacityForSale(terms) > dto.quarterlyCapacity) {
+      throw Problems.badRequest('products', `the fixed parts for sale take ${capacityForSale(terms)} ${dto.capacityUnit}, more than the quarterly capacity of ${dto.quarterlyCapacity}`);
+    }
     await this.assets.setOutputCatalogue(a.id, {
       timeZone: dto.timeZone,
       quarterlyCapacity: dto.quarterlyCapacity,
       capacityUnit: dto.capacityUnit,
-      outputCatalogue: dto.products,
+      outputCatalogue: products,
       orderWindow: dto.orderWindow ? { ...dto.orderWindow } : null,
+      saleCurrency: terms.length > 0 ? dto.saleCurrency! : (dto.saleCurrency ?? null),
     });
     return this.asset(id);
   }

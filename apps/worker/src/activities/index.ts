@@ -1,5 +1,6 @@
 import { DecisionActivities } from './decision.activities';
 import { FundingActivities } from './funding.activities';
+import { IncomeActivities } from './income.activities';
 import { JobActivities } from './job.activities';
 import { OrderActivities } from './order.activities';
 import { PaymentActivities } from './payment.activities';
@@ -7,4 +8,4 @@ import { PhaseActivities } from './phase.activities';
 import { ProjectActivities } from './project.activities';
 
 /** Every activity provider the worker registers. Add a class here when a capability adds one. */
-export const ACTIVITY_CLASSES = [ProjectActivities, DecisionActivities, FundingActivities, JobActivities, OrderActivities, PhaseActivities, PaymentActivities] as const;
+export const ACTIVITY_CLASSES = [ProjectActivities, DecisionActivities, FundingActivities, JobActivities, OrderActivities, PhaseActivities, PaymentActivities, IncomeActivities] as const;

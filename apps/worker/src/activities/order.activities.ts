@@ -18,7 +18,7 @@ import {
   QueueOrderMailInput,
 } from '@app/contracts';
 import { AssetEntity, AssetsRepository, JobsRepository, MembersRepository, OutputOrdersRepository, OutputPlanEntity, OwnershipService, uuidFromKey } from '@app/db';
-import { DEFAULT_WINDOW, outputEntitlements, percentText, quarterWindow, zonedTime } from '@app/domain';
+import { capacityForSale, DEFAULT_WINDOW, outputEntitlements, percentText, quarterWindow, zonedTime } from '@app/domain';
 import { escapeHtml, formatDeadline, KeyedMail, MailOutbox, MemberLinks, renderOrderMail } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
 import { allocate } from '../../../../workflows/output-orders/allocate';
@@ -110,7 +110,9 @@ export class OrderActivities {
     const planned = await this.orders.planQuarter(input.assetId, input.quarter, (q, owners) => {
       const effective: Record<string, OwnerOrder | undefined> = {};
       for (const o of owners) effective[o.memberId] = o.effective ?? undefined;
-      return allocate(q.capacity, owners.map((o) => ({ memberId: o.memberId, weight: o.weight })), effective, q.catalogue, input.quarter);
+      // The catalogue's fixed parts for sale come out of the capacity before the owners share it.
+      const forSale = capacityForSale(q.catalogue.filter((p) => p.sale).map((p) => ({ productId: p.id, capacityPerUnit: p.capacityPerUnit, fixedUnits: p.sale!.fixedUnits, unordered: p.sale!.unordered })));
+      return allocate(Math.max(0, q.capacity - forSale), owners.map((o) => ({ memberId: o.memberId, weight: o.weight })), effective, q.catalogue, input.quarter);
     });
     if (!planned) throw ApplicationFailure.nonRetryable(`quarter ${input.quarter} of asset ${input.assetId} was never opened`, 'QuarterNotOpened');
     const { planId, plan } = planned;

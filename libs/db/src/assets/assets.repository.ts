@@ -61,9 +61,12 @@ export class AssetsRepository {
   /** What a producing asset makes and when its owners order (one statement: the other columns stay as they are). */
   async setOutputCatalogue(
     id: string,
-    c: Pick<AssetEntity, 'timeZone' | 'quarterlyCapacity' | 'capacityUnit' | 'outputCatalogue' | 'orderWindow'>,
+    c: Pick<AssetEntity, 'timeZone' | 'quarterlyCapacity' | 'capacityUnit' | 'outputCatalogue' | 'orderWindow'> & { saleCurrency?: string | null },
   ): Promise<void> {
-    await this.repo.update({ id }, { timeZone: c.timeZone, quarterlyCapacity: c.quarterlyCapacity, capacityUnit: c.capacityUnit, outputCatalogue: c.outputCatalogue, orderWindow: c.orderWindow });
+    await this.repo.update(
+      { id },
+      { timeZone: c.timeZone, quarterlyCapacity: c.quarterlyCapacity, capacityUnit: c.capacityUnit, outputCatalogue: c.outputCatalogue, orderWindow: c.orderWindow, ...(c.saleCurrency !== undefined ? { saleCurrency: c.saleCurrency } : {}) },
+    );
   }
 
   /** By name. */

@@ -222,7 +222,7 @@ export class ConsoleRepository {
           WHERE ($1::text IS NULL OR a.kind = $1) AND ($2::text IS NULL OR a.currency = $2)
           ORDER BY a.kind, a.currency, a.created_at, a.id LIMIT $3 OFFSET $4)
        SELECT a.id, a.kind, a.owner_id, a.currency,
-              COALESCE(m.name, p.name, rp.name) AS owner_name, hp.name AS scope_name,
+              COALESCE(m.name, p.name, rp.name, ast.name) AS owner_name, hp.name AS scope_name,
               (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e WHERE e.account_id = a.id)::text AS balance
          FROM page a
          LEFT JOIN members m ON a.kind IN ('member', 'hold') AND m.id = a.owner_id
@@ -231,6 +231,7 @@ export class ConsoleRepository {
          LEFT JOIN production_projects rp ON rp.id = r.project_id
          LEFT JOIN funding_rounds hr ON a.kind = 'hold' AND hr.id = a.scope_id
          LEFT JOIN production_projects hp ON hp.id = hr.project_id
+         LEFT JOIN assets ast ON a.kind = 'asset' AND ast.id = a.owner_id
         ORDER BY a.kind, a.currency, a.created_at, a.id`,
       [...params, page.limit, page.offset],
     );

@@ -34,6 +34,8 @@ export class AssetEntity {
   @Column({ name: 'output_catalogue', type: 'jsonb', default: () => "'[]'" }) outputCatalogue!: CatalogueProduct[];
   /** When order windows open and close (days before the quarter, local hour); the default when null. */
   @Column({ name: 'order_window', type: 'jsonb', nullable: true }) orderWindow!: OrderWindowRule | null;
+  /** The currency its output is sold in (set with the catalogue when a product is for sale). */
+  @Column({ name: 'sale_currency', type: 'char', length: 3, nullable: true }) saleCurrency!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

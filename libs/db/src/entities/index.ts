@@ -1,4 +1,5 @@
 import { AssetEntity, AssetMovementEntity, AssetShareEntity, ShareTransferEntity } from './asset.entity';
+import { AssetSaleEntity, IncomeDistributionEntity, IncomeDistributionLineEntity } from './asset-income.entity';
 import { DecisionEntity, DecisionVoterEntity } from './decision.entity';
 import { FundingPledgeEntity, FundingRoundEntity, FundingRoundTallyEntity } from './funding-round.entity';
 import { LedgerAccountEntity, LedgerEntryEntity, LedgerTransactionEntity } from './ledger.entity';
@@ -20,6 +21,7 @@ import { AuditEventEntity } from './audit-event.entity';
 import { ProjectOutputEntity, ProjectPhaseEntity, ProjectPhaseEventEntity, ProjectPhasePlanEntity } from './project-phase.entity';
 
 export * from './asset.entity';
+export * from './asset-income.entity';
 export * from './decision.entity';
 export * from './funding-round.entity';
 export * from './mail-outbox.entity';
@@ -48,6 +50,9 @@ export const ENTITIES = [
   AssetShareEntity,
   AssetMovementEntity,
   ShareTransferEntity,
+  AssetSaleEntity,
+  IncomeDistributionEntity,
+  IncomeDistributionLineEntity,
   LedgerAccountEntity,
   LedgerTransactionEntity,
   LedgerEntryEntity,

@@ -56,6 +56,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/assets/{id}/distributions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The asset's distributions, newest quarter first */
+        get: operations["SalesAdminController_distributions"];
+        put?: never;
+        /** Share an ended quarter's income among the owners by output share (once: a repeat answers the same distribution) */
+        post: operations["SalesAdminController_distribute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/assets/{id}/distributions/{quarter}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One quarter's distribution with every owner's amount and why (a page of lines) */
+        get: operations["SalesAdminController_distribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/assets/{id}/movements": {
         parameters: {
             query?: never;
@@ -135,6 +170,24 @@ export interface paths {
         get: operations["OrdersAdminController_plans"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/assets/{id}/sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The asset's sales, newest first */
+        get: operations["SalesAdminController_list"];
+        put?: never;
+        /** Record a sale of part of a quarter's output marked for sale: the money enters the asset's account */
+        post: operations["SalesAdminController_record"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1379,6 +1432,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/members/me/distributions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your part of each quarter’s income of the assets you co-own, and why, newest first */
+        get: operations["MemberDistributionsController_mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/members/me/holdings": {
         parameters: {
             query?: never;
@@ -1748,6 +1818,23 @@ export interface paths {
         get: operations["MeController_statementCsv"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/nodes/me/assets/{id}/sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a sale of the output of an asset this node runs (another node's asset: 404) */
+        post: operations["NodeSalesController_record"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2435,6 +2522,18 @@ export interface components {
             unit: string;
             yield: components["schemas"]["JobYieldDto"];
         };
+        BuyerDto: {
+            /**
+             * Format: uuid
+             * @description A member of the network who bought it
+             */
+            memberId?: string;
+            /**
+             * @description Who bought it, when not a member
+             * @example Farmers’ market stall 4
+             */
+            name?: string;
+        };
         CancelJobDto: {
             reason: string;
         };
@@ -2477,6 +2576,12 @@ export interface components {
              * @example 400
              */
             quarterlyCapacity: number;
+            /**
+             * @description The currency the asset’s output is sold in (required when a product is for sale)
+             * @example EUR
+             * @enum {string}
+             */
+            saleCurrency?: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
             /**
              * @description IANA time zone: order windows open and close in it
              * @example Europe/Berlin
@@ -2522,8 +2627,28 @@ export interface components {
             leadTimeDays: number;
             /** @example Tomatoes */
             name: string;
+            /** @description Part of this product’s output for sale each quarter (needs saleCurrency) */
+            sale?: components["schemas"]["CatalogueSaleDto"];
             /** @example crate */
             unit: string;
+        };
+        CatalogueSaleDto: {
+            /**
+             * @description Units a quarter kept out of the owners’ allocation for sale
+             * @default 0
+             * @example 20
+             */
+            fixedUnits: number;
+            /**
+             * @description List price of one unit, in minor units of the catalogue’s saleCurrency
+             * @example 450
+             */
+            unitPrice: string;
+            /**
+             * @description Also sell capacity the owners did not order (the plan’s spare) as this product
+             * @default false
+             */
+            unordered: boolean;
         };
         CompleteDto: {
             /** @description Documents delivered with the work: required for a job whose deliverable is a design or a test report (the offer says so); they become the project’s outputs once the recipient confirms. */
@@ -2547,7 +2672,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            kind: "member" | "project" | "organiser" | "escrow" | "hold" | "round" | "external";
+            kind: "member" | "project" | "organiser" | "escrow" | "hold" | "round" | "external" | "asset";
             /** @description Whose it is, in words: the member, the project, the project a round raises for, or the network */
             owner: string;
             /** Format: uuid */
@@ -3089,6 +3214,117 @@ export interface components {
              */
             reference?: string;
         };
+        DistributeDto: {
+            /**
+             * @description A quarter that has ended (in the asset’s time zone)
+             * @example 2026-Q3
+             */
+            quarter: string;
+        };
+        DistributionDetailDto: {
+            /** Format: uuid */
+            assetId: string;
+            /** @description Output parts beyond ownership parts: the operator’s output bonus */
+            bonusParts: string;
+            createdAt: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            distributedBy: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description The quarter’s sales, shared
+             * @example 12500
+             */
+            income: string;
+            /**
+             * Format: uuid
+             * @description Null when there was no income to move
+             */
+            ledgerTransactionId: string | null;
+            limit: number;
+            /** @description Owners with a line (GET …/distributions/:quarter lists them) */
+            lineCount: number;
+            /** @description A page of the lines, in member id order */
+            lines: components["schemas"]["DistributionLineDto"][];
+            offset: number;
+            /** @example 2026-Q3 */
+            quarter: string;
+            /** @example largest-remainder-by-output-parts */
+            rule: string;
+            /** @description The rule in words */
+            ruleText: string;
+            saleCount: number;
+            /** @description Output parts the income was split by */
+            totalOutputParts: string;
+            /** @description The asset’s parts */
+            totalParts: string;
+        };
+        DistributionDto: {
+            /** Format: uuid */
+            assetId: string;
+            /** @description Output parts beyond ownership parts: the operator’s output bonus */
+            bonusParts: string;
+            createdAt: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            distributedBy: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description The quarter’s sales, shared
+             * @example 12500
+             */
+            income: string;
+            /**
+             * Format: uuid
+             * @description Null when there was no income to move
+             */
+            ledgerTransactionId: string | null;
+            /** @description Owners with a line (GET …/distributions/:quarter lists them) */
+            lineCount: number;
+            /** @example 2026-Q3 */
+            quarter: string;
+            /** @example largest-remainder-by-output-parts */
+            rule: string;
+            /** @description The rule in words */
+            ruleText: string;
+            saleCount: number;
+            /** @description Output parts the income was split by */
+            totalOutputParts: string;
+            /** @description The asset’s parts */
+            totalParts: string;
+        };
+        DistributionLineDto: {
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            amount: string;
+            /** @description Output parts beyond ownership parts (the operator’s bonus) */
+            bonusParts: string;
+            /** @example You hold 12 of the 100 output parts of Greenhouse (12 %), so you get 14.40 EUR of the 120.00 EUR it earned from sales in 2026-Q3. */
+            explanation: string;
+            /** Format: uuid */
+            memberId: string;
+            memberName: string;
+            outputParts: string;
+            parts: string;
+        };
+        DistributionPageDto: {
+            items: components["schemas"]["DistributionDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
         EntryDto: {
             /** Format: uuid */
             accountId: string;
@@ -3566,6 +3802,41 @@ export interface components {
             answeredAt: string;
             comment: string | null;
             option: string;
+        };
+        MyDistributionLineDto: {
+            /**
+             * @description Your part
+             * @example 12500
+             */
+            amount: string;
+            /** Format: uuid */
+            assetId: string;
+            assetName: string;
+            bonusParts: string;
+            createdAt: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /** Format: uuid */
+            distributionId: string;
+            explanation: string;
+            /**
+             * @description What the asset earned that quarter
+             * @example 12500
+             */
+            income: string;
+            outputParts: string;
+            /** @example 2026-Q3 */
+            quarter: string;
+        };
+        MyDistributionPageDto: {
+            items: components["schemas"]["MyDistributionLineDto"][];
+            limit: number;
+            offset: number;
+            total: number;
         };
         MyOrderDto: {
             lines: components["schemas"]["OrderLineViewDto"][];
@@ -4540,6 +4811,36 @@ export interface components {
             /** @enum {string} */
             type: "member" | "node";
         };
+        RecordSaleDto: {
+            /** @description A member (memberId) or a name */
+            buyer: components["schemas"]["BuyerDto"];
+            /**
+             * @description Must be the asset’s sale currency
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /**
+             * @description A catalogue product marked for sale
+             * @example tomatoes
+             */
+            productId: string;
+            /**
+             * @description Whole units
+             * @example 12
+             */
+            quantity: number;
+            /**
+             * @description The quarter whose output was sold (planned, not yet distributed)
+             * @example 2026-Q3
+             */
+            quarter: string;
+            /**
+             * @description Price of one unit in integer minor units
+             * @example 450
+             */
+            unitPrice: string;
+        };
         RejectOfferDto: {
             offerId?: string;
             /** @example No capacity until March */
@@ -4670,6 +4971,49 @@ export interface components {
              * @example 12500
              */
             total: string;
+        };
+        SaleDto: {
+            /**
+             * @description quantity × unitPrice, minor units
+             * @example 12500
+             */
+            amount: string;
+            /** Format: uuid */
+            assetId: string;
+            /** Format: uuid */
+            buyerMemberId: string | null;
+            buyerName: string | null;
+            createdAt: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            ledgerTransactionId: string;
+            productId: string;
+            quantity: number;
+            /** @example 2026-Q3 */
+            quarter: string;
+            /**
+             * @description `coordinator:<id>`, `coordinator` (bootstrap token) or `node:<id>`
+             * @example node:6f1c…
+             */
+            recordedBy: string;
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            unitPrice: string;
+        };
+        SalePageDto: {
+            items: components["schemas"]["SaleDto"][];
+            limit: number;
+            offset: number;
+            total: number;
         };
         SessionDto: {
             /** @description Send it as the X-CSRF-Token header with every POST, PUT, PATCH and DELETE made with the session cookie */
@@ -5080,6 +5424,7 @@ export type SchemaBackerPageDto = components['schemas']['BackerPageDto'];
 export type SchemaBalanceDto = components['schemas']['BalanceDto'];
 export type SchemaBoardColumnDto = components['schemas']['BoardColumnDto'];
 export type SchemaBoardJobDto = components['schemas']['BoardJobDto'];
+export type SchemaBuyerDto = components['schemas']['BuyerDto'];
 export type SchemaCancelJobDto = components['schemas']['CancelJobDto'];
 export type SchemaCancelProjectDto = components['schemas']['CancelProjectDto'];
 export type SchemaCancelRoundDto = components['schemas']['CancelRoundDto'];
@@ -5088,6 +5433,7 @@ export type SchemaCapacityDto = components['schemas']['CapacityDto'];
 export type SchemaCatalogueDto = components['schemas']['CatalogueDto'];
 export type SchemaCatalogueItemDto = components['schemas']['CatalogueItemDto'];
 export type SchemaCatalogueProductDto = components['schemas']['CatalogueProductDto'];
+export type SchemaCatalogueSaleDto = components['schemas']['CatalogueSaleDto'];
 export type SchemaCompleteDto = components['schemas']['CompleteDto'];
 export type SchemaConsoleAccountDto = components['schemas']['ConsoleAccountDto'];
 export type SchemaConsoleAccountPageDto = components['schemas']['ConsoleAccountPageDto'];
@@ -5128,6 +5474,11 @@ export type SchemaCurrencyTotalDto = components['schemas']['CurrencyTotalDto'];
 export type SchemaDeliveredDocumentDto = components['schemas']['DeliveredDocumentDto'];
 export type SchemaDemandDto = components['schemas']['DemandDto'];
 export type SchemaDepositDto = components['schemas']['DepositDto'];
+export type SchemaDistributeDto = components['schemas']['DistributeDto'];
+export type SchemaDistributionDetailDto = components['schemas']['DistributionDetailDto'];
+export type SchemaDistributionDto = components['schemas']['DistributionDto'];
+export type SchemaDistributionLineDto = components['schemas']['DistributionLineDto'];
+export type SchemaDistributionPageDto = components['schemas']['DistributionPageDto'];
 export type SchemaEntryDto = components['schemas']['EntryDto'];
 export type SchemaFundingTotalDto = components['schemas']['FundingTotalDto'];
 export type SchemaHoldingDto = components['schemas']['HoldingDto'];
@@ -5166,6 +5517,8 @@ export type SchemaMovementLineDto = components['schemas']['MovementLineDto'];
 export type SchemaMovementPageDto = components['schemas']['MovementPageDto'];
 export type SchemaMovementRecordDto = components['schemas']['MovementRecordDto'];
 export type SchemaMyAnswerDto = components['schemas']['MyAnswerDto'];
+export type SchemaMyDistributionLineDto = components['schemas']['MyDistributionLineDto'];
+export type SchemaMyDistributionPageDto = components['schemas']['MyDistributionPageDto'];
 export type SchemaMyOrderDto = components['schemas']['MyOrderDto'];
 export type SchemaNetworkDto = components['schemas']['NetworkDto'];
 export type SchemaNetworkNodeDto = components['schemas']['NetworkNodeDto'];
@@ -5228,6 +5581,7 @@ export type SchemaPublicRoundSummaryDto = components['schemas']['PublicRoundSumm
 export type SchemaQuarterOutputDto = components['schemas']['QuarterOutputDto'];
 export type SchemaQuarterProductDto = components['schemas']['QuarterProductDto'];
 export type SchemaRecipientDto = components['schemas']['RecipientDto'];
+export type SchemaRecordSaleDto = components['schemas']['RecordSaleDto'];
 export type SchemaRejectOfferDto = components['schemas']['RejectOfferDto'];
 export type SchemaReplaceOwnershipDto = components['schemas']['ReplaceOwnershipDto'];
 export type SchemaRoundDocumentDto = components['schemas']['RoundDocumentDto'];
@@ -5235,6 +5589,8 @@ export type SchemaRoundDocumentViewDto = components['schemas']['RoundDocumentVie
 export type SchemaRoundDto = components['schemas']['RoundDto'];
 export type SchemaRoundOperatorDto = components['schemas']['RoundOperatorDto'];
 export type SchemaRoundPublicDto = components['schemas']['RoundPublicDto'];
+export type SchemaSaleDto = components['schemas']['SaleDto'];
+export type SchemaSalePageDto = components['schemas']['SalePageDto'];
 export type SchemaSessionDto = components['schemas']['SessionDto'];
 export type SchemaSessionMemberDto = components['schemas']['SessionMemberDto'];
 export type SchemaSettleJobDto = components['schemas']['SettleJobDto'];
@@ -5394,6 +5750,87 @@ export interface operations {
             };
         };
     };
+    SalesAdminController_distributions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistributionPageDto"];
+                };
+            };
+        };
+    };
+    SalesAdminController_distribute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DistributeDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistributionDto"];
+                };
+            };
+            /** @description quarter_not_over (with endsAt), quarter_not_planned, mixed_currencies */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SalesAdminController_distribution: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                quarter: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistributionDetailDto"];
+                };
+            };
+        };
+    };
     AssetsController_movements: {
         parameters: {
             query?: never;
@@ -5532,6 +5969,73 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SalesAdminController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                quarter?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalePageDto"];
+                };
+            };
+        };
+    };
+    SalesAdminController_record: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A sale is recorded once per key (per asset); a retry returns the first sale */
+                "Idempotency-Key": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordSaleDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SaleDto"];
+                };
+            };
+            /** @description quarter_not_planned, quarter_distributed, oversold (with saleable, sold, available, asked), idempotency_key_reused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_for_sale, currency_mismatch */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5850,7 +6354,7 @@ export interface operations {
         parameters: {
             query?: {
                 currency?: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
-                kind?: "member" | "project" | "organiser" | "escrow" | "hold" | "round" | "external";
+                kind?: "member" | "project" | "organiser" | "escrow" | "hold" | "round" | "external" | "asset";
                 limit?: number;
                 offset?: number;
             };
@@ -6604,7 +7108,7 @@ export interface operations {
     LedgerController_accounts: {
         parameters: {
             query?: {
-                kind?: "member" | "project" | "organiser" | "escrow" | "hold" | "round" | "external";
+                kind?: "member" | "project" | "organiser" | "escrow" | "hold" | "round" | "external" | "asset";
                 ownerId?: string;
             };
             header?: never;
@@ -8245,6 +8749,28 @@ export interface operations {
             };
         };
     };
+    MemberDistributionsController_mine: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyDistributionPageDto"];
+                };
+            };
+        };
+    };
     MeController_holdings: {
         parameters: {
             query?: never;
@@ -9192,6 +9718,48 @@ export interface operations {
             };
             /** @description Not signed in, session expired, or no valid member token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    NodeSalesController_record: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A sale is recorded once per key (per asset); a retry returns the first sale */
+                "Idempotency-Key": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordSaleDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SaleDto"];
+                };
+            };
+            /** @description quarter_not_planned, quarter_distributed, oversold (with saleable, sold, available, asked), idempotency_key_reused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_for_sale, currency_mismatch */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,10 +6,10 @@ import { Card, Loading, Page } from '@/components/ui/page';
 import { ProgressBar } from '@/components/ui/progress-bar';
 import { paths } from '@/config/paths';
 import { grantedPercent, ownershipSlices } from '@/features/console/asset-chart';
-import { useAssetMovements, useAssetOwners, useAssetTransfers, useConsoleAsset } from '@/features/console/api/console-pages';
+import { useAssetDistributions, useAssetMovements, useAssetOwners, useAssetSales, useAssetTransfers, useConsoleAsset, useDistributionLines } from '@/features/console/api/console-pages';
 import { ConsoleProblem } from '@/features/console/components/console-problem';
 import { Pager } from '@/features/console/components/pager';
-import type { SchemaConsoleQuarterDto } from '@/lib/api/schema';
+import type { SchemaConsoleQuarterDto, SchemaDistributionDto } from '@/lib/api/schema';
 import { formatDate, formatDateTime } from '@/lib/dates';
 
 const OWNERS_PAGE = 20;
@@ -60,6 +60,8 @@ export function ConsoleAssetRoute() {
           <p className="muted">No quarter has opened yet.</p>
         </Card>
       ) : null}
+      {a.producing ? <Sales id={id} timeZone={a.timeZone} /> : null}
+      {a.producing ? <Distributions id={id} /> : null}
       <Transfers id={id} />
       {a.portable ? <Movements id={id} /> : null}
     </Page>
@@ -221,5 +223,128 @@ function Movements({ id }: { id: string }) {
         </>
       )}
     </Card>
+  );
+}
+
+const SALES_PAGE = 10;
+
+/** What was sold of its output: by whom to whom, at what price. */
+function Sales({ id, timeZone }: { id: string; timeZone: string }) {
+  const [page, setPage] = useState(0);
+  const s = useAssetSales(id, page, SALES_PAGE);
+  return (
+    <Card title="Sales of its output">
+      {s.isPending ? (
+        <Loading />
+      ) : s.isError ? (
+        <ConsoleProblem error={s.error} />
+      ) : s.data.items.length === 0 ? (
+        <p className="muted">Nothing sold yet. A catalogue product with a part for sale can be sold once its quarter is planned.</p>
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table className="cards" aria-label="Sales of its output">
+              <thead>
+                <tr>
+                  <th scope="col">Quarter</th>
+                  <th scope="col">Sold</th>
+                  <th scope="col">Buyer</th>
+                  <th scope="col" className="num">
+                    Amount
+                  </th>
+                  <th scope="col">Recorded</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.data.items.map((x) => (
+                  <tr key={x.id}>
+                    <th scope="row">{x.quarter}</th>
+                    <td data-label="Sold">
+                      {x.quantity} × {x.productId} at <Money minor={x.unitPrice} currency={x.currency} />
+                    </td>
+                    <td data-label="Buyer">{x.buyerName ?? (x.buyerMemberId ? 'a member' : '—')}</td>
+                    <td data-label="Amount" className="num">
+                      <Money minor={x.amount} currency={x.currency} />
+                    </td>
+                    <td data-label="Recorded" className="small muted">
+                      {x.recordedBy.startsWith('node:') ? 'by its node' : 'by a coordinator'} · {formatDateTime(x.createdAt, timeZone)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager page={page} size={SALES_PAGE} total={s.data.total} onPage={setPage} label="Sales pages" />
+        </>
+      )}
+    </Card>
+  );
+}
+
+const DISTRIBUTIONS_PAGE = 8;
+
+/** Each quarter's income shared among the owners: the rule, the figures, and every owner's amount with why. */
+function Distributions({ id }: { id: string }) {
+  const [page, setPage] = useState(0);
+  const d = useAssetDistributions(id, page, DISTRIBUTIONS_PAGE);
+  return (
+    <Card title="Income shared among the owners">
+      {d.isPending ? (
+        <Loading />
+      ) : d.isError ? (
+        <ConsoleProblem error={d.error} />
+      ) : d.data.items.length === 0 ? (
+        <p className="muted">No quarter’s income has been shared yet: it is shared when the quarter ends.</p>
+      ) : (
+        <>
+          {d.data.items.map((x) => (
+            <Distribution key={x.id} id={id} d={x} />
+          ))}
+          <Pager page={page} size={DISTRIBUTIONS_PAGE} total={d.data.total} onPage={setPage} label="Distribution pages" />
+        </>
+      )}
+    </Card>
+  );
+}
+
+const LINES_PAGE = 20;
+
+function Distribution({ id, d }: { id: string; d: SchemaDistributionDto }) {
+  const [open, setOpen] = useState(false);
+  const [page, setPage] = useState(0);
+  const lines = useDistributionLines(id, d.quarter, page, LINES_PAGE, open);
+  return (
+    <section className="quarter" aria-label={`Income of ${d.quarter}`}>
+      <h3>
+        {d.quarter}: <Money minor={d.income} currency={d.currency} /> from {d.saleCount} {d.saleCount === 1 ? 'sale' : 'sales'}
+      </h3>
+      <p className="small muted">
+        Shared by {d.totalOutputParts} output parts{d.bonusParts !== '0' ? ` (${d.bonusParts} of them the operator’s bonus)` : ''} among {d.lineCount} owners · {formatDateTime(d.createdAt)}. {d.ruleText}
+      </p>
+      <button type="button" className="link-button" aria-expanded={open} onClick={() => setOpen(!open)}>
+        {open ? 'Hide' : 'Show'} every owner’s amount
+      </button>
+      {open ? (
+        lines.isPending ? (
+          <Loading />
+        ) : lines.isError ? (
+          <ConsoleProblem error={lines.error} />
+        ) : (
+          <>
+            <ul className="list" aria-label={`Owners’ amounts for ${d.quarter}`}>
+              {lines.data.lines.map((l) => (
+                <li key={l.memberId}>
+                  <span>
+                    <strong>{l.memberName}</strong>: <Money minor={l.amount} currency={d.currency} />
+                  </span>
+                  <span className="small muted">Told: “{l.explanation}”</span>
+                </li>
+              ))}
+            </ul>
+            <Pager page={page} size={LINES_PAGE} total={lines.data.lineCount} onPage={setPage} label={`Owner pages for ${d.quarter}`} />
+          </>
+        )
+      ) : null}
+    </section>
   );
 }

@@ -16,6 +16,7 @@ const KIND_WORDS: Record<AccountKindFilter, string> = {
   round: 'Funding round',
   escrow: 'Round escrow',
   external: 'Outside world',
+  asset: 'Asset income',
 };
 const PAGE = 50;
 

@@ -1,9 +1,12 @@
+import { useState } from 'react';
 import { Link } from 'react-router';
+import { Money } from '@/components/ui/money';
 import { OwnershipChart } from '@/components/ui/ownership-chart';
 import { Card, Loading, Page } from '@/components/ui/page';
 import { ProblemView } from '@/components/ui/problem-view';
 import { paths } from '@/config/paths';
-import { useHoldings } from '@/features/holdings/api/holdings';
+import { useHoldings, useMyDistributions } from '@/features/holdings/api/holdings';
+import { formatDate } from '@/lib/dates';
 import { RequireMember } from '@/features/session/components/require-member';
 
 /** `/me/holdings`: what I own parts of, beside the other owners, and what it makes this quarter. */
@@ -74,6 +77,46 @@ function Holdings() {
           ) : null}
         </Card>
       ))}
+      <Income />
     </Page>
+  );
+}
+
+const INCOME_PAGE = 10;
+
+/** What the output sold earned me: my part of each quarter's income, and why. */
+function Income() {
+  const [offset, setOffset] = useState(0);
+  const d = useMyDistributions(offset, INCOME_PAGE);
+  if (d.isPending) return <Loading />;
+  if (d.isError) return <ProblemView error={d.error} />;
+  if (!d.data.items.length) return null;
+  return (
+    <Card title="Income from sales">
+      <p className="small muted">Part of what the assets grow or make is sold; at each quarter’s end the income is shared among the owners by output share.</p>
+      <ul className="list" aria-label="My income from sales">
+        {d.data.items.map((l) => (
+          <li key={l.distributionId} className="stack">
+            <span>
+              <strong>
+                <Money minor={l.amount} currency={l.currency} />
+              </strong>{' '}
+              from {l.assetName}, {l.quarter} <span className="muted small">· of <Money minor={l.income} currency={l.currency} /> · {formatDate(l.createdAt)}</span>
+            </span>
+            <span className="small">{l.explanation}</span>
+          </li>
+        ))}
+      </ul>
+      {d.data.total > INCOME_PAGE ? (
+        <p>
+          <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - INCOME_PAGE))}>
+            Newer
+          </button>{' '}
+          <button type="button" disabled={offset + INCOME_PAGE >= d.data.total} onClick={() => setOffset(offset + INCOME_PAGE)}>
+            Older
+          </button>
+        </p>
+      ) : null}
+    </Card>
   );
 }

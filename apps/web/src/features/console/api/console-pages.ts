@@ -121,3 +121,28 @@ export const useWebhookAttempts = (nodeId: string | null, n: number, size: numbe
     refetchInterval: 15_000,
     ...keep,
   });
+
+/** An asset's sales of its output, newest first. */
+export const useAssetSales = (id: string, n: number, size: number) =>
+  useQuery({
+    queryKey: ['console', 'asset', id, 'sales', n],
+    queryFn: () => unwrap(api.GET('/admin/assets/{id}/sales', { params: { path: { id }, query: page(n, size) } })),
+    ...keep,
+  });
+
+/** An asset's quarters whose income was shared among the owners, newest first. */
+export const useAssetDistributions = (id: string, n: number, size: number) =>
+  useQuery({
+    queryKey: ['console', 'asset', id, 'distributions', n],
+    queryFn: () => unwrap(api.GET('/admin/assets/{id}/distributions', { params: { path: { id }, query: page(n, size) } })),
+    ...keep,
+  });
+
+/** One distribution's lines: every owner's amount and why. */
+export const useDistributionLines = (id: string, quarter: string, n: number, size: number, enabled: boolean) =>
+  useQuery({
+    queryKey: ['console', 'asset', id, 'distribution', quarter, n],
+    queryFn: () => unwrap(api.GET('/admin/assets/{id}/distributions/{quarter}', { params: { path: { id, quarter }, query: page(n, size) } })),
+    enabled,
+    ...keep,
+  });
