@@ -13,12 +13,13 @@
  *  3. a crowd: BENCH_CROWD backers make BENCH_CROWD_CHANGES changes each (default 1; 5 for the
  *     100,000 changes from 20,000 backers in docs/operations.md) into one round that closes on its goal; the round
  *     then captures, is paid out, and the escrow, the books and the round's history are checked.
+ *     BENCH_CROWD=0 skips it.
  */
 import 'reflect-metadata';
 import { Client, Connection } from '@temporalio/client';
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,20 @@ function startApp(app: 'api' | 'worker', env: Record<string, string>, log: strin
   // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": to see where the API's time goes.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return spawn(process.execPath, [...nodeArgs, join(__dirname, '..', 'apps', app, 'src', 'main.js')], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+}
+
+/**
+ * CPU seconds (user + system) a child process has used so far, from /proc (Linux; NaN elsewhere):
+ * on a shared machine the API's CPU time per request moves far less with others' load than its rate.
+ */
+function cpuSeconds(child: ChildProcess): number {
+  try {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
 }
 
 async function stopApp(child: ChildProcess | undefined): Promise<void> {
@@ -177,12 +192,18 @@ async function main(): Promise<void> {
 
     // 2. Pledge changes through the API.
     const roundId = await openRound(10n ** 15n, false);
+    const apiCpu0 = cpuSeconds(api);
+    const ownCpu0 = process.cpuUsage();
     const p = await load(MEMBERS * CHANGES, C, async (i) => {
       const m = members[i % MEMBERS];
       await post(`/members/me/rounds/${roundId}/pledge`, { amount: String(1_000 + ((i * 37) % 500) + Math.floor(i / MEMBERS)) }, m.auth);
     });
     const pledgeRate = (MEMBERS * CHANGES) / p.seconds;
     out.push(line('pledge changes (HTTP)', MEMBERS * CHANGES, p.seconds, p.lat));
+    const ownCpu = process.cpuUsage(ownCpu0);
+    out.push(
+      `  CPU per pledge over HTTP    API ${((1000 * (cpuSeconds(api) - apiCpu0)) / (MEMBERS * CHANGES)).toFixed(2)} ms, load (this process) ${((ownCpu.user + ownCpu.system) / 1000 / (MEMBERS * CHANGES)).toFixed(2)} ms`,
+    );
     const tally = await funding.liveTally(roundId);
     out.push(
       `  pledges/s vs ledger        ${(pledgeRate / ledgerRate).toFixed(2)} (aim >= 0.5); p99/p50 ${(pct(p.lat, 99) / pct(p.lat, 50)).toFixed(1)} (aim <= 3)`,
@@ -194,6 +215,11 @@ async function main(): Promise<void> {
     // pass (raise, withdraw, pledge again, ...; part 2 measured the HTTP path); every tenth backer
     // withdraws for good in the last of those passes; the last change of the others goes through
     // the API, so the very last one meets the goal and closes the round.
+    if (CROWD === 0) {
+      // BENCH_CROWD=0: parts 1 and 2 only (while iterating on the pledge path).
+      process.stdout.write(out.join('\n') + '\n');
+      return;
+    }
     const crowd = await seed(CROWD, 'b');
     const final = (i: number) => (i % 10 === 9 ? 0n : 1_000n + BigInt(i % 100));
     const during = (i: number, pass: number) => (pass === 1 ? 0n : 900n + BigInt(i % 100) + BigInt(pass));
