@@ -1,6 +1,7 @@
-import { TokenHolders, TokenKind, TokensRepository } from '@app/db';
+import { FoundToken, TokenHolders, TokenKind, TokensRepository } from '@app/db';
 import { ProblemException } from '../common/problem';
 import { hashToken, newToken } from './token-hash';
+import { verifiedMemberTokens } from './verified-tokens';
 
 /** Each kind of API token starts with its own readable prefix: `dpn_mbr_…`, `dpn_node_…`. */
 export const TOKEN_PREFIXES: Readonly<Record<TokenKind, string>> = { member: 'dpn_mbr_', node: 'dpn_node_' };
@@ -24,10 +25,19 @@ export async function bearerTokenHolder<K extends TokenKind>(
   const prefix = TOKEN_PREFIXES[kind];
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match || !match[1].startsWith(prefix)) throw new ProblemException(401, 'unauthorized', `a ${kind} token is required: send Authorization: Bearer ${prefix}…`);
-  const found = await tokens.find(kind, hashToken(match[1]));
+  const hash = hashToken(match[1]);
+  // Member tokens verified in the last seconds are believed (see VerifiedTokens for the staleness).
+  const cache = kind === 'member' ? verifiedMemberTokens : undefined;
+  const generation = cache?.current ?? 0;
+  const cached = cache?.get(hash) as FoundToken<K> | undefined;
+  const found = cached ?? (await tokens.find(kind, hash));
   if (!found || found.revokedAt) throw new ProblemException(401, 'unauthorized', `the ${kind} token is not valid or was revoked`);
   admit(found.holder);
-  if (TRACKS_USE[kind] && (!found.lastUsedAt || Date.now() - found.lastUsedAt.getTime() > USE_RESOLUTION_MS)) await tokens.markUsed(found.tokenId);
+  if (cache && !cached) cache.set(hash, found as FoundToken<'member'>, generation);
+  if (TRACKS_USE[kind] && (!found.lastUsedAt || Date.now() - found.lastUsedAt.getTime() > USE_RESOLUTION_MS)) {
+    found.lastUsedAt = new Date();
+    await tokens.markUsed(found.tokenId);
+  }
   return found.holder;
 }
 
