@@ -2,7 +2,7 @@ import { ExecutionContext } from '@nestjs/common';
 import { loadConfig } from '@app/config';
 import { MemberEntity, NodeEntity, SessionsRepository, TokensRepository, WebSessionEntity } from '@app/db';
 import { strictMock } from '../../../../test/support/strict-mock';
-import { bearerTokenHolder, issueBearerToken } from './bearer-token';
+import { bearerTokenHolder, issueBearerToken, tokenUses } from './bearer-token';
 import { MemberTokenGuard } from './member-token.guard';
 import { NodeTokenGuard } from './node-token.guard';
 import { hashToken } from './token-hash';
@@ -36,31 +36,35 @@ describe('the bearer-token path (member and node tokens)', () => {
 
   it('notes a member token’s use at most once a minute, and only after the holder is admitted', async () => {
     const tokens = strictMock<TokensRepository>();
-    tokens.markUsed.mockResolvedValue();
+    tokens.markManyUsed.mockResolvedValue();
     tokens.find.mockResolvedValueOnce({ tokenId: 't1', revokedAt: null, lastUsedAt: minutesAgo(0.5), holder: member() });
     await expect(bearerTokenHolder(tokens, 'member', 'Bearer dpn_mbr_x')).resolves.toMatchObject({ id: 'm1' });
-    expect(tokens.markUsed).not.toHaveBeenCalled();
+    await tokenUses.flush();
+    expect(tokens.markManyUsed).not.toHaveBeenCalled();
     verifiedMemberTokens.forgetAll();
     tokens.find.mockResolvedValueOnce({ tokenId: 't1', revokedAt: null, lastUsedAt: minutesAgo(2), holder: member() });
     await bearerTokenHolder(tokens, 'member', 'Bearer dpn_mbr_x');
-    expect(tokens.markUsed).toHaveBeenCalledWith('t1');
+    await tokenUses.flush(); // noted in a batch, not in the request
+    expect(tokens.markManyUsed).toHaveBeenCalledWith(['t1']);
     verifiedMemberTokens.forgetAll();
     tokens.find.mockResolvedValueOnce({ tokenId: 't2', revokedAt: null, lastUsedAt: null, holder: member('suspended') });
     const refuse = () => {
       throw new Error('refused');
     };
     await expect(bearerTokenHolder(tokens, 'member', 'Bearer dpn_mbr_x', refuse)).rejects.toThrow('refused');
-    expect(tokens.markUsed).toHaveBeenCalledTimes(1);
+    await tokenUses.flush();
+    expect(tokens.markManyUsed).toHaveBeenCalledTimes(1);
   });
 
   it('believes a member token verified a moment ago (no second lookup, its use noted once), never a refused or a node token', async () => {
     const tokens = strictMock<TokensRepository>();
-    tokens.markUsed.mockResolvedValue();
+    tokens.markManyUsed.mockResolvedValue();
     tokens.find.mockResolvedValueOnce({ tokenId: 't1', revokedAt: null, lastUsedAt: null, holder: member() });
     await bearerTokenHolder(tokens, 'member', 'Bearer dpn_mbr_cached');
     await expect(bearerTokenHolder(tokens, 'member', 'Bearer dpn_mbr_cached')).resolves.toMatchObject({ id: 'm1' });
     expect(tokens.find).toHaveBeenCalledTimes(1);
-    expect(tokens.markUsed).toHaveBeenCalledTimes(1);
+    await tokenUses.flush();
+    expect(tokens.markManyUsed).toHaveBeenCalledTimes(1);
     // Forgotten (this process revoked a token or changed a member): looked up again.
     verifiedMemberTokens.forgetAll();
     tokens.find.mockResolvedValueOnce({ tokenId: 't1', revokedAt: new Date(), lastUsedAt: null, holder: member() });
