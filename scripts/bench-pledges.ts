@@ -13,12 +13,14 @@
  *  3. a crowd: BENCH_CROWD backers make BENCH_CROWD_CHANGES changes each (default 1; 5 for the
  *     100,000 changes from 20,000 backers in docs/operations.md) into one round that closes on its goal; the round
  *     then captures, is paid out, and the escrow, the books and the round's history are checked.
+ *     BENCH_CROWD=0 skips it.
  */
 import 'reflect-metadata';
 import { Client, Connection } from '@temporalio/client';
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,12 +58,46 @@ async function load(n: number, c: number, work: (i: number) => Promise<void>): P
   return { lat: lat.sort((a, b) => a - b), seconds: ms(t0) / 1000 };
 }
 
+/**
+ * The load's HTTP client: node:http over kept-alive connections, one per concurrent caller. The
+ * load shares the two cores with the API and PostgreSQL; `fetch` spent about 4 ms of CPU per request
+ * here (as much as a third of the API's own), so the API's rate measured the client as much.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: C });
+function postJson(url: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+  const data = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(data.length) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
 /** Starts `dist/apps/<app>/src/main.js` as `npm start` does, its log lines in `log`. */
 function startApp(app: 'api' | 'worker', env: Record<string, string>, log: string): ChildProcess {
   const fd = openSync(log, 'a');
   // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": to see where the API's time goes.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return spawn(process.execPath, [...nodeArgs, join(__dirname, '..', 'apps', app, 'src', 'main.js')], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+}
+
+/**
+ * CPU seconds (user + system) a child process has used so far, from /proc (Linux; NaN elsewhere):
+ * on a shared machine the API's CPU time per request moves far less with others' load than its rate.
+ */
+function cpuSeconds(child: ChildProcess): number {
+  try {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
 }
 
 async function stopApp(child: ChildProcess | undefined): Promise<void> {
@@ -112,9 +148,9 @@ async function main(): Promise<void> {
     const funding = new FundingRepository(ds, ledger);
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
     const post = async (path: string, body: unknown, headers: Record<string, string>) => {
-      const r = await fetch(base + path, { method: 'POST', headers, body: JSON.stringify(body) });
-      if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-      return r.json() as Promise<Record<string, string>>;
+      const r = await postJson(base + path, body, headers);
+      if (r.status < 200 || r.status > 299) throw new Error(`${path}: ${r.status} ${r.text}`);
+      return JSON.parse(r.text) as Record<string, string>;
     };
 
     /** Members with money and a member token, made in bulk. */
@@ -177,12 +213,27 @@ async function main(): Promise<void> {
 
     // 2. Pledge changes through the API.
     const roundId = await openRound(10n ** 15n, false);
+    const apiCpu0 = cpuSeconds(api);
+    const ownCpu0 = process.cpuUsage();
     const p = await load(MEMBERS * CHANGES, C, async (i) => {
       const m = members[i % MEMBERS];
       await post(`/members/me/rounds/${roundId}/pledge`, { amount: String(1_000 + ((i * 37) % 500) + Math.floor(i / MEMBERS)) }, m.auth);
     });
     const pledgeRate = (MEMBERS * CHANGES) / p.seconds;
     out.push(line('pledge changes (HTTP)', MEMBERS * CHANGES, p.seconds, p.lat));
+    const ownCpu = process.cpuUsage(ownCpu0);
+    out.push(
+      `  CPU per pledge over HTTP    API ${((1000 * (cpuSeconds(api) - apiCpu0)) / (MEMBERS * CHANGES)).toFixed(2)} ms, load (this process) ${((ownCpu.user + ownCpu.system) / 1000 / (MEMBERS * CHANGES)).toFixed(2)} ms`,
+    );
+    // The HTTP stack alone: the same request refused by validation (400), after the token guard,
+    // body parsing and the pipes, before any pledge transaction: what the edge costs per request.
+    const edgeCpu0 = cpuSeconds(api);
+    const e = await load(MEMBERS * CHANGES, C, async (i) => {
+      const r = await postJson(`${base}/members/me/rounds/${roundId}/pledge`, { amount: 'x' }, members[i % MEMBERS].auth);
+      if (r.status !== 400) throw new Error(`a refused pledge answered ${r.status}`);
+    });
+    out.push(line('refused pledges (HTTP, 400)', MEMBERS * CHANGES, e.seconds, e.lat));
+    out.push(`  CPU per refused pledge      API ${((1000 * (cpuSeconds(api) - edgeCpu0)) / (MEMBERS * CHANGES)).toFixed(2)} ms (the edge alone: no pledge transaction)`);
     const tally = await funding.liveTally(roundId);
     out.push(
       `  pledges/s vs ledger        ${(pledgeRate / ledgerRate).toFixed(2)} (aim >= 0.5); p99/p50 ${(pct(p.lat, 99) / pct(p.lat, 50)).toFixed(1)} (aim <= 3)`,
@@ -194,6 +245,11 @@ async function main(): Promise<void> {
     // pass (raise, withdraw, pledge again, ...; part 2 measured the HTTP path); every tenth backer
     // withdraws for good in the last of those passes; the last change of the others goes through
     // the API, so the very last one meets the goal and closes the round.
+    if (CROWD === 0) {
+      // BENCH_CROWD=0: parts 1 and 2 only (while iterating on the pledge path).
+      process.stdout.write(out.join('\n') + '\n');
+      return;
+    }
     const crowd = await seed(CROWD, 'b');
     const final = (i: number) => (i % 10 === 9 ? 0n : 1_000n + BigInt(i % 100));
     const during = (i: number, pass: number) => (pass === 1 ? 0n : 900n + BigInt(i % 100) + BigInt(pass));
@@ -237,6 +293,7 @@ async function main(): Promise<void> {
     );
     process.stdout.write(out.join('\n') + '\n');
   } finally {
+    agent.destroy();
     await stopApp(api);
     await stopApp(worker);
     await connection.close();

@@ -174,9 +174,11 @@ describe('member decisions: email prompts, the decision page and the member API'
     expect(listed.body).toEqual([expect.objectContaining({ id: issued.body.id, name: 'laptop', revokedAt: null })]);
     expect(JSON.stringify(listed.body)).not.toContain(issued.body.token);
 
+    // The token was just verified (and is believed for a few seconds): suspending and revoking still take effect at once.
     await t.http.patch(`/admin/members/${eve.id}`).set(auth).send({ status: 'suspended' }).expect(200);
     expect((await t.http.get('/members/me').set('Authorization', bearer).expect(403)).body.code).toBe('member_suspended');
     await t.http.patch(`/admin/members/${eve.id}`).set(auth).send({ status: 'active' }).expect(200);
+    await t.http.get('/members/me').set('Authorization', bearer).expect(200);
     await t.http.delete(`/admin/members/${eve.id}/tokens/${issued.body.id}`).set(auth).expect(204);
     await t.http.delete(`/admin/members/${eve.id}/tokens/${issued.body.id}`).set(auth).expect(204);
     await t.http.get('/members/me').set('Authorization', bearer).expect(401);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { beginWith, dataSourceOptions, inTransactionBegunWith, isUuid, uuidLiteral } from '@app/db';
+import { beginWith, dataSourceOptions, inTransactionBegunWith, integerLiteral, isUuid, uuidLiteral } from '@app/db';
 import { createTestDatabase, TestDatabase } from '../support/stack';
 
 describe('beginWith (a transaction begun in one round trip)', () => {
@@ -51,6 +51,29 @@ describe('beginWith (a transaction begun in one round trip)', () => {
     // Every connection went back to the pool, out of any transaction.
     const idle = (await ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`)) as Array<{ n: number }>;
     expect(idle[0].n).toBe(0);
+  });
+
+  it('commits with the last statements in one round trip (commitWith), or rolls back all when one of them fails', async () => {
+    const id = randomUUID();
+    const out = await inTransactionBegunWith(ds, [`INSERT INTO ${table} (id, n) VALUES (${uuidLiteral(id)}, 1)`], async (tx) => {
+      await tx.manager.query(`UPDATE ${table} SET n = n + 1 WHERE id = $1`, [id]);
+      return tx.commitWith([`UPDATE ${table} SET n = n + ${integerLiteral(10n)} WHERE id = ${uuidLiteral(id)} RETURNING n`, `SELECT 7 AS seven`]);
+    });
+    expect(out).toEqual([[{ n: 12 }], [{ seven: 7 }]]);
+    expect(((await ds.query(`SELECT n FROM ${table} WHERE id = $1`, [id])) as Array<{ n: number }>)[0].n).toBe(12);
+
+    const other = randomUUID();
+    await expect(
+      inTransactionBegunWith(ds, [`INSERT INTO ${table} (id, n) VALUES (${uuidLiteral(other)}, 1)`], (tx) =>
+        // The second statement fails: the first is rolled back with everything before it, and COMMIT never runs.
+        tx.commitWith([`UPDATE ${table} SET n = 5 WHERE id = ${uuidLiteral(other)}`, `SELECT ('not a number: ' || n)::int FROM ${table} WHERE id = ${uuidLiteral(other)}`]),
+      ),
+    ).rejects.toThrow(/invalid input syntax/);
+    expect(await count(other)).toBe(0);
+    const idle = (await ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`)) as Array<{ n: number }>;
+    expect(idle[0].n).toBe(0);
+    expect(() => integerLiteral(0.5)).toThrow(/not a safe integer/);
+    expect(integerLiteral(-12n)).toBe('-12');
   });
 
   it('gives each statement its own snapshot: one that waited on a lock sees what the holder committed', async () => {

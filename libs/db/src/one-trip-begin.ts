@@ -15,6 +15,12 @@ export function uuidLiteral(id: string): string {
   return `'${id.toLowerCase()}'`;
 }
 
+/** A whole number as a SQL literal (a bigint or a safe integer): digits and a sign, nothing else. */
+export function integerLiteral(n: bigint | number): string {
+  if (typeof n === 'number' && !Number.isSafeInteger(n)) throw new Error(`not a safe integer: ${n}`);
+  return String(n);
+}
+
 /** A transaction opened by `beginWith`: its manager, and `commit`/`rollback` that also release the connection. */
 export interface OpenedTransaction {
   manager: EntityManager;
@@ -22,7 +28,16 @@ export interface OpenedTransaction {
   rows: unknown[][];
   commit(): Promise<void>;
   rollback(): Promise<void>;
+  /**
+   * Runs the last statements and COMMIT in one round trip (`s1; …; COMMIT`: the simple protocol
+   * again, so literals only) and answers each statement's rows. If one fails, nothing after it
+   * runs: the transaction is rolled back and the error thrown. The connection is released either way.
+   */
+  commitWith(statements: string[]): Promise<unknown[][]>;
 }
+
+type PgClient = { query(sql: string): Promise<Array<{ rows: unknown[] }> | { rows: unknown[] }> };
+const rowsOf = (out: Array<{ rows: unknown[] }> | { rows: unknown[] }) => (Array.isArray(out) ? out : [out]).map((r) => r.rows);
 
 /**
  * Begins a READ COMMITTED transaction and runs its first statements in the same round trip
@@ -35,28 +50,50 @@ export interface OpenedTransaction {
 export async function beginWith(ds: DataSource, statements: string[]): Promise<OpenedTransaction> {
   const qr: QueryRunner = ds.createQueryRunner();
   // The pg client itself: TypeORM's `query` keeps only single results.
-  const client = (await qr.connect()) as { query(sql: string): Promise<Array<{ rows: unknown[] }> | { rows: unknown[] }> };
+  const client = (await qr.connect()) as PgClient;
   let open = false;
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await qr.release();
+  };
   const end = async (sql: 'COMMIT' | 'ROLLBACK') => {
     try {
       if (open) await client.query(sql);
     } finally {
       open = false;
-      await qr.release();
+      await release();
     }
+  };
+  const commitWith = async (last: string[]): Promise<unknown[][]> => {
+    if (!open) throw new Error('the transaction is no longer open');
+    let rows: unknown[][];
+    try {
+      rows = rowsOf(await client.query([...last, 'COMMIT'].join(';\n')));
+    } catch (err) {
+      // A statement failed: the ones after it, COMMIT included, did not run.
+      await end('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    open = false;
+    await release();
+    return rows.slice(0, last.length);
   };
   try {
     open = true;
-    const out = await client.query(['BEGIN', ...statements].join(';\n'));
-    const results = Array.isArray(out) ? out : [out];
-    return { manager: qr.manager, rows: results.slice(1).map((r) => r.rows), commit: () => end('COMMIT'), rollback: () => end('ROLLBACK') };
+    const results = rowsOf(await client.query(['BEGIN', ...statements].join(';\n')));
+    return { manager: qr.manager, rows: results.slice(1), commit: () => end('COMMIT'), rollback: () => end('ROLLBACK'), commitWith };
   } catch (err) {
     await end('ROLLBACK').catch(() => undefined);
     throw err;
   }
 }
 
-/** Runs `work` in a transaction begun by `beginWith`: committed if it returns, rolled back if it throws. */
+/**
+ * Runs `work` in a transaction begun by `beginWith`: committed if it returns (unless `work` committed
+ * it itself with `commitWith`), rolled back if it throws.
+ */
 export async function inTransactionBegunWith<T>(ds: DataSource, statements: string[], work: (tx: OpenedTransaction) => Promise<T>): Promise<T> {
   const tx = await beginWith(ds, statements);
   let result: T;

@@ -5,7 +5,7 @@ import type { PledgeRefusalCode, QueueRoundMailInput, RoundStatus } from '@app/c
 import { Currency, EntryDraft, formatMoney, LedgerError, movement } from '@app/domain';
 import { FundingPledgeEntity, FundingRoundEntity } from '../entities/funding-round.entity';
 import { LedgerService } from '../ledger/ledger.service';
-import { inTransactionBegunWith, isUuid, uuidLiteral } from '../one-trip-begin';
+import { inTransactionBegunWith, integerLiteral, isUuid, uuidLiteral } from '../one-trip-begin';
 import { insertRoundRow, NewRoundRow } from '../row-inserts';
 
 /** Shards of a round's running total: concurrent pledges of different members rarely share one. */
@@ -148,7 +148,8 @@ export class FundingRepository {
          FROM funding_pledges p JOIN funding_rounds fr ON fr.id = p.round_id
         WHERE p.round_id = ${r} AND p.member_id = ${mem} FOR UPDATE OF p`,
     ];
-    return inTransactionBegunWith(this.ds, statements, async ({ manager: m, rows }) => {
+    return inTransactionBegunWith(this.ds, statements, async (tx) => {
+      const { manager: m, rows } = tx;
       const [round] = rows[1] as RoundLockRow[];
       const [pledge] = rows[rows.length - 1] as Array<{ amount: string; seq: number; hold_account_id: string | null; wallet_id: string | null }>;
       if (!round) throw new PledgeRefusedError('not_found', `funding round ${roundId} does not exist`);
@@ -197,22 +198,24 @@ export class FundingRepository {
         throw err;
       }
       // The pledge row, this member's shard of the running total, and the live total, in one
-      // statement: the shard as this transaction just wrote it plus the others as committed.
+      // statement: the shard as this transaction just wrote it plus the others as committed. It
+      // goes with COMMIT in one round trip (so its values are literals: uuids and whole numbers);
+      // a pledge row that is not there fails the statement, so nothing is committed then.
       const backersDelta = (amount > 0n ? 1 : 0) - (before > 0n ? 1 : 0);
-      const [row] = (await m.query(
+      const hold = uuidLiteral(holdId);
+      const [[row]] = (await tx.commitWith([
         `WITH p AS (
-           UPDATE funding_pledges SET amount = $3, seq = seq + 1, hold_account_id = $4, updated_at = now() WHERE round_id = $1 AND member_id = $2 RETURNING 1
+           UPDATE funding_pledges SET amount = ${integerLiteral(amount)}, seq = seq + 1, hold_account_id = ${hold}, updated_at = now() WHERE round_id = ${r} AND member_id = ${mem} RETURNING 1
          ), t AS (
-           INSERT INTO funding_round_tallies (round_id, shard, total, backers) VALUES ($1, abs(hashtext($2::text)) % ${TALLY_SHARDS}, $5, $6)
+           INSERT INTO funding_round_tallies (round_id, shard, total, backers) VALUES (${r}, abs(hashtext(${mem}::text)) % ${TALLY_SHARDS}, ${integerLiteral(delta)}, ${integerLiteral(backersDelta)})
            ON CONFLICT (round_id, shard) DO UPDATE
              SET total = funding_round_tallies.total + EXCLUDED.total, backers = funding_round_tallies.backers + EXCLUDED.backers
            RETURNING shard, total, backers
-         )
-         SELECT (t.total + COALESCE(o.total, 0))::text AS total, (t.backers + COALESCE(o.backers, 0))::int AS backers, (SELECT count(*) FROM p)::int AS updated
-           FROM t LEFT JOIN LATERAL (SELECT SUM(total) AS total, SUM(backers) AS backers FROM funding_round_tallies WHERE round_id = $1 AND shard <> t.shard) o ON true`,
-        [roundId, memberId, String(amount), holdId, String(delta), backersDelta],
-      )) as Array<{ total: string; backers: number; updated: number }>;
-      if (row.updated !== 1) throw new Error(`pledge row of ${memberId} in round ${roundId} vanished while locked`);
+         ), u AS (SELECT count(*) AS n FROM p)
+         SELECT (t.total + COALESCE(o.total, 0))::text AS total, (t.backers + COALESCE(o.backers, 0))::int AS backers,
+                CASE WHEN u.n = 1 THEN 1 ELSE ('pledge row vanished while locked: ' || u.n)::int END AS updated
+           FROM t CROSS JOIN u LEFT JOIN LATERAL (SELECT SUM(total) AS total, SUM(backers) AS backers FROM funding_round_tallies WHERE round_id = ${r} AND shard <> t.shard) o ON true`,
+      ])) as Array<Array<{ total: string; backers: number; updated: number }>>;
       return { ...base, changed: true, amount, total: BigInt(row.total), backers: row.backers, mayCloseOnGoal: round.close_when_goal_met && delta > 0n };
     });
   }
