@@ -1,9 +1,9 @@
-import { BeforeApplicationShutdown, CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig } from '@app/config';
 import { MemberEntity, SessionsRepository, TokensRepository } from '@app/db';
 import { ProblemException } from '../common/problem';
-import { bearerTokenHolder, tokenUses } from './bearer-token';
+import { bearerTokenHolder } from './bearer-token';
 import { csrfFailed, csrfMatches, isStateChanging, sessionTokenFrom, sha256 } from '../session/session-cookie';
 
 type MemberRequest = Request & { member?: MemberEntity; memberVia?: 'session' | 'token' };
@@ -17,17 +17,12 @@ type MemberRequest = Request & { member?: MemberEntity; memberVia?: 'session' | 
  * is available as `@CurrentMember()`.
  */
 @Injectable()
-export class MemberTokenGuard implements CanActivate, BeforeApplicationShutdown {
+export class MemberTokenGuard implements CanActivate {
   constructor(
     private readonly tokens: TokensRepository,
     private readonly sessions: SessionsRepository,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
-
-  /** The uses of tokens still waiting are written while the database is still there. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await tokenUses.flush();
-  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<MemberRequest>();

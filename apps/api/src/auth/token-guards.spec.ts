@@ -2,11 +2,10 @@ import { ExecutionContext } from '@nestjs/common';
 import { loadConfig } from '@app/config';
 import { MemberEntity, NodeEntity, SessionsRepository, TokensRepository, WebSessionEntity } from '@app/db';
 import { strictMock } from '../../../../test/support/strict-mock';
-import { bearerTokenHolder, issueBearerToken, tokenUses } from './bearer-token';
+import { bearerTokenHolder, issueBearerToken } from './bearer-token';
 import { MemberTokenGuard } from './member-token.guard';
 import { NodeTokenGuard } from './node-token.guard';
 import { hashToken } from './token-hash';
-import { verifiedMemberTokens } from './verified-tokens';
 
 const member = (status: MemberEntity['status'] = 'active') => Object.assign(new MemberEntity(), { id: 'm1', name: 'Ada', email: 'ada@example.org', status });
 const node = (status: NodeEntity['status'] = 'active') => Object.assign(new NodeEntity(), { id: 'n1', status });
@@ -15,9 +14,6 @@ const config = loadConfig({ DATABASE_URL: 'postgres://u:p@h:5432/d' });
 
 type FakeRequest = { method: string; headers: Record<string, string>; cookies?: Record<string, string>; member?: MemberEntity; memberVia?: string; node?: NodeEntity };
 const ctx = (req: FakeRequest) => ({ switchToHttp: () => ({ getRequest: () => req }) }) as unknown as ExecutionContext;
-
-// The tests reuse token strings: each starts with no token verified.
-beforeEach(() => verifiedMemberTokens.forgetAll());
 
 describe('the bearer-token path (member and node tokens)', () => {
   it.each([undefined, '', 'dpn_mbr_abc', 'Bearer dpn_node_abc', 'Basic dpn_mbr_abc', 'Bearer '])('answers 401 without looking anything up to %p', async (header) => {
@@ -36,52 +32,19 @@ describe('the bearer-token path (member and node tokens)', () => {
 
   it('notes a member token’s use at most once a minute, and only after the holder is admitted', async () => {
     const tokens = strictMock<TokensRepository>();
-    tokens.markManyUsed.mockResolvedValue();
+    tokens.markUsed.mockResolvedValue();
     tokens.find.mockResolvedValueOnce({ tokenId: 't1', revokedAt: null, lastUsedAt: minutesAgo(0.5), holder: member() });
     await expect(bearerTokenHolder(tokens, 'member', 'Bearer dpn_mbr_x')).resolves.toMatchObject({ id: 'm1' });
-    await tokenUses.flush();
-    expect(tokens.markManyUsed).not.toHaveBeenCalled();
-    verifiedMemberTokens.forgetAll();
+    expect(tokens.markUsed).not.toHaveBeenCalled();
     tokens.find.mockResolvedValueOnce({ tokenId: 't1', revokedAt: null, lastUsedAt: minutesAgo(2), holder: member() });
     await bearerTokenHolder(tokens, 'member', 'Bearer dpn_mbr_x');
-    await tokenUses.flush(); // noted in a batch, not in the request
-    expect(tokens.markManyUsed).toHaveBeenCalledWith(['t1']);
-    verifiedMemberTokens.forgetAll();
+    expect(tokens.markUsed).toHaveBeenCalledWith('t1');
     tokens.find.mockResolvedValueOnce({ tokenId: 't2', revokedAt: null, lastUsedAt: null, holder: member('suspended') });
     const refuse = () => {
       throw new Error('refused');
     };
     await expect(bearerTokenHolder(tokens, 'member', 'Bearer dpn_mbr_x', refuse)).rejects.toThrow('refused');
-    await tokenUses.flush();
-    expect(tokens.markManyUsed).toHaveBeenCalledTimes(1);
-  });
-
-  it('believes a member token verified a moment ago (no second lookup, its use noted once), never a refused or a node token', async () => {
-    const tokens = strictMock<TokensRepository>();
-    tokens.markManyUsed.mockResolvedValue();
-    tokens.find.mockResolvedValueOnce({ tokenId: 't1', revokedAt: null, lastUsedAt: null, holder: member() });
-    await bearerTokenHolder(tokens, 'member', 'Bearer dpn_mbr_cached');
-    await expect(bearerTokenHolder(tokens, 'member', 'Bearer dpn_mbr_cached')).resolves.toMatchObject({ id: 'm1' });
-    expect(tokens.find).toHaveBeenCalledTimes(1);
-    await tokenUses.flush();
-    expect(tokens.markManyUsed).toHaveBeenCalledTimes(1);
-    // Forgotten (this process revoked a token or changed a member): looked up again.
-    verifiedMemberTokens.forgetAll();
-    tokens.find.mockResolvedValueOnce({ tokenId: 't1', revokedAt: new Date(), lastUsedAt: null, holder: member() });
-    await expect(bearerTokenHolder(tokens, 'member', 'Bearer dpn_mbr_cached')).rejects.toMatchObject({ status: 401 });
-    // A refused holder is not kept.
-    tokens.find.mockResolvedValue({ tokenId: 't2', revokedAt: null, lastUsedAt: null, holder: member('suspended') });
-    const refuse = () => {
-      throw new Error('refused');
-    };
-    await expect(bearerTokenHolder(tokens, 'member', 'Bearer dpn_mbr_other', refuse)).rejects.toThrow('refused');
-    await expect(bearerTokenHolder(tokens, 'member', 'Bearer dpn_mbr_other', refuse)).rejects.toThrow('refused');
-    expect(tokens.find).toHaveBeenCalledTimes(4);
-    // Node tokens are always looked up.
-    tokens.find.mockResolvedValue({ tokenId: 'n', revokedAt: null, lastUsedAt: null, holder: node() });
-    await bearerTokenHolder(tokens, 'node', 'Bearer dpn_node_x');
-    await bearerTokenHolder(tokens, 'node', 'Bearer dpn_node_x');
-    expect(tokens.find).toHaveBeenCalledTimes(6);
+    expect(tokens.markUsed).toHaveBeenCalledTimes(1);
   });
 
   it('issues a token with its kind’s prefix and stores only its hash', async () => {

@@ -4,7 +4,6 @@ import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { MemberTokenEntity, TokensRepository } from '@app/db';
 import { AdminGuard } from '../auth/admin.guard';
 import { issueBearerToken, TOKEN_PREFIXES } from '../auth/bearer-token';
-import { verifiedMemberTokens } from '../auth/verified-tokens';
 import { Trim } from '../common/dto';
 import { UuidParam } from '../common/params';
 import { Problems } from '../common/problem';
@@ -65,9 +64,7 @@ export class MemberTokensService {
 
   /** Revokes a token; revoking it again changes nothing (idempotent). */
   async revoke(memberId: string, tokenId: string): Promise<void> {
-    const revoked = await this.tokens.revoke('member', memberId, tokenId);
-    verifiedMemberTokens.forgetAll(); // this process never takes a token it revoked
-    if (!revoked) throw Problems.notFound('member token', tokenId);
+    if (!(await this.tokens.revoke('member', memberId, tokenId))) throw Problems.notFound('member token', tokenId);
   }
 }
 

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { MemberEntity, MembersRepository } from '@app/db';
 import { Page, pageOf, rejectNulls } from '../common/dto';
 import { Problems } from '../common/problem';
-import { verifiedMemberTokens } from '../auth/verified-tokens';
 import { uniqueOr409 } from '../common/unique';
 import { CreateMemberDto, ListMembersQuery, UpdateMemberDto } from './members.dto';
 
@@ -26,12 +25,7 @@ export class MembersService {
 
   async update(id: string, dto: UpdateMemberDto): Promise<MemberEntity> {
     const m = await this.get(id);
-    try {
-      return await uniqueOr409(() => this.members.update(m, rejectNulls(dto)), 'email_taken', `a member with email ${dto.email} already exists`);
-    } finally {
-      // A suspended member's tokens are refused by this process at once (the cache holds the member).
-      verifiedMemberTokens.forgetAll();
-    }
+    return uniqueOr409(() => this.members.update(m, rejectNulls(dto)), 'email_taken', `a member with email ${dto.email} already exists`);
   }
 
   async list(q: ListMembersQuery): Promise<Page<MemberEntity>> {

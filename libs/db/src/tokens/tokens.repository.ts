@@ -64,11 +64,6 @@ export class TokensRepository {
     await this.ds.getRepository(MemberTokenEntity).update({ id: tokenId }, { lastUsedAt: new Date() });
   }
 
-  /** Notes that these member tokens were used just now (one statement for many requests). */
-  async markManyUsed(tokenIds: string[]): Promise<void> {
-    if (tokenIds.length > 0) await this.ds.query(`UPDATE member_tokens SET last_used_at = now() WHERE id = ANY($1::uuid[])`, [tokenIds]);
-  }
-
   /** Stores a new token by its hash (the caller shows the token itself once). */
   async issue<K extends TokenKind>(kind: K, holderId: string, name: string, tokenHash: string): Promise<TokenEntities[K]> {
     const { entity, holderColumn } = TABLES[kind];
