@@ -654,6 +654,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/jobs/{id}/receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The receipt of a paid job (HTML): number, date paid, payer, payee, job, quantity made, price, ledger transaction */
+        get: operations["AdminStatementsController_receipt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/ledger/accounts": {
         parameters: {
             query?: never;
@@ -1124,6 +1141,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/projects/{id}/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project’s account statement: each entry in words with the balance after it, opening and closing balance, by period, a page at a time (newest first) */
+        get: operations["AdminStatementsController_projectStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/rounds/{id}": {
         parameters: {
             query?: never;
@@ -1515,6 +1549,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/members/me/nodes/{nodeId}/jobs/{id}/receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The receipt of one of this node’s paid jobs (HTML), paid to you */
+        get: operations["OperatorStatementController_receipt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/members/me/nodes/{nodeId}/jobs/{id}/reject": {
         parameters: {
             query?: never;
@@ -1526,6 +1577,23 @@ export interface paths {
         put?: never;
         /** Reject the offer, with a reason; it goes to the next node */
         post: operations["OperatorNodeController_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The statement of your account, where this node’s paid jobs are paid (the same account as /members/me/statement): entries in words, running balance, by period, a page at a time */
+        get: operations["OperatorStatementController_statement"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1710,8 +1778,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your account statement in one currency, newest first: every entry with its counterparty and the balance after it */
-        get: operations["MeController_statement"];
+        /** Your account statement in one currency: each entry in words with its other side and the balance after it, opening and closing balance, by period, a page at a time (newest first) */
+        get: operations["MemberStatementController_statement"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2100,6 +2168,82 @@ export interface components {
              * @description The member (member, organiser) or project (project) that owns the account
              */
             ownerId: string;
+        };
+        AccountStatementDto: {
+            /**
+             * Format: uuid
+             * @description The ledger account (null: no money has moved in this currency yet)
+             */
+            accountId: string | null;
+            /**
+             * @description The balance at the end of the period (now, without `to`)
+             * @example 12500
+             */
+            closing: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /** Format: date-time */
+            from: string | null;
+            /** @description Newest first */
+            items: components["schemas"]["AccountStatementEntryDto"][];
+            limit: number;
+            /** @description Pass as `cursor` for the next (older) page; null on the last */
+            nextCursor: string | null;
+            /**
+             * @description The balance just before the period (0 without `from`)
+             * @example 12500
+             */
+            opening: string;
+            /** Format: date-time */
+            to: string | null;
+            /** @description Entries in the period */
+            total: number;
+        };
+        AccountStatementEntryDto: {
+            /**
+             * @description Minor units, signed: negative is money out
+             * @example -50000
+             */
+            amount: string;
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description The account’s balance after this entry
+             * @example 12500
+             */
+            balanceAfter: string;
+            /**
+             * @description The other side, by name
+             * @example Project “Seed rack”
+             */
+            counterparty: string;
+            /**
+             * @description What it was, in words
+             * @example Paid for job “40 brackets (cnc-milling)” for “Seed rack”
+             */
+            description: string;
+            /** @description The ledger entry */
+            entryId: string;
+            /**
+             * Format: uuid
+             * @description The job, for paid work (its receipt: …/jobs/:id/receipt)
+             */
+            jobId: string | null;
+            /**
+             * @description The kind of posting
+             * @example job-pay
+             */
+            kind: string;
+            memo: string | null;
+            /**
+             * Format: uuid
+             * @description The ledger transaction it belongs to
+             */
+            transactionId: string;
         };
         AdminDecisionDto: {
             /** @description Members who have answered */
@@ -4808,44 +4952,6 @@ export interface components {
              */
             reason: string;
         };
-        StatementDto: {
-            /**
-             * @description Integer minor units (12500 = 125.00 EUR), as a string
-             * @example 12500
-             */
-            balance: string;
-            /**
-             * @description ISO 4217 code
-             * @example EUR
-             * @enum {string}
-             */
-            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
-            /** @description Newest first */
-            items: components["schemas"]["StatementEntryDto"][];
-            limit: number;
-            offset: number;
-            total: number;
-        };
-        StatementEntryDto: {
-            /**
-             * @description Minor units; negative is money out
-             * @example -50000
-             */
-            amount: string;
-            /** Format: date-time */
-            at: string;
-            /**
-             * @description The balance after this entry
-             * @example 12500
-             */
-            balanceAfter: string;
-            /** @example Funding round of “Seed rack” (held) */
-            counterparty: string;
-            entryId: string;
-            /** @example pledge-hold */
-            kind: string;
-            memo: string | null;
-        };
         StatusCountDto: {
             count: number;
             status: string;
@@ -5035,6 +5141,8 @@ export interface components {
 export type SchemaAcceptOfferDto = components['schemas']['AcceptOfferDto'];
 export type SchemaAccountDto = components['schemas']['AccountDto'];
 export type SchemaAccountRefDto = components['schemas']['AccountRefDto'];
+export type SchemaAccountStatementDto = components['schemas']['AccountStatementDto'];
+export type SchemaAccountStatementEntryDto = components['schemas']['AccountStatementEntryDto'];
 export type SchemaAdminDecisionDto = components['schemas']['AdminDecisionDto'];
 export type SchemaAdvancePhaseDto = components['schemas']['AdvancePhaseDto'];
 export type SchemaAgendaDecisionDto = components['schemas']['AgendaDecisionDto'];
@@ -5221,8 +5329,6 @@ export type SchemaShareTransferResultDto = components['schemas']['ShareTransferR
 export type SchemaSignInLinkAcceptedDto = components['schemas']['SignInLinkAcceptedDto'];
 export type SchemaSignInLinkRequestDto = components['schemas']['SignInLinkRequestDto'];
 export type SchemaSkipPhaseDto = components['schemas']['SkipPhaseDto'];
-export type SchemaStatementDto = components['schemas']['StatementDto'];
-export type SchemaStatementEntryDto = components['schemas']['StatementEntryDto'];
 export type SchemaStatusCountDto = components['schemas']['StatusCountDto'];
 export type SchemaStoredPlanDto = components['schemas']['StoredPlanDto'];
 export type SchemaTransactionDto = components['schemas']['TransactionDto'];
@@ -6537,6 +6643,42 @@ export interface operations {
             };
         };
     };
+    AdminStatementsController_receipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receipt: a whole HTML page, print-friendly */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not a coordinator */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: no such job (or not yours); job_not_paid: the job has not been paid (no price, not yet confirmed, or released) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     LedgerController_accounts: {
         parameters: {
             query?: {
@@ -7646,6 +7788,51 @@ export interface operations {
             };
         };
     };
+    AdminStatementsController_projectStatement: {
+        parameters: {
+            query?: {
+                /** @description The account’s currency (default: the first currency the owner has an account in, else EUR) */
+                currency?: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+                /** @description The `nextCursor` of the previous page (older entries) */
+                cursor?: string;
+                /** @description Entries at or after this instant; the opening balance is the balance just before it */
+                from?: string;
+                limit?: number;
+                /** @description Entries before this instant; the closing balance is the balance just before it */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountStatementDto"];
+                };
+            };
+            /** @description Not a coordinator */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: no such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     FundingAdminController_get: {
         parameters: {
             query?: never;
@@ -8587,6 +8774,44 @@ export interface operations {
             };
         };
     };
+    OperatorStatementController_receipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receipt: a whole HTML page, print-friendly */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: no such job (or not yours); job_not_paid: the job has not been paid (no price, not yet confirmed, or released) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     OperatorNodeController_reject: {
         parameters: {
             query?: never;
@@ -8627,6 +8852,52 @@ export interface operations {
                 content?: never;
             };
             /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorStatementController_statement: {
+        parameters: {
+            query?: {
+                /** @description The account’s currency (default: the first currency the owner has an account in, else EUR) */
+                currency?: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+                /** @description The `nextCursor` of the previous page (older entries) */
+                cursor?: string;
+                /** @description Entries at or after this instant; the opening balance is the balance just before it */
+                from?: string;
+                limit?: number;
+                /** @description Entries before this instant; the closing balance is the balance just before it */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountStatementDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9074,13 +9345,18 @@ export interface operations {
             };
         };
     };
-    MeController_statement: {
+    MemberStatementController_statement: {
         parameters: {
             query?: {
-                /** @description ISO 4217 code */
+                /** @description The account’s currency (default: the first currency the owner has an account in, else EUR) */
                 currency?: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+                /** @description The `nextCursor` of the previous page (older entries) */
+                cursor?: string;
+                /** @description Entries at or after this instant; the opening balance is the balance just before it */
+                from?: string;
                 limit?: number;
-                offset?: number;
+                /** @description Entries before this instant; the closing balance is the balance just before it */
+                to?: string;
             };
             header?: never;
             path?: never;
@@ -9093,7 +9369,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StatementDto"];
+                    "application/json": components["schemas"]["AccountStatementDto"];
                 };
             };
             /** @description Not signed in, session expired, or no valid member token */
