@@ -124,6 +124,7 @@ describe('StatementsRepository', () => {
 
     const title = '4 parts (cnc-milling)';
     const owner = await statements.page(await statements.accountOf('member', ownerId, 'EUR'), { limit: 10 });
+    expect(owner.lines[0].other.job?.nodeId).toBe(nodeId);
     expect(owner.lines.map((l) => [l.kind, l.description, l.amount, l.balanceAfter, l.other.job?.id, l.other.scope])).toEqual([
       ['job-pay', `Paid for job “${title}” for “Seed <rack>”`, 48_000n, 48_000n, jobId, 'Seed <rack>'],
     ]);

@@ -2234,6 +2234,11 @@ export interface components {
              */
             jobId: string | null;
             /**
+             * Format: uuid
+             * @description The node that did the job (a node owner’s receipt is under this node)
+             */
+            jobNodeId: string | null;
+            /**
              * @description The kind of posting
              * @example job-pay
              */
