@@ -94,7 +94,7 @@ describe('statements by owner, and the receipt of a paid job', () => {
     const st = (await t.http.get(`/members/me/nodes/${shop.id}/statement`).set(asOwner).expect(200)).body;
     expect(st).toMatchObject({ currency: 'EUR', opening: '0', closing: '48000', total: 1, nextCursor: null });
     expect(st.items).toEqual([
-      expect.objectContaining({ kind: 'job-pay', description: `Paid for job “${title}” for “${HOSTILE_PROJECT}”`, counterparty: `Project “${HOSTILE_PROJECT}”`, jobId: id, jobNodeId: shop.id, amount: '48000', balanceAfter: '48000' }),
+      expect.objectContaining({ kind: 'job-pay', description: `Paid for job “${title}” for “${HOSTILE_PROJECT}”`, counterparty: `Project “${HOSTILE_PROJECT}”`, jobId: id, jobNodeId: shop.id, jobPaid: true, amount: '48000', balanceAfter: '48000' }),
     ]);
     expect((await t.http.get('/members/me/statement').set(asOwner).expect(200)).body.items).toEqual(st.items);
     // A period that ends before the pay: nothing in it, closing 0.

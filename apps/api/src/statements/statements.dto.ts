@@ -46,6 +46,7 @@ export class AccountStatementEntryDto {
   @ApiProperty({ example: 'Project “Seed rack”', description: 'The other side, by name' }) counterparty!: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'The job, for paid work (its receipt: …/jobs/:id/receipt)' }) jobId!: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'The node that did the job (a node owner’s receipt is under this node)' }) jobNodeId!: string | null;
+  @ApiProperty({ type: Boolean, description: 'The job has been paid (it has a receipt)' }) jobPaid!: boolean;
   @ApiProperty({ type: String, nullable: true }) memo!: string | null;
   @ApiProperty({ ...AMOUNT_DOC, example: '-50000', description: 'Minor units, signed: negative is money out' }) amount!: string;
   @ApiProperty({ ...AMOUNT_DOC, description: 'The account’s balance after this entry' }) balanceAfter!: string;
@@ -85,6 +86,7 @@ export function statementDto(
       counterparty: counterparty(l),
       jobId: l.other.job?.id ?? null,
       jobNodeId: l.other.job?.nodeId ?? null,
+      jobPaid: l.other.job?.payment === 'paid' || l.other.job?.payment === 'part-paid',
       memo: l.memo,
       amount: String(l.amount),
       balanceAfter: String(l.balanceAfter),

@@ -10,7 +10,7 @@ export interface OtherSide {
   /** The project it is about (a project's account, a round's project, a job's project). */
   scope: string | null;
   /** A job's words, when the other side is the job's hold (paid work). */
-  job: { id: string; title: string; nodeId: string | null } | null;
+  job: { id: string; title: string; nodeId: string | null; payment: string | null } | null;
 }
 
 export interface AccountStatementLine {
@@ -93,7 +93,7 @@ export const OTHER_SIDE = `
 
 /** The columns OTHER_SIDE adds. */
 export const OTHER_SIDE_COLUMNS = `o.kind AS other_kind, om.name AS other_name, COALESCE(op.name, rp.name, jp.name) AS other_scope,
-  oj.id AS other_job_id, oj.node_id AS other_job_node_id, CASE WHEN oj.id IS NULL THEN NULL ELSE ${JOB_TITLE_SQL('oj')} END AS other_job_title`;
+  oj.id AS other_job_id, oj.node_id AS other_job_node_id, oj.payment AS other_job_payment, CASE WHEN oj.id IS NULL THEN NULL ELSE ${JOB_TITLE_SQL('oj')} END AS other_job_title`;
 
 export type StatementSql = {
   id: string;
@@ -107,6 +107,7 @@ export type StatementSql = {
   other_scope: string | null;
   other_job_id: string | null;
   other_job_node_id: string | null;
+  other_job_payment: string | null;
   other_job_title: string | null;
 };
 
@@ -115,7 +116,7 @@ export function statementLine(r: StatementSql): AccountStatementLine {
     kind: r.other_kind,
     name: r.other_name,
     scope: r.other_scope,
-    job: r.other_job_id ? { id: r.other_job_id, title: r.other_job_title ?? '', nodeId: r.other_job_node_id } : null,
+    job: r.other_job_id ? { id: r.other_job_id, title: r.other_job_title ?? '', nodeId: r.other_job_node_id, payment: r.other_job_payment } : null,
   };
   const amount = BigInt(r.amount);
   return { entryId: r.id, transactionId: r.transaction_id, at: r.at, kind: r.kind, memo: r.memo, other, amount, description: entryWords(r.kind, amount, other) };

@@ -2238,6 +2238,8 @@ export interface components {
              * @description The node that did the job (a node owner’s receipt is under this node)
              */
             jobNodeId: string | null;
+            /** @description The job has been paid (it has a receipt) */
+            jobPaid: boolean;
             /**
              * @description The kind of posting
              * @example job-pay

@@ -27,6 +27,7 @@ import { PHASE_STATE_WORDS, PROJECT_STATUS_WORDS, ROUND_STATUS_WORDS } from '@/f
 import { buildTimeline } from '@/features/console/projects/timeline-model';
 import '@/features/console/projects/projects.css';
 import { useCoordinators } from '@/features/people/api/people';
+import { ConsoleReceiptButton } from '@/features/statements/components/console-receipt';
 import { StatementView } from '@/features/statements/components/statement-view';
 import { useNow } from '@/lib/use-now';
 
@@ -74,7 +75,7 @@ export function ConsoleProjectRoute() {
       <div ref={planRef}>{active ? <PlanCard project={d} recipients={recipients.data ?? { members: [], nodes: [] }} /> : null}</div>
       <div id="statement">
         <Card title="Statement of the project’s account">
-          <StatementView source={{ kind: 'project', projectId: d.id }} receiptHref={(jobId) => paths.consoleReceipt(jobId)} />
+          <StatementView source={{ kind: 'project', projectId: d.id }} receipt={(jobId) => <ConsoleReceiptButton jobId={jobId} />} />
         </Card>
       </div>
     </Page>

@@ -2,7 +2,7 @@ import { useParams } from 'react-router';
 import { Card } from '@/components/ui/page';
 import { paths } from '@/config/paths';
 import { NodeFrame } from '@/features/operator/components/node-frame';
-import { StatementView } from '@/features/statements/components/statement-view';
+import { ReceiptLink, StatementView } from '@/features/statements/components/statement-view';
 import { RequireMember } from '@/features/session/components/require-member';
 
 /** `/node/:id/statement`: the account this node's paid jobs pay into (its owner's), with a receipt for each paid job. */
@@ -17,7 +17,7 @@ export function NodeStatementRoute() {
               <p className="muted small" style={{ marginTop: 0 }}>
                 Your account, where the pay for this node’s jobs arrives (the same account as in My account). Each paid job has a receipt to print or keep.
               </p>
-              <StatementView source={{ kind: 'node', nodeId: n.id }} receiptHref={(jobId, nodeId) => paths.nodeReceipt(nodeId ?? n.id, jobId)} />
+              <StatementView source={{ kind: 'node', nodeId: n.id }} receipt={(jobId, nodeId) => <ReceiptLink href={paths.nodeReceipt(nodeId ?? n.id, jobId)} />} />
             </Card>
           )}
         </NodeFrame>

@@ -21,9 +21,9 @@ const endOf = (day: string) => {
  * An account's statement: the period (from and to, whole days in the viewer's time zone), its
  * opening and closing balance, each entry in words with the balance after it, newest first, a
  * page at a time (Older follows the API's cursor; Newer goes back along the cursors seen).
- * `receiptHref` links a paid job's entry to its receipt.
+ * `receipt` draws the way to a paid job's receipt beside its entries.
  */
-export function StatementView({ source, currency, receiptHref, actions }: { source: StatementSource; currency?: string; receiptHref?: (jobId: string, nodeId: string | null) => string; actions?: ReactNode }) {
+export function StatementView({ source, currency, receipt, actions }: { source: StatementSource; currency?: string; receipt?: (jobId: string, nodeId: string | null) => ReactNode; actions?: ReactNode }) {
   const [period, setPeriod] = useState<{ from: string; to: string }>({ from: '', to: '' });
   const [draft, setDraft] = useState(period);
   const [cursors, setCursors] = useState<string[]>([]);
@@ -100,7 +100,7 @@ export function StatementView({ source, currency, receiptHref, actions }: { sour
               <span className="value">{s.total}</span>
             </div>
           </div>
-          <Entries data={s} currency={money} receiptHref={receiptHref} />
+          <Entries data={s} currency={money} receipt={receipt} />
           {cursors.length || s.nextCursor ? (
             <nav className="pager" aria-label="Statement pages">
               <Button variant="secondary" disabled={!cursors.length} onClick={() => setCursors(cursors.slice(0, -1))}>
@@ -118,7 +118,7 @@ export function StatementView({ source, currency, receiptHref, actions }: { sour
   );
 }
 
-function Entries({ data, currency, receiptHref }: { data: SchemaAccountStatementDto; currency: string; receiptHref?: (jobId: string, nodeId: string | null) => string }) {
+function Entries({ data, currency, receipt }: { data: SchemaAccountStatementDto; currency: string; receipt?: (jobId: string, nodeId: string | null) => ReactNode }) {
   if (!data.items.length) return <p className="muted">No entries in this period.</p>;
   return (
     <div className="table-wrap">
@@ -142,14 +142,7 @@ function Entries({ data, currency, receiptHref }: { data: SchemaAccountStatement
               <td data-label="Date">{formatDateTime(e.at)}</td>
               <th scope="row">
                 {e.description}
-                {e.jobId && receiptHref && e.kind === 'job-pay' ? (
-                  <>
-                    {' '}
-                    <a className="small" href={receiptHref(e.jobId, e.jobNodeId)} target="_blank" rel="noopener">
-                      Receipt
-                    </a>
-                  </>
-                ) : null}
+                {e.jobId && receipt && e.jobPaid ? <> {receipt(e.jobId, e.jobNodeId)}</> : null}
               </th>
               <td data-label="With">{e.counterparty}</td>
               <td data-label="Amount" className={`num ${(toMinor(e.amount) ?? 0n) < 0n ? 'neg' : 'pos'}`}>
@@ -163,5 +156,14 @@ function Entries({ data, currency, receiptHref }: { data: SchemaAccountStatement
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** A link to a receipt the browser opens with the session's cookie (member and node pages). */
+export function ReceiptLink({ href }: { href: string }) {
+  return (
+    <a className="small" href={href} target="_blank" rel="noopener">
+      Receipt
+    </a>
   );
 }
