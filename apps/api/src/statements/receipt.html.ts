@@ -1,6 +1,6 @@
 import type { PaidJobReceipt } from '@app/db';
 import { CURRENCIES, Currency } from '@app/domain';
-import { html } from '@app/mail';
+import { html, raw } from '@app/mail';
 import { decimal } from '../me/me.service';
 
 /** A stable receipt number: the ledger entry that credited the node owner never changes or repeats. */
@@ -13,6 +13,7 @@ export function formatMoney(minor: bigint, currency: string): string {
   return new Intl.NumberFormat('en', { style: 'currency', currency }).format(decimal(minor, digits) as unknown as number);
 }
 
+/** Our own constant CSS (no input in it), inserted as is. */
 const STYLE = `
   body { font: 15px/1.5 system-ui, sans-serif; color: #1b1f24; margin: 0; background: #f4f5f7; }
   main { max-width: 44rem; margin: 2rem auto; background: #fff; padding: 2rem 2.25rem; border: 1px solid #d8dce1; border-radius: 8px; }
@@ -27,6 +28,7 @@ const STYLE = `
   tfoot td { font-weight: 700; border-bottom: none; }
   footer { margin-top: 2rem; font-size: .85rem; }
   @media (max-width: 480px) { main { margin: 0; border: none; border-radius: 0; padding: 1.25rem; } dl { grid-template-columns: 1fr; } dt { margin-top: .5rem; } }
+  @media print { body { background: #fff; font-size: 12pt; } main { margin: 0; border: none; border-radius: 0; padding: 0; max-width: none; } a { color: inherit; text-decoration: none; } }
 `;
 
 /**
@@ -43,7 +45,7 @@ export function receiptHtml(r: PaidJobReceipt): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Receipt ${number}</title>
-<style>${STYLE}</style>
+<style>${raw(STYLE)}</style>
 </head>
 <body>
 <main>
