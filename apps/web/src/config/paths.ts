@@ -17,7 +17,6 @@ export const paths = {
   nodeStatement: (id: string) => `/node/${id}/statement`,
   /** The API's HTML receipt of a paid job (opened as a page, with the session cookie). */
   nodeReceipt: (nodeId: string, jobId: string) => `/members/me/nodes/${nodeId}/jobs/${jobId}/receipt`,
-  consoleReceipt: (jobId: string) => `/admin/jobs/${jobId}/receipt`,
   console: () => '/console',
   consoleProjects: () => '/console/projects',
   consoleProject: (id: string) => `/console/projects/${id}`,
