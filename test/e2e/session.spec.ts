@@ -107,7 +107,8 @@ describe('web sessions: passwordless sign-in, CSRF, and the member pages’ data
     // The account and its statement: entries by name, a running balance, a CSV that adds up.
     expect((await t.http.get('/members/me/account').set('Cookie', s.cookie).expect(200)).body.balances).toEqual([{ currency: 'EUR', available: '80000', held: '20000' }]);
     const st = (await t.http.get('/members/me/statement?currency=EUR').set('Cookie', s.cookie).expect(200)).body;
-    expect(st).toMatchObject({ balance: '80000', total: 2 });
+    expect(st).toMatchObject({ opening: '0', closing: '80000', total: 2, nextCursor: null });
+    expect(st.items.map((e: { description: string }) => e.description)).toEqual([`Pledge to the round of “${project.body.name}”`, 'Deposit']);
     expect(st.items.map((e: { kind: string; counterparty: string; amount: string; balanceAfter: string }) => [e.kind, e.counterparty, e.amount, e.balanceAfter])).toEqual([
       ['pledge-hold', `Funding round of “${project.body.name}” (held)`, '-20000', '80000'],
       ['deposit', 'Outside the network', '100000', '100000'],

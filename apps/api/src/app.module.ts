@@ -23,6 +23,7 @@ import { ConsoleModule } from './console/console.module';
 import { SessionModule } from './session/session.module';
 import { PeopleModule } from './people/people.module';
 import { WebModule } from './web/web.module';
+import { StatementsModule } from './statements/statements.module';
 
 /** The HTTP application: one module per capability. */
 @Module({})
@@ -53,6 +54,7 @@ export class AppModule {
         OperatorModule,
         ConsoleModule,
         PeopleModule,
+        StatementsModule,
         // Listed here, not only under ProjectsModule: Nest registers the routes of nested modules after the
         // root's own imports, so WebModule's catch-all GET would otherwise answer GET …/phases/:phase/plan.
         // (Last but one: the OpenAPI document keeps its order.)

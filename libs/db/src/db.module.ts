@@ -25,6 +25,7 @@ import { RequestKeysRepository } from './request-keys/request-keys.repository';
 import { TokensRepository } from './tokens/tokens.repository';
 import { CoordinatorsRepository } from './coordinators/coordinators.repository';
 import { AuditRepository } from './audit/audit.repository';
+import { StatementsRepository } from './statements/statements.repository';
 
 /** Every repository and data service: the only way apps and libs reach PostgreSQL (lint keeps it so). */
 const REPOSITORIES = [
@@ -51,6 +52,7 @@ const REPOSITORIES = [
   PublicPagesRepository,
   CoordinatorsRepository,
   AuditRepository,
+  StatementsRepository,
 ];
 
 @Global()

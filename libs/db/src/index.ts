@@ -30,6 +30,7 @@ export * from './operator/node-operator.repository';
 export * from './names/job-contexts.repository';
 export * from './console/console.repository';
 export * from './console/console-pages.repository';
+export * from './statements/statements.repository';
 export * from './coordinators/coordinators.repository';
 export * from './audit/audit.repository';
 export * from './one-trip-begin';

@@ -11,7 +11,7 @@ function setup() {
 }
 
 const account = { id: 'a1', kind: 'member' as const, ownerId: 'm1', ownerName: 'Ada Lovelace', scopeName: null, currency: 'EUR', balance: 1_050n };
-const line = (i: number, amount: bigint) => ({ entryId: String(i), at: new Date(Date.UTC(2030, 0, 1, 0, 0, i)), kind: 'deposit', memo: i === 1 ? '=SUM(A1)' : null, counterparty: 'Outside, the network', amount, cursor: `c${i}` });
+const line = (i: number, amount: bigint) => ({ entryId: String(i), at: new Date(Date.UTC(2030, 0, 1, 0, 0, i)), kind: 'deposit', memo: i === 1 ? '=SUM(A1)' : null, counterparty: 'Outside, the network', description: 'Deposit', amount, cursor: `c${i}` });
 const asset = {
   id: 'as1',
   name: 'Greenhouse A',

@@ -3,9 +3,8 @@ import { ApiBearerAuth, ApiCookieAuth, ApiForbiddenResponse, ApiNotFoundResponse
 import type { Response } from 'express';
 import { MemberEntity } from '@app/db';
 import { CurrentMember, MemberTokenGuard } from '../auth/member-token.guard';
-import { pageOf } from '../common/dto';
 import { UuidParam } from '../common/params';
-import { AccountDto, AgendaDto, HoldingsDto, MemberRoundPageDto, OrderPageDto, StatementCsvQuery, StatementDto, StatementQuery } from './me.dto';
+import { AccountDto, AgendaDto, HoldingsDto, MemberRoundPageDto, OrderPageDto, StatementCsvQuery } from './me.dto';
 import { MeService } from './me.service';
 
 /** What the member pages of the web app show; the same routes work with a member token. */
@@ -45,13 +44,6 @@ export class MeController {
   @ApiOkResponse({ type: AccountDto })
   account(@CurrentMember() m: MemberEntity): Promise<AccountDto> {
     return this.me.account(m);
-  }
-
-  @Get('statement')
-  @ApiOperation({ summary: 'Your account statement in one currency, newest first: every entry with its counterparty and the balance after it' })
-  @ApiOkResponse({ type: StatementDto })
-  statement(@CurrentMember() m: MemberEntity, @Query() q: StatementQuery): Promise<StatementDto> {
-    return this.me.statement(m, q.currency ?? 'EUR', pageOf(q));
   }
 
   @Get('statement.csv')

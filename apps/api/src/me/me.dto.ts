@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { CURRENCY_CODES } from '@app/domain';
-import { AMOUNT_DOC, CURRENCY_DOC, PageQuery } from '../common/dto';
+import { AMOUNT_DOC, CURRENCY_DOC } from '../common/dto';
 
 export class AgendaDecisionDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -111,37 +111,11 @@ export class AccountDto {
   @ApiProperty({ type: [BalanceDto] }) balances!: BalanceDto[];
 }
 
-export class StatementQuery extends PageQuery {
-  @ApiPropertyOptional({ ...CURRENCY_DOC, default: 'EUR' })
-  @IsOptional()
-  @IsIn(CURRENCY_CODES)
-  currency?: string;
-}
-
 export class StatementCsvQuery {
   @ApiPropertyOptional({ ...CURRENCY_DOC, default: 'EUR' })
   @IsOptional()
   @IsIn(CURRENCY_CODES)
   currency?: string;
-}
-
-export class StatementEntryDto {
-  @ApiProperty() entryId!: string;
-  @ApiProperty({ format: 'date-time' }) at!: string;
-  @ApiProperty({ example: 'pledge-hold' }) kind!: string;
-  @ApiProperty({ type: String, nullable: true }) memo!: string | null;
-  @ApiProperty({ example: 'Funding round of “Seed rack” (held)' }) counterparty!: string;
-  @ApiProperty({ ...AMOUNT_DOC, example: '-50000', description: 'Minor units; negative is money out' }) amount!: string;
-  @ApiProperty({ ...AMOUNT_DOC, description: 'The balance after this entry' }) balanceAfter!: string;
-}
-
-export class StatementDto {
-  @ApiProperty(CURRENCY_DOC) currency!: string;
-  @ApiProperty(AMOUNT_DOC) balance!: string;
-  @ApiProperty({ type: [StatementEntryDto], description: 'Newest first' }) items!: StatementEntryDto[];
-  @ApiProperty() total!: number;
-  @ApiProperty() limit!: number;
-  @ApiProperty() offset!: number;
 }
 
 export class CatalogueItemDto {

@@ -1,4 +1,4 @@
-import { AssetEntity, DecisionEntity, DecisionsRepository, DecisionVoterEntity, FundingRoundEntity, MemberEntity, MemberPagesRepository, OutputPlanEntity, ProjectEntity } from '@app/db';
+import { AssetEntity, DecisionEntity, DecisionsRepository, DecisionVoterEntity, FundingRoundEntity, MemberEntity, MemberPagesRepository, OutputPlanEntity, ProjectEntity, StatementsRepository } from '@app/db';
 import { strictMock } from '../../../../test/support/strict-mock';
 import { cell, decimal, MeService } from './me.service';
 
@@ -24,7 +24,8 @@ const round = Object.assign(new FundingRoundEntity(), {
 function setup() {
   const pages = strictMock<MemberPagesRepository>();
   const decisions = strictMock<DecisionsRepository>();
-  return { pages, decisions, service: new MeService(pages, decisions) };
+  const statements = strictMock<StatementsRepository>();
+  return { pages, decisions, statements, service: new MeService(pages, decisions, statements) };
 }
 
 describe('MeService', () => {
@@ -86,20 +87,19 @@ describe('MeService', () => {
 
   it('the statement as CSV: oldest first, exact decimals, cells a spreadsheet never runs as formulas', async () => {
     const s = setup();
-    s.pages.statement.mockResolvedValue({
-      balance: -50n,
-      total: 2,
-      rows: [
-        { entryId: 'e2', at: new Date('2030-01-02T00:00:00Z'), kind: 'pledge-hold', memo: '=HYPERLINK("x")', counterparty: 'Funding round of “Rack”, held', amount: -1_050n, balanceAfter: -50n },
-        { entryId: 'e1', at: new Date('2030-01-01T00:00:00Z'), kind: 'deposit', memo: null, counterparty: 'Outside the network', amount: 1_000n, balanceAfter: 1_000n },
-      ],
-    });
+    const other = (kind: string, scope: string | null) => ({ kind, name: null, scope, job: null });
+    s.statements.accountOf.mockResolvedValue('a1');
+    s.statements.chunk.mockResolvedValue([
+      { entryId: 'e1', transactionId: 't1', at: new Date('2030-01-01T00:00:00Z'), kind: 'deposit', memo: null, other: other('external', null), description: 'Deposit', amount: 1_000n, cursor: 'c1' },
+      { entryId: 'e2', transactionId: 't2', at: new Date('2030-01-02T00:00:00Z'), kind: 'pledge-hold', memo: '=HYPERLINK("x")', other: other('hold', 'Rack, Inc'), description: 'Pledge', amount: -1_050n, cursor: 'c2' },
+    ]);
     const csv = await s.service.statementCsv(me, 'EUR');
-    expect(s.pages.statement).toHaveBeenCalledWith('m1', 'EUR', { limit: null, offset: 0 });
+    expect(s.statements.accountOf).toHaveBeenCalledWith('member', 'm1', 'EUR');
+    expect(s.statements.chunk).toHaveBeenCalledWith('a1', null, 1000);
     expect(csv.split('\r\n')).toEqual([
       'date,kind,counterparty,memo,amount,currency,balance',
       '2030-01-01T00:00:00.000Z,deposit,Outside the network,,10.00,EUR,10.00',
-      `2030-01-02T00:00:00.000Z,pledge-hold,"Funding round of “Rack”, held","'=HYPERLINK(""x"")",-10.50,EUR,-0.50`,
+      `2030-01-02T00:00:00.000Z,pledge-hold,"Funding round of “Rack, Inc” (held)","'=HYPERLINK(""x"")",-10.50,EUR,-0.50`,
       '',
     ]);
     expect(decimal(5n, 0)).toBe('5');

@@ -1,19 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import type { OwnerOrder } from '@app/contracts';
 import { nextQuarter } from '@app/contracts';
-import { AssetEntity, DecisionsRepository, MemberEntity, MemberPagesRepository, OutputPlanEntity } from '@app/db';
+import { AssetEntity, DecisionsRepository, MemberEntity, memberCounterpartyWords, MemberPagesRepository, OutputPlanEntity, StatementsRepository } from '@app/db';
 import { CURRENCIES, Currency, DEFAULT_WINDOW, nextOpenQuarter, outputEntitlements, percentText, quarterWindow } from '@app/domain';
 import { ProblemException, Problems } from '../common/problem';
-import { AccountDto, AgendaDto, AllocationDto, HoldingsDto, MemberRoundPageDto, MyOrderDto, OrderPageDto, StatementDto } from './me.dto';
+import { AccountDto, AgendaDto, AllocationDto, HoldingsDto, MemberRoundPageDto, MyOrderDto, OrderPageDto } from './me.dto';
 
 const DAY = 86_400_000;
 
 /** The member pages of the web app, assembled from the read models (never from a workflow query). */
+/** Entries read per query when the CSV is written (bounded, however long the account). */
+const CSV_CHUNK = 1000;
+
 @Injectable()
 export class MeService {
   constructor(
     private readonly pages: MemberPagesRepository,
     private readonly decisions: DecisionsRepository,
+    private readonly statements: StatementsRepository,
   ) {}
 
   async agenda(m: MemberEntity): Promise<AgendaDto> {
@@ -89,24 +93,20 @@ export class MeService {
     return { balances: balances.map((b) => ({ currency: b.currency, available: String(b.available), held: String(b.held) })) };
   }
 
-  async statement(m: MemberEntity, currency: string, page: { limit: number; offset: number }): Promise<StatementDto> {
-    const s = await this.pages.statement(m.id, currency, page);
-    return {
-      currency,
-      balance: String(s.balance),
-      total: s.total,
-      ...page,
-      items: s.rows.map((r) => ({ entryId: r.entryId, at: r.at.toISOString(), kind: r.kind, memo: r.memo, counterparty: r.counterparty, amount: String(r.amount), balanceAfter: String(r.balanceAfter) })),
-    };
-  }
-
-  /** The whole statement as CSV, oldest first; the amounts add up to the balance. */
+  /** The whole statement as CSV, oldest first, read a chunk at a time; the amounts add up to the balance. */
   async statementCsv(m: MemberEntity, currency: string): Promise<string> {
-    const s = await this.pages.statement(m.id, currency, { limit: null, offset: 0 });
     const exp = CURRENCIES[currency as Currency] ?? 2;
     const lines = [['date', 'kind', 'counterparty', 'memo', 'amount', 'currency', 'balance'].join(',')];
-    for (const r of [...s.rows].reverse()) {
-      lines.push([r.at.toISOString(), cell(r.kind), cell(r.counterparty), cell(r.memo ?? ''), decimal(r.amount, exp), currency, decimal(r.balanceAfter, exp)].join(','));
+    const accountId = await this.statements.accountOf('member', m.id, currency);
+    let balance = 0n;
+    for (let after: string | null = null; accountId; ) {
+      const chunk = await this.statements.chunk(accountId, after, CSV_CHUNK);
+      for (const r of chunk) {
+        balance += r.amount;
+        lines.push([r.at.toISOString(), cell(r.kind), cell(memberCounterpartyWords(r.other)), cell(r.memo ?? ''), decimal(r.amount, exp), currency, decimal(balance, exp)].join(','));
+      }
+      if (chunk.length < CSV_CHUNK) break;
+      after = chunk[chunk.length - 1].cursor;
     }
     return lines.join('\r\n') + '\r\n';
   }

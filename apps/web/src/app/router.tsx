@@ -20,6 +20,7 @@ import { MeRoute } from './routes/member/me';
 import { OrdersRoute } from './routes/member/orders';
 import { RoundRoute } from './routes/member/round';
 import { NodeEndpointRoute } from './routes/node/node-endpoint';
+import { NodeStatementRoute } from './routes/node/node-statement';
 import { NodeWorkRoute } from './routes/node/node-work';
 import { NodesRoute } from './routes/node/nodes';
 import { NotFoundRoute } from './routes/not-found';
@@ -55,6 +56,7 @@ export const router = createBrowserRouter([
       { path: 'node', element: <NodesRoute /> },
       { path: 'node/:id', element: <NodeWorkRoute /> },
       { path: 'node/:id/endpoint', element: <NodeEndpointRoute /> },
+      { path: 'node/:id/statement', element: <NodeStatementRoute /> },
       {
         path: 'console',
         element: <ConsoleLayout />,

@@ -14,6 +14,9 @@ export const paths = {
   nodes: () => '/node',
   node: (id: string) => `/node/${id}`,
   nodeEndpoint: (id: string) => `/node/${id}/endpoint`,
+  nodeStatement: (id: string) => `/node/${id}/statement`,
+  /** The API's HTML receipt of a paid job (opened as a page, with the session cookie). */
+  nodeReceipt: (nodeId: string, jobId: string) => `/members/me/nodes/${nodeId}/jobs/${jobId}/receipt`,
   console: () => '/console',
   consoleProjects: () => '/console/projects',
   consoleProject: (id: string) => `/console/projects/${id}`,

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { CatalogueProduct } from '@app/contracts';
 import type { AccountKind } from '@app/domain';
 import { AUTOMATION_LEVELS } from '../entities/node.entity';
+import { OTHER_SIDE, OTHER_SIDE_COLUMNS, StatementSql, statementLine as sharedLine, StatementsRepository } from '../statements/statements.repository';
 import type { LedgerAccountRow } from './console.repository';
 
 type PageArg = { limit: number; offset: number };
@@ -85,6 +86,8 @@ export interface StatementLine {
   kind: string;
   memo: string | null;
   counterparty: string;
+  /** What it was, in words (StatementsRepository). */
+  description: string;
   amount: bigint;
 }
 
@@ -136,7 +139,8 @@ export interface ConsoleOutboxRow {
 }
 
 /** The other side of a ledger entry in words, as a coordinator reads it. */
-export function counterpartyWords(kind: string | null, name: string | null, scope: string | null): string {
+export function counterpartyWords(kind: string | null, name: string | null, scope: string | null, job: { title: string } | null = null): string {
+  if (kind === 'hold' && job) return `Job “${job.title}”${scope ? ` of “${scope}”` : ''} (held)`;
   switch (kind) {
     case null:
       return '';
@@ -158,26 +162,10 @@ export function counterpartyWords(kind: string | null, name: string | null, scop
   }
 }
 
-/** The other side of each entry (the largest other leg of its transaction), by name. */
-const OTHER_SIDE = `
-  LEFT JOIN LATERAL (
-    SELECT a2.kind, a2.owner_id, a2.scope_id FROM ledger_entries e2 JOIN ledger_accounts a2 ON a2.id = e2.account_id
-     WHERE e2.transaction_id = en.transaction_id AND e2.account_id <> en.account_id
-     ORDER BY abs(e2.amount) DESC, e2.id LIMIT 1) o ON true
-  LEFT JOIN members om ON o.kind IN ('member', 'hold') AND om.id = o.owner_id
-  LEFT JOIN production_projects op ON o.kind IN ('project', 'organiser') AND op.id = o.owner_id
-  LEFT JOIN funding_rounds r ON (o.kind IN ('escrow', 'round') AND r.id = o.owner_id) OR (o.kind = 'hold' AND r.id = o.scope_id)
-  LEFT JOIN production_projects rp ON rp.id = r.project_id`;
-
-type StatementSql = { id: string; at: Date; kind: string; memo: string | null; amount: string; other_kind: string | null; other_name: string | null; other_scope: string | null };
-const statementLine = (r: StatementSql): StatementLine => ({
-  entryId: r.id,
-  at: r.at,
-  kind: r.kind,
-  memo: r.memo,
-  counterparty: counterpartyWords(r.other_kind, r.other_name, r.other_scope),
-  amount: BigInt(r.amount),
-});
+const statementLine = (r: StatementSql): StatementLine => {
+  const line = sharedLine(r);
+  return { entryId: line.entryId, at: line.at, kind: line.kind, memo: line.memo, amount: line.amount, description: line.description, counterparty: counterpartyWords(line.other.kind, line.other.name, line.other.scope, line.other.job) };
+};
 
 /**
  * The coordinator console's further reads (rounds' backers, assets, an account's statement,
@@ -185,7 +173,12 @@ const statementLine = (r: StatementSql): StatementLine => ({
  */
 @Injectable()
 export class ConsolePagesRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  /** The one statement query (this page keeps its offset paging; the CSV reads its chunks). */
+  private readonly statements: StatementsRepository;
+
+  constructor(@InjectDataSource() private readonly ds: DataSource) {
+    this.statements = new StatementsRepository(ds);
+  }
 
   private async count(sql: string, params: unknown[]): Promise<number> {
     const [{ n }]: Array<{ n: number }> = await this.ds.query(sql, params);
@@ -372,8 +365,7 @@ export class ConsolePagesRepository {
            FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
           WHERE e.account_id = $1
           ORDER BY t.created_at DESC, e.id DESC LIMIT $2 OFFSET $3)
-       SELECT en.id::text, en.at, en.kind, en.memo, en.amount::text, en.balance_after::text,
-              o.kind AS other_kind, om.name AS other_name, COALESCE(op.name, rp.name) AS other_scope
+       SELECT en.id::text, en.transaction_id, en.at, en.kind, en.memo, en.amount::text, en.balance_after::text, ${OTHER_SIDE_COLUMNS}
          FROM en ${OTHER_SIDE}
         ORDER BY en.at DESC, en.id DESC`,
       [accountId, page.limit, page.offset],
@@ -388,20 +380,8 @@ export class ConsolePagesRepository {
    * and the entry id.
    */
   async statementChunk(accountId: string, after: string | null, limit: number): Promise<Array<StatementLine & { cursor: string }>> {
-    const [at, id] = after ? after.split('|') : [null, null];
-    const rows: Array<StatementSql & { cursor: string }> = await this.ds.query(
-      `WITH en AS (
-         SELECT e.id, e.account_id, e.transaction_id, t.created_at AS at, t.kind, t.memo, e.amount
-           FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-          WHERE e.account_id = $1 AND ($2::timestamptz IS NULL OR (t.created_at, e.id) > ($2::timestamptz, $3::bigint))
-          ORDER BY t.created_at, e.id LIMIT $4)
-       SELECT en.id::text, en.at, en.kind, en.memo, en.amount::text, en.at::text || '|' || en.id::text AS cursor,
-              o.kind AS other_kind, om.name AS other_name, COALESCE(op.name, rp.name) AS other_scope
-         FROM en ${OTHER_SIDE}
-        ORDER BY en.at, en.id`,
-      [accountId, at, id, limit],
-    );
-    return rows.map((r) => ({ ...statementLine(r), cursor: r.cursor }));
+    const lines = await this.statements.chunk(accountId, after, limit);
+    return lines.map((l) => ({ entryId: l.entryId, at: l.at, kind: l.kind, memo: l.memo, amount: l.amount, description: l.description, counterparty: counterpartyWords(l.other.kind, l.other.name, l.other.scope, l.other.job), cursor: l.cursor }));
   }
 
   /** Members by name, with how many nodes they run and assets they co-own. */

@@ -13,16 +13,6 @@ import { OwnershipService } from '../ownership/ownership.service';
 /** Rounds whose money still sits in escrow or in the round (not paid out, released or refunded). */
 const HOLDING_ROUND_STATUSES = ['opening', 'open', 'closing', 'capturing', 'awaiting-payout', 'paying-out', 'releasing'];
 
-export interface StatementRow {
-  entryId: string;
-  at: Date;
-  kind: string;
-  memo: string | null;
-  counterparty: string;
-  amount: bigint;
-  balanceAfter: bigint;
-}
-
 export interface HoldingRow {
   asset: AssetEntity;
   owners: Array<{ memberId: string; name: string; parts: bigint; outputParts: bigint }>;
@@ -107,64 +97,6 @@ export class MemberPagesRepository {
     return rows.map((r) => ({ currency: r.currency, available: BigInt(r.available), held: BigInt(r.held) }));
   }
 
-  /**
-   * The member's account statement in one currency, newest first: every entry with its
-   * counterparty (the other side of the posting, by name) and the balance after it. `limit` null:
-   * all of it (the CSV download).
-   */
-  async statement(memberId: string, currency: string, page: { limit: number | null; offset: number }): Promise<{ rows: StatementRow[]; total: number; balance: bigint }> {
-    const rows: Array<{ id: string; at: Date; kind: string; memo: string | null; amount: string; balance_after: string; other_kind: string | null; other_name: string | null; total: string }> = await this.ds.query(
-      `WITH acct AS (SELECT id FROM ledger_accounts WHERE kind = 'member' AND owner_id = $1 AND currency = $2),
-       entries AS (
-         SELECT e.id, e.transaction_id, t.created_at AS at, t.kind, t.memo, e.amount,
-                SUM(e.amount) OVER (ORDER BY t.created_at, e.id ROWS UNBOUNDED PRECEDING) AS balance_after,
-                COUNT(*) OVER () AS total
-           FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-          WHERE e.account_id = (SELECT id FROM acct))
-       SELECT en.id::text, en.at, en.kind, en.memo, en.amount::text, en.balance_after::text, en.total::text, o.kind AS other_kind,
-              COALESCE(om.name, op.name, rp.name) AS other_name
-         FROM entries en
-         LEFT JOIN LATERAL (
-           SELECT a2.kind, a2.owner_id, a2.scope_id FROM ledger_entries e2 JOIN ledger_accounts a2 ON a2.id = e2.account_id
-            WHERE e2.transaction_id = en.transaction_id AND e2.account_id <> (SELECT id FROM acct)
-            ORDER BY abs(e2.amount) DESC, e2.id LIMIT 1) o ON true
-         LEFT JOIN members om ON o.kind = 'member' AND om.id = o.owner_id
-         LEFT JOIN production_projects op ON o.kind IN ('project', 'organiser') AND op.id = o.owner_id
-         LEFT JOIN funding_rounds r ON (o.kind IN ('escrow', 'round') AND r.id = o.owner_id) OR (o.kind = 'hold' AND r.id = o.scope_id)
-         LEFT JOIN production_projects rp ON rp.id = r.project_id
-        ORDER BY en.at DESC, en.id DESC
-        LIMIT $3 OFFSET $4`,
-      [memberId, currency, page.limit, page.offset],
-    );
-    const [{ balance }]: Array<{ balance: string }> = await this.ds.query(
-      `SELECT COALESCE(SUM(e.amount), 0)::text AS balance FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
-        WHERE a.kind = 'member' AND a.owner_id = $1 AND a.currency = $2`,
-      [memberId, currency],
-    );
-    return {
-      total: rows[0] ? Number(rows[0].total) : await this.countEntries(memberId, currency, page.offset),
-      balance: BigInt(balance),
-      rows: rows.map((r) => ({
-        entryId: r.id,
-        at: r.at,
-        kind: r.kind,
-        memo: r.memo,
-        counterparty: counterparty(r.other_kind, r.other_name),
-        amount: BigInt(r.amount),
-        balanceAfter: BigInt(r.balance_after),
-      })),
-    };
-  }
-
-  private async countEntries(memberId: string, currency: string, offset: number): Promise<number> {
-    if (offset === 0) return 0;
-    const [{ n }]: Array<{ n: number }> = await this.ds.query(
-      `SELECT COUNT(*)::int AS n FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.kind = 'member' AND a.owner_id = $1 AND a.currency = $2`,
-      [memberId, currency],
-    );
-    return n;
-  }
-
   /** Every asset the member owns parts of, with its ownership table and its latest quarter plan. */
   async holdings(memberId: string): Promise<HoldingRow[]> {
     const assets = await this.ds
@@ -243,24 +175,5 @@ export class MemberPagesRepository {
 
   private async projectOf(round: FundingRoundEntity): Promise<ProjectEntity> {
     return this.ds.getRepository(ProjectEntity).findOneByOrFail({ id: round.projectId });
-  }
-}
-
-function counterparty(kind: string | null, name: string | null): string {
-  switch (kind) {
-    case 'external':
-      return 'Outside the network';
-    case 'member':
-      return name ?? 'A member';
-    case 'project':
-    case 'organiser':
-      return name ? `Project “${name}”` : 'A project';
-    case 'escrow':
-    case 'hold': // the member's own hold for a round (pledges in PostgreSQL)
-      return name ? `Funding round of “${name}” (held)` : 'A funding round (held)';
-    case 'round':
-      return name ? `Funding round of “${name}”` : 'A funding round';
-    default:
-      return kind ?? '';
   }
 }

@@ -707,6 +707,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/jobs/{id}/receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The receipt of a paid job (HTML): number, date paid, payer, payee, job, quantity made, price, ledger transaction */
+        get: operations["AdminStatementsController_receipt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/jobs/{id}/settle": {
         parameters: {
             query?: never;
@@ -1194,6 +1211,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/projects/{id}/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project’s account statement: each entry in words with the balance after it, opening and closing balance, by period, a page at a time (newest first) */
+        get: operations["AdminStatementsController_projectStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/rounds/{id}": {
         parameters: {
             query?: never;
@@ -1602,6 +1636,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/members/me/nodes/{nodeId}/jobs/{id}/receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The receipt of one of this node’s paid jobs (HTML), paid to you */
+        get: operations["OperatorStatementController_receipt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/members/me/nodes/{nodeId}/jobs/{id}/reject": {
         parameters: {
             query?: never;
@@ -1613,6 +1664,23 @@ export interface paths {
         put?: never;
         /** Reject the offer, with a reason; it goes to the next node */
         post: operations["OperatorNodeController_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/nodes/{nodeId}/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The statement of your account, where this node’s paid jobs are paid (the same account as /members/me/statement): entries in words, running balance, by period, a page at a time */
+        get: operations["OperatorStatementController_statement"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1797,8 +1865,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your account statement in one currency, newest first: every entry with its counterparty and the balance after it */
-        get: operations["MeController_statement"];
+        /** Your account statement in one currency: each entry in words with its other side and the balance after it, opening and closing balance, by period, a page at a time (newest first) */
+        get: operations["MemberStatementController_statement"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2204,6 +2272,89 @@ export interface components {
              * @description The member (member, organiser) or project (project) that owns the account
              */
             ownerId: string;
+        };
+        AccountStatementDto: {
+            /**
+             * Format: uuid
+             * @description The ledger account (null: no money has moved in this currency yet)
+             */
+            accountId: string | null;
+            /**
+             * @description The balance at the end of the period (now, without `to`)
+             * @example 12500
+             */
+            closing: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /** Format: date-time */
+            from: string | null;
+            /** @description Newest first */
+            items: components["schemas"]["AccountStatementEntryDto"][];
+            limit: number;
+            /** @description Pass as `cursor` for the next (older) page; null on the last */
+            nextCursor: string | null;
+            /**
+             * @description The balance just before the period (0 without `from`)
+             * @example 12500
+             */
+            opening: string;
+            /** Format: date-time */
+            to: string | null;
+            /** @description Entries in the period */
+            total: number;
+        };
+        AccountStatementEntryDto: {
+            /**
+             * @description Minor units, signed: negative is money out
+             * @example -50000
+             */
+            amount: string;
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description The account’s balance after this entry
+             * @example 12500
+             */
+            balanceAfter: string;
+            /**
+             * @description The other side, by name
+             * @example Project “Seed rack”
+             */
+            counterparty: string;
+            /**
+             * @description What it was, in words
+             * @example Paid for job “40 brackets (cnc-milling)” for “Seed rack”
+             */
+            description: string;
+            /** @description The ledger entry */
+            entryId: string;
+            /**
+             * Format: uuid
+             * @description The job, for paid work (its receipt: …/jobs/:id/receipt)
+             */
+            jobId: string | null;
+            /**
+             * Format: uuid
+             * @description The node that did the job (a node owner’s receipt is under this node)
+             */
+            jobNodeId: string | null;
+            /** @description The job has been paid (it has a receipt) */
+            jobPaid: boolean;
+            /**
+             * @description The kind of posting
+             * @example job-pay
+             */
+            kind: string;
+            memo: string | null;
+            /**
+             * Format: uuid
+             * @description The ledger transaction it belongs to
+             */
+            transactionId: string;
         };
         AdminDecisionDto: {
             /** @description Members who have answered */
@@ -5176,44 +5327,6 @@ export interface components {
              */
             reason: string;
         };
-        StatementDto: {
-            /**
-             * @description Integer minor units (12500 = 125.00 EUR), as a string
-             * @example 12500
-             */
-            balance: string;
-            /**
-             * @description ISO 4217 code
-             * @example EUR
-             * @enum {string}
-             */
-            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
-            /** @description Newest first */
-            items: components["schemas"]["StatementEntryDto"][];
-            limit: number;
-            offset: number;
-            total: number;
-        };
-        StatementEntryDto: {
-            /**
-             * @description Minor units; negative is money out
-             * @example -50000
-             */
-            amount: string;
-            /** Format: date-time */
-            at: string;
-            /**
-             * @description The balance after this entry
-             * @example 12500
-             */
-            balanceAfter: string;
-            /** @example Funding round of “Seed rack” (held) */
-            counterparty: string;
-            entryId: string;
-            /** @example pledge-hold */
-            kind: string;
-            memo: string | null;
-        };
         StatusCountDto: {
             count: number;
             status: string;
@@ -5403,6 +5516,8 @@ export interface components {
 export type SchemaAcceptOfferDto = components['schemas']['AcceptOfferDto'];
 export type SchemaAccountDto = components['schemas']['AccountDto'];
 export type SchemaAccountRefDto = components['schemas']['AccountRefDto'];
+export type SchemaAccountStatementDto = components['schemas']['AccountStatementDto'];
+export type SchemaAccountStatementEntryDto = components['schemas']['AccountStatementEntryDto'];
 export type SchemaAdminDecisionDto = components['schemas']['AdminDecisionDto'];
 export type SchemaAdvancePhaseDto = components['schemas']['AdvancePhaseDto'];
 export type SchemaAgendaDecisionDto = components['schemas']['AgendaDecisionDto'];
@@ -5602,8 +5717,6 @@ export type SchemaShareTransferResultDto = components['schemas']['ShareTransferR
 export type SchemaSignInLinkAcceptedDto = components['schemas']['SignInLinkAcceptedDto'];
 export type SchemaSignInLinkRequestDto = components['schemas']['SignInLinkRequestDto'];
 export type SchemaSkipPhaseDto = components['schemas']['SkipPhaseDto'];
-export type SchemaStatementDto = components['schemas']['StatementDto'];
-export type SchemaStatementEntryDto = components['schemas']['StatementEntryDto'];
 export type SchemaStatusCountDto = components['schemas']['StatusCountDto'];
 export type SchemaStoredPlanDto = components['schemas']['StoredPlanDto'];
 export type SchemaTransactionDto = components['schemas']['TransactionDto'];
@@ -7066,6 +7179,42 @@ export interface operations {
             };
         };
     };
+    AdminStatementsController_receipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receipt: a whole HTML page, print-friendly */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not a coordinator */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: no such job (or not yours); job_not_paid: the job has not been paid (no price, not yet confirmed, or released) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     JobsAdminController_settle: {
         parameters: {
             query?: never;
@@ -8214,6 +8363,51 @@ export interface operations {
             };
         };
     };
+    AdminStatementsController_projectStatement: {
+        parameters: {
+            query?: {
+                /** @description The account’s currency (default: the first currency the owner has an account in, else EUR) */
+                currency?: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+                /** @description The `nextCursor` of the previous page (older entries) */
+                cursor?: string;
+                /** @description Entries at or after this instant; the opening balance is the balance just before it */
+                from?: string;
+                limit?: number;
+                /** @description Entries before this instant; the closing balance is the balance just before it */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountStatementDto"];
+                };
+            };
+            /** @description Not a coordinator */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: no such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     FundingAdminController_get: {
         parameters: {
             query?: never;
@@ -9177,6 +9371,44 @@ export interface operations {
             };
         };
     };
+    OperatorStatementController_receipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receipt: a whole HTML page, print-friendly */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: no such job (or not yours); job_not_paid: the job has not been paid (no price, not yet confirmed, or released) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     OperatorNodeController_reject: {
         parameters: {
             query?: never;
@@ -9217,6 +9449,52 @@ export interface operations {
                 content?: never;
             };
             /** @description not_found: not one of your nodes, or not one of this node’s jobs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OperatorStatementController_statement: {
+        parameters: {
+            query?: {
+                /** @description The account’s currency (default: the first currency the owner has an account in, else EUR) */
+                currency?: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+                /** @description The `nextCursor` of the previous page (older entries) */
+                cursor?: string;
+                /** @description Entries at or after this instant; the opening balance is the balance just before it */
+                from?: string;
+                limit?: number;
+                /** @description Entries before this instant; the closing balance is the balance just before it */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description One of your nodes */
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountStatementDto"];
+                };
+            };
+            /** @description Not signed in, session expired, or no valid member token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not one of your nodes */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9664,13 +9942,18 @@ export interface operations {
             };
         };
     };
-    MeController_statement: {
+    MemberStatementController_statement: {
         parameters: {
             query?: {
-                /** @description ISO 4217 code */
+                /** @description The account’s currency (default: the first currency the owner has an account in, else EUR) */
                 currency?: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+                /** @description The `nextCursor` of the previous page (older entries) */
+                cursor?: string;
+                /** @description Entries at or after this instant; the opening balance is the balance just before it */
+                from?: string;
                 limit?: number;
-                offset?: number;
+                /** @description Entries before this instant; the closing balance is the balance just before it */
+                to?: string;
             };
             header?: never;
             path?: never;
@@ -9683,7 +9966,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StatementDto"];
+                    "application/json": components["schemas"]["AccountStatementDto"];
                 };
             };
             /** @description Not signed in, session expired, or no valid member token */

@@ -27,12 +27,14 @@ import { PHASE_STATE_WORDS, PROJECT_STATUS_WORDS, ROUND_STATUS_WORDS } from '@/f
 import { buildTimeline } from '@/features/console/projects/timeline-model';
 import '@/features/console/projects/projects.css';
 import { useCoordinators } from '@/features/people/api/people';
+import { ConsoleReceiptButton } from '@/features/statements/components/console-receipt';
+import { StatementView } from '@/features/statements/components/statement-view';
 import { useNow } from '@/lib/use-now';
 
 /**
  * `/console/projects/:id`: the project's phase timeline (phases, rounds, jobs and gates as bars in
  * time), what blocks it now with the action that unblocks it, the current phase's actions and its
- * plan. Refreshes every 5 s without a reload.
+ * plan, and the statement of its account (receipts of its paid jobs). Refreshes every 5 s without a reload.
  */
 export function ConsoleProjectRoute() {
   const { id = '' } = useParams();
@@ -57,7 +59,7 @@ export function ConsoleProjectRoute() {
           {d.description ? <p style={{ margin: 0 }}>{d.description}</p> : null}
           <p className="small" style={{ margin: '.3rem 0 0' }}>
             <span className={`badge ${d.status === 'active' ? 'badge-info' : d.status === 'completed' ? 'badge-ok' : ''}`}>{PROJECT_STATUS_WORDS[d.status] ?? d.status}</span> {d.phase === 'completed' ? 'every phase passed' : `now in ${phaseName(d.phase)}`} · gates passed by{' '}
-            {d.gate.mode === 'members' ? `the members’ vote (${d.gate.voters ?? 'funders'})` : 'the coordinator'} · <Link to={paths.consoleProjects()}>all projects</Link> · <Link to={paths.project(d.id)}>public page</Link>
+            {d.gate.mode === 'members' ? `the members’ vote (${d.gate.voters ?? 'funders'})` : 'the coordinator'} · <Link to={paths.consoleProjects()}>all projects</Link> · <Link to={paths.project(d.id)}>public page</Link> · <a href="#statement">statement</a>
           </p>
         </>
       }
@@ -71,6 +73,11 @@ export function ConsoleProjectRoute() {
       <PhaseTable project={d} />
       {active ? <CurrentPhase project={d} /> : null}
       <div ref={planRef}>{active ? <PlanCard project={d} recipients={recipients.data ?? { members: [], nodes: [] }} /> : null}</div>
+      <div id="statement">
+        <Card title="Statement of the project’s account">
+          <StatementView source={{ kind: 'project', projectId: d.id }} receipt={(jobId) => <ConsoleReceiptButton jobId={jobId} />} />
+        </Card>
+      </div>
     </Page>
   );
 }

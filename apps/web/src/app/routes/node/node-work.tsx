@@ -3,9 +3,11 @@ import { useParams } from 'react-router';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Deadline } from '@/components/ui/deadline';
+import { Money } from '@/components/ui/money';
 import { Card, Loading } from '@/components/ui/page';
 import { ProblemView } from '@/components/ui/problem-view';
 import { ProgressBar } from '@/components/ui/progress-bar';
+import { paths } from '@/config/paths';
 import { formatDuration, jobStatusWords, jobTitle, leadTimeMs } from '@/features/jobs/job-words';
 import { useAnswerOffer, useCompleteJob, useNodeWork, useReportProgress, type OfferAnswer } from '@/features/operator/api/operator';
 import { CompleteForm, ProgressForm } from '@/features/operator/components/job-work-forms';
@@ -79,10 +81,10 @@ function Work({ nodeId, load, wipLimit, name }: { nodeId: string; load: number; 
         )}
       </Card>
       <Card title={`Delivered, awaiting confirmation (${delivered.total})`}>
-        <JobTable jobs={delivered.items} empty="Nothing awaits the recipient’s confirmation." />
+        <JobTable nodeId={nodeId} jobs={delivered.items} empty="Nothing awaits the recipient’s confirmation." />
       </Card>
       <Card title="Ended lately">
-        <JobTable jobs={ended.items} empty="No job has ended yet." />
+        <JobTable nodeId={nodeId} jobs={ended.items} empty="No job has ended yet." />
       </Card>
     </>
   );
@@ -131,7 +133,7 @@ function InHand({ job: j, onProgress, onComplete }: { job: Job; onProgress: (p: 
 
 const RUN_WORDS: Record<string, string> = { confirmed: 'confirmed', rejected: 'rejected', unanswered: 'not answered' };
 
-function JobTable({ jobs, empty }: { jobs: Job[]; empty: string }) {
+function JobTable({ jobs, empty, nodeId }: { jobs: Job[]; empty: string; nodeId: string }) {
   const now = useNow(60_000);
   if (!jobs.length) return <p className="muted">{empty}</p>;
   return (
@@ -164,6 +166,14 @@ function JobTable({ jobs, empty }: { jobs: Job[]; empty: string }) {
                 <td data-label="Status">
                   {jobStatusWords(j.status)}
                   {last?.confirmation && j.status !== 'confirmed' ? <div className="small muted">last delivery {RUN_WORDS[last.confirmation] ?? last.confirmation}</div> : null}
+                  {j.price && (j.payment === 'paid' || j.payment === 'part-paid') ? (
+                    <div className="small">
+                      Paid <Money minor={j.paidAmount} currency={j.price.currency} /> ·{' '}
+                      <a href={paths.nodeReceipt(nodeId, j.id)} target="_blank" rel="noopener">
+                        Receipt
+                      </a>
+                    </div>
+                  ) : null}
                 </td>
                 <td className="num" data-label="Made">
                   {j.yield.made}

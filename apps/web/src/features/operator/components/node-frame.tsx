@@ -22,7 +22,7 @@ export function LoadBar({ load, wipLimit, name, compact }: { load: number; wipLi
   );
 }
 
-/** One of my nodes: its name, where it is, its load, and the two pages (work; endpoint and tokens). */
+/** One of my nodes: its name, where it is, its load, and its pages (work; statement; endpoint and tokens). */
 export function NodeFrame({ nodeId, children }: { nodeId: string; children: (node: SchemaOperatorNodeDto) => ReactNode }) {
   const node = useNode(nodeId);
   if (node.isPending) return <Loading />;
@@ -48,6 +48,7 @@ export function NodeFrame({ nodeId, children }: { nodeId: string; children: (nod
         <NavLink to={paths.node(n.id)} end>
           Offers and jobs
         </NavLink>
+        <NavLink to={paths.nodeStatement(n.id)}>Statement</NavLink>
         <NavLink to={paths.nodeEndpoint(n.id)}>Webhook and tokens</NavLink>
         <NavLink to={paths.nodes()} end>
           All my nodes
