@@ -79,7 +79,9 @@ describe('statements', () => {
     expect(entryWords('pledge-hold', 200n, roundHold)).toBe('Pledge to the round of “Rack” lowered');
     expect(entryWords('transfer', 500n, { kind: 'member', name: 'Bea', scope: null, job: null })).toBe('Transfer from Bea');
     expect(entryWords('transfer', -500n, { kind: 'project', name: null, scope: 'Rack', job: null })).toBe('Transfer to “Rack”');
+    // An owner's part of an asset's income from sales, named by the asset.
+    expect(entryWords('asset-income', 700n, { kind: 'asset', name: null, scope: 'Lindenau greenhouse', job: null })).toBe('Your part of the income from sales of “Lindenau greenhouse”');
     // A kind added later still reads.
-    expect(entryWords('asset-income', 700n, { kind: 'round', name: null, scope: 'Rack', job: null })).toBe('asset-income: from “Rack”');
+    expect(entryWords('asset-lease', 700n, { kind: 'round', name: null, scope: 'Rack', job: null })).toBe('asset-lease: from “Rack”');
   });
 });

@@ -89,10 +89,11 @@ export const OTHER_SIDE = `
   LEFT JOIN funding_rounds r ON (o.kind IN ('escrow', 'round') AND r.id = o.owner_id) OR (o.kind = 'hold' AND r.id = o.scope_id)
   LEFT JOIN production_projects rp ON rp.id = r.project_id
   LEFT JOIN jobs oj ON o.kind = 'hold' AND oj.id = o.scope_id
-  LEFT JOIN production_projects jp ON oj.demand_type = 'project' AND jp.id = oj.demand_id`;
+  LEFT JOIN production_projects jp ON oj.demand_type = 'project' AND jp.id = oj.demand_id
+  LEFT JOIN assets oa ON o.kind = 'asset' AND oa.id = o.owner_id`;
 
 /** The columns OTHER_SIDE adds. */
-export const OTHER_SIDE_COLUMNS = `o.kind AS other_kind, om.name AS other_name, COALESCE(op.name, rp.name, jp.name) AS other_scope,
+export const OTHER_SIDE_COLUMNS = `o.kind AS other_kind, om.name AS other_name, COALESCE(op.name, rp.name, jp.name, oa.name) AS other_scope,
   oj.id AS other_job_id, oj.node_id AS other_job_node_id, oj.payment AS other_job_payment, CASE WHEN oj.id IS NULL THEN NULL ELSE ${JOB_TITLE_SQL('oj')} END AS other_job_title`;
 
 export type StatementSql = {
@@ -140,6 +141,8 @@ export function memberCounterpartyWords(other: OtherSide): string {
       return other.scope ? `Funding round of “${other.scope}” (held)` : 'A funding round (held)';
     case 'round':
       return other.scope ? `Funding round of “${other.scope}”` : 'A funding round';
+    case 'asset':
+      return other.scope ? `Asset “${other.scope}”` : 'An asset';
     default:
       return other.kind;
   }
@@ -180,6 +183,10 @@ export function entryWords(kind: string, amount: bigint, other: OtherSide): stri
       return into ? `Paid for ${job}${project}` : `Payment for ${job}`;
     case 'job-release':
       return into ? `Reservation for ${job} returned` : `Reservation for ${job} released`;
+    case 'asset-sale':
+      return into ? 'Output sold' : `Output of ${party} bought`;
+    case 'asset-income':
+      return into ? `Your part of the income from sales of ${other.kind === 'asset' && other.scope ? q(other.scope) : 'an asset'}` : 'Income from sales shared among the owners';
     default:
       return other.kind ? `${kind}: ${into ? 'from' : 'to'} ${party}` : kind;
   }
