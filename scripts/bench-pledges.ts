@@ -242,9 +242,9 @@ async function main(): Promise<void> {
 
     // 3. A crowd: CROWD backers make CROWD_CHANGES changes each into one round that closes on its
     // goal. Every change but the last goes through the pledge transaction directly, pass after
-    // pass (raise, withdraw, pledge again, ...; part 2 measured the HTTP path); every tenth backer
-    // withdraws for good in the last of those passes; the last change of the others goes through
-    // the API, so the very last one meets the goal and closes the round.
+    // pass (raise, withdraw, pledge again, ...; part 2 measured the HTTP path). The last change of
+    // each goes through the API: first every tenth backer withdraws for good, then the others set
+    // their final pledge, so the very last one meets the goal and closes the round.
     if (CROWD === 0) {
       // BENCH_CROWD=0: parts 1 and 2 only (while iterating on the pledge path).
       process.stdout.write(out.join('\n') + '\n');
@@ -261,17 +261,25 @@ async function main(): Promise<void> {
       const direct = await load(CROWD * passes, C, async (n) => {
         const pass = Math.floor(n / CROWD);
         const i = order(pass)(n % CROWD);
-        await funding.setPledge(crowdRound, crowd[i].id, pass === passes - 1 && final(i) === 0n ? 0n : during(i, pass));
+        // A withdrawer's last direct change leaves a pledge to withdraw (pass 1 withdraws everyone).
+        await funding.setPledge(crowdRound, crowd[i].id, pass === passes - 1 && final(i) === 0n && pass === 1 ? 1n : during(i, pass));
       });
       out.push(line(`crowd: ${passes} passes, direct`, CROWD * passes, direct.seconds, direct.lat));
     }
     const stayers = crowd.map((_, i) => i).filter((i) => final(i) > 0n);
+    const leavers = crowd.map((_, i) => i).filter((i) => final(i) === 0n);
+    if (passes > 0) {
+      const w = await load(leavers.length, C, async (n) => {
+        await post(`/members/me/rounds/${crowdRound}/pledge`, { amount: '0' }, crowd[leavers[n]].auth);
+      });
+      out.push(line(`crowd: withdrawals for good (HTTP)`, leavers.length, w.seconds, w.lat));
+    }
     const k = await load(stayers.length, C, async (n) => {
       const i = stayers[n];
       await post(`/members/me/rounds/${crowdRound}/pledge`, { amount: String(final(i)) }, crowd[i].auth);
     });
     out.push(line(`crowd: last changes (HTTP)`, stayers.length, k.seconds, k.lat));
-    out.push(`  crowd of ${CROWD} backers: ${CROWD * passes + stayers.length} pledge changes in all; ${CROWD - stayers.length} ${passes > 0 ? 'withdrew for good' : 'never pledged'}`);
+    out.push(`  crowd of ${CROWD} backers: ${CROWD * passes + stayers.length + (passes > 0 ? leavers.length : 0)} pledge changes in all; ${leavers.length} ${passes > 0 ? 'withdrew for good' : 'never pledged'}`);
     const t0 = process.hrtime.bigint();
     for (;;) {
       const [{ status }] = (await ds.query(`SELECT status FROM funding_rounds WHERE id = $1`, [crowdRound])) as Array<{ status: string }>;
