@@ -78,6 +78,22 @@ export interface PlanLine {
   productId: string;
   requested: number;
   granted: number;
+  /** A line paid as a job's price (an output credit): its holder, who need not be an owner. */
+  creditId?: string;
+  /** Why the line is there when it is not an owner's order, e.g. "credit for job …". */
+  reason?: string;
+}
+
+/** An output credit as the quarter's plan took it: off the top of the capacity, before the owners. */
+export interface PlanCredit {
+  creditId: string;
+  jobId: string;
+  productId: string;
+  units: number;
+  /** granted: a plan line for its holder; promised: its job is not confirmed yet, so the capacity stays reserved and nobody gets it. */
+  status: 'promised' | 'granted';
+  holderMemberId: string | null;
+  reason: string;
 }
 
 export interface QuarterPlan {
@@ -88,6 +104,8 @@ export interface QuarterPlan {
   lines: PlanLine[];
   /** Capacity no remaining request can use (all requests met, or every unmet unit is too big). */
   spare: number;
+  /** Output credits (jobs paid in output) taken off the top before the owners shared `capacity`; absent: none. */
+  credits?: PlanCredit[];
 }
 
 /**

@@ -15,6 +15,7 @@ import { AssetsRepository } from './assets/assets.repository';
 import { JobsRepository } from './jobs/jobs.repository';
 import { JobPaymentsRepository } from './job-payments/job-payments.repository';
 import { AssetIncomeRepository } from './asset-income/asset-income.repository';
+import { OutputCreditsRepository } from './output-credits/output-credits.repository';
 import { LocationsRepository } from './locations/locations.repository';
 import { MailOutboxRepository } from './mail-outbox/mail-outbox.repository';
 import { MembersRepository } from './members/members.repository';
@@ -38,6 +39,7 @@ const REPOSITORIES = [
   JobsRepository,
   JobPaymentsRepository,
   AssetIncomeRepository,
+  OutputCreditsRepository,
   NodesRepository,
   TokensRepository,
   MembersRepository,

@@ -11,6 +11,7 @@ export * from './row-inserts';
 export * from './funding/funding.repository';
 export * from './job-payments/job-payments.repository';
 export * from './asset-income/asset-income.repository';
+export * from './output-credits/output-credits.repository';
 export * from './db-errors';
 export * from './names/names.repository';
 export * from './sessions/sessions.repository';

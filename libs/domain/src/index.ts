@@ -8,3 +8,4 @@ export * from './quarters';
 export * from './phase-plans';
 export * from './output-share';
 export * from './income';
+export * from './output-credits';

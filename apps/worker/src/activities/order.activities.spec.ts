@@ -101,7 +101,7 @@ describe('OrderActivities: the quarter in PostgreSQL', () => {
         { memberId: 'm1', weight: '2', effective: { memberId: 'm1', lines: [{ productId: 'salad', quantity: 80 }], standing: false, placedAt: 'x' } },
         { memberId: 'm2', weight: '1', effective: null },
       ];
-      made = allocate({ capacity: 90, catalogue }, owners);
+      made = allocate({ capacity: 90, catalogue }, owners, []);
       return { planId: 'plan1', plan: made };
     });
     const summary = await s.activities.planQuarter({ assetId: 'a1', quarter: '2031-Q1' });
@@ -110,6 +110,27 @@ describe('OrderActivities: the quarter in PostgreSQL', () => {
     expect(summary).toEqual({ planId: 'plan1', lines: 1, granted: 80, spare: made!.spare });
     s.orders.planQuarter.mockResolvedValue(null);
     await expect(s.activities.planQuarter({ assetId: 'a1', quarter: '2039-Q1' })).rejects.toMatchObject({ type: 'QuarterNotOpened', nonRetryable: true });
+  });
+
+  it('takes granted and promised output credits off the top, and gives each granted one a line for its holder', async () => {
+    const s = setup();
+    let made: QuarterPlan | undefined;
+    s.orders.planQuarter.mockImplementation(async (_a, _q, allocate) => {
+      const owners: QuarterOwner[] = [{ memberId: 'm1', weight: '1', effective: { memberId: 'm1', lines: [{ productId: 'salad', quantity: 90 }], standing: false, placedAt: 'x' } }];
+      made = allocate({ capacity: 90, catalogue }, owners, [
+        { creditId: 'c1', jobId: 'j1', productId: 'salad', units: 20, status: 'granted', holderMemberId: 'h1', reason: 'credit for job j1' },
+        { creditId: 'c2', jobId: 'j2', productId: 'herbs', units: 5, status: 'promised', holderMemberId: null, reason: 'reserved for job j2' },
+      ]);
+      return { planId: 'plan1', plan: made };
+    });
+    const summary = await s.activities.planQuarter({ assetId: 'a1', quarter: '2031-Q1' });
+    // 90 - 20 (salad credit) - 5 × 2 (herbs credit, promised: reserved) = 60 for the owner.
+    expect(made!.lines).toEqual([
+      { memberId: 'm1', productId: 'salad', requested: 90, granted: 60 },
+      { memberId: 'h1', productId: 'salad', requested: 20, granted: 20, creditId: 'c1', reason: 'credit for job j1' },
+    ]);
+    expect(made!.credits?.map((c) => c.status)).toEqual(['granted', 'promised']);
+    expect(summary).toEqual({ planId: 'plan1', lines: 2, granted: 80, spare: 0 });
   });
 
   it('closes the window through the repository', async () => {

@@ -18,7 +18,7 @@ import {
   QueueOrderMailInput,
 } from '@app/contracts';
 import { AssetEntity, AssetsRepository, JobsRepository, MembersRepository, OutputOrdersRepository, OutputPlanEntity, OwnershipService, uuidFromKey } from '@app/db';
-import { capacityForSale, DEFAULT_WINDOW, outputEntitlements, percentText, quarterWindow, zonedTime } from '@app/domain';
+import { capacityForSale, DEFAULT_WINDOW, outputEntitlements, percentText, planWithCredits, quarterWindow, zonedTime } from '@app/domain';
 import { escapeHtml, formatDeadline, KeyedMail, MailOutbox, MemberLinks, renderOrderMail } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
 import { allocate } from '../../../../workflows/output-orders/allocate';
@@ -107,12 +107,15 @@ export class OrderActivities {
    * Idempotent: a planned quarter answers its plan again.
    */
   async planQuarter(input: { assetId: string; quarter: string }): Promise<PlanQuarterSummary> {
-    const planned = await this.orders.planQuarter(input.assetId, input.quarter, (q, owners) => {
+    const planned = await this.orders.planQuarter(input.assetId, input.quarter, (q, owners, credits) => {
       const effective: Record<string, OwnerOrder | undefined> = {};
       for (const o of owners) effective[o.memberId] = o.effective ?? undefined;
-      // The catalogue's fixed parts for sale come out of the capacity before the owners share it.
+      // The catalogue's fixed parts for sale, then the output credits (jobs paid in this quarter's
+      // output), come out of the capacity before the owners share it.
       const forSale = capacityForSale(q.catalogue.filter((p) => p.sale).map((p) => ({ productId: p.id, capacityPerUnit: p.capacityPerUnit, fixedUnits: p.sale!.fixedUnits, unordered: p.sale!.unordered })));
-      return allocate(Math.max(0, q.capacity - forSale), owners.map((o) => ({ memberId: o.memberId, weight: o.weight })), effective, q.catalogue, input.quarter);
+      return planWithCredits({ capacity: q.capacity, forSale, catalogue: q.catalogue }, credits, (rest) =>
+        allocate(rest, owners.map((o) => ({ memberId: o.memberId, weight: o.weight })), effective, q.catalogue, input.quarter),
+      );
     });
     if (!planned) throw ApplicationFailure.nonRetryable(`quarter ${input.quarter} of asset ${input.assetId} was never opened`, 'QuarterNotOpened');
     const { planId, plan } = planned;
@@ -268,7 +271,8 @@ export class OrderActivities {
     // The catalogue as it was when the window opened (a later edit does not change this quarter).
     const product = input.catalogue.find((p) => p.id === line.productId);
     if (!product) return false;
-    const jobId = uuidFromKey(`order-job:${input.planId}:${line.memberId}:${line.productId}`);
+    // A credit's line has its own job: its holder may also have ordered the same product.
+    const jobId = uuidFromKey(line.creditId ? `credit-job:${input.planId}:${line.creditId}` : `order-job:${input.planId}:${line.memberId}:${line.productId}`);
     // Ready `leadTimeDays` local calendar days after the quarter starts (correct across DST).
     const start = new Date(Date.parse(input.window.startsAt) + 12 * 3_600_000);
     const local = new Intl.DateTimeFormat('en-CA', { timeZone: input.window.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(start).split('-').map(Number);

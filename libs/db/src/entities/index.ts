@@ -14,6 +14,7 @@ import { RequestKeyEntity } from './request-key.entity';
 import { JobEntity, JobOfferEntity } from './job.entity';
 import { NodeTokenEntity } from './node-token.entity';
 import { OutputOrderEntity, OutputPlanEntity } from './output-plan.entity';
+import { OutputCreditEntity } from './output-credit.entity';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
 import { SignInRequestEntity, UsedLinkEntity, WebSessionEntity } from './web-session.entity';
 import { CoordinatorEntity, CoordinatorTokenEntity } from './coordinator.entity';
@@ -30,6 +31,7 @@ export * from './webhook-attempt.entity';
 export * from './job.entity';
 export * from './node-token.entity';
 export * from './output-plan.entity';
+export * from './output-credit.entity';
 export * from './ledger.entity';
 export * from './location.entity';
 export * from './member.entity';
@@ -70,6 +72,7 @@ export const ENTITIES = [
   NodeTokenEntity,
   OutputPlanEntity,
   OutputOrderEntity,
+  OutputCreditEntity,
   ProjectPhasePlanEntity,
   ProjectPhaseEntity,
   ProjectPhaseEventEntity,

@@ -213,6 +213,17 @@ export class JobsRepository {
       );
       // An older write (a retry overtaken by a newer one) changes nothing.
       if ((moved as unknown[]).length === 0) return { applied: false };
+      // A price paid in output: the owner of the node that did the job holds the credit once the
+      // job is confirmed; a job that ends otherwise frees it. Only a promised credit moves (a
+      // repeat changes nothing); a job cancelled after work began does not split its credit.
+      if (p.status === 'confirmed' && p.nodeId) {
+        await m.query(
+          `UPDATE output_credits c SET status = 'granted', holder_member_id = n.owner_member_id, updated_at = now() FROM nodes n WHERE c.job_id = $1 AND c.status = 'promised' AND n.id = $2`,
+          [p.jobId, p.nodeId],
+        );
+      } else if (p.status === 'cancelled' || p.status === 'failed') {
+        await m.query(`UPDATE output_credits SET status = 'cancelled', updated_at = now() WHERE job_id = $1 AND status = 'promised'`, [p.jobId]);
+      }
       if (p.offers.length > 0) {
         await m.query(
           `INSERT INTO job_offers (offer_id, job_id, n, node_id, offered_at, answer, reason, answered_at)

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { CatalogueProduct, OrderLine, OwnerOrder, QuarterPlan, QuarterWindow } from '@app/contracts';
+import type { CatalogueProduct, OrderLine, OwnerOrder, PlanCredit, QuarterPlan, QuarterWindow } from '@app/contracts';
 import { AssetEntity } from '../entities/asset.entity';
 import { OutputPlanEntity } from '../entities/output-plan.entity';
 
@@ -232,7 +232,7 @@ export class OutputOrdersRepository {
   async planQuarter(
     assetId: string,
     quarter: string,
-    allocate: (q: { capacity: number; catalogue: CatalogueProduct[] }, owners: QuarterOwner[]) => QuarterPlan,
+    allocate: (q: { capacity: number; catalogue: CatalogueProduct[] }, owners: QuarterOwner[], credits: PlanCredit[]) => QuarterPlan,
   ): Promise<{ planId: string; plan: QuarterPlan } | null> {
     return this.ds.transaction(async (m) => {
       const [row] = (await m.query(`SELECT id, status, plan, catalogue, capacity FROM output_plans WHERE asset_id = $1 AND quarter = $2 FOR UPDATE`, [assetId, quarter])) as Array<{
@@ -249,7 +249,30 @@ export class OutputOrdersRepository {
         [assetId, quarter],
       )) as Array<OrderRow & { weight: string }>;
       const owners = rows.map((r) => ({ memberId: r.member_id, weight: r.weight, effective: effectiveOrder(r) }));
-      const plan = allocate({ capacity: row.capacity ?? 0, catalogue: row.catalogue ?? [] }, owners);
+      // Output credits (jobs paid in this quarter's output) still standing: read under the plan's
+      // row lock, which a new credit takes as a share lock, so none lands after the plan.
+      const credits = (await m.query(
+        `SELECT c.id, c.job_id, c.product_id, c.units, c.status, c.holder_member_id, j.quantity, j.unit, j.capability
+           FROM output_credits c JOIN jobs j ON j.id = c.job_id
+          WHERE c.asset_id = $1 AND c.quarter = $2 AND c.status IN ('promised', 'granted') ORDER BY c.created_at, c.id`,
+        [assetId, quarter],
+      )) as Array<{ id: string; job_id: string; product_id: string; units: number; status: 'promised' | 'granted'; holder_member_id: string | null; quantity: number; unit: string; capability: string }>;
+      const plan = allocate(
+        { capacity: row.capacity ?? 0, catalogue: row.catalogue ?? [] },
+        owners,
+        credits.map((c) => {
+          const job = `job ${c.job_id} (${c.quantity} ${c.unit} of ${c.capability})`;
+          return {
+            creditId: c.id,
+            jobId: c.job_id,
+            productId: c.product_id,
+            units: c.units,
+            status: c.status,
+            holderMemberId: c.holder_member_id,
+            reason: c.status === 'granted' ? `credit for ${job}` : `reserved for ${job}: promised, not granted yet (the job was not confirmed when the quarter was planned)`,
+          };
+        }),
+      );
       const orders = owners.map((o) => o.effective).filter((o): o is OwnerOrder => !!o);
       await m.query(`UPDATE output_plans SET status = 'planned', plan = $2, orders = $3, updated_at = now() WHERE id = $1`, [row.id, JSON.stringify(plan), JSON.stringify(orders)]);
       return { planId: row.id, plan };
