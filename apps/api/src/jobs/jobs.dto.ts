@@ -17,6 +17,24 @@ export class JobPriceDto {
 }
 const MAX_QUANTITY = 1_000_000;
 
+/** A job's price in output: units of a product of a co-owned asset in a future quarter. */
+export class JobCreditPriceDto {
+  @ApiProperty({ format: 'uuid', description: 'A producing asset' }) @IsUUID() assetId!: string;
+  @ApiProperty({ example: 'tomatoes', description: "A product of the asset's output catalogue" }) @MaxLength(64) @IsNotEmpty() @IsString() productId!: string;
+  @ApiProperty({ example: '2027-Q2', description: 'A quarter the asset has not planned yet' })
+  @Matches(/^\d{4}-Q[1-4]$/, { message: 'quarter must look like 2027-Q2' })
+  @IsString()
+  quarter!: string;
+  @ApiProperty({ example: 20, minimum: 1, description: "Units of the product (the catalogue's unit)" }) @Max(MAX_QUANTITY) @Min(1) @IsInt() units!: number;
+}
+
+/** The credit a job pays in output, and where it stands. */
+export class JobCreditDto extends JobCreditPriceDto {
+  @ApiProperty({ enum: ['promised', 'granted', 'cancelled'], description: "promised with the job; granted to the owner of the node that did it when the job is confirmed; cancelled with the job" })
+  status!: 'promised' | 'granted' | 'cancelled';
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'Who holds the credit (the node owner), once granted' }) holderMemberId!: string | null;
+}
+
 class RecipientDto {
   @ApiProperty({ enum: ['member', 'node'] }) @IsIn(['member', 'node']) type!: 'member' | 'node';
   @ApiProperty({ format: 'uuid' }) @IsUUID() id!: string;
@@ -77,6 +95,16 @@ export class CreateJobDto {
   @ValidateNested()
   @Type(() => JobPriceDto)
   price?: JobPriceDto;
+
+  @ApiPropertyOptional({
+    type: JobCreditPriceDto,
+    description:
+      "Paid in output instead of money (not with `price`: 422 price_and_credit): a credit of so many units of a co-owned asset's output in a quarter not yet planned, promised with the job, granted to the owner of the node that does it when the job is confirmed, cancelled with the job. Refusals: 409 quarter_closed, 409 credit_over_capacity (capacity, promised, available, asked), 422 unknown_asset, asset_not_producing, unknown_product",
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => JobCreditPriceDto)
+  creditPrice?: JobCreditPriceDto;
 
   @ApiPropertyOptional({ ...AMOUNT_DOC, description: "The highest price a node's counter-offer may ask (minor units, the price's currency); absent: the price is not negotiable" })
   @IsOptional()
@@ -221,6 +249,8 @@ export class JobDto {
   @ApiProperty({ nullable: true, type: String, description: 'Paid work: null (not reserved yet), waiting (not enough money), reserved, paid, released, part-paid' })
   payment!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'What was paid to the node owner (minor units)' }) paidAmount!: string | null;
+  @ApiProperty({ nullable: true, type: JobCreditDto, description: 'Paid in output: the credit and its status; null: not paid in output (or not loaded in this list)' })
+  creditPrice!: JobCreditDto | null;
 
   static from(j: JobEntity, live?: JobView | null): JobDto {
     const runs = mergeRuns(j.runs, live);
@@ -257,6 +287,9 @@ export class JobDto {
       priceCeiling: j.priceCeiling === null ? null : String(j.priceCeiling),
       payment: j.payment ?? null,
       paidAmount: j.paidAmount !== null && j.paidAmount !== undefined ? String(j.paidAmount) : null,
+      creditPrice: j.credit
+        ? { assetId: j.credit.assetId, productId: j.credit.productId, quarter: j.credit.quarter, units: j.credit.units, status: j.credit.status, holderMemberId: j.credit.holderMemberId }
+        : null,
     };
   }
 }

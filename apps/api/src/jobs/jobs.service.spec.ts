@@ -2,7 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '@app/config';
 import { JobRejection, jobWorkflowId } from '@app/contracts';
-import { JobEntity, JobPaymentsRepository, JobsRepository, LedgerAccountEntity, LedgerService, MemberEntity, MembersRepository, NodeEntity, NodesRepository, ProjectEntity, ProjectsRepository } from '@app/db';
+import { CreditRefusal, JobEntity, JobPaymentsRepository, JobsRepository, LedgerAccountEntity, LedgerService, MemberEntity, MembersRepository, NodeEntity, NodesRepository, OutputCreditsRepository, ProjectEntity, ProjectsRepository } from '@app/db';
 import { strictMock, temporalClientMock } from '../../../../test/support/strict-mock';
 import type { CreateJobDto } from './jobs.dto';
 import { JobsService } from './jobs.service';
@@ -23,12 +23,50 @@ function setup() {
   const nodes = strictMock<NodesRepository>();
   const ledger = strictMock<LedgerService>();
   const payments = strictMock<JobPaymentsRepository>();
+  const credits = strictMock<OutputCreditsRepository>();
+  credits.findByJob.mockResolvedValue(null);
+  credits.byJobs.mockResolvedValue(new Map());
   const t = temporalClientMock();
-  const service = new JobsService(jobs, projects, members, nodes, ledger, payments, t.client as never, config);
-  return { service, jobs, projects, members, nodes, ledger, ...t };
+  const service = new JobsService(jobs, projects, members, nodes, ledger, payments, credits, t.client as never, config);
+  return { service, jobs, projects, members, nodes, ledger, credits, ...t };
 }
 
 describe('JobsService.create', () => {
+  it('is paid in money or in output, not both (422 price_and_credit), and writes nothing', async () => {
+    const s = setup();
+    s.projects.findById.mockResolvedValue(project());
+    s.members.findById.mockResolvedValue(Object.assign(new MemberEntity(), { id: 'm1', status: 'active' }));
+    const creditPrice = { assetId: 'a1', productId: 'tomatoes', quarter: '2031-Q2', units: 20 };
+    await expect(s.service.create(createDto({ price: { amount: 100n, currency: 'EUR' }, creditPrice }), 'coordinator')).rejects.toMatchObject({ status: 422, code: 'price_and_credit' });
+    expect(s.jobs.create).not.toHaveBeenCalled();
+    expect(s.workflow.start).not.toHaveBeenCalled();
+  });
+
+  it('writes a job paid in output through the credit (one transaction); a refused credit is its problem, with the figures, and no workflow starts', async () => {
+    const s = setup();
+    s.projects.findById.mockResolvedValue(project());
+    s.members.findById.mockResolvedValue(Object.assign(new MemberEntity(), { id: 'm1', status: 'active' }));
+    const creditPrice = { assetId: 'a1', productId: 'tomatoes', quarter: '2031-Q2', units: 20 };
+    s.credits.createJobWithCredit.mockRejectedValueOnce(new CreditRefusal('credit_over_capacity', 'too much', { capacity: '100', promised: '90', available: '10', asked: '20' }));
+    await expect(s.service.create(createDto({ creditPrice }), 'coordinator')).rejects.toMatchObject({
+      status: 409,
+      code: 'credit_over_capacity',
+      errors: [{ field: 'creditPrice.units' }],
+      extensions: { capacity: '100', promised: '90', available: '10', asked: '20' },
+    });
+    s.credits.createJobWithCredit.mockRejectedValueOnce(new CreditRefusal('quarter_closed', 'planned'));
+    await expect(s.service.create(createDto({ creditPrice }), 'coordinator')).rejects.toMatchObject({ status: 409, code: 'quarter_closed' });
+    expect(s.workflow.start).not.toHaveBeenCalled();
+    s.credits.createJobWithCredit.mockResolvedValueOnce();
+    s.workflow.start.mockResolvedValue({});
+    s.jobs.findById.mockImplementation(async (id) => job({ id }));
+    const created = await s.service.create(createDto({ creditPrice }), 'coordinator');
+    expect(s.credits.createJobWithCredit).toHaveBeenLastCalledWith(expect.objectContaining({ id: created.id, price: null }), creditPrice);
+    expect(s.jobs.create).not.toHaveBeenCalled();
+    // The workflow knows no credit: its projection grants or cancels it.
+    expect(s.workflow.start.mock.calls[0][1].args[0]).not.toHaveProperty('price');
+  });
+
   it('needs a real, active demand and a due date at least an hour ahead; writes nothing otherwise', async () => {
     const s = setup();
     s.projects.findById.mockResolvedValueOnce(null);

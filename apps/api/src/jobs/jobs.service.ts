@@ -18,7 +18,7 @@ import {
   NodeAnswer,
   reportProgressUpdate,
 } from '@app/contracts';
-import { JobEntity, JobPaymentsRepository, JobsRepository, LedgerService, MembersRepository, NodeEntity, NodesRepository, ProjectsRepository, UnsettleableJob } from '@app/db';
+import { CreditRefusal, JobEntity, JobPaymentsRepository, JobsRepository, LedgerService, MembersRepository, NewJobRow, NodeEntity, NodesRepository, OutputCreditsRepository, ProjectsRepository, UnsettleableJob } from '@app/db';
 import { Currency } from '@app/domain';
 import { pingTemporal } from '@app/temporal';
 import { Page, pageOf, PageQuery } from '../common/dto';
@@ -27,6 +27,23 @@ import { queryLive, refusalOf, workflowCallProblem } from '../common/workflow-ca
 import { CompleteDto, CreateJobDto, ListJobsQuery, ProgressDto } from './jobs.dto';
 
 const HOUR = 3_600_000;
+/** 409: the quarter or what is left of it refuses the credit; 422: the request names what is not there; 400: malformed. */
+const CREDIT_STATUS: Record<CreditRefusal['code'], number> = {
+  quarter_closed: 409,
+  credit_over_capacity: 409,
+  unknown_asset: 422,
+  asset_not_producing: 422,
+  unknown_product: 422,
+  invalid_quarter: 400,
+};
+const CREDIT_FIELD: Record<CreditRefusal['code'], string> = {
+  quarter_closed: 'creditPrice.quarter',
+  credit_over_capacity: 'creditPrice.units',
+  unknown_asset: 'creditPrice.assetId',
+  asset_not_producing: 'creditPrice.assetId',
+  unknown_product: 'creditPrice.productId',
+  invalid_quarter: 'creditPrice.quarter',
+};
 /** The workflow refused the call because it is already applied: the answer is the current state. */
 const isRepeat = (err: unknown) => refusalOf(err)?.type === JobRejection.Repeat;
 
@@ -41,6 +58,7 @@ export class JobsService {
     private readonly nodes: NodesRepository,
     private readonly ledger: LedgerService,
     private readonly payments: JobPaymentsRepository,
+    private readonly credits: OutputCreditsRepository,
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
@@ -63,6 +81,9 @@ export class JobsService {
       confirmerId = n.ownerMemberId;
       locationId = n.locationId;
     }
+    if (dto.price && dto.creditPrice) {
+      throw new ProblemException(422, 'price_and_credit', 'a job is paid in money (price) or in output (creditPrice), not both', [{ field: 'creditPrice', code: 'price_and_credit', message: 'give price or creditPrice' }]);
+    }
     const price = await this.priceOf(dto, project.id);
     try {
       await pingTemporal(this.temporal);
@@ -70,7 +91,7 @@ export class JobsService {
       throw Problems.temporalUnavailable();
     }
     const id = randomUUID();
-    await this.jobs.create({
+    const row: NewJobRow = {
       id,
       capability: dto.capability,
       quantity: dto.quantity,
@@ -81,7 +102,20 @@ export class JobsService {
       demand: dto.demand,
       createdBy: actor,
       price,
-    });
+    };
+    if (dto.creditPrice) {
+      // The job row and its credit in one transaction, or neither (the workflow knows no credit:
+      // the job's projection grants or cancels it).
+      const c = dto.creditPrice;
+      try {
+        await this.credits.createJobWithCredit(row, { assetId: c.assetId, productId: c.productId, quarter: c.quarter, units: c.units });
+      } catch (err) {
+        if (!(err instanceof CreditRefusal)) throw err;
+        throw new ProblemException(CREDIT_STATUS[err.code], err.code, err.message, [{ field: CREDIT_FIELD[err.code], code: err.code, message: err.message }], err.figures);
+      }
+    } else {
+      await this.jobs.create(row);
+    }
     const input: JobInput = {
       jobId: id,
       capability: dto.capability,
@@ -135,9 +169,11 @@ export class JobsService {
     return { amount, currency, ceiling: dto.priceCeiling ?? null, payerAccountId: payer.id, payProgressOnCancel: dto.payProgressOnCancel ?? false };
   }
 
+  /** A job with its credit (a price in output), if any. */
   async find(id: string): Promise<JobEntity> {
     const j = await this.jobs.findById(id);
     if (!j) throw Problems.notFound('job', id);
+    j.credit = await this.credits.findByJob(id);
     return j;
   }
 
@@ -149,6 +185,8 @@ export class JobsService {
     const { limit, offset } = pageOf(q);
     // A node sees the jobs it holds and the ones offered to it right now.
     const { items, total } = await this.jobs.list({ status: q.status, nodeId: filter.nodeId, limit, offset });
+    const credits = await this.credits.byJobs(items.map((j) => j.id));
+    for (const j of items) j.credit = credits.get(j.id) ?? null;
     return { items, total, limit, offset };
   }
 

@@ -1,4 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation, UpdateDateColumn } from 'typeorm';
+import type { OutputCreditEntity } from './output-credit.entity';
 import type { JobOffer, JobPayment, JobProgress, JobStatus, JobView } from '@app/contracts';
 import { bigintColumn } from './columns';
 
@@ -61,6 +62,8 @@ export class JobEntity {
   @Column({ name: 'created_by', type: 'varchar', length: 100 }) createdBy!: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+  /** Not a column: the job's price in output, when the API loaded it (`OutputCreditsRepository`). */
+  credit?: OutputCreditEntity | null;
 }
 
 /** Every offer of a job, in order (the job row and the workflow keep only the latest). */

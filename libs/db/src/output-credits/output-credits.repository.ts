@@ -21,7 +21,7 @@ export class CreditRefusal extends Error {
   constructor(
     readonly code: CreditRefusalCode,
     message: string,
-    readonly figures: Record<string, unknown> = {},
+    readonly figures: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -68,7 +68,7 @@ export class OutputCreditsRepository {
         throw new CreditRefusal('quarter_closed', `${c.quarter} of asset ${c.assetId} is ${plan?.status === 'planned' ? 'planned already' : 'under way or past'}: a credit needs a quarter not yet planned`, {
           quarter: c.quarter,
           startsAt: startsAt.toISOString(),
-          planned: plan?.status === 'planned',
+          ...(plan ? { planStatus: plan.status } : {}),
         });
       }
       // The quarter as its window opened (if it did), else the asset as it is now.
@@ -76,7 +76,7 @@ export class OutputCreditsRepository {
       const catalogue = plan?.catalogue ?? asset.output_catalogue ?? [];
       if (!capacity || catalogue.length === 0) throw new CreditRefusal('asset_not_producing', `asset ${c.assetId} has no quarterly capacity or output catalogue: it produces nothing to pay in`);
       const product = catalogue.find((p) => p.id === c.productId);
-      if (!product) throw new CreditRefusal('unknown_product', `product ${c.productId} is not in the catalogue of asset ${c.assetId}`, { products: catalogue.map((p) => p.id) });
+      if (!product) throw new CreditRefusal('unknown_product', `product ${c.productId} is not in the catalogue of asset ${c.assetId}`, { products: catalogue.map((p) => p.id).join(', ') });
       const held = (await m.query(`SELECT product_id AS "productId", units FROM output_credits WHERE asset_id = $1 AND quarter = $2 AND status IN ('promised', 'granted')`, [
         c.assetId,
         c.quarter,
@@ -87,7 +87,7 @@ export class OutputCreditsRepository {
         throw new CreditRefusal(
           'credit_over_capacity',
           `${c.quarter} of asset ${c.assetId} can make ${room.capacity} ${product.unit} of ${product.name} after the parts for sale; ${room.promised} are promised as credits already and ${room.available} are left (credits of other products take capacity too): ${c.units} asked`,
-          { capacity: room.capacity, promised: room.promised, available: room.available, asked: c.units, unit: product.unit },
+          { capacity: String(room.capacity), promised: String(room.promised), available: String(room.available), asked: String(c.units), unit: product.unit },
         );
       }
       await insertJobRow(m, row);
