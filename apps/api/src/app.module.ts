@@ -8,6 +8,7 @@ import { FundingModule } from './funding/funding.module';
 import { JobsModule } from './jobs/jobs.module';
 import { OrdersModule } from './orders/orders.module';
 import { SalesModule } from './sales/sales.module';
+import { CreditsModule } from './credits/credits.module';
 import { HealthModule } from './health/health.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { LocationsModule } from './locations/locations.module';
@@ -49,6 +50,7 @@ export class AppModule {
         JobsModule,
         OrdersModule,
         SalesModule,
+        CreditsModule,
         SessionModule,
         MeModule,
         OperatorModule,
