@@ -31,7 +31,7 @@ export class OrdersAdminController {
   }
 
   @Get('plans')
-  @ApiOperation({ summary: 'Quarter plans with every owner’s lines, and the work still in progress' })
+  @ApiOperation({ summary: 'Quarter plans with every owner’s lines (and each granted output credit’s line for its holder, with its reason), the credits taken off the top, and the work still in progress' })
   plans(@UuidParam() id: string) {
     return this.orders.plans(id, true);
   }

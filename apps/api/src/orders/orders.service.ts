@@ -210,7 +210,8 @@ export class OrdersService {
           spare: p.plan?.spare ?? null,
           products: totals,
           planSentToNodeAt: p.planSentAt?.toISOString() ?? null,
-          ...(withOwners ? { lines: p.plan?.lines ?? [] } : {}),
+          // Owners' lines and the output credits (jobs paid in this quarter's output) taken off the top, each with its reason.
+          ...(withOwners ? { lines: p.plan?.lines ?? [], credits: p.plan?.credits ?? [] } : {}),
           inProgress: open
             .filter((j) => j.demandId === p.id)
             .map((j) => ({ jobId: j.id, product: j.productId ?? j.capability, quantity: j.quantity, unit: j.unit, status: j.status, dueAt: j.dueAt.toISOString(), ...(withOwners ? { for: j.recipientId } : {}) })),

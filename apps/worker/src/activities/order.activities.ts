@@ -103,8 +103,9 @@ export class OrderActivities {
   /**
    * Allocates a closed quarter: each owner's effective order (this quarter's, else the standing
    * one), the capacity by output shares (allocate, the same pure rules as before), recorded as
-   * the plan with the effective orders. Answers a summary; the lines stay in PostgreSQL.
-   * Idempotent: a planned quarter answers its plan again.
+   * the plan with the effective orders. Output credits (jobs paid in this quarter's output),
+   * granted or still promised, come off the top first; each granted one is a line for its holder.
+   * Answers a summary; the lines stay in PostgreSQL. Idempotent: a planned quarter answers its plan again.
    */
   async planQuarter(input: { assetId: string; quarter: string }): Promise<PlanQuarterSummary> {
     const planned = await this.orders.planQuarter(input.assetId, input.quarter, (q, owners, credits) => {

@@ -56,6 +56,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/assets/{id}/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jobs paid in the asset's output: every credit (promised, granted, cancelled), by quarter */
+        get: operations["CreditsAdminController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/assets/{id}/distributions": {
         parameters: {
             query?: never;
@@ -166,7 +183,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Quarter plans with every owner’s lines, and the work still in progress */
+        /** Quarter plans with every owner’s lines (and each granted output credit’s line for its holder, with its reason), the credits taken off the top, and the work still in progress */
         get: operations["OrdersAdminController_plans"];
         put?: never;
         post?: never;
@@ -1408,6 +1425,23 @@ export interface paths {
         };
         /** Quarter plans of an asset you co-own: who gets what, and what is in progress */
         get: operations["MemberOrdersController_plans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Output you earned: credits granted to you for jobs your nodes did (units of an asset's output in a quarter), by quarter */
+        get: operations["MemberCreditsController_mine"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3169,6 +3203,8 @@ export interface components {
              * @default 168
              */
             confirmWithinHours: number;
+            /** @description Paid in output instead of money (not with `price`: 422 price_and_credit): a credit of so many units of a co-owned asset's output in a quarter not yet planned, promised with the job, granted to the owner of the node that does it when the job is confirmed, cancelled with the job. Refusals: 409 quarter_closed, 409 credit_over_capacity (capacity, promised, available, asked), 422 unknown_asset, asset_not_producing, unknown_product */
+            creditPrice?: components["schemas"]["JobCreditPriceDto"];
             demand: components["schemas"]["DemandDto"];
             /** Format: date-time */
             dueAt: string;
@@ -3582,6 +3618,60 @@ export interface components {
         JobBoardDto: {
             columns: components["schemas"]["BoardColumnDto"][];
         };
+        JobCreditDto: {
+            /**
+             * Format: uuid
+             * @description A producing asset
+             */
+            assetId: string;
+            /**
+             * Format: uuid
+             * @description Who holds the credit (the node owner), once granted
+             */
+            holderMemberId: string | null;
+            /**
+             * @description A product of the asset's output catalogue
+             * @example tomatoes
+             */
+            productId: string;
+            /**
+             * @description A quarter the asset has not planned yet
+             * @example 2027-Q2
+             */
+            quarter: string;
+            /**
+             * @description promised with the job; granted to the owner of the node that did it when the job is confirmed; cancelled with the job
+             * @enum {string}
+             */
+            status: "promised" | "granted" | "cancelled";
+            /**
+             * @description Units of the product (the catalogue's unit)
+             * @example 20
+             */
+            units: number;
+        };
+        JobCreditPriceDto: {
+            /**
+             * Format: uuid
+             * @description A producing asset
+             */
+            assetId: string;
+            /**
+             * @description A product of the asset's output catalogue
+             * @example tomatoes
+             */
+            productId: string;
+            /**
+             * @description A quarter the asset has not planned yet
+             * @example 2027-Q2
+             */
+            quarter: string;
+            /**
+             * @description Units of the product (the catalogue's unit)
+             * @example 20
+             */
+            units: number;
+        };
         JobDocumentDto: {
             /** @example sha256:… */
             contentHash?: string;
@@ -3590,6 +3680,8 @@ export interface components {
         };
         JobDto: {
             capability: string;
+            /** @description Paid in output: the credit and its status; null: not paid in output (or not loaded in this list) */
+            creditPrice: components["schemas"]["JobCreditDto"] | null;
             demand: components["schemas"]["JobRefDto"];
             /** Format: date-time */
             dueAt: string;
@@ -4138,6 +4230,8 @@ export interface components {
         };
         OperatorJobDto: {
             capability: string;
+            /** @description Paid in output: the credit and its status; null: not paid in output (or not loaded in this list) */
+            creditPrice: components["schemas"]["JobCreditDto"] | null;
             /** @description What the job delivers (design, test-report, goods, upgrade), when a project task says */
             deliverable: string | null;
             demand: components["schemas"]["JobRefDto"];
@@ -4335,6 +4429,46 @@ export interface components {
             byStatus: components["schemas"]["StatusCountDto"][];
             /** @description Newest first; never a body (sign-in emails carry links that sign in) */
             items: components["schemas"]["OutboxLineDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        OutputCreditDto: {
+            /** Format: uuid */
+            assetId: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: uuid
+             * @description The owner of the node that did the job, once granted
+             */
+            holderMemberId: string | null;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The job paid with it
+             */
+            jobId: string;
+            /** @example tomatoes */
+            productId: string;
+            /** @example 2027-Q2 */
+            quarter: string;
+            /**
+             * @description promised with the job; granted when it is confirmed; cancelled with it
+             * @enum {string}
+             */
+            status: "promised" | "granted" | "cancelled";
+            /**
+             * @description Units of the product (the catalogue's unit)
+             * @example 20
+             */
+            units: number;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        OutputCreditPageDto: {
+            items: components["schemas"]["OutputCreditDto"][];
             limit: number;
             offset: number;
             total: number;
@@ -5603,6 +5737,8 @@ export type SchemaIssuedMemberTokenDto = components['schemas']['IssuedMemberToke
 export type SchemaIssuedNodeTokenDto = components['schemas']['IssuedNodeTokenDto'];
 export type SchemaIssuedPersonalTokenDto = components['schemas']['IssuedPersonalTokenDto'];
 export type SchemaJobBoardDto = components['schemas']['JobBoardDto'];
+export type SchemaJobCreditDto = components['schemas']['JobCreditDto'];
+export type SchemaJobCreditPriceDto = components['schemas']['JobCreditPriceDto'];
 export type SchemaJobDocumentDto = components['schemas']['JobDocumentDto'];
 export type SchemaJobDto = components['schemas']['JobDto'];
 export type SchemaJobLeadTimesDto = components['schemas']['JobLeadTimesDto'];
@@ -5657,6 +5793,8 @@ export type SchemaOrderPageDto = components['schemas']['OrderPageDto'];
 export type SchemaOrderWindowDto = components['schemas']['OrderWindowDto'];
 export type SchemaOutboxLineDto = components['schemas']['OutboxLineDto'];
 export type SchemaOutboxPageDto = components['schemas']['OutboxPageDto'];
+export type SchemaOutputCreditDto = components['schemas']['OutputCreditDto'];
+export type SchemaOutputCreditPageDto = components['schemas']['OutputCreditPageDto'];
 export type SchemaOwnerLineDto = components['schemas']['OwnerLineDto'];
 export type SchemaOwnerViewDto = components['schemas']['OwnerViewDto'];
 export type SchemaPersonalTokenDto = components['schemas']['PersonalTokenDto'];
@@ -5860,6 +5998,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    CreditsAdminController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutputCreditPageDto"];
+                };
             };
         };
     };
@@ -8828,6 +8990,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    MemberCreditsController_mine: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutputCreditPageDto"];
+                };
             };
         };
     };
