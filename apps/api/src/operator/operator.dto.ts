@@ -33,8 +33,10 @@ export class OperatorJobDto extends JobDto {
   @ApiProperty({ description: 'Completing it needs at least one document (a design or a test report)' }) documentsRequired!: boolean;
   @ApiProperty({ nullable: true, type: String, description: 'The offer this node is to answer now (accept, reject, counter), if any' }) openOfferId!: string | null;
   @ApiProperty({ description: 'An earlier delivery was rejected: this is the job again, for rework' }) rework!: boolean;
+  @ApiProperty({ nullable: true, type: String, example: 'Paid in output: 20 kg tomatoes of Community greenhouse, 2027-Q2', description: 'A job paid in output, in words (see creditPrice)' })
+  paidInOutput!: string | null;
 
-  static fromJob(nodeId: string, j: JobEntity, ctx: JobContext | undefined, live?: JobView | null): OperatorJobDto {
+  static fromJob(nodeId: string, j: JobEntity, ctx: JobContext | undefined, live?: JobView | null, paidInOutput: string | null = null): OperatorJobDto {
     const dto = JobDto.from(j, live);
     const last = dto.offers.at(-1);
     return {
@@ -45,6 +47,7 @@ export class OperatorJobDto extends JobDto {
       documentsRequired: DOCUMENT_DELIVERABLES.includes(ctx?.deliverable ?? ''),
       openOfferId: dto.status === 'offered' && last && last.nodeId === nodeId && last.answer === null ? last.offerId : null,
       rework: dto.runs.some((r) => r.confirmation === 'rejected'),
+      paidInOutput,
     };
   }
 }

@@ -1,4 +1,4 @@
-import { JobContextsRepository, JobEntity, NodeEntity, NodeOperatorRepository, NodeTokenEntity, OwnedNodeRow } from '@app/db';
+import { AssetEntity, AssetsRepository, JobContextsRepository, JobEntity, NodeEntity, NodeOperatorRepository, NodeTokenEntity, OutputCreditEntity, OutputCreditsRepository, OwnedNodeRow } from '@app/db';
 import { strictMock } from '../../../../test/support/strict-mock';
 import { hashToken } from '../auth/token-hash';
 import { Problems } from '../common/problem';
@@ -37,7 +37,9 @@ function setup() {
   const operators = strictMock<NodeOperatorRepository>();
   const contexts = strictMock<JobContextsRepository>({ jobContexts: jest.fn(async () => new Map()) });
   const jobs = strictMock<JobsService>();
-  return { operators, contexts, jobs, service: new OperatorService(operators, contexts, jobs) };
+  const credits = strictMock<OutputCreditsRepository>({ byJobs: jest.fn(async () => new Map()) });
+  const assets = strictMock<AssetsRepository>();
+  return { operators, contexts, jobs, credits, assets, service: new OperatorService(operators, contexts, jobs, credits, assets) };
 }
 
 describe('OperatorService', () => {
@@ -52,6 +54,22 @@ describe('OperatorService', () => {
     await expect(s.service.job('n1', 'j9')).rejects.toMatchObject({ status: 404, detail: 'job j9 is not one of this node’s jobs' });
     s.jobs.find.mockRejectedValueOnce(new Error('database down'));
     await expect(s.service.job('n1', 'j1')).rejects.toThrow('database down');
+  });
+
+  it('says in words what a job paid in output pays, and where its credit stands', async () => {
+    const s = setup();
+    const credit = Object.assign(new OutputCreditEntity(), { jobId: 'j1', assetId: 'a1', productId: 'tomatoes', quarter: '2027-Q2', units: 20, status: 'promised', holderMemberId: null });
+    s.jobs.find.mockResolvedValueOnce(Object.assign(job(), { credit }));
+    s.jobs.live.mockResolvedValueOnce(null);
+    s.assets.findById.mockResolvedValue(Object.assign(new AssetEntity(), { id: 'a1', name: 'Community greenhouse', outputCatalogue: [{ id: 'tomatoes', name: 'Tomatoes', unit: 'kg', capacityPerUnit: 2, leadTimeDays: 60, capability: 'greenhouse' }] }));
+    await expect(s.service.job('n1', 'j1')).resolves.toMatchObject({
+      paidInOutput: 'Paid in output: 20 kg tomatoes of Community greenhouse, 2027-Q2 (yours once the delivery is confirmed)',
+      creditPrice: { assetId: 'a1', productId: 'tomatoes', quarter: '2027-Q2', units: 20, status: 'promised' },
+    });
+    // A job without a credit says nothing of it.
+    s.jobs.find.mockResolvedValueOnce(Object.assign(job(), { credit: null }));
+    s.jobs.live.mockResolvedValueOnce(null);
+    await expect(s.service.job('n1', 'j1')).resolves.toMatchObject({ paidInOutput: null, creditPrice: null });
   });
 
   it('answers an offer through the node API’s own path, as this node, after checking the job is its own', async () => {

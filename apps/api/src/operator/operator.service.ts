@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { JobView } from '@app/contracts';
-import { JobContextsRepository, JobEntity, NodeOperatorRepository, OwnedNodeRow } from '@app/db';
+import { AssetsRepository, JobContextsRepository, JobEntity, NodeOperatorRepository, OutputCreditsRepository, OwnedNodeRow } from '@app/db';
 import { NODE_TOKEN_PREFIX } from '../auth/node-token.guard';
 import { hashToken, newToken } from '../auth/token-hash';
 import { ProblemException } from '../common/problem';
@@ -23,20 +23,45 @@ export class OperatorService {
     private readonly operators: NodeOperatorRepository,
     private readonly contexts: JobContextsRepository,
     private readonly jobs: JobsService,
+    private readonly credits: OutputCreditsRepository,
+    private readonly assets: AssetsRepository,
   ) {}
+
+  /**
+   * Jobs paid in output, in words: "Paid in output: 20 kg tomatoes of Community greenhouse, 2027-Q2",
+   * and where the credit stands. Loads the credits the rows do not carry yet (one query) and each asset once.
+   */
+  private async outputWords(js: JobEntity[]): Promise<Map<string, string>> {
+    const missing = await this.credits.byJobs(js.filter((j) => j.credit === undefined).map((j) => j.id));
+    const words = new Map<string, string>();
+    const names = new Map<string, Awaited<ReturnType<AssetsRepository['findById']>>>();
+    for (const j of js) {
+      const c = j.credit ?? missing.get(j.id) ?? null;
+      j.credit = c; // so the job's creditPrice shows too
+      if (!c) continue;
+      if (!names.has(c.assetId)) names.set(c.assetId, await this.assets.findById(c.assetId));
+      const a = names.get(c.assetId);
+      const p = a?.outputCatalogue.find((x) => x.id === c.productId);
+      const state = c.status === 'promised' ? ' (yours once the delivery is confirmed)' : c.status === 'granted' ? ' (granted)' : ' (cancelled with the job)';
+      words.set(j.id, `Paid in output: ${c.units} ${p?.unit ?? 'units'} ${p?.name.toLowerCase() ?? c.productId} of ${a?.name ?? c.assetId}, ${c.quarter}${state}`);
+    }
+    return words;
+  }
 
   async work(nodeId: string): Promise<OperatorWorkDto> {
     const groups = await this.operators.nodeWork(nodeId);
     const all = Object.values(groups).flatMap((g) => g.items);
     const ctx = await this.contexts.jobContexts(all.map((j) => j.id));
-    const view = (g: { items: JobEntity[]; total: number }) => ({ items: g.items.map((j) => OperatorJobDto.fromJob(nodeId, j, ctx.get(j.id))), total: g.total });
+    const paid = await this.outputWords(all);
+    const view = (g: { items: JobEntity[]; total: number }) => ({ items: g.items.map((j) => OperatorJobDto.fromJob(nodeId, j, ctx.get(j.id), undefined, paid.get(j.id) ?? null)), total: g.total });
     return { offers: view(groups.offers), inHand: view(groups.inHand), delivered: view(groups.delivered), ended: view(groups.ended) };
   }
 
   async list(nodeId: string, q: ListJobsQuery): Promise<OperatorJobPageDto> {
     const page = await this.jobs.list(q, { nodeId });
     const ctx = await this.contexts.jobContexts(page.items.map((j) => j.id));
-    return { ...page, items: page.items.map((j) => OperatorJobDto.fromJob(nodeId, j, ctx.get(j.id))) };
+    const paid = await this.outputWords(page.items);
+    return { ...page, items: page.items.map((j) => OperatorJobDto.fromJob(nodeId, j, ctx.get(j.id), undefined, paid.get(j.id) ?? null)) };
   }
 
   async job(nodeId: string, jobId: string): Promise<OperatorJobDto> {
@@ -97,7 +122,8 @@ export class OperatorService {
 
   private async view(nodeId: string, j: JobEntity, live?: JobView | null): Promise<OperatorJobDto> {
     const ctx = await this.contexts.jobContexts([j.id]);
-    return OperatorJobDto.fromJob(nodeId, j, ctx.get(j.id), live);
+    const paid = await this.outputWords([j]);
+    return OperatorJobDto.fromJob(nodeId, j, ctx.get(j.id), live, paid.get(j.id) ?? null);
   }
 
   /** The job after an action; without a view (the action was a repeat) from its row. */

@@ -4254,6 +4254,11 @@ export interface components {
             openOfferId: string | null;
             /** @description What was paid to the node owner (minor units) */
             paidAmount: string | null;
+            /**
+             * @description A job paid in output, in words (see creditPrice)
+             * @example Paid in output: 20 kg tomatoes of Community greenhouse, 2027-Q2
+             */
+            paidInOutput: string | null;
             parentJobId: string | null;
             /** @description Paid work: null (not reserved yet), waiting (not enough money), reserved, paid, released, part-paid */
             payment: string | null;

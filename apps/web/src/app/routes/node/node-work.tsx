@@ -102,6 +102,7 @@ function JobHead({ job: j }: { job: Job }) {
             specification
           </a>
         </div>
+        {j.paidInOutput ? <div className="small">{j.paidInOutput}</div> : null}
         {j.rework ? <div className="small">Why it came back: {j.runs.filter((r) => r.confirmation === 'rejected').at(-1)?.reason ?? 'no reason given'}</div> : null}
       </div>
       <div className="small">
