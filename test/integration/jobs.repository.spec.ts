@@ -1,8 +1,9 @@
 /** JobsRepository against a real PostgreSQL: the first write, the projection (only forward), progress, the reads. */
 import { randomUUID } from 'node:crypto';
 import type { JobOffer, JobView } from '@app/contracts';
-import { JobProjection, JobsRepository, NewJobRow } from '@app/db';
+import { JobsRepository, NewJobRow } from '@app/db';
 import { seedNodeWithOwner, useTestDataSource } from '../support/database';
+import { jobProjection as projection } from '../support/job-input';
 
 const t = useTestDataSource();
 const jobs = () => new JobsRepository(t.ds);
@@ -21,22 +22,6 @@ const newJob = (over: Partial<NewJobRow> = {}): NewJobRow => ({
 });
 const offer = (jobId: string, n: number, nodeId: string, answer: JobOffer['answer'] = null): JobOffer =>
   ({ offerId: `${jobId}:${n}`, nodeId, offeredAt: `2030-01-0${n}T00:00:00.000Z`, answer, reason: null, answeredAt: answer ? `2030-01-0${n}T01:00:00.000Z` : null }) as JobOffer;
-const projection = (jobId: string, seq: number, over: Partial<JobProjection> = {}): JobProjection => ({
-  jobId,
-  seq,
-  status: 'offered',
-  nodeId: null,
-  quantity: 4,
-  dueAt: '2030-01-10T00:00:00.000Z',
-  offers: [],
-  offerCount: 0,
-  runs: [],
-  runsKept: 0,
-  firstOfferedAt: null,
-  acceptedAt: null,
-  completedAt: null,
-  ...over,
-});
 
 let nodeId: string;
 beforeAll(async () => {

@@ -11,7 +11,6 @@ import {
   AssetsRepository,
   CreditRefusal,
   FundingRepository,
-  JobProjection,
   JobsRepository,
   LedgerService,
   MembersRepository,
@@ -21,6 +20,7 @@ import {
   OwnershipService,
 } from '@app/db';
 import { seedNodeWithOwner, useTestDataSource } from '../support/database';
+import { jobProjection as projection } from '../support/job-input';
 
 const t = useTestDataSource();
 const credits = () => new OutputCreditsRepository(t.ds);
@@ -40,22 +40,6 @@ const newJob = (): NewJobRow => ({
   recipient: { type: 'member', id: randomUUID() },
   demand: { type: 'project', id: randomUUID() },
   createdBy: 'coordinator',
-});
-const projection = (jobId: string, seq: number, over: Partial<JobProjection>): JobProjection => ({
-  jobId,
-  seq,
-  status: 'offered',
-  nodeId: null,
-  quantity: 4,
-  dueAt: '2030-01-10T00:00:00.000Z',
-  offers: [],
-  offerCount: 0,
-  runs: [],
-  runsKept: 0,
-  firstOfferedAt: null,
-  acceptedAt: null,
-  completedAt: null,
-  ...over,
 });
 const refusal = async (p: Promise<unknown>): Promise<CreditRefusal> => {
   try {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { JobInput } from '@app/contracts';
+import type { JobProjection } from '@app/db';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -25,3 +26,21 @@ export async function jobInput(env: TestWorkflowEnvironment, over: Partial<JobIn
     ...over,
   };
 }
+
+/** A job row's projection as the workflow's record activity writes it: offered, nothing else yet. */
+export const jobProjection = (jobId: string, seq: number, over: Partial<JobProjection> = {}): JobProjection => ({
+  jobId,
+  seq,
+  status: 'offered',
+  nodeId: null,
+  quantity: 4,
+  dueAt: '2030-01-10T00:00:00.000Z',
+  offers: [],
+  offerCount: 0,
+  runs: [],
+  runsKept: 0,
+  firstOfferedAt: null,
+  acceptedAt: null,
+  completedAt: null,
+  ...over,
+});
