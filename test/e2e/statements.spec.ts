@@ -22,12 +22,12 @@ describe('statements by owner, and the receipt of a paid job', () => {
   const member = async (name: string) =>
     (await t.http.post('/admin/members').set(auth).send({ name, email: `${name.toLowerCase()}-st-${seq++}@example.org` }).expect(201)).body as { id: string; email: string };
   const memberToken = async (memberId: string) => (await t.http.post(`/admin/members/${memberId}/tokens`).set(auth).send({ name: 'e2e' }).expect(201)).body.token as string;
-  const node = async (ownerId: string, name: string) =>
+  const node = async (ownerId: string, name: string, capability = 'milling-st') =>
     (
       await t.http
         .post('/admin/nodes')
         .set(auth)
-        .send({ name, ownerMemberId: ownerId, automationLevel: 'automated', capabilities: [{ function: 'milling-st', capacity: 10, unit: 'parts/day' }], webhookUrl: 'https://placeholder.example/hook' })
+        .send({ name, ownerMemberId: ownerId, automationLevel: 'automated', capabilities: [{ function: capability, capacity: 10, unit: 'parts/day' }], webhookUrl: 'https://placeholder.example/hook' })
         .expect(201)
     ).body as { id: string; webhookSecret: string };
 
@@ -37,8 +37,9 @@ describe('statements by owner, and the receipt of a paid job', () => {
     const nodeToken = (await t.http.post(`/admin/nodes/${shop.id}/tokens`).set(auth).send({ name: 'receiver' }).expect(201)).body.token as string;
     const receiver = createReceiver({ secrets: [shop.webhookSecret], onEvent: () => undefined, answerOffers: { apiUrl: receivers.api, token: nodeToken, decide: () => 'accept' }, log: () => undefined });
     await t.http.patch(`/admin/nodes/${shop.id}`).set(auth).send({ webhookUrl: await receivers.listen(receiver) }).expect(200);
-    // The owner's second node: a job of the first is not its job.
-    const otherShop = await node(owner.id, 'Other Shop');
+    // The owner's second node: a job of the first is not its job. Another capability, so that the
+    // job is never offered to it (its endpoint is a placeholder).
+    const otherShop = await node(owner.id, 'Other Shop', 'drilling-st');
 
     // The project's account: 60,000 from a backer. The job is priced 48,000.
     const backer = await member('Bea');
