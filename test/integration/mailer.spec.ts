@@ -67,24 +67,30 @@ describe('MailOutbox and MailRelay (mail_outbox)', () => {
     close();
   });
 
-  it('an SMTP outage puts the message back for a later attempt; it is sent once when SMTP is back', async () => {
-    await outbox().enqueue(mail('test:outage:b', 'b@example.org'));
-    const down = relayFor('smtp://127.0.0.1:9'); // nothing listens on the discard port
+  it('an SMTP outage puts the message back, due again at once; the relay pauses, tries one message at a time, and sends once SMTP is back', async () => {
+    const keys = ['test:outage:b1', 'test:outage:b2', 'test:outage:b3'];
+    await outbox().enqueueMany(keys.map((k, i) => mail(k, `b${i + 1}@example.org`)));
+    const down = relayFor('smtp://127.0.0.1:9', { firstBackoffMs: 300, maxServerPauseMs: 300 }); // nothing listens on the discard port
+    expect(await down.relay.drainOnce()).toBe(3);
+    for (const key of keys) {
+      const r = await row(key);
+      expect(r).toMatchObject({ status: 'queued', attempts: 1 });
+      expect(r.last_error).toMatch(/ECONNREFUSED|connect/i);
+      expect(r.due_in_s).toBeLessThanOrEqual(0); // its place kept: not pushed back by its own backoff
+    }
+    // Paused: nothing claimed, though all three are due.
+    expect(await down.relay.drainOnce()).toBe(0);
+    expect((await db.query<{ n: number }>(`SELECT sum(attempts)::int AS n FROM mail_outbox WHERE key = ANY($1)`, [keys]))[0].n).toBe(3);
+    // After the pause: one message tries the server, not the batch.
+    await new Promise((r) => setTimeout(r, 350));
     expect(await down.relay.drainOnce()).toBe(1);
-    let r = await row('test:outage:b');
-    expect(r.status).toBe('queued');
-    expect(r.attempts).toBe(1);
-    expect(r.last_error).toMatch(/ECONNREFUSED|connect/i);
-    expect(r.due_in_s).toBeGreaterThan(0); // backed off
-    expect(await down.relay.drainOnce()).toBe(0); // not due yet
+    expect((await db.query<{ n: number }>(`SELECT sum(attempts)::int AS n FROM mail_outbox WHERE key = ANY($1)`, [keys]))[0].n).toBe(4);
     down.close();
 
-    await db.query(`UPDATE mail_outbox SET next_attempt_at = now() WHERE key = 'test:outage:b'`);
     const up = relayFor(catcher.smtpUrl);
-    expect(await up.relay.drainOnce()).toBe(1);
-    r = await row('test:outage:b');
-    expect(r).toMatchObject({ status: 'sent', attempts: 2 });
-    expect(await received('b@example.org')).toHaveLength(1);
+    expect(await up.relay.drainOnce()).toBe(3);
+    for (const key of keys) expect((await row(key)).status).toBe('sent');
+    for (let i = 1; i <= 3; i++) expect(await received(`b${i}@example.org`)).toHaveLength(1);
     up.close();
   });
 

@@ -3,7 +3,7 @@ import { loadConfig } from '@app/config';
 import { ClaimedMail, MailOutboxRepository } from '@app/db';
 import { strictMock } from '../../../test/support/strict-mock';
 import { MailRelay, MailRelayOptions } from './mail-relay.service';
-import { Mailer, MailOutbox, MailRejectedError, messageIdFor } from './mailer.service';
+import { Mailer, MailOutbox, MailRejectedError, MailServerUnavailableError, messageIdFor } from './mailer.service';
 
 // Log lines of the code under test are not what these tests check.
 beforeAll(() => Logger.overrideLogger(false));
@@ -64,5 +64,44 @@ describe('MailRelay.drainOnce', () => {
     s.rows.claimDue.mockResolvedValueOnce([claimed({ attempts: 2, ageMs: 59_000 })]);
     await s.relay.drainOnce();
     expect(s.rows.retryLater).toHaveBeenLastCalledWith('k1', 'timeout', 2, true);
+  });
+
+  it('a server that is down pauses the relay (doubling, capped), then it tries one message; the first that goes through resumes full batches', async () => {
+    jest.useFakeTimers({ now: Date.parse('2026-12-01T00:00:00Z') });
+    try {
+      const s = setup({ firstBackoffMs: 1_000, maxServerPauseMs: 3_000 });
+      s.rows.retryLater.mockResolvedValue();
+      s.rows.markSent.mockResolvedValue();
+      s.mailer.send.mockRejectedValue(new MailServerUnavailableError('connect ECONNREFUSED 127.0.0.1:25'));
+      s.rows.claimDue.mockResolvedValue([claimed({ key: 'a', attempts: 4 }), claimed({ key: 'b' })]);
+      await expect(s.relay.drainOnce()).resolves.toBe(2);
+      expect(s.rows.claimDue).toHaveBeenLastCalledWith(5, 60);
+      // Due again at once, whatever its own backoff would have been.
+      expect(s.rows.retryLater).toHaveBeenCalledWith('a', 'connect ECONNREFUSED 127.0.0.1:25', 0, false);
+      expect(s.rows.retryLater).toHaveBeenCalledWith('b', 'connect ECONNREFUSED 127.0.0.1:25', 0, false);
+
+      for (const expected of [1_000, 2_000, 3_000, 3_000]) {
+        const calls = s.rows.claimDue.mock.calls.length;
+        jest.setSystemTime(Date.now() + expected - 1);
+        await expect(s.relay.drainOnce()).resolves.toBe(0);
+        expect(s.rows.claimDue).toHaveBeenCalledTimes(calls); // still paused: nothing claimed
+        jest.setSystemTime(Date.now() + 1);
+        s.rows.claimDue.mockResolvedValueOnce([claimed({ key: 'probe' })]);
+        await expect(s.relay.drainOnce()).resolves.toBe(1);
+        expect(s.rows.claimDue).toHaveBeenLastCalledWith(1, 60); // one message tries the server
+      }
+
+      // The server is back: the probe goes through, then full batches again.
+      jest.setSystemTime(Date.now() + 3_000);
+      s.mailer.send.mockResolvedValue({ response: '250 ok' });
+      s.rows.claimDue.mockResolvedValueOnce([claimed({ key: 'probe' })]);
+      await expect(s.relay.drainOnce()).resolves.toBe(1);
+      expect(s.rows.claimDue).toHaveBeenLastCalledWith(1, 60);
+      s.rows.claimDue.mockResolvedValueOnce([claimed({ key: 'c' })]);
+      await expect(s.relay.drainOnce()).resolves.toBe(1);
+      expect(s.rows.claimDue).toHaveBeenLastCalledWith(5, 60);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

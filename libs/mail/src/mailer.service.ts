@@ -24,6 +24,18 @@ export class MailRejectedError extends Error {
   override name = 'MailRejectedError';
 }
 
+/**
+ * The SMTP server could not be reached or would not talk (connection refused or timed out, DNS,
+ * TLS, login, 421 "service not available"): nothing about this message is wrong, and every other
+ * message would fail the same way until the server is back.
+ */
+export class MailServerUnavailableError extends Error {
+  override name = 'MailServerUnavailableError';
+}
+
+/** nodemailer's codes for a server that is not there or not talking (the message never reached it). */
+const SERVER_DOWN_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EAUTH', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
 /** The domain of the sender address, used in Message-IDs. */
 function senderDomain(mailFrom: string): string {
   return /@([^>\s]+)>?\s*$/.exec(mailFrom)?.[1] ?? 'dpn.localhost';
@@ -87,7 +99,10 @@ export class Mailer implements OnModuleDestroy {
     this.from = config.mailFrom;
   }
 
-  /** Sends one message; a 5xx refusal is a `MailRejectedError`, anything else is temporary. */
+  /**
+   * Sends one message. A 5xx refusal is a `MailRejectedError`; a server that is not there or not
+   * talking is a `MailServerUnavailableError`; anything else is a temporary failure of this message.
+   */
   async send(mail: OutgoingMail & { key: string; messageId: string }): Promise<{ response: string | null }> {
     try {
       const info = (await this.transport.sendMail({
@@ -101,8 +116,10 @@ export class Mailer implements OnModuleDestroy {
       })) as { response?: string };
       return { response: info.response ?? null };
     } catch (err) {
-      const code = (err as { responseCode?: number }).responseCode;
-      if (typeof code === 'number' && code >= 500) throw new MailRejectedError(err instanceof Error ? err.message : String(err));
+      const { responseCode, code, command } = err as { responseCode?: number; code?: string; command?: string };
+      const message = err instanceof Error ? err.message : String(err);
+      if (typeof responseCode === 'number' && responseCode >= 500) throw new MailRejectedError(message);
+      if (responseCode === 421 || command === 'CONN' || (code !== undefined && SERVER_DOWN_CODES.has(code))) throw new MailServerUnavailableError(message);
       throw err;
     }
   }

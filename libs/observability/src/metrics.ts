@@ -52,7 +52,7 @@ export const metrics = {
   mailSent: new Counter({ name: 'dpn_mail_sent_total', help: 'Emails the mail relay handed to SMTP', registers: [registry] }),
   mailFailed: new Counter({
     name: 'dpn_mail_failed_total',
-    help: 'Email attempts that failed: retry (a temporary failure, tried again later), rejected (refused for good), expired (given up after 12 hours)',
+    help: 'Email attempts that failed: retry (a temporary failure, tried again later), server-down (the SMTP server unreachable; the relay pauses), rejected (refused for good), expired (given up after 12 hours)',
     labelNames: ['reason'] as const,
     registers: [registry],
   }),
