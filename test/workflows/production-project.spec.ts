@@ -222,13 +222,40 @@ describe('productionProjectWorkflow', () => {
       });
       const handle = ts.env.client.workflow.getHandle(first.workflowId); // follows the runs
       const empty = (phase: WorkingPhase): PhasePlan => ({ phase, summary: 'already in place', tasks: [], budget: null, gate: null, nodes: [] });
+      const status = () => handle.query(getProjectStatusQuery);
+      /**
+       * Sends an update the way a caller that cannot tell a lost answer from a slow one does: an
+       * update that lands while the run is continuing as new can hang on the time-skipping test
+       * server (temporalio/sdk-java#1903), so each try is bounded, and before trying again the
+       * project's state says whether the first one was applied (then it is not sent twice).
+       */
+      const send = async (update: () => Promise<unknown>, applied: () => Promise<boolean>) => {
+        for (let attempt = 1; ; attempt++) {
+          let timer: NodeJS.Timeout | undefined;
+          try {
+            await Promise.race([update(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 15 s')), 15_000)))]);
+            return;
+          } catch (err) {
+            if (await applied()) return;
+            if (attempt === 4) throw err;
+          } finally {
+            clearTimeout(timer);
+          }
+        }
+      };
       for (const phase of ['rnd', 'prototyping', 'node-buildout', 'upgrade'] as const) {
-        await handle.executeUpdate(startPhaseUpdate, { args: [{ actor: 'coordinator', phase, plan: empty(phase), carried: { fundedRoundId: null, doneTaskKeys: [] } }] });
-        for (let i = 0; (await handle.query(getProjectStatusQuery)).phases?.[phase]?.status !== 'done'; i++) {
-          if (i > 200) throw new Error(`${phase} never finished`);
+        await send(
+          () => handle.executeUpdate(startPhaseUpdate, { args: [{ actor: 'coordinator', phase, plan: empty(phase), carried: { fundedRoundId: null, doneTaskKeys: [] } }] }),
+          async () => (await status()).phases?.[phase] !== undefined,
+        );
+        for (let i = 0; (await status()).phases?.[phase]?.status !== 'done'; i++) {
+          if (i > 1_200) throw new Error(`${phase} never finished`);
           await new Promise((r) => setTimeout(r, 25));
         }
-        await handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator', fromPhase: phase }] });
+        await send(
+          () => handle.executeUpdate(advancePhaseUpdate, { args: [{ actor: 'coordinator', fromPhase: phase }] }),
+          async () => (await status()).phase !== phase,
+        );
       }
       const result = await handle.result();
       expect(result.status).toBe('completed');
@@ -267,7 +294,7 @@ describe('productionProjectWorkflow', () => {
         { workflowId: first.workflowId, runId: runs[1], scenario: 'resumed-after-continue-as-new_v0.4.0' },
       ]);
     });
-  });
+  }, 180_000);
 
   it('a step whose note PostgreSQL refuses is recorded without it, the coordinator is told, and the project goes on', async () => {
     const problems: unknown[] = [];
