@@ -4,7 +4,8 @@
  * hostile markup is reserved, delivered, confirmed and paid; the node owner's statement shows the
  * pay in words with the running balance, the project's shows the reservation; the receipt has the
  * right figures with every name escaped; an unpaid job's receipt is 404 `job_not_paid`; another
- * member, or the owner through another node, gets 404.
+ * member, or the owner through another node, gets 404; a console viewer reads the statement and the
+ * receipt and is refused settling the job (403 forbidden_role).
  */
 import { ADMIN_TOKEN, eventually, useTestSystem } from '../support/stack';
 import { linkIn } from '../support/mail';
@@ -149,5 +150,18 @@ describe('statements by owner, and the receipt of a paid job', () => {
     await t.http.get(`/admin/jobs/${id}/receipt`).set(asOwner).expect(401);
     // The stranger's own statement knows nothing of it.
     expect((await t.http.get('/members/me/statement').set(asStranger).expect(200)).body).toMatchObject({ accountId: null, total: 0, items: [] });
+
+    // A viewer of the console, signed in from her invitation: she reads the project's statement and
+    // the receipt as a coordinator does, and may change nothing (settling the job is refused).
+    const viewerEmail = `vera-st-${seq++}@example.org`;
+    await t.http.post('/admin/coordinators').set(auth).send({ name: 'Vera', email: viewerEmail, role: 'viewer' }).expect(201);
+    const invitation = await eventually(async () => (await t.mail.messages()).find((m) => m.envelopeTo.includes(viewerEmail) && m.subject === 'You are invited to the DPN coordinator console'), 20_000);
+    const signedIn = await t.http.post('/session/coordinator').send({ link: /#console-link=([\w.-]+)/.exec(invitation.text)![1] }).expect(200);
+    const asViewer = { Cookie: (signedIn.headers['set-cookie'] as unknown as string[])[0].split(';')[0], 'X-CSRF-Token': signedIn.body.csrfToken as string };
+    expect((await t.http.get(`/admin/projects/${projectId}/statement`).query({ limit: 1 }).set(asViewer).expect(200)).body).toEqual(p1);
+    expect((await t.http.get(`/admin/jobs/${id}/receipt`).set(asViewer).expect(200)).text).toBe(receipt);
+    const refused = await t.http.post(`/admin/jobs/${id}/settle`).set(asViewer).send({ outcome: 'release' }).expect(403);
+    expect(refused.body.code).toBe('forbidden_role');
+    expect((await job()).payment).toBe('paid');
   });
 });
