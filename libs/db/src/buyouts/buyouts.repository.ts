@@ -372,7 +372,7 @@ export class BuyoutsRepository {
       if (!from[c.action].includes(row.status)) return { applied: false, status: row.status };
       const status: BuyoutStatus = c.action === 'pause' ? 'paused' : c.action === 'resume' ? 'active' : 'ended';
       await m.query(`INSERT INTO buyout_changes (agreement_id, change_id, action, by, reason) VALUES ($1, $2, $3, $4, $5)`, [agreementId, c.changeId, c.action, c.by, c.reason]);
-      await m.query(`UPDATE buyout_agreements SET status = $2, updated_at = now(), closed_at = CASE WHEN $2 = 'ended' THEN now() ELSE closed_at END WHERE id = $1`, [agreementId, status]);
+      await m.query(`UPDATE buyout_agreements SET status = $2::varchar, updated_at = now(), closed_at = CASE WHEN $2::varchar = 'ended' THEN now() ELSE closed_at END WHERE id = $1`, [agreementId, status]);
       // Ended by agreement: nothing more is owed.
       if (status === 'ended') await m.query(`DELETE FROM buyout_claims WHERE agreement_id = $1`, [agreementId]);
       return { applied: true, status };
@@ -475,8 +475,8 @@ export class BuyoutsRepository {
       await this.writeClaims(m, agreementId, claims);
       const status: BuyoutStatus = plan.completed ? 'completed' : a.status;
       await m.query(
-        `UPDATE buyout_agreements SET parts_bought = parts_bought + $2, amount_paid = amount_paid + $3, step_count = step_count + 1, last_quarter = $4, status = $5, updated_at = now(),
-                closed_at = CASE WHEN $5 = 'completed' THEN now() ELSE closed_at END WHERE id = $1`,
+        `UPDATE buyout_agreements SET parts_bought = parts_bought + $2, amount_paid = amount_paid + $3, step_count = step_count + 1, last_quarter = $4, status = $5::varchar, updated_at = now(),
+                closed_at = CASE WHEN $5::varchar = 'completed' THEN now() ELSE closed_at END WHERE id = $1`,
         [agreementId, String(plan.parts), String(plan.amount), quarter, status],
       );
       const step = (await this.withLines(m, [stepRow]))[0];
