@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { log } from '@temporalio/activity';
 import type { BuyoutChangeRequest, BuyoutStatus, BuyoutStepResult } from '@app/contracts';
-import { BuyoutsRepository, BuyoutStepMail } from '@app/db';
+import { BuyoutMailHook, BuyoutsRepository, BuyoutStepMail } from '@app/db';
 import { formatMoney } from '@app/domain';
 import { MailOutbox, MemberLinks, renderBuyoutMail } from '@app/mail';
-import type { EntityManager } from 'typeorm';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -46,7 +45,7 @@ export class BuyoutActivities {
     return r;
   }
 
-  private async queueMail(d: BuyoutStepMail, m: EntityManager): Promise<void> {
+  private async queueMail(d: BuyoutStepMail, m: Parameters<BuyoutMailHook>[1]): Promise<void> {
     const { agreement: a, step } = d;
     const money = (v: bigint) => formatMoney(v, a.currency);
     const link = (memberId: string) => this.links.page(memberId, '/me/buyouts', new Date(Date.now() + 14 * DAY));

@@ -118,6 +118,9 @@ export interface BuyoutStepMail {
   sellers: Array<{ memberId: string; name: string; email: string; parts: bigint; amount: bigint; claimParts: bigint; claimAmount: bigint }>;
 }
 
+/** Queues a step's mail inside the step's transaction. */
+export type BuyoutMailHook = (mail: BuyoutStepMail, m: EntityManager) => Promise<void>;
+
 export interface BuyoutStepOutcome {
   outcome: 'stepped' | 'not-ready' | 'not-running';
   status: BuyoutStatus;
@@ -384,7 +387,7 @@ export class BuyoutsRepository {
    * income shared yet answers `not-ready` (nothing written) unless final, when it steps with no money.
    * `queueMail` runs inside the transaction (the outbox rows commit with the step, or neither does).
    */
-  async step(agreementId: string, quarter: string, opts: { final: boolean }, queueMail?: (mail: BuyoutStepMail, m: EntityManager) => Promise<void>): Promise<BuyoutStepOutcome> {
+  async step(agreementId: string, quarter: string, opts: { final: boolean }, queueMail?: BuyoutMailHook): Promise<BuyoutStepOutcome> {
     return this.ds.transaction(async (m) => {
       const [head] = (await m.query(`SELECT asset_id FROM buyout_agreements WHERE id = $1`, [agreementId])) as Array<{ asset_id: string }>;
       if (!head) throw new RecordNotFoundError('buy-out agreement', agreementId);
