@@ -189,6 +189,31 @@ describe('buyoutWorkflow', () => {
     });
   });
 
+  it('survives a worker restart: a new worker picks the waiting agreement up and steps its quarter', async () => {
+    const agreementId = randomUUID();
+    const taskQueue = `wf-${randomUUID()}`;
+    const rows = new AgreementRows(TABLE, { operatorId: 'op', targetParts: 90n, pricePerPart: 100n, source: 'pro-rata', offers: [] }, 1_000n);
+    const workflowId = buyoutWorkflowId(agreementId);
+    let q0 = '';
+    const first = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: rows.activities() });
+    await first.runUntil(async () => {
+      q0 = quarterAt(new Date(await ts.env.currentTimeMs()), 'UTC');
+      await ts.env.client.workflow.start(buyoutWorkflow, { taskQueue, workflowId, args: [{ agreementId, quarter: q0, status: 'active', quartersDone: 0 }] });
+      expect(await ts.env.client.workflow.getHandle(workflowId).query(getBuyoutQuery)).toMatchObject({ quarter: q0, status: 'active' });
+    });
+    // The first worker is gone (shut down); a new one, with no state of its own, carries on.
+    const second = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: rows.activities() });
+    await second.runUntil(async () => {
+      const h = ts.env.client.workflow.getHandle(workflowId);
+      await ts.env.sleep(quarterEndsAt(q0, 'UTC').getTime() - (await ts.env.currentTimeMs()) + HOUR);
+      for (let k = 0; k < 200 && (await h.query(getBuyoutQuery)).quarter === q0; k++) await new Promise((r) => setTimeout(r, 25));
+      expect(rows.steps.get(q0)).toEqual({ parts: 10n, amount: 1_000n });
+      expect(await h.query(getBuyoutQuery)).toMatchObject({ quarter: nextQuarter(q0), quartersDone: 1 });
+      await h.executeUpdate(changeBuyoutUpdate, { args: [change('end', 'test over')] });
+      expect(await h.result()).toBe('ended');
+    });
+  });
+
   it('a run takes a bounded number of changes, then continues as new within the same quarter', async () => {
     const agreementId = randomUUID();
     const taskQueue = `wf-${randomUUID()}`;
