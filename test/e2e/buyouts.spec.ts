@@ -111,6 +111,10 @@ describe('the operator’s buy-out', () => {
     const next = (await agree({ ...good, targetParts: '40' }).expect(201)).body;
     expect(next.status).toBe('active');
     expect((await t.http.get(`/admin/assets/${asset.id}/buyouts`).set(auth).expect(200)).body.total).toBe(2);
+    // Its workflow is gone (as if its start had failed when it was agreed): the first change starts it again, then applies.
+    await t.sys.temporal.workflow.getHandle(buyoutWorkflowId(next.id)).terminate('lost');
+    expect((await t.http.post(`/admin/buyouts/${next.id}/pause`).set(auth).send({ reason: 'harvest first' }).expect(200)).body).toMatchObject({ status: 'paused', quarter: next.firstQuarter });
     await t.http.post(`/admin/buyouts/${next.id}/end`).set(auth).send({ reason: 'test over' }).expect(200);
+    expect(await t.sys.temporal.workflow.getHandle(buyoutWorkflowId(next.id)).result()).toBe('ended');
   });
 });

@@ -1,8 +1,8 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { Client } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '@app/config';
-import { BUYOUT_WORKFLOW_TYPE, BuyoutAction, BuyoutRefusals, BuyoutView, BuyoutWorkflowInput, buyoutWorkflowId, changeBuyoutUpdate } from '@app/contracts';
+import { BUYOUT_WORKFLOW_TYPE, BuyoutAction, BuyoutRefusals, BuyoutView, BuyoutWorkflowInput, buyoutWorkflowId, changeBuyoutUpdate, nextQuarter } from '@app/contracts';
 import { AssetsRepository, BuyoutAgreement, BuyoutRefusal, BuyoutsRepository } from '@app/db';
 import { ProblemException, Problems } from '../common/problem';
 import { refusalOf, refusalProblem, workflowCallProblem } from '../common/workflow-calls';
@@ -71,24 +71,42 @@ export class BuyoutsService {
     }
     // Started once (a retry finds it running); the first run waits for the end of the quarter the agreement was made in.
     if (r.agreement.status === 'active' || r.agreement.status === 'paused') {
-      const input: BuyoutWorkflowInput = { agreementId: r.agreement.id, quarter: r.agreement.firstQuarter, status: 'active', quartersDone: 0 };
       try {
-        await this.temporal.workflow.start(BUYOUT_WORKFLOW_TYPE, { taskQueue: this.config.temporal.taskQueue, workflowId: buyoutWorkflowId(r.agreement.id), args: [input], workflowIdConflictPolicy: 'USE_EXISTING' });
+        await this.startWorkflow(r.agreement);
       } catch (err) {
-        // The agreement is recorded; the same request with the same Idempotency-Key starts its workflow.
+        // The agreement is recorded; the same request with the same Idempotency-Key (or its first change) starts its workflow.
         throw workflowCallProblem(err, { closed: () => ended(r.agreement.id, r.agreement.status), retry: 'send the same request with the same Idempotency-Key again' });
       }
     }
     return r;
   }
 
+  /**
+   * Starts the agreement's workflow unless it runs (`USE_EXISTING`), at the quarter after the last
+   * one stepped: a workflow whose start failed after the agreement was recorded catches up.
+   */
+  private async startWorkflow(a: BuyoutAgreement): Promise<void> {
+    const input: BuyoutWorkflowInput = { agreementId: a.id, quarter: a.lastQuarter ? nextQuarter(a.lastQuarter) : a.firstQuarter, status: a.status === 'paused' ? 'paused' : 'active', quartersDone: a.stepCount };
+    await this.temporal.workflow.start(BUYOUT_WORKFLOW_TYPE, { taskQueue: this.config.temporal.taskQueue, workflowId: buyoutWorkflowId(a.id), args: [input], workflowIdConflictPolicy: 'USE_EXISTING' });
+  }
+
   async change(id: string, action: BuyoutAction, reason: string, by: string, key: string | undefined): Promise<BuyoutView> {
     const a = await this.get(id);
     if (a.status === 'ended' || a.status === 'completed') throw ended(id, a.status);
-    try {
-      return await this.temporal.withDeadline(Date.now() + UPDATE_TIMEOUT_MS, () =>
-        this.temporal.workflow.getHandle(buyoutWorkflowId(id)).executeUpdate(changeBuyoutUpdate, { args: [{ action, by, reason, changeId: key ?? randomUUID() }], updateId: key ? `change:${key}` : undefined }),
+    const changeId = key ?? randomUUID();
+    const send = () =>
+      this.temporal.withDeadline(Date.now() + UPDATE_TIMEOUT_MS, () =>
+        this.temporal.workflow.getHandle(buyoutWorkflowId(id)).executeUpdate(changeBuyoutUpdate, { args: [{ action, by, reason, changeId }], updateId: `change:${changeId}` }),
       );
+    try {
+      try {
+        return await send();
+      } catch (err) {
+        // Running in PostgreSQL but no workflow (its start failed when it was agreed): start it, then change it.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        await this.startWorkflow(a);
+        return await send();
+      }
     } catch (err) {
       const refusal = refusalOf(err);
       const own = refusal ? refusalProblem(refusal.type, refusal.message, BuyoutRefusals) : null;
