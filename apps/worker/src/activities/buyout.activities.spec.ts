@@ -33,7 +33,7 @@ const step: BuyoutStepRecord = {
 };
 
 describe('BuyoutActivities.runBuyoutStep', () => {
-  it('steps in the repository and queues one mail to the operator and one to each seller, in the step’s transaction, with their figures', async () => {
+  it('steps in the repository and queues one mail to the operator and one to each seller who sold, in the step’s transaction, with their figures', async () => {
     const repo = strictMock<BuyoutsRepository>();
     const outbox = strictMock<MailOutbox>();
     const links = strictMock<MemberLinks>();
@@ -54,6 +54,8 @@ describe('BuyoutActivities.runBuyoutStep', () => {
           sellers: [
             { memberId: 'ann', name: 'Ann', email: 'ann@example.org', parts: 6n, amount: 600n, claimParts: 18n, claimAmount: 1_800n },
             { memberId: 'ben', name: 'Ben', email: 'ben@example.org', parts: 4n, amount: 400n, claimParts: 12n, claimAmount: 1_200n },
+            // Owed for, but sold nothing this quarter: no mail.
+            { memberId: 'cy', name: 'Cy', email: 'cy@example.org', parts: 0n, amount: 0n, claimParts: 5n, claimAmount: 500n },
           ],
         },
         'the-transaction' as unknown as Parameters<BuyoutMailHook>[1],

@@ -10,7 +10,7 @@ const DAY = 24 * 60 * 60 * 1000;
 /**
  * The operator's buy-out, for `buyoutWorkflow`: when a quarter ends, its step (one transaction in
  * `BuyoutsRepository.step`, once per agreement and quarter: a retry answers the same step), with
- * an email to the operator and to each seller queued in that transaction (keys
+ * an email to the operator and to each seller who sold queued in that transaction (keys
  * `buyout:<agreement>:<quarter>:<member>`), and the pause/resume/end changes the parties agreed.
  */
 @Injectable()
@@ -66,7 +66,8 @@ export class BuyoutActivities {
           link: link(d.operator.memberId),
         }),
       },
-      ...d.sellers.map((s) => ({
+      // Sellers who sold this quarter (the others' claim did not change).
+      ...d.sellers.filter((s) => s.parts > 0n).map((s) => ({
         key: key(s.memberId),
         to: s.email,
         ...renderBuyoutMail({
