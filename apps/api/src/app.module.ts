@@ -1,3 +1,4 @@
+import { BuyoutsModule } from './buyouts/buyouts.module';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DbModule } from '@app/db';
@@ -57,6 +58,7 @@ export class AppModule {
         ConsoleModule,
         PeopleModule,
         StatementsModule,
+        BuyoutsModule,
         // Listed here, not only under ProjectsModule: Nest registers the routes of nested modules after the
         // root's own imports, so WebModule's catch-all GET would otherwise answer GET …/phases/:phase/plan.
         // (Last but one: the OpenAPI document keeps its order.)

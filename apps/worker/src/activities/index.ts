@@ -1,3 +1,4 @@
+import { BuyoutActivities } from './buyout.activities';
 import { DecisionActivities } from './decision.activities';
 import { FundingActivities } from './funding.activities';
 import { IncomeActivities } from './income.activities';
@@ -8,4 +9,4 @@ import { PhaseActivities } from './phase.activities';
 import { ProjectActivities } from './project.activities';
 
 /** Every activity provider the worker registers. Add a class here when a capability adds one. */
-export const ACTIVITY_CLASSES = [ProjectActivities, DecisionActivities, FundingActivities, JobActivities, OrderActivities, PhaseActivities, PaymentActivities, IncomeActivities] as const;
+export const ACTIVITY_CLASSES = [ProjectActivities, DecisionActivities, FundingActivities, JobActivities, OrderActivities, PhaseActivities, PaymentActivities, IncomeActivities, BuyoutActivities] as const;

@@ -39,6 +39,24 @@ export interface paths {
         patch: operations["AssetsController_update"];
         trace?: never;
     };
+    "/admin/assets/{id}/buyouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The asset's buy-out agreements, newest first */
+        get: operations["BuyoutsAdminController_list"];
+        put?: never;
+        /** Record an operator's buy-out agreement: the operator buys the other owners' parts each quarter at the agreed price until the target */
+        post: operations["BuyoutsAdminController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/assets/{id}/catalogue": {
         parameters: {
             query?: never;
@@ -222,6 +240,40 @@ export interface paths {
         get: operations["AuditController_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/buyouts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A buy-out agreement: its terms and progress, a page of its quarterly steps (per seller), the remaining claim per seller, the latest changes */
+        get: operations["BuyoutsAdminController_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/buyouts/{id}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause, resume or end the agreement, as the operator and the other owners agreed (recorded with who and why). A paused agreement moves nothing at a quarter’s end. */
+        post: operations["BuyoutsAdminController_change"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1425,6 +1477,23 @@ export interface paths {
         };
         /** Quarter plans of an asset you co-own: who gets what, and what is in progress */
         get: operations["MemberOrdersController_plans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/buyouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Buy-out agreements you are the operator or a seller in, with your remaining claim and what moved so far */
+        get: operations["MemberBuyoutsController_mine"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2719,6 +2788,272 @@ export interface components {
              */
             name?: string;
         };
+        BuyoutChangeDto: {
+            /**
+             * @description Why (what the operator and the other owners agreed)
+             * @example The greenhouse is being repaired this quarter
+             */
+            reason: string;
+        };
+        BuyoutChangeViewDto: {
+            /** @enum {string} */
+            action: "pause" | "resume" | "end";
+            at: string;
+            by: string;
+            reason: string;
+        };
+        BuyoutClaimDto: {
+            /**
+             * @description parts × price: what they are still owed for them
+             * @example 12500
+             */
+            amount: string;
+            /** Format: uuid */
+            memberId: string;
+            memberName: string;
+            /**
+             * @description Parts still to be bought from this owner
+             * @example 10
+             */
+            parts: string;
+        };
+        BuyoutDetailDto: {
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            amountPaid: string;
+            /** Format: uuid */
+            assetId: string;
+            assetName: string;
+            /** @description The latest pauses, resumes and end, with who and why */
+            changes: components["schemas"]["BuyoutChangeViewDto"][];
+            /**
+             * @description Remaining claim: claimParts × pricePerPart
+             * @example 12500
+             */
+            claimAmount: string;
+            /**
+             * @description Remaining claim: parts still to buy (as the sellers own them now)
+             * @example 10
+             */
+            claimParts: string;
+            /** @description The remaining claim per seller (the first page; claimsTotal in all) */
+            claims: components["schemas"]["BuyoutClaimDto"][];
+            claimsTotal: number;
+            closedAt: string | null;
+            createdAt: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /**
+             * @description The quarter the agreement was made in (its first step follows its end)
+             * @example 2027-Q1
+             */
+            firstQuarter: string;
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            fixedAmount: string | null;
+            /** @enum {string} */
+            funding: "output-bonus" | "fixed";
+            /** Format: uuid */
+            id: string;
+            /** @description The last quarter stepped */
+            lastQuarter: string | null;
+            limit: number;
+            note: string | null;
+            offset: number;
+            /** Format: uuid */
+            operatorMemberId: string;
+            operatorName: string;
+            /**
+             * @description What the operator owns now
+             * @example 10
+             */
+            operatorParts: string;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 10
+             */
+            partsBought: string;
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            pricePerPart: string;
+            recordedBy: string;
+            /** @enum {string} */
+            source: "pro-rata" | "offered";
+            /** @enum {string} */
+            status: "active" | "paused" | "completed" | "ended";
+            stepCount: number;
+            /** @description A page of steps, newest quarter first (stepsTotal in all) */
+            steps: components["schemas"]["BuyoutStepDto"][];
+            stepsTotal: number;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 10
+             */
+            targetParts: string;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 10
+             */
+            totalParts: string;
+        };
+        BuyoutDto: {
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            amountPaid: string;
+            /** Format: uuid */
+            assetId: string;
+            assetName: string;
+            /**
+             * @description Remaining claim: claimParts × pricePerPart
+             * @example 12500
+             */
+            claimAmount: string;
+            /**
+             * @description Remaining claim: parts still to buy (as the sellers own them now)
+             * @example 10
+             */
+            claimParts: string;
+            closedAt: string | null;
+            createdAt: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /**
+             * @description The quarter the agreement was made in (its first step follows its end)
+             * @example 2027-Q1
+             */
+            firstQuarter: string;
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            fixedAmount: string | null;
+            /** @enum {string} */
+            funding: "output-bonus" | "fixed";
+            /** Format: uuid */
+            id: string;
+            /** @description The last quarter stepped */
+            lastQuarter: string | null;
+            note: string | null;
+            /** Format: uuid */
+            operatorMemberId: string;
+            operatorName: string;
+            /**
+             * @description What the operator owns now
+             * @example 10
+             */
+            operatorParts: string;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 10
+             */
+            partsBought: string;
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            pricePerPart: string;
+            recordedBy: string;
+            /** @enum {string} */
+            source: "pro-rata" | "offered";
+            /** @enum {string} */
+            status: "active" | "paused" | "completed" | "ended";
+            stepCount: number;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 10
+             */
+            targetParts: string;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 10
+             */
+            totalParts: string;
+        };
+        BuyoutOfferDto: {
+            /**
+             * Format: uuid
+             * @description An owner who offered parts to the operator
+             */
+            memberId: string;
+            /**
+             * @description Parts they offered (at most what they own)
+             * @example 10
+             */
+            parts: string;
+        };
+        BuyoutPageDto: {
+            items: components["schemas"]["BuyoutDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        BuyoutStepDto: {
+            /**
+             * @description parts × price, paid to the sellers
+             * @example 12500
+             */
+            amount: string;
+            completed: boolean;
+            createdAt: string;
+            lines: components["schemas"]["BuyoutStepLineDto"][];
+            /**
+             * @description What funded the step (at most what was in the operator’s account)
+             * @example 12500
+             */
+            money: string;
+            /** @description Where the money came from, in words */
+            note: string;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 10
+             */
+            operatorPartsAfter: string;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 10
+             */
+            parts: string;
+            /** @example 2027-Q1 */
+            quarter: string;
+            /**
+             * @description Money not used: it stays with the operator
+             * @example 12500
+             */
+            unspent: string;
+        };
+        BuyoutStepLineDto: {
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            amount: string;
+            /** Format: uuid */
+            ledgerTransactionId: string | null;
+            /** Format: uuid */
+            memberId: string;
+            memberName: string;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 10
+             */
+            parts: string;
+        };
         CancelJobDto: {
             reason: string;
         };
@@ -3186,6 +3521,51 @@ export interface components {
              * @example 1000000
              */
             totalParts?: string;
+        };
+        CreateBuyoutDto: {
+            /**
+             * @description The price's currency: the asset's sale currency when it has one
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /**
+             * @description Minor units a quarter, for `fixed` only
+             * @example 12500
+             */
+            fixedAmount?: string;
+            /**
+             * @description What funds each quarter's step: `output-bonus` (the operator's income from the quarter's distribution beyond their ownership parts) or `fixed` (fixedAmount a quarter from the operator's account)
+             * @enum {string}
+             */
+            funding: "output-bonus" | "fixed";
+            /**
+             * @description What the parties agreed, in words
+             * @example Agreed at the owners’ meeting of 12 March
+             */
+            note?: string;
+            /** @description For `offered`: the offers in the order they were made */
+            offers?: components["schemas"]["BuyoutOfferDto"][];
+            /**
+             * Format: uuid
+             * @description The operator: a member who owns parts of the asset
+             */
+            operatorMemberId: string;
+            /**
+             * @description Agreed price of one part, in minor units (a positive whole number)
+             * @example 150
+             */
+            pricePerPart: string;
+            /**
+             * @description `pro-rata`: from every other owner by their parts (largest remainder); `offered`: only from `offers`, in their order, up to what each offered
+             * @enum {string}
+             */
+            source: "pro-rata" | "offered";
+            /**
+             * @description The operator's target: parts they will own when the agreement is complete (above what they own, at most the asset's total)
+             * @example 600000
+             */
+            targetParts: string;
         };
         CreateJobDto: {
             /**
@@ -4045,6 +4425,113 @@ export interface components {
             answeredAt: string;
             comment: string | null;
             option: string;
+        };
+        MyBuyoutDto: {
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            amountPaid: string;
+            /** Format: uuid */
+            assetId: string;
+            assetName: string;
+            /**
+             * @description Remaining claim: claimParts × pricePerPart
+             * @example 12500
+             */
+            claimAmount: string;
+            /**
+             * @description Remaining claim: parts still to buy (as the sellers own them now)
+             * @example 10
+             */
+            claimParts: string;
+            closedAt: string | null;
+            createdAt: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /**
+             * @description The quarter the agreement was made in (its first step follows its end)
+             * @example 2027-Q1
+             */
+            firstQuarter: string;
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            fixedAmount: string | null;
+            /** @enum {string} */
+            funding: "output-bonus" | "fixed";
+            /** Format: uuid */
+            id: string;
+            /** @description The last quarter stepped */
+            lastQuarter: string | null;
+            /**
+             * @description What you were paid (seller) or paid (operator) so far
+             * @example 12500
+             */
+            myAmount: string;
+            /**
+             * @description A seller: what you are still owed for them
+             * @example 12500
+             */
+            myClaimAmount: string;
+            /**
+             * @description A seller: parts still to be bought from you
+             * @example 10
+             */
+            myClaimParts: string;
+            /**
+             * @description Parts you sold (seller) or bought (operator) so far
+             * @example 10
+             */
+            myParts: string;
+            note: string | null;
+            /** Format: uuid */
+            operatorMemberId: string;
+            operatorName: string;
+            /**
+             * @description What the operator owns now
+             * @example 10
+             */
+            operatorParts: string;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 10
+             */
+            partsBought: string;
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            pricePerPart: string;
+            recordedBy: string;
+            /** @enum {string} */
+            role: "operator" | "seller";
+            /** @enum {string} */
+            source: "pro-rata" | "offered";
+            /** @enum {string} */
+            status: "active" | "paused" | "completed" | "ended";
+            stepCount: number;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 10
+             */
+            targetParts: string;
+            /**
+             * @description Integer parts of the asset (a string of digits)
+             * @example 10
+             */
+            totalParts: string;
+        };
+        MyBuyoutPageDto: {
+            items: components["schemas"]["MyBuyoutDto"][];
+            limit: number;
+            offset: number;
+            total: number;
         };
         MyDistributionLineDto: {
             /**
@@ -5679,6 +6166,15 @@ export type SchemaBalanceDto = components['schemas']['BalanceDto'];
 export type SchemaBoardColumnDto = components['schemas']['BoardColumnDto'];
 export type SchemaBoardJobDto = components['schemas']['BoardJobDto'];
 export type SchemaBuyerDto = components['schemas']['BuyerDto'];
+export type SchemaBuyoutChangeDto = components['schemas']['BuyoutChangeDto'];
+export type SchemaBuyoutChangeViewDto = components['schemas']['BuyoutChangeViewDto'];
+export type SchemaBuyoutClaimDto = components['schemas']['BuyoutClaimDto'];
+export type SchemaBuyoutDetailDto = components['schemas']['BuyoutDetailDto'];
+export type SchemaBuyoutDto = components['schemas']['BuyoutDto'];
+export type SchemaBuyoutOfferDto = components['schemas']['BuyoutOfferDto'];
+export type SchemaBuyoutPageDto = components['schemas']['BuyoutPageDto'];
+export type SchemaBuyoutStepDto = components['schemas']['BuyoutStepDto'];
+export type SchemaBuyoutStepLineDto = components['schemas']['BuyoutStepLineDto'];
 export type SchemaCancelJobDto = components['schemas']['CancelJobDto'];
 export type SchemaCancelProjectDto = components['schemas']['CancelProjectDto'];
 export type SchemaCancelRoundDto = components['schemas']['CancelRoundDto'];
@@ -5714,6 +6210,7 @@ export type SchemaCoordinatorSessionDto = components['schemas']['CoordinatorSess
 export type SchemaCoordinatorSignInLinkDto = components['schemas']['CoordinatorSignInLinkDto'];
 export type SchemaCounterOfferDto = components['schemas']['CounterOfferDto'];
 export type SchemaCreateAssetDto = components['schemas']['CreateAssetDto'];
+export type SchemaCreateBuyoutDto = components['schemas']['CreateBuyoutDto'];
 export type SchemaCreateJobDto = components['schemas']['CreateJobDto'];
 export type SchemaCreateLocationDto = components['schemas']['CreateLocationDto'];
 export type SchemaCreateMemberDto = components['schemas']['CreateMemberDto'];
@@ -5773,6 +6270,8 @@ export type SchemaMovementLineDto = components['schemas']['MovementLineDto'];
 export type SchemaMovementPageDto = components['schemas']['MovementPageDto'];
 export type SchemaMovementRecordDto = components['schemas']['MovementRecordDto'];
 export type SchemaMyAnswerDto = components['schemas']['MyAnswerDto'];
+export type SchemaMyBuyoutDto = components['schemas']['MyBuyoutDto'];
+export type SchemaMyBuyoutPageDto = components['schemas']['MyBuyoutPageDto'];
 export type SchemaMyDistributionLineDto = components['schemas']['MyDistributionLineDto'];
 export type SchemaMyDistributionPageDto = components['schemas']['MyDistributionPageDto'];
 export type SchemaMyOrderDto = components['schemas']['MyOrderDto'];
@@ -5980,6 +6479,72 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AssetDto"];
                 };
+            };
+        };
+    };
+    BuyoutsAdminController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BuyoutPageDto"];
+                };
+            };
+        };
+    };
+    BuyoutsAdminController_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key and body answer the same agreement (and start its workflow if a first attempt could not) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBuyoutDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BuyoutDto"];
+                };
+            };
+            /** @description buyout_exists (a running agreement on the asset), idempotency_key_reused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description target_above_total, target_not_above_owned, operator_not_owner, operator_not_member, invalid_offer, currency_mismatch, no_income */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -6355,6 +6920,58 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AuditPageDto"];
                 };
+            };
+        };
+    };
+    BuyoutsAdminController_detail: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BuyoutDetailDto"];
+                };
+            };
+        };
+    };
+    BuyoutsAdminController_change: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key is the same change */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                action: "pause" | "resume" | "end";
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BuyoutChangeDto"];
+            };
+        };
+        responses: {
+            /** @description buyout_ended (ended or completed), buyout_not_active (pause), buyout_not_paused (resume) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -8995,6 +9612,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    MemberBuyoutsController_mine: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyBuyoutPageDto"];
+                };
             };
         };
     };
