@@ -16,6 +16,7 @@ import { JobsRepository } from './jobs/jobs.repository';
 import { JobPaymentsRepository } from './job-payments/job-payments.repository';
 import { AssetIncomeRepository } from './asset-income/asset-income.repository';
 import { OutputCreditsRepository } from './output-credits/output-credits.repository';
+import { MarketRepository } from './market/market.repository';
 import { LocationsRepository } from './locations/locations.repository';
 import { MailOutboxRepository } from './mail-outbox/mail-outbox.repository';
 import { MembersRepository } from './members/members.repository';
@@ -40,6 +41,7 @@ const REPOSITORIES = [
   JobPaymentsRepository,
   AssetIncomeRepository,
   OutputCreditsRepository,
+  MarketRepository,
   NodesRepository,
   TokensRepository,
   MembersRepository,

@@ -169,6 +169,12 @@ export function entryWords(kind: string, amount: bigint, other: OtherSide): stri
       return into ? `Transfer from ${party}` : `Transfer to ${party}`;
     case 'share-sale':
       return into ? `Sale of asset parts to ${party}` : `Purchase of asset parts from ${party}`;
+    case 'market-hold':
+      return into ? 'Money held for a bid on the market' : 'Held for a bid on the market';
+    case 'market-release':
+      return into ? 'Market bid: held money given back' : 'Market bid: held money released';
+    case 'market-trade':
+      return into ? (other.kind === 'hold' ? 'Sale of asset parts on the market' : 'Market trade: the better price given back') : 'Purchase of asset parts on the market';
     case 'pledge-hold':
       return other.kind === 'hold' ? (into ? `Pledge to ${round} lowered` : `Pledge to ${round}`) : into ? 'Pledge held' : 'Pledge lowered';
     case 'pledge-capture':
