@@ -9,3 +9,4 @@ export { jobWorkflow } from './job/workflow';
 export { jobNotificationWorkflow } from './job/notification';
 export { outputOrderCycleWorkflow } from './output-orders/workflow';
 export { projectPhaseWorkflow } from './project-phase/workflow';
+export { marketOrderTimerWorkflow } from './market/workflow';

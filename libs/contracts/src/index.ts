@@ -6,3 +6,4 @@ export * from './output-orders';
 export * from './project-phase';
 export * from './failures';
 export * from './request-id';
+export * from './market';

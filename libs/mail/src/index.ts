@@ -12,3 +12,5 @@ export * from './templates/sign-in-mail';
 export * from './templates/coordinator-mail';
 export * from './templates/income-mail';
 export * from './income-mail.service';
+export * from './templates/market-mail';
+export * from './market-mail.service';
