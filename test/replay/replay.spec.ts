@@ -40,7 +40,7 @@ describe('recorded workflow histories', () => {
   const histories = loadHistories();
 
   it('include at least one history of every workflow type', () => {
-    expect(new Set(histories.map((h) => h.workflowType))).toEqual(new Set(['productionProjectWorkflow', 'memberDecisionWorkflow', 'fundingRoundWorkflow', 'jobWorkflow', 'jobNotificationWorkflow', 'outputOrderCycleWorkflow', 'projectPhaseWorkflow']));
+    expect(new Set(histories.map((h) => h.workflowType))).toEqual(new Set(['productionProjectWorkflow', 'memberDecisionWorkflow', 'fundingRoundWorkflow', 'jobWorkflow', 'jobNotificationWorkflow', 'outputOrderCycleWorkflow', 'projectPhaseWorkflow', 'marketOrderTimerWorkflow']));
     expect(histories.length).toBeGreaterThanOrEqual(29);
   });
 
