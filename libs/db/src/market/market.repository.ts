@@ -365,7 +365,7 @@ export class MarketRepository {
       await this.lockAsset(m, first.assetId);
       const listing = await this.listingIn(m, listingId);
       if (listing.status === 'cancelled') return listing;
-      if (listing.status !== 'rofr' && listing.status !== 'open') throw new MarketError('order_closed', `this listing is already ${listing.status}`, { status: listing.status });
+      if (listing.status !== 'rofr' && listing.status !== 'open') throw new MarketError('order_closed', `this listing is already ${listing.status}`, { orderStatus: listing.status });
       await this.closeListing(m, listing, 'cancelled', 'cancelled');
       return this.listingIn(m, listingId);
     });
@@ -379,7 +379,7 @@ export class MarketRepository {
       await this.lockAsset(m, first.assetId);
       const bid = await this.bidIn(m, bidId);
       if (bid.status === 'cancelled') return bid;
-      if (bid.status !== 'open') throw new MarketError('order_closed', `this bid is already ${bid.status}`, { status: bid.status });
+      if (bid.status !== 'open') throw new MarketError('order_closed', `this bid is already ${bid.status}`, { orderStatus: bid.status });
       await this.closeBid(m, bid, 'cancelled');
       return this.bidIn(m, bidId);
     });
