@@ -172,6 +172,8 @@ describe('the fraction market over HTTP', () => {
     expect((await t.http.post(`/members/me/market/bids/${placed.bid.id}/cancel`).set(buyer.bearer).expect(409)).body).toMatchObject({ code: 'order_closed', orderStatus: 'expired' });
     const statement = (await t.http.get('/members/me/statement').set(buyer.bearer).expect(200)).body;
     expect(JSON.stringify(statement)).toContain('Market bid: held money given back');
+    expect(JSON.stringify(statement)).toContain('Held for a market order');
+    expect(JSON.stringify(statement)).not.toContain('funding round');
     expect((await t.http.get('/admin/ledger/trial-balance').set(auth).expect(200)).body).toEqual({ EUR: '0' });
   });
 });

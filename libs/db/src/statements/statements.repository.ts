@@ -138,7 +138,8 @@ export function memberCounterpartyWords(other: OtherSide): string {
     case 'escrow':
     case 'hold':
       if (other.job) return other.scope ? `Project “${other.scope}”` : 'A project';
-      return other.scope ? `Funding round of “${other.scope}” (held)` : 'A funding round (held)';
+      // A round's hold names its project; a hold without a scope name is a market bid's or claim's.
+      return other.scope ? `Funding round of “${other.scope}” (held)` : 'Held for a market order';
     case 'round':
       return other.scope ? `Funding round of “${other.scope}”` : 'A funding round';
     case 'asset':
