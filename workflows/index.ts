@@ -10,3 +10,4 @@ export { jobNotificationWorkflow } from './job/notification';
 export { outputOrderCycleWorkflow } from './output-orders/workflow';
 export { projectPhaseWorkflow } from './project-phase/workflow';
 export { buyoutWorkflow } from './buyout/workflow';
+export { marketOrderTimerWorkflow } from './market/workflow';

@@ -10,6 +10,7 @@ import { JobsModule } from './jobs/jobs.module';
 import { OrdersModule } from './orders/orders.module';
 import { SalesModule } from './sales/sales.module';
 import { CreditsModule } from './credits/credits.module';
+import { MarketModule } from './market/market.module';
 import { HealthModule } from './health/health.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { LocationsModule } from './locations/locations.module';
@@ -52,6 +53,7 @@ export class AppModule {
         OrdersModule,
         SalesModule,
         CreditsModule,
+        MarketModule,
         SessionModule,
         MeModule,
         OperatorModule,

@@ -7,3 +7,4 @@ export * from './project-phase';
 export * from './failures';
 export * from './request-id';
 export * from './buyouts';
+export * from './market';

@@ -17,6 +17,7 @@ import { JobPaymentsRepository } from './job-payments/job-payments.repository';
 import { AssetIncomeRepository } from './asset-income/asset-income.repository';
 import { OutputCreditsRepository } from './output-credits/output-credits.repository';
 import { BuyoutsRepository } from './buyouts/buyouts.repository';
+import { MarketRepository } from './market/market.repository';
 import { LocationsRepository } from './locations/locations.repository';
 import { MailOutboxRepository } from './mail-outbox/mail-outbox.repository';
 import { MembersRepository } from './members/members.repository';
@@ -42,6 +43,7 @@ const REPOSITORIES = [
   AssetIncomeRepository,
   OutputCreditsRepository,
   BuyoutsRepository,
+  MarketRepository,
   NodesRepository,
   TokensRepository,
   MembersRepository,

@@ -13,6 +13,7 @@ export * from './job-payments/job-payments.repository';
 export * from './asset-income/asset-income.repository';
 export * from './output-credits/output-credits.repository';
 export * from './buyouts/buyouts.repository';
+export * from './market/market.repository';
 export * from './db-errors';
 export * from './names/names.repository';
 export * from './sessions/sessions.repository';

@@ -10,3 +10,4 @@ export * from './output-share';
 export * from './income';
 export * from './output-credits';
 export * from './buyouts';
+export * from './market';

@@ -13,3 +13,5 @@ export * from './templates/coordinator-mail';
 export * from './templates/income-mail';
 export * from './income-mail.service';
 export * from './templates/buyout-mail';
+export * from './templates/market-mail';
+export * from './market-mail.service';

@@ -5,11 +5,12 @@ import { Mailer, MailOutbox } from './mailer.service';
 import { MemberLinks } from './member-links';
 import { CoordinatorLinks } from './coordinator-links';
 import { IncomeMail } from './income-mail.service';
+import { MarketMail } from './market-mail.service';
 
 /** Email and signed links: queuing mail and checking links, for the API and the worker. */
 @Module({
-  providers: [MailOutbox, DecisionLinks, MemberLinks, CoordinatorLinks, IncomeMail],
-  exports: [MailOutbox, DecisionLinks, MemberLinks, CoordinatorLinks, IncomeMail],
+  providers: [MailOutbox, DecisionLinks, MemberLinks, CoordinatorLinks, IncomeMail, MarketMail],
+  exports: [MailOutbox, DecisionLinks, MemberLinks, CoordinatorLinks, IncomeMail, MarketMail],
 })
 export class MailModule {}
 

@@ -138,7 +138,8 @@ export function memberCounterpartyWords(other: OtherSide): string {
     case 'escrow':
     case 'hold':
       if (other.job) return other.scope ? `Project “${other.scope}”` : 'A project';
-      return other.scope ? `Funding round of “${other.scope}” (held)` : 'A funding round (held)';
+      // A round's hold names its project; a hold without a scope name is a market bid's or claim's.
+      return other.scope ? `Funding round of “${other.scope}” (held)` : 'Held for a market order';
     case 'round':
       return other.scope ? `Funding round of “${other.scope}”` : 'A funding round';
     case 'asset':
@@ -169,6 +170,12 @@ export function entryWords(kind: string, amount: bigint, other: OtherSide): stri
       return into ? `Transfer from ${party}` : `Transfer to ${party}`;
     case 'share-sale':
       return into ? `Sale of asset parts to ${party}` : `Purchase of asset parts from ${party}`;
+    case 'market-hold':
+      return into ? 'Money held for a bid on the market' : 'Held for a bid on the market';
+    case 'market-release':
+      return into ? 'Market bid: held money given back' : 'Market bid: held money released';
+    case 'market-trade':
+      return into ? (other.kind === 'hold' ? 'Sale of asset parts on the market' : 'Market trade: the better price given back') : 'Purchase of asset parts on the market';
     case 'pledge-hold':
       return other.kind === 'hold' ? (into ? `Pledge to ${round} lowered` : `Pledge to ${round}`) : into ? 'Pledge held' : 'Pledge lowered';
     case 'pledge-capture':

@@ -126,6 +126,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/assets/{id}/market": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["MarketAdminController_get"];
+        /** Open or change an asset's fraction market: its currency, the co-owners' first-refusal window, the operator and the parts they always keep */
+        put: operations["MarketAdminController_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/assets/{id}/movements": {
         parameters: {
             query?: never;
@@ -1603,6 +1620,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/members/me/market": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My listings, bids, first-refusal claims and trades, newest first, paged alike */
+        get: operations["MemberMarketController_mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/market/bids": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bid for parts at a price per part: parts × price is held from my account while the bid is open; it matches the listings open to everyone (cheapest first, at their price; the difference comes back) */
+        post: operations["MemberMarketController_bid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/market/bids/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel my bid: what its hold still holds comes back */
+        post: operations["MemberMarketController_cancelBid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/market/listings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** List parts for sale at a price per part, or ask to be bought out at the last settled price. With a first-refusal window the asset's other co-owners may claim it first; then it matches the bids (highest first, at their price) */
+        post: operations["MemberMarketController_list"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/market/listings/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel my listing (claims in its first-refusal window get their money back) */
+        post: operations["MemberMarketController_cancelListing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/market/listings/{id}/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Claim parts of a listing in its first-refusal window (co-owners only), at its price; the money is held until the window ends, then the claims are allocated pro rata to the claimants' shares */
+        post: operations["MemberMarketController_claim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/members/me/nodes": {
         parameters: {
             query?: never;
@@ -2157,6 +2276,23 @@ export interface paths {
         };
         /** An asset: its ownership table (names), its catalogue and what it grows or makes this quarter */
         get: operations["PublicController_asset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/assets/{id}/market": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An asset's market: the order book as price levels (no names), what is offered to co-owners first, the last trades, a daily price history, and what the asset makes */
+        get: operations["PublicMarketController_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2747,6 +2883,48 @@ export interface components {
              */
             held: string;
         };
+        BidDto: {
+            /** Format: uuid */
+            assetId: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Whole parts of the asset's totalParts, as a string of digits (or a JSON integer)
+             * @example 5
+             */
+            parts: string;
+            /**
+             * @description Price per part in integer minor units of the market's currency
+             * @example 2500
+             */
+            pricePerPart: string;
+            /**
+             * @description Parts not bought yet
+             * @example 5
+             */
+            remaining: string;
+            /** @enum {string} */
+            status: "open" | "filled" | "cancelled" | "expired";
+        };
+        BidPageDto: {
+            items: components["schemas"]["BidDto"][];
+            total: number;
+        };
+        BidResultDto: {
+            bid: components["schemas"]["BidDto"];
+            /** @description Trades this request settled (empty on a replay) */
+            trades: components["schemas"]["TradeDto"][];
+        };
         BoardColumnDto: {
             /** @description The first ones: active columns soonest due first, delivered and confirmed latest first */
             jobs: components["schemas"]["BoardJobDto"][];
@@ -3170,6 +3348,35 @@ export interface components {
              */
             unordered: boolean;
         };
+        ClaimDto: {
+            /**
+             * @description Set when the window ends
+             * @example 5
+             */
+            allocated: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            listingId: string;
+            /**
+             * @description Price per part in integer minor units of the market's currency
+             * @example 2500
+             */
+            pricePerPart: string;
+            /**
+             * @description Whole parts of the asset's totalParts, as a string of digits (or a JSON integer)
+             * @example 5
+             */
+            requested: string;
+            /** @enum {string} */
+            status: "pending" | "allocated" | "void";
+        };
+        ClaimPageDto: {
+            items: components["schemas"]["ClaimDto"][];
+            total: number;
+        };
         CompleteDto: {
             /** @description Documents delivered with the work: required for a job whose deliverable is a design or a test report (the offer says so); they become the project’s outputs once the recipient confirms. */
             documents?: components["schemas"]["DeliveredDocumentDto"][];
@@ -3522,6 +3729,31 @@ export interface components {
              */
             totalParts?: string;
         };
+        CreateBidDto: {
+            /** Format: uuid */
+            assetId: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /**
+             * Format: date-time
+             * @description When the bid closes if not filled (its held money comes back)
+             */
+            expiresAt: string;
+            /**
+             * @description Whole parts of the asset's totalParts, as a string of digits (or a JSON integer)
+             * @example 5
+             */
+            parts: string;
+            /**
+             * @description Price per part in integer minor units of the market's currency
+             * @example 2500
+             */
+            pricePerPart: string;
+        };
         CreateBuyoutDto: {
             /**
              * @description The price's currency: the asset's sale currency when it has one
@@ -3566,6 +3798,13 @@ export interface components {
              * @example 600000
              */
             targetParts: string;
+        };
+        CreateClaimDto: {
+            /**
+             * @description Parts of the listing you want (allocated pro rata to the claimants’ shares when the window ends)
+             * @example 5
+             */
+            parts: string;
         };
         CreateJobDto: {
             /**
@@ -3617,6 +3856,36 @@ export interface components {
             specUrl: string;
             /** @example parts */
             unit: string;
+        };
+        CreateListingDto: {
+            /** Format: uuid */
+            assetId: string;
+            /**
+             * @description Ask to be bought out at the last settled price (409 no_settled_price before any trade)
+             * @default false
+             */
+            buyout: boolean;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /**
+             * Format: date-time
+             * @description When the listing closes if not sold (after the first-refusal window)
+             */
+            expiresAt: string;
+            /**
+             * @description Parts to sell (a buy-out without it: every part you may list)
+             * @example 5
+             */
+            parts?: string;
+            /**
+             * @description Price per part (not with buyout: that is the last settled price)
+             * @example 2500
+             */
+            pricePerPart?: string;
         };
         CreateLocationDto: {
             /** @example Karl-Heine-Str. 99, 04229 Leipzig */
@@ -3743,6 +4012,39 @@ export interface components {
              * @example 12500
              */
             total: string;
+        };
+        DailyPriceDto: {
+            /**
+             * @description Price per part in integer minor units of the market's currency
+             * @example 2500
+             */
+            close: string;
+            /**
+             * @description UTC day
+             * @example 2026-12-01
+             */
+            day: string;
+            /**
+             * @description Price per part in integer minor units of the market's currency
+             * @example 2500
+             */
+            high: string;
+            /**
+             * @description Price per part in integer minor units of the market's currency
+             * @example 2500
+             */
+            low: string;
+            /**
+             * @description Price per part in integer minor units of the market's currency
+             * @example 2500
+             */
+            open: string;
+            /**
+             * @description Whole parts of the asset's totalParts, as a string of digits (or a JSON integer)
+             * @example 5
+             */
+            parts: string;
+            trades: number;
         };
         DeliveredDocumentDto: {
             /** @example sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 */
@@ -3900,6 +4202,20 @@ export interface components {
              * @example -12500
              */
             amount: string;
+        };
+        FirstRefusalDto: {
+            /** @description Listings offered to the co-owners only, now */
+            listings: number;
+            /**
+             * Format: date-time
+             * @description When the first of those windows ends
+             */
+            nextWindowEnd: string | null;
+            /**
+             * @description Whole parts of the asset's totalParts, as a string of digits (or a JSON integer)
+             * @example 5
+             */
+            parts: string;
         };
         FundingTotalDto: {
             /** @description Distinct members who paid into the project */
@@ -4182,6 +4498,20 @@ export interface components {
             made: number;
             scrapped: number;
         };
+        LastTradeDto: {
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description Whole parts of the asset's totalParts, as a string of digits (or a JSON integer)
+             * @example 5
+             */
+            parts: string;
+            /**
+             * @description Price per part in integer minor units of the market's currency
+             * @example 2500
+             */
+            pricePerPart: string;
+        };
         LevelCountDto: {
             count: number;
             /** @enum {string} */
@@ -4205,6 +4535,57 @@ export interface components {
             /** @description Nodes per automation level then, in the order of the upgrade path */
             levels: components["schemas"]["LevelCountDto"][];
         };
+        ListingDto: {
+            /** Format: uuid */
+            assetId: string;
+            /** @description cancelled, expired, or parts_gone (the seller no longer has them) */
+            closedReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "price" | "buyout";
+            /**
+             * @description Whole parts of the asset's totalParts, as a string of digits (or a JSON integer)
+             * @example 5
+             */
+            parts: string;
+            /**
+             * @description Price per part in integer minor units of the market's currency
+             * @example 2500
+             */
+            pricePerPart: string;
+            /**
+             * @description Parts not sold yet
+             * @example 5
+             */
+            remaining: string;
+            /** Format: date-time */
+            rofrEndsAt: string | null;
+            /**
+             * @description rofr: offered to the co-owners only until rofrEndsAt
+             * @enum {string}
+             */
+            status: "rofr" | "open" | "filled" | "cancelled" | "expired";
+        };
+        ListingPageDto: {
+            items: components["schemas"]["ListingDto"][];
+            total: number;
+        };
+        ListingResultDto: {
+            listing: components["schemas"]["ListingDto"];
+            /** @description Trades this request settled (empty on a replay) */
+            trades: components["schemas"]["TradeDto"][];
+        };
         LocationCountDto: {
             count: number;
             /**
@@ -4223,6 +4604,78 @@ export interface components {
             /** @enum {string} */
             kind: "industrial-park" | "office-building" | "data-centre" | "home-workshop" | "fab-lab" | "farm" | "warehouse" | "other";
             name: string;
+        };
+        MarketOverviewDto: {
+            /** @description Listings open to everyone, cheapest first (no names) */
+            asks: components["schemas"]["PriceLevelDto"][];
+            /** Format: uuid */
+            assetId: string;
+            assetName: string;
+            /** @description Open bids, highest first (no names) */
+            bids: components["schemas"]["PriceLevelDto"][];
+            capacityUnit: string | null;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            firstRefusal: components["schemas"]["FirstRefusalDto"];
+            /** @description Price per part by UTC day (open, high, low, close), the last 365 days, oldest first */
+            history: components["schemas"]["DailyPriceDto"][];
+            /**
+             * @description The last settled price per part
+             * @example 2500
+             */
+            lastPrice: string | null;
+            /** @description The latest trades, newest first */
+            lastTrades: components["schemas"]["LastTradeDto"][];
+            /** @description What the asset makes: its output catalogue */
+            makes: components["schemas"]["MarketProductDto"][];
+            /**
+             * @description Parts the operator always keeps
+             * @example 5
+             */
+            operatorFloorParts: string;
+            /** @description Output capacity per quarter */
+            quarterlyCapacity: number | null;
+            rofrDays: number;
+            /**
+             * @description Whole parts of the asset's totalParts, as a string of digits (or a JSON integer)
+             * @example 5
+             */
+            totalParts: string;
+        };
+        MarketProductDto: {
+            /** @example tomatoes */
+            id: string;
+            /**
+             * @description Days from the quarter’s start until it is ready
+             * @example 28
+             */
+            leadTimeDays: number;
+            /** @example Tomatoes */
+            name: string;
+            /** @example crate */
+            unit: string;
+        };
+        MarketSettingsDto: {
+            /** Format: uuid */
+            assetId: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /**
+             * @description Whole parts of the asset's totalParts, as a string of digits (or a JSON integer)
+             * @example 5
+             */
+            operatorFloorParts: string;
+            /** Format: uuid */
+            operatorMemberId: string | null;
+            rofrDays: number;
         };
         MeDto: {
             email: string;
@@ -4567,6 +5020,16 @@ export interface components {
             limit: number;
             offset: number;
             total: number;
+        };
+        MyMarketDto: {
+            bids: components["schemas"]["BidPageDto"];
+            /** @description First-refusal claims */
+            claims: components["schemas"]["ClaimPageDto"];
+            limit: number;
+            listings: components["schemas"]["ListingPageDto"];
+            offset: number;
+            /** @description Trades I sold or bought in */
+            trades: components["schemas"]["TradePageDto"];
         };
         MyOrderDto: {
             lines: components["schemas"]["OrderLineViewDto"][];
@@ -5213,6 +5676,20 @@ export interface components {
              */
             total: string;
         };
+        PriceLevelDto: {
+            /** @description How many orders make up the level */
+            orders: number;
+            /**
+             * @description Whole parts of the asset's totalParts, as a string of digits (or a JSON integer)
+             * @example 5
+             */
+            parts: string;
+            /**
+             * @description Price per part in integer minor units of the market's currency
+             * @example 2500
+             */
+            pricePerPart: string;
+        };
         ProductAmountDto: {
             /** @example Tomatoes */
             name: string;
@@ -5561,6 +6038,29 @@ export interface components {
              * @example 12500
              */
             total: string;
+        };
+        PutMarketSettingsDto: {
+            /**
+             * @description The currency every listing and bid of this asset is priced in
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /**
+             * @description Parts the operator always keeps (their steady percentage): no sale takes them below it
+             * @example 20
+             */
+            operatorFloorParts?: string;
+            /**
+             * Format: uuid
+             * @description The asset's operator
+             */
+            operatorMemberId?: Record<string, never> | null;
+            /**
+             * @description Days a new listing is offered to the asset's other co-owners only (0: none)
+             * @example 7
+             */
+            rofrDays: number;
         };
         QuarterOutputDto: {
             /** @description Planned: what is grown or made (totals); open: nothing yet */
@@ -5967,6 +6467,52 @@ export interface components {
             /** @description Raised on every change. */
             version: number;
         };
+        TradeDto: {
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            amount: string;
+            /** Format: uuid */
+            assetId: string;
+            /** Format: uuid */
+            bidId: string | null;
+            /** Format: uuid */
+            buyerMemberId: string;
+            /**
+             * Format: uuid
+             * @description A first-refusal claim
+             */
+            claimId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            listingId: string;
+            /**
+             * @description Whole parts of the asset's totalParts, as a string of digits (or a JSON integer)
+             * @example 5
+             */
+            parts: string;
+            /**
+             * @description Price per part in integer minor units of the market's currency
+             * @example 2500
+             */
+            pricePerPart: string;
+            /** Format: uuid */
+            sellerMemberId: string;
+        };
+        TradePageDto: {
+            items: components["schemas"]["TradeDto"][];
+            total: number;
+        };
         TransactionDto: {
             /** Format: date-time */
             createdAt: string;
@@ -6163,6 +6709,9 @@ export type SchemaAuditPageDto = components['schemas']['AuditPageDto'];
 export type SchemaBackerDto = components['schemas']['BackerDto'];
 export type SchemaBackerPageDto = components['schemas']['BackerPageDto'];
 export type SchemaBalanceDto = components['schemas']['BalanceDto'];
+export type SchemaBidDto = components['schemas']['BidDto'];
+export type SchemaBidPageDto = components['schemas']['BidPageDto'];
+export type SchemaBidResultDto = components['schemas']['BidResultDto'];
 export type SchemaBoardColumnDto = components['schemas']['BoardColumnDto'];
 export type SchemaBoardJobDto = components['schemas']['BoardJobDto'];
 export type SchemaBuyerDto = components['schemas']['BuyerDto'];
@@ -6184,6 +6733,8 @@ export type SchemaCatalogueDto = components['schemas']['CatalogueDto'];
 export type SchemaCatalogueItemDto = components['schemas']['CatalogueItemDto'];
 export type SchemaCatalogueProductDto = components['schemas']['CatalogueProductDto'];
 export type SchemaCatalogueSaleDto = components['schemas']['CatalogueSaleDto'];
+export type SchemaClaimDto = components['schemas']['ClaimDto'];
+export type SchemaClaimPageDto = components['schemas']['ClaimPageDto'];
 export type SchemaCompleteDto = components['schemas']['CompleteDto'];
 export type SchemaConsoleAccountDto = components['schemas']['ConsoleAccountDto'];
 export type SchemaConsoleAccountPageDto = components['schemas']['ConsoleAccountPageDto'];
@@ -6210,8 +6761,11 @@ export type SchemaCoordinatorSessionDto = components['schemas']['CoordinatorSess
 export type SchemaCoordinatorSignInLinkDto = components['schemas']['CoordinatorSignInLinkDto'];
 export type SchemaCounterOfferDto = components['schemas']['CounterOfferDto'];
 export type SchemaCreateAssetDto = components['schemas']['CreateAssetDto'];
+export type SchemaCreateBidDto = components['schemas']['CreateBidDto'];
 export type SchemaCreateBuyoutDto = components['schemas']['CreateBuyoutDto'];
+export type SchemaCreateClaimDto = components['schemas']['CreateClaimDto'];
 export type SchemaCreateJobDto = components['schemas']['CreateJobDto'];
+export type SchemaCreateListingDto = components['schemas']['CreateListingDto'];
 export type SchemaCreateLocationDto = components['schemas']['CreateLocationDto'];
 export type SchemaCreateMemberDto = components['schemas']['CreateMemberDto'];
 export type SchemaCreateMemberTokenDto = components['schemas']['CreateMemberTokenDto'];
@@ -6222,6 +6776,7 @@ export type SchemaCreatePersonalTokenDto = components['schemas']['CreatePersonal
 export type SchemaCreateProjectDto = components['schemas']['CreateProjectDto'];
 export type SchemaCreateRoundDto = components['schemas']['CreateRoundDto'];
 export type SchemaCurrencyTotalDto = components['schemas']['CurrencyTotalDto'];
+export type SchemaDailyPriceDto = components['schemas']['DailyPriceDto'];
 export type SchemaDeliveredDocumentDto = components['schemas']['DeliveredDocumentDto'];
 export type SchemaDemandDto = components['schemas']['DemandDto'];
 export type SchemaDepositDto = components['schemas']['DepositDto'];
@@ -6231,6 +6786,7 @@ export type SchemaDistributionDto = components['schemas']['DistributionDto'];
 export type SchemaDistributionLineDto = components['schemas']['DistributionLineDto'];
 export type SchemaDistributionPageDto = components['schemas']['DistributionPageDto'];
 export type SchemaEntryDto = components['schemas']['EntryDto'];
+export type SchemaFirstRefusalDto = components['schemas']['FirstRefusalDto'];
 export type SchemaFundingTotalDto = components['schemas']['FundingTotalDto'];
 export type SchemaHoldingDto = components['schemas']['HoldingDto'];
 export type SchemaHoldingsDto = components['schemas']['HoldingsDto'];
@@ -6252,11 +6808,18 @@ export type SchemaJobProgressDto = components['schemas']['JobProgressDto'];
 export type SchemaJobRefDto = components['schemas']['JobRefDto'];
 export type SchemaJobRunDto = components['schemas']['JobRunDto'];
 export type SchemaJobYieldDto = components['schemas']['JobYieldDto'];
+export type SchemaLastTradeDto = components['schemas']['LastTradeDto'];
 export type SchemaLevelCountDto = components['schemas']['LevelCountDto'];
 export type SchemaLevelHistoryDto = components['schemas']['LevelHistoryDto'];
 export type SchemaLevelPointDto = components['schemas']['LevelPointDto'];
+export type SchemaListingDto = components['schemas']['ListingDto'];
+export type SchemaListingPageDto = components['schemas']['ListingPageDto'];
+export type SchemaListingResultDto = components['schemas']['ListingResultDto'];
 export type SchemaLocationCountDto = components['schemas']['LocationCountDto'];
 export type SchemaLocationDto = components['schemas']['LocationDto'];
+export type SchemaMarketOverviewDto = components['schemas']['MarketOverviewDto'];
+export type SchemaMarketProductDto = components['schemas']['MarketProductDto'];
+export type SchemaMarketSettingsDto = components['schemas']['MarketSettingsDto'];
 export type SchemaMeDto = components['schemas']['MeDto'];
 export type SchemaMemberDecisionDto = components['schemas']['MemberDecisionDto'];
 export type SchemaMemberDecisionPageDto = components['schemas']['MemberDecisionPageDto'];
@@ -6274,6 +6837,7 @@ export type SchemaMyBuyoutDto = components['schemas']['MyBuyoutDto'];
 export type SchemaMyBuyoutPageDto = components['schemas']['MyBuyoutPageDto'];
 export type SchemaMyDistributionLineDto = components['schemas']['MyDistributionLineDto'];
 export type SchemaMyDistributionPageDto = components['schemas']['MyDistributionPageDto'];
+export type SchemaMyMarketDto = components['schemas']['MyMarketDto'];
 export type SchemaMyOrderDto = components['schemas']['MyOrderDto'];
 export type SchemaNetworkDto = components['schemas']['NetworkDto'];
 export type SchemaNetworkNodeDto = components['schemas']['NetworkNodeDto'];
@@ -6313,6 +6877,7 @@ export type SchemaPledgeDto = components['schemas']['PledgeDto'];
 export type SchemaPledgeLineDto = components['schemas']['PledgeLineDto'];
 export type SchemaPledgePageDto = components['schemas']['PledgePageDto'];
 export type SchemaPledgeResultDto = components['schemas']['PledgeResultDto'];
+export type SchemaPriceLevelDto = components['schemas']['PriceLevelDto'];
 export type SchemaProductAmountDto = components['schemas']['ProductAmountDto'];
 export type SchemaProgressDto = components['schemas']['ProgressDto'];
 export type SchemaProjectDetailDto = components['schemas']['ProjectDetailDto'];
@@ -6335,6 +6900,7 @@ export type SchemaPublicProjectDto = components['schemas']['PublicProjectDto'];
 export type SchemaPublicProjectPageDto = components['schemas']['PublicProjectPageDto'];
 export type SchemaPublicProjectSummaryDto = components['schemas']['PublicProjectSummaryDto'];
 export type SchemaPublicRoundSummaryDto = components['schemas']['PublicRoundSummaryDto'];
+export type SchemaPutMarketSettingsDto = components['schemas']['PutMarketSettingsDto'];
 export type SchemaQuarterOutputDto = components['schemas']['QuarterOutputDto'];
 export type SchemaQuarterProductDto = components['schemas']['QuarterProductDto'];
 export type SchemaRecipientDto = components['schemas']['RecipientDto'];
@@ -6361,6 +6927,8 @@ export type SchemaSignInLinkRequestDto = components['schemas']['SignInLinkReques
 export type SchemaSkipPhaseDto = components['schemas']['SkipPhaseDto'];
 export type SchemaStatusCountDto = components['schemas']['StatusCountDto'];
 export type SchemaStoredPlanDto = components['schemas']['StoredPlanDto'];
+export type SchemaTradeDto = components['schemas']['TradeDto'];
+export type SchemaTradePageDto = components['schemas']['TradePageDto'];
 export type SchemaTransactionDto = components['schemas']['TransactionDto'];
 export type SchemaTransferDto = components['schemas']['TransferDto'];
 export type SchemaUpdateAssetDto = components['schemas']['UpdateAssetDto'];
@@ -6673,6 +7241,73 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["DistributionDetailDto"];
                 };
+            };
+        };
+    };
+    MarketAdminController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketSettingsDto"];
+                };
+            };
+            /** @description market_not_open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MarketAdminController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutMarketSettingsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketSettingsDto"];
+                };
+            };
+            /** @description no such asset or operator */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description operator_floor: more than the asset; currency_mismatch: bids in the old currency are open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -9819,6 +10454,210 @@ export interface operations {
             };
         };
     };
+    MemberMarketController_mine: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyMarketDto"];
+                };
+            };
+        };
+    };
+    MemberMarketController_bid: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A retry with the same key returns the same order (nothing held or sold twice) */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBidDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BidResultDto"];
+                };
+            };
+            /** @description parts or price not a positive whole number, a past expiry */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description market_not_open, currency_mismatch, insufficient_funds (with the figures), insufficient_parts (more than the asset has) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MemberMarketController_cancelBid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BidDto"];
+                };
+            };
+            /** @description no bid of mine with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description order_closed: already filled or expired */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MemberMarketController_list: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A retry with the same key returns the same order (nothing held or sold twice) */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateListingDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingResultDto"];
+                };
+            };
+            /** @description parts or price not a positive whole number, a past expiry, an expiry inside the first-refusal window */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description market_not_open, currency_mismatch, insufficient_parts (counting parts already listed), operator_floor, no_settled_price: with the figures */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MemberMarketController_cancelListing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDto"];
+                };
+            };
+            /** @description no listing of mine with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description order_closed: already filled or expired */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MemberMarketController_claim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateClaimDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimDto"];
+                };
+            };
+            /** @description rofr_closed, not_co_owner, own_listing, already_claimed, insufficient_parts, insufficient_funds */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     OperatorNodesController_list: {
         parameters: {
             query?: never;
@@ -11084,6 +11923,40 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PublicMarketController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketOverviewDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description market_not_open */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
