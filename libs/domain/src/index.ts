@@ -9,3 +9,4 @@ export * from './phase-plans';
 export * from './output-share';
 export * from './income';
 export * from './output-credits';
+export * from './leases';

@@ -12,3 +12,4 @@ export * from './templates/sign-in-mail';
 export * from './templates/coordinator-mail';
 export * from './templates/income-mail';
 export * from './income-mail.service';
+export * from './lease-mail.service';

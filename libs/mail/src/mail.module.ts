@@ -4,12 +4,13 @@ import { MailRelay } from './mail-relay.service';
 import { Mailer, MailOutbox } from './mailer.service';
 import { MemberLinks } from './member-links';
 import { CoordinatorLinks } from './coordinator-links';
+import { LeaseMail } from './lease-mail.service';
 import { IncomeMail } from './income-mail.service';
 
 /** Email and signed links: queuing mail and checking links, for the API and the worker. */
 @Module({
-  providers: [MailOutbox, DecisionLinks, MemberLinks, CoordinatorLinks, IncomeMail],
-  exports: [MailOutbox, DecisionLinks, MemberLinks, CoordinatorLinks, IncomeMail],
+  providers: [MailOutbox, DecisionLinks, MemberLinks, CoordinatorLinks, IncomeMail, LeaseMail],
+  exports: [MailOutbox, DecisionLinks, MemberLinks, CoordinatorLinks, IncomeMail, LeaseMail],
 })
 export class MailModule {}
 

@@ -19,5 +19,6 @@ import { CoordinatorsAndAudit1796054270921 } from './1796054270921-CoordinatorsA
 import { NodeLevelChanges1796066280139 } from './1796066280139-NodeLevelChanges';
 import { AssetIncome1796080000000 } from './1796080000000-AssetIncome';
 import { OutputCredits1796090000000 } from './1796090000000-OutputCredits';
+import { Leases1796110000000 } from './1796110000000-Leases';
 
-export const MIGRATIONS: Function[] = [Init1795252725560, Registry1795255602236, IdempotentRejections1795255955512, RequestKeys1795256650728, Decisions1795258864620, FundingRounds1795260591784, WebhookAttempts1795262632489, Jobs1795264249801, OutputOrders1795265494896, ProjectPhases1795268899750, MailRelay1796024363236, WebSessions1796024539394, CrowdRounds1796024787370, JobOffers1796025167942, AnswersAndOrdersInDatabase1796026879315, PricedJobs1796030000000, CoordinatorsAndAudit1796054270921, NodeLevelChanges1796066280139, AssetIncome1796080000000, OutputCredits1796090000000];
+export const MIGRATIONS: Function[] = [Init1795252725560, Registry1795255602236, IdempotentRejections1795255955512, RequestKeys1795256650728, Decisions1795258864620, FundingRounds1795260591784, WebhookAttempts1795262632489, Jobs1795264249801, OutputOrders1795265494896, ProjectPhases1795268899750, MailRelay1796024363236, WebSessions1796024539394, CrowdRounds1796024787370, JobOffers1796025167942, AnswersAndOrdersInDatabase1796026879315, PricedJobs1796030000000, CoordinatorsAndAudit1796054270921, NodeLevelChanges1796066280139, AssetIncome1796080000000, OutputCredits1796090000000, Leases1796110000000];
