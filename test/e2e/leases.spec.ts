@@ -116,7 +116,7 @@ describe('leases of output rights over HTTP', () => {
     // of its steps as its activities (the worker's own instances), as the workflow would.
     await t.sys.temporal.workflow.getHandle(`asset-${asset.id}-orders`).terminate('test: the rest of the quarter as activities');
     const orders = t.sys.worker!.get(OrderActivities);
-    const act = <T>(fn: () => Promise<T>) => new MockActivityEnvironment().run(fn);
+    const act = <T>(fn: () => Promise<T>) => new MockActivityEnvironment().run(fn) as Promise<T>;
     await act(() => orders.closeQuarterOrders({ assetId: asset.id, quarter }));
     const planned = await act(() => orders.planQuarter({ assetId: asset.id, quarter }));
     const plans = await t.http.get(`/members/me/assets/${asset.id}/plans`).set('Authorization', leo.bearer).expect(200);

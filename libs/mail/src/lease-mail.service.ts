@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { Lease, LeaseEvent, MembersRepository } from '@app/db';
 import { formatMoney } from '@app/domain';
 import { escapeHtml } from './html';

@@ -1,8 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { AssetsRepository, Lease, LeaseEvent, LeasesRepository } from '@app/db';
+import { AssetsRepository, Lease, LeaseNotify, LeasesRepository } from '@app/db';
 import { LeaseError } from '@app/domain';
 import { LeaseMail } from '@app/mail';
-import { EntityManager } from 'typeorm';
 import { ProblemException, Problems } from '../common/problem';
 import { LeaseDto, LeaseRequestAnswerDto, LeaseRequestDto, LeaseRequestViewDto, ProposeLeaseDto } from './leases.dto';
 
@@ -22,7 +21,7 @@ export class LeasesService {
     private readonly mail: LeaseMail,
   ) {}
 
-  private readonly notify = (m: EntityManager, e: LeaseEvent) => this.mail.queue(e, m);
+  private readonly notify: LeaseNotify = (m, e) => this.mail.queue(e, m);
 
   private refusal(err: unknown): never {
     if (err instanceof LeaseError) {
