@@ -181,6 +181,14 @@ describe('LeasesRepository', () => {
     expect(events.filter((e) => e.kind === 'quarter-unpaid' && e.lease.id === lease.id)).toHaveLength(1);
   });
 
+  it('says how many parts a member has leased out at most from a quarter on (what a sale must leave them)', async () => {
+    // Ann: 3 parts in 2031-Q1..Q4, and in 2031-Q3 those of whichever of the two conflicting leases won (3 or 2).
+    const [won] = await t.db.query<{ parts: string }>(`SELECT parts::text AS parts FROM leases WHERE lessor_member_id = $1 AND first_quarter = '2031-Q3' AND status = 'active'`, [ann]);
+    expect(await leases().leasedOutFrom(t.ds.manager, asset.id, ann, '2031-Q1')).toBe(3n + BigInt(won.parts));
+    expect(await leases().leasedOutFrom(t.ds.manager, asset.id, ann, '2031-Q4')).toBe(3n);
+    expect(await leases().leasedOutFrom(t.ds.manager, asset.id, ann, '2032-Q1')).toBe(0n);
+  });
+
   it('renews by agreement, then ends early: quarters not begun stop and exactly what was paid for them goes back', async () => {
     await deposit(leo, 10_000n);
     const { lease } = await leases().propose(proposal({ parts: 1n, firstQuarter: '2034-Q1', quarters: 3, price: 1000n }), notify);

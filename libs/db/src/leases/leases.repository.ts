@@ -210,6 +210,21 @@ export class LeasesRepository {
     return rows.map((r) => BigInt(r.parts));
   }
 
+  /**
+   * The most parts a member has leased out in any one quarter from `fromQuarter` on: what a sale
+   * of their parts must leave them (for the market's and the coordinator's transfers to count).
+   */
+  async leasedOutFrom(m: EntityManager, assetId: string, memberId: string, fromQuarter: string): Promise<bigint> {
+    const [r] = (await m.query(
+      `SELECT COALESCE(max(s.parts), 0)::text AS parts FROM (
+         SELECT sum(l.parts) AS parts FROM lease_quarters q JOIN leases l ON l.id = q.lease_id
+          WHERE l.asset_id = $1 AND l.lessor_member_id = $2 AND q.quarter >= $3 AND q.status IN ('prepaid', 'due', 'paid')
+          GROUP BY q.quarter) s`,
+      [assetId, memberId, fromQuarter],
+    )) as Array<{ parts: string }>;
+    return BigInt(r.parts);
+  }
+
   private async lockAsset(m: EntityManager, assetId: string): Promise<{ timeZone: string; totalParts: bigint }> {
     const [a] = (await m.query(`SELECT time_zone, total_parts::text AS total_parts FROM assets WHERE id = $1 FOR UPDATE`, [assetId])) as Array<{ time_zone: string; total_parts: string }>;
     if (!a) throw new RecordNotFoundError('asset', assetId);
