@@ -104,6 +104,13 @@ describe('leases of output rights over HTTP', () => {
     const owners = await t.db.query<{ member_id: string; parts: string }>(`SELECT member_id, parts::text AS parts FROM asset_shares WHERE asset_id = $1`, [asset.id]);
     expect(Object.fromEntries(owners.map((o) => [o.member_id, o.parts]))).toEqual({ [ann.id]: '6', [ben.id]: '4' });
 
+    // His agenda lists the window; the order page (the prompt's link) shows his share of the output.
+    const agenda = await t.http.get('/members/me/agenda').set('Authorization', leo.bearer).expect(200);
+    expect(agenda.body.orderWindows).toEqual([expect.objectContaining({ assetId: asset.id, quarter, ordered: false })]);
+    const page = await t.http.get(`/members/me/assets/${asset.id}/order-window`).set('Authorization', leo.bearer).expect(200);
+    expect(page.body).toMatchObject({ quarter, status: 'open', myPercent: '30 %', entitlement: 30 });
+    expect((await t.http.get(`/members/me/assets/${asset.id}/order-window`).set('Authorization', ann.bearer).expect(200)).body).toMatchObject({ myPercent: '30 %', entitlement: 30 });
+
     // Leo orders like an owner; everyone asks for more than their share would give if Leo had none.
     const order = (bearer: string, quantity: number) => t.http.post(`/members/me/assets/${asset.id}/orders`).set('Authorization', bearer).send({ lines: [{ productId: 'salad', quantity }] });
     const view = await t.http.get(`/members/me/assets/${asset.id}/orders`).set('Authorization', leo.bearer).expect(200);
