@@ -208,6 +208,7 @@ describe('LeasesRepository', () => {
     const ended = await leases().answer(lease.id, end.request.id, leo, true, notify);
     // 333 + 333 + 101 + 100 back: 2034-Q2..Q4 and the renewal's 2035-Q1.
     expect(await balance(leo)).toBe(leoBefore + 867n);
+    expect(await t.db.query(`SELECT kind FROM ledger_transactions WHERE idempotency_key = $1`, [`lease:${lease.id}:refund:${end.request.id}`])).toEqual([{ kind: 'lease-refund' }]);
     expect(ended.lease).toMatchObject({ status: 'ended', endedEarlyFrom: '2034-Q2', quarters: 1, lastQuarter: '2034-Q1', price: 334n });
     expect((await leases().quartersOf(lease.id)).map((q) => q.status)).toEqual(['prepaid', 'cancelled', 'cancelled', 'cancelled', 'cancelled']);
     expect(events.filter((e) => e.lease.id === lease.id).map((e) => e.kind)).toEqual(['proposed', 'accepted', 'renewal-proposed', 'renewed', 'end-proposed', 'ended']);

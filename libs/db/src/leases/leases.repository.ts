@@ -285,12 +285,12 @@ export class LeasesRepository {
    * step). Not enough money is a `insufficient_funds` refusal with the figures, thrown to roll the
    * caller's transaction back.
    */
-  private async pay(m: EntityManager, key: string, from: string, to: string, amount: bigint, currency: Currency, memo: string): Promise<string | null> {
+  private async pay(m: EntityManager, key: string, from: string, to: string, amount: bigint, currency: Currency, memo: string, kind: 'lease' | 'lease-refund' = 'lease'): Promise<string | null> {
     if (amount <= 0n) return null;
     const accounts = new Map<string, string>();
     for (const id of [from, to].sort()) accounts.set(id, (await this.ledger.account('member', id, currency, m)).id);
     try {
-      const r = await this.ledger.post({ idempotencyKey: key, kind: 'lease', currency, entries: movement(accounts.get(from)!, accounts.get(to)!, amount), memo }, m);
+      const r = await this.ledger.post({ idempotencyKey: key, kind, currency, entries: movement(accounts.get(from)!, accounts.get(to)!, amount), memo }, m);
       return r.transaction.id;
     } catch (err) {
       if (err instanceof LedgerError && err.code === 'insufficient_funds') {
@@ -491,7 +491,7 @@ export class LeasesRepository {
       )) as [Array<{ quarter: string; amount: string }>, number];
       // Quarters of a lease paid up front are all prepaid: what stops is given back.
       const refund = lease.payment === 'upfront' ? stopped[0].reduce((a, q) => a + BigInt(q.amount), 0n) : 0n;
-      await this.pay(m, `lease:${lease.id}:refund:${request.id}`, lease.lessorMemberId, lease.lesseeMemberId, refund, lease.currency, `refund of lease ${lease.id} for ${stopped[0].length} quarters not begun, from ${from}`);
+      await this.pay(m, `lease:${lease.id}:refund:${request.id}`, lease.lessorMemberId, lease.lesseeMemberId, refund, lease.currency, `refund of lease ${lease.id} for ${stopped[0].length} quarters not begun, from ${from}`, 'lease-refund');
       const kept = Math.max(0, quarterIndex(from) - quarterIndex(lease.firstQuarter));
       await m.query(`UPDATE leases SET status = 'ended', ended_early_from = $2, quarters = GREATEST($3, 1), price = price - $4, updated_at = now() WHERE id = $1`, [leaseId, from, kept, String(refund)]);
       request = await decide('accepted');
