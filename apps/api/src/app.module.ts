@@ -27,6 +27,7 @@ import { SessionModule } from './session/session.module';
 import { PeopleModule } from './people/people.module';
 import { WebModule } from './web/web.module';
 import { StatementsModule } from './statements/statements.module';
+import { LeasesModule } from './leases/leases.module';
 
 /** The HTTP application: one module per capability. */
 @Module({})
@@ -61,6 +62,7 @@ export class AppModule {
         PeopleModule,
         StatementsModule,
         BuyoutsModule,
+        LeasesModule,
         // Listed here, not only under ProjectsModule: Nest registers the routes of nested modules after the
         // root's own imports, so WebModule's catch-all GET would otherwise answer GET …/phases/:phase/plan.
         // (Last but one: the OpenAPI document keeps its order.)

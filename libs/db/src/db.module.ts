@@ -29,6 +29,7 @@ import { TokensRepository } from './tokens/tokens.repository';
 import { CoordinatorsRepository } from './coordinators/coordinators.repository';
 import { AuditRepository } from './audit/audit.repository';
 import { StatementsRepository } from './statements/statements.repository';
+import { LeasesRepository } from './leases/leases.repository';
 
 /** Every repository and data service: the only way apps and libs reach PostgreSQL (lint keeps it so). */
 const REPOSITORIES = [
@@ -59,6 +60,7 @@ const REPOSITORIES = [
   CoordinatorsRepository,
   AuditRepository,
   StatementsRepository,
+  LeasesRepository,
 ];
 
 @Global()

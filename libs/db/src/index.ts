@@ -37,3 +37,4 @@ export * from './statements/statements.repository';
 export * from './coordinators/coordinators.repository';
 export * from './audit/audit.repository';
 export * from './one-trip-begin';
+export * from './leases/leases.repository';

@@ -11,3 +11,4 @@ export * from './income';
 export * from './output-credits';
 export * from './buyouts';
 export * from './market';
+export * from './leases';

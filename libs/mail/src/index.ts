@@ -15,3 +15,4 @@ export * from './income-mail.service';
 export * from './templates/buyout-mail';
 export * from './templates/market-mail';
 export * from './market-mail.service';
+export * from './lease-mail.service';

@@ -1,4 +1,4 @@
-import { AssetEntity, DecisionEntity, DecisionsRepository, DecisionVoterEntity, FundingRoundEntity, MemberEntity, MemberPagesRepository, OutputPlanEntity, ProjectEntity, StatementsRepository } from '@app/db';
+import { AssetEntity, DecisionEntity, LeasesRepository, DecisionsRepository, DecisionVoterEntity, FundingRoundEntity, MemberEntity, MemberPagesRepository, OutputPlanEntity, ProjectEntity, StatementsRepository } from '@app/db';
 import { strictMock } from '../../../../test/support/strict-mock';
 import { cell, decimal, MeService } from './me.service';
 
@@ -25,7 +25,8 @@ function setup() {
   const pages = strictMock<MemberPagesRepository>();
   const decisions = strictMock<DecisionsRepository>();
   const statements = strictMock<StatementsRepository>();
-  return { pages, decisions, statements, service: new MeService(pages, decisions, statements) };
+  const leases = strictMock<LeasesRepository>({ isLessee: jest.fn(async () => false) });
+  return { pages, decisions, statements, leases, service: new MeService(pages, decisions, statements, leases) };
 }
 
 describe('MeService', () => {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { OwnerOrder } from '@app/contracts';
 import { nextQuarter } from '@app/contracts';
-import { AssetEntity, DecisionsRepository, MemberEntity, memberCounterpartyWords, MemberPagesRepository, OutputPlanEntity, StatementsRepository } from '@app/db';
+import { LeasesRepository, AssetEntity, DecisionsRepository, MemberEntity, memberCounterpartyWords, MemberPagesRepository, OutputPlanEntity, StatementsRepository } from '@app/db';
 import { CURRENCIES, Currency, DEFAULT_WINDOW, nextOpenQuarter, outputEntitlements, percentText, quarterWindow } from '@app/domain';
 import { ProblemException, Problems } from '../common/problem';
 import { AccountDto, AgendaDto, AllocationDto, HoldingsDto, MemberRoundPageDto, MyOrderDto, OrderPageDto } from './me.dto';
@@ -18,6 +18,7 @@ export class MeService {
     private readonly pages: MemberPagesRepository,
     private readonly decisions: DecisionsRepository,
     private readonly statements: StatementsRepository,
+    private readonly leases: LeasesRepository,
   ) {}
 
   async agenda(m: MemberEntity): Promise<AgendaDto> {
@@ -115,7 +116,8 @@ export class MeService {
     const a = await this.pages.asset(assetId);
     if (!a) throw Problems.notFound('asset', assetId);
     const owners = await this.pages.owners(assetId);
-    if (!owners.some((o) => o.memberId === m.id)) throw new ProblemException(403, 'not_an_owner', 'Only co-owners of this asset order what it grows.');
+    // Lessees of output rights order the leased output as owners do.
+    if (!owners.some((o) => o.memberId === m.id) && !(await this.leases.isLessee(assetId, m.id))) throw new ProblemException(403, 'not_an_owner', 'Only co-owners of this asset order what it grows.');
     if (!a.outputCatalogue.length || !a.quarterlyCapacity) throw Problems.conflict('no_catalogue', `“${a.name}” has no output catalogue: there is nothing to order from it`);
     const [latest, allocated] = await Promise.all([this.pages.latestPlan(a.id), this.pages.latestAllocated(a.id)]);
     const rule = a.orderWindow ?? DEFAULT_WINDOW;

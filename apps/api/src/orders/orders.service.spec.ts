@@ -2,7 +2,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTime
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '@app/config';
 import { OrderCycleView, orderCycleWorkflowId, OrderRejection, OwnerOrder } from '@app/contracts';
-import { AssetEntity, AssetsRepository, JobEntity, JobsRepository, MemberEntity, OutputOrdersRepository, OutputPlanEntity, OwnershipService } from '@app/db';
+import { LeasesRepository, AssetEntity, AssetsRepository, JobEntity, JobsRepository, MemberEntity, OutputOrdersRepository, OutputPlanEntity, OwnershipService } from '@app/db';
 import { strictMock, temporalClientMock } from '../../../../test/support/strict-mock';
 import { CatalogueDto, PlaceOrderDto } from './orders.dto';
 import { OrdersService } from './orders.service';
@@ -39,9 +39,10 @@ function setup() {
   const orders = strictMock<OutputOrdersRepository>();
   const ownership = strictMock<OwnershipService>();
   const jobs = strictMock<JobsRepository>();
+  const leases = strictMock<LeasesRepository>();
   const t = temporalClientMock();
-  const service = new OrdersService(assets, orders, ownership, jobs, t.client as never, config);
-  return { service, assets, orders, ownership, jobs, ...t };
+  const service = new OrdersService(assets, orders, ownership, jobs, t.client as never, config, leases);
+  return { service, assets, orders, ownership, jobs, leases, ...t };
 }
 
 describe('OrdersService.setCatalogue', () => {
@@ -253,5 +254,14 @@ describe('OrdersService reads', () => {
     s.ownership.isOwner.mockResolvedValue(true);
     await expect(s.service.isOwner('a1', 'm1')).resolves.toBe(true);
     expect(s.ownership.isOwner).toHaveBeenCalledWith('a1', 'm1');
+  });
+
+  it('isOwner admits a lessee of output rights who owns nothing, and no one else', async () => {
+    const s = setup();
+    s.ownership.isOwner.mockResolvedValue(false);
+    s.leases.isLessee.mockResolvedValueOnce(true).mockResolvedValueOnce(false);
+    await expect(s.service.isOwner('a1', 'm9')).resolves.toBe(true);
+    await expect(s.service.isOwner('a1', 'm8')).resolves.toBe(false);
+    expect(s.leases.isLessee).toHaveBeenCalledWith('a1', 'm9');
   });
 });

@@ -12,7 +12,7 @@ import {
   placeOrderUpdate,
   QuarterWindow,
 } from '@app/contracts';
-import { AssetEntity, AssetsRepository, JobsRepository, MemberEntity, OutputOrdersRepository, OutputPlanEntity, OwnershipService } from '@app/db';
+import { AssetEntity, AssetsRepository, JobsRepository, LeasesRepository, MemberEntity, OutputOrdersRepository, OutputPlanEntity, OwnershipService } from '@app/db';
 import { capacityForSale, DEFAULT_WINDOW, isTimeZone, nextOpenQuarter } from '@app/domain';
 import { ProblemException, Problems } from '../common/problem';
 import { workflowCallProblem } from '../common/workflow-calls';
@@ -44,6 +44,7 @@ export class OrdersService {
     private readonly jobs: JobsRepository,
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly leases: LeasesRepository,
   ) {}
 
   private async asset(id: string): Promise<AssetEntity> {
@@ -220,8 +221,9 @@ export class OrdersService {
     };
   }
 
-  isOwner(assetId: string, memberId: string): Promise<boolean> {
-    return this.ownership.isOwner(assetId, memberId);
+  /** Co-owners, and lessees of output rights (they order the leased output), see the order pages. */
+  async isOwner(assetId: string, memberId: string): Promise<boolean> {
+    return (await this.ownership.isOwner(assetId, memberId)) || this.leases.isLessee(assetId, memberId);
   }
 }
 

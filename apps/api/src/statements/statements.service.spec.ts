@@ -81,6 +81,8 @@ describe('statements', () => {
     expect(entryWords('transfer', -500n, { kind: 'project', name: null, scope: 'Rack', job: null })).toBe('Transfer to “Rack”');
     // An owner's part of an asset's income from sales, named by the asset.
     expect(entryWords('asset-income', 700n, { kind: 'asset', name: null, scope: 'Lindenau greenhouse', job: null })).toBe('Your part of the income from sales of “Lindenau greenhouse”');
+    expect(entryWords('lease', -900n, { kind: 'member', name: 'Ann', scope: null, job: null })).toBe('Lease of output rights paid to Ann');
+    expect(entryWords('lease-refund', 600n, { kind: 'member', name: 'Ann', scope: null, job: null })).toBe('Lease ended early: refund from Ann');
     // A kind added later still reads.
     expect(entryWords('asset-lease', 700n, { kind: 'round', name: null, scope: 'Rack', job: null })).toBe('asset-lease: from “Rack”');
   });

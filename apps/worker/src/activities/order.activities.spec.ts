@@ -2,8 +2,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { loadConfig } from '@app/config';
 import { jobWorkflowId, OwnerOrder, QuarterPlan, QuarterWindow } from '@app/contracts';
-import { AssetEntity, AssetsRepository, JobsRepository, MemberEntity, MembersRepository, OutputOrdersRepository, OutputPlanEntity, OwnershipService, QuarterOwner, uuidFromKey } from '@app/db';
-import { KeyedMail, MailOutbox, MemberLinks } from '@app/mail';
+import { AssetEntity, AssetsRepository, JobsRepository, LeasesRepository, MemberEntity, MembersRepository, OutputOrdersRepository, OutputPlanEntity, OwnershipService, QuarterOwner, uuidFromKey } from '@app/db';
+import { KeyedMail, LeaseMail, MailOutbox, MemberLinks } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
 import { silentLogger, strictMock, temporalClientMock } from '../../../../test/support/strict-mock';
 import { OrderActivities } from './order.activities';
@@ -58,9 +58,11 @@ function setup() {
   const outbox = strictMock<MailOutbox>();
   const webhooks = strictMock<WebhookSender>();
   const links = strictMock<MemberLinks>({ page: jest.fn((memberId: string, path: string) => `https://dpn.test${path}#for=${memberId}`) });
+  const leases = strictMock<LeasesRepository>();
+  const leaseMail = strictMock<LeaseMail>();
   const t = temporalClientMock();
-  const activities = new OrderActivities(orders, assets, ownership, members, jobs, outbox, webhooks, t.client as never, config, links);
-  return { activities, orders, assets, ownership, members, jobs, outbox, webhooks, links, ...t };
+  const activities = new OrderActivities(orders, assets, ownership, members, jobs, outbox, webhooks, t.client as never, config, links, leases, leaseMail);
+  return { activities, orders, assets, ownership, members, jobs, outbox, webhooks, links, leases, leaseMail, ...t };
 }
 
 describe('OrderActivities: the quarter in PostgreSQL', () => {
@@ -77,7 +79,34 @@ describe('OrderActivities: the quarter in PostgreSQL', () => {
     s.orders.openQuarter.mockResolvedValue({ owners: 3, nodeId: 'n1' });
     const standing: Record<string, OwnerOrder> = { m1: { memberId: 'm1', lines: [{ productId: 'salad', quantity: 2 }], standing: true, placedAt: '2030-01-01T00:00:00.000Z' } };
     await expect(s.activities.openQuarterOrders({ assetId: 'a1', quarter: '2031-Q1', window, standingOrders: standing })).resolves.toEqual({ owners: 3, nodeId: 'n1' });
-    expect(s.orders.openQuarter).toHaveBeenCalledWith(a, '2031-Q1', window, standing);
+    expect(s.orders.openQuarter).toHaveBeenCalledWith(a, '2031-Q1', window, standing, expect.any(Function));
+  });
+
+  it('opens the quarter with its leases applied: charged and locked in the quarter’s transaction, the lessee given the leased share of the lessor’s output', async () => {
+    const s = setup();
+    const a = asset();
+    s.assets.findById.mockResolvedValue(a);
+    const m = { tx: true };
+    s.leases.lockForQuarter.mockResolvedValue();
+    s.leases.startQuarter.mockResolvedValue([{ leaseId: 'l1', lessorMemberId: 'm1', lesseeMemberId: 'm3', parts: 3n }]);
+    s.ownership.table.mockResolvedValue([
+      { assetId: a.id, memberId: 'm1', parts: 6n, outputParts: 6n },
+      { assetId: a.id, memberId: 'm2', parts: 4n, outputParts: 4n },
+    ] as never);
+    let table: unknown;
+    s.orders.openQuarter.mockImplementation(async (_a, _q, _w, _s, outputTable) => {
+      table = await outputTable!(m as never);
+      return { owners: 3, nodeId: 'n1' };
+    });
+    await s.activities.openQuarterOrders({ assetId: 'a1', quarter: '2031-Q1', window, standingOrders: {} });
+    expect(s.leases.lockForQuarter).toHaveBeenCalledWith(m, a.id);
+    expect(s.leases.startQuarter).toHaveBeenCalledWith(m, a.id, '2031-Q1', expect.any(Function));
+    expect(s.ownership.table).toHaveBeenCalledWith(a.id, m);
+    expect(table).toEqual([
+      { memberId: 'm1', parts: 6n, outputParts: 3n },
+      { memberId: 'm2', parts: 4n, outputParts: 4n },
+      { memberId: 'm3', parts: 0n, outputParts: 3n },
+    ]);
   });
 
   it('(workflow cycles) opens the row and answers the active output owners with their weights as digits', async () => {

@@ -17,9 +17,9 @@ import {
   QuarterWindow,
   QueueOrderMailInput,
 } from '@app/contracts';
-import { AssetEntity, AssetsRepository, JobsRepository, MembersRepository, OutputOrdersRepository, OutputPlanEntity, OwnershipService, uuidFromKey } from '@app/db';
-import { capacityForSale, DEFAULT_WINDOW, outputEntitlements, percentText, planWithCredits, quarterWindow, zonedTime } from '@app/domain';
-import { escapeHtml, formatDeadline, KeyedMail, MailOutbox, MemberLinks, renderOrderMail } from '@app/mail';
+import { AssetEntity, AssetsRepository, JobsRepository, LeasesRepository, MembersRepository, OutputOrdersRepository, OutputPlanEntity, OwnershipService, uuidFromKey } from '@app/db';
+import { capacityForSale, DEFAULT_WINDOW, effectiveOutputTable, outputEntitlements, percentText, planWithCredits, quarterWindow, zonedTime } from '@app/domain';
+import { escapeHtml, formatDeadline, KeyedMail, LeaseMail, MailOutbox, MemberLinks, renderOrderMail } from '@app/mail';
 import { WebhookSender } from '@app/nodes';
 import { allocate } from '../../../../workflows/output-orders/allocate';
 
@@ -41,6 +41,8 @@ export class OrderActivities {
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly links: MemberLinks,
+    private readonly leases: LeasesRepository,
+    private readonly leaseMail: LeaseMail,
   ) {}
 
   private async asset(assetId: string): Promise<AssetEntity> {
@@ -86,10 +88,22 @@ export class OrderActivities {
    * kept orders in the workflow, what that run handed over. A quarter left open by such a run
    * (a cycle restarted) is taken over with its orders. Idempotent: a retry after the commit
    * changes nothing (the owners are those of the first attempt).
+   *
+   * Leases of output rights take effect here, in the same transaction: each lease quarter due is
+   * charged (once per lease and quarter; unpaid, the output stays with its owner this quarter and
+   * both are told), and each lease in force moves the leased parts' share of its lessor's output
+   * to the lessee for this quarter (`effectiveOutputTable`), so the prompts, the orders and the
+   * allocation all treat the lessee as the owner of that output. Ownership itself is unchanged.
    */
   async openQuarterOrders(input: { assetId: string; quarter: string; window: QuarterWindow; standingOrders: Record<string, OwnerOrder> }): Promise<OpenQuarterOrdersResult> {
     const a = await this.asset(input.assetId);
-    return this.orders.openQuarter(a, input.quarter, input.window, input.standingOrders ?? {});
+    return this.orders.openQuarter(a, input.quarter, input.window, input.standingOrders ?? {}, async (m) => {
+      // The asset row's share lock: no lease is decided, and no part sold, while the table is made.
+      await this.leases.lockForQuarter(m, a.id);
+      const grants = await this.leases.startQuarter(m, a.id, input.quarter, (tx, e) => this.leaseMail.queue(e, tx));
+      const shares = (await this.ownership.table(a.id, m)).map((s) => ({ memberId: s.memberId, parts: s.parts, outputParts: s.outputParts }));
+      return effectiveOutputTable(shares, grants).table;
+    });
   }
 
   /**

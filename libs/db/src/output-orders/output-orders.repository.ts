@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { CatalogueProduct, OrderLine, OwnerOrder, PlanCredit, QuarterPlan, QuarterWindow } from '@app/contracts';
 import { AssetEntity } from '../entities/asset.entity';
 import { OutputPlanEntity } from '../entities/output-plan.entity';
@@ -158,7 +158,18 @@ export class OutputOrdersRepository {
    * its orders. Idempotent: a retry after the commit changes nothing (the owners are those of the
    * first attempt). Answers how many owners the quarter has and its node.
    */
-  async openQuarter(a: AssetEntity, quarter: string, window: QuarterWindow, standingOrders: Record<string, OwnerOrder>): Promise<{ owners: number; nodeId: string | null }> {
+  async openQuarter(
+    a: AssetEntity,
+    quarter: string,
+    window: QuarterWindow,
+    standingOrders: Record<string, OwnerOrder>,
+    /**
+     * The quarter's output table, worked out in this transaction once the quarter is known to
+     * open now (leases of output rights: their charges and who gets whose output); without it,
+     * `asset_shares` as it stands.
+     */
+    outputTable?: (m: EntityManager) => Promise<Array<{ memberId: string; outputParts: bigint }>>,
+  ): Promise<{ owners: number; nodeId: string | null }> {
     return this.ds.transaction(async (m) => {
       await m.query(
         `INSERT INTO output_plans (asset_id, quarter, status, window_opens_at, window_closes_at, starts_at, orders_in)
@@ -184,6 +195,14 @@ export class OutputOrdersRepository {
         a.timeZone,
         a.nodeId,
       ]);
+      let shares = `SELECT member_id, output_parts FROM asset_shares WHERE asset_id = $1`;
+      const params: unknown[] = [a.id, quarter, JSON.stringify(standingOrders ?? {})];
+      if (outputTable) {
+        const table = await outputTable(m);
+        // Built by hand so that parts beyond 2^53 stay exact (JSON numbers are read by PostgreSQL as numeric).
+        params.push(`[${table.map((l) => `{"member_id":${JSON.stringify(l.memberId)},"output_parts":${l.outputParts.toString()}}`).join(',')}]`);
+        shares = `SELECT x.member_id, x.output_parts FROM jsonb_to_recordset($4::jsonb) AS x(member_id uuid, output_parts bigint)`;
+      }
       await m.query(
         `INSERT INTO output_orders (asset_id, quarter, member_id, weight, carried)
          SELECT $1, $2, s.member_id, s.output_parts,
@@ -191,15 +210,15 @@ export class OutputOrdersRepository {
                      WHEN prev.lines IS NULL THEN prev.carried
                      WHEN prev.standing THEN jsonb_build_object('memberId', s.member_id, 'lines', prev.lines, 'standing', true, 'placedAt', to_jsonb(prev.placed_at))
                 END
-           FROM asset_shares s
+           FROM (${shares}) s
            JOIN members m ON m.id = s.member_id AND m.status = 'active'
            LEFT JOIN LATERAL (
              SELECT p.member_id, p.lines, p.standing, p.placed_at, p.carried FROM output_orders p
               WHERE p.asset_id = $1 AND p.member_id = s.member_id AND p.quarter < $2
               ORDER BY p.quarter DESC LIMIT 1) prev ON true
-          WHERE s.asset_id = $1 AND s.output_parts > 0
+          WHERE s.output_parts > 0
          ON CONFLICT DO NOTHING`,
-        [a.id, quarter, JSON.stringify(standingOrders ?? {})],
+        params,
       );
       if (takenOver.length > 0) {
         await m.query(

@@ -190,6 +190,10 @@ export function entryWords(kind: string, amount: bigint, other: OtherSide): stri
       return into ? `Paid for ${job}${project}` : `Payment for ${job}`;
     case 'job-release':
       return into ? `Reservation for ${job} returned` : `Reservation for ${job} released`;
+    case 'lease':
+      return into ? `Lease of output rights paid by ${party}` : `Lease of output rights paid to ${party}`;
+    case 'lease-refund':
+      return into ? `Lease ended early: refund from ${party}` : `Lease ended early: refund to ${party}`;
     case 'asset-sale':
       return into ? 'Output sold' : `Output of ${party} bought`;
     case 'asset-income':

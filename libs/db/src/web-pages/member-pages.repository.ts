@@ -60,8 +60,11 @@ export class MemberPagesRepository {
                    THEN EXISTS (SELECT 1 FROM output_orders o WHERE o.asset_id = p.asset_id AND o.quarter = p.quarter AND o.member_id = $1 AND o.lines IS NOT NULL)
                    ELSE EXISTS (SELECT 1 FROM jsonb_array_elements(p.orders) o WHERE o->>'memberId' = $1::text) END AS ordered
          FROM output_plans p JOIN assets a ON a.id = p.asset_id
-         JOIN asset_shares s ON s.asset_id = p.asset_id AND s.member_id = $1 AND s.output_parts > 0
         WHERE p.status = 'open' AND p.window_opens_at <= now() AND p.window_closes_at > now()
+          -- A quarter opened in the database orders by its rows (a lessee of output rights has one; an owner who leased all out has none).
+          AND CASE WHEN p.orders_in = 'database' AND p.catalogue IS NOT NULL
+                   THEN EXISTS (SELECT 1 FROM output_orders o WHERE o.asset_id = p.asset_id AND o.quarter = p.quarter AND o.member_id = $1)
+                   ELSE EXISTS (SELECT 1 FROM asset_shares s WHERE s.asset_id = p.asset_id AND s.member_id = $1 AND s.output_parts > 0) END
         ORDER BY p.window_closes_at, a.name`,
       [memberId],
     );

@@ -827,6 +827,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/leases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every lease of output rights (optionally of one asset), newest first */
+        get: operations["LeasesAdminController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/leases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One lease with its quarters and requests */
+        get: operations["LeasesAdminController_one"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/ledger/accounts": {
         parameters: {
             query?: never;
@@ -1614,6 +1648,92 @@ export interface paths {
         get: operations["MeController_holdings"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/leases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your leases, as lessor or lessee, newest first */
+        get: operations["MemberLeasesController_list"];
+        put?: never;
+        /** Propose to lease the output rights of some of your parts of an asset to another member, for whole quarters at a price; they accept or decline */
+        post: operations["MemberLeasesController_propose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/leases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your leases with its quarters (paid, unpaid, cancelled) and its requests */
+        get: operations["MemberLeasesController_one"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/leases/{id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The lessee accepts (paying the whole price now when paid up front) or declines a proposal; the same answer again changes nothing */
+        post: operations["MemberLeasesController_answer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/leases/{id}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask to renew an active lease (more quarters at a price) or to end it early; the other side answers */
+        post: operations["MemberLeasesController_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/leases/{id}/requests/{requestId}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The other side accepts or declines a renewal or an early end (an early end gives back what was paid up front for the quarters not begun) */
+        post: operations["MemberLeasesController_answerRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4512,6 +4632,123 @@ export interface components {
              */
             pricePerPart: string;
         };
+        LeaseAnswerDto: {
+            /** @description true accepts, false declines */
+            accept: boolean;
+        };
+        LeaseDto: {
+            /** Format: uuid */
+            assetId: string;
+            assetName: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /** Format: date-time */
+            decidedAt: string | null;
+            /** @example 2027-Q3 */
+            endedEarlyFrom: string | null;
+            /** @example 2027-Q1 */
+            firstQuarter: string;
+            /** Format: uuid */
+            id: string;
+            /** @example 2027-Q1 */
+            lastQuarter: string;
+            /** Format: uuid */
+            lesseeMemberId: string;
+            /** Format: uuid */
+            lessorMemberId: string;
+            /**
+             * @description Whole parts of the asset (of its totalParts), as a string of digits
+             * @example 3
+             */
+            parts: string;
+            /** @enum {string} */
+            payment: "upfront" | "quarterly";
+            /**
+             * @description The price of the term (renewals included, refunds deducted)
+             * @example 12500
+             */
+            price: string;
+            quarterRows?: components["schemas"]["LeaseQuarterDto"][];
+            quarters: number;
+            requests?: components["schemas"]["LeaseRequestViewDto"][];
+            /**
+             * @description ended: after its last quarter, or early by agreement (endedEarlyFrom)
+             * @enum {string}
+             */
+            status: "proposed" | "declined" | "active" | "ended";
+            /**
+             * @description Whole parts of the asset (of its totalParts), as a string of digits
+             * @example 3
+             */
+            totalParts: string;
+        };
+        LeasePageDto: {
+            items: components["schemas"]["LeaseDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        LeaseQuarterDto: {
+            /**
+             * @description This quarter’s part of the price
+             * @example 12500
+             */
+            amount: string;
+            /** @example 2027-Q1 */
+            quarter: string;
+            /**
+             * @description unpaid: the output stayed with the owner that quarter; cancelled: ended early
+             * @enum {string}
+             */
+            status: "prepaid" | "due" | "paid" | "unpaid" | "cancelled";
+        };
+        LeaseRequestAnswerDto: {
+            lease: components["schemas"]["LeaseDto"];
+            request: components["schemas"]["LeaseRequestViewDto"];
+        };
+        LeaseRequestDto: {
+            /**
+             * @description renew: more quarters at a price; end: stop the quarters not yet begun
+             * @enum {string}
+             */
+            kind: "renew" | "end";
+            /**
+             * @description renew: the price of the added quarters (the lease’s currency and payment)
+             * @example 12500
+             */
+            price?: string;
+            /**
+             * @description renew: how many more quarters
+             * @example 2
+             */
+            quarters?: number;
+        };
+        LeaseRequestViewDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            decidedAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "renew" | "end";
+            /**
+             * @description Integer minor units (12500 = 125.00 EUR), as a string
+             * @example 12500
+             */
+            price: string | null;
+            quarters: number | null;
+            /** Format: uuid */
+            requestedBy: string;
+            /** @enum {string} */
+            status: "open" | "accepted" | "declined";
+        };
         LevelCountDto: {
             count: number;
             /** @enum {string} */
@@ -5866,6 +6103,49 @@ export interface components {
             offset: number;
             total: number;
         };
+        ProposeLeaseDto: {
+            /**
+             * Format: uuid
+             * @description An asset you own parts of
+             */
+            assetId: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
+            /**
+             * @description The first quarter: one whose orders have not opened yet
+             * @example 2027-Q1
+             */
+            firstQuarter: string;
+            /**
+             * Format: uuid
+             * @description The member who receives the output (not yourself)
+             */
+            lesseeMemberId: string;
+            /**
+             * @description Whole parts of the asset (of its totalParts), as a string of digits
+             * @example 3
+             */
+            parts: string;
+            /**
+             * @description upfront: all of it when the lessee accepts; quarterly: each quarter’s part when that quarter’s orders open
+             * @enum {string}
+             */
+            payment: "upfront" | "quarterly";
+            /**
+             * @description The price of the whole term, integer minor units (split exactly per quarter)
+             * @example 12500
+             */
+            price: string;
+            /**
+             * @description How many quarters
+             * @example 4
+             */
+            quarters: number;
+        };
         PublicAssetDto: {
             /** Format: uuid */
             assetId: string;
@@ -6809,6 +7089,13 @@ export type SchemaJobRefDto = components['schemas']['JobRefDto'];
 export type SchemaJobRunDto = components['schemas']['JobRunDto'];
 export type SchemaJobYieldDto = components['schemas']['JobYieldDto'];
 export type SchemaLastTradeDto = components['schemas']['LastTradeDto'];
+export type SchemaLeaseAnswerDto = components['schemas']['LeaseAnswerDto'];
+export type SchemaLeaseDto = components['schemas']['LeaseDto'];
+export type SchemaLeasePageDto = components['schemas']['LeasePageDto'];
+export type SchemaLeaseQuarterDto = components['schemas']['LeaseQuarterDto'];
+export type SchemaLeaseRequestAnswerDto = components['schemas']['LeaseRequestAnswerDto'];
+export type SchemaLeaseRequestDto = components['schemas']['LeaseRequestDto'];
+export type SchemaLeaseRequestViewDto = components['schemas']['LeaseRequestViewDto'];
 export type SchemaLevelCountDto = components['schemas']['LevelCountDto'];
 export type SchemaLevelHistoryDto = components['schemas']['LevelHistoryDto'];
 export type SchemaLevelPointDto = components['schemas']['LevelPointDto'];
@@ -6886,6 +7173,7 @@ export type SchemaProjectEventDto = components['schemas']['ProjectEventDto'];
 export type SchemaProjectGateDto = components['schemas']['ProjectGateDto'];
 export type SchemaProjectLiveStateDto = components['schemas']['ProjectLiveStateDto'];
 export type SchemaProjectPageDto = components['schemas']['ProjectPageDto'];
+export type SchemaProposeLeaseDto = components['schemas']['ProposeLeaseDto'];
 export type SchemaPublicAssetDto = components['schemas']['PublicAssetDto'];
 export type SchemaPublicAssetOwnerDto = components['schemas']['PublicAssetOwnerDto'];
 export type SchemaPublicAssetPageDto = components['schemas']['PublicAssetPageDto'];
@@ -8673,6 +8961,50 @@ export interface operations {
             };
         };
     };
+    LeasesAdminController_list: {
+        parameters: {
+            query?: {
+                assetId?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeasePageDto"];
+                };
+            };
+        };
+    };
+    LeasesAdminController_one: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaseDto"];
+                };
+            };
+        };
+    };
     LedgerController_accounts: {
         parameters: {
             query?: {
@@ -10447,6 +10779,179 @@ export interface operations {
             };
             /** @description Not signed in, session expired, or no valid member token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MemberLeasesController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeasePageDto"];
+                };
+            };
+        };
+    };
+    MemberLeasesController_propose: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key again answers the same proposal */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposeLeaseDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaseDto"];
+                };
+            };
+            /** @description lease_parts_unavailable (with owned, leasedOut, available, requested), quarter_started (with firstOpenQuarter) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MemberLeasesController_one: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaseDto"];
+                };
+            };
+        };
+    };
+    MemberLeasesController_answer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeaseAnswerDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaseDto"];
+                };
+            };
+            /** @description insufficient_funds (with balance, needed), lease_parts_unavailable, quarter_started, lease_not_open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MemberLeasesController_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeaseRequestDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaseRequestAnswerDto"];
+                };
+            };
+            /** @description request_open, lease_ended, lease_parts_unavailable */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MemberLeasesController_answerRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeaseAnswerDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaseRequestAnswerDto"];
+                };
+            };
+            /** @description insufficient_funds, lease_parts_unavailable, lease_not_open */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
