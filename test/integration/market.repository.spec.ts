@@ -100,6 +100,34 @@ describe('MarketRepository', () => {
     await assertSound(asset);
   });
 
+  it('never sells parts whose output is leased out for this quarter or later: listing refused with the figures, matching capped', async () => {
+    const [ann, lea, xia] = [await member('Ann'), await member('Lea'), await member('Xia')];
+    const asset = await newAsset([[ann, 40n], [xia, 60n]]);
+    await market().putSettings({ assetId: asset, currency: 'EUR', rofrDays: 0, operatorMemberId: null, operatorFloorParts: 0n });
+    // An accepted lease of 15 of Ann's parts to Lea for a quarter far ahead (its quarter row is what counts).
+    const lease = async (parts: bigint) => {
+      const [{ id }] = await t.db.query<{ id: string }>(
+        `INSERT INTO leases (asset_id, lessor_member_id, lessee_member_id, parts, first_quarter, quarters, price, currency, payment, status, proposed_by)
+         VALUES ($1, $2, $3, $4, '2099-Q1', 1, 100, 'EUR', 'quarterly', 'active', $2) RETURNING id`,
+        [asset, ann, lea, String(parts)],
+      );
+      await t.db.query(`INSERT INTO lease_quarters (lease_id, quarter, asset_id, amount, status) VALUES ($1, '2099-Q1', $2, 100, 'due')`, [id, asset]);
+    };
+    await lease(15n);
+    const list = (parts: bigint) => market().placeListing({ idempotencyKey: randomUUID(), memberId: ann, assetId: asset, parts, pricePerPart: 100n, buyout: false, currency: 'EUR', expiresAt: later() }, notify);
+    const over = await refusal(list(26n));
+    expect([over.code, over.figures]).toEqual(['insufficient_parts', { owned: '40', leased: '15', listed: '0', floor: '0', maxListable: '25' }]);
+    const listed = (await list(25n)).listing;
+    // Ann leases out 10 more after listing: a bid for all 25 gets the 15 she can still sell.
+    await lease(10n);
+    await deposit(xia, 10_000n);
+    const r = await market().placeBid({ idempotencyKey: randomUUID(), memberId: xia, assetId: asset, parts: 25n, pricePerPart: 100n, currency: 'EUR', expiresAt: later() }, notify);
+    expect(r.trades.map((x) => x.parts)).toEqual([15n]);
+    expect((await table(asset)).get(ann)).toBe(25n);
+    expect(await market().listing(listed.id)).toMatchObject({ status: 'cancelled', closedReason: 'parts_gone', remaining: 10n });
+    await assertSound(asset);
+  });
+
   it('matches a bid by price, then time, at the listings’ prices, never with the bidder’s own, and gives the better price back', async () => {
     const [ann, bob, xia] = [await member('Ann'), await member('Bob'), await member('Xia')];
     const asset = await newAsset([[ann, 50n], [bob, 30n], [xia, 20n]]);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { allocateProRata, assertListable, assertWhole, Currency, matchIncoming, MarketError, movement, priceLevels, RestingOrder, settlementAmounts, ShareLine, transferParts } from '@app/domain';
+import { allocateProRata, assertListable, assertWhole, Currency, matchIncoming, MarketError, movement, priceLevels, quarterAt, RestingOrder, settlementAmounts, ShareLine, transferParts } from '@app/domain';
 import { IdempotencyConflictError, RecordNotFoundError, requestHash } from '../hash';
 import { LedgerService } from '../ledger/ledger.service';
 
@@ -170,6 +170,7 @@ interface LockedAsset {
   id: string;
   name: string;
   totalParts: bigint;
+  timeZone: string;
 }
 
 /** One side of a settlement: who buys, from which hold, at what price they offered. */
@@ -256,7 +257,8 @@ export class MarketRepository {
         price = big(last.price_per_part);
       }
       if (price === undefined) throw new MarketError('no_settled_price', 'a listing needs a price per part');
-      const owned = await this.ownedParts(m, req.assetId, req.memberId);
+      const { owned: ownedParts, leased } = await this.sellableParts(m, asset, req.memberId);
+      const owned = ownedParts - leased;
       const [{ listed }] = (await m.query(`SELECT COALESCE(SUM(remaining), 0)::text AS listed FROM market_listings WHERE asset_id = $1 AND member_id = $2 AND status IN ('rofr', 'open')`, [
         req.assetId,
         req.memberId,
@@ -264,7 +266,11 @@ export class MarketRepository {
       const floor = settings.operatorMemberId === req.memberId ? settings.operatorFloorParts : 0n;
       const free = owned - BigInt(listed) - floor;
       const parts = req.parts ?? (free > 0n ? free : 0n);
-      if (parts <= 0n) throw new MarketError('insufficient_parts', `you have no parts left to list (${owned} owned, ${listed} listed${floor > 0n ? `, ${floor} the operator keeps` : ''})`, { owned: String(owned), listed, floor: String(floor) });
+      const leasedNote = leased > 0n ? `, ${leased} leased out` : '';
+      if (parts <= 0n) throw new MarketError('insufficient_parts', `you have no parts left to list (${ownedParts} owned${leasedNote}, ${listed} listed${floor > 0n ? `, ${floor} the operator keeps` : ''})`, { owned: String(ownedParts), leased: String(leased), listed, floor: String(floor) });
+      if (leased > 0n && parts > free) {
+        throw new MarketError('insufficient_parts', `you can list at most ${free > 0n ? free : 0n} parts (${ownedParts} owned${leasedNote}, ${listed} listed${floor > 0n ? `, ${floor} the operator keeps` : ''})`, { owned: String(ownedParts), leased: String(leased), listed, floor: String(floor), maxListable: String(free > 0n ? free : 0n) });
+      }
       assertListable(parts, { owned, listed: BigInt(listed), floor });
       const now = await this.now(m);
       const others = (await m.query(`SELECT 1 FROM asset_shares WHERE asset_id = $1 AND member_id <> $2 AND parts > 0 LIMIT 1`, [req.assetId, req.memberId])) as Row[];
@@ -401,7 +407,8 @@ export class MarketRepository {
       const settings = (await this.settings(asset.id, m))!;
       const claims = ((await m.query(`SELECT * FROM market_rofr_claims WHERE listing_id = $1 AND status = 'pending' ORDER BY member_id`, [listingId])) as Row[]).map(toClaim);
       const weights = await this.partsOf(m, asset.id, claims.map((c) => c.memberId));
-      const capacity = (await this.ownedParts(m, asset.id, listing.memberId)) - (settings.operatorMemberId === listing.memberId ? settings.operatorFloorParts : 0n);
+      const seller = await this.sellableParts(m, asset, listing.memberId);
+      const capacity = seller.owned - seller.leased - (settings.operatorMemberId === listing.memberId ? settings.operatorFloorParts : 0n);
       const available = listing.remaining < capacity ? listing.remaining : capacity > 0n ? capacity : 0n;
       const allocation = allocateProRata(available, claims.map((c) => ({ memberId: c.memberId, requested: c.requested, weight: weights.get(c.memberId) ?? 0n })));
       const notices: TradeNotice[] = [];
@@ -512,9 +519,34 @@ export class MarketRepository {
   // ---- internals --------------------------------------------------------------------------
 
   private async lockAsset(m: EntityManager, assetId: string): Promise<LockedAsset> {
-    const [a] = (await m.query(`SELECT id, name, total_parts::text FROM assets WHERE id = $1 FOR UPDATE`, [assetId])) as Array<{ id: string; name: string; total_parts: string }>;
+    const [a] = (await m.query(`SELECT id, name, total_parts::text, time_zone FROM assets WHERE id = $1 FOR UPDATE`, [assetId])) as Array<{ id: string; name: string; total_parts: string; time_zone: string }>;
     if (!a) throw new RecordNotFoundError('asset', assetId);
-    return { id: a.id, name: a.name, totalParts: BigInt(a.total_parts) };
+    return { id: a.id, name: a.name, totalParts: BigInt(a.total_parts), timeZone: a.time_zone };
+  }
+
+  /**
+   * Parts each member has leased out (their output rights) for this quarter or a later one: the
+   * most in any one quarter. Those parts are promised to a lessee, so they cannot be sold until the
+   * lease ends (the asset row's lock, held here, serializes leases and sales alike).
+   */
+  private async leasedOut(m: EntityManager, asset: LockedAsset, memberIds: string[]): Promise<Map<string, bigint>> {
+    const rows = (await m.query(
+      `SELECT member_id, COALESCE(max(parts), 0)::text AS parts FROM (
+         SELECT l.lessor_member_id AS member_id, q.quarter, sum(l.parts) AS parts
+           FROM lease_quarters q JOIN leases l ON l.id = q.lease_id
+          WHERE l.asset_id = $1 AND l.lessor_member_id = ANY($2::uuid[]) AND q.quarter >= $3 AND q.status IN ('prepaid', 'due', 'paid')
+          GROUP BY l.lessor_member_id, q.quarter) s
+        GROUP BY member_id`,
+      [asset.id, memberIds, quarterAt(await this.now(m), asset.timeZone)],
+    )) as Array<{ member_id: string; parts: string }>;
+    return new Map(rows.map((r) => [r.member_id, BigInt(r.parts)]));
+  }
+
+  /** Parts a member may sell now: owned, less what they leased out for this quarter on. */
+  private async sellableParts(m: EntityManager, asset: LockedAsset, memberId: string): Promise<{ owned: bigint; leased: bigint }> {
+    const owned = await this.ownedParts(m, asset.id, memberId);
+    const leased = (await this.leasedOut(m, asset, [memberId])).get(memberId) ?? 0n;
+    return { owned, leased };
   }
 
   private async openSettings(m: EntityManager, assetId: string, currency: string): Promise<MarketSettings> {
@@ -601,10 +633,11 @@ export class MarketRepository {
     await this.releaseHold(m, bid.holdAccountId, bid.memberId, bid.currency, `market:bid:${bid.id}:release`, `bid ${status}: its money given back`);
   }
 
-  /** What each seller can still deliver: parts owned, less the operator's floor. */
-  private async sellerCapacity(m: EntityManager, assetId: string, settings: MarketSettings, sellers: string[]): Promise<Map<string, bigint>> {
-    const owned = await this.partsOf(m, assetId, sellers);
-    return new Map(sellers.map((s) => [s, (owned.get(s) ?? 0n) - (settings.operatorMemberId === s ? settings.operatorFloorParts : 0n)]));
+  /** What each seller can still deliver: parts owned, less what they leased out and the operator's floor. */
+  private async sellerCapacity(m: EntityManager, asset: LockedAsset, settings: MarketSettings, sellers: string[]): Promise<Map<string, bigint>> {
+    const owned = await this.partsOf(m, asset.id, sellers);
+    const leased = await this.leasedOut(m, asset, sellers);
+    return new Map(sellers.map((s) => [s, (owned.get(s) ?? 0n) - (leased.get(s) ?? 0n) - (settings.operatorMemberId === s ? settings.operatorFloorParts : 0n)]));
   }
 
   private async matchBid(m: EntityManager, asset: LockedAsset, settings: MarketSettings, bid: MarketBid, notices: TradeNotice[]): Promise<void> {
@@ -616,15 +649,22 @@ export class MarketRepository {
         [asset.id, String(bid.pricePerPart), bid.memberId],
       )) as Row[];
       const listings = rows.map(toListing);
-      const capacity = await this.sellerCapacity(m, asset.id, settings, [...new Set(listings.map((l) => l.memberId))]);
+      const capacity = await this.sellerCapacity(m, asset, settings, [...new Set(listings.map((l) => l.memberId))]);
       const fills = matchIncoming({ side: 'bid', memberId: bid.memberId, pricePerPart: bid.pricePerPart, remaining }, listings.map((l, i) => resting(l, i)), capacity);
-      if (fills.length === 0) return;
       for (const f of fills) {
         const listing = listings.find((l) => l.id === f.restingId)!;
         await this.settle(m, asset, listing, { buyerId: bid.memberId, holdAccountId: bid.holdAccountId, heldPrice: bid.pricePerPart, bidId: bid.id, claimId: null }, f.parts, f.pricePerPart, notices);
+        capacity.set(listing.memberId, capacity.get(listing.memberId)! - f.parts);
         remaining -= f.parts;
       }
-      if (remaining <= 0n || rows.length < 200) return;
+      // A listing whose seller has nothing left to sell (parts moved by hand, or leased out since
+      // it was listed) would stand in the book unsellable: it closes.
+      for (const l of listings) {
+        if ((capacity.get(l.memberId) ?? 0n) > 0n) continue;
+        const left = await this.listingIn(m, l.id);
+        if (left.status === 'open') await this.closeListing(m, left, 'cancelled', 'parts_gone');
+      }
+      if (fills.length === 0 || remaining <= 0n || rows.length < 200) return;
     }
   }
 
@@ -637,7 +677,7 @@ export class MarketRepository {
         [asset.id, String(listing.pricePerPart), listing.memberId],
       )) as Row[];
       const bids = rows.map(toBid);
-      const capacity = await this.sellerCapacity(m, asset.id, settings, [listing.memberId]);
+      const capacity = await this.sellerCapacity(m, asset, settings, [listing.memberId]);
       const fills = matchIncoming({ side: 'ask', memberId: listing.memberId, pricePerPart: listing.pricePerPart, remaining }, bids.map((b, i) => resting(b, i)), capacity);
       if (fills.length === 0) break;
       for (const f of fills) {
@@ -647,9 +687,9 @@ export class MarketRepository {
       }
       if (remaining <= 0n || rows.length < 200) break;
     }
-    // Parts the seller no longer has (moved by hand since listing) cannot be sold: such a listing closes.
+    // Parts the seller no longer has (moved by hand or leased out since listing) cannot be sold: such a listing closes.
     const left = await this.listingIn(m, listing.id);
-    if (left.status === 'open' && (await this.sellerCapacity(m, asset.id, settings, [listing.memberId])).get(listing.memberId)! <= 0n) {
+    if (left.status === 'open' && (await this.sellerCapacity(m, asset, settings, [listing.memberId])).get(listing.memberId)! <= 0n) {
       await this.closeListing(m, left, 'cancelled', 'parts_gone');
     }
   }
