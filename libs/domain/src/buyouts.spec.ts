@@ -24,7 +24,7 @@ const table = fc
   });
 
 /** Terms for a table: a target between the operator's parts + 1 and the total, a price, offers by some of the others. */
-const scenario = table.chain(({ total, lines }) => {
+const scenario = table.filter(({ total, lines }) => partsOf(lines, 'op') < total).chain(({ total, lines }) => {
   const op = partsOf(lines, 'op');
   return fc
     .record({
@@ -34,26 +34,29 @@ const scenario = table.chain(({ total, lines }) => {
       offerShares: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 4, maxLength: 4 }),
       order: fc.shuffledSubarray(['a', 'b', 'c', 'd']),
       money: fc.array(fc.bigInt({ min: 0n, max: 10n ** 14n }), { minLength: 1, maxLength: 12 }),
+      leasedShares: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 4, maxLength: 4 }),
     })
     .map((r) => {
       const offers = r.order
         .map((m) => ({ memberId: m, parts: BigInt(Math.floor(Number(partsOf(lines, m)) * r.offerShares[members.indexOf(m) - 1])) }))
         .filter((o) => o.parts > 0n);
       const terms: BuyoutTerms = { operatorId: 'op', targetParts: r.target, pricePerPart: r.price, source: r.source, offers };
-      return { total, lines, terms, money: r.money };
+      // Parts each other owner has leased out (not for sale while leased).
+      const locked = new Map(members.slice(1).map((m, i) => [m, BigInt(Math.floor(Number(partsOf(lines, m)) * r.leasedShares[i]))]));
+      return { total, lines, terms, money: r.money, locked };
     });
 });
 
 describe('the operator’s buy-out', () => {
   it('every step conserves parts and money, never passes the target, leaves nobody below zero (property)', () => {
     fc.assert(
-      fc.property(scenario, ({ total, lines, terms, money }) => {
+      fc.property(scenario, ({ total, lines, terms, money, locked }) => {
         assertBuyoutTerms(terms, lines, total);
         let t = lines;
         let offers = terms.offers;
         for (const m of money) {
           const before = t;
-          const step = planBuyoutStep({ ...terms, offers }, t, m);
+          const step = planBuyoutStep({ ...terms, offers }, t, m, locked);
           t = step.table;
           offers = step.offers;
           // Parts: the table is still one whole; what the operator gained is what the sellers lost.
@@ -72,15 +75,28 @@ describe('the operator’s buy-out', () => {
           // Never beyond the target; nobody below zero.
           expect(partsOf(t, 'op')).toBeLessThanOrEqual(terms.targetParts);
           for (const l of t) {
+            // Nobody sold what they had leased out.
+            if (l.memberId !== 'op') expect(l.parts).toBeGreaterThanOrEqual(locked.get(l.memberId) ?? 0n);
             expect(l.parts).toBeGreaterThanOrEqual(0n);
             expect(l.outputParts).toBeGreaterThanOrEqual(0n);
           }
           for (const o of offers) expect(o.parts).toBeGreaterThanOrEqual(0n);
           // Only the owners who offered sell in an `offered` agreement.
           if (terms.source === 'offered') for (const p of step.purchases) expect(terms.offers.some((o) => o.memberId === p.memberId)).toBe(true);
-          // It buys all it can afford unless the target or the sellers stop it.
+          // It buys all it can afford unless the target or the sellers (what they may sell) stop it.
           const affordable = m / terms.pricePerPart;
-          if (step.parts < affordable) expect(step.completed || remainingClaims({ ...terms, offers }, t).length === 0).toBe(true);
+          const free = (id: string) => {
+            const f = partsOf(t, id) - (locked.get(id) ?? 0n);
+            return f > 0n ? f : 0n;
+          };
+          const stillForSale =
+            terms.source === 'offered'
+              ? sum(offers.filter((o) => o.memberId !== 'op').map((o) => (o.parts < free(o.memberId) ? o.parts : free(o.memberId))))
+              : sum(t.filter((l) => l.memberId !== 'op').map((l) => free(l.memberId)));
+          if (step.parts < affordable) expect(step.completed || stillForSale === 0n).toBe(true);
+          if (!locked.size || [...locked.values()].every((v) => v === 0n)) {
+            if (step.parts < affordable) expect(step.completed || remainingClaims({ ...terms, offers }, t).length === 0).toBe(true);
+          }
           expect(step.completed).toBe(partsOf(t, 'op') === terms.targetParts);
         }
       }),
@@ -136,6 +152,26 @@ describe('the operator’s buy-out', () => {
       { memberId: 'c', parts: 1n, amount: 1000n },
     ]);
     expect(partsOf(step.table, 'op')).toBe(23n);
+  });
+
+  it('does not buy parts whose output is leased out: they neither weigh in the split nor move, and the table stays whole', () => {
+    const t: ShareLine[] = [
+      { memberId: 'op', parts: 20n, outputParts: 20n },
+      { memberId: 'a', parts: 40n, outputParts: 40n },
+      { memberId: 'b', parts: 40n, outputParts: 40n },
+    ];
+    const terms: BuyoutTerms = { operatorId: 'op', targetParts: 100n, pricePerPart: 10n, source: 'pro-rata', offers: [] };
+    // a leased out 30 of her 40: 50 parts are for sale (a 10, b 40) and the money buys all 50.
+    const step = planBuyoutStep(terms, t, 500n, new Map([['a', 30n]]));
+    expect(step.purchases).toEqual([
+      { memberId: 'a', parts: 10n, amount: 100n },
+      { memberId: 'b', parts: 40n, amount: 400n },
+    ]);
+    expect(partsOf(step.table, 'a')).toBe(30n);
+    expect(step.table.reduce((x, l) => x + l.parts, 0n)).toBe(100n);
+    // Everything else leased out: the offered source buys nothing more from a than she may sell.
+    const offered = planBuyoutStep({ ...terms, source: 'offered', offers: [{ memberId: 'a', parts: 40n }] }, t, 1_000n, new Map([['a', 35n]]));
+    expect(offered.purchases).toEqual([{ memberId: 'a', parts: 5n, amount: 50n }]);
   });
 
   it('buys from those who offered, in order, up to what each offered, and stops at the target', () => {

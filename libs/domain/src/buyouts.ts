@@ -132,15 +132,22 @@ export interface BuyoutStepPlan {
 /**
  * One quarter's step: `money` (minor units, ≥ 0) buys `floor(money / price)` parts, capped by
  * what is left to the target and by what the sellers have; parts move seller → operator by
- * `transferParts` (the sellers' output parts move in proportion). The input is not changed.
+ * `transferParts` (the sellers' output parts move in proportion). `locked`: parts each member
+ * cannot sell now (leased out): they neither weigh in the pro-rata split nor move. The input is
+ * not changed.
  */
-export function planBuyoutStep(terms: BuyoutTerms, table: ShareLine[], money: bigint): BuyoutStepPlan {
+export function planBuyoutStep(terms: BuyoutTerms, table: ShareLine[], money: bigint, locked: ReadonlyMap<string, bigint> = new Map()): BuyoutStepPlan {
   if (money < 0n) throw new Error('money must be >= 0');
   if (terms.pricePerPart <= 0n) throw new BuyoutError('invalid_price', 'the price per part must be positive');
   const affordable = money / terms.pricePerPart;
   const toTarget = partsToTarget(terms.operatorId, table, terms.targetParts);
   const wanted = affordable < toTarget ? affordable : toTarget;
-  const sold = allocateSellers(terms.operatorId, table, terms.source, terms.offers, wanted);
+  // Parts a seller cannot sell now (their output leased out) neither weigh nor move.
+  const sellable = table.map((l) => {
+    const free = l.parts - (locked.get(l.memberId) ?? 0n);
+    return { ...l, parts: free > 0n ? free : 0n };
+  });
+  const sold = allocateSellers(terms.operatorId, sellable, terms.source, terms.offers, wanted);
   let next = table;
   for (const s of sold) next = transferParts(next, s.memberId, terms.operatorId, s.parts);
   const purchases = sold.map((s) => ({ ...s, amount: s.parts * terms.pricePerPart }));
