@@ -100,7 +100,7 @@ describe('MarketRepository', () => {
     await assertSound(asset);
   });
 
-  it('never sells parts whose output is leased out for this quarter or later: listing refused with the figures, matching capped', async () => {
+  it('never sells or moves parts whose output is leased out for this quarter or later: listing refused with the figures, matching capped, a transfer by hand refused', async () => {
     const [ann, lea, xia] = [await member('Ann'), await member('Lea'), await member('Xia')];
     const asset = await newAsset([[ann, 40n], [xia, 60n]]);
     await market().putSettings({ assetId: asset, currency: 'EUR', rofrDays: 0, operatorMemberId: null, operatorFloorParts: 0n });
@@ -125,6 +125,10 @@ describe('MarketRepository', () => {
     expect(r.trades.map((x) => x.parts)).toEqual([15n]);
     expect((await table(asset)).get(ann)).toBe(25n);
     expect(await market().listing(listed.id)).toMatchObject({ status: 'cancelled', closedReason: 'parts_gone', remaining: 10n });
+    // Nor can the coordinator move them by hand: Ann owns 25, 25 leased out.
+    const transfer = { idempotencyKey: randomUUID(), assetId: asset, fromMemberId: ann, toMemberId: xia, parts: 1n, price: 0n, currency: 'EUR' as const };
+    await expect(ownership().transfer(transfer)).rejects.toMatchObject({ code: 'insufficient_parts' });
+    expect((await table(asset)).get(ann)).toBe(25n);
     await assertSound(asset);
   });
 

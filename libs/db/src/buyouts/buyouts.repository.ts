@@ -19,6 +19,7 @@ import {
   remainingClaims,
   ShareLine,
 } from '@app/domain';
+import { leasedOutParts } from '../leases/leased-out';
 import { sqlStateOf } from '../db-errors';
 import { IdempotencyConflictError, RecordNotFoundError, requestHash } from '../hash';
 import { LedgerService } from '../ledger/ledger.service';
@@ -430,7 +431,7 @@ export class BuyoutsRepository {
       const table = await this.shareTable(m, a.assetId);
       const offers = (await m.query(`SELECT member_id, parts_left::text AS parts FROM buyout_offers WHERE agreement_id = $1 ORDER BY seq`, [agreementId])) as Array<{ member_id: string; parts: string }>;
       const terms: BuyoutTerms = { operatorId: a.operatorMemberId, targetParts: a.targetParts, pricePerPart: a.pricePerPart, source: a.source, offers: offers.map((o) => ({ memberId: o.member_id, parts: BigInt(o.parts) })) };
-      const plan = planBuyoutStep(terms, table, money, await this.leasedOut(m, a.assetId, asset.time_zone));
+      const plan = planBuyoutStep(terms, table, money, await leasedOutParts(m, { id: a.assetId, timeZone: asset.time_zone }));
       assertWhole(plan.table, BigInt(asset.total_parts));
 
       const ledgerIds = new Map<string, string>();
@@ -508,24 +509,6 @@ export class BuyoutsRepository {
       }
       return { outcome: 'stepped', status, step, replayed: false };
     });
-  }
-
-  /**
-   * Parts each owner has leased out (their output rights) for the current quarter or a later one,
-   * the most in any one quarter: promised to a lessee, so a step does not buy them.
-   */
-  private async leasedOut(m: EntityManager, assetId: string, timeZone: string): Promise<Map<string, bigint>> {
-    const [{ now }] = (await m.query(`SELECT now() AS now`)) as Array<{ now: Date }>;
-    const rows = (await m.query(
-      `SELECT member_id, max(parts)::text AS parts FROM (
-         SELECT l.lessor_member_id AS member_id, q.quarter, sum(l.parts) AS parts
-           FROM lease_quarters q JOIN leases l ON l.id = q.lease_id
-          WHERE l.asset_id = $1 AND q.quarter >= $2 AND q.status IN ('prepaid', 'due', 'paid')
-          GROUP BY l.lessor_member_id, q.quarter) s
-        GROUP BY member_id`,
-      [assetId, quarterAt(now, timeZone)],
-    )) as Array<{ member_id: string; parts: string }>;
-    return new Map(rows.map((r) => [r.member_id, BigInt(r.parts)]));
   }
 
   private async lockAsset(m: EntityManager, assetId: string): Promise<{ id: string; name: string; total_parts: string; time_zone: string; sale_currency: string | null }> {

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { allocateProRata, assertListable, assertWhole, Currency, matchIncoming, MarketError, movement, priceLevels, quarterAt, RestingOrder, settlementAmounts, ShareLine, transferParts } from '@app/domain';
+import { allocateProRata, assertListable, assertWhole, Currency, matchIncoming, MarketError, movement, priceLevels, RestingOrder, settlementAmounts, ShareLine, transferParts } from '@app/domain';
+import { leasedOutParts } from '../leases/leased-out';
 import { IdempotencyConflictError, RecordNotFoundError, requestHash } from '../hash';
 import { LedgerService } from '../ledger/ledger.service';
 
@@ -524,28 +525,10 @@ export class MarketRepository {
     return { id: a.id, name: a.name, totalParts: BigInt(a.total_parts), timeZone: a.time_zone };
   }
 
-  /**
-   * Parts each member has leased out (their output rights) for this quarter or a later one: the
-   * most in any one quarter. Those parts are promised to a lessee, so they cannot be sold until the
-   * lease ends (the asset row's lock, held here, serializes leases and sales alike).
-   */
-  private async leasedOut(m: EntityManager, asset: LockedAsset, memberIds: string[]): Promise<Map<string, bigint>> {
-    const rows = (await m.query(
-      `SELECT member_id, COALESCE(max(parts), 0)::text AS parts FROM (
-         SELECT l.lessor_member_id AS member_id, q.quarter, sum(l.parts) AS parts
-           FROM lease_quarters q JOIN leases l ON l.id = q.lease_id
-          WHERE l.asset_id = $1 AND l.lessor_member_id = ANY($2::uuid[]) AND q.quarter >= $3 AND q.status IN ('prepaid', 'due', 'paid')
-          GROUP BY l.lessor_member_id, q.quarter) s
-        GROUP BY member_id`,
-      [asset.id, memberIds, quarterAt(await this.now(m), asset.timeZone)],
-    )) as Array<{ member_id: string; parts: string }>;
-    return new Map(rows.map((r) => [r.member_id, BigInt(r.parts)]));
-  }
-
   /** Parts a member may sell now: owned, less what they leased out for this quarter on. */
   private async sellableParts(m: EntityManager, asset: LockedAsset, memberId: string): Promise<{ owned: bigint; leased: bigint }> {
     const owned = await this.ownedParts(m, asset.id, memberId);
-    const leased = (await this.leasedOut(m, asset, [memberId])).get(memberId) ?? 0n;
+    const leased = (await leasedOutParts(m, asset, [memberId])).get(memberId) ?? 0n;
     return { owned, leased };
   }
 
@@ -636,7 +619,7 @@ export class MarketRepository {
   /** What each seller can still deliver: parts owned, less what they leased out and the operator's floor. */
   private async sellerCapacity(m: EntityManager, asset: LockedAsset, settings: MarketSettings, sellers: string[]): Promise<Map<string, bigint>> {
     const owned = await this.partsOf(m, asset.id, sellers);
-    const leased = await this.leasedOut(m, asset, sellers);
+    const leased = await leasedOutParts(m, asset, sellers);
     return new Map(sellers.map((s) => [s, (owned.get(s) ?? 0n) - (leased.get(s) ?? 0n) - (settings.operatorMemberId === s ? settings.operatorFloorParts : 0n)]));
   }
 

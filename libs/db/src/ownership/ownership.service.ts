@@ -7,6 +7,7 @@ import { MemberEntity } from '../entities/member.entity';
 import { IdempotencyConflictError, RecordNotFoundError, requestHash } from '../hash';
 import { FundingRepository } from '../funding/funding.repository';
 import { LedgerService, replayedRejection } from '../ledger/ledger.service';
+import { leasedOutParts } from '../leases/leased-out';
 
 export interface ShareTransferRequest {
   idempotencyKey: string;
@@ -173,6 +174,12 @@ export class OwnershipService {
     const before = (await this.table(req.assetId, m)).map(toLine);
     const after = transferParts(before, req.fromMemberId, req.toMemberId, req.parts);
     assertWhole(after, asset.totalParts);
+    // Parts whose output the seller leased out stay theirs until the lease ends.
+    const leased = (await leasedOutParts(m, asset, [req.fromMemberId])).get(req.fromMemberId) ?? 0n;
+    const owned = before.find((l) => l.memberId === req.fromMemberId)!.parts;
+    if (leased > 0n && owned - leased < req.parts) {
+      throw new ShareError('insufficient_parts', `member ${req.fromMemberId} owns ${owned} parts but has leased out the output of ${leased}: they can transfer at most ${owned - leased > 0n ? owned - leased : 0n}`);
+    }
     const sellerBefore = before.find((l) => l.memberId === req.fromMemberId)!;
     const sellerAfter = after.find((l) => l.memberId === req.fromMemberId);
     const outputParts = sellerBefore.outputParts - (sellerAfter?.outputParts ?? 0n);
