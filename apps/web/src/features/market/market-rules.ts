@@ -144,7 +144,7 @@ export class SubmissionKeys {
 export const ORDER_STATUS: Record<string, string> = {
   rofr: 'offered to co-owners first',
   open: 'open',
-  filled: 'sold out',
+  filled: 'filled',
   cancelled: 'cancelled',
   expired: 'expired',
   pending: 'waiting for the window to end',

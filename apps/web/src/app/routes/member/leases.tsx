@@ -95,7 +95,7 @@ function ProposeCard({ memberId }: { memberId: string }) {
   if (!assets.length) return null;
   return (
     <Card title="Lease out output rights">
-      <form onSubmit={submit} noValidate aria-label="Propose a lease">
+      <form onSubmit={submit} noValidate aria-label="Propose a lease" className="market-form">
         <div className="field-pair">
           <div className="field">
             <label htmlFor="lease-asset">Asset</label>

@@ -28,9 +28,9 @@ function AssetName({ id }: { id: string }) {
   return <Link to={paths.asset(id)}>{a.data?.name ?? 'an asset'}</Link>;
 }
 
-function Status({ status }: { status: string }) {
+function Status({ status, listing }: { status: string; listing?: boolean }) {
   const cls = status === 'open' || status === 'allocated' ? 'badge badge-ok' : status === 'rofr' || status === 'pending' ? 'badge badge-info' : 'badge';
-  return <span className={cls}>{ORDER_STATUS[status] ?? status}</span>;
+  return <span className={cls}>{listing && status === 'filled' ? 'sold' : (ORDER_STATUS[status] ?? status)}</span>;
 }
 
 function MyMarket({ memberId }: { memberId: string }) {
@@ -74,9 +74,8 @@ function MyMarket({ memberId }: { memberId: string }) {
                   </th>
                   <th scope="col">Status</th>
                   <th scope="col">Until</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Action</span>
-                  </th>
+                  {/* Named without a visually hidden span: its absolute box would widen the page beside a scrolled table. */}
+                  <th scope="col" aria-label="Action" />
                 </tr>
               </thead>
               <tbody>
@@ -92,7 +91,7 @@ function MyMarket({ memberId }: { memberId: string }) {
                       <Money minor={l.pricePerPart} currency={l.currency} />
                     </td>
                     <td>
-                      <Status status={l.status} />
+                      <Status status={l.status} listing />
                       {l.status === 'rofr' && l.rofrEndsAt ? <div className="small muted">co-owners until {formatDateTime(l.rofrEndsAt)}</div> : null}
                       {l.closedReason === 'parts_gone' ? <div className="small muted">you no longer had the parts</div> : null}
                     </td>
@@ -134,9 +133,8 @@ function MyMarket({ memberId }: { memberId: string }) {
                   </th>
                   <th scope="col">Status</th>
                   <th scope="col">Until</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Action</span>
-                  </th>
+                  {/* Named without a visually hidden span: its absolute box would widen the page beside a scrolled table. */}
+                  <th scope="col" aria-label="Action" />
                 </tr>
               </thead>
               <tbody>

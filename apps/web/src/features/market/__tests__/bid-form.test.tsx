@@ -19,7 +19,7 @@ describe('the bid form', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Place my bid' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('this needs €18.00 and €1.00 is free');
     await userEvent.click(screen.getByRole('button', { name: 'Place my bid' }));
-    expect(await screen.findByRole('status')).toHaveTextContent('Your bid for 3 parts at €6.00 a part is placed. It bought 2 parts at €5.50 at once. €6.00 stays held for the 1 parts still wanted.');
+    expect(await screen.findByRole('status')).toHaveTextContent('Your bid for 3 parts at €6.00 a part is placed. It bought 2 parts at €5.50 at once. €6.00 stays held for the part still wanted.');
     expect(onBid).toHaveBeenCalledTimes(2);
     const [first, second] = onBid.mock.calls.map((c) => c[0] as { key: string; body: { parts: bigint; pricePerPart: bigint; currency: string } });
     expect(first.key).toBe(second.key);

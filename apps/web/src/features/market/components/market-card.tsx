@@ -70,7 +70,7 @@ function PriceChart({ history, currency }: { history: MarketOverview['history'];
             <XAxis dataKey="day" tickFormatter={(v: string) => formatDate(v)} fontSize={11} minTickGap={24} />
             <YAxis dataKey="close" tickFormatter={(v: number) => formatMoney(BigInt(Math.round(v)), currency)} fontSize={11} width={72} domain={['auto', 'auto']} allowDecimals={false} />
             <Tooltip labelFormatter={(v) => formatDate(String(v))} formatter={(v) => [formatMoney(BigInt(Math.round(Number(v))), currency), 'Close']} />
-            <Line type="monotone" dataKey="close" stroke="#2b6cb0" strokeWidth={2} dot={history.length < 40} isAnimationActive={false} />
+            <Line type="linear" dataKey="close" stroke="#2b6cb0" strokeWidth={2} dot={history.length < 40} isAnimationActive={false} />
           </LineChart>
         </ResponsiveContainer>
       </div>

@@ -60,7 +60,7 @@ export function BidForm({
       setRefusal(null);
       setDone(
         `Your bid for ${c.parts} parts at ${formatMoney(c.pricePerPart!, currency)} a part is placed.${tradeWords(r.trades, currency, 'bought')}` +
-          (r.bid.status === 'filled' ? ' It is filled.' : ` ${formatMoney(BigInt(r.bid.remaining) * c.pricePerPart!, currency)} stays held for the ${r.bid.remaining} parts still wanted.`),
+          (r.bid.status === 'filled' ? ' It is filled.' : ` ${formatMoney(BigInt(r.bid.remaining) * c.pricePerPart!, currency)} stays held for the ${r.bid.remaining === '1' ? 'part' : `${r.bid.remaining} parts`} still wanted.`),
       );
       setInput({ parts: '', price: '', days: input.days });
     } catch (err) {
@@ -168,7 +168,7 @@ export function ListingForm({
   if (!assets.length) return <p className="muted">You own no parts of an asset: there is nothing to list.</p>;
   const mine = assets.find((a) => a.assetId === assetId);
   return (
-    <form onSubmit={submit} noValidate aria-label="List parts for sale">
+    <form onSubmit={submit} noValidate aria-label="List parts for sale" className="market-form">
       <div className="field">
         <label htmlFor="listing-asset">Asset</label>
         <select id="listing-asset" value={assetId} onChange={(e) => onAsset(e.target.value)}>
