@@ -95,7 +95,7 @@ function ProposeCard({ memberId }: { memberId: string }) {
   if (!assets.length) return null;
   return (
     <Card title="Lease out output rights">
-      <form onSubmit={submit} noValidate aria-label="Propose a lease" className="market-form">
+      <form onSubmit={(e) => void submit(e)} noValidate aria-label="Propose a lease" className="market-form">
         <div className="field-pair">
           <div className="field">
             <label htmlFor="lease-asset">Asset</label>
@@ -290,7 +290,7 @@ function RequestForm({ lease, onRefusal }: { lease: Lease; onRefusal: (m: string
     );
   }
   return (
-    <form onSubmit={send} noValidate aria-label={kind === 'renew' ? 'Ask to renew' : 'Ask to end early'}>
+    <form onSubmit={(e) => void send(e)} noValidate aria-label={kind === 'renew' ? 'Ask to renew' : 'Ask to end early'}>
       {kind === 'renew' ? (
         <div className="field-pair">
           <Field label="More quarters" inputMode="numeric" value={quarters} onChange={(e) => setQuarters(e.target.value)} error={errors.quarters} />

@@ -71,7 +71,7 @@ export function BidForm({
   }
 
   return (
-    <form onSubmit={submit} noValidate aria-label="Bid for parts">
+    <form onSubmit={(e) => void submit(e)} noValidate aria-label="Bid for parts">
       <div className="field-pair">
         <Field label="Parts" inputMode="numeric" autoComplete="off" value={input.parts} onChange={set('parts')} error={errors.parts} />
         <Field label={`Price per part (${currency})`} inputMode="decimal" autoComplete="off" value={input.price} onChange={set('price')} error={errors.price} />
@@ -168,7 +168,7 @@ export function ListingForm({
   if (!assets.length) return <p className="muted">You own no parts of an asset: there is nothing to list.</p>;
   const mine = assets.find((a) => a.assetId === assetId);
   return (
-    <form onSubmit={submit} noValidate aria-label="List parts for sale" className="market-form">
+    <form onSubmit={(e) => void submit(e)} noValidate aria-label="List parts for sale" className="market-form">
       <div className="field">
         <label htmlFor="listing-asset">Asset</label>
         <select id="listing-asset" value={assetId} onChange={(e) => onAsset(e.target.value)}>
@@ -244,7 +244,7 @@ export function ClaimForm({ listingId, currency, pricePerPart, onClaim }: { list
     }
   }
   return (
-    <form onSubmit={submit} noValidate aria-label="Claim parts" className="stack">
+    <form onSubmit={(e) => void submit(e)} noValidate aria-label="Claim parts" className="stack">
       <Field label="Parts to claim" inputMode="numeric" autoComplete="off" value={text} onChange={(e) => setText(e.target.value)} error={error} />
       <Button type="submit" busy={busy} variant="secondary">
         Claim
