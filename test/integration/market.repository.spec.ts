@@ -228,7 +228,14 @@ describe('MarketRepository', () => {
     expect(standing.remaining).toBe(10n);
     expect((await refusal(market().claim(zed, listing.id, 5n))).code).toBe('not_co_owner');
     expect((await refusal(market().claim(op, listing.id, 5n))).code).toBe('own_listing');
+    // what each may claim now: the co-owners see it, the seller and non-owners do not
+    const page = { limit: 10, offset: 0 };
+    expect((await market().firstRefusalFor(ann, page)).items.map((i) => [i.listing.id, i.assetName.length > 0, i.myClaim])).toEqual([[listing.id, true, null]]);
+    expect((await market().firstRefusalFor(op, page)).total).toBe(0);
+    expect((await market().firstRefusalFor(zed, page)).total).toBe(0);
     await market().claim(ann, listing.id, 20n);
+    expect((await market().firstRefusalFor(ann, page)).items[0].myClaim).toBe(20n);
+    expect((await market().ofMember(ann, page)).claims.items.map((c) => [c.assetId, c.currency, c.requested])).toEqual([[asset, 'EUR', 20n]]);
     await market().claim(bob, listing.id, 20n);
     expect((await market().claim(bob, listing.id, 20n)).replayed).toBe(true);
     expect((await refusal(market().claim(bob, listing.id, 3n))).code).toBe('already_claimed');
@@ -236,6 +243,7 @@ describe('MarketRepository', () => {
     // the window ends: 30 parts between shares of 25 and 15 = 18.75 and 11.25 → 19 and 11 (largest remainder)
     const closed = await market().closeRofr(listing.id, notify);
     expect(closed).toEqual({ outcome: 'filled', trades: 2 });
+    expect((await market().firstRefusalFor(ann, page)).total).toBe(0);
     expect(await market().closeRofr(listing.id, notify)).toEqual({ outcome: 'noop', trades: 0 });
     expect(await table(asset)).toEqual(new Map([[op, 30n], [ann, 44n], [bob, 26n]]));
     expect(await balance(ann)).toBe(5_000n - 1_900n);

@@ -13,6 +13,7 @@ import {
   CreateBidDto,
   CreateClaimDto,
   CreateListingDto,
+  FirstRefusalPageDto,
   ListingDto,
   ListingResultDto,
   MarketOverviewDto,
@@ -102,6 +103,15 @@ export class MemberMarketController {
       trades: { items: r.trades.items.map(TradeDto.from), total: r.trades.total },
       ...page,
     };
+  }
+
+  @Get('first-refusal')
+  @ApiOperation({ summary: "Listings in their co-owners' first-refusal window on the assets I co-own (not mine): what I may claim now, soonest window end first" })
+  @ApiOkResponse({ type: FirstRefusalPageDto })
+  async firstRefusal(@CurrentMember() m: MemberEntity, @Query() q: PageQuery): Promise<FirstRefusalPageDto> {
+    const page = pageOf(q);
+    const r = await this.market.firstRefusal(m, page);
+    return { items: r.items.map((i) => ({ listing: ListingDto.from(i.listing), assetName: i.assetName, myClaim: i.myClaim === null ? null : String(i.myClaim) })), total: r.total, ...page };
   }
 
   @Post('listings')

@@ -197,6 +197,8 @@ export class BidDto {
 export class ClaimDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) listingId!: string;
+  @ApiProperty({ format: 'uuid', description: "The listing's asset" }) assetId!: string;
+  @ApiProperty(CURRENCY_DOC) currency!: string;
   @ApiProperty(PARTS_DOC) requested!: string;
   @ApiProperty({ ...PARTS_DOC, nullable: true, description: 'Set when the window ends' }) allocated!: string | null;
   @ApiProperty(PRICE_DOC) pricePerPart!: string;
@@ -207,6 +209,8 @@ export class ClaimDto {
     return {
       id: c.id,
       listingId: c.listingId,
+      assetId: c.assetId,
+      currency: c.currency,
       requested: String(c.requested),
       allocated: c.allocated === null ? null : String(c.allocated),
       pricePerPart: String(c.pricePerPart),
@@ -301,6 +305,19 @@ export class MyMarketDto {
   @ApiProperty({ type: BidPageDto }) bids!: BidPageDto;
   @ApiProperty({ type: ClaimPageDto, description: 'First-refusal claims' }) claims!: ClaimPageDto;
   @ApiProperty({ type: TradePageDto, description: 'Trades I sold or bought in' }) trades!: TradePageDto;
+  @ApiProperty() limit!: number;
+  @ApiProperty() offset!: number;
+}
+
+export class FirstRefusalOfferDto {
+  @ApiProperty({ type: ListingDto, description: "A co-owner's listing in its first-refusal window (no seller's name)" }) listing!: ListingDto;
+  @ApiProperty() assetName!: string;
+  @ApiProperty({ ...PARTS_DOC, nullable: true, description: 'What I claimed of it, if I did' }) myClaim!: string | null;
+}
+
+export class FirstRefusalPageDto {
+  @ApiProperty({ type: [FirstRefusalOfferDto] }) items!: FirstRefusalOfferDto[];
+  @ApiProperty() total!: number;
   @ApiProperty() limit!: number;
   @ApiProperty() offset!: number;
 }

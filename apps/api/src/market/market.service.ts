@@ -119,6 +119,10 @@ export class MarketService {
     return this.market.ofMember(member.id, page);
   }
 
+  firstRefusal(member: MemberEntity, page: { limit: number; offset: number }) {
+    return this.market.firstRefusalFor(member.id, page);
+  }
+
   private async startTimer(input: MarketOrderTimerInput): Promise<void> {
     try {
       await this.temporal.workflow.start(MARKET_ORDER_WORKFLOW, {

@@ -33,6 +33,7 @@ export function Layout() {
                 </NavLink>
                 <NavLink to={paths.holdings()}>Holdings</NavLink>
                 <NavLink to={paths.account()}>Account</NavLink>
+                <NavLink to={paths.market()}>Market</NavLink>
                 {nodes.data?.items.length ? <NavLink to={paths.nodes()}>My nodes</NavLink> : null}
                 <button
                   type="button"

@@ -14,6 +14,9 @@ import { CONSOLE_PAGES } from './routes/console/pages';
 import { DecideRoute } from './routes/decide';
 import { HomeRoute } from './routes/home';
 import { AccountRoute } from './routes/member/account';
+import { BuyoutsRoute } from './routes/member/buyouts';
+import { LeasesRoute } from './routes/member/leases';
+import { MarketRoute } from './routes/member/market';
 import { DecisionRoute } from './routes/member/decision';
 import { HoldingsRoute } from './routes/member/holdings';
 import { MeRoute } from './routes/member/me';
@@ -31,6 +34,7 @@ import { SignInRoute } from './routes/signin';
 
 /**
  * Every route of the web app: nouns people can share. Members: /me, /me/holdings, /me/account,
+ * /me/market, /me/leases, /me/buyouts,
  * /rounds/:id, /assets/:id/orders, /decisions/:id; everyone: /projects, /projects/:id, /assets/:id;
  * /signin and /decide/:token (the link of decision emails); a node's owner: /node, /node/:id,
  * /node/:id/endpoint; coordinators: /console, /console/projects[/:id], /console/jobs, /console/rounds, /console/ledger,
@@ -47,6 +51,9 @@ export const router = createBrowserRouter([
       { path: 'me', element: <MeRoute /> },
       { path: 'me/holdings', element: <HoldingsRoute /> },
       { path: 'me/account', element: <AccountRoute /> },
+      { path: 'me/market', element: <MarketRoute /> },
+      { path: 'me/leases', element: <LeasesRoute /> },
+      { path: 'me/buyouts', element: <BuyoutsRoute /> },
       { path: 'rounds/:id', element: <RoundRoute /> },
       { path: 'decisions/:id', element: <DecisionRoute /> },
       { path: 'assets/:id/orders', element: <OrdersRoute /> },

@@ -12,6 +12,8 @@ export class ApiProblem extends Error {
     readonly code: string,
     readonly detail: string,
     readonly errors: FieldError[] = [],
+    /** The problem's extension members (RFC 9457 §3.2): the figures of a refusal, e.g. `needed`, `available`. */
+    readonly extras: Record<string, string> = {},
   ) {
     super(detail);
     this.name = 'ApiProblem';
@@ -24,6 +26,7 @@ export class ApiProblem extends Error {
       typeof b.code === 'string' ? b.code : status >= 500 ? 'server_error' : 'error',
       typeof b.detail === 'string' ? b.detail : '',
       Array.isArray(b.errors) ? (b.errors as FieldError[]) : [],
+      Object.fromEntries(Object.entries(b).filter((e): e is [string, string] => typeof e[1] === 'string' && !['type', 'title', 'code', 'detail', 'instance'].includes(e[0]))),
     );
   }
 

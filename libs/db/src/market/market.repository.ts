@@ -58,6 +58,9 @@ export interface MarketClaim {
   pricePerPart: bigint;
   status: 'pending' | 'allocated' | 'void';
   createdAt: Date;
+  /** The listing's asset and currency (joined where claims are read for a member). */
+  assetId: string;
+  currency: string;
 }
 
 export interface MarketTrade {
@@ -142,7 +145,7 @@ const toBid = (r: Row): MarketBid => ({
   holdAccountId: r.hold_account_id as string,
   createdAt: r.created_at as Date,
 });
-const toClaim = (r: Row): MarketClaim => ({
+const toClaim = (r: Row, listing: { asset_id?: unknown; currency?: unknown } = r): MarketClaim => ({
   id: r.id as string,
   listingId: r.listing_id as string,
   memberId: r.member_id as string,
@@ -151,6 +154,8 @@ const toClaim = (r: Row): MarketClaim => ({
   pricePerPart: big(r.price_per_part),
   status: r.status as MarketClaim['status'],
   createdAt: r.created_at as Date,
+  assetId: listing.asset_id as string,
+  currency: listing.currency as string,
 });
 const toTrade = (r: Row): MarketTrade => ({
   id: r.id as string,
@@ -341,7 +346,7 @@ export class MarketRepository {
       const current = await this.listingIn(m, listingId);
       const [mine] = (await m.query(`SELECT * FROM market_rofr_claims WHERE listing_id = $1 AND member_id = $2`, [listingId, memberId])) as Row[];
       if (mine) {
-        const claim = toClaim(mine);
+        const claim = toClaim(mine, { asset_id: current.assetId, currency: current.currency });
         if (claim.requested === parts) return { claim, replayed: true };
         throw new MarketError('already_claimed', `you already claimed ${claim.requested} parts of this listing`, { claimed: String(claim.requested) });
       }
@@ -360,7 +365,7 @@ export class MarketRepository {
         `INSERT INTO market_rofr_claims (id, listing_id, member_id, requested, price_per_part, hold_account_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
         [id, listingId, memberId, String(parts), String(current.pricePerPart), hold],
       )) as Row[];
-      return { claim: toClaim(row), replayed: false };
+      return { claim: toClaim(row, { asset_id: current.assetId, currency: current.currency }), replayed: false };
     });
   }
 
@@ -406,7 +411,7 @@ export class MarketRepository {
       let listing = await this.listingIn(m, listingId);
       if (listing.status !== 'rofr') return { outcome: 'noop' as const, trades: 0 };
       const settings = (await this.settings(asset.id, m))!;
-      const claims = ((await m.query(`SELECT * FROM market_rofr_claims WHERE listing_id = $1 AND status = 'pending' ORDER BY member_id`, [listingId])) as Row[]).map(toClaim);
+      const claims = ((await m.query(`SELECT * FROM market_rofr_claims WHERE listing_id = $1 AND status = 'pending' ORDER BY member_id`, [listingId])) as Row[]).map((r) => toClaim(r));
       const weights = await this.partsOf(m, asset.id, claims.map((c) => c.memberId));
       const seller = await this.sellableParts(m, asset, listing.memberId);
       const capacity = seller.owned - seller.leased - (settings.operatorMemberId === listing.memberId ? settings.operatorFloorParts : 0n);
@@ -512,9 +517,26 @@ export class MarketRepository {
     return {
       listings: await q('market_listings', 'member_id = $1', toListing),
       bids: await q('market_bids', 'member_id = $1', toBid),
-      claims: await q('market_rofr_claims', 'member_id = $1', toClaim),
+      claims: await q('(SELECT c.*, l.asset_id, l.currency FROM market_rofr_claims c JOIN market_listings l ON l.id = c.listing_id) AS claims', 'member_id = $1', (r) => toClaim(r)),
       trades: await q('market_trades', '(seller_member_id = $1 OR buyer_member_id = $1)', toTrade),
     };
+  }
+
+  /**
+   * Listings in their co-owners' first-refusal window on the assets a member co-owns, not their
+   * own: what they may claim now (soonest window end first), paged, with the asset's name.
+   */
+  async firstRefusalFor(memberId: string, page: { limit: number; offset: number }) {
+    const where = `l.status = 'rofr' AND l.member_id <> $1 AND l.remaining > 0
+       AND EXISTS (SELECT 1 FROM asset_shares s WHERE s.asset_id = l.asset_id AND s.member_id = $1 AND s.parts > 0)`;
+    const rows = (await this.ds.query(
+      `SELECT l.*, a.name AS asset_name, c.requested::text AS my_claim FROM market_listings l JOIN assets a ON a.id = l.asset_id
+         LEFT JOIN market_rofr_claims c ON c.listing_id = l.id AND c.member_id = $1
+        WHERE ${where} ORDER BY l.rofr_ends_at, l.id LIMIT $2 OFFSET $3`,
+      [memberId, page.limit, page.offset],
+    )) as Row[];
+    const [{ n }] = (await this.ds.query(`SELECT count(*)::int AS n FROM market_listings l WHERE ${where}`, [memberId])) as Array<{ n: number }>;
+    return { items: rows.map((r) => ({ listing: toListing(r), assetName: String(r.asset_name), myClaim: r.my_claim === null ? null : BigInt(String(r.my_claim)) })), total: n };
   }
 
   // ---- internals --------------------------------------------------------------------------
@@ -604,7 +626,7 @@ export class MarketRepository {
 
   private async closeListing(m: EntityManager, listing: MarketListing, status: 'cancelled' | 'expired', reason: string): Promise<void> {
     await m.query(`UPDATE market_listings SET status = $2, closed_reason = $3, updated_at = now() WHERE id = $1`, [listing.id, status, reason]);
-    const claims = ((await m.query(`SELECT * FROM market_rofr_claims WHERE listing_id = $1 AND status = 'pending'`, [listing.id])) as Row[]).map(toClaim);
+    const claims = ((await m.query(`SELECT * FROM market_rofr_claims WHERE listing_id = $1 AND status = 'pending'`, [listing.id])) as Row[]).map((r) => toClaim(r));
     for (const c of claims) {
       await m.query(`UPDATE market_rofr_claims SET status = 'void', allocated = 0 WHERE id = $1`, [c.id]);
       await this.releaseHold(m, await this.claimHold(m, c.id), c.memberId, listing.currency, `market:claim:${c.id}:release`, `first-refusal claim: the listing was ${status}`);

@@ -1791,6 +1791,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/members/me/market/first-refusal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Listings in their co-owners' first-refusal window on the assets I co-own (not mine): what I may claim now, soonest window end first */
+        get: operations["MemberMarketController_firstRefusal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/members/me/market/listings": {
         parameters: {
             query?: never;
@@ -3474,8 +3491,19 @@ export interface components {
              * @example 5
              */
             allocated: string | null;
+            /**
+             * Format: uuid
+             * @description The listing's asset
+             */
+            assetId: string;
             /** Format: date-time */
             createdAt: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             * @enum {string}
+             */
+            currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "CAD" | "AUD" | "NZD" | "JPY" | "INR" | "BRL" | "MXN" | "ZAR" | "KES";
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -4336,6 +4364,22 @@ export interface components {
              * @example 5
              */
             parts: string;
+        };
+        FirstRefusalOfferDto: {
+            assetName: string;
+            /** @description A co-owner's listing in its first-refusal window (no seller's name) */
+            listing: components["schemas"]["ListingDto"];
+            /**
+             * @description What I claimed of it, if I did
+             * @example 5
+             */
+            myClaim: string | null;
+        };
+        FirstRefusalPageDto: {
+            items: components["schemas"]["FirstRefusalOfferDto"][];
+            limit: number;
+            offset: number;
+            total: number;
         };
         FundingTotalDto: {
             /** @description Distinct members who paid into the project */
@@ -7067,6 +7111,8 @@ export type SchemaDistributionLineDto = components['schemas']['DistributionLineD
 export type SchemaDistributionPageDto = components['schemas']['DistributionPageDto'];
 export type SchemaEntryDto = components['schemas']['EntryDto'];
 export type SchemaFirstRefusalDto = components['schemas']['FirstRefusalDto'];
+export type SchemaFirstRefusalOfferDto = components['schemas']['FirstRefusalOfferDto'];
+export type SchemaFirstRefusalPageDto = components['schemas']['FirstRefusalPageDto'];
 export type SchemaFundingTotalDto = components['schemas']['FundingTotalDto'];
 export type SchemaHoldingDto = components['schemas']['HoldingDto'];
 export type SchemaHoldingsDto = components['schemas']['HoldingsDto'];
@@ -11053,6 +11099,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    MemberMarketController_firstRefusal: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FirstRefusalPageDto"];
+                };
             };
         };
     };

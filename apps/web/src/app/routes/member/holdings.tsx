@@ -20,8 +20,14 @@ function Holdings() {
   if (h.isError) return <ProblemView error={h.error} />;
   return (
     <Page title="My holdings" lead={h.data.assets.length ? 'Equipment you co-own, in undivided fractions: its output is shared by them.' : 'You do not own part of any asset yet.'}>
+      <nav aria-label="Trade and lease" className="subnav">
+        <Link to={paths.market()}>My market: sell, bid, trades</Link> · <Link to={paths.leases()}>My leases</Link> · <Link to={paths.buyouts()}>Buy-outs</Link>
+      </nav>
       {h.data.assets.map((a) => (
         <Card key={a.assetId} title={<Link to={paths.asset(a.assetId)}>{a.name}</Link>}>
+          <p>
+            <Link to={`${paths.asset(a.assetId)}#market`}>Its market</Link>
+          </p>
           <p>
             You own <strong>{a.myPercent}</strong> ({a.myParts} of {a.totalParts} parts) and receive <strong>{a.myOutputPercent}</strong> of its output.{' '}
             <span className="muted small">

@@ -4,6 +4,7 @@ import { Card, Loading, Page } from '@/components/ui/page';
 import { ProblemView } from '@/components/ui/problem-view';
 import { paths } from '@/config/paths';
 import { useAsset } from '@/features/assets/api/assets';
+import { MarketCard } from '@/features/market/components/market-card';
 import { useSession } from '@/features/session/api/session';
 
 /** `/assets/:id`: who owns it (names), what it can grow and what it grows this quarter: for buyers of fractions. */
@@ -89,6 +90,9 @@ export function AssetRoute() {
           ) : null}
         </Card>
       ) : null}
+      <div id="market">
+        <MarketCard assetId={a.assetId} signedIn={!!session.data?.member} />
+      </div>
     </Page>
   );
 }
