@@ -179,6 +179,7 @@ describeInChromium('market-browser.spec')('the market, leases and buy-outs in a 
     expect(await quarters.getByRole('row').count()).toBe(5);
     expect(await quarters.getByRole('row').nth(1).textContent()).toMatch(/€30\.00paid up front/);
     await b.getByRole('button', { name: 'Ask to end early' }).waitFor();
+    await b.getByText('Lessor: Ann Lund').waitFor(); // the other side by name, not by id
     await screenshot(b, 'me-leases');
 
     // Ann is a seller in the operator's buy-out: her remaining claim.

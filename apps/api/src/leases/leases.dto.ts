@@ -106,6 +106,8 @@ export class LeaseDto {
   @ApiProperty() assetName!: string;
   @ApiProperty({ format: 'uuid' }) lessorMemberId!: string;
   @ApiProperty({ format: 'uuid' }) lesseeMemberId!: string;
+  @ApiProperty({ description: "The lessor's name" }) lessorName!: string;
+  @ApiProperty({ description: "The lessee's name" }) lesseeName!: string;
   @ApiProperty(PARTS_DOC) parts!: string;
   @ApiProperty(PARTS_DOC) totalParts!: string;
   @ApiProperty(QUARTER_DOC) firstQuarter!: string;
@@ -128,6 +130,8 @@ export class LeaseDto {
       assetName: l.assetName,
       lessorMemberId: l.lessorMemberId,
       lesseeMemberId: l.lesseeMemberId,
+      lessorName: l.lessorName,
+      lesseeName: l.lesseeName,
       parts: String(l.parts),
       totalParts: String(l.totalParts),
       firstQuarter: l.firstQuarter,

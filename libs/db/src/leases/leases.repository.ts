@@ -44,6 +44,8 @@ export interface Lease {
   assetName: string;
   lessorMemberId: string;
   lesseeMemberId: string;
+  lessorName: string;
+  lesseeName: string;
   parts: bigint;
   totalParts: bigint;
   firstQuarter: string;
@@ -90,6 +92,8 @@ interface LeaseRowDb {
   total_parts: string;
   lessor_member_id: string;
   lessee_member_id: string;
+  lessor_name: string;
+  lessee_name: string;
   parts: string;
   first_quarter: string;
   quarters: number;
@@ -103,8 +107,9 @@ interface LeaseRowDb {
 }
 
 const SELECT_LEASE = `SELECT l.id, l.asset_id, a.name AS asset_name, a.total_parts::text AS total_parts, l.lessor_member_id, l.lessee_member_id, l.parts::text AS parts,
-  l.first_quarter, l.quarters, l.price::text AS price, l.currency, l.payment, l.status, l.ended_early_from, l.created_at, l.decided_at
-  FROM leases l JOIN assets a ON a.id = l.asset_id`;
+  l.first_quarter, l.quarters, l.price::text AS price, l.currency, l.payment, l.status, l.ended_early_from, l.created_at, l.decided_at,
+  lr.name AS lessor_name, le.name AS lessee_name
+  FROM leases l JOIN assets a ON a.id = l.asset_id JOIN members lr ON lr.id = l.lessor_member_id JOIN members le ON le.id = l.lessee_member_id`;
 
 /** The quarter `now` falls in (UTC): a lease whose last quarter is before it has run its term. */
 export function currentQuarter(now = new Date()): string {
@@ -121,6 +126,8 @@ function toLease(r: LeaseRowDb, now = new Date()): Lease {
     assetName: r.asset_name,
     lessorMemberId: r.lessor_member_id,
     lesseeMemberId: r.lessee_member_id,
+    lessorName: r.lessor_name,
+    lesseeName: r.lessee_name,
     parts: BigInt(r.parts),
     totalParts: BigInt(r.total_parts),
     firstQuarter: r.first_quarter,

@@ -4704,8 +4704,12 @@ export interface components {
             lastQuarter: string;
             /** Format: uuid */
             lesseeMemberId: string;
+            /** @description The lessee's name */
+            lesseeName: string;
             /** Format: uuid */
             lessorMemberId: string;
+            /** @description The lessor's name */
+            lessorName: string;
             /**
              * @description Whole parts of the asset (of its totalParts), as a string of digits
              * @example 3

@@ -175,7 +175,7 @@ function LeaseCard({ lease, memberId }: { lease: Lease; memberId: string }) {
         {l.quarters === 1 ? '' : 's'}) for <Money minor={l.price} currency={l.currency} />, {l.payment === 'upfront' ? 'paid up front' : 'paid quarter by quarter'}.
         {l.endedEarlyFrom ? ` Ended early from ${l.endedEarlyFrom}.` : ''}{' '}
         <span className="small muted">
-          {lessor ? `Lessee: member ${l.lesseeMemberId}` : `Lessor: member ${l.lessorMemberId}`} · <Link to={paths.asset(l.assetId)}>the asset</Link>
+          {lessor ? `Lessee: ${l.lesseeName}` : `Lessor: ${l.lessorName}`} · <Link to={paths.asset(l.assetId)}>the asset</Link>
         </span>
       </p>
       {l.quarterRows?.length ? (
