@@ -8,3 +8,4 @@ export * from './failures';
 export * from './request-id';
 export * from './buyouts';
 export * from './market';
+export * from './flows';

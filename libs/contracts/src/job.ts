@@ -6,6 +6,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RefusalTable } from './failures';
+import type { FlowJobRef, TransportNeed } from './flows';
 
 export interface JobInput {
   jobId: string;
@@ -52,6 +53,15 @@ export interface JobInput {
   priceCeiling?: string;
   /** A job cancelled after work began pays the node the share of the price it reported done. */
   payProgressOnCancel?: boolean;
+  /**
+   * A step or transport leg of a production flow (runs from the `2026-12-job-flow` patch on): the
+   * job tells its flow when it is accepted and delivered (`flowJobEvent`), and the hand-off of its
+   * output, answered by whoever receives it, confirms or rejects the run (`flowHandoffAnswer`)
+   * instead of a member decision.
+   */
+  flow?: FlowJobRef;
+  /** A transport leg: only nodes with the `transport` function carrying this flow type and serving both locations. */
+  transport?: TransportNeed;
 }
 
 /** A job's price: integer minor units as a digit string, and the ISO currency of the paying account. */
@@ -300,6 +310,8 @@ export interface PickNodeInput {
   locationId: string | null;
   exclude: string[];
   only?: string[];
+  /** A transport leg: carriers of this flow type that serve both locations. */
+  transport?: TransportNeed;
 }
 export type PickNodeResult = { kind: 'node'; nodeId: string } | { kind: 'all-busy' } | { kind: 'none' };
 
