@@ -16,8 +16,11 @@
  *
  * Events: `node.ping` (answer 200: your endpoint works), `job.offered` (answer 202, then accept or
  * reject through the node API: set DPN_URL and NODE_TOKEN, and ANSWER_OFFERS=accept|reject),
- * `job.reminder`, `job.cancelled`, `offer.withdrawn`, `delivery.confirmed`, `delivery.rejected`.
- * The node API: POST {DPN_URL}/nodes/me/jobs/:jobId/accept | reject | counter | progress | complete.
+ * `job.reminder`, `job.cancelled`, `offer.withdrawn`, `delivery.confirmed`, `delivery.rejected`,
+ * `handoff.requested` (goods of a production flow are coming to this node: once they are here and
+ * checked, answer through the node API; ANSWER_HANDOFFS=accept accepts the quantity sent at once).
+ * The node API: POST {DPN_URL}/nodes/me/jobs/:jobId/accept | reject | counter | progress | complete,
+ * POST {DPN_URL}/nodes/me/handoffs/:handoffId/answer.
  *
  * SIMULATE_WORK=<ms> (with ANSWER_OFFERS=accept) turns it into a simulated workshop for demos: after
  * accepting it reports 50% progress, then completes the job that many ms later, attaching a
@@ -35,6 +38,7 @@ const MAX_BODY = 1024 * 1024;
  *   onEvent?: (event: { id: string, type: string, timestamp: string, data: any }) => number | void,
  *   answerOffers?: { apiUrl: string, token: string, decide: (event: { data: any }) => 'accept' | 'reject' | null },
  *   simulateWork?: { afterMs: number, documentsBaseUrl?: string },
+ *   answerHandoffs?: { apiUrl: string, token: string, decide: (event: { data: any }) => { accepted: true, quantityReceived?: number, note?: string } | { accepted: false, reason: string } | null },
  *   log?: (line: string) => void,
  * }} opts
  * @returns {http.Server}
@@ -93,6 +97,11 @@ function createReceiver(opts) {
           });
         }
       }
+      // Goods handed to this node: answer once they are checked (here: as the operator decides).
+      if (event.type === 'handoff.requested' && opts.answerHandoffs) {
+        const answer = opts.answerHandoffs.decide(event);
+        if (answer) void answerHandoff(opts.answerHandoffs, event, answer, log);
+      }
     });
   });
 }
@@ -117,6 +126,24 @@ async function call(api, jobId, action, body, log) {
 function answerOffer(api, event, answer, log) {
   const body = answer === 'accept' ? { offerId: event.data.offerId } : { offerId: event.data.offerId, reason: 'declined by this node' };
   return call(api, event.data.jobId, answer, body, log);
+}
+
+/** Answers a hand-off (accepted with the quantity received, or rejected with a reason) through the node API. */
+async function answerHandoff(api, event, answer, log) {
+  const { handoffId, quantity } = event.data;
+  const body = answer.accepted ? { accepted: true, quantityReceived: answer.quantityReceived ?? quantity, ...(answer.note ? { note: answer.note } : {}) } : answer;
+  try {
+    const res = await fetch(`${api.apiUrl}/nodes/me/handoffs/${handoffId}/answer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${api.token}` },
+      body: JSON.stringify(body),
+    });
+    log(`handoff ${handoffId}: HTTP ${res.status}`);
+    return res.ok;
+  } catch (err) {
+    log(`handoff ${handoffId} failed: ${err.message}`);
+    return false;
+  }
 }
 
 /** A simulated workshop: half-way progress, then the whole quantity made, with a document if one is due. */
@@ -147,5 +174,9 @@ if (require.main === module) {
       ? { apiUrl: process.env.DPN_URL.replace(/\/$/, ''), token: process.env.NODE_TOKEN, decide: () => answer }
       : undefined;
   const simulateWork = answerOffers && process.env.SIMULATE_WORK ? { afterMs: Number(process.env.SIMULATE_WORK) } : undefined;
-  createReceiver({ secrets, answerOffers, simulateWork }).listen(port, () => process.stdout.write(`DPN node receiver on http://localhost:${port}/\n`));
+  const answerHandoffs =
+    process.env.DPN_URL && process.env.NODE_TOKEN && process.env.ANSWER_HANDOFFS === 'accept'
+      ? { apiUrl: process.env.DPN_URL.replace(/\/$/, ''), token: process.env.NODE_TOKEN, decide: () => ({ accepted: true }) }
+      : undefined;
+  createReceiver({ secrets, answerOffers, simulateWork, answerHandoffs }).listen(port, () => process.stdout.write(`DPN node receiver on http://localhost:${port}/\n`));
 }
