@@ -53,7 +53,7 @@ export class RecipesRepository {
       await m.query(`SELECT pg_advisory_xact_lock(hashtext('recipe-name:' || $1))`, [recipe.name]);
       const [row] = (await m.query(
         `INSERT INTO recipes (name, version, definition, created_by, idempotency_key, request_hash)
-         VALUES ($1, (SELECT COALESCE(MAX(version), 0) + 1 FROM recipes WHERE name = $1), $2, $3, $4, $5) RETURNING *`,
+         VALUES ($1::varchar, (SELECT COALESCE(MAX(version), 0) + 1 FROM recipes WHERE name = $1::varchar), $2, $3, $4, $5) RETURNING *`,
         [recipe.name, JSON.stringify(recipe), createdBy, idempotencyKey, hash],
       )) as RecipeRow[];
       return { recipe: toRecord(row), replayed: false };
