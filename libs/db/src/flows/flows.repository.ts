@@ -186,6 +186,12 @@ export class FlowsRepository {
     return new Set(rows.map((r) => r.flow_type));
   }
 
+  /** The demand a flow serves: a project (with its status) or an output plan (a quarter's orders of an asset); null when there is none. */
+  async demand(type: 'project' | 'order', id: string): Promise<{ status: string } | null> {
+    const [row] = (await this.ds.query(type === 'project' ? `SELECT status FROM production_projects WHERE id = $1` : `SELECT 'open' AS status FROM output_plans WHERE id = $1`, [id])) as Array<{ status: string }>;
+    return row ?? null;
+  }
+
   async workflowIdOf(id: string): Promise<string | null> {
     const [row] = (await this.ds.query(`SELECT workflow_id FROM flows WHERE id = $1`, [id])) as Array<{ workflow_id: string }>;
     return row?.workflow_id ?? null;
