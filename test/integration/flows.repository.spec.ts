@@ -188,7 +188,7 @@ describe('hand-off answers', () => {
     expect(repeat).toMatchObject({ repeated: true, signalPending: true, handoff: { quantityReceived: 9, note: 'one cracked' } });
     await repo.markSignalled(id);
     expect((await repo.answer(id, { kind: 'node', nodeId: s.carrier }, { accepted: true, quantityReceived: 9 }, 'node:c')).signalPending).toBe(false);
-    expect(await refusal(repo.answer(id, { kind: 'node', nodeId: s.carrier }, { accepted: true, quantityReceived: 10 }, 'x'))).toMatchObject({ code: 'handoff_answered', figures: { status: 'accepted', quantityReceived: '9' } });
+    expect(await refusal(repo.answer(id, { kind: 'node', nodeId: s.carrier }, { accepted: true, quantityReceived: 10 }, 'x'))).toMatchObject({ code: 'handoff_answered', figures: { answer: 'accepted', quantityReceived: '9' } });
     expect((await refusal(repo.answer(id, { kind: 'node', nodeId: s.carrier }, { accepted: false, reason: 'wet' }, 'x'))).code).toBe('handoff_answered');
     expect(await handoffRow(id)).toMatchObject({ status: 'accepted', quantity_received: 9, reason: null });
 
