@@ -124,7 +124,8 @@ describe('the three-step example', () => {
 
 describe('explode arithmetic', () => {
   it('starts the least count that leaves enough good parts, without float noise', () => {
-    expect(startFor(7, 0.3)).toBe(10); // 7 / 0.7 = 10.000000000000002 in floats
+    expect(startFor(21, 0.3)).toBe(30); // 21 / (1 - 0.3) = 30.000000000000004 in floats
+    expect(startFor(17, 0.32)).toBe(25);
     expect(startFor(1, 0)).toBe(1);
     expect(startFor(1, 0.499)).toBe(2);
     expect(startFor(100, 0.1)).toBe(112);

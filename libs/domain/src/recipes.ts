@@ -275,7 +275,7 @@ export function topoOrder(recipe: Recipe): RecipeStep[] {
 /** Units to start so that `good` survive a scrap rate s: the least n with n·(1 − s) ≥ good. */
 export function startFor(good: number, scrapRate = 0): number {
   if (!scrapRate) return good;
-  // In integer billionths: ceil(good / (1 − s)) without 7 / 0.7 = 10.000000000000002 → 11.
+  // In integer billionths: ceil(good / (1 − s)) without 21 / (1 − 0.3) = 30.000000000000004 → 31.
   const s = BigInt(Math.round(scrapRate * 1e9));
   const scale = 1_000_000_000n;
   return toSafe((BigInt(good) * scale + (scale - s) - 1n) / (scale - s));
