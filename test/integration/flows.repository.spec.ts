@@ -147,9 +147,22 @@ describe('flows', () => {
         [randomUUID(), `job-${randomUUID()}`, capability, offered, owner, randomUUID(), shop, new Date(offered.getTime() + (i + 1) * HOUR)],
       );
     }
-    const samples = await new FlowsRepository(t.ds).leadTimeSamples([capability, 'no-such-capability'], ['crate']);
+    // Legs of a flow type of its own: offered → received in 2, 3, 4 hours (the latest first); one not received yet.
+    const flowType = `van-${randomUUID().slice(0, 6)}`;
+    const { flow } = await newFlow(recipe(), owner);
+    const l = await lot(flow.id, 'cut', shop);
+    for (let i = 0; i < 4; i++) {
+      const offered = new Date(Date.UTC(2026, 1, 1 + i));
+      await t.ds.query(
+        `INSERT INTO flow_legs (flow_id, from_step_key, lot_id, flow_type, from_node_id, to_type, to_id, quantity, status, offered_at, received_at)
+         VALUES ($1, 'cut', $2, $3, $4, 'member', $5, 1, 'received', $6, $7)`,
+        [flow.id, l, flowType, shop, randomUUID(), offered, i < 3 ? new Date(offered.getTime() + (i + 2) * HOUR) : null],
+      );
+    }
+    const samples = await new FlowsRepository(t.ds).leadTimeSamples([capability, 'no-such-capability'], [flowType]);
     expect(samples.stepSamplesMs[capability]).toEqual(Array.from({ length: 20 }, (_, k) => (22 - k) * HOUR));
     expect(samples.stepSamplesMs['no-such-capability']).toBeUndefined();
+    expect(samples.transportSamplesMs).toEqual({ [flowType]: [4 * HOUR, 3 * HOUR, 2 * HOUR] });
   });
 });
 
