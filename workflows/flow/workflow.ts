@@ -399,7 +399,7 @@ export async function flowWorkflow({ flowId }: FlowInput): Promise<FlowSummary> 
     for (const s of steps.values()) {
       if (s.made || s.late || s.status === 'cancelled' || Date.parse(s.plannedDoneAt) > now) continue;
       s.late = true;
-      await mail.noticeLateStep({ flowId, stepKey: s.key, plannedDoneAt: s.plannedDoneAt });
+      await mail.noticeLateStep({ flowId, stepKey: s.key, plannedDoneAt: s.plannedDoneAt, at: new Date(now).toISOString() });
     }
   }
 

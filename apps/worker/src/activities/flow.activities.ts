@@ -193,8 +193,8 @@ export class FlowActivities {
   }
 
   /** A step past its planned done time and not made: `late_noticed_at` set, the coordinator told (once: the outbox key). */
-  async noticeLateStep(input: { flowId: string; stepKey: string; plannedDoneAt: string }): Promise<boolean> {
-    const late = await this.flows.noticeLate(input.flowId, input.stepKey);
+  async noticeLateStep(input: { flowId: string; stepKey: string; plannedDoneAt: string; at: string }): Promise<boolean> {
+    const late = await this.flows.noticeLate(input.flowId, input.stepKey, new Date(input.at));
     if (late) {
       await this.escalateFlow({
         flowId: input.flowId,

@@ -154,7 +154,7 @@ export class FlowRunRepository {
   /** The step's row before its job starts: the job id is stored first, so a retried start starts the same job. */
   async stepJobStarting(flowId: string, stepKey: string, jobId: string): Promise<void> {
     await this.ds.query(
-      `UPDATE flow_steps SET job_id = $3, status = CASE WHEN job_id IS DISTINCT FROM $3 OR status = 'waiting' THEN 'offered' ELSE status END,
+      `UPDATE flow_steps SET job_id = $3::uuid, status = CASE WHEN job_id IS DISTINCT FROM $3::uuid OR status = 'waiting' THEN 'offered' ELSE status END,
               offered_at = COALESCE(offered_at, now()), updated_at = now()
         WHERE flow_id = $1 AND step_key = $2`,
       [flowId, stepKey, jobId],
@@ -192,9 +192,9 @@ export class FlowRunRepository {
   /** A leg's status; `done_at` or `received_at` set (once) when it is delivered or received. */
   async setLegStatus(legId: string, status: FlowLegStatus, only?: FlowLegStatus[]): Promise<void> {
     await this.ds.query(
-      `UPDATE flow_legs SET status = $2, updated_at = now(),
-              done_at = CASE WHEN $2 IN ('delivered', 'received', 'rejected') THEN COALESCE(done_at, now()) ELSE done_at END,
-              received_at = CASE WHEN $2 = 'received' THEN COALESCE(received_at, now()) ELSE received_at END
+      `UPDATE flow_legs SET status = $2::varchar, updated_at = now(),
+              done_at = CASE WHEN $2::varchar IN ('delivered', 'received', 'rejected') THEN COALESCE(done_at, now()) ELSE done_at END,
+              received_at = CASE WHEN $2::varchar = 'received' THEN COALESCE(received_at, now()) ELSE received_at END
         WHERE id = $1 AND ($3::text[] IS NULL OR status = ANY($3::text[]))`,
       [legId, status, only ?? null],
     );
@@ -343,11 +343,12 @@ export class FlowRunRepository {
    * (now or before), so that a retry still sends the coordinator's email (the outbox key keeps it
    * to one).
    */
-  async noticeLate(flowId: string, stepKey: string): Promise<boolean> {
+  async noticeLate(flowId: string, stepKey: string, at: Date): Promise<boolean> {
+    // `at`: the workflow's time (its timer fired then), which is what the plan is compared with.
     const [[row]] = await this.ds.query(
-      `UPDATE flow_steps SET late_noticed_at = COALESCE(late_noticed_at, now()), updated_at = now()
-        WHERE flow_id = $1 AND step_key = $2 AND done_at IS NULL AND planned_done_at <= now() RETURNING late_noticed_at`,
-      [flowId, stepKey],
+      `UPDATE flow_steps SET late_noticed_at = COALESCE(late_noticed_at, $3), updated_at = now()
+        WHERE flow_id = $1 AND step_key = $2 AND done_at IS NULL AND planned_done_at <= $3 RETURNING late_noticed_at`,
+      [flowId, stepKey, at],
     );
     return row !== undefined;
   }
@@ -356,7 +357,7 @@ export class FlowRunRepository {
   async finish(flowId: string, status: Exclude<FlowStatus, 'running'>): Promise<void> {
     await this.ds.transaction(async (m) => {
       await m.query(
-        `UPDATE flows SET status = $2, updated_at = now(), delivered_at = CASE WHEN $2 = 'delivered' THEN COALESCE(delivered_at, now()) ELSE delivered_at END
+        `UPDATE flows SET status = $2::varchar, updated_at = now(), delivered_at = CASE WHEN $2::varchar = 'delivered' THEN COALESCE(delivered_at, now()) ELSE delivered_at END
           WHERE id = $1 AND status = 'running'`,
         [flowId, status],
       );
@@ -398,9 +399,9 @@ export class FlowRunRepository {
   private async insertHandoff(m: EntityManager, h: { flowId: string; lotId: string; legId: string | null; from: Party; to: Party; quantity: number }): Promise<string> {
     const [row] = await m.query(
       `INSERT INTO handoffs (flow_id, lot_id, leg_id, from_type, from_id, to_type, to_id, confirmer_member_id, quantity_sent)
-       SELECT $1, $2, $3, $4, $5, $6, $7,
-              CASE $6 WHEN 'node' THEN (SELECT owner_member_id FROM nodes WHERE id = $7) WHEN 'pickup' THEN (SELECT keeper_member_id FROM pickup_points WHERE id = $7) ELSE $7 END,
-              $8
+       SELECT $1::uuid, $2::uuid, $3::uuid, $4::varchar, $5::uuid, $6::varchar, $7::uuid,
+              CASE $6::varchar WHEN 'node' THEN (SELECT owner_member_id FROM nodes WHERE id = $7::uuid) WHEN 'pickup' THEN (SELECT keeper_member_id FROM pickup_points WHERE id = $7::uuid) ELSE $7::uuid END,
+              $8::int
        ON CONFLICT (lot_id, to_type, to_id) DO UPDATE SET lot_id = EXCLUDED.lot_id RETURNING id`,
       [h.flowId, h.lotId, h.legId, h.from.type, h.from.id, h.to.type, h.to.id, h.quantity],
     );
