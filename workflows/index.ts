@@ -11,3 +11,4 @@ export { outputOrderCycleWorkflow } from './output-orders/workflow';
 export { projectPhaseWorkflow } from './project-phase/workflow';
 export { buyoutWorkflow } from './buyout/workflow';
 export { marketOrderTimerWorkflow } from './market/workflow';
+export { flowWorkflow } from './flow/workflow';

@@ -45,6 +45,27 @@ describe('NodesRepository', () => {
     expect(await nodes().candidates({ jobId: randomUUID(), capability: 'welding', locationId: null, exclude: [], only: [manual.id] })).toEqual([{ id: manual.id, busy: false }]);
   });
 
+  it('candidates for a transport leg: carriers of its flow type serving both locations (a location not known matches any carrier of the type)', async () => {
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    const carrier = async (flowTypes: string[], served: string[]) => {
+      const n = await nodes().create(newNode({ capabilities: [{ function: 'transport', capacity: 5, unit: 'legs/week' }] }));
+      await t.db.query(`UPDATE nodes SET flow_types = $2, served_location_ids = $3 WHERE id = $1`, [n.id, JSON.stringify(flowTypes), JSON.stringify(served)]);
+      return n.id;
+    };
+    const both = await carrier(['crate', 'pallet'], [a, b]);
+    const onlyA = await carrier(['crate'], [a]);
+    const pallets = await carrier(['pallet'], [a, b, c]);
+    const pick = async (flowType: string, from: string | null, to: string | null) =>
+      (await nodes().candidates({ jobId: randomUUID(), capability: 'transport', locationId: null, exclude: [], transport: { flowType, fromLocationId: from, toLocationId: to } })).map((n) => n.id).sort();
+    expect(await pick('crate', a, b)).toEqual([both]);
+    expect(await pick('crate', a, null)).toEqual([both, onlyA].sort());
+    expect(await pick('pallet', b, c)).toEqual([pallets]);
+    expect(await pick('cold-chain', a, b)).toEqual([]);
+    // Without a transport need every transport node is a candidate, as before.
+    const all = (await nodes().candidates({ jobId: randomUUID(), capability: 'transport', locationId: null, exclude: [] })).map((n) => n.id);
+    expect(all).toEqual(expect.arrayContaining([both, onlyA, pallets]));
+  });
+
   it('counts an expired offer once however often retried, suspends at the limit, and an answer resets the count', async () => {
     const n = await nodes().create(newNode());
     expect(await nodes().countExpiredOffer(n.id, 'j:1', 2)).toMatchObject({ expiredInRow: 1, status: 'active', ownerMemberId: ownerId });

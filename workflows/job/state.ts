@@ -26,6 +26,7 @@ import {
   ProgressReport,
   reportProgressUpdate,
 } from '../../libs/contracts/src/job';
+import { flowHandoffAnswerSignal, HandoffAnswerToJob } from '../../libs/contracts/src/flows';
 import { record, set } from './steps';
 
 const fail = (type: string, message: string) => ApplicationFailure.nonRetryable(message, type);
@@ -66,6 +67,10 @@ export class JobState {
   priced = false;
   /** Top-ups of the paying account (`moneyAdded`): a job waiting for money tries again. */
   moneyAdded = 0;
+  /** A step or leg of a production flow (runs from `patched(FLOW)` with `input.flow`). */
+  flow = false;
+  /** The flow's latest answer to the hand-off of a run's output (`flowHandoffAnswer`). */
+  handoffAnswer: HandoffAnswerToJob | undefined;
   readonly historyEventLimit: number;
 
   constructor(
@@ -168,6 +173,7 @@ export class JobState {
     );
     setHandler(capacityFreedSignal, () => void (this.freed += 1));
     setHandler(moneyAddedSignal, () => void (this.moneyAdded += 1));
+    if (this.flow) setHandler(flowHandoffAnswerSignal, (a) => void (this.handoffAnswer = a));
   }
 
   private validateAnswer(a: NodeAnswer): void {

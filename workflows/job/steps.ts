@@ -13,6 +13,7 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
   proxyActivities,
@@ -23,6 +24,7 @@ import {
 import type { JobActivities } from '../../apps/worker/src/activities/job.activities';
 import type { PaymentActivities } from '../../apps/worker/src/activities/payment.activities';
 import { DATA_REJECTED } from '../../libs/contracts/src/failures';
+import { FlowJobEvent, flowJobEventSignal, flowWorkflowId } from '../../libs/contracts/src/flows';
 import {
   CompletionReport,
   ESCALATIONS_KEPT,
@@ -175,7 +177,8 @@ export async function dispatch(job: JobState, preferred: string | null): Promise
     if (job.cancel) return false;
     await continueIfLong(job, null);
     const seen = job.freed; // before picking: a slot freed meanwhile must not be missed
-    const pick = await pickNode({ jobId: input.jobId, capability: input.capability, locationId: input.locationId, exclude: [...tried], only: input.onlyNodeIds });
+    // (A leg's transport need narrows the carriers; activity inputs are not part of replay.)
+    const pick = await pickNode({ jobId: input.jobId, capability: input.capability, locationId: input.locationId, exclude: [...tried], only: input.onlyNodeIds, ...(input.transport ? { transport: input.transport } : {}) });
     if (pick.kind === 'node') {
       if (await offerTo(job, pick.nodeId, false)) return true;
       continue;
@@ -186,7 +189,10 @@ export async function dispatch(job: JobState, preferred: string | null): Promise
       // Woken by a node that frees a slot; the hourly look is only a safety net.
       await condition(() => job.cancel !== undefined || job.freed > seen, HOUR);
     } else {
-      if (!job.v2 || view.status !== 'no-node') await set(job, 'no-node');
+      if (!job.v2 || view.status !== 'no-node') {
+        await set(job, 'no-node');
+        if (job.flow) await tellFlow(job, { kind: 'no-node' });
+      }
       escalate(job, 'no node left', `No node is left to offer this job to (${input.capability} × ${view.quantity} ${input.unit}, due ${view.dueAt}). ${tried.size} node(s) declined or did not answer. Register a capable node or change the job.`);
       // A day later, nodes that declined get another chance (their capacity may have changed);
       // the job's own exclusions stay.
@@ -456,6 +462,31 @@ export async function askRecipient(job: JobState, report: CompletionReport): Pro
   if (mine?.optionId === 'reject') return { kind: 'rejected', reason: mine.comment ?? null };
   return { kind: 'unanswered' };
 }
+
+/**
+ * A flow job after its delivery: the flow answers once the hand-off of this run's output is answered
+ * by whoever received it. Cancelled meanwhile: withdrawn; nothing within `confirmWithinMs`: unanswered.
+ */
+export async function handoffAnswer(job: JobState): Promise<RecipientAnswer> {
+  const run = job.runNo();
+  const answered = await condition(() => job.handoffAnswer?.run === run || job.cancel !== undefined, job.input.confirmWithinMs);
+  if (job.cancel) return { kind: 'withdrawn' };
+  if (!answered) return { kind: 'unanswered' };
+  const a = job.handoffAnswer!;
+  return a.accepted ? { kind: 'confirmed' } : { kind: 'rejected', reason: a.reason };
+}
+
+/** Tells the job's flow what happened (a signal to the flow workflow); a flow that has ended is not waited for. */
+export async function tellFlow(job: JobState, ev: DistributiveOmit<FlowJobEvent, 'jobId'>): Promise<void> {
+  const flowId = job.input.flow!.flowId;
+  try {
+    await getExternalWorkflowHandle(flowWorkflowId(flowId)).signal(flowJobEventSignal, { jobId: job.input.jobId, ...ev } as FlowJobEvent);
+  } catch (err) {
+    log.warn('the flow of this job could not be told; the job goes on', { flowId, kind: ev.kind, error: causeOf(err) });
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** Confirmed: the outcome is known, from here on nothing can cancel it; the node is told. */
 export async function confirmed(job: JobState, run: JobRun): Promise<void> {

@@ -41,11 +41,13 @@ import {
   continueIfLong,
   delivered,
   dispatch,
+  handoffAnswer,
   production,
   record,
   reserve,
   sendBackForRework,
   stopCleanly,
+  tellFlow,
   unanswered,
 } from './steps';
 
@@ -64,22 +66,35 @@ export const BOUNDED = '2026-12-job-bounded';
  */
 export const PRICED = '2026-12-job-priced';
 
+/**
+ * A step or transport leg of a production flow (runs with `input.flow`, from here on): the job tells
+ * its flow when it is accepted, finds no node, delivers and ends (`flowJobEvent`), and after a
+ * delivery waits for the flow's `flowHandoffAnswer` for that run (whoever received the hand-off
+ * answered it) instead of asking a member: accepted → confirmed, rejected → the same rework path,
+ * nothing within `confirmWithinMs` → unanswered, as before. `patched` is called only for a job of a
+ * flow, so every other run (and every recorded history) keeps its path command for command.
+ */
+export const FLOW = '2026-12-job-flow';
+
 export async function jobWorkflow(input: JobInput): Promise<JobView> {
   const job = new JobState(input, patched(BOUNDED));
   job.setPriced(job.v2 && input.price !== undefined && patched(PRICED));
+  job.flow = job.v2 && input.flow !== undefined && patched(FLOW);
   job.registerHandlers();
   try {
     if (!job.carried) await record(job);
-    // Rework goes back first to the node that made the run.
-    let preferred: string | null = job.carried?.preferred ?? null;
+    // Rework goes back first to the node that made the run (a flow's rework job: the maker of the rejected lot).
+    let preferred: string | null = job.carried?.preferred ?? (job.flow && !job.carried ? (input.flow?.preferNodeId ?? null) : null);
     for (;;) {
       if (preferred) await continueIfLong(job, preferred); // between reworks: a safe point too
       if (!(await dispatch(job, preferred))) break; // cancelled before a node took it
+      if (job.flow) await tellFlow(job, { kind: 'accepted', nodeId: job.view.nodeId! });
       if (job.priced && !(await reserve(job))) break; // cancelled while it waited for money
       const report = await production(job);
       if (!report) break; // cancelled while it was being made
       const run = await delivered(job, report);
-      const answer = await askRecipient(job, report);
+      if (job.flow) await tellFlow(job, { kind: 'delivered', nodeId: job.view.nodeId!, run: job.runNo(), made: report.made, scrapped: report.scrapped });
+      const answer = job.flow ? await handoffAnswer(job) : await askRecipient(job, report);
       if (answer.kind === 'rejected') {
         preferred = sendBackForRework(job, run, answer.reason);
         continue;
@@ -92,6 +107,7 @@ export async function jobWorkflow(input: JobInput): Promise<JobView> {
     // (before, one accepted here waited for a status nothing would set).
     if (!job.cancel) job.finished = true;
     else if (!(job.v2 && job.finished)) await cancelled(job);
+    if (job.flow) await tellFlow(job, { kind: 'ended', status: job.view.runs.at(-1)?.confirmation === 'unanswered' ? 'unanswered' : job.view.status });
   } catch (err) {
     if (isCancellation(err)) await cancelledThroughTemporal(job);
     if (job.v2 && dataRejected(err)) await stopCleanly(job, err);

@@ -112,6 +112,11 @@ export interface FlowJobRef {
   part: 'step' | 'leg';
   /** The step key, or the leg id. */
   key: string;
+  /**
+   * A rework run after a rejection past the first hand-off: offered first to the node that made the
+   * rejected lot (like the job's own rework). Optional; added by the flow workflow's slice.
+   */
+  preferNodeId?: string;
 }
 
 /** What a transport leg's job carries in `JobInput.transport`: only carriers of this flow type serving both locations are offered it. */
@@ -125,7 +130,9 @@ export interface TransportNeed {
 export type FlowJobEvent =
   | { jobId: string; kind: 'accepted'; nodeId: string }
   | { jobId: string; kind: 'delivered'; nodeId: string; run: number; made: number; scrapped: number }
-  | { jobId: string; kind: 'ended'; status: string };
+  | { jobId: string; kind: 'ended'; status: string }
+  /** No node is left to offer the job to (a leg: no carrier of its flow type serves both places); the job keeps looking daily. */
+  | { jobId: string; kind: 'no-node' };
 
 /** The flow tells a job the answer to the hand-off of its run's output (signal on the job). */
 export interface HandoffAnswerToJob {

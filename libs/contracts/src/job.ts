@@ -319,7 +319,7 @@ export interface SendJobEventInput {
   nodeId: string;
   /** The `webhook-id`: the same for every retry of this event. */
   eventId: string;
-  type: 'job.offered' | 'job.cancelled' | 'job.reminder' | 'job.rework' | 'delivery.confirmed' | 'delivery.rejected' | 'offer.withdrawn' | 'plan.published';
+  type: 'job.offered' | 'job.cancelled' | 'job.reminder' | 'job.rework' | 'delivery.confirmed' | 'delivery.rejected' | 'offer.withdrawn' | 'plan.published' | 'handoff.requested';
   data: Record<string, unknown>;
 }
 

@@ -39,3 +39,4 @@ export * from './audit/audit.repository';
 export * from './one-trip-begin';
 export * from './leases/leases.repository';
 export * from './flows';
+export * from './flows/flow-run.repository';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import type { AutomationLevel } from '@app/contracts';
+import type { AutomationLevel, TransportNeed } from '@app/contracts';
 import { NodeCapability, NodeEntity, NodeStatus } from '../entities/node.entity';
 import { WebhookAttemptEntity } from '../entities/webhook-attempt.entity';
 import { RecordNotFoundError } from '../hash';
@@ -120,22 +120,28 @@ export class NodesRepository {
    * The nodes a job may be offered to next: active, endpoint enabled, with the capability, not
    * excluded (and among `only`, if given); higher automation first, then the recipient's
    * location, then the least busy. Work in progress counts the jobs a node holds and the offers
-   * open to it now (the job's own offer aside).
+   * open to it now (the job's own offer aside). A transport leg (`transport`) is offered only to
+   * carriers of its flow type (`flow_types`) that serve both of its locations
+   * (`served_location_ids`; a location not known matches any carrier of the flow type).
    */
-  async candidates(job: { jobId: string; capability: string; locationId: string | null; exclude: string[]; only?: string[] }): Promise<NodeCandidate[]> {
+  async candidates(job: { jobId: string; capability: string; locationId: string | null; exclude: string[]; only?: string[]; transport?: TransportNeed }): Promise<NodeCandidate[]> {
     const wip = `(SELECT COUNT(*) FROM jobs j WHERE j.node_id = n.id AND j.status IN ('accepted', 'in-progress')
                   OR (j.status = 'offered' AND j.id <> $4::uuid AND j.offers -> (jsonb_array_length(j.offers) - 1) ->> 'nodeId' = n.id::text))`;
+    const t = job.transport;
     return this.ds.query(
       `SELECT n.id, ${wip} >= n.wip_limit AS busy
          FROM nodes n
         WHERE n.status = 'active' AND n.webhook_disabled_at IS NULL
           AND n.capabilities @> $1::jsonb AND NOT (n.id = ANY($2::uuid[]))
           AND ($5::uuid[] IS NULL OR n.id = ANY($5::uuid[]))
+          AND ($6::text IS NULL OR (n.flow_types ? $6::text
+               AND ($7::text IS NULL OR n.served_location_ids ? $7::text)
+               AND ($8::text IS NULL OR n.served_location_ids ? $8::text)))
         ORDER BY ${AUTOMATION_RANK} DESC,
                  (n.location_id IS NOT DISTINCT FROM $3::uuid) DESC,
                  ${wip} ASC,
                  n.id ASC`,
-      [JSON.stringify([{ function: job.capability }]), job.exclude, job.locationId, job.jobId, job.only ?? null],
+      [JSON.stringify([{ function: job.capability }]), job.exclude, job.locationId, job.jobId, job.only ?? null, t?.flowType ?? null, t?.fromLocationId ?? null, t?.toLocationId ?? null],
     );
   }
 
