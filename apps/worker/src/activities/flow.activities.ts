@@ -3,7 +3,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { AppConfig } from '@app/config';
 import { cancelJobUpdate, FlowLegStatus, FlowStatus, FlowStepStatus, JOB_WORKFLOW_TYPE, JobInput, JobRejection, jobWorkflowId } from '@app/contracts';
-import { FlowRun, FlowRunRepository, HandoffRow, JobsRepository, LotDestination, LotRoute, MembersRepository, Party } from '@app/db';
+import { FlowRun, FlowRunRepository, RunHandoff, JobsRepository, LotDestination, LotRoute, MembersRepository, Party } from '@app/db';
 import { escapeHtml, MailOutbox, MemberLinks } from '@app/mail';
 
 const HOUR = 3_600_000;
@@ -179,7 +179,7 @@ export class FlowActivities {
     return { nodeId: null, data };
   }
 
-  async readHandoff(handoffId: string): Promise<HandoffRow | null> {
+  async readHandoff(handoffId: string): Promise<RunHandoff | null> {
     return this.flows.handoff(handoffId);
   }
 

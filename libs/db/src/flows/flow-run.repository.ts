@@ -58,7 +58,7 @@ export type LotRoute =
   | { kind: 'handoff'; handoffId: string; to: Party; created: boolean }
   | { kind: 'leg'; legId: string; status: FlowLegStatus; jobId: string | null; created: boolean };
 
-export interface LotRow {
+export interface RunLot {
   id: string;
   flowId: string;
   stepKey: string;
@@ -87,7 +87,7 @@ export interface LegRow {
   plannedDoneAt: string | null;
 }
 
-export interface HandoffRow {
+export interface RunHandoff {
   id: string;
   flowId: string;
   lotId: string;
@@ -251,7 +251,7 @@ export class FlowRunRepository {
     });
   }
 
-  async lot(lotId: string): Promise<LotRow> {
+  async lot(lotId: string): Promise<RunLot> {
     const [l] = await this.ds.query(`SELECT * FROM lots WHERE id = $1`, [lotId]);
     if (!l) throw new Error(`lot ${lotId} not found`);
     return { id: l.id, flowId: l.flow_id, stepKey: l.step_key, quantity: l.quantity, makerNodeId: l.made_by_node_id, jobId: l.job_id, run: l.run, status: l.status };
@@ -310,7 +310,7 @@ export class FlowRunRepository {
     });
   }
 
-  async handoff(handoffId: string): Promise<HandoffRow | null> {
+  async handoff(handoffId: string): Promise<RunHandoff | null> {
     const [h] = await this.ds.query(`SELECT * FROM handoffs WHERE id = $1`, [handoffId]);
     if (!h) return null;
     return {
