@@ -141,6 +141,7 @@ describe('flowWorkflow', () => {
           .filter((k) => k !== 'constructor')
           .map((k) => {
             const f = (o as Record<string, (...a: unknown[]) => Promise<unknown>>)[k].bind(o);
+            // An activity that fails is retried without end (MUST_LAND): DEBUG_FLOW=1 prints why.
             return [k, (...a: unknown[]) => f(...a).catch((err: unknown) => { if (process.env.DEBUG_FLOW) console.error(k, err); throw err; })];
           }),
       );
