@@ -141,6 +141,7 @@ describe('flowWorkflow', () => {
           .filter((k) => k !== 'constructor')
           .map((k) => {
             const f = (o as Record<string, (...a: unknown[]) => Promise<unknown>>)[k].bind(o);
+            // An activity that fails is retried without end (MUST_LAND): DEBUG_FLOW=1 prints why.
             return [k, (...a: unknown[]) => f(...a).catch((err: unknown) => { if (process.env.DEBUG_FLOW) console.error(k, err); throw err; })];
           }),
       );
@@ -396,6 +397,38 @@ describe('flowWorkflow', () => {
       await recordHistoriesIfAsked(env.client, [
         { workflowId: flowWorkflowId(flowId), scenario: 'late-then-cancelled_v0.7.0' },
         { workflowId: jobWorkflowId(job), scenario: 'flow-step-cancelled_v0.7.0' },
+      ]);
+    });
+  }, 180_000);
+  it('a leg no carrier serves: the leg is no-carrier and the coordinator told; a cancel ends the flow and the leg', async () => {
+    const [a, b] = [await location('Park E'), await location('Park F')];
+    const n1 = await node('cutter-e', a, ['plasma-cutting']);
+    // A carrier of another flow type, and one of this type serving one side only: neither may take it.
+    await node('cold-van', a, ['transport'], { flowTypes: ['cold-chain'], served: [a, b] });
+    await node('half-van', a, ['transport'], { flowTypes: ['pallet'], served: [a] });
+    const recipient = await member('recipient-f');
+    const recipe: Recipe = { name: 'plate', steps: [{ key: 'cut', capability: 'plasma-cutting', produces: { item: 'plate', unit: 'pcs' }, inputs: [], leadTimeHours: 24, flowType: 'pallet' }] };
+    const flowId = await createFlow(recipe, { quantity: 3, recipientId: recipient, recipientLocationId: b, plan: { cut: { good: 3, start: 3, startInMs: 0, doneInMs: 10 * DAY } } });
+    await withWorker(async (w) => {
+      const flow = await startFlow(w, flowId);
+      const job = await jobOf(flowId, 'cut');
+      await acceptOffer(job, n1);
+      await complete(job, n1, 3);
+      const leg = await legJob(flowId);
+      await until('the leg marked no-carrier', () => q(`SELECT status FROM flow_legs WHERE id = $1`, [leg.id]), (r) => r[0].status === 'no-carrier');
+      await until('the coordinator told', () => q(`SELECT key FROM mail_outbox WHERE key = $1`, [`flow:${flowId}:no-carrier:${leg.id}`]), (r) => r.length === 1);
+      expect((await env.client.workflow.getHandle(jobWorkflowId(leg.job_id!)).query(getJobQuery)).status).toBe('no-node');
+      expect((await flow.query(getFlowQuery)).openLegs).toBe(1);
+      const end = await flow.executeUpdate(cancelFlowUpdate, { args: [{ actor: 'coordinator', reason: 'no carrier this month' }] });
+      expect(end).toMatchObject({ status: 'cancelled', openLegs: 0 });
+      expect((await jobDone(leg.job_id!)).status).toBe('cancelled');
+      expect((await q(`SELECT status FROM flow_legs WHERE id = $1`, [leg.id]))[0].status).toBe('cancelled');
+      // The maker's job, delivered and waiting for the hand-off its lot never got, is cancelled too.
+      expect((await jobDone(job)).status).toBe('cancelled');
+      await recordHistoriesIfAsked(env.client, [
+        { workflowId: flowWorkflowId(flowId), scenario: 'leg-no-carrier-cancelled_v0.7.0' },
+        { workflowId: jobWorkflowId(leg.job_id!), scenario: 'flow-leg-no-carrier-cancelled_v0.7.0' },
+        { workflowId: jobWorkflowId(job), scenario: 'flow-step-delivered-then-cancelled_v0.7.0' },
       ]);
     });
   }, 180_000);

@@ -75,6 +75,8 @@ interface JobRef {
   key: string;
   /** The lot the next delivered run reworks (a rejection of this job's run, or of a lot after a leg). */
   reworkOf: string | null;
+  /** It told the flow it ended. */
+  ended?: boolean;
 }
 
 interface LotState {
@@ -271,6 +273,7 @@ export async function flowWorkflow({ flowId }: FlowInput): Promise<FlowSummary> 
       return;
     }
     if (ev.kind === 'ended') {
+      j.ended = true;
       const closedLeg = j.part === 'leg' && !legs.get(j.key)!.open;
       if (ev.status !== 'confirmed' && status === 'running' && !cancel && !closedLeg) {
         await escalate(`job-ended:${ev.jobId}`, `A job of flow ${flowId} (${j.part} ${j.key}) ended ${ev.status} before its work was handed over. Settle it, or cancel the flow.`);
@@ -405,14 +408,11 @@ export async function flowWorkflow({ flowId }: FlowInput): Promise<FlowSummary> 
 
   async function cancelAll(): Promise<void> {
     const reason = `flow cancelled: ${cancel!.reason}`;
-    for (const s of steps.values()) {
-      if (s.jobId && (s.status === 'offered' || s.status === 'accepted')) await acts.cancelFlowJob({ jobId: s.jobId, actor: cancel!.actor, reason });
-      if (s.status === 'waiting' || s.status === 'offered' || s.status === 'accepted') s.status = 'cancelled';
-    }
-    for (const l of legs.values()) {
-      if (l.open && l.jobId) await acts.cancelFlowJob({ jobId: l.jobId, actor: cancel!.actor, reason });
-      l.open = false;
-    }
+    // Every job not known to have ended, a delivered one waiting for its hand-off's answer too (a job
+    // that has ended meanwhile refuses the cancel, and stays as it ended).
+    for (const [jobId, j] of jobs) if (!j.ended) await acts.cancelFlowJob({ jobId, actor: cancel!.actor, reason });
+    for (const s of steps.values()) if (s.status === 'waiting' || s.status === 'offered' || s.status === 'accepted') s.status = 'cancelled';
+    for (const l of legs.values()) l.open = false;
     // Pending hand-offs stay as records.
     await acts.finishFlow({ flowId, status: 'cancelled' });
     status = 'cancelled';
