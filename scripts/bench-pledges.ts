@@ -19,7 +19,7 @@ import 'reflect-metadata';
 import { Client, Connection } from '@temporalio/client';
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -95,6 +95,34 @@ function cpuSeconds(child: ChildProcess): number {
     const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU seconds PostgreSQL has used so far: the postmaster (with the backends it has reaped) and its
+ * live children, the backends of the pools among them (from /proc, as `cpuSeconds`).
+ */
+function pgCpuSeconds(dataDir: string): number {
+  try {
+    const pid = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0].trim();
+    const fieldsOf = (p: string) => {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    };
+    const own = fieldsOf(pid);
+    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]); // + cutime, cstime of reaped children
+    for (const p of readdirSync('/proc')) {
+      if (!/^\d+$/.test(p) || p === pid) continue;
+      try {
+        const f = fieldsOf(p);
+        if (f[1] === pid) ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return ticks / 100;
   } catch {
     return NaN;
   }
@@ -195,32 +223,49 @@ async function main(): Promise<void> {
     };
 
     const members = await seed(MEMBERS, 'a');
+    /**
+     * CPU per operation of a phase, in each process that shares the machine's cores: this one (the
+     * load, and the direct measures), the API and PostgreSQL. Less moved by others' load than rates.
+     */
+    const cpuMeter = () => {
+      const own0 = process.cpuUsage();
+      const api0 = cpuSeconds(api!);
+      const pg0 = pgCpuSeconds(join(dir, 'pg'));
+      return (n: number) => {
+        const own = process.cpuUsage(own0);
+        const f = (s: number) => ((1000 * s) / n).toFixed(2);
+        return `  CPU per operation           this process ${f((own.user + own.system) / 1e6)} ms, API ${f(cpuSeconds(api!) - api0)} ms, PostgreSQL ${f(pgCpuSeconds(join(dir, 'pg')) - pg0)} ms`;
+      };
+    };
 
     // 1. The ledger alone: many members into one hot account.
     const hot = await ledger.account('project', project.id, 'EUR');
+    const lCpu = cpuMeter();
     const l = await load(MEMBERS * CHANGES, C, async (i) => {
       await ledger.post({ idempotencyKey: `hot-${i}`, kind: 'transfer', currency: 'EUR', entries: [{ accountId: members[i % MEMBERS].wallet, amount: -1n }, { accountId: hot.id, amount: 1n }] });
     });
     const ledgerRate = (MEMBERS * CHANGES) / l.seconds;
-    out.push(line('ledger into a hot account', MEMBERS * CHANGES, l.seconds, l.lat));
+    out.push(line('ledger into a hot account', MEMBERS * CHANGES, l.seconds, l.lat), lCpu(MEMBERS * CHANGES));
 
     // 2a. The pledge transaction alone (FundingRepository, no HTTP): where the time goes.
     const directRound = await openRound(10n ** 15n, false);
+    const dCpu = cpuMeter();
     const d = await load(MEMBERS * CHANGES, C, async (i) => {
       await funding.setPledge(directRound, members[i % MEMBERS].id, BigInt(1_000 + ((i * 37) % 500) + Math.floor(i / MEMBERS)));
     });
-    out.push(line('pledge transactions (no HTTP)', MEMBERS * CHANGES, d.seconds, d.lat));
+    out.push(line('pledge transactions (no HTTP)', MEMBERS * CHANGES, d.seconds, d.lat), dCpu(MEMBERS * CHANGES));
 
     // 2. Pledge changes through the API.
     const roundId = await openRound(10n ** 15n, false);
     const apiCpu0 = cpuSeconds(api);
     const ownCpu0 = process.cpuUsage();
+    const pCpu = cpuMeter();
     const p = await load(MEMBERS * CHANGES, C, async (i) => {
       const m = members[i % MEMBERS];
       await post(`/members/me/rounds/${roundId}/pledge`, { amount: String(1_000 + ((i * 37) % 500) + Math.floor(i / MEMBERS)) }, m.auth);
     });
     const pledgeRate = (MEMBERS * CHANGES) / p.seconds;
-    out.push(line('pledge changes (HTTP)', MEMBERS * CHANGES, p.seconds, p.lat));
+    out.push(line('pledge changes (HTTP)', MEMBERS * CHANGES, p.seconds, p.lat), pCpu(MEMBERS * CHANGES));
     const ownCpu = process.cpuUsage(ownCpu0);
     out.push(
       `  CPU per pledge over HTTP    API ${((1000 * (cpuSeconds(api) - apiCpu0)) / (MEMBERS * CHANGES)).toFixed(2)} ms, load (this process) ${((ownCpu.user + ownCpu.system) / 1000 / (MEMBERS * CHANGES)).toFixed(2)} ms`,
@@ -228,11 +273,12 @@ async function main(): Promise<void> {
     // The HTTP stack alone: the same request refused by validation (400), after the token guard,
     // body parsing and the pipes, before any pledge transaction: what the edge costs per request.
     const edgeCpu0 = cpuSeconds(api);
+    const eCpu = cpuMeter();
     const e = await load(MEMBERS * CHANGES, C, async (i) => {
       const r = await postJson(`${base}/members/me/rounds/${roundId}/pledge`, { amount: 'x' }, members[i % MEMBERS].auth);
       if (r.status !== 400) throw new Error(`a refused pledge answered ${r.status}`);
     });
-    out.push(line('refused pledges (HTTP, 400)', MEMBERS * CHANGES, e.seconds, e.lat));
+    out.push(line('refused pledges (HTTP, 400)', MEMBERS * CHANGES, e.seconds, e.lat), eCpu(MEMBERS * CHANGES));
     out.push(`  CPU per refused pledge      API ${((1000 * (cpuSeconds(api) - edgeCpu0)) / (MEMBERS * CHANGES)).toFixed(2)} ms (the edge alone: no pledge transaction)`);
     const tally = await funding.liveTally(roundId);
     out.push(

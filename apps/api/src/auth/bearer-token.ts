@@ -5,15 +5,11 @@ import { hashToken, newToken } from './token-hash';
 /** Each kind of API token starts with its own readable prefix: `dpn_mbr_…`, `dpn_node_…`. */
 export const TOKEN_PREFIXES: Readonly<Record<TokenKind, string>> = { member: 'dpn_mbr_', node: 'dpn_node_' };
 
-/** Kinds of token whose last use is noted (coarsely: at most once a minute, so reads rarely write). */
-const TRACKS_USE: Readonly<Record<TokenKind, boolean>> = { member: true, node: false };
-const USE_RESOLUTION_MS = 60_000;
-
 /**
  * The one bearer-token path of the member and node APIs: `Authorization: Bearer <prefix>…` is
  * looked up by its SHA-256 (an exact index match, so no timing leak on the secret); a missing,
- * unknown or revoked token is a 401. `admit` may refuse the holder (throw) before the use is
- * noted. Answers the token's holder.
+ * unknown or revoked token is a 401. `admit` may refuse the holder (throw). The lookup notes a
+ * member token's use itself (`TokensRepository.find`). Answers the token's holder.
  */
 export async function bearerTokenHolder<K extends TokenKind>(
   tokens: TokensRepository,
@@ -27,7 +23,6 @@ export async function bearerTokenHolder<K extends TokenKind>(
   const found = await tokens.find(kind, hashToken(match[1]));
   if (!found || found.revokedAt) throw new ProblemException(401, 'unauthorized', `the ${kind} token is not valid or was revoked`);
   admit(found.holder);
-  if (TRACKS_USE[kind] && (!found.lastUsedAt || Date.now() - found.lastUsedAt.getTime() > USE_RESOLUTION_MS)) await tokens.markUsed(found.tokenId);
   return found.holder;
 }
 

@@ -124,6 +124,22 @@ export class FundingRepository {
 
   /** Sets a member's whole pledge to `amount` ("my pledge is now X"); the same X again changes nothing. */
   async setPledge(roundId: string, memberId: string, amount: bigint, opts: { allowOpening?: boolean } = {}): Promise<PledgeOutcome> {
+    try {
+      return await this.setPledgeOnce(roundId, memberId, amount, opts, true);
+    } catch (err) {
+      // The hold could not be posted in the last round trip as `LedgerService.post` would post it
+      // (its key used before, or not enough money): nothing was written; `post` decides, once more.
+      if (!LedgerService.isOneTripFallback(err)) throw err;
+      return this.setPledgeOnce(roundId, memberId, amount, opts, false);
+    }
+  }
+
+  /**
+   * One try of `setPledge`. `oneTrip`: the hold's posting goes with the pledge row and COMMIT in
+   * one round trip (`LedgerService.oneTripPosting`), so a pledge is two round trips; otherwise
+   * through `LedgerService.post` (three more), which replays a used key or refuses as it always has.
+   */
+  private async setPledgeOnce(roundId: string, memberId: string, amount: bigint, opts: { allowOpening?: boolean }, oneTrip: boolean): Promise<PledgeOutcome> {
     if (!isUuid(roundId)) throw new PledgeRefusedError('not_found', `funding round ${roundId.slice(0, 60)} does not exist`);
     const r = uuidLiteral(roundId);
     const mem = uuidLiteral(memberId);
@@ -176,26 +192,28 @@ export class FundingRepository {
 
       const walletId = pledge.wallet_id ?? (await this.ledger.account('member', memberId, currency, m)).id;
       const holdId = pledge.hold_account_id ?? (await this.ledger.account('hold', memberId, currency, m, roundId)).id;
-      try {
-        await this.ledger.post(
-          {
-            idempotencyKey: `round:${roundId}:hold:${memberId}:${pledge.seq + 1}`,
-            kind: delta > 0n ? 'pledge-hold' : 'pledge-release',
-            currency,
-            entries: delta > 0n ? movement(walletId, holdId, delta) : movement(holdId, walletId, -delta),
-            memo: `funding round ${roundId}`,
-          },
-          m,
-        );
-      } catch (err) {
-        if (err instanceof LedgerError && err.code === 'insufficient_funds') {
-          const balance = await this.ledger.balance(walletId, m);
-          throw new PledgeRefusedError(
-            'insufficient_funds',
-            `your balance of ${formatMoney(balance, currency)} cannot hold ${formatMoney(delta, currency)} more for this pledge`,
-          );
+      const posting = {
+        idempotencyKey: `round:${roundId}:hold:${memberId}:${pledge.seq + 1}`,
+        kind: delta > 0n ? 'pledge-hold' : 'pledge-release',
+        currency,
+        entries: delta > 0n ? movement(walletId, holdId, delta) : movement(holdId, walletId, -delta),
+        memo: `funding round ${roundId}`,
+      };
+      // Posted in the last round trip, with the pledge row and COMMIT (see `setPledge` for when it declines).
+      const oneTripPosting = oneTrip ? this.ledger.oneTripPosting(posting) : null;
+      if (!oneTripPosting) {
+        try {
+          await this.ledger.post(posting, m);
+        } catch (err) {
+          if (err instanceof LedgerError && err.code === 'insufficient_funds') {
+            const balance = await this.ledger.balance(walletId, m);
+            throw new PledgeRefusedError(
+              'insufficient_funds',
+              `your balance of ${formatMoney(balance, currency)} cannot hold ${formatMoney(delta, currency)} more for this pledge`,
+            );
+          }
+          throw err;
         }
-        throw err;
       }
       // The pledge row, this member's shard of the running total, and the live total, in one
       // statement: the shard as this transaction just wrote it plus the others as committed. It
@@ -203,7 +221,8 @@ export class FundingRepository {
       // a pledge row that is not there fails the statement, so nothing is committed then.
       const backersDelta = (amount > 0n ? 1 : 0) - (before > 0n ? 1 : 0);
       const hold = uuidLiteral(holdId);
-      const [[row]] = (await tx.commitWith([
+      const statements = [
+        ...(oneTripPosting?.statements ?? []),
         `WITH p AS (
            UPDATE funding_pledges SET amount = ${integerLiteral(amount)}, seq = seq + 1, hold_account_id = ${hold}, updated_at = now() WHERE round_id = ${r} AND member_id = ${mem} RETURNING 1
          ), t AS (
@@ -215,7 +234,10 @@ export class FundingRepository {
          SELECT (t.total + COALESCE(o.total, 0))::text AS total, (t.backers + COALESCE(o.backers, 0))::int AS backers,
                 CASE WHEN u.n = 1 THEN 1 ELSE ('pledge row vanished while locked: ' || u.n)::int END AS updated
            FROM t CROSS JOIN u LEFT JOIN LATERAL (SELECT SUM(total) AS total, SUM(backers) AS backers FROM funding_round_tallies WHERE round_id = ${r} AND shard <> t.shard) o ON true`,
-      ])) as Array<Array<{ total: string; backers: number; updated: number }>>;
+      ];
+      const results = (await tx.commitWith(statements)) as Array<Array<{ total: string; backers: number; updated: number }>>;
+      oneTripPosting?.committed();
+      const [row] = results[results.length - 1];
       return { ...base, changed: true, amount, total: BigInt(row.total), backers: row.backers, mayCloseOnGoal: round.close_when_goal_met && delta > 0n };
     });
   }

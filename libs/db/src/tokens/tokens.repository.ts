@@ -23,6 +23,9 @@ export interface FoundToken<K extends TokenKind> {
   holder: TokenHolders[K];
 }
 
+/** A member token's use is noted at most this often (`TokensRepository.find`): coarse, so reads rarely write. */
+export const TOKEN_USE_RESOLUTION_MS = 60_000;
+
 export type TokenEntities = { member: MemberTokenEntity; node: NodeTokenEntity };
 
 const TABLES = {
@@ -38,16 +41,28 @@ const TABLES = {
 export class TokensRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  /** The token with this hash and its holder, or null: one indexed query (every member or node request passes here). */
+  /**
+   * The token with this hash and its holder, or null: one indexed query (every member or node
+   * request passes here). A member token's use is noted by the same statement (no round trip of
+   * its own on a request), at most once a minute (`TOKEN_USE_RESOLUTION_MS`: reads rarely write), and
+   * only when the token would be admitted: not revoked, its member active.
+   */
   find<K extends TokenKind>(kind: K, tokenHash: string): Promise<FoundToken<K> | null> {
     return (kind === 'member' ? this.memberToken(tokenHash) : this.nodeToken(tokenHash)) as Promise<FoundToken<K> | null>;
   }
 
   private async memberToken(tokenHash: string): Promise<FoundToken<'member'> | null> {
+    // `found` reads the row as it was: the use noted now shows from the next lookup on.
     const [row] = (await this.ds.query(
-      `SELECT t.id AS token_id, t.revoked_at, t.last_used_at, m.id, m.name, m.email, m.status, m.created_at, m.updated_at
-         FROM member_tokens t JOIN members m ON m.id = t.member_id WHERE t.token_hash = $1`,
-      [tokenHash],
+      `WITH found AS (
+         SELECT t.id AS token_id, t.revoked_at, t.last_used_at, m.id, m.name, m.email, m.status, m.created_at, m.updated_at
+           FROM member_tokens t JOIN members m ON m.id = t.member_id WHERE t.token_hash = $1
+       ), used AS (
+         UPDATE member_tokens SET last_used_at = now()
+          WHERE id = (SELECT token_id FROM found WHERE revoked_at IS NULL AND status = 'active' AND (last_used_at IS NULL OR last_used_at < now() - $2 * interval '1 millisecond'))
+       )
+       SELECT * FROM found`,
+      [tokenHash, TOKEN_USE_RESOLUTION_MS],
     )) as Array<{ token_id: string; revoked_at: Date | null; last_used_at: Date | null; id: string; name: string; email: string; status: MemberStatus; created_at: Date; updated_at: Date }>;
     if (!row) return null;
     const holder = Object.assign(new MemberEntity(), { id: row.id, name: row.name, email: row.email, status: row.status, createdAt: row.created_at, updatedAt: row.updated_at });
