@@ -8,6 +8,11 @@ export const { createReceiver } = require('../../examples/node-receiver/receiver
     secrets: string[];
     onEvent?: (e: { id: string; type: string; data: Record<string, unknown> }) => number | void;
     answerOffers?: { apiUrl: string; token: string; decide: (e: { data: Record<string, unknown> }) => 'accept' | 'reject' | null };
+    answerHandoffs?: {
+      apiUrl: string;
+      token: string;
+      decide: (e: { data: Record<string, unknown> }) => { accepted: true; quantityReceived?: number; note?: string } | { accepted: false; reason: string } | null;
+    };
     log?: (l: string) => void;
   }): Server;
 };
