@@ -129,8 +129,8 @@ export interface BoxGeometry {
   margin: number;
 }
 
-export const HORIZONTAL: BoxGeometry = { boxWidth: 180, boxHeight: 118, layerGap: 140, rowGap: 28, margin: 8 };
-export const VERTICAL: BoxGeometry = { boxWidth: 180, boxHeight: 118, layerGap: 64, rowGap: 16, margin: 8 };
+export const HORIZONTAL: BoxGeometry = { boxWidth: 180, boxHeight: 136, layerGap: 140, rowGap: 28, margin: 8 };
+export const VERTICAL: BoxGeometry = { boxWidth: 180, boxHeight: 136, layerGap: 64, rowGap: 16, margin: 8 };
 
 export interface PlacedBox {
   key: string;
@@ -234,7 +234,8 @@ export function layoutFlow(graph: FlowGraph, orientation: Orientation, g: BoxGeo
     }
     const [x1, y1, x2, y2] = [a.x + a.width / 2, a.y + a.height, b.x + b.width / 2, b.y];
     const my = (y1 + y2) / 2;
-    return { ...e, d: `M${x1} ${y1} C${x1} ${my} ${x2} ${my} ${x2} ${y2}`, labelX: (x1 + x2) / 2, labelY: my };
+    // The label sits under its producer (boxes of a layer are side by side, so labels of edges into one consumer never collide).
+    return { ...e, d: `M${x1} ${y1} C${x1} ${my} ${x2} ${my} ${x2} ${y2}`, labelX: x1, labelY: y1 + g.layerGap / 2 };
   });
   const maxLayer = Math.max(0, ...boxes.map((b) => b.layer));
   const [width, height] =

@@ -25,12 +25,12 @@ function stepSentence(flow: FlowLike, key: string): string {
   return `Step ${s.key} (${s.capability}): ${s.startQuantity} ${s.unit} of ${s.item}, by ${stepNode(s)}: ${words(STEP_STATUS_WORDS, s.status).toLowerCase()}${s.runs > 1 ? `, run ${s.runs}` : ''}; planned done ${formatDateTime(s.plannedDoneAt)}; ${s.doneAt ? `done ${formatDateTime(s.doneAt)}` : 'not done yet'}${late ? `; ${late}` : ''}.`;
 }
 
-function recipientSentence(flow: FlowLike): string {
+function recipientSentence(flow: FlowLike, name: string): string {
   const status = flow.status === 'delivered' ? `delivered ${flow.deliveredAt ? formatDateTime(flow.deliveredAt) : ''}`.trim() : flow.status === 'running' ? 'not delivered yet' : words(FLOW_STATUS_WORDS, flow.status).toLowerCase();
-  return `Recipient: ${recipientName(flow)} gets ${flow.quantity} ${flow.unit}, due ${formatDateTime(flow.dueAt)}: ${status}.`;
+  return `Recipient: ${name} gets ${flow.quantity} ${flow.unit}, due ${formatDateTime(flow.dueAt)}: ${status}.`;
 }
 
-const nameOf = (key: string) => (key === RECIPIENT ? 'the recipient' : `step ${key}`);
+const nameOf = (key: string, recipient = 'the recipient') => (key === RECIPIENT ? recipient : `step ${key}`);
 
 function unitOf(flow: FlowLike, e: PlacedEdge): string {
   return flow.steps.find((s) => s.key === e.from)?.unit ?? '';
@@ -86,7 +86,7 @@ export function FlowDiagram({ flow, recipient, now }: { flow: FlowLike; recipien
 
 function FlowSvg({ flow, layout, recipient, now, titleId, descId }: { flow: FlowLike; layout: FlowLayout; recipient: string; now: number; titleId: string; descId: string }) {
   const markers = useId().replace(/:/g, '');
-  const sentences = [...flow.steps.map((s) => stepSentence(flow, s.key)), ...layout.edges.map((e) => edgeSentence(e, nameOf(e.from), nameOf(e.to), unitOf(flow, e))), recipientSentence(flow)];
+  const sentences = [...flow.steps.map((s) => stepSentence(flow, s.key)), ...layout.edges.map((e) => edgeSentence(e, nameOf(e.from), nameOf(e.to, recipient), unitOf(flow, e))), recipientSentence(flow, recipient)];
   return (
     <svg className="flow-svg" role="img" aria-labelledby={titleId} aria-describedby={descId} width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`} data-orientation={layout.orientation}>
       <title id={titleId}>{`The flow of ${flow.recipeName}: ${flow.steps.length} step${flow.steps.length === 1 ? '' : 's'} to the recipient`}</title>
@@ -102,9 +102,9 @@ function FlowSvg({ flow, layout, recipient, now, titleId, descId }: { flow: Flow
         <path key={e.key} d={e.d} className={`fd-edge fd-${e.tone}`} markerEnd={`url(#${markers}-${e.tone})`} />
       ))}
       {layout.edges.map((e) => (
-        <EdgeLabel key={e.key} edge={e} sentence={edgeSentence(e, nameOf(e.from), nameOf(e.to), unitOf(flow, e))} width={layout.orientation === 'horizontal' ? layout.geometry.layerGap - 12 : Math.min(150, layout.geometry.boxWidth)} />
+        <EdgeLabel key={e.key} edge={e} sentence={edgeSentence(e, nameOf(e.from), nameOf(e.to, recipient), unitOf(flow, e))} width={layout.orientation === 'horizontal' ? layout.geometry.layerGap - 12 : Math.min(150, layout.geometry.boxWidth - 8)} />
       ))}
-      {layout.boxes.map((b) => (b.kind === 'step' ? <StepBox key={b.key} box={b} sentence={stepSentence(flow, b.key)} /> : <RecipientBox key={b.key} box={b} flow={flow} name={recipient} sentence={recipientSentence(flow)} outputStep={layout.graph.outputStep} now={now} />))}
+      {layout.boxes.map((b) => (b.kind === 'step' ? <StepBox key={b.key} box={b} sentence={stepSentence(flow, b.key)} now={now} /> : <RecipientBox key={b.key} box={b} flow={flow} name={recipient} sentence={recipientSentence(flow, recipient)} outputStep={layout.graph.outputStep} now={now} />))}
     </svg>
   );
 }
@@ -154,7 +154,7 @@ function LateBadge({ words: w, box }: { words: string; box: PlacedBox }) {
   );
 }
 
-function StepBox({ box, sentence }: { box: PlacedBox; sentence: string }) {
+function StepBox({ box, sentence, now }: { box: PlacedBox; sentence: string; now: number }) {
   const s = box.step!;
   const late = lateWords(s.lateByMs);
   return (
@@ -168,8 +168,8 @@ function StepBox({ box, sentence }: { box: PlacedBox; sentence: string }) {
           { text: stepNode(s) },
           { text: `${s.startQuantity} ${s.unit} ${s.item}`, className: 'fd-muted' },
           { text: stepStatusShort(s), className: 'fd-status' },
-          { text: `planned ${formatShortDateTime(s.plannedDoneAt)}`, className: 'fd-muted' },
-          { text: s.doneAt ? `done ${formatShortDateTime(s.doneAt)}` : 'not done yet', className: 'fd-muted' },
+          { text: `due ${formatShortDateTime(s.plannedDoneAt, new Date(now))}`, className: 'fd-muted' },
+          { text: s.doneAt ? `done ${formatShortDateTime(s.doneAt, new Date(now))}` : 'not done yet', className: 'fd-muted' },
         ]}
       />
       {late ? <LateBadge words={late} box={box} /> : null}
@@ -192,8 +192,8 @@ function RecipientBox({ box, flow, name, sentence, outputStep, now }: { box: Pla
           { text: name },
           { text: `${flow.quantity} ${flow.unit}${output ? ` ${output.item}` : ''}`, className: 'fd-muted' },
           { text: flow.status === 'running' ? 'waiting for it' : words(FLOW_STATUS_WORDS, flow.status).toLowerCase(), className: 'fd-status' },
-          { text: `due ${formatShortDateTime(flow.dueAt)}`, className: 'fd-muted' },
-          { text: flow.deliveredAt ? `delivered ${formatShortDateTime(flow.deliveredAt)}` : 'not delivered yet', className: 'fd-muted' },
+          { text: `due ${formatShortDateTime(flow.dueAt, new Date(now))}`, className: 'fd-muted' },
+          { text: flow.deliveredAt ? `delivered ${formatShortDateTime(flow.deliveredAt, new Date(now))}` : 'not delivered yet', className: 'fd-muted' },
         ]}
       />
       {late ? <LateBadge words={late} box={box} /> : null}
