@@ -28,6 +28,8 @@ import { PeopleModule } from './people/people.module';
 import { WebModule } from './web/web.module';
 import { StatementsModule } from './statements/statements.module';
 import { LeasesModule } from './leases/leases.module';
+import { RecipesModule } from './recipes/recipes.module';
+import { FlowsModule } from './flows/flows.module';
 
 /** The HTTP application: one module per capability. */
 @Module({})
@@ -63,6 +65,8 @@ export class AppModule {
         StatementsModule,
         BuyoutsModule,
         LeasesModule,
+        RecipesModule,
+        FlowsModule,
         // Listed here, not only under ProjectsModule: Nest registers the routes of nested modules after the
         // root's own imports, so WebModule's catch-all GET would otherwise answer GET …/phases/:phase/plan.
         // (Last but one: the OpenAPI document keeps its order.)

@@ -30,6 +30,7 @@ import { CoordinatorsRepository } from './coordinators/coordinators.repository';
 import { AuditRepository } from './audit/audit.repository';
 import { StatementsRepository } from './statements/statements.repository';
 import { LeasesRepository } from './leases/leases.repository';
+import { FlowsRepository, HandoffsRepository, LotsRepository, PickupPointsRepository, RecipesRepository } from './flows';
 
 /** Every repository and data service: the only way apps and libs reach PostgreSQL (lint keeps it so). */
 const REPOSITORIES = [
@@ -61,6 +62,11 @@ const REPOSITORIES = [
   AuditRepository,
   StatementsRepository,
   LeasesRepository,
+  RecipesRepository,
+  FlowsRepository,
+  HandoffsRepository,
+  LotsRepository,
+  PickupPointsRepository,
 ];
 
 @Global()

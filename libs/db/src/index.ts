@@ -38,3 +38,4 @@ export * from './coordinators/coordinators.repository';
 export * from './audit/audit.repository';
 export * from './one-trip-begin';
 export * from './leases/leases.repository';
+export * from './flows';

@@ -12,3 +12,4 @@ export * from './output-credits';
 export * from './buyouts';
 export * from './market';
 export * from './leases';
+export * from './recipes';

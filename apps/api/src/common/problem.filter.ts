@@ -101,7 +101,7 @@ export class ProblemFilter implements ExceptionFilter {
       ...extra,
     });
     if (e instanceof ProblemException) {
-      return make(e.status, e.code, e.detail, { ...(e.extensions ?? {}), ...(e.errors ? { errors: e.errors } : {}) });
+      return make(e.status, e.code, e.detail, { ...((e.extensions ?? {}) as Partial<ProblemBody>), ...(e.errors ? { errors: e.errors } : {}) });
     }
     if (e instanceof ShareError || e instanceof LedgerError) {
       if (CONFLICT_CODES.has(e.code)) return make(409, e.code, e.message);

@@ -31,8 +31,8 @@ export class ProblemException extends Error {
     readonly code: string,
     readonly detail: string,
     readonly errors?: FieldError[],
-    /** Extension members of the problem document (RFC 9457 §3.2), e.g. the figures of `over_budget`. */
-    readonly extensions?: Record<string, string>,
+    /** Extension members of the problem document (RFC 9457 §3.2), e.g. the figures of `over_budget`, the `problems` of `invalid_recipe`. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(detail);
     this.name = 'ProblemException';

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { AdminGuard } from '../auth/admin.guard';
 import { UuidParam } from '../common/params';
-import { CreateLocationDto, ListLocationsQuery, LocationDto, UpdateLocationDto } from './locations.dto';
+import { CreateLocationDto, CreatePickupPointDto, ListLocationsQuery, LocationDto, PickupPointDto, UpdateLocationDto } from './locations.dto';
 import { LocationsService } from './locations.service';
 
 @ApiTags('admin: locations')
@@ -34,5 +34,21 @@ export class LocationsController {
   @ApiOkResponse({ type: LocationDto })
   async update(@UuidParam() id: string, @Body() dto: UpdateLocationDto): Promise<LocationDto> {
     return LocationDto.from(await this.locations.update(id, dto));
+  }
+
+  @Post(':id/pickup-points')
+  @ApiOperation({ summary: 'Add a pickup point to the location: members collect flows’ output there on its set days; its keeper confirms what is handed to it' })
+  @ApiCreatedResponse({ type: PickupPointDto })
+  @ApiNotFoundResponse()
+  @ApiUnprocessableEntityResponse({ description: 'unknown_keeper' })
+  async addPickupPoint(@UuidParam() id: string, @Body() dto: CreatePickupPointDto): Promise<PickupPointDto> {
+    return PickupPointDto.from(await this.locations.addPickupPoint(id, dto));
+  }
+
+  @Get(':id/pickup-points')
+  @ApiOkResponse({ type: [PickupPointDto] })
+  @ApiNotFoundResponse()
+  async pickupPoints(@UuidParam() id: string): Promise<PickupPointDto[]> {
+    return (await this.locations.pickupPoints(id)).map((p) => PickupPointDto.from(p));
   }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { LOCATION_KINDS, LocationEntity, LocationKind } from '@app/db';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { LOCATION_KINDS, LocationEntity, LocationKind, PICKUP_DAYS, PickupDay, PickupPoint } from '@app/db';
 import { PageQuery, Trim } from '../common/dto';
 
 
@@ -42,5 +42,37 @@ export class LocationDto {
 
   static from(l: LocationEntity): LocationDto {
     return { id: l.id, name: l.name, kind: l.kind, address: l.address, createdAt: l.createdAt.toISOString() };
+  }
+}
+
+export class CreatePickupPointDto {
+  @ApiProperty({ example: 'Market hall desk' }) @Trim() @MaxLength(200) @IsNotEmpty() @IsString() name!: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The member who keeps it: they confirm what is handed to the point' }) @IsUUID() keeperMemberId!: string;
+
+  @ApiProperty({ enum: PICKUP_DAYS, isArray: true, example: ['tue', 'fri'], description: 'The days members collect' })
+  @IsIn(PICKUP_DAYS, { each: true })
+  @ArrayUnique()
+  @ArrayMaxSize(7)
+  @ArrayMinSize(1)
+  @IsArray()
+  days!: PickupDay[];
+
+  @ApiPropertyOptional({ example: '16:00-19:00' }) @IsOptional() @Trim() @MaxLength(100) @IsNotEmpty() @IsString() hours?: string;
+}
+
+export class PickupPointDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) locationId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ format: 'uuid' }) keeperMemberId!: string;
+  @ApiProperty({ nullable: true, type: String }) keeperName!: string | null;
+  @ApiProperty({ enum: PICKUP_DAYS, isArray: true }) days!: PickupDay[];
+  @ApiProperty({ nullable: true, type: String }) hours!: string | null;
+  @ApiProperty({ enum: ['active', 'closed'] }) status!: 'active' | 'closed';
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+
+  static from(p: PickupPoint): PickupPointDto {
+    return { ...p, createdAt: new Date(p.createdAt).toISOString() };
   }
 }

@@ -1,12 +1,31 @@
 import { Injectable } from '@nestjs/common';
-import { LocationEntity, LocationsRepository } from '@app/db';
+import { LocationEntity, LocationsRepository, MembersRepository, PickupPoint, PickupPointsRepository } from '@app/db';
 import { Page, pageOf, rejectNulls } from '../common/dto';
-import { Problems } from '../common/problem';
-import { CreateLocationDto, ListLocationsQuery, UpdateLocationDto } from './locations.dto';
+import { ProblemException, Problems } from '../common/problem';
+import { CreateLocationDto, CreatePickupPointDto, ListLocationsQuery, UpdateLocationDto } from './locations.dto';
 
 @Injectable()
 export class LocationsService {
-  constructor(private readonly locations: LocationsRepository) {}
+  constructor(
+    private readonly locations: LocationsRepository,
+    private readonly pickups: PickupPointsRepository,
+    private readonly members: MembersRepository,
+  ) {}
+
+  /** A pickup point of the location, kept by an active member. */
+  async addPickupPoint(locationId: string, dto: CreatePickupPointDto): Promise<PickupPoint> {
+    await this.get(locationId);
+    const keeper = await this.members.findById(dto.keeperMemberId);
+    if (!keeper || keeper.status !== 'active') {
+      throw new ProblemException(422, 'unknown_keeper', `member ${dto.keeperMemberId} is not an active member`, [{ field: 'keeperMemberId', code: 'unknown_keeper', message: 'not an active member' }]);
+    }
+    return this.pickups.create({ locationId, name: dto.name, keeperMemberId: keeper.id, days: dto.days, hours: dto.hours ?? null });
+  }
+
+  async pickupPoints(locationId: string): Promise<PickupPoint[]> {
+    await this.get(locationId);
+    return this.pickups.ofLocation(locationId);
+  }
 
   create(dto: CreateLocationDto): Promise<LocationEntity> {
     return this.locations.create({ name: dto.name, kind: dto.kind, address: dto.address });

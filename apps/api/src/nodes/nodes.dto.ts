@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsPositive, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsNotEmpty, IsOptional, IsPositive, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, ValidateNested } from 'class-validator';
 import { AUTOMATION_LEVELS, AutomationLevel, NODE_STATUSES, NodeCapability, NodeEntity, NodeStatus, WebhookAttemptEntity } from '@app/db';
 import { PageQuery, Trim } from '../common/dto';
 
@@ -56,6 +56,24 @@ export class CreateNodeDto {
   @IsArray()
   capabilities!: CapabilityDto[];
 
+  @ApiPropertyOptional({ type: [String], example: ['crate', 'pallet'], description: 'Transport nodes: the flow types they carry (lower-case slugs: pallet, crate, cold-chain, documents). Default none.' })
+  @IsOptional()
+  @Matches(SLUG, { each: true, message: 'each flow type must be a lower-case slug such as cold-chain' })
+  @MaxLength(40, { each: true })
+  @IsString({ each: true })
+  @ArrayUnique()
+  @ArrayMaxSize(20)
+  @IsArray()
+  flowTypes?: string[];
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'Transport nodes: the locations they pick up from and deliver to (each must exist). Default none.' })
+  @IsOptional()
+  @IsUUID('all', { each: true })
+  @ArrayUnique()
+  @ArrayMaxSize(100)
+  @IsArray()
+  servedLocationIds?: string[];
+
   @ApiProperty({ example: 'https://cnc.lindenau.example/dpn/webhook', description: 'Where signed task webhooks are POSTed (http or https)' })
   @MaxLength(2000)
   @IsUrl(WEBHOOK_URL, { message: 'webhookUrl must be an http(s) URL' })
@@ -104,6 +122,8 @@ export class NodeDto {
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) locationId!: string | null;
   @ApiProperty({ enum: AUTOMATION_LEVELS }) automationLevel!: AutomationLevel;
   @ApiProperty({ type: [CapabilityDto] }) capabilities!: NodeCapability[];
+  @ApiProperty({ type: [String], description: 'Transport nodes: the flow types they carry' }) flowTypes!: string[];
+  @ApiProperty({ type: [String], format: 'uuid', description: 'Transport nodes: the locations they serve' }) servedLocationIds!: string[];
   @ApiProperty() webhookUrl!: string;
   @ApiProperty({ enum: NODE_STATUSES }) status!: NodeStatus;
   @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'Until when the previous secret is still used for signing' })
@@ -123,6 +143,8 @@ export class NodeDto {
       locationId: n.locationId,
       automationLevel: n.automationLevel,
       capabilities: n.capabilities,
+      flowTypes: n.flowTypes ?? [],
+      servedLocationIds: n.servedLocationIds ?? [],
       webhookUrl: n.webhookUrl,
       status: n.status,
       previousSecretExpiresAt: n.previousSecretExpiresAt?.toISOString() ?? null,

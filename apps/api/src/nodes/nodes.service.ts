@@ -4,7 +4,7 @@ import { LocationsRepository, MembersRepository, NodeEntity, NodesRepository, To
 import { WebhookSender } from '@app/nodes';
 import { issueBearerToken } from '../auth/bearer-token';
 import { Page, pageOf, PageQuery, rejectNulls } from '../common/dto';
-import { Problems } from '../common/problem';
+import { ProblemException, Problems } from '../common/problem';
 import { CreateNodeDto, ListNodesQuery, PingResultDto, UpdateNodeDto } from './nodes.dto';
 
 /** How long the previous secret keeps signing after a rotation, so receivers can switch over. */
@@ -23,13 +23,17 @@ export class NodesService {
     private readonly webhooks: WebhookSender,
   ) {}
 
-  private async assertRefs(ownerMemberId?: string, locationId?: string | null): Promise<void> {
+  private async assertRefs(ownerMemberId?: string, locationId?: string | null, servedLocationIds?: string[]): Promise<void> {
     if (ownerMemberId && !(await this.members.exists(ownerMemberId))) throw Problems.notFound('member', ownerMemberId);
     if (locationId && !(await this.locations.exists(locationId))) throw Problems.notFound('location', locationId);
+    // A carrier serving a place that does not exist would be offered legs it can never match: 422 naming it.
+    for (const [i, id] of (servedLocationIds ?? []).entries()) {
+      if (!(await this.locations.exists(id))) throw new ProblemException(422, 'unknown_location', `location ${id} does not exist`, [{ field: `servedLocationIds.${i}`, code: 'unknown_location', message: 'no such location' }]);
+    }
   }
 
   async create(dto: CreateNodeDto): Promise<{ node: NodeEntity; secret: string }> {
-    await this.assertRefs(dto.ownerMemberId, dto.locationId);
+    await this.assertRefs(dto.ownerMemberId, dto.locationId, dto.servedLocationIds);
     const secret = newWebhookSecret();
     const node = await this.nodes.create({
       name: dto.name,
@@ -37,6 +41,8 @@ export class NodesService {
       locationId: dto.locationId ?? null,
       automationLevel: dto.automationLevel,
       capabilities: dto.capabilities,
+      flowTypes: dto.flowTypes ?? [],
+      servedLocationIds: dto.servedLocationIds ?? [],
       webhookUrl: dto.webhookUrl,
       webhookSecret: secret,
     });
@@ -51,7 +57,7 @@ export class NodesService {
 
   async update(id: string, dto: UpdateNodeDto): Promise<NodeEntity> {
     const node = await this.get(id);
-    await this.assertRefs(undefined, dto.locationId);
+    await this.assertRefs(undefined, dto.locationId, dto.servedLocationIds);
     const changes: Partial<NodeEntity> = { ...rejectNulls(dto, ['locationId']) };
     // Reactivated by the coordinator: the count of expired offers starts again.
     if (dto.status === 'active' && node.status !== 'active') Object.assign(changes, { expiredOffersInRow: 0, lastExpiredOfferId: null });

@@ -46,6 +46,11 @@ export class NodeEntity {
   @Column({ type: 'jsonb', default: () => "'[]'" })
   capabilities!: NodeCapability[];
 
+  /** Transport nodes: the flow types they carry (`pallet`, `crate`, `cold-chain`, `documents`). */
+  @Column({ name: 'flow_types', type: 'jsonb', default: () => "'[]'" }) flowTypes!: string[];
+  /** Transport nodes: the locations they pick up from and deliver to. */
+  @Column({ name: 'served_location_ids', type: 'jsonb', default: () => "'[]'" }) servedLocationIds!: string[];
+
   @Column({ name: 'webhook_url', type: 'text' }) webhookUrl!: string;
   /** Standard Webhooks secret (`whsec_` + base64 of 32 random bytes). Never returned after creation. */
   @Column({ name: 'webhook_secret', type: 'text', select: false }) webhookSecret!: string;

@@ -6,7 +6,7 @@ import { NodeCapability, NodeEntity, NodeStatus } from '../entities/node.entity'
 import { WebhookAttemptEntity } from '../entities/webhook-attempt.entity';
 import { RecordNotFoundError } from '../hash';
 
-export type NewNode = Pick<NodeEntity, 'name' | 'ownerMemberId' | 'locationId' | 'automationLevel' | 'capabilities' | 'webhookUrl' | 'webhookSecret'>;
+export type NewNode = Pick<NodeEntity, 'name' | 'ownerMemberId' | 'locationId' | 'automationLevel' | 'capabilities' | 'webhookUrl' | 'webhookSecret'> & Partial<Pick<NodeEntity, 'flowTypes' | 'servedLocationIds'>>;
 
 export interface NodeListFilter {
   capability?: string;
