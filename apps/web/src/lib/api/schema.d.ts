@@ -725,6 +725,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/flows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Flows (of one demand), newest first, with their counts: steps done, late steps, open legs, pending hand-offs */
+        get: operations["FlowsAdminController_list"];
+        put?: never;
+        /**
+         * Start a production flow: a recipe (saved or written here) run for a demand, planned backwards from its due date; each step becomes a job once its inputs are made
+         * @description Checked first (nothing written on a refusal): the recipe, the demand, the recipient, a carrier for every flow type the recipe needs.
+         */
+        post: operations["FlowsAdminController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/flows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A flow: its steps with their plan and times (late by how much), its transport legs, its latest hand-offs */
+        get: operations["FlowsAdminController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/flows/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a flow: its open jobs are cancelled; hand-offs stay as records */
+        post: operations["FlowsAdminController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/jobs": {
         parameters: {
             query?: never;
@@ -992,6 +1047,40 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["LocationsController_update"];
+        trace?: never;
+    };
+    "/admin/locations/{id}/pickup-points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["LocationsController_pickupPoints"];
+        put?: never;
+        /** Add a pickup point to the location: members collect flows’ output there on its set days; its keeper confirms what is handed to it */
+        post: operations["LocationsController_addPickupPoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/lots/{id}/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A lot’s trace: who made it and every hand-off it went through; backward every lot it was made from, forward every lot it went into */
+        get: operations["FlowsAdminController_trace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/admin/members": {
@@ -1348,6 +1437,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/recipes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Saved recipes, newest first (optionally every version of one name) */
+        get: operations["RecipesAdminController_list"];
+        put?: never;
+        /** Save a recipe as a reusable template: the same name again makes its next version (flows keep the version they ran) */
+        post: operations["RecipesAdminController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/recipes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["RecipesAdminController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/recipes/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a recipe without saving it: every problem (cycle, unknown input, unit mismatch…) with the step concerned; none: it is valid */
+        post: operations["RecipesAdminController_validate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/rounds/{id}": {
         parameters: {
             query?: never;
@@ -1637,6 +1777,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/members/me/flows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A flow you receive, or one your nodes make or carry for */
+        get: operations["MemberFlowsController_flow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/handoffs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hand-offs you answer: to you, to a pickup point you keep, to nodes you own; pending first */
+        get: operations["MemberFlowsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/handoffs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["MemberFlowsController_one"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/handoffs/{id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a hand-off you receive: accepted (quantity received ≤ sent, note, photo) or refused (reason: the lot goes back for rework). The same answer again returns the hand-off; a different one after is 409. */
+        post: operations["MemberFlowsController_answer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/members/me/holdings": {
         parameters: {
             query?: never;
@@ -1734,6 +1941,23 @@ export interface paths {
         put?: never;
         /** The other side accepts or declines a renewal or an early end (an early end gives back what was paid up front for the quarters not begun) */
         post: operations["MemberLeasesController_answerRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/me/lots/{id}/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The trace of a lot you hold or received, or that your nodes made, carried or received */
+        get: operations["MemberFlowsController_trace"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2262,6 +2486,56 @@ export interface paths {
         put?: never;
         /** Record a sale of the output of an asset this node runs (another node's asset: 404) */
         post: operations["NodeSalesController_record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/nodes/me/handoffs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hand-offs to this node, pending first (filter by status) */
+        get: operations["NodeHandoffsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/nodes/me/handoffs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["NodeHandoffsController_one"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/nodes/me/handoffs/{id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a hand-off you receive: accepted (quantity received ≤ sent, note, photo) or refused (reason: the lot goes back for rework). The same answer again returns the hand-off; a different one after is 409. */
+        post: operations["NodeHandoffsController_answer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3369,6 +3643,10 @@ export interface components {
              */
             parts: string;
         };
+        CancelFlowDto: {
+            /** @example the order was withdrawn */
+            reason: string;
+        };
         CancelJobDto: {
             reason: string;
         };
@@ -3954,6 +4232,27 @@ export interface components {
              */
             parts: string;
         };
+        CreateFlowDto: {
+            demand: components["schemas"]["FlowDemandDto"];
+            /**
+             * Format: date-time
+             * @description When the output is due at the recipient: the flow is planned backwards from it
+             */
+            dueAt: string;
+            /**
+             * @description How much of the output step’s unit
+             * @example 10
+             */
+            quantity: number;
+            /** @description A recipe written for this flow only (or give `recipeId`) */
+            recipe?: components["schemas"]["RecipeDto"];
+            /**
+             * Format: uuid
+             * @description A saved recipe (or give `recipe`)
+             */
+            recipeId?: string;
+            recipient: components["schemas"]["FlowRecipientDto"];
+        };
         CreateJobDto: {
             /**
              * @description Take a counter-offer for part of the quantity (the rest is offered on as a job of its own)
@@ -4068,6 +4367,14 @@ export interface components {
             /** @enum {string} */
             automationLevel: "manual" | "conventional" | "computer-aided" | "automated";
             capabilities: components["schemas"]["CapabilityDto"][];
+            /**
+             * @description Transport nodes: the flow types they carry (lower-case slugs: pallet, crate, cold-chain, documents). Default none.
+             * @example [
+             *       "crate",
+             *       "pallet"
+             *     ]
+             */
+            flowTypes?: string[];
             /** Format: uuid */
             locationId?: Record<string, never> | null;
             /** @example Lindenau CNC shop */
@@ -4077,6 +4384,8 @@ export interface components {
              * @description The member who owns and operates the node
              */
             ownerMemberId: string;
+            /** @description Transport nodes: the locations they pick up from and deliver to (each must exist). Default none. */
+            servedLocationIds?: string[];
             /**
              * @description Where signed task webhooks are POSTed (http or https)
              * @example https://cnc.lindenau.example/dpn/webhook
@@ -4096,6 +4405,25 @@ export interface components {
              * @description What the token is for, to recognise it later
              * @example reporting script
              */
+            name: string;
+        };
+        CreatePickupPointDto: {
+            /**
+             * @description The days members collect
+             * @example [
+             *       "tue",
+             *       "fri"
+             *     ]
+             */
+            days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+            /** @example 16:00-19:00 */
+            hours?: string;
+            /**
+             * Format: uuid
+             * @description The member who keeps it: they confirm what is handed to the point
+             */
+            keeperMemberId: string;
+            /** @example Market hall desk */
             name: string;
         };
         CreateProjectDto: {
@@ -4381,6 +4709,167 @@ export interface components {
             offset: number;
             total: number;
         };
+        FlowDemandDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description The real demand the flow serves: a production project or a quarterly output order
+             * @enum {string}
+             */
+            type: "project" | "order";
+        };
+        FlowDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deliveredAt: string | null;
+            demand: components["schemas"]["FlowDemandDto"];
+            /** Format: date-time */
+            dueAt: string;
+            /** @description The latest hand-offs (at most 50), newest first */
+            handoffs: components["schemas"]["HandoffDto"][];
+            /** Format: uuid */
+            id: string;
+            legs: components["schemas"]["FlowLegDto"][];
+            quantity: number;
+            /** Format: uuid */
+            recipeId: string | null;
+            recipeName: string;
+            recipient: components["schemas"]["FlowRecipientViewDto"];
+            /** @enum {string} */
+            status: "running" | "delivered" | "cancelled" | "failed";
+            /** @description In the recipe’s order, with the backward plan and what happened */
+            steps: components["schemas"]["FlowStepDto"][];
+            unit: string;
+        };
+        FlowLegDto: {
+            /** Format: date-time */
+            acceptedAt: string | null;
+            carrierName: string | null;
+            /** Format: uuid */
+            carrierNodeId: string | null;
+            /** Format: date-time */
+            doneAt: string | null;
+            flowType: string;
+            /** Format: uuid */
+            fromLocationId: string | null;
+            fromStep: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            jobId: string | null;
+            /** Format: uuid */
+            lotId: string;
+            /** Format: date-time */
+            offeredAt: string | null;
+            /** Format: date-time */
+            plannedDoneAt: string | null;
+            quantity: number;
+            /** Format: date-time */
+            receivedAt: string | null;
+            /** @enum {string} */
+            status: "searching" | "offered" | "accepted" | "picked-up" | "delivered" | "received" | "rejected" | "no-carrier" | "cancelled";
+            /** Format: uuid */
+            toLocationId: string | null;
+            /** @description The consuming step; null: the recipient */
+            toStep: string | null;
+        };
+        FlowListItemDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deliveredAt: string | null;
+            demand: components["schemas"]["FlowDemandDto"];
+            /** Format: date-time */
+            dueAt: string;
+            /** Format: uuid */
+            id: string;
+            lateSteps: number;
+            openLegs: number;
+            pendingHandoffs: number;
+            quantity: number;
+            /** Format: uuid */
+            recipeId: string | null;
+            recipeName: string;
+            /** @enum {string} */
+            status: "running" | "delivered" | "cancelled" | "failed";
+            steps: number;
+            stepsDone: number;
+            unit: string;
+        };
+        FlowPageDto: {
+            items: components["schemas"]["FlowListItemDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        FlowRecipientDto: {
+            /**
+             * Format: uuid
+             * @description The member or node (type member or node)
+             */
+            id?: string;
+            /**
+             * Format: uuid
+             * @description The member who collects (type pickup)
+             */
+            memberId?: string;
+            /**
+             * Format: uuid
+             * @description The pickup point (type pickup)
+             */
+            pickupPointId?: string;
+            /**
+             * @description A member, a node, or a pickup point where the member collects on its set days
+             * @enum {string}
+             */
+            type: "member" | "node" | "pickup";
+        };
+        FlowRecipientViewDto: {
+            /** Format: uuid */
+            id?: string;
+            /** Format: uuid */
+            memberId?: string;
+            /** Format: uuid */
+            pickupPointId?: string;
+            /** @enum {string} */
+            type: "member" | "node" | "pickup";
+        };
+        FlowStepDto: {
+            /** Format: date-time */
+            acceptedAt: string | null;
+            capability: string;
+            /** Format: date-time */
+            doneAt: string | null;
+            /** @description Good units needed */
+            goodQuantity: number;
+            item: string;
+            /** Format: uuid */
+            jobId: string | null;
+            key: string;
+            /** @description Not done by its planned time (or done after it): by how much, in ms */
+            lateByMs: number | null;
+            leadTimeMs: number;
+            /** @enum {string} */
+            leadTimeSource: "declared" | "learned";
+            /** Format: uuid */
+            nodeId: string | null;
+            nodeName: string | null;
+            /** Format: date-time */
+            offeredAt: string | null;
+            /** Format: date-time */
+            plannedDoneAt: string;
+            /** Format: date-time */
+            plannedStartAt: string;
+            /** Format: date-time */
+            receivedAt: string | null;
+            runs: number;
+            /** @description Units to start (scrap included) */
+            startQuantity: number;
+            /** @enum {string} */
+            status: "waiting" | "offered" | "accepted" | "made" | "handed-off" | "cancelled";
+            unit: string;
+        };
         FundingTotalDto: {
             /** @description Distinct members who paid into the project */
             contributors: number;
@@ -4391,6 +4880,53 @@ export interface components {
              * @example 1250000
              */
             raised: string;
+        };
+        HandoffAnswerDto: {
+            /** @description true: received (all that was sent, or `quantityReceived`); false: refused (with a reason: the lot goes back for rework) */
+            accepted: boolean;
+            /** @example two boards scratched */
+            note?: string;
+            /** @example https://photos.example.org/handoff-17.jpg */
+            photoUrl?: string;
+            /**
+             * @description Accepted only: how much arrived (at most what was sent; default all of it). Less starts a make-up run.
+             * @example 10
+             */
+            quantityReceived?: number;
+            /**
+             * @description Refused only (required then): why
+             * @example boards warped
+             */
+            reason?: string;
+        };
+        HandoffDto: {
+            /** Format: date-time */
+            answeredAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            flowId: string;
+            from: components["schemas"]["PartyDto"];
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            legId: string | null;
+            /** Format: uuid */
+            lotId: string;
+            note: string | null;
+            photoUrl: string | null;
+            quantityReceived: number | null;
+            quantitySent: number;
+            reason: string | null;
+            /** @enum {string} */
+            status: "pending" | "accepted" | "rejected";
+            to: components["schemas"]["PartyDto"];
+        };
+        HandoffPageDto: {
+            items: components["schemas"]["HandoffDto"][];
+            limit: number;
+            offset: number;
+            total: number;
         };
         HoldingDto: {
             /** Format: uuid */
@@ -4820,6 +5356,30 @@ export interface components {
             /** @description Nodes per automation level then, in the order of the upgrade path */
             levels: components["schemas"]["LevelCountDto"][];
         };
+        LinkedTraceLotDto: {
+            /** @description 0: the lot traced; n: n lots away */
+            depth: number;
+            /** @description Every hand-off of the lot, in order */
+            handoffs: components["schemas"]["HandoffDto"][];
+            /** Format: uuid */
+            id: string;
+            item: string;
+            /** Format: date-time */
+            madeAt: string;
+            madeBy: components["schemas"]["LotMakerDto"];
+            quantity: number;
+            /** Format: uuid */
+            reworkOf: string | null;
+            /** @enum {string} */
+            status: "made" | "in-transit" | "received" | "consumed" | "delivered" | "rejected";
+            stepKey: string;
+            unit: string;
+            /**
+             * Format: uuid
+             * @description The lot it was reached through (the one it went into, backward; the one it was made from, forward)
+             */
+            via: string;
+        };
         ListingDto: {
             /** Format: uuid */
             assetId: string;
@@ -4889,6 +5449,21 @@ export interface components {
             /** @enum {string} */
             kind: "industrial-park" | "office-building" | "data-centre" | "home-workshop" | "fab-lab" | "farm" | "warehouse" | "other";
             name: string;
+        };
+        LotMakerDto: {
+            /** Format: uuid */
+            jobId: string;
+            /** Format: uuid */
+            nodeId: string;
+            nodeName: string | null;
+            run: number;
+        };
+        LotTraceDto: {
+            /** @description Every lot it was made from, transitively, nearest first */
+            backward: components["schemas"]["LinkedTraceLotDto"][];
+            /** @description Every lot it went into, transitively, nearest first */
+            forward: components["schemas"]["LinkedTraceLotDto"][];
+            lot: components["schemas"]["TraceLotDto"];
         };
         MarketOverviewDto: {
             /** @description Listings open to everyone, cheapest first (no names) */
@@ -5372,6 +5947,8 @@ export interface components {
             capabilities: components["schemas"]["CapabilityDto"][];
             /** Format: date-time */
             createdAt: string;
+            /** @description Transport nodes: the flow types they carry */
+            flowTypes: string[];
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -5384,6 +5961,8 @@ export interface components {
              * @description Until when the previous secret is still used for signing
              */
             previousSecretExpiresAt: string | null;
+            /** @description Transport nodes: the locations they serve */
+            servedLocationIds: string[];
             /** @enum {string} */
             status: "active" | "suspended";
             /** Format: date-time */
@@ -5426,6 +6005,8 @@ export interface components {
             capabilities: components["schemas"]["CapabilityDto"][];
             /** Format: date-time */
             createdAt: string;
+            /** @description Transport nodes: the flow types they carry */
+            flowTypes: string[];
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -5438,6 +6019,8 @@ export interface components {
              * @description Until when the previous secret is still used for signing
              */
             previousSecretExpiresAt: string | null;
+            /** @description Transport nodes: the locations they serve */
+            servedLocationIds: string[];
             /** @enum {string} */
             status: "active" | "suspended";
             /** Format: date-time */
@@ -5539,6 +6122,8 @@ export interface components {
             capabilities: components["schemas"]["CapabilityDto"][];
             /** Format: date-time */
             createdAt: string;
+            /** @description Transport nodes: the flow types they carry */
+            flowTypes: string[];
             /** Format: uuid */
             id: string;
             /** @description Jobs accepted and not yet delivered now */
@@ -5556,6 +6141,8 @@ export interface components {
              * @description Until when the previous secret is still used for signing
              */
             previousSecretExpiresAt: string | null;
+            /** @description Transport nodes: the locations they serve */
+            servedLocationIds: string[];
             /** @enum {string} */
             status: "active" | "suspended";
             /** Format: date-time */
@@ -5737,6 +6324,13 @@ export interface components {
             /** @example 30 % */
             percent: string;
         };
+        PartyDto: {
+            /** Format: uuid */
+            id: string;
+            name: string | null;
+            /** @enum {string} */
+            type: "node" | "member" | "pickup";
+        };
         PersonalTokenDto: {
             /** Format: date-time */
             createdAt: string;
@@ -5879,6 +6473,22 @@ export interface components {
             unit: string;
             /** @description Required for upgrade tasks. */
             upgrade?: components["schemas"]["NodeUpgradeDto"];
+        };
+        PickupPointDto: {
+            /** Format: date-time */
+            createdAt: string;
+            days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+            hours: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            keeperMemberId: string;
+            keeperName: string | null;
+            /** Format: uuid */
+            locationId: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "closed";
         };
         PingResultDto: {
             error: string | null;
@@ -6410,6 +7020,95 @@ export interface components {
             /** @example crate */
             unit: string | null;
         };
+        RecipeDto: {
+            /** @example Oak shelf */
+            name: string;
+            /** @description The steps (at most 30); exactly one is consumed by no other: it makes the output */
+            steps: components["schemas"]["RecipeStepDto"][];
+        };
+        RecipeInputDto: {
+            /**
+             * @description How much of that output one unit of this step’s output takes (> 0, at most 3 decimals)
+             * @example 4
+             */
+            perUnit: number;
+            /**
+             * @description The key of the step whose output is consumed
+             * @example cut
+             */
+            step: string;
+            /**
+             * @description The producing step’s unit
+             * @example pcs
+             */
+            unit: string;
+        };
+        RecipePageDto: {
+            items: components["schemas"]["RecipeRecordDto"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        RecipeProblemDto: {
+            /** @enum {string} */
+            code: "cycle" | "unknown_input" | "unit_mismatch" | "duplicate_step" | "no_output_step" | "several_output_steps" | "too_many_steps" | "too_many_inputs" | "bad_quantity" | "bad_scrap_rate" | "bad_lead_time" | "self_input" | "unused_step";
+            detail: string;
+            /** @description The step concerned */
+            step?: string;
+        };
+        RecipeProblemsDto: {
+            /** @description Empty: the recipe is valid */
+            problems: components["schemas"]["RecipeProblemDto"][];
+        };
+        RecipeProducesDto: {
+            /** @example board */
+            item: string;
+            /** @example pcs */
+            unit: string;
+        };
+        RecipeRecordDto: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            definition: components["schemas"]["RecipeDto"];
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description Saving the same name again makes the next version */
+            version: number;
+        };
+        RecipeStepDto: {
+            /**
+             * @description The node function that does it
+             * @example cnc-milling
+             */
+            capability: string;
+            /**
+             * @description How its output travels when it must move: pallet, crate, cold-chain, documents. Default crate.
+             * @example crate
+             */
+            flowType?: string;
+            /** @description The earlier steps’ outputs it consumes (none: a first step) */
+            inputs: components["schemas"]["RecipeInputDto"][];
+            /**
+             * @description Unique in the recipe: a lower-case slug
+             * @example cut
+             */
+            key: string;
+            /**
+             * @description Declared lead time from offer to done, in hours (learned ones replace it once there are 3 past jobs)
+             * @example 24
+             */
+            leadTimeHours: number;
+            produces: components["schemas"]["RecipeProducesDto"];
+            /**
+             * @description Share of started units expected to be scrapped, 0 ≤ s < 0.5
+             * @example 0.05
+             */
+            scrapRate?: number;
+            /** @example https://designs.example.org/board.step */
+            specUrl?: string;
+        };
         RecipientDto: {
             /** Format: uuid */
             id: string;
@@ -6795,6 +7494,25 @@ export interface components {
             /** @description Raised on every change. */
             version: number;
         };
+        TraceLotDto: {
+            /** @description 0: the lot traced; n: n lots away */
+            depth: number;
+            /** @description Every hand-off of the lot, in order */
+            handoffs: components["schemas"]["HandoffDto"][];
+            /** Format: uuid */
+            id: string;
+            item: string;
+            /** Format: date-time */
+            madeAt: string;
+            madeBy: components["schemas"]["LotMakerDto"];
+            quantity: number;
+            /** Format: uuid */
+            reworkOf: string | null;
+            /** @enum {string} */
+            status: "made" | "in-transit" | "received" | "consumed" | "delivered" | "rejected";
+            stepKey: string;
+            unit: string;
+        };
         TradeDto: {
             /**
              * @description Integer minor units (12500 = 125.00 EUR), as a string
@@ -6922,10 +7640,20 @@ export interface components {
             /** @enum {string} */
             automationLevel?: "manual" | "conventional" | "computer-aided" | "automated";
             capabilities?: components["schemas"]["CapabilityDto"][];
+            /**
+             * @description Transport nodes: the flow types they carry (lower-case slugs: pallet, crate, cold-chain, documents). Default none.
+             * @example [
+             *       "crate",
+             *       "pallet"
+             *     ]
+             */
+            flowTypes?: string[];
             /** Format: uuid */
             locationId?: Record<string, never> | null;
             /** @example Lindenau CNC shop */
             name?: string;
+            /** @description Transport nodes: the locations they pick up from and deliver to (each must exist). Default none. */
+            servedLocationIds?: string[];
             /** @enum {string} */
             status?: "active" | "suspended";
             /**
@@ -7052,6 +7780,7 @@ export type SchemaBuyoutOfferDto = components['schemas']['BuyoutOfferDto'];
 export type SchemaBuyoutPageDto = components['schemas']['BuyoutPageDto'];
 export type SchemaBuyoutStepDto = components['schemas']['BuyoutStepDto'];
 export type SchemaBuyoutStepLineDto = components['schemas']['BuyoutStepLineDto'];
+export type SchemaCancelFlowDto = components['schemas']['CancelFlowDto'];
 export type SchemaCancelJobDto = components['schemas']['CancelJobDto'];
 export type SchemaCancelProjectDto = components['schemas']['CancelProjectDto'];
 export type SchemaCancelRoundDto = components['schemas']['CancelRoundDto'];
@@ -7092,6 +7821,7 @@ export type SchemaCreateAssetDto = components['schemas']['CreateAssetDto'];
 export type SchemaCreateBidDto = components['schemas']['CreateBidDto'];
 export type SchemaCreateBuyoutDto = components['schemas']['CreateBuyoutDto'];
 export type SchemaCreateClaimDto = components['schemas']['CreateClaimDto'];
+export type SchemaCreateFlowDto = components['schemas']['CreateFlowDto'];
 export type SchemaCreateJobDto = components['schemas']['CreateJobDto'];
 export type SchemaCreateListingDto = components['schemas']['CreateListingDto'];
 export type SchemaCreateLocationDto = components['schemas']['CreateLocationDto'];
@@ -7101,6 +7831,7 @@ export type SchemaCreateNodeDto = components['schemas']['CreateNodeDto'];
 export type SchemaCreateNodeTokenDto = components['schemas']['CreateNodeTokenDto'];
 export type SchemaCreateOperatorTokenDto = components['schemas']['CreateOperatorTokenDto'];
 export type SchemaCreatePersonalTokenDto = components['schemas']['CreatePersonalTokenDto'];
+export type SchemaCreatePickupPointDto = components['schemas']['CreatePickupPointDto'];
 export type SchemaCreateProjectDto = components['schemas']['CreateProjectDto'];
 export type SchemaCreateRoundDto = components['schemas']['CreateRoundDto'];
 export type SchemaCurrencyTotalDto = components['schemas']['CurrencyTotalDto'];
@@ -7117,7 +7848,18 @@ export type SchemaEntryDto = components['schemas']['EntryDto'];
 export type SchemaFirstRefusalDto = components['schemas']['FirstRefusalDto'];
 export type SchemaFirstRefusalOfferDto = components['schemas']['FirstRefusalOfferDto'];
 export type SchemaFirstRefusalPageDto = components['schemas']['FirstRefusalPageDto'];
+export type SchemaFlowDemandDto = components['schemas']['FlowDemandDto'];
+export type SchemaFlowDto = components['schemas']['FlowDto'];
+export type SchemaFlowLegDto = components['schemas']['FlowLegDto'];
+export type SchemaFlowListItemDto = components['schemas']['FlowListItemDto'];
+export type SchemaFlowPageDto = components['schemas']['FlowPageDto'];
+export type SchemaFlowRecipientDto = components['schemas']['FlowRecipientDto'];
+export type SchemaFlowRecipientViewDto = components['schemas']['FlowRecipientViewDto'];
+export type SchemaFlowStepDto = components['schemas']['FlowStepDto'];
 export type SchemaFundingTotalDto = components['schemas']['FundingTotalDto'];
+export type SchemaHandoffAnswerDto = components['schemas']['HandoffAnswerDto'];
+export type SchemaHandoffDto = components['schemas']['HandoffDto'];
+export type SchemaHandoffPageDto = components['schemas']['HandoffPageDto'];
 export type SchemaHoldingDto = components['schemas']['HoldingDto'];
 export type SchemaHoldingsDto = components['schemas']['HoldingsDto'];
 export type SchemaInviteCoordinatorDto = components['schemas']['InviteCoordinatorDto'];
@@ -7149,11 +7891,14 @@ export type SchemaLeaseRequestViewDto = components['schemas']['LeaseRequestViewD
 export type SchemaLevelCountDto = components['schemas']['LevelCountDto'];
 export type SchemaLevelHistoryDto = components['schemas']['LevelHistoryDto'];
 export type SchemaLevelPointDto = components['schemas']['LevelPointDto'];
+export type SchemaLinkedTraceLotDto = components['schemas']['LinkedTraceLotDto'];
 export type SchemaListingDto = components['schemas']['ListingDto'];
 export type SchemaListingPageDto = components['schemas']['ListingPageDto'];
 export type SchemaListingResultDto = components['schemas']['ListingResultDto'];
 export type SchemaLocationCountDto = components['schemas']['LocationCountDto'];
 export type SchemaLocationDto = components['schemas']['LocationDto'];
+export type SchemaLotMakerDto = components['schemas']['LotMakerDto'];
+export type SchemaLotTraceDto = components['schemas']['LotTraceDto'];
 export type SchemaMarketOverviewDto = components['schemas']['MarketOverviewDto'];
 export type SchemaMarketProductDto = components['schemas']['MarketProductDto'];
 export type SchemaMarketSettingsDto = components['schemas']['MarketSettingsDto'];
@@ -7202,12 +7947,14 @@ export type SchemaOutputCreditDto = components['schemas']['OutputCreditDto'];
 export type SchemaOutputCreditPageDto = components['schemas']['OutputCreditPageDto'];
 export type SchemaOwnerLineDto = components['schemas']['OwnerLineDto'];
 export type SchemaOwnerViewDto = components['schemas']['OwnerViewDto'];
+export type SchemaPartyDto = components['schemas']['PartyDto'];
 export type SchemaPersonalTokenDto = components['schemas']['PersonalTokenDto'];
 export type SchemaPersonalTokenListDto = components['schemas']['PersonalTokenListDto'];
 export type SchemaPhaseBudgetDto = components['schemas']['PhaseBudgetDto'];
 export type SchemaPhasePlanDto = components['schemas']['PhasePlanDto'];
 export type SchemaPhaseSpanDto = components['schemas']['PhaseSpanDto'];
 export type SchemaPhaseTaskDto = components['schemas']['PhaseTaskDto'];
+export type SchemaPickupPointDto = components['schemas']['PickupPointDto'];
 export type SchemaPingResultDto = components['schemas']['PingResultDto'];
 export type SchemaPlaceOrderDto = components['schemas']['PlaceOrderDto'];
 export type SchemaPledgeDto = components['schemas']['PledgeDto'];
@@ -7241,6 +7988,14 @@ export type SchemaPublicRoundSummaryDto = components['schemas']['PublicRoundSumm
 export type SchemaPutMarketSettingsDto = components['schemas']['PutMarketSettingsDto'];
 export type SchemaQuarterOutputDto = components['schemas']['QuarterOutputDto'];
 export type SchemaQuarterProductDto = components['schemas']['QuarterProductDto'];
+export type SchemaRecipeDto = components['schemas']['RecipeDto'];
+export type SchemaRecipeInputDto = components['schemas']['RecipeInputDto'];
+export type SchemaRecipePageDto = components['schemas']['RecipePageDto'];
+export type SchemaRecipeProblemDto = components['schemas']['RecipeProblemDto'];
+export type SchemaRecipeProblemsDto = components['schemas']['RecipeProblemsDto'];
+export type SchemaRecipeProducesDto = components['schemas']['RecipeProducesDto'];
+export type SchemaRecipeRecordDto = components['schemas']['RecipeRecordDto'];
+export type SchemaRecipeStepDto = components['schemas']['RecipeStepDto'];
 export type SchemaRecipientDto = components['schemas']['RecipientDto'];
 export type SchemaRecordSaleDto = components['schemas']['RecordSaleDto'];
 export type SchemaRejectOfferDto = components['schemas']['RejectOfferDto'];
@@ -7265,6 +8020,7 @@ export type SchemaSignInLinkRequestDto = components['schemas']['SignInLinkReques
 export type SchemaSkipPhaseDto = components['schemas']['SkipPhaseDto'];
 export type SchemaStatusCountDto = components['schemas']['StatusCountDto'];
 export type SchemaStoredPlanDto = components['schemas']['StoredPlanDto'];
+export type SchemaTraceLotDto = components['schemas']['TraceLotDto'];
 export type SchemaTradeDto = components['schemas']['TradeDto'];
 export type SchemaTradePageDto = components['schemas']['TradePageDto'];
 export type SchemaTransactionDto = components['schemas']['TransactionDto'];
@@ -8820,6 +9576,144 @@ export interface operations {
             };
         };
     };
+    FlowsAdminController_list: {
+        parameters: {
+            query?: {
+                demandId?: string;
+                demandType?: "project" | "order";
+                limit?: number;
+                offset?: number;
+                status?: "running" | "delivered" | "cancelled" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowPageDto"];
+                };
+            };
+        };
+    };
+    FlowsAdminController_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key with the same request answers the first flow (and starts its process if that failed) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateFlowDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowDto"];
+                };
+            };
+            /** @description unknown_recipe, unknown_demand, unknown_recipient, unknown_pickup_point (with the field) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description project_not_active, idempotency_key_reused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_recipe (with problems), no_carrier (with flowTypes) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description temporal_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    FlowsAdminController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    FlowsAdminController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelFlowDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowDto"];
+                };
+            };
+            /** @description flow_closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     JobsAdminController_list: {
         parameters: {
             query?: {
@@ -9315,6 +10209,98 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["LocationDto"];
                 };
+            };
+        };
+    };
+    LocationsController_pickupPoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickupPointDto"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    LocationsController_addPickupPoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePickupPointDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickupPointDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown_keeper */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    FlowsAdminController_trace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LotTraceDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -10209,6 +11195,120 @@ export interface operations {
             };
         };
     };
+    RecipesAdminController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Every version of this name */
+                name?: string;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipePageDto"];
+                };
+            };
+        };
+    };
+    RecipesAdminController_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key with the same recipe answers the first save */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecipeDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipeRecordDto"];
+                };
+            };
+            /** @description idempotency_key_reused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_recipe, with `problems` (code, step, detail) and the same as field errors `steps.<index>` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    RecipesAdminController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipeRecordDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    RecipesAdminController_validate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecipeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipeProblemsDto"];
+                };
+            };
+        };
+    };
     FundingAdminController_get: {
         parameters: {
             query?: never;
@@ -10810,6 +11910,136 @@ export interface operations {
             };
         };
     };
+    MemberFlowsController_flow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MemberFlowsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                status?: "pending" | "accepted" | "rejected";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffPageDto"];
+                };
+            };
+        };
+    };
+    MemberFlowsController_one: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MemberFlowsController_answer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoffAnswerDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffDto"];
+                };
+            };
+            /** @description not_receiver: only the receiver answers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description handoff_answered (with status, quantityReceived): it was answered otherwise */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description more_than_sent (with quantitySent, quantityReceived): nothing is written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description temporal_unavailable: the answer is recorded but the flow was not told; send the same answer again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     MeController_holdings: {
         parameters: {
             query?: never;
@@ -11002,6 +12232,33 @@ export interface operations {
             };
             /** @description insufficient_funds, lease_parts_unavailable, lease_not_open */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MemberFlowsController_trace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LotTraceDto"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12287,6 +13544,109 @@ export interface operations {
             };
             /** @description not_for_sale, currency_mismatch */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    NodeHandoffsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                status?: "pending" | "accepted" | "rejected";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffPageDto"];
+                };
+            };
+        };
+    };
+    NodeHandoffsController_one: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    NodeHandoffsController_answer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoffAnswerDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffDto"];
+                };
+            };
+            /** @description not_receiver: only the receiver answers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description handoff_answered (with status, quantityReceived): it was answered otherwise */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description more_than_sent (with quantitySent, quantityReceived): nothing is written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description temporal_unavailable: the answer is recorded but the flow was not told; send the same answer again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
