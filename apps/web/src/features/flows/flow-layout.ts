@@ -261,3 +261,14 @@ export function fitLayout(graph: FlowGraph, available: number | null): FlowLayou
   const vertical = layoutFlow(graph, 'vertical', { ...VERTICAL, boxWidth });
   return vertical.width < layoutWidth(graph, 'horizontal') ? vertical : layoutFlow(graph, 'horizontal');
 }
+
+/**
+ * The flow with its steps' inputs taken from its recipe when the flow's view has none (the API's
+ * step view carries them optionally; the console can read the saved recipe).
+ */
+export function withRecipeInputs<F extends FlowLike>(flow: F, recipe: { steps: Array<{ key: string; inputs: Array<{ step: string; perUnit: number; unit: string }> }> } | null | undefined): F {
+  if (!recipe || flow.steps.some((s) => s.inputs !== undefined)) return flow;
+  const inputs = new Map(recipe.steps.map((s) => [s.key, s.inputs]));
+  if (!flow.steps.every((s) => inputs.has(s.key))) return flow;
+  return { ...flow, steps: flow.steps.map((s) => ({ ...s, inputs: inputs.get(s.key) })) };
+}

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildFlowGraph, fitLayout, HORIZONTAL, layoutFlow, layoutWidth, MIN_BOX_WIDTH, RECIPIENT, type FlowLayout } from '../flow-layout';
+import { buildFlowGraph, fitLayout, HORIZONTAL, layoutFlow, layoutWidth, MIN_BOX_WIDTH, RECIPIENT, withRecipeInputs, type FlowLayout } from '../flow-layout';
 import { edgeLines, edgeSentence, lateWords, safeUrl } from '../flow-words';
 import { ASSEMBLER, FINISHER, handoff, leg, node, shelfFlow, step } from './fixtures';
 
@@ -162,5 +162,19 @@ describe('flow words', () => {
     expect(safeUrl('https://photos.example.org/a.jpg')).toBe('https://photos.example.org/a.jpg');
     expect(safeUrl('javascript:alert(1)')).toBeNull();
     expect(safeUrl('not a url')).toBeNull();
+  });
+});
+
+describe('a flow without its steps’ inputs', () => {
+  it('takes them from its saved recipe when every step is in it, else stays as it is', () => {
+    const flow = shelfFlow();
+    flow.steps = flow.steps.map(({ inputs: _, ...s }) => s);
+    const recipe = { steps: [{ key: 'cut', inputs: [] }, { key: 'finish', inputs: [] }, { key: 'assemble', inputs: [{ step: 'cut', perUnit: 2, unit: 'pcs' }, { step: 'finish', perUnit: 2, unit: 'pcs' }] }] };
+    const g = buildFlowGraph(withRecipeInputs(flow, recipe));
+    expect([g.inferred, g.edges.map((e) => e.key)]).toEqual([false, ['cut>assemble', 'finish>assemble', 'assemble>@recipient']]);
+    expect(withRecipeInputs(flow, { steps: recipe.steps.slice(1) })).toBe(flow);
+    expect(withRecipeInputs(flow, null)).toBe(flow);
+    const given = shelfFlow();
+    expect(withRecipeInputs(given, { steps: [] })).toBe(given);
   });
 });
