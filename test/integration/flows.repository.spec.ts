@@ -147,9 +147,22 @@ describe('flows', () => {
         [randomUUID(), `job-${randomUUID()}`, capability, offered, owner, randomUUID(), shop, new Date(offered.getTime() + (i + 1) * HOUR)],
       );
     }
-    const samples = await new FlowsRepository(t.ds).leadTimeSamples([capability, 'no-such-capability'], ['crate']);
+    // Legs of a flow type of its own: offered → received in 2, 3, 4 hours (the latest first); one not received yet.
+    const flowType = `van-${randomUUID().slice(0, 6)}`;
+    const { flow } = await newFlow(recipe(), owner);
+    const l = await lot(flow.id, 'cut', shop);
+    for (let i = 0; i < 4; i++) {
+      const offered = new Date(Date.UTC(2026, 1, 1 + i));
+      await t.ds.query(
+        `INSERT INTO flow_legs (flow_id, from_step_key, lot_id, flow_type, from_node_id, to_type, to_id, quantity, status, offered_at, received_at)
+         VALUES ($1, 'cut', $2, $3, $4, 'member', $5, 1, 'received', $6, $7)`,
+        [flow.id, l, flowType, shop, randomUUID(), offered, i < 3 ? new Date(offered.getTime() + (i + 2) * HOUR) : null],
+      );
+    }
+    const samples = await new FlowsRepository(t.ds).leadTimeSamples([capability, 'no-such-capability'], [flowType]);
     expect(samples.stepSamplesMs[capability]).toEqual(Array.from({ length: 20 }, (_, k) => (22 - k) * HOUR));
     expect(samples.stepSamplesMs['no-such-capability']).toBeUndefined();
+    expect(samples.transportSamplesMs).toEqual({ [flowType]: [4 * HOUR, 3 * HOUR, 2 * HOUR] });
   });
 });
 
@@ -188,7 +201,7 @@ describe('hand-off answers', () => {
     expect(repeat).toMatchObject({ repeated: true, signalPending: true, handoff: { quantityReceived: 9, note: 'one cracked' } });
     await repo.markSignalled(id);
     expect((await repo.answer(id, { kind: 'node', nodeId: s.carrier }, { accepted: true, quantityReceived: 9 }, 'node:c')).signalPending).toBe(false);
-    expect(await refusal(repo.answer(id, { kind: 'node', nodeId: s.carrier }, { accepted: true, quantityReceived: 10 }, 'x'))).toMatchObject({ code: 'handoff_answered', figures: { status: 'accepted', quantityReceived: '9' } });
+    expect(await refusal(repo.answer(id, { kind: 'node', nodeId: s.carrier }, { accepted: true, quantityReceived: 10 }, 'x'))).toMatchObject({ code: 'handoff_answered', figures: { answer: 'accepted', quantityReceived: '9' } });
     expect((await refusal(repo.answer(id, { kind: 'node', nodeId: s.carrier }, { accepted: false, reason: 'wet' }, 'x'))).code).toBe('handoff_answered');
     expect(await handoffRow(id)).toMatchObject({ status: 'accepted', quantity_received: 9, reason: null });
 

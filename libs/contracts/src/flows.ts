@@ -53,7 +53,24 @@ export interface Recipe {
 
 /** A problem with a recipe: what the API answers as a 422 `invalid_recipe` with these listed. */
 export interface RecipeProblem {
-  code: 'cycle' | 'unknown_input' | 'unit_mismatch' | 'duplicate_step' | 'no_output_step' | 'several_output_steps' | 'too_many_steps' | 'too_many_inputs' | 'bad_quantity' | 'bad_scrap_rate' | 'bad_lead_time' | 'self_input' | 'unused_step';
+  code:
+    | 'cycle'
+    | 'unknown_input'
+    | 'unit_mismatch'
+    | 'duplicate_step'
+    | 'no_output_step'
+    | 'several_output_steps'
+    | 'too_many_steps'
+    | 'too_many_inputs'
+    | 'bad_quantity'
+    | 'bad_scrap_rate'
+    | 'bad_lead_time'
+    | 'self_input'
+    | 'unused_step'
+    /** A step key, capability or flow type that is not a lower-case slug. */
+    | 'bad_slug'
+    /** A step lists the same input step twice. */
+    | 'duplicate_input';
   /** The step concerned, if any. */
   step?: string;
   detail: string;

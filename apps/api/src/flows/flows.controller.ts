@@ -27,7 +27,7 @@ const ANSWER_SUMMARY =
 const ANSWER_FAILURES = {
   forbidden: 'not_receiver: only the receiver answers',
   unprocessable: 'more_than_sent (with quantitySent, quantityReceived): nothing is written',
-  conflict: 'handoff_answered (with status, quantityReceived): it was answered otherwise',
+  conflict: 'handoff_answered (with answer, quantityReceived): it was answered otherwise',
   unavailable: 'temporal_unavailable: the answer is recorded but the flow was not told; send the same answer again',
 };
 

@@ -3,7 +3,7 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { AppConfig } from '@app/config';
 import { cancelFlowUpdate, FLOW_WORKFLOW_TYPE, FlowInput, FlowRecipient, FlowView, handoffAnsweredSignal, HandoffView, LotTrace, Recipe } from '@app/contracts';
 import { FlowsRepository, HandoffAnswer, HandoffAnswerer, HandoffRefusal, HandoffsRepository, LotsRepository, MembersRepository, NodesRepository, PickupPointsRepository, RecipesRepository } from '@app/db';
-import { planFlow, validateRecipe } from '@app/domain';
+import { DEFAULT_FLOW_TYPE, planFlow, validateRecipe } from '@app/domain';
 import { pingTemporal } from '@app/temporal';
 import { ProblemException, Problems } from '../common/problem';
 import { isTemporalUnavailable, workflowCallProblem } from '../common/workflow-calls';
@@ -13,7 +13,6 @@ import { CreateFlowDto, HandoffAnswerDto } from './flows.dto';
 const HOUR = 3_600_000;
 /** Allowance for moving a step's output to the next node when no past legs of its flow type teach one. */
 export const DECLARED_TRANSPORT_MS = 24 * HOUR;
-const DEFAULT_FLOW_TYPE = 'crate';
 const SIGNAL_TIMEOUT_MS = 10_000;
 const UPDATE_TIMEOUT_MS = 30_000;
 

@@ -1,4 +1,4 @@
-import { blockedOn, BlockedOnInput } from './blocked-on';
+import { blockedOn, BlockedOnInput, flowBlockers, lateness } from './blocked-on';
 
 const base: BlockedOnInput = { state: 'running', current: true, round: null, jobs: [], decisions: [], nodeChecks: [], gateVote: null };
 const offer = { offerId: 'j1:1', nodeId: 'n1', offeredAt: '2026-11-21T10:00:00.000Z', answer: null, reason: null, answeredAt: null };
@@ -58,5 +58,28 @@ describe('blockedOn', () => {
     expect(blockedOn({ ...base, state: 'done', gateVote, jobs: [job] })).toEqual([blocker, expect.objectContaining({ decisionId: 'd3' })]);
     expect(blockedOn({ ...base, current: false, state: 'done', jobs: [job] })).toEqual([blocker]);
     expect(blockedOn({ ...base, jobs: [{ ...job, unsettledPrice: null }] })).toEqual([]);
+  });
+});
+
+describe('flowBlockers', () => {
+  const HOUR = 3_600_000;
+  const base = { flowId: 'f1', recipeName: 'Oak shelf', stepKey: 'cut', toStep: null, legId: null, flowType: null, nodeId: null, plannedDoneAt: '2031-01-01T00:00:00.000Z', lateByMs: null };
+
+  it('says which step is late, by how much, and on whom', () => {
+    expect(flowBlockers([{ ...base, kind: 'late-step', nodeId: 'n1', lateByMs: 5 * HOUR + 10 * 60_000 }])).toEqual([
+      { party: 'node', id: 'n1', what: 'step `cut` of flow Oak shelf is late by 5 h', until: base.plannedDoneAt, flowId: 'f1', stepKey: 'cut', lateByMs: 5 * HOUR + 10 * 60_000 },
+    ]);
+    expect(flowBlockers([{ ...base, kind: 'late-step', lateByMs: 20 * 60_000 }])[0]).toMatchObject({ party: 'coordinator', id: null, what: 'step `cut` of flow Oak shelf is late by 20 min (no node has taken it yet)' });
+  });
+
+  it('puts a leg no carrier takes on the coordinator', () => {
+    expect(flowBlockers([{ ...base, kind: 'no-carrier', toStep: 'assemble', legId: 'l1', flowType: 'cold-chain' }])).toEqual([
+      { party: 'coordinator', id: null, what: 'no carrier takes the cold-chain leg from step `cut` to step `assemble` of flow Oak shelf: register a transport node for cold-chain serving both locations', until: base.plannedDoneAt, flowId: 'f1', stepKey: 'cut', legId: 'l1' },
+    ]);
+    expect(flowBlockers([{ ...base, kind: 'no-carrier', legId: 'l2', flowType: 'crate' }])[0].what).toContain('to the recipient');
+  });
+
+  it('words lateness in minutes, hours, then days', () => {
+    expect([lateness(1), lateness(59 * 60_000), lateness(HOUR), lateness(47 * HOUR), lateness(48 * HOUR), lateness(53 * HOUR)]).toEqual(['1 min', '59 min', '1 h', '47 h', '2 d', '2 d 5 h']);
   });
 });

@@ -3,6 +3,7 @@
  * the open decisions, the node checks), never from workflow histories. Pure, unit-tested.
  */
 import type { GateVote, JobOffer, JobStatus, PhaseNodeCheck, RoundStatus } from '@app/contracts';
+import type { FlowBlockerRow } from '@app/db';
 
 export interface Blocker {
   /** Who has to act: one member, the members asked in a decision, a node, or the coordinator. */
@@ -16,6 +17,11 @@ export interface Blocker {
   jobId?: string;
   /** The reserved price of an unanswered delivery that a treasurer settles (pay or release). */
   settle?: { amount: string; currency: string };
+  /** A production flow's late step or leg without a carrier: the flow, the step, the leg, how late. */
+  flowId?: string;
+  stepKey?: string;
+  legId?: string;
+  lateByMs?: number;
 }
 
 export interface BlockedOnInput {
@@ -104,4 +110,43 @@ function phaseWork(i: BlockedOnInput): Blocker[] {
     if (c.status === 'pending') out.push({ party: 'node', id: c.nodeId, what: 'answer a signed ping (webhook endpoint live and verifying signatures)', until: null });
   }
   return out;
+}
+
+/** How late, in words: minutes under an hour, hours under two days, then days and hours. */
+export function lateness(ms: number): string {
+  const minutes = Math.max(1, Math.round(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.round(ms / 3_600_000);
+  if (hours < 48) return `${hours} h`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
+}
+
+/**
+ * What a project's production flows wait for: a late step waits on its node (or on a node being
+ * found: the coordinator), a leg no carrier takes waits on the coordinator.
+ */
+export function flowBlockers(rows: FlowBlockerRow[]): Blocker[] {
+  return rows.map((r): Blocker => {
+    if (r.kind === 'late-step') {
+      return {
+        party: r.nodeId ? 'node' : 'coordinator',
+        id: r.nodeId,
+        what: `step \`${r.stepKey}\` of flow ${r.recipeName} is late by ${lateness(r.lateByMs ?? 0)}${r.nodeId ? '' : ' (no node has taken it yet)'}`,
+        until: r.plannedDoneAt,
+        flowId: r.flowId,
+        stepKey: r.stepKey,
+        ...(r.lateByMs !== null ? { lateByMs: r.lateByMs } : {}),
+      };
+    }
+    return {
+      party: 'coordinator',
+      id: null,
+      what: `no carrier takes the ${r.flowType} leg from step \`${r.stepKey}\` to ${r.toStep ? `step \`${r.toStep}\`` : 'the recipient'} of flow ${r.recipeName}: register a transport node for ${r.flowType} serving both locations`,
+      until: r.plannedDoneAt,
+      flowId: r.flowId,
+      stepKey: r.stepKey,
+      ...(r.legId ? { legId: r.legId } : {}),
+    };
+  });
 }

@@ -12,7 +12,9 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Actor, AdminGuard } from '../auth/admin.guard';
-import type { WorkingPhase } from '@app/contracts';
+import { isWorkingPhase, type WorkingPhase } from '@app/contracts';
+import { FlowsRepository } from '@app/db';
+import { flowBlockers } from '../phases/blocked-on';
 import { IdempotencyKey, PhaseParam, UuidParam } from '../common/params';
 import { SkipPhaseDto } from '../phases/phases.dto';
 import { PhasesService } from '../phases/phases.service';
@@ -44,6 +46,7 @@ export class ProjectsController {
   constructor(
     private readonly projects: ProjectsService,
     private readonly phases: PhasesService,
+    private readonly flows: FlowsRepository,
   ) {}
 
   @Post()
@@ -80,7 +83,9 @@ export class ProjectsController {
   @ApiNotFoundResponse()
   async get(@UuidParam() id: string): Promise<ProjectDetailDto> {
     const { project, timeline, live, liveError } = await this.projects.get(id);
-    const [phases, phaseEvents] = await Promise.all([this.phases.details(project, live), this.phases.phaseEvents(id)]);
+    const [phases, phaseEvents, flowRows] = await Promise.all([this.phases.details(project, live), this.phases.phaseEvents(id), this.flows.blockersOfProject(id)]);
+    // A project's flows run beside its phases: what they wait for shows under the current phase.
+    const current: WorkingPhase = isWorkingPhase(project.phase) ? project.phase : 'upgrade';
     const events = [
       ...timeline.map((e) => ({ at: e.occurredAt.toISOString(), source: 'project' as const, phase: e.fromPhase ?? e.toPhase, attempt: null, kind: e.kind, actor: e.actor, note: e.note })),
       ...phaseEvents.map((e) => ({ at: new Date(e.occurred_at).toISOString(), source: 'phase' as const, phase: e.phase, attempt: e.attempt, kind: e.kind, actor: null, note: e.note })),
@@ -88,7 +93,7 @@ export class ProjectsController {
     return {
       ...ProjectDto.from(project),
       phases,
-      blockedOn: phases.flatMap((p) => p.blockedOn.map((b) => ({ phase: p.phase, ...b }))),
+      blockedOn: [...phases.flatMap((p) => p.blockedOn.map((b) => ({ phase: p.phase, ...b }))), ...flowBlockers(flowRows).map((b) => ({ phase: current, ...b }))],
       timeline: timeline.map(ProjectEventDto.from),
       events,
       live: live ? ProjectLiveStateDto.from(live) : null,

@@ -28,6 +28,8 @@ export const RECIPE_PROBLEM_CODES: RecipeProblem['code'][] = [
   'bad_lead_time',
   'self_input',
   'unused_step',
+  'bad_slug',
+  'duplicate_input',
 ];
 
 export class RecipeInputDto implements RecipeInput {

@@ -73,7 +73,8 @@ export class HandoffsRepository {
         const same = (h.status === 'accepted') === a.accepted && (!a.accepted || h.quantity_received === received);
         if (!same) {
           throw new HandoffRefusal('handoff_answered', `hand-off ${id} was already ${h.status}${h.status === 'accepted' ? ` (${h.quantity_received} received)` : ''}`, {
-            status: h.status,
+            // Not `status`: that member of a problem document is its HTTP status.
+            answer: h.status,
             ...(h.quantity_received !== null ? { quantityReceived: String(h.quantity_received) } : {}),
           });
         }

@@ -7051,7 +7051,7 @@ export interface components {
         };
         RecipeProblemDto: {
             /** @enum {string} */
-            code: "cycle" | "unknown_input" | "unit_mismatch" | "duplicate_step" | "no_output_step" | "several_output_steps" | "too_many_steps" | "too_many_inputs" | "bad_quantity" | "bad_scrap_rate" | "bad_lead_time" | "self_input" | "unused_step";
+            code: "cycle" | "unknown_input" | "unit_mismatch" | "duplicate_step" | "no_output_step" | "several_output_steps" | "too_many_steps" | "too_many_inputs" | "bad_quantity" | "bad_scrap_rate" | "bad_lead_time" | "self_input" | "unused_step" | "bad_slug" | "duplicate_input";
             detail: string;
             /** @description The step concerned */
             step?: string;
@@ -12017,7 +12017,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description handoff_answered (with status, quantityReceived): it was answered otherwise */
+            /** @description handoff_answered (with answer, quantityReceived): it was answered otherwise */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -13631,7 +13631,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description handoff_answered (with status, quantityReceived): it was answered otherwise */
+            /** @description handoff_answered (with answer, quantityReceived): it was answered otherwise */
             409: {
                 headers: {
                     [name: string]: unknown;
