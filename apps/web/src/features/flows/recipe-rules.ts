@@ -42,12 +42,16 @@ const PROBLEM_WORDS: Record<string, string> = {
   bad_lead_time: 'A lead time must be a positive number of hours',
   self_input: 'A step consumes its own output',
   unused_step: 'A step’s output goes nowhere',
+  bad_slug: 'Keys, capabilities and flow types are lower-case names (letters, digits, single dashes)',
+  duplicate_input: 'A step takes the same input twice',
 };
 
 /** One problem of a recipe in a sentence: what is wrong in general, then the API's detail. */
 export function recipeProblemWords(p: { code: string; step?: string | null; detail: string }): string {
   const head = PROBLEM_WORDS[p.code];
-  return head ? `${head}: ${p.detail}.` : `${p.detail}.`;
+  // The domain quotes keys as `code`; in a sentence for people they read better bare.
+  const detail = p.detail.replace(/`/g, '');
+  return head ? `${head}: ${detail}.` : `${detail}.`;
 }
 
 /** A refused check or save in words: each problem of the recipe, or each field the API refused. */
