@@ -19,12 +19,13 @@ export function MeRoute() {
 
 function Agenda({ name }: { name: string }) {
   const agenda = useAgenda();
+  const handoffs = useMyHandoffs('pending', 0, 5);
   if (agenda.isPending) return <Loading />;
   if (agenda.isError) return <ProblemView error={agenda.error} />;
   const { decisions, rounds, orderWindows } = agenda.data;
   const deliveries = decisions.filter((d) => d.kind === 'delivery-confirmation');
   const votes = decisions.filter((d) => d.kind !== 'delivery-confirmation');
-  const nothing = decisions.length + rounds.length + orderWindows.length === 0;
+  const nothing = decisions.length + rounds.length + orderWindows.length + (handoffs.data?.total ?? 0) === 0;
   return (
     <Page title={`Hello, ${name}`} lead={nothing ? 'Nothing needs you right now.' : 'What needs you now, nearest deadline first.'}>
       <div className="grid">
