@@ -177,6 +177,11 @@ export interface FlowStepView extends PlannedTimes {
   leadTimeMs: number;
   leadTimeSource: 'declared' | 'learned';
   status: FlowStepStatus;
+  /**
+   * The step's inputs as in its recipe (optional, added for the web's flow diagram: its edges).
+   * Without them the diagram can draw only the legs that exist.
+   */
+  inputs?: RecipeInput[];
   nodeId: string | null;
   nodeName: string | null;
   jobId: string | null;

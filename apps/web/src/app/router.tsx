@@ -1,21 +1,27 @@
 import { createBrowserRouter } from 'react-router';
 import { Layout } from './layout';
 import { CrashRoute } from './routes/crash';
+import { ConsoleFlowRoute } from './routes/console/flow';
 import { ConsoleJobsRoute } from './routes/console/jobs';
 import { ConsoleLayout } from './routes/console/layout';
 import { ConsoleLedgerRoute } from './routes/console/ledger';
+import { ConsoleLotRoute } from './routes/console/lot';
 import { ConsoleNetworkRoute } from './routes/console/network';
 import { ConsoleRoundsRoute } from './routes/console/rounds';
 import { ConsolePeopleRoute } from './routes/console/people';
 import { ConsoleAuditRoute } from './routes/console/audit';
 import { ConsoleProjectRoute } from './routes/console/project';
 import { ConsoleProjectsRoute } from './routes/console/projects';
+import { ConsoleRecipesRoute } from './routes/console/recipes';
 import { CONSOLE_PAGES } from './routes/console/pages';
 import { DecideRoute } from './routes/decide';
 import { HomeRoute } from './routes/home';
 import { AccountRoute } from './routes/member/account';
 import { BuyoutsRoute } from './routes/member/buyouts';
+import { MyFlowRoute } from './routes/member/flow';
+import { HandoffsRoute } from './routes/member/handoffs';
 import { LeasesRoute } from './routes/member/leases';
+import { MyLotRoute } from './routes/member/lot';
 import { MarketRoute } from './routes/member/market';
 import { DecisionRoute } from './routes/member/decision';
 import { HoldingsRoute } from './routes/member/holdings';
@@ -34,10 +40,11 @@ import { SignInRoute } from './routes/signin';
 
 /**
  * Every route of the web app: nouns people can share. Members: /me, /me/holdings, /me/account,
- * /me/market, /me/leases, /me/buyouts,
+ * /me/market, /me/leases, /me/buyouts, /me/handoffs, /me/lots/:id, /me/flows/:id,
  * /rounds/:id, /assets/:id/orders, /decisions/:id; everyone: /projects, /projects/:id, /assets/:id;
  * /signin and /decide/:token (the link of decision emails); a node's owner: /node, /node/:id,
- * /node/:id/endpoint; coordinators: /console, /console/projects[/:id], /console/jobs, /console/rounds, /console/ledger,
+ * /node/:id/endpoint; coordinators: /console, /console/projects[/:id], /console/flows/:id, /console/lots/:id,
+ * /console/recipes, /console/jobs, /console/rounds, /console/ledger,
  * /console/people, /console/audit (signed in by email, or with the bootstrap token).
  */
 export const router = createBrowserRouter([
@@ -54,6 +61,9 @@ export const router = createBrowserRouter([
       { path: 'me/market', element: <MarketRoute /> },
       { path: 'me/leases', element: <LeasesRoute /> },
       { path: 'me/buyouts', element: <BuyoutsRoute /> },
+      { path: 'me/handoffs', element: <HandoffsRoute /> },
+      { path: 'me/lots/:id', element: <MyLotRoute /> },
+      { path: 'me/flows/:id', element: <MyFlowRoute /> },
       { path: 'rounds/:id', element: <RoundRoute /> },
       { path: 'decisions/:id', element: <DecisionRoute /> },
       { path: 'assets/:id/orders', element: <OrdersRoute /> },
@@ -71,6 +81,9 @@ export const router = createBrowserRouter([
           { index: true, element: <ConsoleNetworkRoute /> },
           { path: 'projects', element: <ConsoleProjectsRoute /> },
           { path: 'projects/:id', element: <ConsoleProjectRoute /> },
+          { path: 'flows/:id', element: <ConsoleFlowRoute /> },
+          { path: 'lots/:id', element: <ConsoleLotRoute /> },
+          { path: 'recipes', element: <ConsoleRecipesRoute /> },
           { path: 'jobs', element: <ConsoleJobsRoute /> },
           { path: 'rounds', element: <ConsoleRoundsRoute /> },
           { path: 'ledger', element: <ConsoleLedgerRoute /> },

@@ -22,3 +22,9 @@ export function timeLeft(iso: string, now = Date.now()): string {
   if (hours < 48) return `${rtf.format(hours, 'hour').replace(/^in /, '')} left`;
   return `${rtf.format(Math.round(hours / 24), 'day').replace(/^in /, '')} left`;
 }
+
+/** "Dec 3, 14:00": day and time without the year, for small spaces (a diagram's box); the year when it is not this one. */
+export function formatShortDateTime(iso: string | Date, now: Date = new Date()): string {
+  const d = typeof iso === 'string' ? new Date(iso) : iso;
+  return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', ...(d.getFullYear() !== now.getFullYear() ? { year: 'numeric' } : {}) });
+}

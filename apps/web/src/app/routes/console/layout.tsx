@@ -26,6 +26,7 @@ const NAV: Array<{ label: string; links: Array<[string, string]> }> = [
       [paths.console(), 'Network'],
       [paths.consoleProjects(), 'Projects'],
       [paths.consoleJobs(), 'Job board'],
+      [paths.consoleRecipes(), 'Recipes'],
       [paths.consoleDecisions(), 'Decisions'],
     ],
   },

@@ -26,6 +26,7 @@ import { ProjectTimeline } from '@/features/console/projects/components/project-
 import { PHASE_STATE_WORDS, PROJECT_STATUS_WORDS, ROUND_STATUS_WORDS } from '@/features/console/projects/project-words';
 import { buildTimeline } from '@/features/console/projects/timeline-model';
 import '@/features/console/projects/projects.css';
+import { ProjectFlowsCard } from '@/features/flows/components/project-flows';
 import { useCoordinators } from '@/features/people/api/people';
 import { ConsoleReceiptButton } from '@/features/statements/components/console-receipt';
 import { StatementView } from '@/features/statements/components/statement-view';
@@ -33,8 +34,8 @@ import { useNow } from '@/lib/use-now';
 
 /**
  * `/console/projects/:id`: the project's phase timeline (phases, rounds, jobs and gates as bars in
- * time), what blocks it now with the action that unblocks it, the current phase's actions and its
- * plan, and the statement of its account (receipts of its paid jobs). Refreshes every 5 s without a reload.
+ * time), what blocks it now with the action that unblocks it, its production flows, the current
+ * phase's actions and its plan, and the statement of its account (receipts of its paid jobs). Refreshes every 5 s without a reload.
  */
 export function ConsoleProjectRoute() {
   const { id = '' } = useParams();
@@ -71,6 +72,7 @@ export function ConsoleProjectRoute() {
       </Card>
       <Card title="Phase timeline">{model ? <ProjectTimeline model={model} /> : null}</Card>
       <PhaseTable project={d} />
+      <ProjectFlowsCard projectId={d.id} />
       {active ? <CurrentPhase project={d} /> : null}
       <div ref={planRef}>{active ? <PlanCard project={d} recipients={recipients.data ?? { members: [], nodes: [] }} /> : null}</div>
       <div id="statement">

@@ -6,7 +6,10 @@ import { ProblemView } from '@/components/ui/problem-view';
 import { ProgressBar } from '@/components/ui/progress-bar';
 import { paths } from '@/config/paths';
 import { useAgenda } from '@/features/agenda/api/get-agenda';
+import { useMyHandoffs } from '@/features/flows/api/flows';
+import { partyName } from '@/features/flows/flow-words';
 import { RequireMember } from '@/features/session/components/require-member';
+import { formatDateTime } from '@/lib/dates';
 import { formatMoney, percentOf, toMinor } from '@/lib/money';
 
 /** `/me`: what needs me now, each with its deadline. */
@@ -16,12 +19,13 @@ export function MeRoute() {
 
 function Agenda({ name }: { name: string }) {
   const agenda = useAgenda();
+  const handoffs = useMyHandoffs('pending', 0, 5);
   if (agenda.isPending) return <Loading />;
   if (agenda.isError) return <ProblemView error={agenda.error} />;
   const { decisions, rounds, orderWindows } = agenda.data;
   const deliveries = decisions.filter((d) => d.kind === 'delivery-confirmation');
   const votes = decisions.filter((d) => d.kind !== 'delivery-confirmation');
-  const nothing = decisions.length + rounds.length + orderWindows.length === 0;
+  const nothing = decisions.length + rounds.length + orderWindows.length + (handoffs.data?.total ?? 0) === 0;
   return (
     <Page title={`Hello, ${name}`} lead={nothing ? 'Nothing needs you right now.' : 'What needs you now, nearest deadline first.'}>
       <div className="grid">
@@ -53,6 +57,7 @@ function Agenda({ name }: { name: string }) {
             <p className="muted">Nothing to confirm.</p>
           )}
         </Card>
+        <HandoffsCard />
         <Card title={`Open funding rounds (${rounds.length})`}>
           {rounds.length ? (
             <ul className="list">
@@ -95,5 +100,32 @@ function Agenda({ name }: { name: string }) {
         </Card>
       </div>
     </Page>
+  );
+}
+
+/** Goods of production flows handed to me (or a point I keep, or a node I own) that wait for my answer. */
+function HandoffsCard() {
+  const pending = useMyHandoffs('pending', 0, 5);
+  const items = pending.data?.items.filter((h) => h.status === 'pending') ?? [];
+  return (
+    <Card title={`Hand-offs to confirm (${pending.data ? pending.data.total : '…'})`}>
+      {items.length ? (
+        <ul className="list">
+          {items.map((h) => (
+            <li key={h.id}>
+              <Link to={paths.myHandoffs()}>
+                {h.quantitySent} from {partyName(h.from)}
+              </Link>
+              <span className="small muted">since {formatDateTime(h.createdAt)}</span>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="muted">{pending.isError ? 'Hand-offs cannot be read right now.' : 'No goods wait for your confirmation.'}</p>
+      )}
+      <p className="small" style={{ margin: '.4rem 0 0' }}>
+        <Link to={paths.myHandoffs()}>All hand-offs</Link>
+      </p>
+    </Card>
   );
 }

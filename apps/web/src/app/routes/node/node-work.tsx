@@ -8,6 +8,7 @@ import { Card, Loading } from '@/components/ui/page';
 import { ProblemView } from '@/components/ui/problem-view';
 import { ProgressBar } from '@/components/ui/progress-bar';
 import { paths } from '@/config/paths';
+import { PendingHandoffs } from '@/features/flows/components/pending-handoffs';
 import { formatDuration, jobStatusWords, jobTitle, leadTimeMs } from '@/features/jobs/job-words';
 import { useAnswerOffer, useCompleteJob, useNodeWork, useReportProgress, type OfferAnswer } from '@/features/operator/api/operator';
 import { CompleteForm, ProgressForm } from '@/features/operator/components/job-work-forms';
@@ -21,7 +22,7 @@ import { useNow } from '@/lib/use-now';
 
 type Job = SchemaOperatorJobDto;
 
-/** `/node/:id`: the node's offers to answer, its jobs in hand, its deliveries and what ended lately. */
+/** `/node/:id`: the node's offers to answer, goods handed to it to confirm, its jobs in hand, its deliveries and what ended lately. */
 export function NodeWorkRoute() {
   const { id = '' } = useParams();
   return <RequireMember>{() => <NodeFrame nodeId={id}>{(n) => <Work nodeId={n.id} load={n.load} wipLimit={n.wipLimit} name={n.name} />}</NodeFrame>}</RequireMember>;
@@ -66,6 +67,7 @@ function Work({ nodeId, load, wipLimit, name }: { nodeId: string; load: number; 
           <p className="muted">No offer is waiting. New offers also come to your webhook endpoint.</p>
         )}
       </Card>
+      <PendingHandoffs nodeId={nodeId} title="Goods handed to this node" hideWhenEmpty />
       <Card title={`Jobs in hand (${inHand.total})`}>
         {inHand.items.length ? (
           <ul className="list">
