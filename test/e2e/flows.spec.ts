@@ -92,8 +92,9 @@ describe('production flow: maker → carrier → assembler → member, traced', 
 
     // The assembly is offered once the sides exist; the assembler (another location) takes it, and a leg A → B goes to the carrier.
     await eventually(async () => ((await step('assemble')).status === 'accepted' ? true : undefined), 30_000);
+    const legOf = async (fromStep: string) => ((await flow()).legs as Json[]).find((l) => l.fromStep === fromStep);
     const leg = await eventually(async () => {
-      const l = ((await flow()).legs as Json[])[0];
+      const l = await legOf('cut');
       return l && l.status === 'accepted' && l.jobId ? l : undefined;
     }, 30_000);
     expect(leg).toMatchObject({ fromStep: 'cut', toStep: 'assemble', fromLocationId: a, toLocationId: b, carrierNodeId: carrier.nodeId, quantity: 10, flowType: 'crate' });
@@ -101,19 +102,26 @@ describe('production flow: maker → carrier → assembler → member, traced', 
     await eventually(async () => ((await t.http.get(`/admin/jobs/${cut.jobId}`).set(auth).expect(200)).body.status === 'confirmed' ? true : undefined), 30_000);
     // The carrier delivers; the assembler confirms receipt.
     await t.http.post(`/nodes/me/jobs/${leg.jobId}/complete`).set(carrier.bearer).send({ made: 10, scrapped: 0 }).expect(200);
-    await eventually(async () => (((await flow()).legs as Json[])[0].status === 'received' ? true : undefined), 30_000);
+    await eventually(async () => ((await legOf('cut'))?.status === 'received' ? true : undefined), 30_000);
 
-    // The assembler makes 5 shelves; they are handed to Mia, who is told by email and confirms with her token.
+    // The assembler makes 5 shelves. Mia has no location of record: the carrier takes them to her door (a second leg).
     const assemble = await step('assemble');
     expect(assemble.nodeId).toBe(assembler.nodeId);
     await t.http.post(`/nodes/me/jobs/${assemble.jobId}/complete`).set(assembler.bearer).send({ made: 5, scrapped: 0 }).expect(200);
-    await eventually(async () => (await t.mail.messages()).find((m) => m.envelopeTo.includes(mia.email) && /shelf/i.test(m.subject)), 30_000);
+    const last = await eventually(async () => {
+      const l = await legOf('assemble');
+      return l && l.status === 'picked-up' && l.jobId ? l : undefined;
+    }, 30_000);
+    expect(last).toMatchObject({ toStep: null, fromLocationId: b, carrierNodeId: carrier.nodeId, quantity: 5 });
+    await t.http.post(`/nodes/me/jobs/${last.jobId}/complete`).set(carrier.bearer).send({ made: 5, scrapped: 0 }).expect(200);
+    // Mia is told by email and confirms with her own token.
+    await eventually(async () => (await t.mail.messages()).find((m) => m.envelopeTo.includes(mia.email) && m.subject.startsWith('Hand-off: 5 pcs of shelf')), 30_000);
     const mine = await eventually(async () => {
       const list = (await t.http.get('/members/me/handoffs').set(mia.bearer).expect(200)).body as Json;
       const items = (Array.isArray(list) ? list : list.items) as Json[];
       return items.find((h) => h.status === 'pending');
     }, 30_000);
-    expect(mine).toMatchObject({ quantitySent: 5, from: { type: 'node', id: assembler.nodeId }, to: { type: 'member', id: mia.id } });
+    expect(mine).toMatchObject({ quantitySent: 5, from: { type: 'node', id: carrier.nodeId }, to: { type: 'member', id: mia.id } });
     // Bad answers are refused and change nothing: more than was sent, and someone who is not the receiver.
     expect((await t.http.post(`/members/me/handoffs/${mine.id}/answer`).set(mia.bearer).send({ accepted: true, quantityReceived: 6 }).expect(422)).body.code).toBe('more_than_sent');
     expect((await t.http.post(`/members/me/handoffs/${mine.id}/answer`).set(maker.owner.bearer).send({ accepted: true, quantityReceived: 5 })).status).toBeGreaterThanOrEqual(403);
@@ -136,6 +144,10 @@ describe('production flow: maker → carrier → assembler → member, traced', 
     expect((sides.handoffs as Json[]).map((h) => [h.from.id, h.to.id, h.status])).toEqual([
       [maker.nodeId, carrier.nodeId, 'accepted'],
       [carrier.nodeId, assembler.nodeId, 'accepted'],
+    ]);
+    expect((trace.lot.handoffs as Json[]).map((h) => [h.from.id, h.to.id, h.status, h.quantityReceived])).toEqual([
+      [assembler.nodeId, carrier.nodeId, 'accepted', 5],
+      [carrier.nodeId, mia.id, 'accepted', 5],
     ]);
     // Forward from the sides: into the shelves, delivered to Mia.
     const forward = (await t.http.get(`/admin/lots/${sides.id}/trace`).set(auth).expect(200)).body as Json;

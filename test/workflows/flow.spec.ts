@@ -304,7 +304,8 @@ describe('flowWorkflow', () => {
         ['assemble', 'handed-off', n2, 1],
       ]);
       expect(steps.every((s) => s.accepted_at && s.done_at && !s.late_noticed_at)).toBe(true);
-      expect(steps.find((s) => s.step_key === 'finish')!.received_at).not.toBeNull();
+      // Each step's output was received where it went (the next step's node, or the member).
+      expect(steps.every((s) => s.received_at)).toBe(true);
       // Nodes were told of their hand-offs by webhook; the member by email with the page's link.
       expect(w.events.filter((e) => e.type === 'handoff.requested').map((e) => e.nodeId)).toEqual([carrier, n2, n2]);
       const mails = await q<{ key: string; body_text: string; recipient: string }>(`SELECT key, body_text, recipient FROM mail_outbox WHERE key = $1`, [`handoff:${toMember.id}`]);

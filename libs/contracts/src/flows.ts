@@ -189,6 +189,7 @@ export interface FlowStepView extends PlannedTimes {
   offeredAt: string | null;
   acceptedAt: string | null;
   doneAt: string | null;
+  /** When the step's output was received where it was going (the consuming step's node, or the recipient). */
   receivedAt: string | null;
   /** Late: not done by its planned time (or done after it): by how much, in ms. */
   lateByMs: number | null;

@@ -204,9 +204,18 @@ export class FlowRunRepository {
     await this.ds.query(`UPDATE flow_steps SET status = $3, updated_at = now() WHERE flow_id = $1 AND step_key = $2`, [flowId, stepKey, status]);
   }
 
-  /** Every input of the step has reached its node. */
+  /**
+   * Every input of the step has reached its node: the output of each step it consumes has been
+   * received where it was going (a step's `received_at`: when its output was received).
+   */
   async stepInputsReceived(flowId: string, stepKey: string): Promise<void> {
-    await this.ds.query(`UPDATE flow_steps SET received_at = COALESCE(received_at, now()), updated_at = now() WHERE flow_id = $1 AND step_key = $2`, [flowId, stepKey]);
+    await this.ds.query(
+      `UPDATE flow_steps SET received_at = COALESCE(received_at, now()), updated_at = now()
+        WHERE flow_id = $1 AND step_key IN (
+          SELECT i->>'step' FROM flows f, jsonb_array_elements(f.recipe->'steps') s, jsonb_array_elements(s->'inputs') i
+           WHERE f.id = $1 AND s->>'key' = $2)`,
+      [flowId, stepKey],
+    );
   }
 
   /**
@@ -361,6 +370,15 @@ export class FlowRunRepository {
           WHERE id = $1 AND status = 'running'`,
         [flowId, status],
       );
+      // Delivered: the output step's output was received by the recipient.
+      if (status === 'delivered') {
+        await m.query(
+          `UPDATE flow_steps SET received_at = COALESCE(received_at, now()), updated_at = now()
+            WHERE flow_id = $1 AND step_key NOT IN (
+              SELECT i->>'step' FROM flows f, jsonb_array_elements(f.recipe->'steps') s, jsonb_array_elements(s->'inputs') i WHERE f.id = $1)`,
+          [flowId],
+        );
+      }
       if (status === 'cancelled') {
         await m.query(`UPDATE flow_steps SET status = 'cancelled', updated_at = now() WHERE flow_id = $1 AND status IN ('waiting', 'offered', 'accepted')`, [flowId]);
         await m.query(`UPDATE flow_legs SET status = 'cancelled', updated_at = now() WHERE flow_id = $1 AND status IN ('searching', 'offered', 'accepted', 'picked-up', 'no-carrier')`, [flowId]);
