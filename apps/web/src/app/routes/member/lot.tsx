@@ -20,7 +20,7 @@ function Trace() {
   const flowId = [lot, ...trace.data.backward, ...trace.data.forward].flatMap((l) => l.handoffs)[0]?.flowId;
   return (
     <Page
-      title={`Where ${lot.quantity} ${lot.unit} ${lot.item} come from`}
+      title={`Where these ${lot.quantity} ${lot.unit} of ${lot.item} come from`}
       lead={
         <>
           Every node and carrier that made or moved it, and who confirmed each hand-off. {flowId ? <Link to={paths.myFlow(flowId)}>The whole flow</Link> : null} · <Link to={paths.myHandoffs()}>my hand-offs</Link>
