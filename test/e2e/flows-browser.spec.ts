@@ -59,7 +59,6 @@ describeInChromium('flows-browser.spec')('production flows in a real browser', (
     const receiver = createReceiver({
       secrets: [created.body.webhookSecret],
       answerOffers: { ...api, decide: () => 'accept' },
-      // @ts-expect-error the receiver's typing in test/support predates answerHandoffs
       answerHandoffs: { ...api, decide: () => ({ accepted: true, note: `checked at ${name}` }) },
       log: () => undefined,
     });
