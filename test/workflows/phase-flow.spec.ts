@@ -142,7 +142,7 @@ describe('projectPhaseWorkflow with a recipe task', () => {
   const jobOf = (flowId: string, key: string) =>
     until(`a job for ${key}`, async () => (await env.client.workflow.getHandle(flowWorkflowId(flowId)).query(getFlowQuery)).steps.find((s) => s.key === key)?.jobId) as Promise<string>;
 
-  it('a recipe task of two steps runs as a flow child; the flow delivered to the recipient node makes the task done and the phase done', async () => {
+  async function world() {
     const [loc] = [(await new LocationsRepository(ds).create({ name: 'Park A', kind: 'industrial-park', address: 'Park A 1' })).id];
     const cutter = await node('cutter', loc, ['cnc-milling']);
     const assembler = await node('assembler', loc, ['assembly']);
@@ -185,7 +185,11 @@ describe('projectPhaseWorkflow with a recipe task', () => {
       carried: { fundedRoundId: null, doneTaskKeys: [] },
       startedBy: coordinator,
     };
-    const workflowId = `project-${projectId}-node-buildout-1`;
+    return { cutter, assembler, shop, projectId, saved, input, workflowId: `project-${projectId}-node-buildout-1` };
+  }
+
+  it('a recipe task of two steps runs as a flow child; the flow delivered to the recipient node makes the task done and the phase done', async () => {
+    const { cutter, assembler, shop, projectId, saved, input, workflowId } = await world();
     await withWorker(async (taskQueue) => {
       const phase = await env.client.workflow.start(projectPhaseWorkflow, { taskQueue, workflowId, args: [input] });
       const flowId = (await until('the task has a flow', () => phase.query(getPhaseQuery), (v) => !!v.tasks[0].flowId)).tasks[0].flowId!;
@@ -217,6 +221,25 @@ describe('projectPhaseWorkflow with a recipe task', () => {
       expect(events.map((e) => e.kind)).toEqual(['phase-started', 'job-dispatched', 'task-finished', 'phase-done']);
       expect(events[2].note).toContain(`task shelves delivered: flow ${flowId}`);
       await recordHistoriesIfAsked(env.client, [{ workflowId, scenario: 'recipe-task-flow-delivered_v0.7.0' }]);
+    });
+  }, 180_000);
+
+  it('a phase cancelled while its flow runs cancels the flow through its own cancel (its open job withdrawn) and waits for it', async () => {
+    const { cutter, input, workflowId, projectId } = await world();
+    await withWorker(async (taskQueue) => {
+      const phase = await env.client.workflow.start(projectPhaseWorkflow, { taskQueue, workflowId, args: [input] });
+      const flowId = (await until('the task has a flow', () => phase.query(getPhaseQuery), (v) => !!v.tasks[0].flowId)).tasks[0].flowId!;
+      const cutJob = await jobOf(flowId, 'cut');
+      await acceptOffer(cutJob, cutter);
+      await phase.cancel();
+      await expect(phase.result()).rejects.toThrow();
+      // The phase ended only after the flow had cancelled its job and itself.
+      expect((await q(`SELECT status FROM flows WHERE id = $1`, [flowId]))[0].status).toBe('cancelled');
+      expect((await env.client.workflow.getHandle(flowWorkflowId(flowId)).result()).status).toBe('cancelled');
+      expect((await env.client.workflow.getHandle(jobWorkflowId(cutJob)).query(getJobQuery)).status).toBe('cancelled');
+      const events = await q<{ kind: string; note: string }>(`SELECT kind, note FROM project_phase_events WHERE project_id = $1 ORDER BY seq`, [projectId]);
+      expect(events.at(-1)).toMatchObject({ kind: 'phase-cancelled', note: expect.stringContaining('1 job(s) withdrawn') });
+      await recordHistoriesIfAsked(env.client, [{ workflowId, scenario: 'recipe-task-flow-cancelled-with-phase_v0.7.0' }]);
     });
   }, 180_000);
 });
