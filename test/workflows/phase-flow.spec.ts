@@ -144,8 +144,10 @@ describe('projectPhaseWorkflow with a recipe task', () => {
 
   async function world() {
     const [loc] = [(await new LocationsRepository(ds).create({ name: 'Park A', kind: 'industrial-park', address: 'Park A 1' })).id];
-    const cutter = await node('cutter', loc, ['cnc-milling']);
-    const assembler = await node('assembler', loc, ['assembly']);
+    // Capabilities of this world only: the nodes of another test in the same database are never offered its steps.
+    const tag = randomUUID().slice(0, 8);
+    const cutter = await node('cutter', loc, [`cnc-milling-${tag}`]);
+    const assembler = await node('assembler', loc, [`assembly-${tag}`]);
     const shop = await node('shop', loc, ['retail']);
     // Flows need a carrier for every flow type the recipe's outputs may travel as, even when no leg is needed.
     await node('van', loc, ['transport'], ['crate']);
@@ -155,15 +157,15 @@ describe('projectPhaseWorkflow with a recipe task', () => {
     const recipe: Recipe = {
       name: 'shelf',
       steps: [
-        { key: 'cut', capability: 'cnc-milling', produces: { item: 'panel', unit: 'pcs' }, inputs: [], leadTimeHours: 24 },
-        { key: 'assemble', capability: 'assembly', produces: { item: 'shelf', unit: 'shelves' }, inputs: [{ step: 'cut', perUnit: 2, unit: 'pcs' }], leadTimeHours: 24 },
+        { key: 'cut', capability: `cnc-milling-${tag}`, produces: { item: 'panel', unit: 'pcs' }, inputs: [], leadTimeHours: 24 },
+        { key: 'assemble', capability: `assembly-${tag}`, produces: { item: 'shelf', unit: 'shelves' }, inputs: [{ step: 'cut', perUnit: 2, unit: 'pcs' }], leadTimeHours: 24 },
       ],
     };
     const saved = (await new RecipesRepository(ds).create(recipe, coordinator, null)).recipe;
     const task: PhaseTask = {
       key: 'shelves',
       title: 'Shelves for the shop',
-      capability: 'assembly',
+      capability: `assembly-${tag}`,
       quantity: 3,
       unit: 'shelves',
       specUrl: 'https://example.org/shelf',
