@@ -264,6 +264,14 @@ describe('production projects running their phases (time-skipping server, real H
 
   it('refuses bad plans with 422 and one error per field, and unknown phases with 400', async () => {
     const id = (await http.post('/admin/projects').set(auth).send({ name: `Bad plans ${suffix()}` }).expect(201)).body.id as string;
+    const shelf = {
+      name: `shelf-${suffix()}`,
+      steps: [
+        { key: 'cut', capability: 'cnc-milling', produces: { item: 'panel', unit: 'pcs' }, inputs: [], leadTimeHours: 24 },
+        { key: 'assemble', capability: 'assembly', produces: { item: 'shelf', unit: 'shelves' }, inputs: [{ step: 'cut', perUnit: 2, unit: 'pcs' }], leadTimeHours: 8 },
+      ],
+    };
+    const recipeId = (await http.post('/admin/recipes').set(auth).send(shelf).expect(201)).body.id as string;
     const res = await http
       .put(`/admin/projects/${id}/phases/rnd/plan`)
       .set(auth)
@@ -272,6 +280,9 @@ describe('production projects running their phases (time-skipping server, real H
         tasks: [
           { ...task('a', 'design'), output: 'upgrade' },
           { ...task('a', 'design'), recipient: { type: 'node', id: '00000000-0000-4000-8000-000000000000' } },
+          // Recipe tasks: a recipe that is not saved, and one that makes shelves for a task counted in another unit.
+          { ...task('r1', 'assembly'), recipeId: '00000000-0000-4000-8000-000000000001' },
+          { ...task('r2', 'assembly'), recipeId },
         ],
         nodes: [net.nodes.woodshop.id],
       })
@@ -284,6 +295,8 @@ describe('production projects running their phases (time-skipping server, real H
         ['tasks[1].key', 'duplicate_task_key'],
         ['nodes', 'nodes_not_in_phase'],
         ['tasks[1].recipient.id', 'unknown_node'],
+        ['tasks[2].recipeId', 'unknown_recipe'],
+        ['tasks[3].unit', 'recipe_unit_mismatch'],
       ]),
     );
     expect((await http.put(`/admin/projects/${id}/phases/smelting/plan`).set(auth).send({}).expect(400)).body.errors[0].field).toBe('phase');

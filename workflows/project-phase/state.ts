@@ -7,7 +7,7 @@ import { CancellationScope, log, setHandler } from '@temporalio/workflow';
 import { getPhaseQuery, PhaseEvent, PhaseInput, PhasePlan, PhaseView } from '../../libs/contracts/src/project-phase';
 import { causeOf } from '../shared/failures';
 
-type RowKind = 'roundIds' | 'jobIds';
+type RowKind = 'roundIds' | 'jobIds' | 'flowIds';
 
 export class PhaseState {
   readonly plan: PhasePlan;
@@ -20,7 +20,7 @@ export class PhaseState {
   /** Every child's end: on cancellation each is awaited until it has compensated. */
   readonly children: Array<Promise<unknown>> = [];
   /** Rows created for a child that was never started (the phase was cancelled in between). */
-  readonly orphans: Record<RowKind, string[]> = { roundIds: [], jobIds: [] };
+  readonly orphans: Record<RowKind, string[]> = { roundIds: [], jobIds: [], flowIds: [] };
   /** The tasks and checks under way: on cancellation each is waited for until it has compensated. */
   work: Array<Promise<void>> = [];
 

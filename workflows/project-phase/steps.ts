@@ -3,18 +3,20 @@
  * as a job, check each node the phase adds, conclude, or wait for the children to compensate when
  * the project is cancelled. Every step is projected with its event on the phase's timeline.
  */
-import { CancellationScope, isCancellation, proxyActivities, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, proxyActivities, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { PhaseActivities } from '../../apps/worker/src/activities/phase.activities';
+import { FlowSummary, flowWorkflowId } from '../../libs/contracts/src/flows';
 import { FundingRoundInput, fundingRoundWorkflowId, RoundView } from '../../libs/contracts/src/funding-round';
 import { JobInput, JobView, jobWorkflowId } from '../../libs/contracts/src/job';
 import { PhaseEvent, PhaseOutput, PhaseTask, PhaseTaskState, PhaseView } from '../../libs/contracts/src/project-phase';
+import { flowWorkflow } from '../flow/workflow';
 import { fundingRoundWorkflow } from '../funding-round/workflow';
 import { jobWorkflow } from '../job/workflow';
 import { MUST_LAND, NODE_CHECK } from '../shared/activity-options';
 import { causeOf } from '../shared/failures';
 import type { PhaseState } from './state';
 
-const { recordPhase, createPhaseRound, createPhaseJob, recordPhaseOutputs, applyNodeUpgrade, discardPhaseRows } = proxyActivities<PhaseActivities>(MUST_LAND);
+const { recordPhase, createPhaseRound, createPhaseJob, createPhaseFlow, cancelPhaseFlow, recordPhaseOutputs, applyNodeUpgrade, discardPhaseRows } = proxyActivities<PhaseActivities>(MUST_LAND);
 const { verifyNodeWebhook } = proxyActivities<PhaseActivities>(NODE_CHECK);
 
 const HOUR = 3_600_000;
@@ -102,7 +104,7 @@ export function startWork(phase: PhaseState): Array<Promise<void>> {
   ];
 }
 
-/** Dispatches one task as a job and follows it to its end. */
+/** Dispatches one task as a job (or, for a recipe task, as a flow) and follows it to its end. */
 async function runTask(phase: PhaseState, task: PhaseTask, state: PhaseTaskState): Promise<void> {
   const { input, view } = phase;
   const failTask = (reason: string) => {
@@ -110,6 +112,8 @@ async function runTask(phase: PhaseState, task: PhaseTask, state: PhaseTaskState
     state.reason = reason;
     return record(phase, 'task-finished', `task ${task.key} failed: ${reason}`);
   };
+  // Asked only for recipe tasks, so the histories of plans without them replay unchanged.
+  if (task.recipeId && patched('2026-12-phase-flow')) return runFlowTask(phase, task, state, failTask);
   const jobId = uuid4();
   const dueAt = new Date(Date.now() + task.dueInDays * DAY).toISOString();
   let recipient: Awaited<ReturnType<typeof createPhaseJob>>;
@@ -188,6 +192,61 @@ async function runTask(phase: PhaseState, task: PhaseTask, state: PhaseTaskState
   if (task.upgrade) await record(phase, 'node-upgraded', `node ${task.upgrade.nodeId} raised to ${task.upgrade.toLevel}`);
 }
 
+/**
+ * A recipe task: its flow is written (planned backwards from the task's due date) and its
+ * `flowWorkflow` started as the phase's child; the task is done when the flow is delivered. The
+ * flow is started outside the phase's cancellation scope: a flow does not end on a cancel request
+ * but through its own cancel (which cancels its open jobs), so when the phase is cancelled it asks
+ * for that and waits for the flow to end, as a job compensates before the phase ends.
+ */
+async function runFlowTask(phase: PhaseState, task: PhaseTask, state: PhaseTaskState, failTask: (reason: string) => Promise<void>): Promise<void> {
+  const { input } = phase;
+  const dueAt = new Date(Date.now() + task.dueInDays * DAY).toISOString();
+  let flowId: string;
+  try {
+    // Whole even if the phase is cancelled meanwhile: the row is then closed as an orphan.
+    ({ flowId } = await CancellationScope.nonCancellable(() =>
+      createPhaseFlow({ projectId: input.projectId, phase: input.phase, attempt: input.attempt, task, dueAt, createdBy: input.startedBy }),
+    ));
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return failTask(`not dispatched: ${causeOf(err)}`);
+  }
+  phase.orphans.flowIds.push(flowId);
+  // Cancelled while the row was written: the flow is not started (its row is closed as an orphan).
+  if (phase.phaseCancelled()) await CancellationScope.current().cancelRequested;
+  const flow = await CancellationScope.nonCancellable(() => startChild(flowWorkflow, { workflowId: flowWorkflowId(flowId), args: [{ flowId }] }));
+  phase.started('flowIds', flowId);
+  const ended = phase.follow(flow.result());
+  state.flowId = flowId;
+  state.status = 'searching';
+  let result: FlowSummary;
+  try {
+    await record(phase, 'job-dispatched', `task ${task.key}: flow ${flowId} of recipe ${task.recipeId} (${task.quantity} ${task.unit}, due ${dueAt})`);
+    // The flow is outside the phase's scope: a cancelled phase stops waiting here and cancels it.
+    result = await Promise.race([ended, CancellationScope.current().cancelRequested]);
+  } catch (err) {
+    if (phase.phaseCancelled()) {
+      await CancellationScope.nonCancellable(async () => {
+        await cancelPhaseFlow({ flowId, actor: `phase:${input.projectId}:${input.phase}`, reason: 'the project was cancelled' });
+        await ended.catch(() => undefined);
+      });
+      state.status = 'cancelled';
+      throw err;
+    }
+    // The flow alone was terminated (e.g. from the Temporal UI).
+    state.status = 'cancelled';
+    return failTask(`the flow ended without a result: ${causeOf(err)}`);
+  }
+  if (result.status !== 'delivered') {
+    state.status = result.status === 'cancelled' ? 'cancelled' : 'failed';
+    return failTask(`the flow ended ${result.status}, not delivered`);
+  }
+  state.status = 'confirmed';
+  state.result = 'done';
+  await record(phase, 'task-finished', `task ${task.key} delivered: flow ${flowId} (${task.quantity} ${task.unit}, ${result.steps.length} step(s))`);
+}
+
 /** A node the phase adds must answer a signed ping (1B, data transport); retried while it is being wired. */
 async function verifyNode(phase: PhaseState, check: PhaseView['nodeChecks'][number]): Promise<void> {
   const { input } = phase;
@@ -232,13 +291,13 @@ export async function cancelledWithProject(phase: PhaseState): Promise<void> {
   await CancellationScope.nonCancellable(async () => {
     // A child ends only once it has compensated: a round released its holds, a job told its node.
     await Promise.allSettled([...phase.work, ...phase.children]);
-    if (orphans.roundIds.length || orphans.jobIds.length) await discardPhaseRows(orphans);
+    if (orphans.roundIds.length || orphans.jobIds.length || orphans.flowIds.length) await discardPhaseRows(orphans);
     const fundingCancelled = view.status === 'funding' && view.roundId !== null && view.roundStatus === 'open';
     if (fundingCancelled) {
       view.roundStatus = 'cancelled';
       await record(phase, 'round-closed', 'round cancelled with the project: every hold was given back');
     }
-    const withdrawn = view.tasks.filter((t) => t.jobId && t.result === null).length;
+    const withdrawn = view.tasks.filter((t) => (t.jobId || t.flowId) && t.result === null).length;
     view.status = 'cancelled';
     view.reason = 'the project was cancelled';
     await record(

@@ -82,6 +82,11 @@ export interface PhaseTask {
   price?: { amount: string; currency: string };
   priceCeiling?: string;
   payProgressOnCancel?: boolean;
+  /**
+   * A saved recipe (`recipes` row): the task is run as a production flow of its steps instead of
+   * one job; the task's quantity and unit are the recipe's output, its recipient receives it.
+   */
+  recipeId?: string;
 }
 
 export interface PhaseBudget {
@@ -128,6 +133,8 @@ export type PhaseStatus = 'funding' | 'working' | 'done' | 'failed' | 'cancelled
 export interface PhaseTaskState {
   key: string;
   jobId: string | null;
+  /** A recipe task: the flow that runs it (its status is then the flow's, mapped to the job's words). */
+  flowId?: string | null;
   status: JobStatus | 'pending' | 'carried';
   nodeId: string | null;
   result: 'done' | 'failed' | null;
@@ -219,6 +226,16 @@ export interface CreatePhaseJobInput {
   jobId: string;
   projectId: string;
   phase: WorkingPhase;
+  task: PhaseTask;
+  dueAt: string;
+  createdBy: string;
+}
+
+/** A recipe task's flow, written once per phase attempt and task. */
+export interface CreatePhaseFlowInput {
+  projectId: string;
+  phase: WorkingPhase;
+  attempt: number;
   task: PhaseTask;
   dueAt: string;
   createdBy: string;

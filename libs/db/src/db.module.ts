@@ -30,13 +30,14 @@ import { CoordinatorsRepository } from './coordinators/coordinators.repository';
 import { AuditRepository } from './audit/audit.repository';
 import { StatementsRepository } from './statements/statements.repository';
 import { LeasesRepository } from './leases/leases.repository';
-import { FlowsRepository, HandoffsRepository, LotsRepository, PickupPointsRepository, RecipesRepository } from './flows';
+import { FlowPlanner, FlowsRepository, HandoffsRepository, LotsRepository, PickupPointsRepository, RecipesRepository } from './flows';
 import { FlowRunRepository } from './flows/flow-run.repository';
 
 /** Every repository and data service: the only way apps and libs reach PostgreSQL (lint keeps it so). */
 const REPOSITORIES = [
   ProjectsRepository,
   FlowRunRepository,
+  FlowPlanner,
   ProjectPhasesRepository,
   LedgerService,
   OwnershipService,

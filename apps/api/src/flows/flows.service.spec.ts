@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { loadConfig } from '@app/config';
 import { FLOW_WORKFLOW_TYPE, HandoffView } from '@app/contracts';
-import { FlowsRepository, HandoffRefusal, HandoffsRepository, LotsRepository, MemberEntity, MembersRepository, NodesRepository, PickupPointsRepository, RecipesRepository } from '@app/db';
+import { FlowPlanner, FlowsRepository, HandoffRefusal, HandoffsRepository, LotsRepository, MemberEntity, MembersRepository, NodesRepository, PickupPointsRepository, RecipesRepository } from '@app/db';
 import { strictMock, temporalClientMock } from '../../../../test/support/strict-mock';
 import type { CreateFlowDto } from './flows.dto';
 import { FlowsService } from './flows.service';
@@ -27,7 +27,8 @@ function setup() {
   const nodes = strictMock<NodesRepository>();
   const pickups = strictMock<PickupPointsRepository>();
   const t = temporalClientMock();
-  const service = new FlowsService(flows, recipes, handoffs, lots, members, nodes, pickups, t.client as never, config);
+  // The real planner over the mocked repositories: creation is checked as the API runs it.
+  const service = new FlowsService(new FlowPlanner(flows, recipes, members, nodes, pickups), flows, handoffs, lots, t.client as never, config);
   return { service, flows, handoffs, members, ...t };
 }
 

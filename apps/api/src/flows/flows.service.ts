@@ -1,9 +1,8 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { AppConfig } from '@app/config';
-import { cancelFlowUpdate, FLOW_WORKFLOW_TYPE, FlowInput, FlowRecipient, FlowView, handoffAnsweredSignal, HandoffView, LotTrace, Recipe } from '@app/contracts';
-import { FlowsRepository, HandoffAnswer, HandoffAnswerer, HandoffRefusal, HandoffsRepository, LotsRepository, MembersRepository, NodesRepository, PickupPointsRepository, RecipesRepository } from '@app/db';
-import { DEFAULT_FLOW_TYPE, planFlow, validateRecipe } from '@app/domain';
+import { cancelFlowUpdate, FLOW_WORKFLOW_TYPE, FlowInput, FlowView, handoffAnsweredSignal, HandoffView, LotTrace } from '@app/contracts';
+import { FlowPlanner, FlowRecipientRequest, FlowRefusal, FlowsRepository, HandoffAnswer, HandoffAnswerer, HandoffRefusal, HandoffsRepository, LotsRepository, NewFlow } from '@app/db';
 import { pingTemporal } from '@app/temporal';
 import { ProblemException, Problems } from '../common/problem';
 import { isTemporalUnavailable, workflowCallProblem } from '../common/workflow-calls';
@@ -11,8 +10,6 @@ import { invalidRecipe, plain } from '../recipes/recipes.service';
 import { CreateFlowDto, HandoffAnswerDto } from './flows.dto';
 
 const HOUR = 3_600_000;
-/** Allowance for moving a step's output to the next node when no past legs of its flow type teach one. */
-export const DECLARED_TRANSPORT_MS = 24 * HOUR;
 const SIGNAL_TIMEOUT_MS = 10_000;
 const UPDATE_TIMEOUT_MS = 30_000;
 
@@ -26,6 +23,22 @@ const REFUSAL_STATUS: Record<HandoffRefusal['code'], HttpStatus> = {
 
 const unknownRef = (field: string, code: string, detail: string) => new ProblemException(HttpStatus.NOT_FOUND, code, detail, [{ field, code, message: detail }]);
 
+/** A flow the planner refused, as the problem document the API has always answered. */
+function refusalProblem(err: FlowRefusal, recipePrefix: string): ProblemException {
+  switch (err.code) {
+    case 'invalid_recipe':
+      return invalidRecipe(err.extra.recipe!, err.extra.problems!, recipePrefix);
+    case 'project_not_active':
+      return Problems.conflict(err.code, err.message);
+    case 'no_carrier':
+      return new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, 'no_carrier', err.message, [{ field: err.field, code: 'no_carrier', message: `no carrier for ${err.extra.flowTypes!.join(', ')}` }], {
+        flowTypes: err.extra.flowTypes,
+      });
+    default:
+      return unknownRef(err.field, err.code, err.message);
+  }
+}
+
 /**
  * Production flows at the edge. A flow is checked (recipe, demand, recipient, carriers), planned
  * backwards from its due date, written with its steps in one transaction, then its workflow is
@@ -37,13 +50,10 @@ export class FlowsService {
   private readonly logger = new Logger(FlowsService.name);
 
   constructor(
+    private readonly planner: FlowPlanner,
     private readonly flows: FlowsRepository,
-    private readonly recipes: RecipesRepository,
     private readonly handoffs: HandoffsRepository,
     private readonly lots: LotsRepository,
-    private readonly members: MembersRepository,
-    private readonly nodes: NodesRepository,
-    private readonly pickups: PickupPointsRepository,
     @Inject(Client) private readonly temporal: Client,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
@@ -52,54 +62,30 @@ export class FlowsService {
     if ((dto.recipeId === undefined) === (dto.recipe === undefined)) throw Problems.badRequest('recipeId', 'give either recipeId (a saved recipe) or recipe (written for this flow), not both, not neither');
     const dueAt = new Date(dto.dueAt);
     if (dueAt.getTime() < now.getTime() + HOUR) throw Problems.badRequest('dueAt', 'dueAt must be at least an hour ahead');
-    let recipe: Recipe;
-    if (dto.recipeId) {
-      const saved = await this.recipes.find(dto.recipeId);
-      if (!saved) throw unknownRef('recipeId', 'unknown_recipe', `recipe ${dto.recipeId} does not exist`);
-      recipe = saved.definition;
-    } else {
-      recipe = plain(dto.recipe!);
+    const r0 = dto.recipient;
+    const recipient: FlowRecipientRequest = r0.type === 'pickup' ? { type: 'pickup', pickupPointId: r0.pickupPointId!, memberId: r0.memberId! } : { type: r0.type, id: r0.id! };
+    let planned: NewFlow;
+    try {
+      planned = await this.planner.prepare({
+        ...(dto.recipeId ? { recipeId: dto.recipeId } : { recipe: plain(dto.recipe!) }),
+        quantity: dto.quantity,
+        dueAt,
+        recipient,
+        demand: { type: dto.demand.type, id: dto.demand.id },
+        createdBy: actor,
+        idempotencyKey: key ?? null,
+      });
+    } catch (err) {
+      if (err instanceof FlowRefusal) throw refusalProblem(err, dto.recipeId ? '' : 'recipe.');
+      throw err;
     }
-    const problems = validateRecipe(recipe);
-    if (problems.length) throw invalidRecipe(recipe, problems, dto.recipeId ? '' : 'recipe.');
-
-    const demand = await this.flows.demand(dto.demand.type, dto.demand.id);
-    if (!demand) throw unknownRef('demand.id', 'unknown_demand', `${dto.demand.type === 'project' ? 'project' : 'output plan'} ${dto.demand.id} does not exist: a flow needs a real demand`);
-    if (dto.demand.type === 'project' && demand.status !== 'active') throw Problems.conflict('project_not_active', `project ${dto.demand.id} is ${demand.status}; it needs no more work`);
-    const { recipient, locationId } = await this.recipient(dto);
-
-    // Every flow type the recipe's outputs may travel as needs a carrier somewhere in the network.
-    const flowTypes = [...new Set(recipe.steps.map((s) => s.flowType ?? DEFAULT_FLOW_TYPE))];
-    const carried = await this.flows.carriedFlowTypes(flowTypes);
-    const missing = flowTypes.filter((t) => !carried.has(t));
-    if (missing.length) {
-      throw new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, 'no_carrier', `no active transport node carries ${missing.join(', ')}: register one (its flowTypes) before starting this flow`, [
-        { field: dto.recipeId ? 'recipeId' : 'recipe.steps', code: 'no_carrier', message: `no carrier for ${missing.join(', ')}` },
-      ], { flowTypes: missing });
-    }
-
-    const samples = await this.flows.leadTimeSamples([...new Set(recipe.steps.map((s) => s.capability))], flowTypes);
-    const plan = planFlow(recipe, dto.quantity, dueAt, { ...samples, transportDeclaredMs: DECLARED_TRANSPORT_MS });
-    const output = recipe.steps.find((s) => !recipe.steps.some((c) => c.inputs.some((i) => i.step === s.key)))!;
     // Nothing is written while Temporal is down: the flow could not start.
     try {
       await pingTemporal(this.temporal);
     } catch {
       throw Problems.temporalUnavailable();
     }
-    const r = await this.flows.create({
-      recipeId: dto.recipeId ?? null,
-      recipe,
-      demand: { type: dto.demand.type, id: dto.demand.id },
-      quantity: dto.quantity,
-      unit: output.produces.unit,
-      dueAt,
-      recipient,
-      recipientLocationId: locationId,
-      plan,
-      createdBy: actor,
-      idempotencyKey: key ?? null,
-    });
+    const r = await this.planner.write(planned);
     try {
       const input: FlowInput = { flowId: r.flow.id };
       await this.temporal.workflow.start(FLOW_WORKFLOW_TYPE, { taskQueue: this.config.temporal.taskQueue, workflowId: r.workflowId, args: [input], workflowIdConflictPolicy: 'USE_EXISTING' });
@@ -111,28 +97,6 @@ export class FlowsService {
       });
     }
     return { flow: r.flow, replayed: r.replayed };
-  }
-
-  /** The recipient exists (an active member; a node; an active pickup point and the member who collects) and where it is. */
-  private async recipient(dto: CreateFlowDto): Promise<{ recipient: FlowRecipient; locationId: string | null }> {
-    const r = dto.recipient;
-    const activeMember = async (id: string, field: string) => {
-      const m = await this.members.findById(id);
-      if (!m || m.status !== 'active') throw unknownRef(field, 'unknown_recipient', `member ${id} is not an active member`);
-    };
-    if (r.type === 'member') {
-      await activeMember(r.id!, 'recipient.id');
-      return { recipient: { type: 'member', id: r.id! }, locationId: null };
-    }
-    if (r.type === 'node') {
-      const n = await this.nodes.findById(r.id!);
-      if (!n) throw unknownRef('recipient.id', 'unknown_recipient', `node ${r.id} does not exist`);
-      return { recipient: { type: 'node', id: n.id }, locationId: n.locationId };
-    }
-    const p = await this.pickups.find(r.pickupPointId!);
-    if (!p || p.status !== 'active') throw unknownRef('recipient.pickupPointId', 'unknown_pickup_point', `pickup point ${r.pickupPointId} does not exist or is closed`);
-    await activeMember(r.memberId!, 'recipient.memberId');
-    return { recipient: { type: 'pickup', pickupPointId: p.id, memberId: r.memberId! }, locationId: p.locationId };
   }
 
   async get(id: string): Promise<FlowView> {

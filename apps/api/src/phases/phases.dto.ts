@@ -165,6 +165,11 @@ export class PhaseTaskDto {
   @IsOptional()
   @IsBoolean()
   payProgressOnCancel?: boolean;
+
+  @ApiPropertyOptional({ format: 'uuid', description: "A saved recipe: the task runs as a production flow of its steps (its unit must be the recipe's output unit) instead of one job" })
+  @IsOptional()
+  @IsUUID()
+  recipeId?: string;
 }
 
 export class PhaseBudgetDto {
@@ -271,6 +276,7 @@ export class PhasePlanDto {
           ...(t.price ? { price: { amount: String(t.price.amount), currency: t.price.currency } } : {}),
           ...(t.price && t.priceCeiling !== undefined ? { priceCeiling: String(t.priceCeiling) } : {}),
           ...(t.price && t.payProgressOnCancel ? { payProgressOnCancel: true } : {}),
+          ...(t.recipeId ? { recipeId: t.recipeId } : {}),
         };
       }),
       budget: this.budget

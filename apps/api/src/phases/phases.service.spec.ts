@@ -18,6 +18,8 @@ import {
   ProjectPhasePlanEntity,
   ProjectPhasesRepository,
   ProjectsRepository,
+  RecipeRecord,
+  RecipesRepository,
 } from '@app/db';
 import { strictMock, temporalClientMock } from '../../../../test/support/strict-mock';
 import { IdempotencyService } from '../common/idempotency.service';
@@ -67,8 +69,9 @@ function setup() {
   const t = temporalClientMock();
   const ledger = strictMock<LedgerService>();
   const payments = strictMock<JobPaymentsRepository>();
-  const service = new PhasesService(projects, phases, jobs, funding, members, nodes, assets, t.client as never, keys, ledger, payments);
-  return { service, projects, phases, jobs, funding, members, nodes, assets, keys, ledger, payments, ...t };
+  const recipes = strictMock<RecipesRepository>();
+  const service = new PhasesService(projects, phases, jobs, funding, members, nodes, assets, t.client as never, keys, ledger, payments, recipes);
+  return { service, projects, phases, jobs, funding, members, nodes, assets, keys, ledger, payments, recipes, ...t };
 }
 
 describe('PhasesService.putPlan', () => {
@@ -115,6 +118,40 @@ describe('PhasesService.putPlan', () => {
     ]);
     expect(s.members.activeIds).toHaveBeenCalledWith(['m-gone']);
     expect(s.nodes.findByIds).toHaveBeenCalledWith(['n1', 'n-gone']);
+  });
+
+  it('refuses recipe tasks whose recipe is unknown, invalid, or makes another unit (422, by field)', async () => {
+    const s = setup();
+    s.projects.findById.mockResolvedValue(project({ phase: 'node-buildout' }));
+    s.phases.latestAttempt.mockResolvedValue(null);
+    s.members.activeIds.mockResolvedValue(new Set(['m1']));
+    s.nodes.findByIds.mockResolvedValue([]);
+    const step = (key: string, unit: string, inputs: Array<{ step: string; perUnit: number; unit: string }> = []) => ({ key, capability: key, produces: { item: key, unit }, inputs, leadTimeHours: 4 });
+    const good = { name: 'shelf', steps: [step('cut', 'panel'), step('assemble', 'shelf', [{ step: 'cut', perUnit: 2, unit: 'panel' }])] };
+    const cyclic = { name: 'loop', steps: [step('a', 'pc', [{ step: 'b', perUnit: 1, unit: 'pc' }]), step('b', 'pc', [{ step: 'a', perUnit: 1, unit: 'pc' }])] };
+    const saved: Record<string, RecipeRecord> = {
+      'r-good': { id: 'r-good', name: 'shelf', version: 1, definition: good, createdBy: 'c', createdAt: new Date() },
+      'r-loop': { id: 'r-loop', name: 'loop', version: 1, definition: cyclic, createdBy: 'c', createdAt: new Date() },
+    };
+    s.recipes.find.mockImplementation((id: string) => Promise.resolve(saved[id] ?? null));
+    const goods = { output: 'goods' as const, licence: null };
+    const p = plan({
+      phase: 'node-buildout',
+      tasks: [
+        task({ key: 'gone', ...goods, unit: 'shelf', recipeId: 'r-gone' }),
+        task({ key: 'loop', ...goods, unit: 'pc', recipeId: 'r-loop' }),
+        task({ key: 'unit', ...goods, unit: 'box', recipeId: 'r-good' }),
+        task({ key: 'fine', ...goods, unit: 'shelf', recipeId: 'r-good' }),
+      ],
+    });
+    const err = await s.service.putPlan('p1', 'node-buildout', dtoFor(p)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 422, code: 'invalid_plan' });
+    expect((err as { errors: Array<{ field: string; code: string }> }).errors.map((e) => [e.field, e.code])).toEqual([
+      ['tasks[0].recipeId', 'unknown_recipe'],
+      ['tasks[1].recipeId', 'invalid_recipe'],
+      ['tasks[2].unit', 'recipe_unit_mismatch'],
+    ]);
+    expect(s.phases.putPlan).not.toHaveBeenCalled();
   });
 
   it('stores a sound plan and answers it as stored', async () => {

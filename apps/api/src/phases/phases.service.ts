@@ -11,8 +11,8 @@ import {
   startPhaseUpdate,
   WorkingPhase,
 } from '@app/contracts';
-import { AssetsRepository, FundingRepository, JobPaymentsRepository, JobsRepository, LedgerService, MembersRepository, NodesRepository, ProjectEntity, PhaseEventRow, ProjectPhasePlanEntity, ProjectPhasesRepository, ProjectsRepository } from '@app/db';
-import { checkPhasePlan, phasePosition, PlanProblem, smallestPledgeForWholePart } from '@app/domain';
+import { AssetsRepository, FundingRepository, RecipesRepository, JobPaymentsRepository, JobsRepository, LedgerService, MembersRepository, NodesRepository, ProjectEntity, PhaseEventRow, ProjectPhasePlanEntity, ProjectPhasesRepository, ProjectsRepository } from '@app/db';
+import { checkPhasePlan, outputStep, phasePosition, PlanProblem, smallestPledgeForWholePart, validateRecipe } from '@app/domain';
 import { pingTemporal } from '@app/temporal';
 import { IdempotencyService } from '../common/idempotency.service';
 import { FieldError, ProblemException, Problems } from '../common/problem';
@@ -95,6 +95,7 @@ export class PhasesService {
     private readonly keys: IdempotencyService,
     private readonly ledger: LedgerService,
     private readonly payments: JobPaymentsRepository,
+    private readonly recipes: RecipesRepository,
   ) {}
 
   private async project(id: string): Promise<ProjectEntity> {
@@ -172,6 +173,25 @@ export class PhasesService {
         problems.push({ field: `tasks[${i}].upgrade.toLevel`, code: 'not_an_upgrade', message: `node ${t.upgrade.nodeId} is already ${node.automationLevel}` });
       }
     });
+    // A recipe task runs as a flow: its recipe must be saved, valid, and make what the task asks for.
+    for (const [i, t] of plan.tasks.entries()) {
+      if (!t.recipeId) continue;
+      const field = `tasks[${i}].recipeId`;
+      const saved = await this.recipes.find(t.recipeId);
+      if (!saved) {
+        problems.push({ field, code: 'unknown_recipe', message: `recipe ${t.recipeId} does not exist` });
+        continue;
+      }
+      const recipeProblems = validateRecipe(saved.definition);
+      if (recipeProblems.length) {
+        problems.push({ field, code: 'invalid_recipe', message: `recipe ${t.recipeId} is not valid: ${recipeProblems.map((p) => p.detail).join('; ')}` });
+        continue;
+      }
+      const out = outputStep(saved.definition);
+      if (out.produces.unit !== t.unit) {
+        problems.push({ field: `tasks[${i}].unit`, code: 'recipe_unit_mismatch', message: `task ${t.key} is counted in ${t.unit}, but recipe ${t.recipeId} makes ${out.produces.unit} (step ${out.key})` });
+      }
+    }
     plan.nodes.forEach((id, i) => {
       if (!nodes.has(id)) problems.push({ field: `nodes[${i}]`, code: 'unknown_node', message: `node ${id} is not registered: register it first (POST /admin/nodes)` });
     });

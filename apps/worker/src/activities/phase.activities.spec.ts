@@ -1,6 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { PhaseTask } from '@app/contracts';
-import { FundingRepository, JobsRepository, LedgerAccountEntity, LedgerService, MemberEntity, MembersRepository, NodeEntity, NodesRepository, ProjectPhasesRepository } from '@app/db';
+import { FlowPlanner, FundingRepository, JobsRepository, LedgerAccountEntity, LedgerService, MemberEntity, MembersRepository, NodeEntity, NodesRepository, ProjectPhasesRepository } from '@app/db';
 import { WebhookSender } from '@app/nodes';
 import { silentLogger, strictMock } from '../../../../test/support/strict-mock';
 import { PhaseActivities, raiseNode } from './phase.activities';
@@ -17,7 +17,8 @@ function setup() {
   const nodes = strictMock<NodesRepository>();
   const webhooks = strictMock<WebhookSender>();
   const ledger = strictMock<LedgerService>();
-  return { phases, jobs, funding, members, nodes, webhooks, ledger, activities: new PhaseActivities(phases, jobs, funding, members, nodes, webhooks, ledger) };
+  const planner = strictMock<FlowPlanner>();
+  return { phases, jobs, funding, members, nodes, webhooks, ledger, planner, activities: new PhaseActivities(phases, jobs, funding, members, nodes, webhooks, ledger, planner, undefined as never) };
 }
 
 describe('PhaseActivities.createPhaseJob', () => {
@@ -96,9 +97,11 @@ describe('PhaseActivities: rows, checks and upgrades', () => {
     const s = setup();
     s.funding.discardUnopened.mockResolvedValue();
     s.jobs.discardUnstarted.mockResolvedValue();
-    await s.activities.discardPhaseRows({ roundIds: ['r1'], jobIds: [] });
+    s.planner.discardUnstarted.mockResolvedValue();
+    await s.activities.discardPhaseRows({ roundIds: ['r1'], jobIds: [], flowIds: ['f1'] });
     expect(s.funding.discardUnopened).toHaveBeenCalledWith(['r1']);
     expect(s.jobs.discardUnstarted).toHaveBeenCalledWith([]);
+    expect(s.planner.discardUnstarted).toHaveBeenCalledWith(['f1']);
   });
 });
 

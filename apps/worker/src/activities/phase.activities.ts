@@ -1,17 +1,21 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import {
   ApplyUpgradeInput,
   automationRank,
+  cancelFlowUpdate,
+  CreatePhaseFlowInput,
   CreatePhaseJobInput,
   CreatePhaseJobResult,
+  flowWorkflowId,
   CreatePhaseRoundInput,
   NodeUpgrade,
   RecordOutputsInput,
   RecordPhaseInput,
   VerifyNodeInput,
 } from '@app/contracts';
-import { FundingRepository, JobsRepository, LedgerService, MembersRepository, NodeRegistryEntry, NodesRepository, ProjectPhasesRepository } from '@app/db';
+import { FlowPlanner, FlowRefusal, FundingRepository, JobsRepository, LedgerService, MembersRepository, NodeRegistryEntry, NodesRepository, ProjectPhasesRepository } from '@app/db';
 import { Currency } from '@app/domain';
 import { WebhookSender } from '@app/nodes';
 
@@ -30,6 +34,8 @@ export class PhaseActivities {
     private readonly nodes: NodesRepository,
     private readonly webhooks: WebhookSender,
     private readonly ledger: LedgerService,
+    private readonly planner: FlowPlanner,
+    @Inject(Client) private readonly temporal: Client,
   ) {}
 
   /** Projects the phase's state and appends its new timeline events, in one transaction. */
@@ -92,6 +98,52 @@ export class PhaseActivities {
     return recipient;
   }
 
+  /**
+   * A recipe task's flow: checked, planned backwards from the task's due date and written with its
+   * steps (the same planner as `POST /admin/flows`), once per phase attempt and task (its key:
+   * `phase:<project>:<phase>:<attempt>:<task>`; a retry answers the flow written first). The phase
+   * starts the flow's workflow as its child. A flow refused (recipe gone or broken, recipient gone,
+   * no carrier) fails the task's dispatch for good.
+   */
+  async createPhaseFlow(input: CreatePhaseFlowInput): Promise<{ flowId: string }> {
+    const t = input.task;
+    try {
+      const r = await this.planner.create({
+        recipeId: t.recipeId!,
+        quantity: t.quantity,
+        dueAt: new Date(input.dueAt),
+        recipient: t.recipient,
+        demand: { type: 'project', id: input.projectId },
+        createdBy: input.createdBy,
+        idempotencyKey: `phase:${input.projectId}:${input.phase}:${input.attempt}:${t.key}`,
+      });
+      return { flowId: r.flow.id };
+    } catch (err) {
+      if (err instanceof FlowRefusal) throw ApplicationFailure.nonRetryable(`${err.code}: ${err.message}`, 'FlowRefused');
+      throw err;
+    }
+  }
+
+  /**
+   * Cancels a recipe task's flow with the phase, through the flow's own cancel (its open jobs are
+   * cancelled and their nodes told); answers once the flow has cancelled. A flow that has already
+   * ended stays as it ended.
+   */
+  async cancelPhaseFlow(input: { flowId: string; actor: string; reason: string }): Promise<'cancelled' | 'ended'> {
+    try {
+      await this.temporal.workflow.getHandle(flowWorkflowId(input.flowId)).executeUpdate(cancelFlowUpdate, { args: [{ actor: input.actor, reason: input.reason }], updateId: 'cancel' });
+      return 'cancelled';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return 'ended';
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'FlowClosed') return 'ended';
+      if (err instanceof Error && /completed|already/i.test(err.message)) {
+        log.info('phase flow already ended; nothing to cancel', { flowId: input.flowId });
+        return 'ended';
+      }
+      throw err;
+    }
+  }
+
   /** Who confirms a delivery to the recipient (a member, or the owner of a node), and where it is. */
   private async recipient(r: { type: 'member' | 'node'; id: string }): Promise<CreatePhaseJobResult | null> {
     if (r.type === 'member') {
@@ -106,9 +158,10 @@ export class PhaseActivities {
    * Closes the rows of a round or job whose workflow was never started because the phase was
    * cancelled between the row and the start: nothing is left open without a process behind it.
    */
-  async discardPhaseRows(input: { roundIds: string[]; jobIds: string[] }): Promise<void> {
+  async discardPhaseRows(input: { roundIds: string[]; jobIds: string[]; flowIds?: string[] }): Promise<void> {
     await this.funding.discardUnopened(input.roundIds);
     await this.jobs.discardUnstarted(input.jobIds);
+    await this.planner.discardUnstarted(input.flowIds ?? []);
   }
 
   /** Attaches delivered documents to the project, once per (job, url). */

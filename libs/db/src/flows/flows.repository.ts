@@ -147,6 +147,20 @@ export class FlowsRepository {
     });
   }
 
+  /** Cancels flows whose workflow never started (no step has a job), with their waiting steps. */
+  async discardUnstarted(flowIds: string[]): Promise<void> {
+    if (flowIds.length === 0) return;
+    await this.ds.transaction(async (m) => {
+      const rows = (await m.query(
+        `UPDATE flows f SET status = 'cancelled', updated_at = now() WHERE f.id = ANY($1) AND f.status = 'running'
+            AND NOT EXISTS (SELECT 1 FROM flow_steps s WHERE s.flow_id = f.id AND s.job_id IS NOT NULL) RETURNING f.id`,
+        [flowIds],
+      )) as [Array<{ id: string }>, number];
+      const ids = rows[0].map((r) => r.id);
+      if (ids.length) await m.query(`UPDATE flow_steps SET status = 'cancelled', updated_at = now() WHERE flow_id = ANY($1) AND status = 'waiting'`, [ids]);
+    });
+  }
+
   /**
    * What lead times are learned from, latest first: offer → done of the latest completed jobs of
    * each capability, and offer → received of the latest received legs of each flow type.

@@ -6464,6 +6464,11 @@ export interface components {
             priceCeiling?: string;
             /** @example 1 */
             quantity: number;
+            /**
+             * Format: uuid
+             * @description A saved recipe: the task runs as a production flow of its steps (its unit must be the recipe's output unit) instead of one job
+             */
+            recipeId?: string;
             recipient: components["schemas"]["RecipientDto"];
             /** @example https://designs.example.org/rack/brief.md */
             specUrl: string;
