@@ -94,6 +94,17 @@ describe('JobsRepository', () => {
     expect(mine.items[0].id).toBe(offered.id); // soonest due first
     expect(await jobs().waitingForCapacityOf(nodeId)).toContain(waiting.id);
     expect(await jobs().confirmedTaskKeys(projectId, 'prototyping')).toEqual(['report']);
+    // A recipe task whose flow was delivered (in an earlier attempt) is done too; a running one is not.
+    const flowRow = (key: string, status: string) =>
+      t.ds.query(
+        `INSERT INTO flows (workflow_id, recipe, demand_type, demand_id, quantity, unit, due_at, recipient_type, recipient_id, status, created_by, idempotency_key)
+         VALUES ($1, '{"name":"r","steps":[]}', 'project', $2, 1, 'pcs', now(), 'member', $2, $3, 'test', $4)`,
+        [`flow-${randomUUID()}`, projectId, status, key],
+      );
+    await flowRow(`phase:${projectId}:prototyping:1:frame-kit`, 'delivered');
+    await flowRow(`phase:${projectId}:prototyping:2:casing`, 'running');
+    await flowRow(`phase:${projectId}:rnd:1:sketch`, 'delivered');
+    expect(await jobs().confirmedTaskKeys(projectId, 'prototyping')).toEqual(['frame-kit', 'report']);
     const phaseJobs = await jobs().ofProjectPhases(projectId);
     expect(phaseJobs.find((j) => j.id === confirmed.id)).toMatchObject({ phase: 'prototyping', taskKey: 'report', nodeName: 'Shop', status: 'confirmed' });
   });

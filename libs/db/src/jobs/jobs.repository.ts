@@ -256,10 +256,17 @@ export class JobsRepository {
     return rows.map((r) => r.id);
   }
 
-  /** The task keys of a project phase whose jobs were confirmed (in any attempt). */
+  /**
+   * The task keys of a project phase that are done (in any attempt): a task's job was confirmed,
+   * or a recipe task's flow was delivered (its key is `phase:<project>:<phase>:<attempt>:<task>`).
+   */
   async confirmedTaskKeys(projectId: string, phase: WorkingPhase): Promise<string[]> {
     const rows: Array<{ task_key: string }> = await this.ds.query(
-      `SELECT DISTINCT task_key FROM jobs WHERE demand_type = 'project' AND demand_id = $1 AND phase = $2 AND status = 'confirmed' AND task_key IS NOT NULL`,
+      `SELECT task_key FROM jobs WHERE demand_type = 'project' AND demand_id = $1 AND phase = $2 AND status = 'confirmed' AND task_key IS NOT NULL
+       UNION
+       SELECT split_part(idempotency_key, ':', 5) FROM flows
+        WHERE demand_type = 'project' AND demand_id = $1 AND status = 'delivered' AND idempotency_key LIKE 'phase:' || $1::text || ':' || $2::text || ':%'
+       ORDER BY 1`,
       [projectId, phase],
     );
     return rows.map((r) => r.task_key);
