@@ -20,7 +20,7 @@ export function HandoffsRoute() {
   return (
     <RequireMember>
       {() => (
-        <Page title="Hand-offs" lead="When goods of a production flow reach you, a pickup point you keep or a node you own, you confirm what arrived (or refuse it): that answer pays the maker and moves the flow on.">
+        <Page title="Hand-offs" lead="When goods of a production flow reach you, a pickup point you keep or a node you own, you confirm what arrived (or refuse it): that answer confirms the work of whoever made or carried them and moves the flow on.">
           <PendingHandoffs />
           <Answered />
         </Page>
