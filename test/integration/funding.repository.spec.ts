@@ -121,6 +121,33 @@ describe('FundingRepository (pledges in PostgreSQL)', () => {
     await expect(funding.setPledge(randomUUID(), m, 400n)).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('one statement and the fallback through post agree: a hold posted before under the same key is replayed, not moved twice; no account means refused, nothing written', async () => {
+    const [m] = await members(1, 1_000n);
+    const r = await round();
+    // The very posting the first change will make, posted ahead through post (as a crashed try
+    // whose pledge row was lost would have): the one statement finds its key used and falls back,
+    // and post replays it, because the hash SQL computes is the hash post computes.
+    const wallet = (await ledger.account('member', m, 'EUR')).id;
+    const hold = (await ledger.account('hold', m, 'EUR', undefined, r)).id;
+    await ledger.post({ idempotencyKey: `round:${r}:hold:${m}:1`, kind: 'pledge-hold', currency: 'EUR', entries: [{ accountId: wallet, amount: -400n }, { accountId: hold, amount: 400n }], memo: `funding round ${r}` });
+    const out = await funding.setPledge(r, m, 400n);
+    expect(out).toMatchObject({ changed: true, amount: 400n, total: 400n, backers: 1 });
+    expect(await balanceOf('hold', m, r)).toBe(400n);
+    expect(await balanceOf('member', m)).toBe(600n);
+    await consistent(r);
+    // The next change goes through the one statement again.
+    expect(await funding.setPledge(r, m, 900n)).toMatchObject({ changed: true, total: 900n });
+    expect(await balanceOf('member', m)).toBe(100n);
+
+    const [walletless] = (await ds.query(`INSERT INTO members (name, email) VALUES ('w', $1) RETURNING id`, [`${randomUUID()}@t.example`])) as Array<{ id: string }>;
+    await expect(funding.setPledge(r, walletless.id, 500n)).rejects.toMatchObject({ code: 'insufficient_funds' });
+    const [rows] = (await ds.query(`SELECT (SELECT count(*) FROM funding_pledges WHERE member_id = $1)::int AS pledges, (SELECT count(*) FROM ledger_accounts WHERE owner_id = $1 AND kind = 'hold')::int AS holds`, [
+      walletless.id,
+    ])) as Array<{ pledges: number; holds: number }>;
+    expect(rows).toEqual({ pledges: 0, holds: 0 });
+    await consistent(r);
+  });
+
   it('closing waits for the pledges in flight and none lands after it: the closing tally is exact', async () => {
     const ids = await members(120);
     const r = await round();

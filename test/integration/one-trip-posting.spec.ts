@@ -70,6 +70,24 @@ describe('LedgerService.oneTripPosting (a posting sent with COMMIT in one round 
     expect(await entriesOf(first.idempotencyKey)).toEqual([`${a} -300`, `${b} 300`].sort());
   });
 
+  it('dpn_ledger_request_hash (a posting built in SQL) hashes as requestHash does, odd memos included', async () => {
+    const memos = [null, 'funding round 1', 'it\'s "quoted" \\ back\nline\ttab \u0001 ünïcode € 🎉', ''];
+    for (const memo of memos) {
+      for (const ref of [null, 'ext-1']) {
+        const entries = movement(randomUUID(), randomUUID(), 123_456_789_012n).concat([{ accountId: randomUUID(), amount: 0n }]);
+        const [{ h }] = (await ds.query(`SELECT dpn_ledger_request_hash($1, $2, $3::uuid[], $4::bigint[], $5, $6) AS h`, [
+          'pledge-hold',
+          'EUR',
+          entries.map((e) => e.accountId),
+          entries.map((e) => String(e.amount)),
+          memo,
+          ref,
+        ])) as Array<{ h: string }>;
+        expect(h).toBe(requestHash({ kind: 'pledge-hold', currency: 'EUR', entries, memo, ref }));
+      }
+    }
+  });
+
   it('declines, writing nothing, where post would not simply post: a used key, too little money, another currency, a missing account', async () => {
     const [a, b] = [await wallet(500n), await wallet(0n)];
     const usd = await wallet(0n, 'USD');

@@ -106,3 +106,14 @@ export async function inTransactionBegunWith<T>(ds: DataSource, statements: stri
   await tx.commit();
   return result;
 }
+
+/**
+ * A statement on a hot path (every member request's token lookup, every pledge), sent straight to
+ * the driver's pool as a named prepared statement: PostgreSQL parses and plans it once per pooled
+ * connection instead of on every call, and TypeORM's query runner is skipped. `name` must be
+ * unique to `text`.
+ */
+export async function preparedQuery<T>(ds: DataSource, name: string, text: string, values: unknown[]): Promise<T[]> {
+  const pool = (ds.driver as unknown as { master: { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }> } }).master;
+  return (await pool.query({ name, text, values })).rows;
+}

@@ -2,14 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PledgeRefusalCode, QueueRoundMailInput, RoundStatus } from '@app/contracts';
-import { Currency, EntryDraft, formatMoney, LedgerError, movement } from '@app/domain';
+import { Currency, EntryDraft, formatMoney, LedgerError, movement, NON_NEGATIVE_KINDS } from '@app/domain';
+import { metrics } from '@app/observability';
 import { FundingPledgeEntity, FundingRoundEntity } from '../entities/funding-round.entity';
 import { LedgerService } from '../ledger/ledger.service';
-import { inTransactionBegunWith, integerLiteral, isUuid, uuidLiteral } from '../one-trip-begin';
+import { inTransactionBegunWith, integerLiteral, isUuid, preparedQuery, uuidLiteral } from '../one-trip-begin';
 import { insertRoundRow, NewRoundRow } from '../row-inserts';
 
 /** Shards of a round's running total: concurrent pledges of different members rarely share one. */
-export const TALLY_SHARDS = 16;
+export const TALLY_SHARDS = 64;
 
 /** The round's gate: shared by each pledge, exclusive for the close (`pg_advisory_xact_lock*`). */
 const GATE = (shared: boolean) => `SELECT pg_advisory_xact_lock${shared ? '_shared' : ''}(hashtextextended('funding-round:' || $1, 0))`;
@@ -87,16 +88,44 @@ export interface SettledPage {
   last: string | null;
 }
 
-interface RoundLockRow {
+/** What `dpn_set_pledge` and `dpn_pledge_begin` answer (amounts as text). */
+interface PledgeRow {
+  /** `changed`, `unchanged`, or why it was refused (`change`: begun, not yet posted). */
+  outcome: 'changed' | 'unchanged' | 'change' | 'not_found' | 'legacy_round' | 'not_open_yet' | 'closed' | 'below_minimum' | 'operator_floor';
   status: RoundStatus;
   goal: string;
   currency: string;
   min_pledge: string;
   deadline: Date;
-  operator: { memberId: string; upfront: string } | null;
+  /** The up-front the round's operator must keep pledged, when the member is its operator. */
+  operator_upfront: string | null;
   close_when_goal_met: boolean;
-  pledge_mode: 'workflow' | 'database';
-  past_deadline: boolean;
+  delta: string;
+  total: string;
+  backers: number;
+}
+
+/** The ledger key (without its sequence number) and memo of a member's holds for a round. */
+const pledgePosting = (roundId: string, memberId: string) => ({ keyPrefix: `round:${roundId}:hold:${memberId}:`, memo: `funding round ${roundId}` });
+
+/** The round's facts of a pledge's answer; a refusal thrown as `PledgeRefusedError` with its words. */
+function pledgeBase(row: PledgeRow, roundId: string, memberId: string, amount: bigint) {
+  const money = (v: string) => formatMoney(BigInt(v), row.currency as Currency);
+  switch (row.outcome) {
+    case 'not_found':
+      throw new PledgeRefusedError('not_found', `funding round ${roundId} does not exist`);
+    case 'legacy_round':
+      throw new PledgeRefusedError('legacy_round', 'this round takes pledges through its workflow');
+    case 'not_open_yet':
+      throw new PledgeRefusedError('not_open_yet', 'the round is opening; try again in a moment');
+    case 'closed':
+      throw new PledgeRefusedError('closed', `the round is ${row.status === 'open' ? 'past its deadline' : row.status}`);
+    case 'below_minimum':
+      throw new PledgeRefusedError('below_minimum', `the minimum pledge is ${money(row.min_pledge)}`);
+    case 'operator_floor':
+      throw new PledgeRefusedError('operator_floor', `the operator's pledge cannot go below the up-front ${money(row.operator_upfront ?? '0')}`);
+  }
+  return { roundId, memberId, amount, status: row.status, goal: BigInt(row.goal), currency: row.currency, deadline: row.deadline };
 }
 
 /**
@@ -122,123 +151,81 @@ export class FundingRepository {
     private readonly ledger: LedgerService,
   ) {}
 
-  /** Sets a member's whole pledge to `amount` ("my pledge is now X"); the same X again changes nothing. */
+  /**
+   * Sets a member's whole pledge to `amount` ("my pledge is now X"); the same X again changes
+   * nothing. One statement, one round trip, its own transaction: `dpn_set_pledge` (migration
+   * PledgeFunctions) takes the gate, checks, locks the pledge row, posts the hold and moves the
+   * member's shard of the total, with plans PostgreSQL keeps per connection.
+   */
   async setPledge(roundId: string, memberId: string, amount: bigint, opts: { allowOpening?: boolean } = {}): Promise<PledgeOutcome> {
+    if (!isUuid(roundId)) throw new PledgeRefusedError('not_found', `funding round ${roundId.slice(0, 60)} does not exist`);
+    const posting = pledgePosting(roundId, memberId);
+    let row: PledgeRow;
     try {
-      return await this.setPledgeOnce(roundId, memberId, amount, opts, true);
+      [row] = await preparedQuery<PledgeRow>(this.ds, 'dpn_set_pledge', `SELECT * FROM dpn_set_pledge($1, $2, $3, $4, $5, $6, $7, $8)`, [
+        roundId,
+        memberId,
+        String(amount),
+        opts.allowOpening === true,
+        TALLY_SHARDS,
+        posting.keyPrefix,
+        posting.memo,
+        NON_NEGATIVE_KINDS,
+      ]);
     } catch (err) {
-      // The hold could not be posted in the last round trip as `LedgerService.post` would post it
-      // (its key used before, or not enough money): nothing was written; `post` decides, once more.
+      // The hold could not be posted as `LedgerService.post` would post it (its key used before,
+      // not enough money, no account yet): nothing was written; `post` decides, once more.
       if (!LedgerService.isOneTripFallback(err)) throw err;
-      return this.setPledgeOnce(roundId, memberId, amount, opts, false);
+      return this.setPledgeThroughPost(roundId, memberId, amount, opts);
     }
+    const base = pledgeBase(row, roundId, memberId, amount);
+    if (row.outcome === 'unchanged') return { ...base, changed: false, total: BigInt(row.total), backers: row.backers, mayCloseOnGoal: false };
+    metrics.ledgerPostings.inc({ kind: BigInt(row.delta) > 0n ? 'pledge-hold' : 'pledge-release', outcome: 'posted' });
+    return { ...base, changed: true, total: BigInt(row.total), backers: row.backers, mayCloseOnGoal: row.close_when_goal_met && BigInt(row.delta) > 0n };
   }
 
   /**
-   * One try of `setPledge`. `oneTrip`: the hold's posting goes with the pledge row and COMMIT in
-   * one round trip (`LedgerService.oneTripPosting`), so a pledge is two round trips; otherwise
-   * through `LedgerService.post` (three more), which replays a used key or refuses as it always has.
+   * `setPledge` with the hold posted by `LedgerService.post` inside the pledge's transaction (three
+   * round trips more), which replays a used key, creates a missing account or refuses as it always
+   * has. The same checks and rows as the one statement: `dpn_pledge_begin`, then `dpn_pledge_finish`.
    */
-  private async setPledgeOnce(roundId: string, memberId: string, amount: bigint, opts: { allowOpening?: boolean }, oneTrip: boolean): Promise<PledgeOutcome> {
-    if (!isUuid(roundId)) throw new PledgeRefusedError('not_found', `funding round ${roundId.slice(0, 60)} does not exist`);
-    const r = uuidLiteral(roundId);
-    const mem = uuidLiteral(memberId);
-    const takes = `status IN ('open', 'opening') AND pledge_mode = 'database'`;
-    // One round trip: the gate, then (each statement after it with a fresh snapshot, so a close that
-    // committed while we waited is seen) the round, the first pledge's row and hold account (made
-    // ahead: a refusal below rolls them back), and the member's pledge row, locked.
-    const statements = [
-      `SELECT pg_advisory_xact_lock_shared(hashtextextended('funding-round:' || ${r}, 0))`,
-      `SELECT status, goal::text, currency, min_pledge::text, deadline, operator, close_when_goal_met, pledge_mode, deadline <= now() AS past_deadline
-         FROM funding_rounds WHERE id = ${r}`,
-      ...(amount > 0n
-        ? [
-            `INSERT INTO funding_pledges (round_id, member_id, amount, seq) SELECT id, ${mem}, 0, 0 FROM funding_rounds WHERE id = ${r} AND ${takes} ON CONFLICT DO NOTHING`,
-            `INSERT INTO ledger_accounts (kind, owner_id, currency, scope_id) SELECT 'hold', ${mem}, currency, id FROM funding_rounds WHERE id = ${r} AND ${takes}
-               ON CONFLICT (kind, owner_id, currency, scope_id) DO NOTHING`,
-          ]
-        : []),
-      `SELECT p.amount::text, p.seq,
-              COALESCE(p.hold_account_id, (SELECT id FROM ledger_accounts WHERE kind = 'hold' AND owner_id = p.member_id AND currency = fr.currency AND scope_id = fr.id)) AS hold_account_id,
-              (SELECT id FROM ledger_accounts WHERE kind = 'member' AND owner_id = p.member_id AND currency = fr.currency AND scope_id IS NULL) AS wallet_id
-         FROM funding_pledges p JOIN funding_rounds fr ON fr.id = p.round_id
-        WHERE p.round_id = ${r} AND p.member_id = ${mem} FOR UPDATE OF p`,
-    ];
-    return inTransactionBegunWith(this.ds, statements, async (tx) => {
-      const { manager: m, rows } = tx;
-      const [round] = rows[1] as RoundLockRow[];
-      const [pledge] = rows[rows.length - 1] as Array<{ amount: string; seq: number; hold_account_id: string | null; wallet_id: string | null }>;
-      if (!round) throw new PledgeRefusedError('not_found', `funding round ${roundId} does not exist`);
-      if (round.pledge_mode !== 'database') throw new PledgeRefusedError('legacy_round', 'this round takes pledges through its workflow');
-      if (round.status === 'opening' && !opts.allowOpening) throw new PledgeRefusedError('not_open_yet', 'the round is opening; try again in a moment');
-      if (!(round.status === 'open' || (round.status === 'opening' && opts.allowOpening)) || round.past_deadline) {
-        throw new PledgeRefusedError('closed', `the round is ${round.status === 'open' ? 'past its deadline' : round.status}`);
-      }
-      const currency = round.currency as Currency;
-      if (amount !== 0n && amount < BigInt(round.min_pledge)) {
-        throw new PledgeRefusedError('below_minimum', `the minimum pledge is ${formatMoney(BigInt(round.min_pledge), currency)}`);
-      }
-      if (round.operator && round.operator.memberId === memberId && amount < BigInt(round.operator.upfront) && !opts.allowOpening) {
-        throw new PledgeRefusedError('operator_floor', `the operator's pledge cannot go below the up-front ${formatMoney(BigInt(round.operator.upfront), currency)}`);
-      }
-      const base = { roundId, memberId, status: round.status, goal: BigInt(round.goal), currency: round.currency, deadline: round.deadline };
-
-      const before = BigInt(pledge?.amount ?? '0');
+  private async setPledgeThroughPost(roundId: string, memberId: string, amount: bigint, opts: { allowOpening?: boolean }): Promise<PledgeOutcome> {
+    const begin = `SELECT * FROM dpn_pledge_begin(${uuidLiteral(roundId)}, ${uuidLiteral(memberId)}, ${integerLiteral(amount)}, ${opts.allowOpening === true})`;
+    return inTransactionBegunWith(this.ds, [begin], async (tx) => {
+      const [row] = tx.rows[0] as Array<PledgeRow & { before_amount: string | null; seq: number; hold_account_id: string | null; wallet_id: string | null }>;
+      const base = pledgeBase(row, roundId, memberId, amount);
+      if (row.outcome === 'unchanged') return { ...base, changed: false, total: BigInt(row.total), backers: row.backers, mayCloseOnGoal: false };
+      const m = tx.manager;
+      const currency = row.currency as Currency;
+      const before = BigInt(row.before_amount ?? '0');
       const delta = amount - before;
-      if (delta === 0n) {
-        const tally = await this.liveTally(roundId, m);
-        return { ...base, changed: false, amount, ...tally, mayCloseOnGoal: false };
-      }
-
-      const walletId = pledge.wallet_id ?? (await this.ledger.account('member', memberId, currency, m)).id;
-      const holdId = pledge.hold_account_id ?? (await this.ledger.account('hold', memberId, currency, m, roundId)).id;
-      const posting = {
-        idempotencyKey: `round:${roundId}:hold:${memberId}:${pledge.seq + 1}`,
-        kind: delta > 0n ? 'pledge-hold' : 'pledge-release',
-        currency,
-        entries: delta > 0n ? movement(walletId, holdId, delta) : movement(holdId, walletId, -delta),
-        memo: `funding round ${roundId}`,
-      };
-      // Posted in the last round trip, with the pledge row and COMMIT (see `setPledge` for when it declines).
-      const oneTripPosting = oneTrip ? this.ledger.oneTripPosting(posting) : null;
-      if (!oneTripPosting) {
-        try {
-          await this.ledger.post(posting, m);
-        } catch (err) {
-          if (err instanceof LedgerError && err.code === 'insufficient_funds') {
-            const balance = await this.ledger.balance(walletId, m);
-            throw new PledgeRefusedError(
-              'insufficient_funds',
-              `your balance of ${formatMoney(balance, currency)} cannot hold ${formatMoney(delta, currency)} more for this pledge`,
-            );
-          }
-          throw err;
+      const walletId = row.wallet_id ?? (await this.ledger.account('member', memberId, currency, m)).id;
+      const holdId = row.hold_account_id ?? (await this.ledger.account('hold', memberId, currency, m, roundId)).id;
+      const { keyPrefix, memo } = pledgePosting(roundId, memberId);
+      try {
+        await this.ledger.post(
+          {
+            idempotencyKey: `${keyPrefix}${row.seq + 1}`,
+            kind: delta > 0n ? 'pledge-hold' : 'pledge-release',
+            currency,
+            entries: delta > 0n ? movement(walletId, holdId, delta) : movement(holdId, walletId, -delta),
+            memo,
+          },
+          m,
+        );
+      } catch (err) {
+        if (err instanceof LedgerError && err.code === 'insufficient_funds') {
+          const balance = await this.ledger.balance(walletId, m);
+          throw new PledgeRefusedError('insufficient_funds', `your balance of ${formatMoney(balance, currency)} cannot hold ${formatMoney(delta, currency)} more for this pledge`);
         }
+        throw err;
       }
-      // The pledge row, this member's shard of the running total, and the live total, in one
-      // statement: the shard as this transaction just wrote it plus the others as committed. It
-      // goes with COMMIT in one round trip (so its values are literals: uuids and whole numbers);
-      // a pledge row that is not there fails the statement, so nothing is committed then.
       const backersDelta = (amount > 0n ? 1 : 0) - (before > 0n ? 1 : 0);
-      const hold = uuidLiteral(holdId);
-      const statements = [
-        ...(oneTripPosting?.statements ?? []),
-        `WITH p AS (
-           UPDATE funding_pledges SET amount = ${integerLiteral(amount)}, seq = seq + 1, hold_account_id = ${hold}, updated_at = now() WHERE round_id = ${r} AND member_id = ${mem} RETURNING 1
-         ), t AS (
-           INSERT INTO funding_round_tallies (round_id, shard, total, backers) VALUES (${r}, abs(hashtext(${mem}::text)) % ${TALLY_SHARDS}, ${integerLiteral(delta)}, ${integerLiteral(backersDelta)})
-           ON CONFLICT (round_id, shard) DO UPDATE
-             SET total = funding_round_tallies.total + EXCLUDED.total, backers = funding_round_tallies.backers + EXCLUDED.backers
-           RETURNING shard, total, backers
-         ), u AS (SELECT count(*) AS n FROM p)
-         SELECT (t.total + COALESCE(o.total, 0))::text AS total, (t.backers + COALESCE(o.backers, 0))::int AS backers,
-                CASE WHEN u.n = 1 THEN 1 ELSE ('pledge row vanished while locked: ' || u.n)::int END AS updated
-           FROM t CROSS JOIN u LEFT JOIN LATERAL (SELECT SUM(total) AS total, SUM(backers) AS backers FROM funding_round_tallies WHERE round_id = ${r} AND shard <> t.shard) o ON true`,
-      ];
-      const results = (await tx.commitWith(statements)) as Array<Array<{ total: string; backers: number; updated: number }>>;
-      oneTripPosting?.committed();
-      const [row] = results[results.length - 1];
-      return { ...base, changed: true, amount, total: BigInt(row.total), backers: row.backers, mayCloseOnGoal: round.close_when_goal_met && delta > 0n };
+      const finish = `SELECT * FROM dpn_pledge_finish(${uuidLiteral(roundId)}, ${uuidLiteral(memberId)}, ${integerLiteral(amount)}, ${integerLiteral(delta)}, ${integerLiteral(
+        backersDelta,
+      )}, ${uuidLiteral(holdId)}, ${TALLY_SHARDS})`;
+      const [[tally]] = (await tx.commitWith([finish])) as Array<Array<{ total: string; backers: number }>>;
+      return { ...base, changed: true, total: BigInt(tally.total), backers: tally.backers, mayCloseOnGoal: row.close_when_goal_met && delta > 0n };
     });
   }
 

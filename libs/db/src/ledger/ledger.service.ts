@@ -11,6 +11,9 @@ import { integerLiteral, uuidLiteral } from '../one-trip-begin';
 /** Marks the error a one-trip posting fails with when it cannot post as `post` would (see `oneTripPosting`). */
 const ONE_TRIP_MARK = 'dpn-ledger-one-trip:';
 
+/** The account kinds that may not go below zero, as a SQL literal for the one-trip functions (the rule's one source is `NON_NEGATIVE_KINDS`). */
+const NON_NEGATIVE_LITERAL = `ARRAY[${NON_NEGATIVE_KINDS.map((k) => escapeLiteral(k)).join(', ')}]::text[]`;
+
 /** A posting written as statements for a caller's one round trip (`LedgerService.oneTripPosting`). */
 export interface OneTripPosting {
   /** Claim and lock; then check and write the entries. Send them in this order, in one transaction. */
@@ -183,52 +186,27 @@ export class LedgerService {
   }
 
   /**
-   * The posting as two statements (literals only: PostgreSQL's simple protocol, so a caller can
-   * send them with others and COMMIT in one round trip, e.g. `OpenedTransaction.commitWith`), for
-   * a hot path where `post`'s three round trips inside the caller's transaction are what it costs.
-   * They do what `post` does when it posts: the first claims the key and locks the paying accounts
-   * (in id order); the second, with its own snapshot taken after those locks, derives the payers'
-   * balances, checks the rules and writes the entries. They only ever post: when `post` would not
-   * (the key was used before, an account is missing or in another currency, a payer lacks the
-   * money), a statement fails, so the caller's transaction rolls back whole, and
-   * `isOneTripFallback(err)` says to run the same work again through `post`, which replays,
-   * refuses or records exactly as it always has. Rules that need no database are checked here.
+   * The posting as one statement (literals only: PostgreSQL's simple protocol, so a caller can send
+   * it with others and COMMIT in one round trip, e.g. `OpenedTransaction.commitWith`), for a hot
+   * path where `post`'s three round trips inside the caller's transaction are what it costs. It
+   * calls `dpn_ledger_post_one_trip` (migration PledgeFunctions), which the pledge path calls too:
+   * it claims the key, locks the paying accounts in id order and, with a snapshot taken after the
+   * locks, checks the rules on their balances and writes the entries, as `post` does when it posts.
+   * It only ever posts: when `post` would not (the key was used before, an account is missing or
+   * in another currency, a payer lacks the money), it raises, so the caller's transaction rolls
+   * back whole, and `isOneTripFallback(err)` says to run the same work again through `post`, which
+   * replays, refuses or records exactly as it always has. Rules that need no database are checked here.
    */
   oneTripPosting(req: PostingRequest): OneTripPosting {
     assertBalanced(req.entries);
     const hash = requestHash({ kind: req.kind, currency: req.currency, entries: req.entries, memo: req.memo ?? null, ref: req.externalReference ?? null });
     const text = (v: string | null) => (v === null ? 'NULL' : escapeLiteral(v));
-    const key = text(req.idempotencyKey);
-    const uuids = (ids: string[]) => `ARRAY[${ids.map(uuidLiteral).join(', ')}]::uuid[]`;
-    const paying = uuids([...new Set(req.entries.filter((e) => e.amount < 0n).map((e) => e.accountId))].sort());
-    const nonNegative = `ARRAY[${NON_NEGATIVE_KINDS.map((k) => text(k)).join(', ')}]::text[]`;
-    const entries = req.entries.map((e) => `(${uuidLiteral(e.accountId)}::uuid, ${integerLiteral(e.amount)}::bigint)`).join(', ');
-    // The failing casts name a row value, so that the planner cannot fold them into a constant
-    // and fail the statement before it runs.
-    const claim = `WITH claimed AS (
-        INSERT INTO ledger_transactions (idempotency_key, request_hash, kind, currency, memo, external_reference)
-        VALUES (${key}, ${text(hash)}, ${text(req.kind)}, ${text(req.currency)}, ${text(req.memo ?? null)}, ${text(req.externalReference ?? null)})
-        ON CONFLICT (idempotency_key) DO NOTHING
-        RETURNING id
-      ), locked AS (
-        SELECT id FROM ledger_accounts WHERE id = ANY(${paying}) AND EXISTS (SELECT 1 FROM claimed) ORDER BY id FOR NO KEY UPDATE
-      )
-      SELECT CASE WHEN c.n = 1 THEN (SELECT count(*) FROM locked)::int ELSE ('${ONE_TRIP_MARK} the key was used before: ' || c.n)::int END AS locked
-        FROM (SELECT count(*) AS n FROM claimed) c`;
-    const write = `WITH v (account_id, amount) AS (VALUES ${entries}),
-      a AS (
-        SELECT a.id, a.kind, a.currency,
-               CASE WHEN a.id = ANY(${paying}) THEN (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e WHERE e.account_id = a.id) ELSE 0 END AS balance
-          FROM ledger_accounts a WHERE a.id IN (SELECT account_id FROM v)
-      ),
-      refused AS (
-        SELECT count(*) AS n FROM v LEFT JOIN a ON a.id = v.account_id
-         WHERE a.id IS NULL OR a.currency <> ${text(req.currency)} OR (a.kind = ANY(${nonNegative}) AND a.balance + v.amount < 0)
-      )
-      INSERT INTO ledger_entries (transaction_id, account_id, amount)
-      SELECT (SELECT id FROM ledger_transactions WHERE idempotency_key = ${key}), v.account_id, v.amount FROM v CROSS JOIN refused r
-       WHERE CASE WHEN r.n = 0 THEN true ELSE ('${ONE_TRIP_MARK} entries refused: ' || r.n)::boolean END`;
-    return { statements: [claim, write], committed: () => metrics.ledgerPostings.inc({ kind: req.kind, outcome: 'posted' }) };
+    const accounts = `ARRAY[${req.entries.map((e) => uuidLiteral(e.accountId)).join(', ')}]::uuid[]`;
+    const amounts = `ARRAY[${req.entries.map((e) => integerLiteral(e.amount)).join(', ')}]::bigint[]`;
+    const statement = `SELECT dpn_ledger_post_one_trip(${text(req.idempotencyKey)}, ${text(hash)}, ${text(req.kind)}, ${text(req.currency)}, ${text(req.memo ?? null)}, ${text(
+      req.externalReference ?? null,
+    )}, ${accounts}, ${amounts}, ${NON_NEGATIVE_LITERAL})`;
+    return { statements: [statement], committed: () => metrics.ledgerPostings.inc({ kind: req.kind, outcome: 'posted' }) };
   }
 
   /** Whether `err` is a one-trip posting declining (see `oneTripPosting`): run the work again through `post`. */

@@ -5,6 +5,7 @@ import { MemberTokenEntity } from '../entities/member-token.entity';
 import { MemberEntity, MemberStatus } from '../entities/member.entity';
 import { NodeTokenEntity } from '../entities/node-token.entity';
 import { NodeEntity } from '../entities/node.entity';
+import { preparedQuery } from '../one-trip-begin';
 
 /** Member tokens (`dpn_mbr_…`, the member API) and node tokens (`dpn_node_…`, the node API). */
 export type TokenKind = 'member' | 'node';
@@ -53,7 +54,9 @@ export class TokensRepository {
 
   private async memberToken(tokenHash: string): Promise<FoundToken<'member'> | null> {
     // `found` reads the row as it was: the use noted now shows from the next lookup on.
-    const [row] = (await this.ds.query(
+    const [row] = (await preparedQuery(
+      this.ds,
+      'dpn_member_token',
       `WITH found AS (
          SELECT t.id AS token_id, t.revoked_at, t.last_used_at, m.id, m.name, m.email, m.status, m.created_at, m.updated_at
            FROM member_tokens t JOIN members m ON m.id = t.member_id WHERE t.token_hash = $1
