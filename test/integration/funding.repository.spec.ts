@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, FundingRepository, insertRoundRow, LedgerService, PledgeRefusedError } from '@app/db';
+import { beginWith, dataSourceOptions, FundingRepository, insertRoundRow, LedgerService, PledgeRefusedError } from '@app/db';
 import { createTestDatabase, TestDatabase } from '../support/stack';
 
 describe('FundingRepository (pledges in PostgreSQL)', () => {
@@ -165,6 +165,20 @@ describe('FundingRepository (pledges in PostgreSQL)', () => {
     await consistent(r);
     const [row] = (await ds.query(`SELECT status, record_seq, total::text FROM funding_rounds WHERE id = $1`, [r])) as Array<{ status: string; record_seq: number; total: string }>;
     expect(row).toEqual({ status: 'closing', record_seq: 7, total: String(tally.total) });
+  });
+
+  it('the close waits at the gate for a pledge in flight however the round id is written (upper case included)', async () => {
+    const [m] = await members(1);
+    const r = await round({ goal: 1_000n, closeWhenGoalMet: true });
+    await funding.setPledge(r, m, 1_000n);
+    // A pledge in flight: its transaction holds the gate (shared) until it ends.
+    const inFlight = await beginWith(ds, [`SELECT * FROM dpn_pledge_begin('${r}', '${m}', 1000, false)`]);
+    let closed: boolean | undefined;
+    const closing = funding.closeOnGoal(r.toUpperCase()).then((c) => (closed = c));
+    await new Promise((res) => setTimeout(res, 300));
+    expect(closed).toBeUndefined();
+    await inFlight.commit();
+    expect(await closing).toBe(true);
   });
 
   it('closes a round on its goal under the lock, once', async () => {

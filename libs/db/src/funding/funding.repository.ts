@@ -12,8 +12,8 @@ import { insertRoundRow, NewRoundRow } from '../row-inserts';
 /** Shards of a round's running total: concurrent pledges of different members rarely share one. */
 export const TALLY_SHARDS = 64;
 
-/** The round's gate: shared by each pledge, exclusive for the close (`pg_advisory_xact_lock*`). */
-const GATE = (shared: boolean) => `SELECT pg_advisory_xact_lock${shared ? '_shared' : ''}(hashtextextended('funding-round:' || $1, 0))`;
+/** The round's gate: shared by each pledge (`dpn_pledge_begin`), exclusive for the close (`pg_advisory_xact_lock*`); keyed by the round id's canonical text, however it was written. */
+const GATE = (shared: boolean) => `SELECT pg_advisory_xact_lock${shared ? '_shared' : ''}(hashtextextended('funding-round:' || $1::uuid::text, 0))`;
 
 /** Why a pledge was refused (`PledgeRejection`); the API answers each by the table next to it. */
 export class PledgeRefusedError extends Error {
