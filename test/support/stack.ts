@@ -18,6 +18,9 @@ import { createApiApp } from '../../apps/api/src/app.setup';
 import { installTemporalRuntime } from '../../apps/worker/src/temporal-runtime';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 
+// The poller lives in its own file, so that workflow tests use it without loading Nest.
+export { eventually } from './eventually';
+
 let runtime: Promise<void> | undefined;
 /**
  * The worker's own Temporal runtime, installed once per test file (process-wide), before the first
@@ -100,22 +103,6 @@ export async function startSystem(opts: {
     },
   };
   return system;
-}
-
-/** Polls `fn` until it returns a truthy value or the deadline passes. */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /**

@@ -8,15 +8,10 @@
  * not sent (the e2e tests send real ones).
  */
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { AppConfig } from '@app/config';
+import { Worker } from '@temporalio/worker';
 import {
-  answerOfferUpdate,
   cancelFlowUpdate,
-  completeJobUpdate,
   flowWorkflowId,
   getFlowQuery,
   getJobQuery,
@@ -25,74 +20,30 @@ import {
   Recipe,
   SendJobEventInput,
 } from '@app/contracts';
-import { dataSourceOptions, FlowRunRepository, JobsRepository, LocationsRepository, MailOutboxRepository, MembersRepository, NodesRepository } from '@app/db';
+import { FlowRunRepository, JobsRepository, LocationsRepository, MailOutboxRepository, MembersRepository, NodesRepository } from '@app/db';
 import { DecisionLinks, MailOutbox, MemberLinks } from '@app/mail';
-import { WORKFLOWS_ENTRY } from '@app/temporal';
 import { FlowActivities } from '../../apps/worker/src/activities/flow.activities';
 import { JobActivities } from '../../apps/worker/src/activities/job.activities';
 import { flowWorkflow, jobWorkflow } from '../../workflows';
-import { startOwnPostgres, OwnPostgres } from '../support/own-postgres';
-import { createTimeSkippingEnv, quietDecisionActivities, recordHistoriesIfAsked, workflowStepEvents } from '../support/temporal';
+import { eventually } from '../support/eventually';
+import { bindActivities, useFlowNetwork } from '../support/flow-network';
+import { quietDecisionActivities, recordHistoriesIfAsked, workflowStepEvents } from '../support/temporal';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** Polls (real time) until `get` answers something `ok` takes. */
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean = (v) => Boolean(v)): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const v = await get();
-    if (ok(v)) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`never happened: ${what}`);
-}
-
 describe('flowWorkflow', () => {
-  let pg: OwnPostgres;
-  let ds: DataSource;
-  let bundle: WorkflowBundleWithSourceMap;
-  // A time-skipping server per test: jobs abandon their notification children, which keeps the
-  // test server's time skipping locked for later sleeps (see job.spec.ts).
-  let env: TestWorkflowEnvironment;
-  const q = <T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> => ds.query(sql, params);
-
-  beforeAll(async () => {
-    pg = await startOwnPostgres();
-    ds = await new DataSource(dataSourceOptions(pg.url)).initialize();
-    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: new DefaultLogger('WARN') });
-  }, 180_000);
-  afterAll(async () => {
-    await ds?.destroy();
-    await pg?.stop();
-  });
-  beforeEach(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  afterEach(async () => {
-    await env?.teardown();
-  });
+  // Its own PostgreSQL and bundle for the file, a time-skipping server per test.
+  const net = useFlowNetwork();
+  const { q, member, node, jobOf, acceptOffer, complete, pendingHandoff } = net;
 
   // ---- The network: members, locations, nodes ------------------------------------------------
 
-  const member = async (name: string) => (await new MembersRepository(ds).create({ name, email: `${name}-${randomUUID()}@example.org`, status: 'active' })).id;
-  const location = async (name: string) => (await new LocationsRepository(ds).create({ name, kind: 'industrial-park', address: `${name} 1` })).id;
-  async function node(name: string, locationId: string | null, functions: string[], transport?: { flowTypes: string[]; served: string[] }): Promise<string> {
-    const n = await new NodesRepository(ds).create({
-      name,
-      ownerMemberId: await member(`owner-${name}`),
-      locationId,
-      automationLevel: 'conventional',
-      capabilities: functions.map((f) => ({ function: f, capacity: 10, unit: 'parts/week' })),
-      webhookUrl: `https://${name}.example/hook`,
-      webhookSecret: 'whsec_x',
-    });
-    if (transport) await q(`UPDATE nodes SET flow_types = $2, served_location_ids = $3 WHERE id = $1`, [n.id, JSON.stringify(transport.flowTypes), JSON.stringify(transport.served)]);
-    return n.id;
-  }
+  const location = async (name: string) => (await new LocationsRepository(net.ds).create({ name, kind: 'industrial-park', address: `${name} 1` })).id;
 
   /** A flow as the API creates it (slice B's repository): the flow row and each step's plan. */
   async function createFlow(recipe: Recipe, o: { quantity: number; recipientId: string; recipientLocationId: string | null; plan: Record<string, { good: number; start: number; startInMs: number; doneInMs: number }> }): Promise<string> {
-    const now = await env.currentTimeMs();
+    const now = await net.env.currentTimeMs();
     const out = recipe.steps.find((s) => !recipe.steps.some((c) => c.inputs.some((i) => i.step === s.key)))!;
     const [f] = await q<{ id: string }>(
       `INSERT INTO flows (workflow_id, recipe, demand_type, demand_id, quantity, unit, due_at, recipient_type, recipient_id, recipient_location_id, created_by)
@@ -122,65 +73,33 @@ describe('flowWorkflow', () => {
 
   async function withWorker<T>(fn: (w: World) => Promise<T>): Promise<T> {
     const taskQueue = `flow-${randomUUID()}`;
-    const config = {
-      publicUrl: 'http://dpn.test',
-      coordinatorEmail: 'coordinator@example.org',
-      mailFrom: 'DPN <dpn@example.org>',
-      linkSecret: 'x'.repeat(32),
-      temporal: { address: '', namespace: 'default', taskQueue },
-    } as unknown as AppConfig;
-    const outbox = new MailOutbox(new MailOutboxRepository(ds), config);
-    const jobsRepo = new JobsRepository(ds);
-    const members = new MembersRepository(ds);
-    const flowActs = new FlowActivities(new FlowRunRepository(ds), jobsRepo, members, outbox, new MemberLinks(config, new DecisionLinks(config)), env.client, config);
-    const jobActs = new JobActivities(jobsRepo, new NodesRepository(ds), members, undefined as never, outbox, env.client, config);
-    const w: World = { taskQueue, client: env.client, events: [] };
-    const bind = <C extends object>(o: C) =>
-      Object.fromEntries(
-        Object.getOwnPropertyNames(Object.getPrototypeOf(o))
-          .filter((k) => k !== 'constructor')
-          .map((k) => {
-            const f = (o as Record<string, (...a: unknown[]) => Promise<unknown>>)[k].bind(o);
-            // An activity that fails is retried without end (MUST_LAND): DEBUG_FLOW=1 prints why.
-            return [k, (...a: unknown[]) => f(...a).catch((err: unknown) => { if (process.env.DEBUG_FLOW) console.error(k, err); throw err; })];
-          }),
-      );
+    const config = net.workerConfig(taskQueue);
+    const outbox = new MailOutbox(new MailOutboxRepository(net.ds), config);
+    const jobsRepo = new JobsRepository(net.ds);
+    const members = new MembersRepository(net.ds);
+    const flowActs = new FlowActivities(new FlowRunRepository(net.ds), jobsRepo, members, outbox, new MemberLinks(config, new DecisionLinks(config)), net.env.client, config);
+    const jobActs = new JobActivities(jobsRepo, new NodesRepository(net.ds), members, undefined as never, outbox, net.env.client, config);
+    const w: World = { taskQueue, client: net.env.client, events: [] };
     const activities = {
       ...quietDecisionActivities,
-      ...bind(jobActs),
-      ...bind(flowActs),
+      ...bindActivities(jobActs, flowActs),
       // The nodes' receivers: recorded here (the e2e tests deliver them over HTTP).
       sendJobEvent: async (e: SendJobEventInput) => {
         w.events.push(e);
         return 'delivered' as const;
       },
     };
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+    const worker = await Worker.create({ connection: net.env.nativeConnection, taskQueue, workflowBundle: net.bundle, activities });
     return worker.runUntil(fn(w));
   }
 
   // ---- Acting as the nodes, the carrier and the receivers ----------------------------------------
 
-  const jobOf = (flowId: string, key: string, not: string[] = []) =>
-    until(`a job for ${key}`, async () => (await env.client.workflow.getHandle(flowWorkflowId(flowId)).query(getFlowQuery)).steps.find((s) => s.key === key)?.jobId, (id) => !!id && !not.includes(id)) as Promise<string>;
   const legJob = (flowId: string, n = 1) =>
-    until(`leg ${n}'s job`, () => q<{ id: string; job_id: string | null }>(`SELECT id, job_id FROM flow_legs WHERE flow_id = $1 ORDER BY created_at`, [flowId]), (r) => r.length >= n && r[n - 1].job_id !== null).then((r) => r[n - 1]);
-
-  /** Waits for the job's offer and answers it as the node offered it would (`accept`): the node it went to. */
-  async function acceptOffer(jobId: string, expectNodeId?: string): Promise<string> {
-    const h = env.client.workflow.getHandle(jobWorkflowId(jobId));
-    // (Before its activity has started the job, there is no job to ask.)
-    const v = (await until(`job ${jobId} offered`, () => h.query(getJobQuery).catch(() => null), (x) => x?.status === 'offered'))!;
-    const nodeId = v.offers.at(-1)!.nodeId;
-    if (expectNodeId) expect(nodeId).toBe(expectNodeId);
-    await h.executeUpdate(answerOfferUpdate, { args: [{ kind: 'accept', nodeId, offerId: v.offers.at(-1)!.offerId }] });
-    return nodeId;
-  }
-  async function complete(jobId: string, nodeId: string, made: number, scrapped = 0): Promise<void> {
-    await env.client.workflow.getHandle(jobWorkflowId(jobId)).executeUpdate(completeJobUpdate, { args: [{ nodeId, made, scrapped }] });
-  }
-  const pendingHandoff = (flowId: string, toId: string) =>
-    until(`a hand-off to ${toId}`, () => q<{ id: string; lot_id: string; quantity_sent: number }>(`SELECT id, lot_id, quantity_sent FROM handoffs WHERE flow_id = $1 AND to_id = $2 AND status = 'pending'`, [flowId, toId]), (r) => r.length > 0).then((r) => r[0]);
+    eventually(async () => {
+      const r = await q<{ id: string; job_id: string | null }>(`SELECT id, job_id FROM flow_legs WHERE flow_id = $1 ORDER BY created_at`, [flowId]);
+      return r.length >= n && r[n - 1].job_id !== null && r[n - 1];
+    });
 
   /**
    * The receiver answers a hand-off as the API records it (slice B's repository): the hand-off and
@@ -188,7 +107,7 @@ describe('flowWorkflow', () => {
    * at a node, delivered to the member; rejected → the lot rejected), then the flow is signalled.
    */
   async function answerHandoff(flowId: string, handoffId: string, a: { accepted: boolean; received?: number; reason?: string }): Promise<void> {
-    await ds.transaction(async (m) => {
+    await net.ds.transaction(async (m) => {
       const [[h]] = await m.query(
         `UPDATE handoffs SET status = $2::varchar, quantity_received = CASE WHEN $2::varchar = 'accepted' THEN COALESCE($3::int, quantity_sent) END, reason = $4, answered_at = now(), answered_by = 'test'
           WHERE id = $1 AND status = 'pending' RETURNING lot_id, leg_id, to_type, to_id`,
@@ -201,15 +120,15 @@ describe('flowWorkflow', () => {
         [h.lot_id, lotStatus, h.to_type, h.to_id, a.accepted],
       );
     });
-    await env.client.workflow.getHandle(flowWorkflowId(flowId)).signal(handoffAnsweredSignal, { handoffId });
+    await net.env.client.workflow.getHandle(flowWorkflowId(flowId)).signal(handoffAnsweredSignal, { handoffId });
   }
 
-  const startFlow = (w: World, flowId: string) => env.client.workflow.start(flowWorkflow, { taskQueue: w.taskQueue, workflowId: flowWorkflowId(flowId), args: [{ flowId }] });
-  const jobDone = (jobId: string) => env.client.workflow.getHandle<typeof jobWorkflow>(jobWorkflowId(jobId)).result();
+  const startFlow = (w: World, flowId: string) => net.env.client.workflow.start(flowWorkflow, { taskQueue: w.taskQueue, workflowId: flowWorkflowId(flowId), args: [{ flowId }] });
+  const jobDone = (jobId: string) => net.env.client.workflow.getHandle<typeof jobWorkflow>(jobWorkflowId(jobId)).result();
 
   /** Events of a run (without workflow-task bookkeeping, which a loaded machine inflates) and all of them. */
   async function historySize(workflowId: string): Promise<{ all: number; steps: number }> {
-    const h = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const h = await net.env.client.workflow.getHandle(workflowId).fetchHistory();
     return { all: h.events!.length, steps: workflowStepEvents(h.events!).length };
   }
 
@@ -317,7 +236,7 @@ describe('flowWorkflow', () => {
       const bound = 40 * recipe3.steps.length + 30 * legs.length + 12 * 4;
       console.log(`flowWorkflow history, 3 steps / 1 leg / 4 hand-offs: ${size.all} events (${size.steps} without workflow-task bookkeeping); bound ${bound}`);
       expect(size.steps).toBeLessThanOrEqual(bound);
-      await recordHistoriesIfAsked(env.client, [
+      await recordHistoriesIfAsked(net.env.client, [
         { workflowId: flowWorkflowId(flowId), scenario: 'three-steps-leg-delivered_v0.7.0' },
         { workflowId: jobWorkflowId(cutJob), scenario: 'flow-step-picked-up-confirmed_v0.7.0' },
         { workflowId: jobWorkflowId(leg.job_id!), scenario: 'flow-leg-confirmed_v0.7.0' },
@@ -341,7 +260,10 @@ describe('flowWorkflow', () => {
       const first = await pendingHandoff(flowId, recipient);
       await answerHandoff(flowId, first.id, { accepted: false, reason: 'burrs on every edge' });
       // The job's own rework: offered again to the same node, which remakes the run.
-      await until('the rework offered', () => env.client.workflow.getHandle(jobWorkflowId(job)).query(getJobQuery), (v) => v.status === 'offered' && v.runs.length === 1);
+      await eventually(async () => {
+        const v = await net.env.client.workflow.getHandle(jobWorkflowId(job)).query(getJobQuery);
+        return v.status === 'offered' && v.runs.length === 1;
+      });
       await acceptOffer(job, n1);
       await complete(job, n1, 5);
       const second = await pendingHandoff(flowId, recipient);
@@ -357,11 +279,11 @@ describe('flowWorkflow', () => {
         [2, 'delivered', lots[0].id],
       ]);
       // The node was told why (by the job's own notification, as for any rejected delivery).
-      await until('delivery.rejected sent', async () => w.events.filter((e) => e.type === 'delivery.rejected' && e.nodeId === n1).map((e) => e.data.reason), (r) => r.length === 1);
+      await eventually(async () => w.events.filter((e) => e.type === 'delivery.rejected' && e.nodeId === n1).length === 1);
       expect(w.events.find((e) => e.type === 'delivery.rejected')!.data.reason).toBe('burrs on every edge');
       const size = await historySize(flowWorkflowId(flowId));
       console.log(`flowWorkflow history, 1 step reworked once: ${size.all} events (${size.steps} without workflow-task bookkeeping)`);
-      await recordHistoriesIfAsked(env.client, [
+      await recordHistoriesIfAsked(net.env.client, [
         { workflowId: flowWorkflowId(flowId), scenario: 'rejected-reworked-delivered_v0.7.0' },
         { workflowId: jobWorkflowId(job), scenario: 'flow-step-rework-then-confirmed_v0.7.0' },
       ]);
@@ -377,11 +299,14 @@ describe('flowWorkflow', () => {
       const flow = await startFlow(w, flowId);
       const job = await jobOf(flowId, 'cut');
       await acceptOffer(job, n1);
-      await env.sleep(2 * DAY + HOUR);
-      const late = await until('the step noticed late', () => q(`SELECT late_noticed_at FROM flow_steps WHERE flow_id = $1`, [flowId]), (r) => r[0].late_noticed_at !== null);
+      await net.env.sleep(2 * DAY + HOUR);
+      const late = await eventually(async () => {
+        const r = await q(`SELECT late_noticed_at FROM flow_steps WHERE flow_id = $1`, [flowId]);
+        return r[0].late_noticed_at !== null && r;
+      });
       expect(late).toHaveLength(1);
       expect((await flow.query(getFlowQuery)).steps[0]).toMatchObject({ key: 'cut', late: true, status: 'accepted' });
-      await env.sleep(3 * DAY);
+      await net.env.sleep(3 * DAY);
       const told = await q(`SELECT key FROM mail_outbox WHERE key LIKE $1`, [`flow:${flowId}:%`]);
       expect(told.map((m) => m.key)).toEqual([`flow:${flowId}:late:cut`]);
       // Cancelled: the open job is cancelled through its own update; the flow's records say so.
@@ -395,7 +320,7 @@ describe('flowWorkflow', () => {
       expect(f.status).toBe('cancelled');
       expect((await q(`SELECT status FROM flow_steps WHERE flow_id = $1`, [flowId]))[0].status).toBe('cancelled');
       expect(w.events.some((e) => e.type === 'handoff.requested')).toBe(false);
-      await recordHistoriesIfAsked(env.client, [
+      await recordHistoriesIfAsked(net.env.client, [
         { workflowId: flowWorkflowId(flowId), scenario: 'late-then-cancelled_v0.7.0' },
         { workflowId: jobWorkflowId(job), scenario: 'flow-step-cancelled_v0.7.0' },
       ]);
@@ -416,9 +341,9 @@ describe('flowWorkflow', () => {
       await acceptOffer(job, n1);
       await complete(job, n1, 3);
       const leg = await legJob(flowId);
-      await until('the leg marked no-carrier', () => q(`SELECT status FROM flow_legs WHERE id = $1`, [leg.id]), (r) => r[0].status === 'no-carrier');
-      await until('the coordinator told', () => q(`SELECT key FROM mail_outbox WHERE key = $1`, [`flow:${flowId}:no-carrier:${leg.id}`]), (r) => r.length === 1);
-      expect((await env.client.workflow.getHandle(jobWorkflowId(leg.job_id!)).query(getJobQuery)).status).toBe('no-node');
+      await eventually(async () => (await q(`SELECT status FROM flow_legs WHERE id = $1`, [leg.id]))[0].status === 'no-carrier');
+      await eventually(async () => (await q(`SELECT key FROM mail_outbox WHERE key = $1`, [`flow:${flowId}:no-carrier:${leg.id}`])).length === 1);
+      expect((await net.env.client.workflow.getHandle(jobWorkflowId(leg.job_id!)).query(getJobQuery)).status).toBe('no-node');
       expect((await flow.query(getFlowQuery)).openLegs).toBe(1);
       const end = await flow.executeUpdate(cancelFlowUpdate, { args: [{ actor: 'coordinator', reason: 'no carrier this month' }] });
       expect(end).toMatchObject({ status: 'cancelled', openLegs: 0 });
@@ -426,7 +351,7 @@ describe('flowWorkflow', () => {
       expect((await q(`SELECT status FROM flow_legs WHERE id = $1`, [leg.id]))[0].status).toBe('cancelled');
       // The maker's job, delivered and waiting for the hand-off its lot never got, is cancelled too.
       expect((await jobDone(job)).status).toBe('cancelled');
-      await recordHistoriesIfAsked(env.client, [
+      await recordHistoriesIfAsked(net.env.client, [
         { workflowId: flowWorkflowId(flowId), scenario: 'leg-no-carrier-cancelled_v0.7.0' },
         { workflowId: jobWorkflowId(leg.job_id!), scenario: 'flow-leg-no-carrier-cancelled_v0.7.0' },
         { workflowId: jobWorkflowId(job), scenario: 'flow-step-delivered-then-cancelled_v0.7.0' },

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, HttpCode, Post, Query, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -13,7 +13,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { FlowsRepository, HandoffsRepository, MemberEntity, NodeEntity } from '@app/db';
+import { FlowsRepository, HandoffAnswerer, MemberEntity, NodeEntity } from '@app/db';
 import { Actor, AdminGuard } from '../auth/admin.guard';
 import { CurrentMember, MemberTokenGuard } from '../auth/member-token.guard';
 import { CurrentNode, NodeTokenGuard } from '../auth/node-token.guard';
@@ -22,14 +22,34 @@ import { IdempotencyKey, UuidParam } from '../common/params';
 import { CancelFlowDto, CreateFlowDto, FlowDto, FlowPageDto, HandoffAnswerDto, HandoffDto, HandoffPageDto, ListFlowsQuery, ListHandoffsQuery, LotTraceDto } from './flows.dto';
 import { FlowsService } from './flows.service';
 
-const ANSWER_SUMMARY =
-  'Answer a hand-off you receive: accepted (quantity received ≤ sent, note, photo) or refused (reason: the lot goes back for rework). The same answer again returns the hand-off; a different one after is 409.';
-const ANSWER_FAILURES = {
-  forbidden: 'not_receiver: only the receiver answers',
-  unprocessable: 'more_than_sent (with quantitySent, quantityReceived): nothing is written',
-  conflict: 'handoff_answered (with answer, quantityReceived): it was answered otherwise',
-  unavailable: 'temporal_unavailable: the answer is recorded but the flow was not told; send the same answer again',
-};
+/**
+ * The OpenAPI of the answer route, the same for a node and for a member. `HttpCode(200)`: an
+ * answer changes a hand-off, it creates nothing.
+ */
+const ApiAnswerHandoff = () =>
+  applyDecorators(
+    HttpCode(200),
+    ApiOperation({
+      summary:
+        'Answer a hand-off you receive: accepted (quantity received ≤ sent, note, photo) or refused (reason: the lot goes back for rework). The same answer again returns the hand-off; a different one after is 409.',
+    }),
+    ApiOkResponse({ type: HandoffDto }),
+    ApiForbiddenResponse({ description: 'not_receiver: only the receiver answers' }),
+    ApiUnprocessableEntityResponse({ description: 'more_than_sent (with quantitySent, quantityReceived): nothing is written' }),
+    ApiConflictResponse({ description: 'handoff_answered (with answer, quantityReceived): it was answered otherwise' }),
+    ApiServiceUnavailableResponse({ description: 'temporal_unavailable: the answer is recorded but the flow was not told; send the same answer again' }),
+  );
+
+/** The OpenAPI of the one-hand-off route, the same for a node and for a member. */
+const ApiOneHandoff = () => applyDecorators(ApiOkResponse({ type: HandoffDto }), ApiNotFoundResponse());
+
+/** Who a hand-off route serves: the party the repository checks, and how an answer records who gave it. */
+interface HandoffParty {
+  by: HandoffAnswerer;
+  answeredBy: string;
+}
+const nodeParty = (node: NodeEntity): HandoffParty => ({ by: { kind: 'node', nodeId: node.id }, answeredBy: `node:${node.id}` });
+const memberParty = (m: MemberEntity): HandoffParty => ({ by: { kind: 'member', memberId: m.id }, answeredBy: `member:${m.id}` });
 
 @ApiTags('admin: flows')
 @ApiBearerAuth('coordinator')
@@ -100,36 +120,26 @@ export class FlowsAdminController {
 @UseGuards(NodeTokenGuard)
 @Controller('nodes/me/handoffs')
 export class NodeHandoffsController {
-  constructor(
-    private readonly flows: FlowsService,
-    private readonly rows: HandoffsRepository,
-  ) {}
+  constructor(private readonly flows: FlowsService) {}
 
   @Get()
   @ApiOperation({ summary: 'Hand-offs to this node, pending first (filter by status)' })
   @ApiOkResponse({ type: HandoffPageDto })
-  async list(@CurrentNode() node: NodeEntity, @Query() q: ListHandoffsQuery): Promise<HandoffPageDto> {
-    const page = pageOf(q);
-    return { ...(await this.rows.listFor({ kind: 'node', nodeId: node.id }, { status: q.status, ...page })), ...page };
+  list(@CurrentNode() node: NodeEntity, @Query() q: ListHandoffsQuery): Promise<HandoffPageDto> {
+    return this.flows.handoffsFor(nodeParty(node).by, q);
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: HandoffDto })
-  @ApiNotFoundResponse()
+  @ApiOneHandoff()
   one(@CurrentNode() node: NodeEntity, @UuidParam() id: string): Promise<HandoffDto> {
-    return this.flows.visibleHandoff(id, { kind: 'node', nodeId: node.id });
+    return this.flows.visibleHandoff(id, nodeParty(node).by);
   }
 
   @Post(':id/answer')
-  @HttpCode(200)
-  @ApiOperation({ summary: ANSWER_SUMMARY })
-  @ApiOkResponse({ type: HandoffDto })
-  @ApiForbiddenResponse({ description: ANSWER_FAILURES.forbidden })
-  @ApiUnprocessableEntityResponse({ description: ANSWER_FAILURES.unprocessable })
-  @ApiConflictResponse({ description: ANSWER_FAILURES.conflict })
-  @ApiServiceUnavailableResponse({ description: ANSWER_FAILURES.unavailable })
+  @ApiAnswerHandoff()
   answer(@CurrentNode() node: NodeEntity, @UuidParam() id: string, @Body() dto: HandoffAnswerDto): Promise<HandoffDto> {
-    return this.flows.answer(id, { kind: 'node', nodeId: node.id }, dto, `node:${node.id}`);
+    const { by, answeredBy } = nodeParty(node);
+    return this.flows.answer(id, by, dto, answeredBy);
   }
 }
 
@@ -139,36 +149,26 @@ export class NodeHandoffsController {
 @UseGuards(MemberTokenGuard)
 @Controller('members/me')
 export class MemberFlowsController {
-  constructor(
-    private readonly flows: FlowsService,
-    private readonly rows: HandoffsRepository,
-  ) {}
+  constructor(private readonly flows: FlowsService) {}
 
   @Get('handoffs')
   @ApiOperation({ summary: 'Hand-offs you answer: to you, to a pickup point you keep, to nodes you own; pending first' })
   @ApiOkResponse({ type: HandoffPageDto })
-  async list(@CurrentMember() m: MemberEntity, @Query() q: ListHandoffsQuery): Promise<HandoffPageDto> {
-    const page = pageOf(q);
-    return { ...(await this.rows.listFor({ kind: 'member', memberId: m.id }, { status: q.status, ...page })), ...page };
+  list(@CurrentMember() m: MemberEntity, @Query() q: ListHandoffsQuery): Promise<HandoffPageDto> {
+    return this.flows.handoffsFor(memberParty(m).by, q);
   }
 
   @Get('handoffs/:id')
-  @ApiOkResponse({ type: HandoffDto })
-  @ApiNotFoundResponse()
+  @ApiOneHandoff()
   one(@CurrentMember() m: MemberEntity, @UuidParam() id: string): Promise<HandoffDto> {
-    return this.flows.visibleHandoff(id, { kind: 'member', memberId: m.id });
+    return this.flows.visibleHandoff(id, memberParty(m).by);
   }
 
   @Post('handoffs/:id/answer')
-  @HttpCode(200)
-  @ApiOperation({ summary: ANSWER_SUMMARY })
-  @ApiOkResponse({ type: HandoffDto })
-  @ApiForbiddenResponse({ description: ANSWER_FAILURES.forbidden })
-  @ApiUnprocessableEntityResponse({ description: ANSWER_FAILURES.unprocessable })
-  @ApiConflictResponse({ description: ANSWER_FAILURES.conflict })
-  @ApiServiceUnavailableResponse({ description: ANSWER_FAILURES.unavailable })
+  @ApiAnswerHandoff()
   answer(@CurrentMember() m: MemberEntity, @UuidParam() id: string, @Body() dto: HandoffAnswerDto): Promise<HandoffDto> {
-    return this.flows.answer(id, { kind: 'member', memberId: m.id }, dto, `member:${m.id}`);
+    const { by, answeredBy } = memberParty(m);
+    return this.flows.answer(id, by, dto, answeredBy);
   }
 
   @Get('lots/:id/trace')

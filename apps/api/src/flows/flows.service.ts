@@ -4,10 +4,11 @@ import { AppConfig } from '@app/config';
 import { cancelFlowUpdate, FLOW_WORKFLOW_TYPE, FlowInput, FlowView, handoffAnsweredSignal, HandoffView, LotTrace } from '@app/contracts';
 import { FlowPlanner, FlowRecipientRequest, FlowRefusal, FlowsRepository, HandoffAnswer, HandoffAnswerer, HandoffRefusal, HandoffsRepository, LotsRepository, NewFlow } from '@app/db';
 import { pingTemporal } from '@app/temporal';
+import { Page, pageOf } from '../common/dto';
 import { ProblemException, Problems } from '../common/problem';
 import { isTemporalUnavailable, workflowCallProblem } from '../common/workflow-calls';
 import { invalidRecipe, plain } from '../recipes/recipes.service';
-import { CreateFlowDto, HandoffAnswerDto } from './flows.dto';
+import { CreateFlowDto, HandoffAnswerDto, ListHandoffsQuery } from './flows.dto';
 
 const HOUR = 3_600_000;
 const SIGNAL_TIMEOUT_MS = 10_000;
@@ -164,6 +165,12 @@ export class FlowsService {
       await this.handoffs.markSignalled(id);
     }
     return r.handoff;
+  }
+
+  /** The hand-offs a node or a member answers, pending first (one page; the node and member routes share it). */
+  async handoffsFor(by: HandoffAnswerer, q: ListHandoffsQuery): Promise<Page<HandoffView>> {
+    const page = pageOf(q);
+    return { ...(await this.handoffs.listFor(by, { status: q.status, ...page })), ...page };
   }
 
   async visibleHandoff(id: string, by: HandoffAnswerer): Promise<HandoffView> {

@@ -28,6 +28,11 @@ export interface NewFlow {
   idempotencyKey: string | null;
 }
 
+/** Where lead-time samples are read from: a table, the column they are grouped by, and the two times a duration spans. Constants only. */
+type DurationSource =
+  | { table: 'jobs'; key: 'capability'; start: 'first_offered_at'; end: 'completed_at' }
+  | { table: 'flow_legs'; key: 'flow_type'; start: 'offered_at'; end: 'received_at' };
+
 /** A flow in a list: its figures without its steps, legs and hand-offs. */
 export interface FlowListItem {
   id: string;
@@ -166,28 +171,30 @@ export class FlowsRepository {
    * each capability, and offer → received of the latest received legs of each flow type.
    */
   async leadTimeSamples(capabilities: string[], flowTypes: string[]): Promise<{ stepSamplesMs: Record<string, number[]>; transportSamplesMs: Record<string, number[]> }> {
-    const steps = (await this.ds.query(
-      `SELECT capability AS k, ms FROM (
-         SELECT capability, EXTRACT(EPOCH FROM (completed_at - first_offered_at)) * 1000 AS ms,
-                row_number() OVER (PARTITION BY capability ORDER BY completed_at DESC) AS rn
-           FROM jobs WHERE capability = ANY($1) AND completed_at IS NOT NULL AND first_offered_at IS NOT NULL AND completed_at >= first_offered_at
-       ) x WHERE rn <= $2 ORDER BY capability, rn`,
-      [capabilities, LEAD_TIME_SAMPLES],
-    )) as Array<{ k: string; ms: string }>;
-    const legs = (await this.ds.query(
-      `SELECT flow_type AS k, ms FROM (
-         SELECT flow_type, EXTRACT(EPOCH FROM (received_at - offered_at)) * 1000 AS ms,
-                row_number() OVER (PARTITION BY flow_type ORDER BY received_at DESC) AS rn
-           FROM flow_legs WHERE flow_type = ANY($1) AND received_at IS NOT NULL AND offered_at IS NOT NULL AND received_at >= offered_at
-       ) x WHERE rn <= $2 ORDER BY flow_type, rn`,
-      [flowTypes, LEAD_TIME_SAMPLES],
-    )) as Array<{ k: string; ms: string }>;
-    const group = (rows: Array<{ k: string; ms: string }>) => {
-      const out: Record<string, number[]> = {};
-      for (const r of rows) (out[r.k] ??= []).push(Math.round(Number(r.ms)));
-      return out;
+    return {
+      stepSamplesMs: await this.latestDurations({ table: 'jobs', key: 'capability', start: 'first_offered_at', end: 'completed_at' }, capabilities),
+      transportSamplesMs: await this.latestDurations({ table: 'flow_legs', key: 'flow_type', start: 'offered_at', end: 'received_at' }, flowTypes),
     };
-    return { stepSamplesMs: group(steps), transportSamplesMs: group(legs) };
+  }
+
+  /**
+   * The latest `LEAD_TIME_SAMPLES` durations (end − start, in whole ms) per key of `keys`, newest
+   * first, from the rows of `source` that have both times in order. The table and column names are
+   * fixed by the callers above (never user input); only the keys are bound as a parameter.
+   */
+  private async latestDurations(source: DurationSource, keys: string[]): Promise<Record<string, number[]>> {
+    const { table, key, start, end } = source;
+    const rows = (await this.ds.query(
+      `SELECT ${key} AS k, ms FROM (
+         SELECT ${key}, EXTRACT(EPOCH FROM (${end} - ${start})) * 1000 AS ms,
+                row_number() OVER (PARTITION BY ${key} ORDER BY ${end} DESC) AS rn
+           FROM ${table} WHERE ${key} = ANY($1) AND ${end} IS NOT NULL AND ${start} IS NOT NULL AND ${end} >= ${start}
+       ) x WHERE rn <= $2 ORDER BY ${key}, rn`,
+      [keys, LEAD_TIME_SAMPLES],
+    )) as Array<{ k: string; ms: string }>;
+    const out: Record<string, number[]> = {};
+    for (const r of rows) (out[r.k] ??= []).push(Math.round(Number(r.ms)));
+    return out;
   }
 
   /** The flow types of which at least one active node with the `transport` function carries. */

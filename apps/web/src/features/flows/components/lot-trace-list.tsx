@@ -114,6 +114,41 @@ function LotItem({ lot, relation, current, lotHref }: { lot: TraceLotLike; relat
   );
 }
 
+const DIRECTIONS = {
+  // Listed the way the goods went: backward from the deepest lot (the first maker), forward from the nearest.
+  backward: { heading: 'Made from', hint: 'From the first maker to this lot.', label: 'Lots it was made from', relation: 'went into', deepestFirst: true },
+  forward: { heading: 'Went into', hint: 'From this lot to where it ended.', label: 'Lots it went into', relation: 'made from', deepestFirst: false },
+} as const;
+
+/** The lots on one side of the traced lot, in the order of the way goods went, each naming its neighbour towards this lot (`via`). */
+function TraceSide({ direction, lots, thisLotId, lotHref }: { direction: keyof typeof DIRECTIONS; lots: LotTraceLike['backward' | 'forward']; thisLotId: string; lotHref?: (id: string) => string }) {
+  if (!lots.length) return null;
+  const d = DIRECTIONS[direction];
+  const sign = d.deepestFirst ? -1 : 1;
+  const ordered = lots.map((l, i) => ({ l, i })).sort((a, b) => sign * (a.l.depth - b.l.depth) || a.i - b.i);
+  return (
+    <>
+      <h3>{d.heading}</h3>
+      <p className="small muted">{d.hint}</p>
+      <ol className="trace" aria-label={d.label}>
+        {ordered.map(({ l }) => (
+          <LotItem
+            key={l.id}
+            lot={l}
+            lotHref={lotHref}
+            relation={
+              <>
+                {d.relation} <LotRef id={l.via} href={l.via === thisLotId ? undefined : lotHref} />
+                {l.via === thisLotId ? ' (this lot)' : ''}
+              </>
+            }
+          />
+        ))}
+      </ol>
+    </>
+  );
+}
+
 /**
  * A lot's trace as a list from maker to recipient: first the lots it was made from (the furthest
  * first), then the lot itself, then what it went into and where that ended. Each lot says who made
@@ -121,57 +156,15 @@ function LotItem({ lot, relation, current, lotHref }: { lot: TraceLotLike; relat
  * with the receiver's note and photo.
  */
 export function LotTraceList({ trace, lotHref }: { trace: LotTraceLike; lotHref?: (id: string) => string }) {
-  const backward = trace.backward.map((l, i) => ({ l, i })).sort((a, b) => b.l.depth - a.l.depth || a.i - b.i);
-  const forward = trace.forward.map((l, i) => ({ l, i })).sort((a, b) => a.l.depth - b.l.depth || a.i - b.i);
   return (
     <div className="trace-list">
-      {backward.length ? (
-        <>
-          <h3>Made from</h3>
-          <p className="small muted">From the first maker to this lot.</p>
-          <ol className="trace" aria-label="Lots it was made from">
-            {backward.map(({ l }) => (
-              <LotItem
-                key={l.id}
-                lot={l}
-                lotHref={lotHref}
-                relation={
-                  <>
-                    went into <LotRef id={l.via} href={l.via === trace.lot.id ? undefined : lotHref} />
-                    {l.via === trace.lot.id ? ' (this lot)' : ''}
-                  </>
-                }
-              />
-            ))}
-          </ol>
-        </>
-      ) : null}
+      <TraceSide direction="backward" lots={trace.backward} thisLotId={trace.lot.id} lotHref={lotHref} />
       <h3>This lot</h3>
       <ol className="trace" aria-label="This lot">
         <LotItem lot={trace.lot} current lotHref={lotHref} />
       </ol>
-      {forward.length ? (
-        <>
-          <h3>Went into</h3>
-          <p className="small muted">From this lot to where it ended.</p>
-          <ol className="trace" aria-label="Lots it went into">
-            {forward.map(({ l }) => (
-              <LotItem
-                key={l.id}
-                lot={l}
-                lotHref={lotHref}
-                relation={
-                  <>
-                    made from <LotRef id={l.via} href={l.via === trace.lot.id ? undefined : lotHref} />
-                    {l.via === trace.lot.id ? ' (this lot)' : ''}
-                  </>
-                }
-              />
-            ))}
-          </ol>
-        </>
-      ) : null}
-      {!backward.length && !forward.length ? <p className="small muted">It was made from no earlier lot of the flow, and has gone into nothing yet.</p> : null}
+      <TraceSide direction="forward" lots={trace.forward} thisLotId={trace.lot.id} lotHref={lotHref} />
+      {!trace.backward.length && !trace.forward.length ? <p className="small muted">It was made from no earlier lot of the flow, and has gone into nothing yet.</p> : null}
     </div>
   );
 }
