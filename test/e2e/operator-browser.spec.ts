@@ -70,6 +70,33 @@ describeInChromium('operator-browser.spec')('the node operator’s pages in a re
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
     const mail = await eventually(async () => (await t.mail.messages()).find((m) => m.envelopeTo.includes('olga@example.org') && m.subject === 'Your sign-in link for DPN'), 20_000);
     const link = new URL(/https?:\/\/\S+#link=[\w.-]+/.exec(mail.text)![0]);
+    // On a loaded machine the page's first "who is signed in?" (sent with no cookie) can answer
+    // after the link's exchange has: make it so here, and the page must still end signed in.
+    let firstReadSent!: () => void;
+    const readSent = new Promise<void>((r) => (firstReadSent = r));
+    let exchangeAnswered!: () => void;
+    const exchanged = new Promise<void>((r) => (exchangeAnswered = r));
+    let held = false;
+    await page.route(
+      (url) => url.pathname === '/session',
+      async (route) => {
+        const method = route.request().method();
+        if (method === 'GET' && !held) {
+          held = true;
+          const nobody = await route.fetch();
+          firstReadSent();
+          await exchanged;
+          return route.fulfill({ response: nobody });
+        }
+        if (method === 'POST') {
+          await readSent;
+          const opened = await route.fetch();
+          await route.fulfill({ response: opened });
+          return exchangeAnswered();
+        }
+        return route.continue();
+      },
+    );
     await page.goto(`${base}${link.pathname}${link.hash}`);
 
     // The node's owner sees "My nodes", and the node with two offers waiting.

@@ -1,31 +1,38 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { api, setConsoleCsrfToken, unwrap } from '@/lib/api-client';
 import type { SchemaCoordinatorSessionDto } from '@/lib/api/schema';
+import { sessionEpoch } from '@/lib/session-epoch';
+
+const epoch = sessionEpoch();
 
 /** Who is signed in to the console (its own cookie). Keeps the session's CSRF token for the API client. */
-export async function getConsoleSession(): Promise<SchemaCoordinatorSessionDto> {
-  const s = await unwrap(api.GET('/session/coordinator'));
-  setConsoleCsrfToken(s.csrfToken);
-  return s;
+export function getConsoleSession(): Promise<SchemaCoordinatorSessionDto> {
+  return epoch.read(
+    () => unwrap(api.GET('/session/coordinator')),
+    (s) => setConsoleCsrfToken(s.csrfToken),
+  );
 }
 
 export const consoleSessionQuery = queryOptions({ queryKey: ['console-session'], queryFn: getConsoleSession, staleTime: 60_000 });
 export const useConsoleSession = () => useQuery(consoleSessionQuery);
 
 /** Exchanges an emailed console link (an invitation or a sign-in link) for a session, once per link. */
-export async function openConsoleSession(link: string): Promise<SchemaCoordinatorSessionDto> {
-  const s = await unwrap(api.POST('/session/coordinator', { body: { link } }));
-  setConsoleCsrfToken(s.csrfToken);
-  return s;
+export function openConsoleSession(link: string): Promise<SchemaCoordinatorSessionDto> {
+  return epoch.change(
+    () => unwrap(api.POST('/session/coordinator', { body: { link } })),
+    (s) => setConsoleCsrfToken(s.csrfToken),
+  );
 }
 
 export async function requestConsoleLink(email: string): Promise<string> {
   return (await unwrap(api.POST('/session/coordinator/sign-in-links', { body: { email } }))).message;
 }
 
-export async function signOutConsole(): Promise<void> {
-  await unwrap(api.DELETE('/session/coordinator'));
-  setConsoleCsrfToken(null);
+export function signOutConsole(): Promise<void> {
+  return epoch.change(
+    () => unwrap(api.DELETE('/session/coordinator')),
+    () => setConsoleCsrfToken(null),
+  );
 }
 
 /** The token of an emailed console link in the address's fragment (`/console#console-link=<token>`). */

@@ -1,12 +1,16 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { api, setCsrfToken, unwrap } from '@/lib/api-client';
 import type { SchemaSessionDto } from '@/lib/api/schema';
+import { sessionEpoch } from '@/lib/session-epoch';
+
+const epoch = sessionEpoch();
 
 /** Who is signed in. Keeps the CSRF token of the session for the API client. */
-export async function getSession(): Promise<SchemaSessionDto> {
-  const s = await unwrap(api.GET('/session'));
-  setCsrfToken(s.csrfToken);
-  return s;
+export function getSession(): Promise<SchemaSessionDto> {
+  return epoch.read(
+    () => unwrap(api.GET('/session')),
+    (s) => setCsrfToken(s.csrfToken),
+  );
 }
 
 export const sessionQuery = queryOptions({ queryKey: ['session'], queryFn: getSession, staleTime: 60_000 });
@@ -16,10 +20,11 @@ export function useSession() {
 }
 
 /** Exchanges an emailed link for a session (once per link). */
-export async function openSession(link: string): Promise<SchemaSessionDto> {
-  const s = await unwrap(api.POST('/session', { body: { link } }));
-  setCsrfToken(s.csrfToken);
-  return s;
+export function openSession(link: string): Promise<SchemaSessionDto> {
+  return epoch.change(
+    () => unwrap(api.POST('/session', { body: { link } })),
+    (s) => setCsrfToken(s.csrfToken),
+  );
 }
 
 /** Asks for a sign-in link by email, or a fresh one for an old link. */
@@ -27,7 +32,9 @@ export async function requestSignInLink(body: { email?: string; link?: string; n
   return (await unwrap(api.POST('/session/sign-in-links', { body }))).message;
 }
 
-export async function signOut(): Promise<void> {
-  await unwrap(api.DELETE('/session'));
-  setCsrfToken(null);
+export function signOut(): Promise<void> {
+  return epoch.change(
+    () => unwrap(api.DELETE('/session')),
+    () => setCsrfToken(null),
+  );
 }
