@@ -5,68 +5,20 @@
  * statement stuck behind a lock ends at the statement timeout; once PostgreSQL is back, the same
  * requests succeed without restarting anything.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, Server, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Client as PgClient } from 'pg';
 import request from 'supertest';
-import { runMigrations } from '@app/db';
+import { OwnPostgres, startOwnPostgres } from '../support/own-postgres';
 import { ADMIN_TOKEN, eventually, startSystem, TestSystem } from '../support/stack';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 /** A bound on each call, far above the pool's connect timeout (3 s); the defect was a 500, or 16 s, or a hang. */
 const CALL_BOUND_MS = 10_000;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-/** The PostgreSQL child process (test/support/postgres-process.mjs) and its commands. */
-class OwnPostgres {
-  private readonly lines: string[] = [];
-  private waiters: Array<() => void> = [];
-  private constructor(private readonly proc: ChildProcess) {
-    createInterface({ input: proc.stdout! }).on('line', (l) => {
-      this.lines.push(l);
-      this.waiters.forEach((w) => w());
-    });
-  }
-  static async start(dir: string, port: number): Promise<{ pg: OwnPostgres; url: string }> {
-    const proc = spawn(process.execPath, [join(__dirname, '..', 'support', 'postgres-process.mjs'), dir, String(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const pg = new OwnPostgres(proc);
-    const { url } = (await pg.next()) as { url: string };
-    return { pg, url };
-  }
-  private async next(): Promise<Record<string, unknown>> {
-    while (!this.lines.length) await new Promise<void>((r) => this.waiters.push(r));
-    this.waiters = [];
-    const msg = JSON.parse(this.lines.shift()!) as Record<string, unknown>;
-    if (msg.error) throw new Error(`postgres process: ${String(msg.error)}`);
-    return msg;
-  }
-  async command(cmd: 'stop' | 'start'): Promise<void> {
-    this.proc.stdin!.write(`${cmd}\n`);
-    await this.next();
-  }
-  async exit(): Promise<void> {
-    const exited = new Promise((r) => this.proc.once('exit', r));
-    this.proc.stdin!.end('exit\n');
-    await exited;
-  }
-}
-
 describe('while PostgreSQL is down', () => {
-  let dir: string;
-  let port: number;
   let pg: OwnPostgres;
+  let port: number;
   let url: string;
   let sys: TestSystem;
   let http: ReturnType<typeof request>;
@@ -74,11 +26,8 @@ describe('while PostgreSQL is down', () => {
   let memberToken: string;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'dpn-pg-down-'));
-    await chmod(dir, 0o755); // as root, PostgreSQL runs as `postgres` and must reach its folder
-    port = await freePort();
-    ({ pg, url } = await OwnPostgres.start(join(dir, 'data'), port));
-    await runMigrations(url);
+    pg = await startOwnPostgres();
+    ({ port, url } = pg);
     sys = await startSystem({ databaseUrl: url, env: { DATABASE_STATEMENT_TIMEOUT_MS: '1500' } });
     http = request(sys.api.getHttpServer());
     memberId = (await http.post('/admin/members').set(auth).send({ name: 'Ada', email: `ada-${randomUUID()}@example.org` }).expect(201)).body.id;
@@ -87,8 +36,7 @@ describe('while PostgreSQL is down', () => {
 
   afterAll(async () => {
     await sys?.close();
-    await pg?.exit();
-    await rm(dir, { recursive: true, force: true });
+    await pg?.stop();
   });
 
   /** One of each kind of request that needs the database: reads, writes, money, member and node tokens, public pages. */
